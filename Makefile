@@ -1,0 +1,44 @@
+# The two commands: `make run` and `make test`. Both install what is missing first.
+PACKAGES := cmake ninja-build g++ pkg-config ccache \
+  libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev \
+  libcaf-dev libsimdjson-dev librocksdb-dev catch2 libssl-dev libsodium-dev \
+  libhowardhinnant-date-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev \
+  tzdata default-jre-headless libquartz2-java
+BUILD   := build
+JOBS    ?= $(shell nproc)
+LISTEN  ?= 127.0.0.1:8080
+
+.PHONY: all deps build run test bench clean format
+
+all: build
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	  | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/build.ninja: CMakeLists.txt
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/baton serve --listen $(LISTEN) --data ./data --definitions examples/definitions
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 240
+
+bench: build
+	bench/run-standard.sh
+
+format:
+	clang-format -i $$(git ls-files '*.hpp' '*.cpp')
+
+clean:
+	rm -rf $(BUILD)
