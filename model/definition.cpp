@@ -1,0 +1,233 @@
+#include "model/definition.hpp"
+
+#include <charconv>
+#include <set>
+
+namespace baton::model {
+
+const step* definition::find_step(std::string_view id) const {
+  for (const auto& s : steps) {
+    if (s.id == id) return &s;
+  }
+  return nullptr;
+}
+
+std::optional<std::size_t> definition::step_index(std::string_view id) const {
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i].id == id) return i;
+  }
+  return std::nullopt;
+}
+
+const scenario* definition::find_scenario(std::string_view id) const {
+  for (const auto& s : scenarios) {
+    if (s.id == id) return &s;
+  }
+  return nullptr;
+}
+
+std::string_view to_string(step_kind k) {
+  switch (k) {
+    case step_kind::script: return "script";
+    case step_kind::http: return "http";
+    case step_kind::external: return "external";
+    case step_kind::timer: return "timer";
+    case step_kind::switch_: return "switch";
+    case step_kind::fail: return "fail";
+  }
+  return "?";
+}
+
+std::optional<step_kind> parse_step_kind(std::string_view name) {
+  for (auto k : {step_kind::script, step_kind::http, step_kind::external, step_kind::timer,
+                 step_kind::switch_, step_kind::fail}) {
+    if (to_string(k) == name) return k;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> parse_duration_ms(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  auto number = [](std::string_view digits) -> std::optional<double> {
+    double d{};
+    auto res = std::from_chars(digits.data(), digits.data() + digits.size(), d);
+    if (res.ec != std::errc{} || res.ptr != digits.data() + digits.size() || digits.empty() ||
+        d < 0) {
+      return std::nullopt;
+    }
+    return d;
+  };
+  if (text[0] == 'P') {  // ISO-8601: PnDTnHnMnS
+    double total = 0;
+    bool in_time = false, any = false;
+    std::size_t start = 1;
+    for (std::size_t i = 1; i < text.size(); ++i) {
+      char c = text[i];
+      if (c == 'T') {
+        if (in_time || i != start) return std::nullopt;
+        in_time = true;
+        start = i + 1;
+        continue;
+      }
+      if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') continue;
+      auto n = number(text.substr(start, i - start));
+      if (!n) return std::nullopt;
+      double unit = 0;
+      if (!in_time && c == 'D') unit = 86'400'000;
+      else if (!in_time && c == 'W') unit = 7 * 86'400'000.0;
+      else if (in_time && c == 'H') unit = 3'600'000;
+      else if (in_time && c == 'M') unit = 60'000;
+      else if (in_time && c == 'S') unit = 1000;
+      else return std::nullopt;
+      total += *n * unit;
+      any = true;
+      start = i + 1;
+    }
+    if (!any || start != text.size()) return std::nullopt;
+    return static_cast<std::int64_t>(total);
+  }
+  static constexpr std::pair<std::string_view, double> units[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+  for (auto [suffix, factor] : units) {
+    if (text.size() > suffix.size() && text.ends_with(suffix)) {
+      auto digits = text.substr(0, text.size() - suffix.size());
+      if (!digits.empty() && std::isdigit(static_cast<unsigned char>(digits.back()))) {
+        if (auto n = number(digits)) return static_cast<std::int64_t>(*n * factor);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+class checker {
+public:
+  explicit checker(const definition& def) : def_(def) {}
+
+  std::vector<definition_problem> run() {
+    if (def_.name.empty()) add("/name", "required");
+    else if (!is_valid_name(def_.name)) add("/name", "invalid name \"" + def_.name + "\"");
+    std::set<std::string, std::less<>> seen_inputs;
+    for (std::size_t i = 0; i < def_.inputs.size(); ++i) {
+      const auto& in = def_.inputs[i];
+      auto at = "/inputs/" + in.name;
+      if (!is_valid_name(in.name)) add(at, "invalid name");
+      if (in.default_value && !coerce(*in.default_value, in.type)) {
+        add(at + "/default", "not a " + std::string(type_name(in.type)));
+      }
+    }
+    if (def_.steps.empty()) add("/steps", "a definition needs at least one step");
+    std::set<std::string, std::less<>> ids;
+    for (std::size_t i = 0; i < def_.steps.size(); ++i) {
+      const auto& s = def_.steps[i];
+      auto at = "/steps/" + std::to_string(i);
+      if (s.id.empty()) add(at + "/id", "required");
+      else if (!ids.insert(s.id).second) add(at + "/id", "duplicate step id \"" + s.id + "\"");
+    }
+    for (std::size_t i = 0; i < def_.steps.size(); ++i) check_step(def_.steps[i], i);
+    for (std::size_t i = 0; i < def_.scenarios.size(); ++i) {
+      for (const auto& [step_id, canned] : def_.scenarios[i].steps) {
+        auto at = "/scenarios/" + def_.scenarios[i].id + "/steps/" + step_id;
+        const auto* s = def_.find_step(step_id);
+        if (!s) add(at, "unknown step \"" + step_id + "\"");
+        else if (s->kind != step_kind::http && s->kind != step_kind::external) {
+          add(at, "only http and external steps take canned results");
+        }
+      }
+    }
+    return std::move(problems_);
+  }
+
+private:
+  void add(std::string pointer, std::string message) {
+    problems_.push_back({std::move(pointer), std::move(message)});
+  }
+  void check_target(const std::string& at, const std::string& target) {
+    if (!target.empty() && !def_.find_step(target)) add(at, "unknown step \"" + target + "\"");
+  }
+  void check_template(const std::string& at, const std::string& text) {
+    auto parsed = string_template::parse(text);
+    if (auto* e = std::get_if<expression_error>(&parsed)) add(at, e->to_string());
+  }
+  void check_retry(const std::string& at, const retry_policy& r) {
+    if (r.count < 0) add(at + "/count", "must be 0 or more");
+    if (r.initial_ms < 0) add(at + "/initialMs", "must be 0 or more");
+    if (r.max_ms < r.initial_ms) add(at + "/maxMs", "must be at least initialMs");
+    if (r.jitter < 0 || r.jitter > 1) add(at + "/jitter", "must be between 0 and 1");
+  }
+
+  void check_step(const step& s, std::size_t index) {
+    auto at = "/steps/" + std::to_string(index);
+    if (s.next) check_target(at + "/next", *s.next);
+    if (s.retry) check_retry(at + "/retry", *s.retry);
+    if (s.timeout_ms < 0) add(at + "/timeoutMs", "must be 0 or more");
+    switch (s.kind) {
+      case step_kind::script:
+        for (const auto& [name, tmpl] : s.set) {
+          if (!is_valid_name(name)) add(at + "/set/" + name, "invalid name");
+          check_template(at + "/set/" + name, tmpl);
+        }
+        break;
+      case step_kind::http:
+        if (s.http.url.empty()) add(at + "/http/url", "required");
+        else check_template(at + "/http/url", s.http.url);
+        for (const auto& [name, tmpl] : s.http.headers) {
+          check_template(at + "/http/headers/" + name, tmpl);
+        }
+        if (s.http.body) check_template(at + "/http/body", *s.http.body);
+        for (const auto& [name, pointer] : s.http.map) {
+          if (!pointer.empty() && pointer[0] != '/') {
+            add(at + "/http/map/" + name, "not a JSON pointer: \"" + pointer + "\"");
+          }
+        }
+        for (std::size_t j = 0; j < s.http.expect.size(); ++j) {
+          if (s.http.expect[j] < 100 || s.http.expect[j] > 599) {
+            add(at + "/http/expect/" + std::to_string(j), "not an HTTP status");
+          }
+        }
+        break;
+      case step_kind::external:
+        for (std::size_t j = 0; j < s.params.size(); ++j) {
+          if (!is_valid_name(s.params[j].name)) {
+            add(at + "/params/" + std::to_string(j) + "/name", "invalid name");
+          }
+        }
+        break;
+      case step_kind::timer:
+        if (s.duration.empty() == s.until.empty()) {
+          add(at, "a timer needs exactly one of \"duration\" and \"until\"");
+        } else if (!s.duration.empty() && !parse_duration_ms(s.duration)) {
+          add(at + "/duration", "not a duration: \"" + s.duration + "\" (use PT30S or 30s)");
+        } else if (!s.until.empty()) {
+          check_template(at + "/until", s.until);
+        }
+        break;
+      case step_kind::switch_:
+        if (s.cases.empty()) add(at + "/cases", "a switch needs at least one case");
+        for (std::size_t j = 0; j < s.cases.size(); ++j) {
+          auto case_at = at + "/cases/" + std::to_string(j);
+          auto parsed = expression::parse(s.cases[j].when);
+          if (auto* e = std::get_if<expression_error>(&parsed)) {
+            add(case_at + "/when", e->to_string());
+          }
+          if (s.cases[j].next.empty()) add(case_at + "/next", "required");
+          check_target(case_at + "/next", s.cases[j].next);
+        }
+        if (s.default_next) check_target(at + "/default", *s.default_next);
+        break;
+      case step_kind::fail:
+        check_template(at + "/message", s.message);
+        break;
+    }
+  }
+
+  const definition& def_;
+  std::vector<definition_problem> problems_;
+};
+
+}  // namespace
+
+std::vector<definition_problem> validate(const definition& def) { return checker(def).run(); }
+
+}  // namespace baton::model

@@ -1,0 +1,122 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/expression.hpp"
+#include "model/value.hpp"
+
+namespace baton::model {
+
+enum class step_kind : std::uint8_t { script, http, external, timer, switch_, fail };
+enum class backoff_kind : std::uint8_t { fixed, exponential };
+
+/// How often and how patiently a failing step is tried again.
+struct retry_policy {
+  int count = 0;  ///< retries after the first attempt
+  backoff_kind backoff = backoff_kind::fixed;
+  std::int64_t initial_ms = 1000;
+  std::int64_t max_ms = 60'000;
+  double jitter = 0;  ///< 0..1: fraction of the delay drawn at random
+};
+
+struct input_decl {
+  std::string name;
+  value_type type = value_type::string;
+  bool required = false;
+  std::optional<value> default_value;
+};
+
+/// A parameter an external step expects in complete-step.
+struct param_decl {
+  std::string name;
+  value_type type = value_type::string;
+  bool required = true;
+};
+
+struct http_spec {
+  std::string method = "POST";
+  std::string url;  ///< template
+  std::vector<std::pair<std::string, std::string>> headers;  ///< value templates
+  std::optional<std::string> body;  ///< JSON text with ${name} holes, rendered as JSON values
+  std::vector<int> expect;          ///< accepted statuses; empty: any 2xx
+  std::vector<std::pair<std::string, std::string>> map;  ///< value name → JSON pointer
+};
+
+struct switch_case {
+  std::string when;  ///< condition expression
+  std::string next;
+};
+
+/// One step of a definition. Fields apply by kind; the rest stay empty.
+struct step {
+  std::string id;
+  std::string name;  ///< human label, defaults to id
+  step_kind kind = step_kind::script;
+  std::optional<std::string> next;  ///< default: the following step; "" ends the process
+  std::optional<retry_policy> retry;
+  std::int64_t timeout_ms = 0;  ///< http: call timeout; external: wait limit; 0: none
+
+  std::vector<std::pair<std::string, std::string>> set;  ///< script: name → template
+  http_spec http;
+  std::vector<param_decl> params;  ///< external
+  std::string duration;            ///< timer: "PT30S", "30s", "500ms"
+  std::string until;               ///< timer: template of an ISO-8601 instant
+  std::vector<switch_case> cases;  ///< switch
+  std::optional<std::string> default_next;  ///< switch: when no case matches
+  std::string message;             ///< fail: template
+};
+
+/// Canned behaviour for one step in a sandbox scenario.
+struct scenario_step {
+  values outputs;                   ///< http: values as if mapped from the answer
+  std::optional<std::string> fail;  ///< the step fails with this message
+  std::optional<values> complete;   ///< external: completed at once with these params
+};
+
+struct scenario {
+  std::string id;
+  std::map<std::string, scenario_step, std::less<>> steps;
+};
+
+/// A named, versioned process model.
+struct definition {
+  std::string name;
+  std::string id;  ///< 24 hex digits, stable per name
+  std::int64_t version = 1;
+  std::string description;
+  std::vector<input_decl> inputs;
+  std::vector<std::string> outputs;
+  std::vector<step> steps;
+  std::vector<scenario> scenarios;
+  bool requires_scenario = false;  ///< sandbox runs must name a scenario
+  std::string source;              ///< the JSON it was deployed from
+
+  const step* find_step(std::string_view id) const;
+  std::optional<std::size_t> step_index(std::string_view id) const;
+  const scenario* find_scenario(std::string_view id) const;
+};
+
+/// One problem found in a definition, located by JSON pointer.
+struct definition_problem {
+  std::string pointer;  ///< e.g. "/steps/2/next"
+  std::string message;  ///< e.g. "unknown step \"notfy\""
+  std::string to_string() const { return pointer + ": " + message; }
+};
+
+/// Semantic checks (every problem, not just the first): unique step ids, targets of
+/// next/switch exist, expressions and templates parse, timers parse, http has a url,
+/// external params are typed, scenarios name real steps.
+std::vector<definition_problem> validate(const definition& def);
+
+/// Parses "PT30S", "PT1H30M", "P1D", "30s", "500ms", "5m", "2h" into milliseconds.
+std::optional<std::int64_t> parse_duration_ms(std::string_view text);
+
+std::string_view to_string(step_kind k);
+std::optional<step_kind> parse_step_kind(std::string_view name);
+
+}  // namespace baton::model

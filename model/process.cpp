@@ -1,0 +1,557 @@
+#include "model/process.hpp"
+
+#include <date/date.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace baton::model {
+
+std::string_view to_string(process_status s) {
+  switch (s) {
+    case process_status::waiting: return "WAITING";
+    case process_status::running: return "RUNNING";
+    case process_status::succeeded: return "SUCCEEDED";
+    case process_status::failed: return "FAILED";
+    case process_status::cancelled: return "CANCELLED";
+  }
+  return "?";
+}
+
+std::string_view to_string(step_status s) {
+  switch (s) {
+    case step_status::created: return "CREATED";
+    case step_status::started: return "STARTED";
+    case step_status::completed: return "COMPLETED";
+    case step_status::failed: return "FAILED";
+    case step_status::skipped: return "SKIPPED";
+  }
+  return "?";
+}
+
+std::optional<process_status> parse_process_status(std::string_view s) {
+  for (auto st : {process_status::waiting, process_status::running, process_status::succeeded,
+                  process_status::failed, process_status::cancelled}) {
+    if (to_string(st) == s) return st;
+  }
+  return std::nullopt;
+}
+
+const step_execution* process_state::active() const {
+  if (steps.empty() || is_terminal(status)) return nullptr;
+  const auto& last = steps.back();
+  return last.status == step_status::started || last.status == step_status::created ? &last
+                                                                                    : nullptr;
+}
+
+step_execution* process_state::active() {
+  return const_cast<step_execution*>(std::as_const(*this).active());
+}
+
+const step_execution* process_state::find_execution(std::string_view step_execution_id) const {
+  for (const auto& e : steps) {
+    if (e.id == step_execution_id) return &e;
+  }
+  return nullptr;
+}
+
+std::optional<std::string_view> process_id_of_step(std::string_view id) {
+  auto dash = id.rfind('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 >= id.size()) return std::nullopt;
+  for (auto c : id.substr(dash + 1)) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+  }
+  return id.substr(0, dash);
+}
+
+std::int64_t retry_delay_ms(const retry_policy& policy, int attempt, double random) {
+  double delay = static_cast<double>(policy.initial_ms);
+  if (policy.backoff == backoff_kind::exponential) {
+    delay *= std::pow(2.0, std::max(0, attempt - 1));
+  }
+  delay = std::min(delay, static_cast<double>(policy.max_ms));
+  delay *= 1.0 - policy.jitter * random;
+  return static_cast<std::int64_t>(delay);
+}
+
+namespace {
+
+value render(const std::string& text, const values& scope) {
+  auto parsed = string_template::parse(text);
+  if (auto* t = std::get_if<string_template>(&parsed)) return t->render(scope);
+  return value::of_string(text);  // validated at deploy; unreachable in practice
+}
+
+/// Renders a JSON body template: a hole that is a whole string ("${x}") or stands bare
+/// becomes the value as JSON; a hole inside a longer string becomes escaped text.
+std::string render_json_body(std::string_view body, const values& scope) {
+  std::string out;
+  bool in_string = false;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (c == '$' && i + 1 < body.size() && body[i + 1] == '{') {
+      auto close = body.find('}', i + 2);
+      if (close != std::string_view::npos) {
+        auto name = std::string(body.substr(i + 2, close - i - 2));
+        auto it = scope.find(name);
+        value v = it == scope.end() ? value{} : it->second;
+        bool whole_string = in_string && !out.empty() && out.back() == '"' &&
+                            close + 1 < body.size() && body[close + 1] == '"' &&
+                            (out.size() < 2 || out[out.size() - 2] != '\\');
+        if (whole_string) {
+          out.pop_back();
+          out += to_json(v);
+          i = close + 1;
+          in_string = false;
+        } else if (in_string) {
+          append_json_escaped(out, to_display(v));
+          i = close;
+        } else {
+          out += to_json(v);
+          i = close;
+        }
+        continue;
+      }
+    }
+    if (c == '"' && (i == 0 || body[i - 1] != '\\')) in_string = !in_string;
+    out += c;
+  }
+  return out;
+}
+
+std::optional<std::int64_t> parse_instant_ms(const std::string& text) {
+  for (const char* format : {"%FT%T%Ez", "%FT%TZ", "%FT%T", "%F %T"}) {
+    std::istringstream in(text);
+    date::sys_time<std::chrono::milliseconds> tp;
+    in >> date::parse(format, tp);
+    if (!in.fail()) return tp.time_since_epoch().count();
+  }
+  return std::nullopt;
+}
+
+/// Applies one event to a copy of the state, collecting effects and history.
+class machine {
+public:
+  machine(const process_state& state, const definition& def, const apply_context& ctx)
+      : def_(def), ctx_(ctx) {
+    t_.state = state;
+  }
+
+  transition run(const event& ev) {
+    std::visit([this](const auto& e) { on(e); }, ev);
+    if (t_.rejected.empty()) t_.state.updated_ms = ctx_.now_ms;
+    return std::move(t_);
+  }
+
+private:
+  process_state& s() { return t_.state; }
+
+  void record(std::string type, std::string step_id = {}, std::string detail = {}) {
+    t_.history.push_back(
+        {++s().history_seq, ctx_.now_ms, std::move(type), std::move(step_id), std::move(detail)});
+  }
+  void reject(std::string why) {
+    t_.rejected = std::move(why);
+    t_.effects.clear();
+    t_.history.clear();
+  }
+
+  // ---- event handlers ----
+
+  void on(const ev_admitted&) {
+    if (s().status != process_status::waiting) return reject("process is not waiting");
+    s().status = process_status::running;
+    record("process_started");
+    run_from(0);
+  }
+
+  void on(const ev_http_answered& e) {
+    auto* exec = s().active();
+    if (!exec || exec->id != e.step_id || exec->kind != step_kind::http ||
+        exec->attempt != e.attempt || exec->retry_pending) {
+      return reject("stale answer");
+    }
+    const auto& st = *def_.find_step(exec->step);
+    std::string failure = e.error;
+    if (failure.empty()) {
+      bool expected = st.http.expect.empty()
+                          ? (e.status >= 200 && e.status < 300)
+                          : std::ranges::find(st.http.expect, e.status) != st.http.expect.end();
+      if (!expected) failure = "unexpected status " + std::to_string(e.status);
+    }
+    if (!failure.empty()) return fail_attempt(*exec, st, failure);
+    complete(*exec, e.mapped, "status " + std::to_string(e.status));
+  }
+
+  void on(const ev_completed& e) {
+    auto* exec = s().active();
+    if (!exec || exec->id != e.step_id || exec->kind != step_kind::external) {
+      return reject("step is not waiting for completion");
+    }
+    complete(*exec, e.params, {});
+  }
+
+  void on(const ev_due& e) {
+    auto* exec = s().active();
+    if (!exec || exec->id != e.step_id) return reject("nothing due for this step");
+    if (exec->retry_pending) return retry_now(*exec);
+    if (exec->kind == step_kind::timer) return complete(*exec, {}, "timer fired");
+    if (exec->kind == step_kind::external && exec->due_ms > 0) {
+      const auto& st = *def_.find_step(exec->step);
+      return fail_attempt(*exec, st, "timed out after " + std::to_string(st.timeout_ms) + " ms");
+    }
+    reject("nothing due for this step");
+  }
+
+  void on(const ev_cancel& e) {
+    if (is_terminal(s().status)) {
+      return reject("process is already " + std::string(to_string(s().status)));
+    }
+    if (auto* exec = s().active()) {
+      exec->status = step_status::skipped;
+      exec->modified_ms = ctx_.now_ms;
+      exec->retry_pending = false;
+      record("step_skipped", exec->id, "cancelled");
+    }
+    s().status = process_status::cancelled;
+    s().error = e.reason;
+    record("process_cancelled", {}, e.reason);
+    t_.effects.push_back(fx_finished{process_status::cancelled});
+  }
+
+  void on(const ev_execute& e) {
+    const auto* found = s().find_execution(e.step_id);
+    if (!found) return reject("unknown step");
+    auto* exec = s().active();
+    if (exec != found) {
+      record("execute_ignored", e.step_id, "already " + std::string(to_string(found->status)));
+      return;
+    }
+    if (exec->retry_pending) return retry_now(*exec);
+    const auto& st = *def_.find_step(exec->step);
+    switch (exec->kind) {
+      case step_kind::timer: return complete(*exec, {}, "executed before its time");
+      case step_kind::http: return start_step(*exec, st);  // re-issue: at-least-once
+      case step_kind::external: {
+        for (const auto& p : st.params) {
+          if (p.required) return reject("step expects params; use complete-step");
+        }
+        return complete(*exec, {}, "executed without params");
+      }
+      default: return reject("step cannot be executed");
+    }
+  }
+
+  // ---- running steps ----
+
+  std::optional<std::size_t> next_of(const step& st, std::size_t index) {
+    if (st.next) {
+      if (st.next->empty()) return std::nullopt;
+      return def_.step_index(*st.next);
+    }
+    if (index + 1 < def_.steps.size()) return index + 1;
+    return std::nullopt;
+  }
+
+  step_execution& begin(const step& st) {
+    step_execution exec;
+    exec.id = s().id + "-" + std::to_string(s().steps.size() + 1);
+    exec.step = st.id;
+    exec.kind = st.kind;
+    exec.status = step_status::started;
+    exec.created_ms = exec.modified_ms = ctx_.now_ms;
+    s().steps.push_back(std::move(exec));
+    record("step_started", s().steps.back().id, st.id);
+    return s().steps.back();
+  }
+
+  const scenario_step* canned(const step& st) {
+    if (!ctx_.sandbox_scenario) return nullptr;
+    auto it = ctx_.sandbox_scenario->steps.find(st.id);
+    return it == ctx_.sandbox_scenario->steps.end() ? nullptr : &it->second;
+  }
+
+  /// Runs steps from `index` until one has to wait for the world, or the process ends.
+  void run_from(std::optional<std::size_t> index) {
+    // A definition may loop (switch back); bound the synchronous work of one event.
+    for (int budget = 10'000; budget > 0; --budget) {
+      if (!index) return succeed();
+      const auto& st = def_.steps[*index];
+      auto& exec = begin(st);
+      switch (st.kind) {
+        case step_kind::script: {
+          for (const auto& [name, tmpl] : st.set) s().vals[name] = render(tmpl, s().vals);
+          finish_step(exec, step_status::completed, {});
+          index = next_of(st, *index);
+          continue;
+        }
+        case step_kind::switch_: {
+          std::optional<std::string> target;
+          for (const auto& c : st.cases) {
+            auto parsed = expression::parse(c.when);
+            auto* e = std::get_if<expression>(&parsed);
+            auto result = e ? e->test(s().vals) : evaluation{{}, "condition does not parse"};
+            if (!result.error.empty()) {
+              finish_step(exec, step_status::failed, result.error);
+              return fail_process(result.error);
+            }
+            if (result.result.boolean) {
+              target = c.next;
+              break;
+            }
+          }
+          if (!target) target = st.default_next;
+          if (!target) {
+            finish_step(exec, step_status::failed, "no case matched");
+            return fail_process("switch " + st.id + ": no case matched");
+          }
+          finish_step(exec, step_status::completed, "next " + *target);
+          index = target->empty() ? std::nullopt : def_.step_index(*target);
+          continue;
+        }
+        case step_kind::fail: {
+          auto message = to_display(render(st.message, s().vals));
+          finish_step(exec, step_status::failed, message);
+          return fail_process(message);
+        }
+        default: break;
+      }
+      if (const auto* c = canned(st)) {  // sandbox: the scenario answers for the world
+        if (c->fail) {
+          finish_step(exec, step_status::failed, *c->fail);
+          return fail_process(*c->fail);
+        }
+        values outputs = c->complete ? *c->complete : c->outputs;
+        for (const auto& [k, v] : outputs) s().vals[k] = v;
+        exec.params = std::move(outputs);
+        finish_step(exec, step_status::completed, "sandbox scenario");
+        index = next_of(st, *index);
+        continue;
+      }
+      if (st.kind == step_kind::timer && ctx_.sandbox_scenario) {  // virtual clock
+        finish_step(exec, step_status::completed, "sandbox: virtual time");
+        index = next_of(st, *index);
+        continue;
+      }
+      return start_step(exec, st);
+    }
+    fail_process("too many steps in one transition (a loop without a waiting step?)");
+  }
+
+  /// Issues the effect that makes a waiting step progress.
+  void start_step(step_execution& exec, const step& st) {
+    switch (st.kind) {
+      case step_kind::http: {
+        fx_call_http call;
+        call.step_id = exec.id;
+        call.attempt = exec.attempt;
+        call.method = st.http.method;
+        call.url = to_display(render(st.http.url, s().vals));
+        for (const auto& [name, tmpl] : st.http.headers) {
+          call.headers.emplace_back(name, to_display(render(tmpl, s().vals)));
+        }
+        call.headers.emplace_back("Idempotency-Key", exec.id + "." + std::to_string(exec.attempt));
+        if (st.http.body) call.body = render_json_body(*st.http.body, s().vals);
+        call.timeout_ms = st.timeout_ms;
+        t_.effects.push_back(std::move(call));
+        break;
+      }
+      case step_kind::external:
+        if (st.timeout_ms > 0) {
+          exec.due_ms = ctx_.now_ms + st.timeout_ms;
+          t_.effects.push_back(fx_arm_timer{exec.id, exec.due_ms, false});
+        }
+        t_.effects.push_back(fx_await_external{exec.id});
+        break;
+      case step_kind::timer: {
+        std::optional<std::int64_t> due;
+        if (!st.duration.empty()) {
+          if (auto ms = parse_duration_ms(st.duration)) due = ctx_.now_ms + *ms;
+        } else {
+          due = parse_instant_ms(to_display(render(st.until, s().vals)));
+        }
+        if (!due) {
+          finish_step(exec, step_status::failed, "timer: not an instant");
+          return fail_process("timer " + st.id + ": not an instant");
+        }
+        exec.due_ms = *due;
+        t_.effects.push_back(fx_arm_timer{exec.id, *due, false});
+        break;
+      }
+      default: break;
+    }
+  }
+
+  void finish_step(step_execution& exec, step_status status, std::string detail) {
+    exec.status = status;
+    exec.modified_ms = ctx_.now_ms;
+    exec.due_ms = 0;
+    exec.retry_pending = false;
+    if (status == step_status::failed) exec.error = detail;
+    record(status == step_status::completed ? "step_completed" : "step_failed", exec.id,
+           std::move(detail));
+  }
+
+  void complete(step_execution& exec, const values& outputs, std::string detail) {
+    for (const auto& [k, v] : outputs) s().vals[k] = v;
+    exec.params = outputs;
+    finish_step(exec, step_status::completed, std::move(detail));
+    auto index = *def_.step_index(exec.step);
+    run_from(next_of(def_.steps[index], index));
+  }
+
+  retry_policy policy_for(const step& st) {
+    if (st.retry) return *st.retry;
+    retry_policy p;
+    p.count = s().retry_count;
+    return p;
+  }
+
+  void fail_attempt(step_execution& exec, const step& st, const std::string& error) {
+    auto policy = policy_for(st);
+    bool retryable = st.kind == step_kind::http;
+    if (retryable && exec.attempt <= policy.count) {
+      auto delay = retry_delay_ms(policy, exec.attempt, ctx_.random);
+      exec.retry_pending = true;
+      exec.error = error;
+      exec.due_ms = ctx_.now_ms + delay;
+      exec.modified_ms = ctx_.now_ms;
+      record("attempt_failed", exec.id,
+             "attempt " + std::to_string(exec.attempt) + ": " + error + "; retry in " +
+                 std::to_string(delay) + " ms");
+      t_.effects.push_back(fx_arm_timer{exec.id, exec.due_ms, true});
+      return;
+    }
+    finish_step(exec, step_status::failed, error);
+    fail_process(st.id + ": " + error);
+  }
+
+  void retry_now(step_execution& exec) {
+    exec.retry_pending = false;
+    exec.due_ms = 0;
+    ++exec.attempt;
+    exec.modified_ms = ctx_.now_ms;
+    record("attempt_started", exec.id, "attempt " + std::to_string(exec.attempt));
+    start_step(exec, *def_.find_step(exec.step));
+  }
+
+  void succeed() {
+    s().status = process_status::succeeded;
+    s().outputs.clear();
+    for (const auto& name : def_.outputs) {
+      if (auto it = s().vals.find(name); it != s().vals.end()) s().outputs[name] = it->second;
+    }
+    record("process_succeeded");
+    t_.effects.push_back(fx_finished{process_status::succeeded});
+  }
+
+  void fail_process(std::string error) {
+    s().status = process_status::failed;
+    s().error = error;
+    record("process_failed", {}, std::move(error));
+    t_.effects.push_back(fx_finished{process_status::failed});
+  }
+
+  const definition& def_;
+  const apply_context& ctx_;
+  transition t_;
+};
+
+}  // namespace
+
+transition apply(const process_state& state, const definition& def, const event& ev,
+                 const apply_context& ctx) {
+  return machine(state, def, ctx).run(ev);
+}
+
+std::vector<effect> resume_effects(const process_state& state, const definition& def) {
+  std::vector<effect> out;
+  if (state.status == process_status::waiting) return out;  // the scope queue admits it
+  const auto* exec = state.active();
+  if (!exec) return out;
+  if (exec->retry_pending || exec->kind == step_kind::timer ||
+      (exec->kind == step_kind::external && exec->due_ms > 0)) {
+    out.push_back(fx_arm_timer{exec->id, exec->due_ms, exec->retry_pending});
+  }
+  if (exec->kind == step_kind::external) out.push_back(fx_await_external{exec->id});
+  if (exec->kind == step_kind::http && !exec->retry_pending) {
+    // The call may or may not have happened before the crash: issue it again (at-least-once,
+    // the Idempotency-Key lets the delegate see the repeat). Re-render from current values.
+    apply_context ctx;
+    auto t = apply(state, def, ev_execute{exec->id}, ctx);
+    for (auto& fx : t.effects) {
+      if (std::holds_alternative<fx_call_http>(fx)) out.push_back(std::move(fx));
+    }
+  }
+  return out;
+}
+
+completion_check check_completion(const process_state& state, const definition& def,
+                                  std::string_view step_id, const values& params) {
+  completion_check out;
+  const auto* exec = state.active();
+  if (!exec || exec->id != step_id) {
+    out.step_not_waiting = true;
+    const auto* found = state.find_execution(step_id);
+    out.reason = found ? "step is " + std::string(to_string(found->status))
+                       : "step is not waiting";
+    if (found && found == exec) out.reason = "step is not waiting for completion";
+    return out;
+  }
+  if (exec->kind != step_kind::external) {
+    out.step_not_waiting = true;
+    out.reason = "step is not an external step";
+    return out;
+  }
+  const auto& st = *def.find_step(exec->step);
+  for (const auto& decl : st.params) {
+    auto it = params.find(decl.name);
+    if (it == params.end() || it->second.is_null()) {
+      if (decl.required) out.param_errors.emplace_back(decl.name, "missing");
+      continue;
+    }
+    if (auto converted = coerce(it->second, decl.type)) {
+      out.accepted[decl.name] = std::move(*converted);
+    } else {
+      out.param_errors.emplace_back(decl.name,
+                                    "expected " + std::string(type_name(decl.type)));
+    }
+  }
+  for (const auto& [name, v] : params) {  // undeclared params pass through as given
+    if (!out.accepted.count(name) &&
+        std::ranges::none_of(st.params, [&](const auto& d) { return d.name == name; })) {
+      out.accepted[name] = v;
+    }
+  }
+  return out;
+}
+
+input_check check_inputs(const definition& def, const values& given) {
+  input_check out;
+  for (const auto& decl : def.inputs) {
+    auto it = given.find(decl.name);
+    if (it == given.end() || it->second.is_null()) {
+      if (decl.default_value) {
+        out.accepted[decl.name] = *coerce(*decl.default_value, decl.type);
+      } else if (decl.required) {
+        out.errors.emplace_back(decl.name, "required");
+      }
+      continue;
+    }
+    if (auto converted = coerce(it->second, decl.type)) {
+      out.accepted[decl.name] = std::move(*converted);
+    } else {
+      out.errors.emplace_back(decl.name, "expected " + std::string(type_name(decl.type)));
+    }
+  }
+  for (const auto& [name, v] : given) {  // undeclared values are kept: templates may use them
+    if (!out.accepted.count(name) &&
+        std::ranges::none_of(def.inputs, [&](const auto& d) { return d.name == name; })) {
+      out.accepted[name] = v;
+    }
+  }
+  return out;
+}
+
+}  // namespace baton::model

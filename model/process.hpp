@@ -1,0 +1,183 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "model/definition.hpp"
+#include "model/value.hpp"
+
+namespace baton::model {
+
+/// WAITING (queued) → RUNNING → SUCCEEDED | FAILED | CANCELLED.
+enum class process_status : std::uint8_t { waiting, running, succeeded, failed, cancelled };
+/// CREATED → STARTED → COMPLETED | FAILED | SKIPPED.
+enum class step_status : std::uint8_t { created, started, completed, failed, skipped };
+
+std::string_view to_string(process_status s);
+std::string_view to_string(step_status s);
+std::optional<process_status> parse_process_status(std::string_view s);
+inline bool is_terminal(process_status s) {
+  return s == process_status::succeeded || s == process_status::failed ||
+         s == process_status::cancelled;
+}
+
+/// One execution of a definition step inside a process.
+struct step_execution {
+  std::string id;    ///< processStepId: "<process id>-<n>", n counting from 1
+  std::string step;  ///< the definition's step id
+  step_kind kind = step_kind::script;
+  step_status status = step_status::created;
+  int attempt = 1;
+  std::int64_t created_ms = 0;
+  std::int64_t modified_ms = 0;
+  std::int64_t due_ms = 0;      ///< timer or retry: when it is due; external: deadline; 0: none
+  bool retry_pending = false;   ///< failed attempt waiting for its backoff to end
+  std::string error;
+  values params;                ///< external: completion params; http: mapped answer
+};
+
+/// The whole durable state of one process: what a snapshot holds.
+struct process_state {
+  std::string id;
+  std::string definition;
+  std::int64_t version = 1;
+  std::string scope;
+  process_status status = process_status::waiting;
+  values vals;
+  values outputs;
+  std::vector<step_execution> steps;
+  int retry_count = 0;          ///< default retries for steps without a policy
+  std::string error;
+  std::int64_t created_ms = 0;
+  std::int64_t updated_ms = 0;
+  std::string scenario;         ///< sandbox scenario id
+  bool sandbox = false;
+  std::string worker;           ///< free label from the start request (connector `worker`)
+  std::string schedule_id;      ///< the schedule that fired it, if any
+  std::uint64_t history_seq = 0;
+
+  /// The execution that is started and not finished, if any.
+  const step_execution* active() const;
+  step_execution* active();
+  const step_execution* find_execution(std::string_view step_execution_id) const;
+};
+
+/// A fact in a process' life, written beside the snapshot in the same batch.
+struct history_entry {
+  std::uint64_t seq = 0;
+  std::int64_t at_ms = 0;
+  std::string type;     ///< e.g. "step_started", "step_completed", "process_succeeded"
+  std::string step_id;  ///< processStepId, when about a step
+  std::string detail;
+};
+
+// ---- events -----------------------------------------------------------------------------
+
+/// The process got its scope slot (or needs none) and begins its first step.
+struct ev_admitted {};
+/// An http step's call answered (or failed to). `mapped` holds the answer's mapped values.
+struct ev_http_answered {
+  std::string step_id;
+  int attempt = 1;
+  int status = 0;
+  values mapped;
+  std::string error;  ///< transport error or mapping problem; empty when the call answered
+};
+/// complete-step on an external step, params already checked by `check_completion`.
+struct ev_completed {
+  std::string step_id;
+  values params;
+};
+/// A due time passed: a timer step, a retry backoff, or an external step's deadline.
+struct ev_due {
+  std::string step_id;
+};
+struct ev_cancel {
+  std::string reason;
+};
+/// Run one element now: fire a waiting timer or retry, re-issue an http call.
+struct ev_execute {
+  std::string step_id;
+};
+using event = std::variant<ev_admitted, ev_http_answered, ev_completed, ev_due, ev_cancel,
+                           ev_execute>;
+
+// ---- effects ----------------------------------------------------------------------------
+
+struct fx_call_http {
+  std::string step_id;
+  int attempt = 1;
+  std::string method;
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::int64_t timeout_ms = 0;
+};
+struct fx_await_external {
+  std::string step_id;
+};
+/// Deliver ev_due for `step_id` at `due_ms` (timer step, retry backoff or deadline).
+struct fx_arm_timer {
+  std::string step_id;
+  std::int64_t due_ms = 0;
+  bool retry = false;  ///< a retry backoff rather than a timer or deadline
+};
+/// The process reached a terminal status; its scope slot is free.
+struct fx_finished {
+  process_status status = process_status::succeeded;
+};
+using effect = std::variant<fx_call_http, fx_await_external, fx_arm_timer, fx_finished>;
+
+/// What the engine knows about the world when it applies an event.
+struct apply_context {
+  std::int64_t now_ms = 0;
+  double random = 0.5;  ///< in [0,1), for retry jitter
+  const scenario* sandbox_scenario = nullptr;
+};
+
+struct transition {
+  process_state state;
+  std::vector<effect> effects;
+  std::vector<history_entry> history;
+  std::string rejected;  ///< non-empty: the event did not apply (state unchanged)
+};
+
+/// The state machine: a pure function of the state, the definition and the event.
+transition apply(const process_state& state, const definition& def, const event& ev,
+                 const apply_context& ctx);
+
+/// The effects to re-issue for a non-terminal process loaded after a restart.
+std::vector<effect> resume_effects(const process_state& state, const definition& def);
+
+/// Why a complete-step body cannot complete an external step: per param name, the reason.
+/// `step_not_waiting` is set when the step is not an external step waiting for completion.
+struct completion_check {
+  bool step_not_waiting = false;
+  std::string reason;  ///< for step_not_waiting
+  std::vector<std::pair<std::string, std::string>> param_errors;
+  values accepted;     ///< params converted to their declared types
+  bool ok() const { return !step_not_waiting && param_errors.empty(); }
+};
+completion_check check_completion(const process_state& state, const definition& def,
+                                  std::string_view step_id, const values& params);
+
+/// Checks and converts start values against the definition's inputs: defaults filled,
+/// types converted where exact. Errors are (input name, reason).
+struct input_check {
+  values accepted;
+  std::vector<std::pair<std::string, std::string>> errors;
+};
+input_check check_inputs(const definition& def, const values& given);
+
+/// "<process id>-<n>" → process id; nullopt when malformed.
+std::optional<std::string_view> process_id_of_step(std::string_view step_execution_id);
+
+/// Backoff before retry number `attempt` (1 = first retry).
+std::int64_t retry_delay_ms(const retry_policy& policy, int attempt, double random);
+
+}  // namespace baton::model
