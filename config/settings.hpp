@@ -15,13 +15,15 @@ using millis = std::chrono::milliseconds;
 struct http_settings {
   std::string listen = "127.0.0.1:8080";  ///< host:port; port 0 picks a free one
   std::size_t io_threads = 2;
-  std::size_t body_limit = 1 << 20;       ///< bytes; larger bodies get 413
-  std::size_t header_limit = 16 << 10;    ///< bytes; larger headers get 431
-  millis header_timeout{10'000};          ///< deadline to read a request's header
-  millis idle_timeout{60'000};            ///< keep-alive connection idle limit
-  std::size_t pipeline_limit = 16;        ///< requests queued per connection
-  std::string tls_cert;                   ///< PEM file; TLS is on when both are set
+  std::size_t body_limit = 1 << 20;     ///< bytes; larger bodies get 413
+  std::size_t header_limit = 16 << 10;  ///< bytes; larger headers get 431
+  millis header_timeout{10'000};        ///< deadline to read a request's header
+  millis idle_timeout{60'000};          ///< keep-alive connection idle limit
+  std::size_t pipeline_limit = 16;      ///< requests queued per connection
+  std::string tls_cert;                 ///< PEM file; TLS is on when both are set
   std::string tls_key;
+
+  bool operator==(const http_settings&) const = default;
 };
 
 enum class durability { sync, async };
@@ -29,25 +31,33 @@ enum class durability { sync, async };
 struct storage_settings {
   std::string data_dir = "./data";
   durability mode = durability::sync;
+
+  bool operator==(const storage_settings&) const = default;
 };
 
 enum class engine_mode { normal, sandbox };
 
 struct engine_settings {
-  std::string definitions_dir;            ///< deployed at start when set
-  millis passivate_after{30'000};         ///< idle waiting processes leave memory after this
+  std::string definitions_dir;     ///< deployed at start when set
+  millis passivate_after{30'000};  ///< idle waiting processes leave memory after this
   engine_mode mode = engine_mode::normal;
-  std::string time_zone;                  ///< IANA zone for vendor date strings; empty: local
-  bool parallel_scopes = false;           ///< job workflow: scopes run in parallel
+  std::string time_zone;         ///< IANA zone for vendor date strings; empty: local
+  bool parallel_scopes = false;  ///< job workflow: scopes run in parallel
+
+  bool operator==(const engine_settings&) const = default;
 };
 
 struct outgoing_settings {
-  std::vector<std::string> allow_hosts;   ///< "host" or "host:port"; empty allows none
+  std::vector<std::string> allow_hosts;  ///< "host" or "host:port"; empty allows none
   millis default_timeout{10'000};
+
+  bool operator==(const outgoing_settings&) const = default;
 };
 
 struct auth_settings {
-  std::vector<std::string> api_keys;      ///< native API keys (x-api-key)
+  std::vector<std::string> api_keys;  ///< native API keys (x-api-key)
+
+  bool operator==(const auth_settings&) const = default;
 };
 
 struct settings {
@@ -56,12 +66,14 @@ struct settings {
   engine_settings engine;
   outgoing_settings outgoing;
   auth_settings auth;
+
+  bool operator==(const settings&) const = default;
 };
 
 /// One invalid setting: its dotted key, where the value came from, and why it is wrong.
 struct problem {
-  std::string key;     ///< e.g. "http.body_limit"
-  std::string source;  ///< "baton.toml:12", "env BATON_HTTP__BODY_LIMIT", "flag --listen"
+  std::string key;     ///< e.g. "http.body_limit"; empty when the whole file is at fault
+  std::string source;  ///< "baton.toml:12", "env BATON_HTTP__BODY_LIMIT", "flag http.listen"
   std::string message;
 };
 
@@ -73,6 +85,11 @@ struct load_result {
 /// Loads settings from, in rising precedence: defaults, the TOML file (if `file` is set),
 /// `BATON_SECTION__KEY` variables from `environment`, and `flags` (dotted key → value).
 /// Every problem in every source is reported at once; nothing stops at the first.
+/// File keys are `[section] key`; variables are `BATON_SECTION__KEY` (a list is comma-separated,
+/// empty entries dropped); flags are dotted, `section.key`. Unknown keys, and every `BATON_*`
+/// variable that names no key, are problems so that typos surface. Sizes take bytes or a string
+/// such as "16KiB"; durations are integer milliseconds in keys ending `_ms`.
+/// @returns the merged values and the problems; the caller must not start when there are any.
 load_result load(const std::optional<std::string>& file,
                  const std::map<std::string, std::string>& environment,
                  const std::map<std::string, std::string>& flags);
