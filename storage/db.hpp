@@ -1,0 +1,76 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace baton::storage {
+
+/// The column families of DESIGN.md, in the order they are opened.
+enum class cf : std::uint8_t {
+  definitions,
+  processes,
+  history,
+  scopes,
+  schedules,
+  idempotency,
+  indexes,
+  auth,
+  meta,
+};
+inline constexpr std::size_t cf_count = 9;
+std::string_view cf_name(cf c);
+
+/// A set of writes applied atomically. Opaque so that callers need no RocksDB header.
+class batch {
+public:
+  batch();
+  ~batch();
+  batch(batch&&) noexcept;
+  batch& operator=(batch&&) noexcept;
+  void put(cf family, std::string_view key, std::string_view value);
+  void erase(cf family, std::string_view key);
+  /// Appends all writes of `other` (used by group commit).
+  void append(const batch& other);
+  std::size_t count() const;
+  bool empty() const { return count() == 0; }
+
+private:
+  friend class db;
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// The embedded RocksDB. Reads are thread-safe; `write` is called by the group committer.
+class db {
+public:
+  /// Opens (creating if needed) the database in `path`. `sync`: every write syncs the WAL.
+  /// @returns the database, or the error text.
+  static std::variant<std::unique_ptr<db>, std::string> open(const std::string& path, bool sync);
+  ~db();
+
+  std::optional<std::string> get(cf family, std::string_view key) const;
+
+  /// Calls `visit` for each key with `prefix`, in key order, starting at `start` (or the
+  /// prefix itself when empty), until `visit` returns false.
+  void scan(cf family, std::string_view prefix, std::string_view start,
+            const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+
+  /// Applies `b` atomically; synced when the database was opened with sync.
+  /// @returns empty on success, else the error text.
+  std::string write(batch& b);
+
+  bool synced() const { return sync_; }
+
+private:
+  struct impl;
+  explicit db(std::unique_ptr<impl> i, bool sync);
+  std::unique_ptr<impl> impl_;
+  bool sync_;
+};
+
+}  // namespace baton::storage

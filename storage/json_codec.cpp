@@ -1,0 +1,598 @@
+#include "storage/json_codec.hpp"
+
+#include <simdjson.h>
+
+#include <charconv>
+
+#include "model/ids.hpp"
+
+namespace baton::storage {
+
+namespace dom = simdjson::dom;
+using model::value;
+
+namespace {
+
+dom::parser& thread_parser() {
+  thread_local dom::parser parser;
+  return parser;
+}
+
+// ---- writing ------------------------------------------------------------------------------
+
+void str(std::string& out, std::string_view s) {
+  out += '"';
+  model::append_json_escaped(out, s);
+  out += '"';
+}
+void key(std::string& out, std::string_view k) {
+  if (out.back() != '{' && out.back() != '[') out += ',';
+  str(out, k);
+  out += ':';
+}
+void field(std::string& out, std::string_view k, std::string_view v) {
+  key(out, k);
+  str(out, v);
+}
+void field(std::string& out, std::string_view k, std::int64_t v) {
+  key(out, k);
+  out += std::to_string(v);
+}
+void field(std::string& out, std::string_view k, bool v) {
+  key(out, k);
+  out += v ? "true" : "false";
+}
+
+// ---- reading ------------------------------------------------------------------------------
+
+value to_value(dom::element el) {
+  switch (el.type()) {
+    case dom::element_type::STRING: return value::of_string(std::string(el.get_string().value()));
+    case dom::element_type::INT64: return value::of_integer(el.get_int64().value());
+    case dom::element_type::UINT64: {
+      auto u = el.get_uint64().value();
+      if (u <= static_cast<std::uint64_t>(INT64_MAX)) return value::of_integer(static_cast<std::int64_t>(u));
+      return value::of_number(static_cast<double>(u));
+    }
+    case dom::element_type::DOUBLE: return value::of_number(el.get_double().value());
+    case dom::element_type::BOOL: return value::of_bool(el.get_bool().value());
+    case dom::element_type::NULL_VALUE: return {};
+    default: return value::of_json(simdjson::minify(el));
+  }
+}
+
+model::values to_values(dom::object obj) {
+  model::values out;
+  for (auto [k, v] : obj) out[std::string(k)] = to_value(v);  // later duplicates overwrite
+  return out;
+}
+
+std::string text_of(dom::element el, std::string_view k, std::string fallback = {}) {
+  std::string_view s;
+  if (el[k].get_string().get(s) == simdjson::SUCCESS) return std::string(s);
+  return fallback;
+}
+std::int64_t int_of(dom::element el, std::string_view k, std::int64_t fallback = 0) {
+  std::int64_t i;
+  if (el[k].get_int64().get(i) == simdjson::SUCCESS) return i;
+  return fallback;
+}
+bool bool_of(dom::element el, std::string_view k) {
+  bool b = false;
+  if (el[k].get_bool().get(b) != simdjson::SUCCESS) return false;
+  return b;
+}
+model::values values_of(dom::element el, std::string_view k) {
+  dom::object obj;
+  if (el[k].get_object().get(obj) == simdjson::SUCCESS) return to_values(obj);
+  return {};
+}
+
+}  // namespace
+
+std::string_view json_of(std::string_view stored) {
+  return stored.empty() ? stored : stored.substr(1);
+}
+
+void append_values(std::string& out, const model::values& vals) {
+  out += '{';
+  for (const auto& [k, v] : vals) {
+    key(out, k);
+    out += model::to_json(v);
+  }
+  out += '}';
+}
+
+// ---- processes ------------------------------------------------------------------------------
+
+std::string encode_process(const model::process_state& p) {
+  std::string out;
+  out.reserve(512);
+  out += format_v1;
+  out += '{';
+  field(out, "id", p.id);
+  field(out, "definition", p.definition);
+  field(out, "version", p.version);
+  if (!p.scope.empty()) field(out, "scope", p.scope);
+  field(out, "status", model::to_string(p.status));
+  key(out, "values");
+  append_values(out, p.vals);
+  key(out, "outputs");
+  append_values(out, p.outputs);
+  key(out, "steps");
+  out += '[';
+  for (const auto& s : p.steps) {
+    if (out.back() != '[') out += ',';
+    out += '{';
+    field(out, "processStepId", s.id);
+    field(out, "step", s.step);
+    field(out, "kind", model::to_string(s.kind));
+    field(out, "status", model::to_string(s.status));
+    field(out, "attempt", static_cast<std::int64_t>(s.attempt));
+    field(out, "createdMs", s.created_ms);
+    field(out, "modifiedMs", s.modified_ms);
+    if (s.due_ms) field(out, "dueMs", s.due_ms);
+    if (s.retry_pending) field(out, "retryPending", true);
+    if (!s.error.empty()) field(out, "error", s.error);
+    if (!s.params.empty()) {
+      key(out, "params");
+      append_values(out, s.params);
+    }
+    out += '}';
+  }
+  out += ']';
+  if (p.retry_count) field(out, "retryCount", static_cast<std::int64_t>(p.retry_count));
+  if (!p.error.empty()) field(out, "error", p.error);
+  field(out, "createdMs", p.created_ms);
+  field(out, "updatedMs", p.updated_ms);
+  if (!p.scenario.empty()) field(out, "scenarioId", p.scenario);
+  if (p.sandbox) field(out, "sandbox", true);
+  if (!p.worker.empty()) field(out, "worker", p.worker);
+  if (!p.schedule_id.empty()) field(out, "scheduleId", p.schedule_id);
+  field(out, "historySeq", static_cast<std::int64_t>(p.history_seq));
+  out += '}';
+  return out;
+}
+
+std::optional<model::process_state> decode_process(std::string_view stored) {
+  if (stored.empty() || stored[0] != format_v1) return std::nullopt;
+  dom::element doc;
+  auto json = stored.substr(1);
+  if (thread_parser().parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  model::process_state p;
+  p.id = text_of(doc, "id");
+  p.definition = text_of(doc, "definition");
+  p.version = int_of(doc, "version", 1);
+  p.scope = text_of(doc, "scope");
+  p.status = model::parse_process_status(text_of(doc, "status")).value_or(model::process_status::failed);
+  p.vals = values_of(doc, "values");
+  p.outputs = values_of(doc, "outputs");
+  dom::array steps;
+  if (doc["steps"].get_array().get(steps) == simdjson::SUCCESS) {
+    for (dom::element s : steps) {
+      model::step_execution e;
+      e.id = text_of(s, "processStepId");
+      e.step = text_of(s, "step");
+      e.kind = model::parse_step_kind(text_of(s, "kind")).value_or(model::step_kind::script);
+      auto status = text_of(s, "status");
+      for (auto st : {model::step_status::created, model::step_status::started,
+                      model::step_status::completed, model::step_status::failed,
+                      model::step_status::skipped}) {
+        if (model::to_string(st) == status) e.status = st;
+      }
+      e.attempt = static_cast<int>(int_of(s, "attempt", 1));
+      e.created_ms = int_of(s, "createdMs");
+      e.modified_ms = int_of(s, "modifiedMs");
+      e.due_ms = int_of(s, "dueMs");
+      e.retry_pending = bool_of(s, "retryPending");
+      e.error = text_of(s, "error");
+      e.params = values_of(s, "params");
+      p.steps.push_back(std::move(e));
+    }
+  }
+  p.retry_count = static_cast<int>(int_of(doc, "retryCount"));
+  p.error = text_of(doc, "error");
+  p.created_ms = int_of(doc, "createdMs");
+  p.updated_ms = int_of(doc, "updatedMs");
+  p.scenario = text_of(doc, "scenarioId");
+  p.sandbox = bool_of(doc, "sandbox");
+  p.worker = text_of(doc, "worker");
+  p.schedule_id = text_of(doc, "scheduleId");
+  p.history_seq = static_cast<std::uint64_t>(int_of(doc, "historySeq"));
+  return p;
+}
+
+std::string encode_history(const model::history_entry& h) {
+  std::string out;
+  out += format_v1;
+  out += '{';
+  field(out, "seq", static_cast<std::int64_t>(h.seq));
+  field(out, "atMs", h.at_ms);
+  field(out, "type", h.type);
+  if (!h.step_id.empty()) field(out, "processStepId", h.step_id);
+  if (!h.detail.empty()) field(out, "detail", h.detail);
+  out += '}';
+  return out;
+}
+
+std::string history_array(const std::vector<std::string>& stored) {
+  std::string out = "[";
+  for (const auto& s : stored) {
+    if (out.size() > 1) out += ',';
+    out += json_of(s);
+  }
+  out += ']';
+  return out;
+}
+
+// ---- definitions ----------------------------------------------------------------------------
+
+namespace {
+
+/// Reads a definition document, noting every structural problem by JSON pointer.
+class definition_reader {
+public:
+  std::vector<model::definition_problem> problems;
+
+  model::definition read(dom::element doc) {
+    model::definition d;
+    dom::object root;
+    if (doc.get_object().get(root) != simdjson::SUCCESS) {
+      add("", "a definition is a JSON object");
+      return d;
+    }
+    for (auto [k, v] : root) {
+      if (k == "name") d.name = string("/name", v);
+      else if (k == "description") d.description = string("/description", v);
+      else if (k == "inputs") read_inputs(v, d);
+      else if (k == "outputs") d.outputs = strings("/outputs", v);
+      else if (k == "steps") read_steps(v, d);
+      else if (k == "scenarios") read_scenarios(v, d);
+      else if (k == "requiresScenario") d.requires_scenario = boolean("/requiresScenario", v);
+      else if (k == "id" || k == "version") continue;  // assigned by the server
+      else add("/" + std::string(k), "unknown field");
+    }
+    if (root["steps"].error()) add("/steps", "required");
+    return d;
+  }
+
+private:
+  void add(std::string pointer, std::string message) {
+    problems.push_back({std::move(pointer), std::move(message)});
+  }
+  std::string string(const std::string& at, dom::element v) {
+    std::string_view s;
+    if (v.get_string().get(s) != simdjson::SUCCESS) {
+      add(at, "expected a string");
+      return {};
+    }
+    return std::string(s);
+  }
+  bool boolean(const std::string& at, dom::element v) {
+    bool b = false;
+    if (v.get_bool().get(b) != simdjson::SUCCESS) add(at, "expected true or false");
+    return b;
+  }
+  std::int64_t integer(const std::string& at, dom::element v) {
+    std::int64_t i = 0;
+    if (v.get_int64().get(i) != simdjson::SUCCESS) add(at, "expected an integer");
+    return i;
+  }
+  double number(const std::string& at, dom::element v) {
+    double d = 0;
+    if (v.get_double().get(d) != simdjson::SUCCESS) add(at, "expected a number");
+    return d;
+  }
+  std::vector<std::string> strings(const std::string& at, dom::element v) {
+    std::vector<std::string> out;
+    dom::array arr;
+    if (v.get_array().get(arr) != simdjson::SUCCESS) {
+      add(at, "expected an array of strings");
+      return out;
+    }
+    std::size_t i = 0;
+    for (auto item : arr) out.push_back(string(at + "/" + std::to_string(i++), item));
+    return out;
+  }
+  std::vector<std::pair<std::string, std::string>> string_map(const std::string& at,
+                                                              dom::element v) {
+    std::vector<std::pair<std::string, std::string>> out;
+    dom::object obj;
+    if (v.get_object().get(obj) != simdjson::SUCCESS) {
+      add(at, "expected an object");
+      return out;
+    }
+    for (auto [k, item] : obj) {
+      auto name = std::string(k);
+      auto text = item.is_string() ? string(at + "/" + name, item) : simdjson::minify(item);
+      auto existing = std::find_if(out.begin(), out.end(), [&](auto& p) { return p.first == name; });
+      if (existing != out.end()) existing->second = text;  // last duplicate wins
+      else out.emplace_back(name, text);
+    }
+    return out;
+  }
+  model::value_type type(const std::string& at, dom::element v) {
+    auto name = string(at, v);
+    if (auto t = model::parse_value_type(name)) return *t;
+    if (!name.empty()) add(at, "unknown type \"" + name + "\" (string, long, double, bool, json)");
+    return model::value_type::string;
+  }
+
+  void read_inputs(dom::element v, model::definition& d) {
+    dom::object obj;
+    if (v.get_object().get(obj) != simdjson::SUCCESS) return add("/inputs", "expected an object");
+    for (auto [k, spec] : obj) {
+      model::input_decl in;
+      in.name = std::string(k);
+      auto at = "/inputs/" + in.name;
+      if (spec.is_string()) {
+        in.type = type(at, spec);
+      } else if (spec.is_object()) {
+        for (auto [fk, fv] : spec.get_object().value()) {
+          if (fk == "type") in.type = type(at + "/type", fv);
+          else if (fk == "required") in.required = boolean(at + "/required", fv);
+          else if (fk == "default") in.default_value = to_value(fv);
+          else add(at + "/" + std::string(fk), "unknown field");
+        }
+      } else {
+        add(at, "expected a type name or {type, required, default}");
+      }
+      d.inputs.push_back(std::move(in));
+    }
+  }
+
+  std::vector<model::param_decl> params(const std::string& at, dom::element v) {
+    std::vector<model::param_decl> out;
+    dom::object obj;
+    if (v.get_object().get(obj) != simdjson::SUCCESS) {
+      add(at, "expected an object");
+      return out;
+    }
+    for (auto [k, spec] : obj) {
+      model::param_decl p;
+      p.name = std::string(k);
+      auto pat = at + "/" + p.name;
+      if (spec.is_string()) {
+        p.type = type(pat, spec);
+      } else if (spec.is_object()) {
+        for (auto [fk, fv] : spec.get_object().value()) {
+          if (fk == "type") p.type = type(pat + "/type", fv);
+          else if (fk == "required") p.required = boolean(pat + "/required", fv);
+          else add(pat + "/" + std::string(fk), "unknown field");
+        }
+      } else {
+        add(pat, "expected a type name or {type, required}");
+      }
+      out.push_back(std::move(p));
+    }
+    return out;
+  }
+
+  model::retry_policy retry(const std::string& at, dom::element v) {
+    model::retry_policy r;
+    dom::object obj;
+    if (v.get_object().get(obj) != simdjson::SUCCESS) {
+      add(at, "expected an object");
+      return r;
+    }
+    for (auto [k, fv] : obj) {
+      if (k == "count") r.count = static_cast<int>(integer(at + "/count", fv));
+      else if (k == "backoff") {
+        auto b = string(at + "/backoff", fv);
+        if (b == "fixed") r.backoff = model::backoff_kind::fixed;
+        else if (b == "exponential") r.backoff = model::backoff_kind::exponential;
+        else add(at + "/backoff", "expected \"fixed\" or \"exponential\"");
+      } else if (k == "initialMs") r.initial_ms = integer(at + "/initialMs", fv);
+      else if (k == "maxMs") r.max_ms = integer(at + "/maxMs", fv);
+      else if (k == "jitter") r.jitter = number(at + "/jitter", fv);
+      else add(at + "/" + std::string(k), "unknown field");
+    }
+    return r;
+  }
+
+  void read_http(const std::string& at, dom::element v, model::http_spec& h) {
+    dom::object obj;
+    if (v.get_object().get(obj) != simdjson::SUCCESS) return add(at, "expected an object");
+    for (auto [k, fv] : obj) {
+      auto fat = at + "/" + std::string(k);
+      if (k == "method") h.method = string(fat, fv);
+      else if (k == "url") h.url = string(fat, fv);
+      else if (k == "headers") h.headers = string_map(fat, fv);
+      else if (k == "body") h.body = fv.is_string() ? string(fat, fv) : simdjson::minify(fv);
+      else if (k == "map") h.map = string_map(fat, fv);
+      else if (k == "expect") {
+        dom::array arr;
+        if (fv.get_array().get(arr) != simdjson::SUCCESS) {
+          add(fat, "expected an array of statuses");
+          continue;
+        }
+        std::size_t i = 0;
+        for (auto s : arr) h.expect.push_back(static_cast<int>(integer(fat + "/" + std::to_string(i++), s)));
+      } else add(fat, "unknown field");
+    }
+  }
+
+  void read_steps(dom::element v, model::definition& d) {
+    dom::array arr;
+    if (v.get_array().get(arr) != simdjson::SUCCESS) return add("/steps", "expected an array");
+    std::size_t index = 0;
+    for (auto item : arr) {
+      auto at = "/steps/" + std::to_string(index++);
+      model::step s;
+      dom::object obj;
+      if (item.get_object().get(obj) != simdjson::SUCCESS) {
+        add(at, "expected an object");
+        d.steps.push_back(std::move(s));
+        continue;
+      }
+      std::string kind;
+      for (auto [k, fv] : obj) {
+        auto fat = at + "/" + std::string(k);
+        if (k == "id") s.id = string(fat, fv);
+        else if (k == "name") s.name = string(fat, fv);
+        else if (k == "kind") kind = string(fat, fv);
+        else if (k == "next") s.next = fv.is_null() ? std::string() : string(fat, fv);
+        else if (k == "retry") s.retry = retry(fat, fv);
+        else if (k == "timeoutMs") s.timeout_ms = integer(fat, fv);
+        else if (k == "set") s.set = string_map(fat, fv);
+        else if (k == "http") read_http(fat, fv, s.http);
+        else if (k == "params") s.params = params(fat, fv);
+        else if (k == "duration") s.duration = string(fat, fv);
+        else if (k == "until") s.until = string(fat, fv);
+        else if (k == "default") s.default_next = string(fat, fv);
+        else if (k == "message") s.message = string(fat, fv);
+        else if (k == "cases") {
+          dom::array cases;
+          if (fv.get_array().get(cases) != simdjson::SUCCESS) {
+            add(fat, "expected an array of {when, next}");
+            continue;
+          }
+          std::size_t ci = 0;
+          for (auto c : cases) {
+            auto cat = fat + "/" + std::to_string(ci++);
+            model::switch_case sc;
+            if (!c.is_object()) {
+              add(cat, "expected {when, next}");
+              continue;
+            }
+            for (auto [ck, cv] : c.get_object().value()) {
+              if (ck == "when") sc.when = string(cat + "/when", cv);
+              else if (ck == "next") sc.next = string(cat + "/next", cv);
+              else add(cat + "/" + std::string(ck), "unknown field");
+            }
+            s.cases.push_back(std::move(sc));
+          }
+        } else add(fat, "unknown field");
+      }
+      if (kind.empty()) add(at + "/kind", "required");
+      else if (auto k = model::parse_step_kind(kind)) s.kind = *k;
+      else add(at + "/kind", "unknown kind \"" + kind + "\" (script, http, external, timer, switch, fail)");
+      if (s.name.empty()) s.name = s.id;
+      d.steps.push_back(std::move(s));
+    }
+  }
+
+  void read_scenarios(dom::element v, model::definition& d) {
+    dom::object obj;
+    if (v.get_object().get(obj) != simdjson::SUCCESS) return add("/scenarios", "expected an object");
+    for (auto [id, spec] : obj) {
+      model::scenario sc;
+      sc.id = std::string(id);
+      auto at = "/scenarios/" + sc.id;
+      dom::object steps;
+      if (spec["steps"].get_object().get(steps) != simdjson::SUCCESS) {
+        add(at + "/steps", "expected an object of step id → {outputs | fail | complete}");
+        continue;
+      }
+      for (auto [sid, canned] : steps) {
+        auto sat = at + "/steps/" + std::string(sid);
+        model::scenario_step c;
+        if (!canned.is_object()) {
+          add(sat, "expected {outputs | fail | complete}");
+          continue;
+        }
+        for (auto [k, fv] : canned.get_object().value()) {
+          if (k == "outputs" && fv.is_object()) c.outputs = to_values(fv.get_object().value());
+          else if (k == "complete" && fv.is_object()) c.complete = to_values(fv.get_object().value());
+          else if (k == "fail") c.fail = string(sat + "/fail", fv);
+          else add(sat + "/" + std::string(k), "expected outputs {..}, complete {..} or fail \"..\"");
+        }
+        sc.steps[std::string(sid)] = std::move(c);
+      }
+      d.scenarios.push_back(std::move(sc));
+    }
+  }
+};
+
+}  // namespace
+
+std::variant<model::definition, std::vector<model::definition_problem>> parse_definition(
+    std::string_view json) {
+  dom::element doc;
+  auto& parser = thread_parser();
+  if (auto err = parser.parse(json.data(), json.size()).get(doc); err != simdjson::SUCCESS) {
+    return std::vector<model::definition_problem>{{"", std::string("malformed JSON: ") +
+                                                           simdjson::error_message(err)}};
+  }
+  definition_reader reader;
+  auto def = reader.read(doc);
+  auto problems = std::move(reader.problems);
+  if (problems.empty()) problems = model::validate(def);
+  if (!problems.empty()) return problems;
+  def.source = simdjson::minify(doc);
+  def.id = model::id_from_name(def.name);
+  return def;
+}
+
+std::string encode_definition(const model::definition& d) {
+  std::string out;
+  out += format_v1;
+  out += '{';
+  field(out, "version", d.version);
+  key(out, "source");
+  out += d.source;
+  out += '}';
+  return out;
+}
+
+std::optional<model::definition> decode_definition(std::string_view stored) {
+  if (stored.empty() || stored[0] != format_v1) return std::nullopt;
+  std::int64_t version = 1;
+  std::string source;
+  {
+    dom::element doc;
+    auto json = stored.substr(1);
+    if (thread_parser().parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) {
+      return std::nullopt;
+    }
+    version = int_of(doc, "version", 1);
+    dom::element src;
+    if (doc["source"].get(src) != simdjson::SUCCESS) return std::nullopt;
+    source = simdjson::minify(src);
+  }
+  auto parsed = parse_definition(source);
+  auto* def = std::get_if<model::definition>(&parsed);
+  if (!def) return std::nullopt;
+  def->version = version;
+  return std::move(*def);
+}
+
+std::string definition_json(const model::definition& d) {
+  // The source without its first '{', behind the server-assigned fields.
+  std::string out = "{";
+  field(out, "id", d.id);
+  field(out, "version", d.version);
+  if (d.source.size() > 2) {
+    // Drop source's own "name"? It is the same; keep the source as deployed.
+    out += ',';
+    out.append(d.source, 1);
+  } else {
+    out += '}';
+  }
+  return out;
+}
+
+std::variant<model::values, std::string> parse_values(std::string_view json_object) {
+  dom::element doc;
+  if (thread_parser().parse(json_object.data(), json_object.size()).get(doc) != simdjson::SUCCESS) {
+    return std::string("malformed JSON");
+  }
+  dom::object obj;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) return std::string("expected an object");
+  return to_values(obj);
+}
+
+std::optional<model::value> value_at_pointer(std::string_view json, std::string_view pointer) {
+  dom::element doc;
+  if (thread_parser().parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  dom::element found;
+  if (pointer.empty()) return to_value(doc);
+  if (doc.at_pointer(pointer).get(found) != simdjson::SUCCESS) return std::nullopt;
+  return to_value(found);
+}
+
+}  // namespace baton::storage

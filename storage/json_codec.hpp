@@ -1,0 +1,50 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "model/definition.hpp"
+#include "model/process.hpp"
+#include "model/value.hpp"
+
+namespace baton::storage {
+
+/// Leading byte of every stored record: bump when the encoding changes.
+inline constexpr char format_v1 = '\x01';
+
+/// A process snapshot as stored: format byte + the JSON the API shows. Status reads answer
+/// the stored bytes as they are, without decoding.
+std::string encode_process(const model::process_state& p);
+std::optional<model::process_state> decode_process(std::string_view stored);
+/// The JSON part of a stored record (drops the format byte).
+std::string_view json_of(std::string_view stored);
+
+std::string encode_history(const model::history_entry& h);
+/// JSON array of stored history entries.
+std::string history_array(const std::vector<std::string>& stored);
+
+/// Parses a definition document; on failure every structural problem, by JSON pointer.
+/// Semantic validation (model::validate) runs too, so a returned definition is deployable.
+std::variant<model::definition, std::vector<model::definition_problem>> parse_definition(
+    std::string_view json);
+
+/// Stored definition: format byte + {"version":N,"id":..,"source":{...}}.
+std::string encode_definition(const model::definition& d);
+std::optional<model::definition> decode_definition(std::string_view stored);
+/// The API view of a definition: its source with name, id and version.
+std::string definition_json(const model::definition& d);
+
+/// Parses a JSON object of values ({"a": 1, "b": "x", "c": {...}}); duplicate keys: last wins.
+/// @returns the values, or an error naming the offending key.
+std::variant<model::values, std::string> parse_values(std::string_view json_object);
+
+/// Writes values as a JSON object.
+void append_values(std::string& out, const model::values& vals);
+
+/// Looks up a JSON pointer ("/data/price") in a JSON document.
+std::optional<model::value> value_at_pointer(std::string_view json, std::string_view pointer);
+
+}  // namespace baton::storage

@@ -1,0 +1,153 @@
+#include "storage/process_store.hpp"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "storage/json_codec.hpp"
+
+namespace baton::storage {
+
+namespace {
+
+// Index keys: "a/<id>" marks an active process; "s/<STATUS>/<id>" lists by status;
+// "x/<id>" marks a sandbox process (kept apart from real listings).
+std::string active_key(std::string_view id) { return "a/" + std::string(id); }
+std::string status_key(model::process_status s, std::string_view id) {
+  return "s/" + std::string(model::to_string(s)) + "/" + std::string(id);
+}
+std::string history_key(std::string_view id, std::uint64_t seq) {
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "/%016llx", static_cast<unsigned long long>(seq));
+  return std::string(id) + buf;
+}
+std::string definition_key(std::string_view name, std::int64_t version) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "/%012lld", static_cast<long long>(version));
+  return std::string(name) + buf;
+}
+
+}  // namespace
+
+std::variant<std::unique_ptr<process_store>, std::string> process_store::open(
+    const std::string& data_dir, bool sync) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) return "cannot create " + data_dir + ": " + ec.message();
+  auto opened = db::open(data_dir + "/db", sync);
+  if (auto* error = std::get_if<std::string>(&opened)) return *error;
+  std::unique_ptr<process_store> s(new process_store());
+  s->db_ = std::move(std::get<std::unique_ptr<db>>(opened));
+  s->committer_ = std::make_unique<group_committer>(*s->db_);
+  return s;
+}
+
+process_store::~process_store() {
+  committer_.reset();  // drain pending writes before the database closes
+}
+
+void process_store::put_process(batch& b, const model::process_state& p,
+                                std::optional<model::process_status> previous) const {
+  b.put(cf::processes, p.id, encode_process(p));
+  if (previous && *previous != p.status) b.erase(cf::indexes, status_key(*previous, p.id));
+  if (!previous || *previous != p.status) b.put(cf::indexes, status_key(p.status, p.id), {});
+  if (model::is_terminal(p.status)) {
+    if (previous && !model::is_terminal(*previous)) b.erase(cf::indexes, active_key(p.id));
+  } else if (!previous) {
+    b.put(cf::indexes, active_key(p.id), {});
+  }
+}
+
+void process_store::put_history(batch& b, std::string_view process_id,
+                                const std::vector<model::history_entry>& entries) const {
+  for (const auto& e : entries) b.put(cf::history, history_key(process_id, e.seq), encode_history(e));
+}
+
+std::optional<std::string> process_store::process_raw(std::string_view id) const {
+  return db_->get(cf::processes, id);
+}
+
+std::optional<model::process_state> process_store::load_process(std::string_view id) const {
+  auto raw = process_raw(id);
+  if (!raw) return std::nullopt;
+  return decode_process(*raw);
+}
+
+std::vector<std::string> process_store::history_raw(std::string_view id) const {
+  std::vector<std::string> out;
+  db_->scan(cf::history, std::string(id) + "/", {}, [&](std::string_view, std::string_view v) {
+    out.emplace_back(v);
+    return true;
+  });
+  return out;
+}
+
+process_page process_store::list(const process_query& q) const {
+  process_page page;
+  auto accept = [&](std::string_view raw) {
+    auto p = decode_process(raw);
+    if (!p || p->sandbox != q.sandbox) return false;
+    if (q.status && p->status != *q.status) return false;
+    if (!q.definition.empty() && p->definition != q.definition) return false;
+    if (!q.scope.empty() && p->scope != q.scope) return false;
+    return true;
+  };
+  std::string last;
+  auto take = [&](std::string_view id, std::string_view raw) {
+    if (page.items.size() == q.limit) {
+      page.next = last;
+      return false;
+    }
+    if (accept(raw)) {
+      page.items.emplace_back(json_of(raw));
+      last = std::string(id);
+    }
+    return true;
+  };
+  if (q.status) {
+    auto prefix = "s/" + std::string(model::to_string(*q.status)) + "/";
+    auto start = q.after.empty() ? std::string() : prefix + q.after + "\x01";
+    db_->scan(cf::indexes, prefix, start, [&](std::string_view k, std::string_view) {
+      auto id = k.substr(prefix.size());
+      auto raw = db_->get(cf::processes, id);
+      return raw ? take(id, *raw) : true;
+    });
+  } else {
+    auto start = q.after.empty() ? std::string() : q.after + "\x01";
+    db_->scan(cf::processes, {}, start, [&](std::string_view k, std::string_view v) {
+      return take(k, v);
+    });
+  }
+  return page;
+}
+
+void process_store::for_each_active(
+    const std::function<void(model::process_state)>& visit) const {
+  db_->scan(cf::indexes, "a/", {}, [&](std::string_view k, std::string_view) {
+    if (auto p = load_process(k.substr(2))) visit(std::move(*p));
+    return true;
+  });
+}
+
+void process_store::put_definition(batch& b, const model::definition& d) const {
+  b.put(cf::definitions, definition_key(d.name, d.version), encode_definition(d));
+}
+
+std::vector<model::definition> process_store::load_definitions() const {
+  std::vector<model::definition> out;
+  db_->scan(cf::definitions, {}, {}, [&](std::string_view, std::string_view v) {
+    if (auto d = decode_definition(v)) out.push_back(std::move(*d));
+    return true;
+  });
+  return out;
+}
+
+std::optional<std::string> process_store::idempotent_answer(std::string_view key) const {
+  return db_->get(cf::idempotency, key);
+}
+
+void process_store::put_idempotent_answer(batch& b, std::string_view key,
+                                          std::string_view answer) const {
+  b.put(cf::idempotency, key, answer);
+}
+
+}  // namespace baton::storage

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "model/definition.hpp"
+#include "model/process.hpp"
+#include "storage/db.hpp"
+#include "storage/group_commit.hpp"
+
+namespace baton::storage {
+
+/// Filters and cursor of a process listing.
+struct process_query {
+  std::optional<model::process_status> status;
+  std::string definition;
+  std::string scope;
+  std::string after;  ///< cursor: the last id of the previous page
+  std::size_t limit = 100;
+  bool sandbox = false;  ///< list sandbox processes instead of real ones
+};
+
+struct process_page {
+  std::vector<std::string> items;  ///< process JSON documents
+  std::string next;                ///< cursor for the next page; empty at the end
+};
+
+/// The record layout of processes, history, indexes, definitions and idempotency keys.
+/// All writes go into a caller's batch (committed by the group committer); reads are direct.
+class process_store {
+public:
+  /// Opens the database in `data_dir` and starts the group committer.
+  static std::variant<std::unique_ptr<process_store>, std::string> open(const std::string& data_dir,
+                                                                        bool sync);
+  ~process_store();
+
+  db& database() { return *db_; }
+  group_committer& committer() { return *committer_; }
+
+  // ---- processes ----
+  /// Snapshot, status index and active marker of `p`; `previous` is the status it had.
+  void put_process(batch& b, const model::process_state& p,
+                   std::optional<model::process_status> previous) const;
+  void put_history(batch& b, std::string_view process_id,
+                   const std::vector<model::history_entry>& entries) const;
+  std::optional<std::string> process_raw(std::string_view id) const;
+  std::optional<model::process_state> load_process(std::string_view id) const;
+  std::vector<std::string> history_raw(std::string_view id) const;
+  process_page list(const process_query& q) const;
+  /// Every non-terminal process, in id (creation) order.
+  void for_each_active(const std::function<void(model::process_state)>& visit) const;
+
+  // ---- definitions ----
+  void put_definition(batch& b, const model::definition& d) const;
+  /// Every stored version of every definition, oldest version first per name.
+  std::vector<model::definition> load_definitions() const;
+
+  // ---- idempotency ----
+  std::optional<std::string> idempotent_answer(std::string_view key) const;
+  void put_idempotent_answer(batch& b, std::string_view key, std::string_view answer) const;
+
+private:
+  process_store() = default;
+  std::unique_ptr<db> db_;
+  std::unique_ptr<group_committer> committer_;
+};
+
+}  // namespace baton::storage
