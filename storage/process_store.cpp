@@ -45,9 +45,10 @@ process_store::~process_store() {
   committer_.reset();  // drain pending writes before the database closes
 }
 
-void process_store::put_process(batch& b, const model::process_state& p,
-                                std::optional<model::process_status> previous) const {
-  b.put(cf::processes, p.id, encode_process(p));
+std::string process_store::put_process(batch& b, const model::process_state& p,
+                                       std::optional<model::process_status> previous) const {
+  auto snapshot = encode_process(p);
+  b.put(cf::processes, p.id, snapshot);
   if (previous && *previous != p.status) b.erase(cf::indexes, status_key(*previous, p.id));
   if (!previous || *previous != p.status) b.put(cf::indexes, status_key(p.status, p.id), {});
   if (model::is_terminal(p.status)) {
@@ -55,6 +56,7 @@ void process_store::put_process(batch& b, const model::process_state& p,
   } else if (!previous) {
     b.put(cf::indexes, active_key(p.id), {});
   }
+  return snapshot;
 }
 
 void process_store::put_history(batch& b, std::string_view process_id,

@@ -44,8 +44,9 @@ public:
   group_committer& committer() { return *committer_; }
 
   // ---- processes ----
-  /// Snapshot, status index and active marker of `p`; `previous` is the status it had.
-  void put_process(batch& b, const model::process_state& p,
+  /// Snapshot, status index and active marker of `p`; `previous` is the status it had
+  /// (none for a new process). @returns the stored snapshot bytes.
+  std::string put_process(batch& b, const model::process_state& p,
                    std::optional<model::process_status> previous) const;
   void put_history(batch& b, std::string_view process_id,
                    const std::vector<model::history_entry>& entries) const;

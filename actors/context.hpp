@@ -1,0 +1,42 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <random>
+
+#include <caf/actor.hpp>
+
+#include "actors/definition_registry.hpp"
+#include "actors/delegate_client.hpp"
+#include "actors/engine.hpp"
+#include "config/settings.hpp"
+#include "storage/process_store.hpp"
+
+namespace baton::actors {
+
+/// What every actor of one engine shares: settings, storage, definitions, the outside
+/// world, the long-lived actors, and counters for /metrics.
+struct engine_context {
+  config::settings settings;
+  storage::process_store& store;
+  delegate_client& delegates;
+  engine::clock_ms now_ms;
+  definition_registry definitions;
+
+  caf::actor scheduler;
+  caf::actor retry;
+
+  std::atomic<std::uint64_t> started{0};
+  std::atomic<std::uint64_t> succeeded{0};
+  std::atomic<std::uint64_t> failed{0};
+  std::atomic<std::uint64_t> cancelled{0};
+  std::atomic<std::int64_t> active{0};      ///< non-terminal processes stored
+  std::atomic<std::int64_t> live{0};        ///< process actors in memory
+  std::atomic<std::uint64_t> rehydrated{0};
+  std::atomic<std::uint64_t> passivated{0};
+  std::atomic<bool> ready{false};
+
+  std::chrono::milliseconds passivate_after() const { return settings.engine.passivate_after; }
+};
+
+}  // namespace baton::actors

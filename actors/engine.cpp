@@ -1,0 +1,196 @@
+#include "actors/engine_impl.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include <chrono>
+#include <map>
+
+#include "actors/messages.hpp"
+#include "actors/scheduler.hpp"
+#include "storage/json_codec.hpp"
+
+namespace baton::actors {
+
+namespace {
+
+std::int64_t system_now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::unique_ptr<engine> engine::create(const config::settings& settings,
+                                       storage::process_store& store, delegate_client& delegates,
+                                       clock_ms now_ms) {
+  auto e = std::make_unique<engine_impl>(settings, store, delegates, std::move(now_ms));
+  e->recover();
+  return e;
+}
+
+engine_impl::engine_impl(const config::settings& settings, storage::process_store& store,
+                         delegate_client& delegates, clock_ms now_ms, bool testing) {
+  if (testing) {
+    config_.set("scheduler.policy", caf::atom("testing"));
+  } else {
+    config_.set("scheduler.max-threads", 2);
+  }
+  config_.set("logger.verbosity", caf::atom("quiet"));
+  system_ = std::make_unique<caf::actor_system>(config_);
+  ctx_ = std::shared_ptr<engine_context>(new engine_context{
+      settings, store, delegates, now_ms ? std::move(now_ms) : clock_ms(system_now_ms), {}});
+  ctx_->retry = spawn_retry(*system_, ctx_);
+  ctx_->scheduler = spawn_scheduler(*system_, ctx_);
+}
+
+engine_impl::~engine_impl() { shutdown(); }
+
+void engine_impl::shutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  ctx_->ready = false;
+  caf::anon_send_exit(ctx_->scheduler, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(ctx_->retry, caf::exit_reason::user_shutdown);
+  ctx_->scheduler = nullptr;
+  ctx_->retry = nullptr;
+  system_.reset();  // waits for every actor to finish
+}
+
+void engine_impl::recover() {
+  auto& store = ctx_->store;
+  for (auto& def : store.load_definitions()) {
+    next_version_[def.name] = def.version + 1;
+    ctx_->definitions.add(std::make_shared<const model::definition>(std::move(def)));
+  }
+  std::map<std::string, scope_restore> scopes;
+  store.for_each_active([&](model::process_state p) {
+    ++ctx_->active;
+    if (!p.scope.empty()) {
+      auto& r = scopes[p.scope];
+      r.scope = p.scope;
+      (p.status == model::process_status::waiting ? r.queued : r.running).push_back(p.id);
+      if (p.status == model::process_status::waiting) return;
+    } else if (p.status == model::process_status::waiting) {
+      caf::anon_send(ctx_->scheduler, admit_cmd{p.id});
+      return;
+    }
+    auto def = ctx_->definitions.find(p.definition, p.version);
+    if (!def) return;
+    for (auto& fx : model::resume_effects(p, *def)) {
+      if (auto* t = std::get_if<model::fx_arm_timer>(&fx)) {
+        if (t->retry) caf::anon_send(ctx_->retry, schedule_retry{p.id, t->step_id, t->due_ms});
+        else caf::anon_send(ctx_->scheduler, arm_timer{p.id, t->step_id, t->due_ms});
+      } else if (std::holds_alternative<model::fx_call_http>(fx)) {
+        caf::anon_send(ctx_->scheduler, restart_process{p.id});  // re-issues its call
+      }
+    }
+  });
+  for (auto& [name, restore] : scopes) caf::anon_send(ctx_->scheduler, std::move(restore));
+  ctx_->ready = true;
+}
+
+void engine_impl::start(start_request request, answer_callback done) {
+  caf::anon_send(ctx_->scheduler, start_cmd{std::move(request), std::move(done)});
+}
+
+void engine_impl::complete_step(std::string step_id, model::values params, answer_callback done) {
+  auto process_id = model::process_id_of_step(step_id);
+  if (!process_id) {
+    process_answer a;
+    a.code = engine_errc::not_found;
+    a.message = "malformed processStepId";
+    a.field = "processStepId";
+    return done(std::move(a));
+  }
+  caf::anon_send(ctx_->scheduler, complete_cmd{std::string(*process_id), std::move(step_id),
+                                               std::move(params), std::move(done)});
+}
+
+void engine_impl::cancel(std::string process_id, std::string reason, answer_callback done) {
+  caf::anon_send(ctx_->scheduler, event_cmd{process_id, model::ev_cancel{std::move(reason)},
+                                            std::move(done), engine_errc::conflict});
+}
+
+void engine_impl::execute(std::string process_id, std::string step_id, answer_callback done) {
+  caf::anon_send(ctx_->scheduler, event_cmd{process_id, model::ev_execute{std::move(step_id)},
+                                            std::move(done), engine_errc::conflict});
+}
+
+void engine_impl::deploy(model::definition def, std::function<void(deploy_answer)> done) {
+  std::shared_ptr<const model::definition> deployed;
+  {
+    std::lock_guard lock(deploy_mutex_);
+    auto latest = ctx_->definitions.find(def.name);
+    if (latest && latest->source == def.source) {
+      return done(deploy_answer{{}, latest, false});
+    }
+    auto& next = next_version_[def.name];
+    if (next == 0) next = 1;
+    def.version = next++;
+    deployed = std::make_shared<const model::definition>(std::move(def));
+  }
+  storage::batch b;
+  ctx_->store.put_definition(b, *deployed);
+  ctx_->store.committer().submit(std::move(b), [this, deployed, done = std::move(done)](
+                                                    const std::string& error) {
+    if (!error.empty()) return done(deploy_answer{"storage: " + error, nullptr, false});
+    ctx_->definitions.add(deployed);
+    done(deploy_answer{{}, deployed, true});
+  });
+}
+
+void engine_impl::scope(std::string name, std::function<void(scope_info)> done) {
+  caf::anon_send(ctx_->scheduler, scope_query{std::move(name), std::move(done)});
+}
+
+void engine_impl::list_scopes(std::function<void(std::vector<scope_info>)> done) {
+  caf::anon_send(ctx_->scheduler, scope_list_query{std::move(done)});
+}
+
+void engine_impl::configure_scope(std::string name, scope_settings settings,
+                                  std::function<void(scope_info)> done) {
+  caf::anon_send(ctx_->scheduler,
+                 scope_configure{std::move(name), std::move(settings), std::move(done)});
+}
+
+void engine_impl::collect_metrics(std::string& out) const {
+  auto line = [&](std::string_view name, std::string_view labels, auto v) {
+    out += name;
+    out += labels;
+    out += ' ';
+    out += std::to_string(v);
+    out += '\n';
+  };
+  auto& c = *ctx_;
+  out += "# TYPE baton_processes_started_total counter\n";
+  line("baton_processes_started_total", "", c.started.load());
+  out += "# TYPE baton_processes_finished_total counter\n";
+  line("baton_processes_finished_total", "{status=\"SUCCEEDED\"}", c.succeeded.load());
+  line("baton_processes_finished_total", "{status=\"FAILED\"}", c.failed.load());
+  line("baton_processes_finished_total", "{status=\"CANCELLED\"}", c.cancelled.load());
+  out += "# TYPE baton_processes_active gauge\n";
+  line("baton_processes_active", "", c.active.load());
+  out += "# TYPE baton_process_actors_live gauge\n";
+  line("baton_process_actors_live", "", c.live.load());
+  out += "# TYPE baton_process_passivations_total counter\n";
+  line("baton_process_passivations_total", "", c.passivated.load());
+  line("baton_process_rehydrations_total", "", c.rehydrated.load());
+  auto s = c.store.committer().snapshot();
+  out += "# TYPE baton_store_commits_total counter\n";
+  line("baton_store_commits_total", "", s.commits);
+  line("baton_store_writes_total", "", s.submissions);
+  out += "# TYPE baton_store_batch_size histogram\n";
+  static constexpr const char* les[] = {"1", "4", "16", "64", "256", "+Inf"};
+  std::uint64_t cumulative = 0;
+  for (int i = 0; i < 6; ++i) {
+    cumulative += s.buckets[i];
+    line("baton_store_batch_size_bucket", std::string("{le=\"") + les[i] + "\"}", cumulative);
+  }
+  line("baton_store_batch_size_sum", "", s.submissions);
+  line("baton_store_batch_size_count", "", s.commits);
+}
+
+}  // namespace baton::actors

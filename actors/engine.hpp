@@ -1,0 +1,131 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/settings.hpp"
+#include "model/definition.hpp"
+#include "model/process.hpp"
+#include "model/value.hpp"
+
+namespace baton::storage {
+class process_store;
+}
+
+namespace baton::actors {
+
+class delegate_client;
+class definition_registry;
+
+/// Why a command did not do what was asked. `http/` maps each to a status in one table.
+enum class engine_errc : std::uint8_t {
+  ok,
+  unknown_definition,  ///< 404
+  unknown_scenario,    ///< 404
+  scenario_required,   ///< 400
+  invalid_input,       ///< 400, `field` names the input
+  scope_busy,          ///< 409
+  not_found,           ///< 404: process or step
+  not_waiting,         ///< 412: step not waiting / process not in a state for this
+  invalid_params,      ///< 412: complete-step params
+  conflict,            ///< 409: e.g. cancel of a finished process
+  storage_failure,     ///< 500
+  shutting_down,       ///< 503
+};
+
+struct start_request {
+  std::string definition;
+  std::optional<std::int64_t> version;
+  model::values values;
+  std::string scope;
+  bool reject_if_busy = false;  ///< `busy: "reject"`: 409 instead of queueing
+  std::string idempotency_key;
+  int retry_count = 0;
+  std::string scenario;
+  bool sandbox = false;
+  std::string worker;
+  std::string schedule_id;
+  /// Synchronous start: answer when the process ends or after this many ms (then 202).
+  std::optional<std::int64_t> wait_timeout_ms;
+};
+
+/// The answer to a command that concerns one process.
+struct process_answer {
+  engine_errc code = engine_errc::ok;
+  std::string message;  ///< for errors
+  std::string field;    ///< the offending input or param, for errors
+  std::vector<std::pair<std::string, std::string>> field_errors;  ///< every failing field
+  std::string process_id;
+  std::string process_json;  ///< the snapshot after the command
+  model::process_status status = model::process_status::waiting;
+  bool replayed = false;       ///< idempotent start answered from the first one
+  bool wait_timed_out = false; ///< synchronous start: the process had not ended in time
+  std::optional<std::string> next_step_id;  ///< complete-step: the step it started next
+  model::values outputs;
+  model::values params;        ///< complete-step: the params as accepted
+};
+
+using answer_callback = std::function<void(process_answer)>;
+
+struct scope_settings {
+  std::optional<std::int64_t> limit;
+  std::optional<bool> reject_when_busy;
+  std::optional<bool> paused;
+};
+
+struct scope_info {
+  std::string name;
+  std::int64_t limit = 1;
+  bool reject_when_busy = false;
+  bool paused = false;
+  std::vector<std::string> running;
+  std::vector<std::string> queued;  ///< in admission order: position = index + 1
+};
+
+struct deploy_answer {
+  std::string error;  ///< storage failure; empty on success
+  std::shared_ptr<const model::definition> definition;
+  bool created = false;  ///< false: identical to the latest version, nothing new deployed
+};
+
+/// Baton's engine as seen from outside the actor system: plain calls with callbacks, so that
+/// `http/` needs no CAF header. Every callback runs exactly once, on some engine thread.
+class engine {
+public:
+  using clock_ms = std::function<std::int64_t()>;
+
+  /// Starts the actor system, recovers non-terminal processes, and becomes ready.
+  /// @param now_ms wall clock in ms since the epoch (tests pass a fake one)
+  static std::unique_ptr<engine> create(const config::settings& settings,
+                                        storage::process_store& store, delegate_client& delegates,
+                                        clock_ms now_ms = {});
+  virtual ~engine() = default;
+
+  virtual void start(start_request request, answer_callback done) = 0;
+  virtual void complete_step(std::string step_id, model::values params, answer_callback done) = 0;
+  virtual void cancel(std::string process_id, std::string reason, answer_callback done) = 0;
+  virtual void execute(std::string process_id, std::string step_id, answer_callback done) = 0;
+
+  virtual void deploy(model::definition def, std::function<void(deploy_answer)> done) = 0;
+  virtual definition_registry& definitions() = 0;
+
+  virtual void scope(std::string name, std::function<void(scope_info)> done) = 0;
+  virtual void list_scopes(std::function<void(std::vector<scope_info>)> done) = 0;
+  virtual void configure_scope(std::string name, scope_settings settings,
+                               std::function<void(scope_info)> done) = 0;
+
+  /// True once recovery finished (for /readyz).
+  virtual bool ready() const = 0;
+  /// Appends engine gauges and counters in Prometheus text format.
+  virtual void collect_metrics(std::string& out) const = 0;
+  virtual storage::process_store& store() = 0;
+  /// Stops accepting commands and shuts the actor system down.
+  virtual void shutdown() = 0;
+};
+
+}  // namespace baton::actors

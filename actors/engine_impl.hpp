@@ -1,0 +1,53 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include "actors/context.hpp"
+#include "actors/engine.hpp"
+
+namespace baton::actors {
+
+/// The engine over a CAF actor system. Tests construct it with `testing = true` to run the
+/// actors on CAF's test coordinator with virtual time.
+class engine_impl final : public engine {
+public:
+  engine_impl(const config::settings& settings, storage::process_store& store,
+              delegate_client& delegates, clock_ms now_ms, bool testing = false);
+  ~engine_impl() override;
+
+  /// Loads definitions and non-terminal processes, rebuilds queues and timers.
+  void recover();
+
+  void start(start_request request, answer_callback done) override;
+  void complete_step(std::string step_id, model::values params, answer_callback done) override;
+  void cancel(std::string process_id, std::string reason, answer_callback done) override;
+  void execute(std::string process_id, std::string step_id, answer_callback done) override;
+  void deploy(model::definition def, std::function<void(deploy_answer)> done) override;
+  definition_registry& definitions() override { return ctx_->definitions; }
+  void scope(std::string name, std::function<void(scope_info)> done) override;
+  void list_scopes(std::function<void(std::vector<scope_info>)> done) override;
+  void configure_scope(std::string name, scope_settings settings,
+                       std::function<void(scope_info)> done) override;
+  bool ready() const override { return ctx_->ready; }
+  void collect_metrics(std::string& out) const override;
+  storage::process_store& store() override { return ctx_->store; }
+  void shutdown() override;
+
+  caf::actor_system& system() { return *system_; }
+  engine_context& context() { return *ctx_; }
+
+private:
+  caf::actor_system_config config_;
+  std::unique_ptr<caf::actor_system> system_;
+  std::shared_ptr<engine_context> ctx_;
+  std::mutex deploy_mutex_;
+  std::map<std::string, std::int64_t> next_version_;
+  bool stopped_ = false;
+};
+
+}  // namespace baton::actors

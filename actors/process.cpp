@@ -1,0 +1,371 @@
+#include "actors/process.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/send.hpp>
+
+#include <deque>
+#include <random>
+
+#include "actors/context.hpp"
+#include "actors/messages.hpp"
+#include "storage/json_codec.hpp"
+
+namespace baton::actors {
+
+namespace {
+
+/// A command waiting its turn while a write is in flight.
+struct pending_command {
+  std::variant<model::event, complete_cmd> command;
+  answer_callback done;
+  engine_errc reject_code = engine_errc::conflict;
+};
+
+struct process_actor_state {
+  static inline const char* name = "baton.process";
+
+  std::shared_ptr<engine_context> ctx;
+  model::process_state state;
+  std::shared_ptr<const model::definition> def;
+  const model::scenario* scenario = nullptr;
+  std::mt19937_64 rng{std::random_device{}()};
+
+  // The write in flight, and what to do when it is durable.
+  bool writing = false;
+  std::uint64_t token = 0;
+  model::transition in_flight;
+  std::string in_flight_snapshot;
+  std::optional<model::process_status> in_flight_previous;
+  answer_callback in_flight_done;
+  bool in_flight_is_completion = false;
+  model::values in_flight_params;
+
+  std::deque<pending_command> queue;
+  std::vector<answer_callback> waiters;  ///< synchronous starts waiting for the end
+  bool calling = false;                  ///< an http call is out
+  std::uint64_t handled = 0;             ///< messages handled from the scheduler
+  std::uint64_t idle_generation = 0;
+  bool passivating = false;
+  std::string idempotency_key;
+};
+
+using process_self = caf::stateful_actor<process_actor_state>*;
+
+process_answer answer_of(const process_actor_state& st, std::string_view snapshot) {
+  process_answer a;
+  a.process_id = st.state.id;
+  a.process_json = std::string(storage::json_of(snapshot));
+  a.status = st.state.status;
+  a.outputs = st.state.outputs;
+  if (const auto* exec = st.state.active()) a.next_step_id = exec->id;
+  return a;
+}
+
+process_answer error_answer(engine_errc code, std::string message) {
+  process_answer a;
+  a.code = code;
+  a.message = std::move(message);
+  return a;
+}
+
+void handle_next(process_self self);
+void perform(process_self self, const model::effect& fx);
+void maybe_idle(process_self self);
+
+/// Writes the transition; the rest happens in `on_persisted`.
+void persist(process_self self, model::transition t, answer_callback done) {
+  auto& st = self->state;
+  // A process not yet stored has no previous status: its indexes are all new.
+  auto previous = st.state.history_seq == 0 ? std::nullopt : std::optional(st.state.status);
+  storage::batch b;
+  st.in_flight_snapshot = st.ctx->store.put_process(b, t.state, previous);
+  st.ctx->store.put_history(b, t.state.id, t.history);
+  if (!st.idempotency_key.empty() && !previous) {
+    st.ctx->store.put_idempotent_answer(b, st.idempotency_key, t.state.id);
+  }
+  st.writing = true;
+  st.in_flight = std::move(t);
+  st.in_flight_previous = previous;
+  st.in_flight_done = std::move(done);
+  auto token = ++st.token;
+  auto handle = caf::actor_cast<caf::actor>(self);
+  st.ctx->store.committer().submit(std::move(b), [handle, token](const std::string& error) {
+    caf::anon_send(handle, persisted{token, error});
+  });
+}
+
+void finish_counters(engine_context& ctx, model::process_status status) {
+  switch (status) {
+    case model::process_status::succeeded: ++ctx.succeeded; break;
+    case model::process_status::failed: ++ctx.failed; break;
+    case model::process_status::cancelled: ++ctx.cancelled; break;
+    default: return;
+  }
+  --ctx.active;
+}
+
+void on_persisted(process_self self, const persisted& msg) {
+  auto& st = self->state;
+  if (!st.writing || msg.token != st.token) return;
+  st.writing = false;
+  auto done = std::move(st.in_flight_done);
+  st.in_flight_done = nullptr;
+  if (!msg.error.empty()) {
+    if (done) done(error_answer(engine_errc::storage_failure, "storage: " + msg.error));
+    if (st.state.history_seq == 0) {  // never created: give the scope slot back, leave
+      st.waiters.clear();
+      self->send(st.ctx->scheduler, process_finished{st.state.id, st.state.scope});
+      st.state.status = model::process_status::failed;
+    }
+    return handle_next(self);
+  }
+  bool was_new = !st.in_flight_previous.has_value();
+  if (was_new) {
+    ++st.ctx->started;
+    ++st.ctx->active;
+  }
+  st.state = std::move(st.in_flight.state);
+  auto effects = std::move(st.in_flight.effects);
+  for (const auto& fx : effects) perform(self, fx);
+  auto answer = answer_of(st, st.in_flight_snapshot);
+  if (st.in_flight_is_completion) answer.params = std::move(st.in_flight_params);
+  st.in_flight_is_completion = false;
+  if (model::is_terminal(st.state.status)) {
+    for (auto& w : st.waiters) w(answer);
+    st.waiters.clear();
+  }
+  if (done) done(std::move(answer));
+  handle_next(self);
+}
+
+/// Applies an event now (no write is in flight).
+void apply_now(process_self self, const model::event& ev, answer_callback done,
+               engine_errc reject_code) {
+  auto& st = self->state;
+  model::apply_context actx;
+  actx.now_ms = st.ctx->now_ms();
+  actx.random = std::uniform_real_distribution<double>(0, 1)(st.rng);
+  actx.sandbox_scenario = st.scenario;
+  auto t = model::apply(st.state, *st.def, ev, actx);
+  if (!t.rejected.empty()) {
+    st.in_flight_is_completion = false;
+    auto code = reject_code;
+    if (t.rejected == "unknown step") code = engine_errc::not_found;
+    if (done) done(error_answer(code, t.rejected));
+    return handle_next(self);
+  }
+  persist(self, std::move(t), std::move(done));
+}
+
+void complete_now(process_self self, complete_cmd& cmd, answer_callback done) {
+  auto& st = self->state;
+  auto check = model::check_completion(st.state, *st.def, cmd.step_id, cmd.params);
+  if (check.step_not_waiting) {
+    if (done) done(error_answer(engine_errc::not_waiting, check.reason));
+    return handle_next(self);
+  }
+  if (!check.param_errors.empty()) {
+    auto a = error_answer(engine_errc::invalid_params, "invalid params");
+    a.field = check.param_errors.front().first;
+    a.field_errors = std::move(check.param_errors);
+    a.process_id = st.state.id;
+    if (done) done(std::move(a));
+    return handle_next(self);
+  }
+  st.in_flight_is_completion = true;
+  st.in_flight_params = check.accepted;
+  apply_now(self, model::ev_completed{cmd.step_id, std::move(check.accepted)}, std::move(done),
+            engine_errc::not_waiting);
+}
+
+void handle_next(process_self self) {
+  auto& st = self->state;
+  if (st.writing) return;
+  if (st.queue.empty()) return maybe_idle(self);
+  auto next = std::move(st.queue.front());
+  st.queue.pop_front();
+  if (auto* cmd = std::get_if<complete_cmd>(&next.command)) {
+    complete_now(self, *cmd, std::move(next.done));
+  } else {
+    apply_now(self, std::get<model::event>(next.command), std::move(next.done), next.reject_code);
+  }
+}
+
+void enqueue(process_self self, pending_command cmd) {
+  self->state.queue.push_back(std::move(cmd));
+  ++self->state.idle_generation;
+  handle_next(self);
+}
+
+void perform(process_self self, const model::effect& fx) {
+  auto& st = self->state;
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, model::fx_call_http>) {
+          outgoing_request req;
+          req.method = e.method;
+          req.url = e.url;
+          req.headers = e.headers;
+          req.body = e.body;
+          if (e.timeout_ms > 0) req.timeout = std::chrono::milliseconds(e.timeout_ms);
+          else req.timeout = st.ctx->settings.outgoing.default_timeout;
+          st.calling = true;
+          auto handle = caf::actor_cast<caf::actor>(self);
+          st.ctx->delegates.call(std::move(req), [handle, id = e.step_id, attempt = e.attempt](
+                                                     outgoing_response r) {
+            caf::anon_send(handle, http_result{id, attempt, std::move(r)});
+          });
+        } else if constexpr (std::is_same_v<T, model::fx_arm_timer>) {
+          if (e.retry) {
+            self->send(st.ctx->retry, schedule_retry{st.state.id, e.step_id, e.due_ms});
+          } else {
+            self->send(st.ctx->scheduler, arm_timer{st.state.id, e.step_id, e.due_ms});
+          }
+        } else if constexpr (std::is_same_v<T, model::fx_finished>) {
+          finish_counters(*st.ctx, e.status);
+          self->send(st.ctx->scheduler, process_finished{st.state.id, st.state.scope});
+        }
+      },
+      fx);
+}
+
+/// Nothing queued, nothing in flight: after a while (at once when finished) ask to leave.
+void maybe_idle(process_self self) {
+  auto& st = self->state;
+  if (st.writing || !st.queue.empty() || !st.waiters.empty() || st.calling || st.passivating) {
+    return;
+  }
+  auto generation = ++st.idle_generation;
+  if (model::is_terminal(st.state.status)) {
+    st.passivating = true;
+    self->send(st.ctx->scheduler, passivate_request{st.state.id, st.handled});
+    return;
+  }
+  self->delayed_send(self, st.ctx->passivate_after(), idle_atom::value, generation);
+}
+
+void on_http_result(process_self self, http_result& msg) {
+  auto& st = self->state;
+  st.calling = false;
+  model::ev_http_answered ev;
+  ev.step_id = msg.step_id;
+  ev.attempt = msg.attempt;
+  ev.status = msg.response.status;
+  ev.error = msg.response.error;
+  if (ev.error.empty()) {
+    const auto* exec = st.state.find_execution(msg.step_id);
+    const auto* step = exec ? st.def->find_step(exec->step) : nullptr;
+    if (step) {
+      for (const auto& [name, pointer] : step->http.map) {
+        auto v = storage::value_at_pointer(msg.response.body, pointer);
+        if (!v) {
+          bool ok_status = msg.response.status >= 200 && msg.response.status < 300;
+          if (ok_status) ev.error = "answer has no " + pointer;
+          break;
+        }
+        ev.mapped[name] = std::move(*v);
+      }
+    }
+  }
+  enqueue(self, {model::event(std::move(ev)), nullptr, engine_errc::conflict});
+}
+
+caf::behavior process_actor(process_self self, std::shared_ptr<engine_context> ctx,
+                            process_launch launch) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.state = std::move(launch.state);
+  st.idempotency_key = std::move(launch.idempotency_key);
+  st.def = st.ctx->definitions.find(st.state.definition, st.state.version);
+  ++st.ctx->live;
+  self->attach_functor([c = st.ctx] { --c->live; });
+  if (!st.def) {
+    // The definition version is gone (should not happen: versions are never deleted).
+    if (launch.done) launch.done(error_answer(engine_errc::unknown_definition, "definition missing"));
+    self->quit();
+    return {};
+  }
+  if (!st.state.scenario.empty()) st.scenario = st.def->find_scenario(st.state.scenario);
+
+  if (launch.is_new) {
+    model::transition t;
+    t.state = st.state;
+    t.history.push_back({++t.state.history_seq, t.state.created_ms, "process_created", {},
+                         st.def->name + " v" + std::to_string(st.def->version)});
+    if (launch.admitted) {
+      model::apply_context actx;
+      actx.now_ms = st.ctx->now_ms();
+      actx.random = 0.5;
+      actx.sandbox_scenario = st.scenario;
+      auto started = model::apply(t.state, *st.def, model::ev_admitted{}, actx);
+      for (auto& h : t.history) started.history.insert(started.history.begin(), h);
+      t = std::move(started);
+    }
+    auto done = std::move(launch.done);
+    if (launch.wait_timeout_ms && !model::is_terminal(t.state.status) && done) {
+      // Synchronous start: the waiter answers when the process ends, or at the timeout with
+      // 202. The creation itself answers only when its write fails.
+      st.waiters.push_back(done);
+      self->delayed_send(self, std::chrono::milliseconds(*launch.wait_timeout_ms),
+                         wait_atom::value, std::uint64_t{0});
+      done = [original = std::move(done)](process_answer a) {
+        if (a.code != engine_errc::ok) original(std::move(a));
+      };
+    }
+    persist(self, std::move(t), std::move(done));
+  } else if (launch.reissue) {
+    for (const auto& fx : model::resume_effects(st.state, *st.def)) perform(self, fx);
+  }
+
+  return {
+      [=](event_cmd& cmd) {
+        ++self->state.handled;
+        self->state.passivating = false;
+        enqueue(self, {model::event(std::move(cmd.event)), std::move(cmd.done), cmd.reject_code});
+      },
+      [=](complete_cmd& cmd) {
+        ++self->state.handled;
+        self->state.passivating = false;
+        auto done = std::move(cmd.done);
+        enqueue(self, {std::move(cmd), std::move(done), engine_errc::not_waiting});
+      },
+      [=](persisted& msg) { on_persisted(self, msg); },
+      [=](http_result& msg) { on_http_result(self, msg); },
+      [=](idle_atom, std::uint64_t generation) {
+        auto& s = self->state;
+        if (generation != s.idle_generation || s.writing || !s.queue.empty() || s.calling ||
+            !s.waiters.empty()) {
+          return;
+        }
+        s.passivating = true;
+        self->send(s.ctx->scheduler, passivate_request{s.state.id, s.handled});
+      },
+      [=](passivate_atom) {
+        ++self->state.handled;
+        ++self->state.ctx->passivated;
+        self->quit();
+      },
+      [=](wait_atom, std::uint64_t) {
+        auto& s = self->state;
+        if (s.waiters.empty()) return;
+        auto snapshot = storage::encode_process(s.state);
+        auto a = answer_of(s, snapshot);
+        a.wait_timed_out = true;
+        for (auto& w : s.waiters) w(a);
+        s.waiters.clear();
+        maybe_idle(self);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_process(caf::event_based_actor* parent, std::shared_ptr<engine_context> ctx,
+                         process_launch launch) {
+  return parent->spawn<caf::linked>(process_actor, std::move(ctx), std::move(launch));
+}
+
+}  // namespace baton::actors

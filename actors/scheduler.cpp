@@ -1,0 +1,339 @@
+#include "actors/scheduler.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <map>
+#include <unordered_map>
+
+#include "actors/context.hpp"
+#include "actors/messages.hpp"
+#include "actors/process.hpp"
+#include "actors/scope_queue.hpp"
+#include "model/ids.hpp"
+#include "storage/json_codec.hpp"
+
+namespace baton::actors {
+
+namespace {
+
+struct live_process {
+  caf::actor handle;
+  std::uint64_t sent = 0;  ///< messages sent to it, compared on passivation
+};
+
+struct scheduler_state {
+  static inline const char* name = "baton.scheduler";
+  std::shared_ptr<engine_context> ctx;
+  model::id_generator ids{1, static_cast<std::uint32_t>(std::random_device{}())};
+  std::unordered_map<std::string, live_process> live;
+  std::unordered_map<caf::actor_addr, std::string> id_by_addr;
+  std::map<std::string, caf::actor, std::less<>> scopes;
+  std::multimap<std::int64_t, std::pair<std::string, std::string>> timers;
+  std::int64_t armed_due = INT64_MAX;
+  std::unordered_map<std::string, std::vector<answer_callback>> idempotent_in_flight;
+};
+
+using scheduler_self = caf::stateful_actor<scheduler_state>*;
+
+process_answer error_answer(engine_errc code, std::string message, std::string field = {}) {
+  process_answer a;
+  a.code = code;
+  a.message = std::move(message);
+  a.field = std::move(field);
+  return a;
+}
+
+live_process& launch(scheduler_self self, process_launch launch) {
+  auto& st = self->state;
+  auto id = launch.state.id;
+  auto handle = spawn_process(self, st.ctx, std::move(launch));
+  st.id_by_addr[handle.address()] = id;
+  auto& entry = st.live[id];
+  entry = live_process{std::move(handle), 0};
+  return entry;
+}
+
+/// The live actor of `id`, rehydrated from its snapshot when passivated; null if unknown.
+live_process* find_or_rehydrate(scheduler_self self, const std::string& id, bool reissue = false) {
+  auto& st = self->state;
+  if (auto it = st.live.find(id); it != st.live.end()) return &it->second;
+  auto stored = st.ctx->store.load_process(id);
+  if (!stored) return nullptr;
+  ++st.ctx->rehydrated;
+  process_launch l;
+  l.state = std::move(*stored);
+  l.reissue = reissue;
+  return &launch(self, std::move(l));
+}
+
+template <class Message>
+bool deliver(scheduler_self self, const std::string& id, Message&& msg) {
+  auto* p = find_or_rehydrate(self, id);
+  if (!p) return false;
+  ++p->sent;
+  self->send(p->handle, std::forward<Message>(msg));
+  return true;
+}
+
+caf::actor scope_queue_of(scheduler_self self, const std::string& scope) {
+  auto& st = self->state;
+  auto it = st.scopes.find(scope);
+  if (it != st.scopes.end()) return it->second;
+  auto q = spawn_scope_queue(self, st.ctx, scope);
+  st.scopes.emplace(scope, q);
+  return q;
+}
+
+void rearm(scheduler_self self) {
+  auto& st = self->state;
+  if (st.timers.empty()) return;
+  auto due = st.timers.begin()->first;
+  if (due >= st.armed_due) return;
+  st.armed_due = due;
+  auto delay = std::max<std::int64_t>(0, due - st.ctx->now_ms());
+  self->delayed_send(self, std::chrono::milliseconds(delay), tick_atom::value);
+}
+
+void on_tick(scheduler_self self) {
+  auto& st = self->state;
+  st.armed_due = INT64_MAX;
+  auto now = st.ctx->now_ms();
+  while (!st.timers.empty() && st.timers.begin()->first <= now) {
+    auto node = st.timers.extract(st.timers.begin());
+    auto& [process_id, step_id] = node.mapped();
+    deliver(self, process_id, event_cmd{process_id, model::ev_due{step_id}, nullptr});
+  }
+  rearm(self);
+}
+
+void start_process(scheduler_self self, start_cmd& cmd) {
+  auto& st = self->state;
+  auto& req = cmd.request;
+  auto def = st.ctx->definitions.find(req.definition, req.version);
+  if (!def) {
+    return cmd.done(error_answer(engine_errc::unknown_definition,
+                                 "unknown definition \"" + req.definition + "\"", "definition"));
+  }
+  const model::scenario* scenario = nullptr;
+  bool sandbox = req.sandbox || !req.scenario.empty() ||
+                 st.ctx->settings.engine.mode == config::engine_mode::sandbox;
+  if (!req.scenario.empty()) {
+    scenario = def->find_scenario(req.scenario);
+    if (!scenario) {
+      return cmd.done(error_answer(engine_errc::unknown_scenario, "scenarioId not found",
+                                   "scenarioId"));
+    }
+  } else if (sandbox && def->requires_scenario) {
+    return cmd.done(error_answer(engine_errc::scenario_required, "scenarioId not found",
+                                 "scenarioId"));
+  }
+  auto inputs = model::check_inputs(*def, req.values);
+  if (!inputs.errors.empty()) {
+    auto a = error_answer(engine_errc::invalid_input,
+                          inputs.errors.front().first + ": " + inputs.errors.front().second,
+                          inputs.errors.front().first);
+    a.field_errors = std::move(inputs.errors);
+    return cmd.done(std::move(a));
+  }
+  auto now = st.ctx->now_ms();
+  process_launch l;
+  l.is_new = true;
+  l.state.id = st.ids.next(now);
+  l.state.definition = def->name;
+  l.state.version = def->version;
+  l.state.scope = req.scope;
+  l.state.vals = std::move(inputs.accepted);
+  l.state.retry_count = req.retry_count;
+  l.state.created_ms = l.state.updated_ms = now;
+  l.state.scenario = req.scenario;
+  l.state.sandbox = sandbox;
+  l.state.worker = req.worker;
+  l.state.schedule_id = req.schedule_id;
+  l.idempotency_key = req.idempotency_key;
+  l.wait_timeout_ms = req.wait_timeout_ms;
+  l.done = std::move(cmd.done);
+  if (req.scope.empty()) {
+    l.admitted = true;
+    launch(self, std::move(l));
+    return;
+  }
+  auto pending = std::make_shared<process_launch>(std::move(l));
+  self->request(scope_queue_of(self, req.scope), caf::infinite, reserve_atom::value,
+                pending->state.id, req.reject_if_busy)
+      .then([=](admission a) {
+        if (a == admission::rejected) {
+          return pending->done(error_answer(engine_errc::scope_busy,
+                                            "scope \"" + pending->state.scope + "\" is busy",
+                                            "scope"));
+        }
+        pending->admitted = a == admission::admitted;
+        launch(self, std::move(*pending));
+      });
+}
+
+/// Idempotent start: a stored key answers at once; a key in flight waits for the first.
+void on_start(scheduler_self self, start_cmd& cmd) {
+  auto& st = self->state;
+  const auto key = cmd.request.idempotency_key;
+  if (key.empty()) return start_process(self, cmd);
+  if (auto stored = st.ctx->store.idempotent_answer(key)) {
+    auto snapshot = st.ctx->store.process_raw(*stored);
+    process_answer a;
+    a.process_id = *stored;
+    a.replayed = true;
+    if (snapshot) {
+      a.process_json = std::string(storage::json_of(*snapshot));
+      if (auto p = storage::decode_process(*snapshot)) {
+        a.status = p->status;
+        a.outputs = p->outputs;
+      }
+    }
+    return cmd.done(std::move(a));
+  }
+  auto [it, first] = st.idempotent_in_flight.try_emplace(key);
+  if (!first) {
+    it->second.push_back(std::move(cmd.done));
+    return;
+  }
+  auto handle = caf::actor_cast<caf::actor>(self);
+  cmd.done = [handle, key, original = std::move(cmd.done)](process_answer a) {
+    caf::anon_send(handle, idempotent_answered{key, a});
+    original(std::move(a));
+  };
+  start_process(self, cmd);
+}
+
+caf::behavior scheduler(scheduler_self self, std::shared_ptr<engine_context> ctx) {
+  self->state.ctx = std::move(ctx);
+  // Processes and scope queues are linked to the scheduler: a shutdown takes them along;
+  // a process that dies of an error is restarted from its snapshot by the retry actor.
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    auto& st = self->state;
+    if (msg.reason == caf::exit_reason::user_shutdown || msg.reason == caf::exit_reason::kill) {
+      self->quit(msg.reason);
+      return;
+    }
+    auto it = st.id_by_addr.find(msg.source);
+    if (it == st.id_by_addr.end()) return;
+    auto id = it->second;
+    st.id_by_addr.erase(it);
+    bool crashed = msg.reason && msg.reason != caf::exit_reason::normal;
+    if (auto live = st.live.find(id); live != st.live.end() && live->second.handle.address() == msg.source) {
+      st.live.erase(live);
+    }
+    if (crashed) self->send(st.ctx->retry, process_crashed{id});
+  });
+  return {
+      [=](start_cmd& cmd) { on_start(self, cmd); },
+      [=](idempotent_answered& msg) {
+        auto& st = self->state;
+        auto it = st.idempotent_in_flight.find(msg.key);
+        if (it == st.idempotent_in_flight.end()) return;
+        for (auto& waiting : it->second) {
+          auto a = msg.answer;
+          a.replayed = true;
+          waiting(std::move(a));
+        }
+        st.idempotent_in_flight.erase(it);
+      },
+      [=](event_cmd& cmd) {
+        auto id = cmd.process_id;
+        auto done = cmd.done;
+        if (!deliver(self, id, std::move(cmd)) && done) {
+          done(error_answer(engine_errc::not_found, "unknown process \"" + id + "\""));
+        }
+      },
+      [=](complete_cmd& cmd) {
+        auto id = cmd.process_id;
+        auto done = cmd.done;
+        if (!deliver(self, id, std::move(cmd)) && done) {
+          done(error_answer(engine_errc::not_found, "unknown processStepId", "processStepId"));
+        }
+      },
+      [=](admit_cmd& cmd) {
+        deliver(self, cmd.process_id, event_cmd{cmd.process_id, model::ev_admitted{}, nullptr});
+      },
+      [=](const arm_timer& t) {
+        self->state.timers.emplace(t.due_ms, std::make_pair(t.process_id, t.step_id));
+        rearm(self);
+      },
+      [=](tick_atom) { on_tick(self); },
+      [=](const process_finished& f) {
+        if (!f.scope.empty()) self->send(scope_queue_of(self, f.scope), release_atom::value, f.process_id);
+      },
+      [=](const passivate_request& r) {
+        auto& st = self->state;
+        auto it = st.live.find(r.process_id);
+        if (it == st.live.end() || it->second.sent != r.handled) return;  // a message is on its way
+        auto handle = std::move(it->second.handle);
+        st.live.erase(it);
+        self->send(handle, passivate_atom::value);
+      },
+      [=](const restart_process& r) { find_or_rehydrate(self, r.process_id, true); },
+      [=](scope_restore& r) { self->send(scope_queue_of(self, r.scope), std::move(r)); },
+      [=](scope_query& q) { self->send(scope_queue_of(self, q.scope), std::move(q)); },
+      [=](scope_configure& c) { self->send(scope_queue_of(self, c.scope), std::move(c)); },
+      [=](scope_list_query& q) {
+        auto& st = self->state;
+        struct gather {
+          std::mutex mutex;
+          std::vector<scope_info> items;
+          std::size_t expected;
+          std::function<void(std::vector<scope_info>)> done;
+        };
+        if (st.scopes.empty()) return q.done({});
+        auto g = std::make_shared<gather>();
+        g->expected = st.scopes.size();
+        g->done = std::move(q.done);
+        for (auto& [name, queue] : st.scopes) {
+          self->send(queue, scope_query{name, [g](scope_info info) {
+                                          std::lock_guard lock(g->mutex);
+                                          g->items.push_back(std::move(info));
+                                          if (g->items.size() == g->expected) g->done(std::move(g->items));
+                                        }});
+        }
+      },
+  };
+}
+
+struct retry_state {
+  static inline const char* name = "baton.retry";
+  std::shared_ptr<engine_context> ctx;
+  std::unordered_map<std::string, int> crashes;
+};
+
+caf::behavior retry(caf::stateful_actor<retry_state>* self, std::shared_ptr<engine_context> ctx) {
+  self->state.ctx = std::move(ctx);
+  return {
+      [=](const schedule_retry& r) {
+        auto& st = self->state;
+        auto delay = std::max<std::int64_t>(0, r.due_ms - st.ctx->now_ms());
+        self->delayed_send(st.ctx->scheduler, std::chrono::milliseconds(delay),
+                           event_cmd{r.process_id, model::ev_due{r.step_id}, nullptr});
+      },
+      [=](const process_crashed& c) {
+        // Restart from the last snapshot with growing delays; a process that keeps crashing
+        // its actor is left stored as it is, to be retried when next touched.
+        auto& st = self->state;
+        auto n = ++st.crashes[c.process_id];
+        if (n > 5) return;
+        auto delay = std::chrono::milliseconds(100LL << std::min(n, 6));
+        self->delayed_send(st.ctx->scheduler, delay, restart_process{c.process_id});
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_scheduler(caf::actor_system& sys, std::shared_ptr<engine_context> ctx) {
+  return sys.spawn(scheduler, std::move(ctx));
+}
+
+caf::actor spawn_retry(caf::actor_system& sys, std::shared_ptr<engine_context> ctx) {
+  return sys.spawn(retry, std::move(ctx));
+}
+
+}  // namespace baton::actors

@@ -1,0 +1,116 @@
+#include "actors/scope_queue.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <algorithm>
+#include <deque>
+#include <set>
+
+#include "actors/context.hpp"
+#include "actors/messages.hpp"
+#include "storage/json_codec.hpp"
+
+namespace baton::actors {
+
+namespace {
+
+struct scope_queue_state {
+  static inline const char* name = "baton.scope_queue";
+  std::shared_ptr<engine_context> ctx;
+  scope_info info;
+  std::set<std::string> running;
+  std::deque<std::string> queued;
+};
+
+using scope_self = caf::stateful_actor<scope_queue_state>*;
+
+scope_info snapshot(const scope_queue_state& st) {
+  auto out = st.info;
+  out.running.assign(st.running.begin(), st.running.end());
+  out.queued.assign(st.queued.begin(), st.queued.end());
+  return out;
+}
+
+void admit_waiting(scope_self self) {
+  auto& st = self->state;
+  while (!st.info.paused && !st.queued.empty() &&
+         static_cast<std::int64_t>(st.running.size()) < st.info.limit) {
+    auto id = std::move(st.queued.front());
+    st.queued.pop_front();
+    st.running.insert(id);
+    self->send(st.ctx->scheduler, admit_cmd{std::move(id)});
+  }
+}
+
+std::string encode_settings(const scope_info& info) {
+  return std::string(1, storage::format_v1) + "{\"limit\":" + std::to_string(info.limit) +
+         ",\"rejectWhenBusy\":" + (info.reject_when_busy ? "true" : "false") +
+         ",\"paused\":" + (info.paused ? "true" : "false") + "}";
+}
+
+void load_settings(scope_queue_state& st) {
+  auto raw = st.ctx->store.database().get(storage::cf::scopes, st.info.name);
+  if (!raw) return;
+  auto json = storage::json_of(*raw);
+  if (auto v = storage::value_at_pointer(json, "/limit")) st.info.limit = v->integer;
+  if (auto v = storage::value_at_pointer(json, "/rejectWhenBusy")) st.info.reject_when_busy = v->boolean;
+  if (auto v = storage::value_at_pointer(json, "/paused")) st.info.paused = v->boolean;
+}
+
+caf::behavior scope_queue(scope_self self, std::shared_ptr<engine_context> ctx, std::string name) {
+  self->state.ctx = std::move(ctx);
+  self->state.info.name = std::move(name);
+  load_settings(self->state);
+  return {
+      [=](reserve_atom, const std::string& id, bool reject_if_busy) -> admission {
+        auto& st = self->state;
+        bool free = !st.info.paused && st.queued.empty() &&
+                    static_cast<std::int64_t>(st.running.size()) < st.info.limit;
+        if (free) {
+          st.running.insert(id);
+          return admission::admitted;
+        }
+        if (reject_if_busy || st.info.reject_when_busy) return admission::rejected;
+        st.queued.push_back(id);
+        return admission::queued;
+      },
+      [=](release_atom, const std::string& id) {
+        auto& st = self->state;
+        if (!st.running.erase(id)) {
+          auto it = std::find(st.queued.begin(), st.queued.end(), id);
+          if (it != st.queued.end()) st.queued.erase(it);
+        }
+        admit_waiting(self);
+      },
+      [=](const scope_restore& msg) {
+        auto& st = self->state;
+        st.running.insert(msg.running.begin(), msg.running.end());
+        for (const auto& id : msg.queued) st.queued.push_back(id);
+        admit_waiting(self);
+      },
+      [=](scope_query& q) { q.done(snapshot(self->state)); },
+      [=](scope_configure& c) {
+        auto& st = self->state;
+        if (c.settings.limit) st.info.limit = *c.settings.limit;
+        if (c.settings.reject_when_busy) st.info.reject_when_busy = *c.settings.reject_when_busy;
+        if (c.settings.paused) st.info.paused = *c.settings.paused;
+        storage::batch b;
+        b.put(storage::cf::scopes, st.info.name, encode_settings(st.info));
+        auto info = snapshot(st);
+        st.ctx->store.committer().submit(std::move(b), [done = std::move(c.done), info](
+                                                             const std::string&) { done(info); });
+        admit_waiting(self);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_scope_queue(caf::event_based_actor* parent, std::shared_ptr<engine_context> ctx,
+                             std::string name) {
+  return parent->spawn<caf::linked>(scope_queue, std::move(ctx), std::move(name));
+}
+
+}  // namespace baton::actors
