@@ -511,8 +511,13 @@ completion_check check_completion(const process_state& state, const definition& 
       if (decl.required) out.param_errors.emplace_back(decl.name, "missing");
       continue;
     }
-    if (auto converted = coerce(it->second, decl.type)) {
-      out.accepted[decl.name] = std::move(*converted);
+    // Strict: a param typed STRING is not a LONG even when it reads as one; only a whole
+    // number widens to double.
+    const auto& given = it->second;
+    if (has_type(given, decl.type)) {
+      out.accepted[decl.name] = given;
+    } else if (decl.type == value_type::double_ && given.k == value::kind::integer) {
+      out.accepted[decl.name] = value::of_number(static_cast<double>(given.integer));
     } else {
       out.param_errors.emplace_back(decl.name,
                                     "expected " + std::string(type_name(decl.type)));
