@@ -1,0 +1,15 @@
+#pragma once
+
+// Forward declarations for the HTTP module, so that other headers can name its types
+// without pulling Beast in.
+
+namespace baton::http {
+
+struct request_context;
+class router;
+class server;
+class metrics;
+class outgoing_client;
+struct outgoing_options;
+
+}  // namespace baton::http

@@ -1,0 +1,379 @@
+#include "http/outgoing_client.hpp"
+
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/url/parse.hpp>
+#include <cctype>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace baton::http {
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bh = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = net::ip::tcp;
+
+std::string lower(std::string_view s) {
+  std::string out{s};
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+struct allowed_host {
+  std::string host;  ///< lower-case, without brackets
+  std::optional<std::uint16_t> port;
+};
+
+/// "host", "host:port", "[v6]" or "[v6]:port"; a bare IPv6 address has no port.
+std::optional<allowed_host> parse_allowed(std::string_view entry) {
+  allowed_host out;
+  std::string_view port_text;
+  if (!entry.empty() && entry.front() == '[') {
+    auto close = entry.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    out.host = lower(entry.substr(1, close - 1));
+    auto after = entry.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return std::nullopt;
+      port_text = after.substr(1);
+    }
+  } else if (auto colon = entry.find(':'); colon != std::string_view::npos &&
+                                           entry.find(':', colon + 1) == std::string_view::npos) {
+    out.host = lower(entry.substr(0, colon));
+    port_text = entry.substr(colon + 1);
+  } else {
+    out.host = lower(entry);
+  }
+  if (out.host.empty()) return std::nullopt;
+  if (!port_text.empty()) {
+    unsigned port = 0;
+    for (char c : port_text) {
+      if (c < '0' || c > '9') return std::nullopt;
+      port = port * 10 + static_cast<unsigned>(c - '0');
+      if (port > 65535) return std::nullopt;
+    }
+    out.port = static_cast<std::uint16_t>(port);
+  }
+  return out;
+}
+
+bool is_ip_literal(const std::string& host) {
+  beast::error_code ec;
+  net::ip::make_address(host, ec);
+  return !ec;
+}
+
+class call_op;
+
+}  // namespace
+
+struct detail::outgoing_core {
+  config::outgoing_settings settings;
+  outgoing_options options;
+  std::vector<allowed_host> allow;
+  net::io_context ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  ssl::context tls{ssl::context::tls_client};
+  std::vector<std::thread> threads;
+
+  std::mutex mutex;  ///< guards `calls`; taken twice per call, never on a hot server path
+  std::unordered_map<const call_op*, std::weak_ptr<call_op>> calls;
+
+  bool allowed(std::string_view host, std::uint16_t port) const {
+    auto h = lower(host);
+    for (const auto& a : allow)
+      if (a.host == h && (!a.port || *a.port == port)) return true;
+    return false;
+  }
+
+  void fail_soon(actors::delegate_client::callback done, std::string error) {
+    // Never inside call(): the caller may hold a lock or be mid-way through its own state.
+    net::post(ioc, [done = std::move(done), error = std::move(error)]() mutable {
+      actors::outgoing_response res;
+      res.error = std::move(error);
+      try {
+        done(std::move(res));
+      } catch (const std::exception& e) {
+        spdlog::error("outgoing call callback threw: {}", e.what());
+      }
+    });
+  }
+};
+
+namespace {
+
+/// One outgoing call: resolve → connect → (TLS handshake) → write → read → done, all on
+/// one strand, under one deadline timer that cancels whatever step is pending.
+class call_op : public std::enable_shared_from_this<call_op> {
+ public:
+  call_op(std::shared_ptr<detail::outgoing_core> client, actors::delegate_client::callback done,
+          bool tls, std::string host, std::uint16_t port, std::chrono::milliseconds timeout)
+      : client_(std::move(client)),
+        done_(std::move(done)),
+        strand_(net::make_strand(client_->ioc)),
+        resolver_(strand_),
+        deadline_(strand_),
+        host_(std::move(host)),
+        port_(port),
+        timeout_(timeout) {
+    if (tls)
+      tls_.emplace(strand_, client_->tls);
+    else
+      plain_.emplace(strand_);
+    parser_.body_limit(client_->options.response_limit);
+  }
+
+  bh::request<bh::string_body>& request() { return req_; }
+
+  void start() {
+    net::dispatch(strand_, [self = shared_from_this()] { self->do_resolve(); });
+  }
+
+  /// Ends the call with `reason` unless it has ended; any thread.
+  void abort(std::string reason) {
+    net::dispatch(strand_, [self = shared_from_this(), reason = std::move(reason)]() mutable {
+      self->fail(std::move(reason));
+    });
+  }
+
+ private:
+  beast::tcp_stream& lowest() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
+
+  void do_resolve() {
+    // One deadline for the whole call, resolution included, which tcp_stream's own
+    // timeouts would not cover.
+    deadline_.expires_after(timeout_);
+    deadline_.async_wait(beast::bind_front_handler(&call_op::on_deadline, shared_from_this()));
+    resolver_.async_resolve(host_, std::to_string(port_),
+                            beast::bind_front_handler(&call_op::on_resolve, shared_from_this()));
+  }
+
+  void on_deadline(beast::error_code ec) {
+    if (ec) return;  // cancelled: the call ended first
+    fail("timeout after " + std::to_string(timeout_.count()) + " ms");
+  }
+
+  void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
+    if (finished_) return;
+    if (ec) return fail("resolve " + host_ + ": " + ec.message());
+    lowest().async_connect(results,
+                           beast::bind_front_handler(&call_op::on_connect, shared_from_this()));
+  }
+
+  void on_connect(beast::error_code ec, const tcp::endpoint&) {
+    if (finished_) return;
+    if (ec) return fail("connect " + host_ + ":" + std::to_string(port_) + ": " + ec.message());
+    if (!tls_) return do_write();
+    // SNI, so that virtual hosts pick the right certificate; then the certificate must
+    // name the host we asked for, not merely chain to a trusted root.
+    if (!is_ip_literal(host_)) SSL_set_tlsext_host_name(tls_->native_handle(), host_.c_str());
+    tls_->set_verify_callback(ssl::host_name_verification(host_));
+    tls_->async_handshake(ssl::stream_base::client,
+                          beast::bind_front_handler(&call_op::on_handshake, shared_from_this()));
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (finished_) return;
+    if (ec) return fail("TLS handshake: " + ec.message());
+    do_write();
+  }
+
+  void do_write() {
+    auto next = beast::bind_front_handler(&call_op::on_write, shared_from_this());
+    if (tls_)
+      bh::async_write(*tls_, req_, std::move(next));
+    else
+      bh::async_write(*plain_, req_, std::move(next));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    if (finished_) return;
+    if (ec) return fail("write: " + ec.message());
+    if (req_.method() == bh::verb::head) parser_.skip(true);
+    auto next = beast::bind_front_handler(&call_op::on_read, shared_from_this());
+    if (tls_)
+      bh::async_read(*tls_, buffer_, parser_, std::move(next));
+    else
+      bh::async_read(*plain_, buffer_, parser_, std::move(next));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (finished_) return;
+    if (ec == bh::error::body_limit) return fail("response too large");
+    if (ec) return fail("read: " + ec.message());
+    actors::outgoing_response res;
+    res.status = static_cast<int>(parser_.get().result_int());
+    res.body = std::move(parser_.get().body());
+    finish(std::move(res));
+  }
+
+  void fail(std::string error) {
+    actors::outgoing_response res;
+    res.error = std::move(error);
+    finish(std::move(res));
+  }
+
+  void finish(actors::outgoing_response res) {
+    if (finished_) return;
+    finished_ = true;
+    // Cancel whatever is still pending; its handler sees finished_ and returns.
+    deadline_.cancel();
+    resolver_.cancel();
+    beast::error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close();
+    {
+      std::lock_guard lock{client_->mutex};
+      client_->calls.erase(this);
+    }
+    auto done = std::move(done_);
+    try {
+      done(std::move(res));
+    } catch (const std::exception& e) {
+      spdlog::error("outgoing call callback threw: {}", e.what());
+    } catch (...) {
+      spdlog::error("outgoing call callback threw a non-exception");
+    }
+  }
+
+  std::shared_ptr<detail::outgoing_core> client_;
+  actors::delegate_client::callback done_;
+  net::strand<net::io_context::executor_type> strand_;
+  tcp::resolver resolver_;
+  net::steady_timer deadline_;
+  std::optional<beast::tcp_stream> plain_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
+  beast::flat_buffer buffer_;
+  bh::request<bh::string_body> req_;
+  bh::response_parser<bh::string_body> parser_;
+  std::string host_;
+  std::uint16_t port_;
+  std::chrono::milliseconds timeout_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+outgoing_client::outgoing_client(config::outgoing_settings settings, outgoing_options options)
+    : impl_(std::make_shared<detail::outgoing_core>()) {
+  impl_->settings = std::move(settings);
+  impl_->options = std::move(options);
+  for (const auto& entry : impl_->settings.allow_hosts) {
+    if (auto parsed = parse_allowed(entry))
+      impl_->allow.push_back(std::move(*parsed));
+    else
+      spdlog::warn("outgoing.allow_hosts: ignoring malformed entry '{}'", entry);
+  }
+  impl_->tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                         ssl::context::no_tlsv1_1);
+  impl_->tls.set_default_verify_paths();
+  if (!impl_->options.ca_file.empty()) impl_->tls.load_verify_file(impl_->options.ca_file);
+  impl_->tls.set_verify_mode(ssl::verify_peer);
+
+  impl_->work.emplace(impl_->ioc.get_executor());
+  auto threads = std::max<std::size_t>(impl_->options.threads, 1);
+  for (std::size_t i = 0; i < threads; ++i)
+    impl_->threads.emplace_back([state = impl_.get()] {
+      for (;;) {
+        try {
+          state->ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("outgoing client thread caught: {}", e.what());
+        }
+      }
+    });
+}
+
+outgoing_client::~outgoing_client() {
+  std::vector<std::shared_ptr<call_op>> live;
+  {
+    std::lock_guard lock{impl_->mutex};
+    for (auto& [key, weak] : impl_->calls)
+      if (auto op = weak.lock()) live.push_back(std::move(op));
+  }
+  for (auto& op : live) op->abort("client stopped");
+  live.clear();
+  // With the guard gone, run() returns once the aborted calls have run their callbacks.
+  impl_->work.reset();
+  for (auto& t : impl_->threads) t.join();
+}
+
+bool outgoing_client::allowed(std::string_view host, std::uint16_t port) const {
+  return impl_->allowed(host, port);
+}
+
+void outgoing_client::call(actors::outgoing_request request, callback done) {
+  auto parsed = boost::urls::parse_absolute_uri(request.url);
+  if (!parsed) return impl_->fail_soon(std::move(done), "invalid url: " + request.url);
+  const auto& url = *parsed;
+  auto scheme = lower(url.scheme());
+  bool tls = scheme == "https";
+  if (!tls && scheme != "http")
+    return impl_->fail_soon(std::move(done), "unsupported scheme: " + scheme);
+  std::string host = url.host_address();
+  if (host.empty()) return impl_->fail_soon(std::move(done), "invalid url: " + request.url);
+  std::uint16_t port = url.has_port() ? url.port_number() : (tls ? 443 : 80);
+  if (url.has_port() && port == 0)
+    return impl_->fail_soon(std::move(done), "invalid url: " + request.url);
+  std::string authority{url.encoded_host_and_port()};
+  if (!impl_->allowed(host, port))
+    return impl_->fail_soon(std::move(done), "host not allowed: " + authority);
+
+  auto timeout = request.timeout.count() > 0 ? request.timeout : impl_->settings.default_timeout;
+  auto op = std::make_shared<call_op>(impl_, std::move(done), tls, host, port, timeout);
+  auto& req = op->request();
+  req.version(11);
+  req.method_string(request.method.empty() ? std::string_view{"GET"} : request.method);
+  std::string target{url.encoded_path()};
+  if (target.empty()) target = "/";
+  if (url.has_query()) {
+    target += '?';
+    target += url.encoded_query();
+  }
+  req.target(target);
+  req.set(bh::field::host, authority);
+  req.set(bh::field::user_agent, "baton");
+  for (auto& [name, value] : request.headers) req.insert(name, value);
+  req.body() = std::move(request.body);
+  req.prepare_payload();
+  // One connection per call: say so, so the server need not wait for more.
+  req.keep_alive(false);
+  {
+    std::lock_guard lock{impl_->mutex};
+    impl_->calls.emplace(op.get(), op);
+  }
+  op->start();
+}
+
+}  // namespace baton::http

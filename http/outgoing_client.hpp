@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "actors/delegate_client.hpp"
+#include "config/settings.hpp"
+
+namespace baton::http {
+
+namespace detail {
+struct outgoing_core;
+}  // namespace detail
+
+/// Tuning of `outgoing_client` that is not part of the settings file.
+struct outgoing_options {
+  std::size_t threads = 1;               ///< I/O threads of the client's own io_context
+  std::string ca_file;                   ///< extra PEM trust anchors besides the system's
+  std::size_t response_limit = 8 << 20;  ///< larger answers fail with "response too large"
+};
+
+/// The `delegate_client` of `http` steps, over Beast on its own io_context and threads.
+/// http and https (verified against the system's trust store and `ca_file`, with the URL's
+/// host name checked and sent as SNI). One connection per call.
+///
+/// Only hosts in `allow_hosts` may be called: an entry "host" allows every port of that
+/// host, "host:port" (or "[v6]:port") one port; names compare case-insensitively and are
+/// not resolved first, so "localhost" does not allow "127.0.0.1". Any other host fails at
+/// once with the error "host not allowed: <host[:port] as in the URL>".
+///
+/// Errors (status 0): "host not allowed: …", "invalid url: …", "unsupported scheme: …",
+/// "timeout after N ms", "resolve <host>: …", "connect <host:port>: …",
+/// "TLS handshake: …", "write: …", "read: …", "response too large", "client stopped".
+class outgoing_client : public actors::delegate_client {
+ public:
+  explicit outgoing_client(config::outgoing_settings settings, outgoing_options options = {});
+  /// Ends every call in flight with the error "client stopped" (each callback still runs
+  /// exactly once) and joins the threads. Must not run on one of the client's threads.
+  ~outgoing_client() override;
+  outgoing_client(const outgoing_client&) = delete;
+  outgoing_client& operator=(const outgoing_client&) = delete;
+
+  /// Starts the call; `done` runs exactly once on one of the client's threads, never inside
+  /// `call` itself. A timeout of zero or less means `settings.default_timeout`.
+  /// Thread-safe.
+  void call(actors::outgoing_request request, callback done) override;
+
+  /// Whether the allow-list admits `host` (without brackets) on `port`.
+  bool allowed(std::string_view host, std::uint16_t port) const;
+
+ private:
+  std::shared_ptr<detail::outgoing_core> impl_;
+};
+
+}  // namespace baton::http
