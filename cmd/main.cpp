@@ -1,0 +1,44 @@
+#include <CLI/CLI.hpp>
+
+#include "cmd/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Baton: a durable process orchestration server"};
+  app.require_subcommand(1);
+
+  auto* serve = app.add_subcommand("serve", "run the server");
+  std::string config_file, listen, data, definitions;
+  serve->add_option("--config", config_file, "TOML settings file");
+  serve->add_option("--listen", listen, "host:port (port 0 picks a free one)");
+  serve->add_option("--data", data, "data folder (RocksDB)");
+  serve->add_option("--definitions", definitions, "folder of definition JSON files to deploy");
+
+  auto* cron = app.add_subcommand("cron", "Quartz cron expressions")->require_subcommand(1);
+  auto* next = cron->add_subcommand("next", "print the next fire times of an expression");
+  std::string expr, tz, from;
+  std::size_t count = 5;
+  next->add_option("expr", expr, "Quartz expression, quoted")->required();
+  next->add_option("--tz", tz, "IANA time zone (default: the machine's)");
+  next->add_option("--from", from, "ISO-8601 instant to start after (default: now)");
+  next->add_option("--count", count, "how many fire times")->check(CLI::Range(1, 1000));
+
+  auto* db = app.add_subcommand("db", "inspect the store")->require_subcommand(1);
+  auto* dump = db->add_subcommand("dump", "print records as JSON lines");
+  std::string dump_data = "./data", family = "processes", prefix;
+  dump->add_option("--data", dump_data, "data folder");
+  dump->add_option("--cf", family, "column family");
+  dump->add_option("--prefix", prefix, "key prefix");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (serve->parsed()) {
+    std::map<std::string, std::string> flags;
+    if (!listen.empty()) flags["http.listen"] = listen;
+    if (!data.empty()) flags["storage.data_dir"] = data;
+    if (!definitions.empty()) flags["engine.definitions_dir"] = definitions;
+    return baton::cmd::serve(config_file.empty() ? std::nullopt : std::optional(config_file), flags);
+  }
+  if (next->parsed()) return baton::cmd::cron_next(expr, tz, from, count);
+  if (dump->parsed()) return baton::cmd::db_dump(dump_data, family, prefix);
+  return 1;
+}

@@ -1,0 +1,125 @@
+#include "cmd/commands.hpp"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <sstream>
+
+#include "actors/engine.hpp"
+#include "http/metrics.hpp"
+#include "http/native_api.hpp"
+#include "http/outgoing_client.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "storage/json_codec.hpp"
+#include "storage/process_store.hpp"
+
+namespace baton::cmd {
+
+namespace {
+
+/// Deploys every *.json in `dir` (sorted by name); a file that does not validate stops start-up.
+bool deploy_directory(actors::engine& engine, const std::string& dir) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  if (ec) {
+    spdlog::error("definitions folder {}: {}", dir, ec.message());
+    return false;
+  }
+  std::sort(files.begin(), files.end());
+  bool ok = true;
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto parsed = storage::parse_definition(text.str());
+    if (auto* problems = std::get_if<std::vector<model::definition_problem>>(&parsed)) {
+      for (const auto& p : *problems) spdlog::error("{}: {}", file.string(), p.to_string());
+      ok = false;
+      continue;
+    }
+    std::promise<actors::deploy_answer> done;
+    engine.deploy(std::move(std::get<model::definition>(parsed)),
+                  [&done](actors::deploy_answer a) { done.set_value(std::move(a)); });
+    auto answer = done.get_future().get();
+    if (!answer.error.empty()) {
+      spdlog::error("{}: {}", file.string(), answer.error);
+      ok = false;
+    } else {
+      spdlog::info("definition {} v{} ({})", answer.definition->name, answer.definition->version,
+                   answer.created ? "deployed" : "unchanged");
+    }
+  }
+  return ok;
+}
+
+}  // namespace
+
+int serve(const std::optional<std::string>& config_file,
+          const std::map<std::string, std::string>& flags) {
+  auto loaded = config::load(config_file, config::process_environment(), flags);
+  if (!loaded.problems.empty()) {
+    for (const auto& p : loaded.problems) {
+      std::cerr << p.source << ": " << p.key << ": " << p.message << "\n";
+    }
+    return 2;
+  }
+  const auto& settings = loaded.values;
+
+  // Block the stop signals in every thread; main waits for them with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  bool sync = settings.storage.mode == config::durability::sync;
+  if (!sync) spdlog::warn("storage.mode = async: an acknowledged write may be lost in a crash");
+  auto opened = storage::process_store::open(settings.storage.data_dir, sync);
+  if (auto* error = std::get_if<std::string>(&opened)) {
+    spdlog::error("cannot open the store in {}: {}", settings.storage.data_dir, *error);
+    return 1;
+  }
+  auto store = std::move(std::get<std::unique_ptr<storage::process_store>>(opened));
+  http::outgoing_client delegates(settings.outgoing);
+  auto engine = actors::engine::create(settings, *store, delegates);
+  if (!settings.engine.definitions_dir.empty() &&
+      !deploy_directory(*engine, settings.engine.definitions_dir)) {
+    engine->shutdown();
+    return 2;
+  }
+  if (settings.auth.api_keys.empty()) {
+    spdlog::warn("no auth.api_keys configured: the native API accepts every caller");
+  }
+
+  auto routes = std::make_shared<http::router>();
+  auto stats = std::make_shared<http::metrics>();
+  stats->add_collector([&engine](std::string& out) { engine->collect_metrics(out); });
+  http::add_native_routes(*routes, *engine, settings, stats);
+  http::server server(settings.http, routes, stats);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot listen on {}: {}", settings.http.listen, e.what());
+    engine->shutdown();
+    return 1;
+  }
+  auto host = settings.http.listen.substr(0, settings.http.listen.rfind(':'));
+  std::cout << "baton listening on " << host << ":" << server.port() << std::endl;
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  spdlog::info("signal {}: stopping", signal);
+  server.stop();
+  engine->shutdown();
+  return 0;
+}
+
+}  // namespace baton::cmd

@@ -1,0 +1,73 @@
+#include <date/date.h>
+#include <date/tz.h>
+
+#include <chrono>
+#include <iostream>
+#include <sstream>
+
+#include "cmd/commands.hpp"
+#include "model/cron.hpp"
+#include "storage/db.hpp"
+#include "storage/json_codec.hpp"
+
+namespace baton::cmd {
+
+int cron_next(const std::string& expr, const std::string& tz_name, const std::string& from,
+              std::size_t count) {
+  auto parsed = model::cron_expression::parse(expr);
+  if (auto* error = std::get_if<model::cron_error>(&parsed)) {
+    std::cerr << "invalid cron expression: " << error->to_string() << "\n";
+    return 2;
+  }
+  const auto* zone = model::find_zone(tz_name);
+  if (!zone) {
+    std::cerr << "unknown time zone \"" << tz_name << "\"\n";
+    return 2;
+  }
+  auto after = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (!from.empty()) {
+    std::istringstream in(from);
+    date::sys_seconds tp;
+    in >> date::parse("%FT%T%Ez", tp);
+    if (in.fail()) {
+      in.clear();
+      in.str(from);
+      in >> date::parse("%FT%TZ", tp);
+    }
+    if (in.fail()) {
+      std::cerr << "--from must be an ISO-8601 instant such as 2026-03-29T00:00:00Z\n";
+      return 2;
+    }
+    after = tp;
+  }
+  for (auto t : std::get<model::cron_expression>(parsed).next_n(after, zone, count)) {
+    std::cout << date::format("%FT%T%Ez", date::make_zoned(zone, t)) << "\n";
+  }
+  return 0;
+}
+
+int db_dump(const std::string& data_dir, const std::string& family, const std::string& prefix) {
+  std::optional<storage::cf> which;
+  for (std::size_t i = 0; i < storage::cf_count; ++i) {
+    if (storage::cf_name(static_cast<storage::cf>(i)) == family) which = static_cast<storage::cf>(i);
+  }
+  if (!which) {
+    std::cerr << "unknown column family \"" << family << "\"\n";
+    return 2;
+  }
+  auto opened = storage::db::open(data_dir + "/db", false);
+  if (auto* error = std::get_if<std::string>(&opened)) {
+    std::cerr << "cannot open " << data_dir << ": " << *error << "\n";
+    return 1;
+  }
+  auto& database = *std::get<std::unique_ptr<storage::db>>(opened);
+  database.scan(*which, prefix, {}, [](std::string_view key, std::string_view value) {
+    std::cout << key << "\t"
+              << (value.empty() || value[0] != storage::format_v1 ? value : storage::json_of(value))
+              << "\n";
+    return true;
+  });
+  return 0;
+}
+
+}  // namespace baton::cmd

@@ -1,0 +1,32 @@
+#include "http/engine_errors.hpp"
+
+#include "http/problem.hpp"
+
+namespace baton::http {
+
+error_mapping map_error(actors::engine_errc code) {
+  using actors::engine_errc;
+  using s = beast_http::status;
+  switch (code) {
+    case engine_errc::ok: return {s::ok, "OK"};
+    case engine_errc::unknown_definition: return {s::not_found, "Unknown definition"};
+    case engine_errc::unknown_scenario: return {s::not_found, "Unknown scenario"};
+    case engine_errc::scenario_required: return {s::bad_request, "Scenario required"};
+    case engine_errc::invalid_input: return {s::bad_request, "Invalid input"};
+    case engine_errc::scope_busy: return {s::conflict, "Scope busy"};
+    case engine_errc::not_found: return {s::not_found, "Not found"};
+    case engine_errc::not_waiting: return {s::precondition_failed, "Step not waiting"};
+    case engine_errc::invalid_params: return {s::precondition_failed, "Invalid params"};
+    case engine_errc::conflict: return {s::conflict, "Conflict"};
+    case engine_errc::storage_failure: return {s::internal_server_error, "Storage failure"};
+    case engine_errc::shutting_down: return {s::service_unavailable, "Shutting down"};
+  }
+  return {s::internal_server_error, "Internal error"};
+}
+
+response engine_problem(const actors::process_answer& answer) {
+  auto m = map_error(answer.code);
+  return problem(m.status, m.title, answer.message, answer.field);
+}
+
+}  // namespace baton::http

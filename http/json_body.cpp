@@ -1,0 +1,54 @@
+#include "http/json_body.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace baton::http {
+
+json_body parse_json_body(std::string_view body) {
+  thread_local dom::parser parser;
+  json_body out;
+  auto err = parser.parse(body.data(), body.size()).get(out.root);
+  if (err != simdjson::SUCCESS) out.error = simdjson::error_message(err);
+  return out;
+}
+
+std::optional<dom::element> member(dom::object obj, std::string_view key) {
+  std::optional<dom::element> found;
+  for (auto [k, v] : obj) {
+    if (k == key) found = v;
+  }
+  return found;
+}
+
+model::value to_value(dom::element el) {
+  using model::value;
+  switch (el.type()) {
+    case dom::element_type::STRING: return value::of_string(std::string(el.get_string().value()));
+    case dom::element_type::INT64: return value::of_integer(el.get_int64().value());
+    case dom::element_type::UINT64: return value::of_number(static_cast<double>(el.get_uint64().value()));
+    case dom::element_type::DOUBLE: return value::of_number(el.get_double().value());
+    case dom::element_type::BOOL: return value::of_bool(el.get_bool().value());
+    case dom::element_type::NULL_VALUE: return {};
+    default: return value::of_json(simdjson::minify(el));
+  }
+}
+
+std::string iso_time(std::int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+std::string iso_now() {
+  using namespace std::chrono;
+  return iso_time(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace baton::http

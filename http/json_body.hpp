@@ -1,0 +1,34 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <simdjson.h>
+
+#include "model/value.hpp"
+
+namespace baton::http {
+
+namespace dom = simdjson::dom;
+
+/// A request body parsed with simdjson. One parser per thread; the document lives until the
+/// next parse on the same thread, so read what you need before answering.
+struct json_body {
+  dom::element root;
+  std::string error;  ///< non-empty when the body is not JSON
+  bool ok() const { return error.empty(); }
+};
+json_body parse_json_body(std::string_view body);
+
+/// The value of `key` in `obj`; with duplicate keys the last one wins, as in JavaScript.
+std::optional<dom::element> member(dom::object obj, std::string_view key);
+
+/// A JSON element as a model value (objects and arrays keep their JSON text).
+model::value to_value(dom::element el);
+
+/// Current time as ISO-8601 UTC with milliseconds: 2026-11-22T10:00:00.000Z.
+std::string iso_now();
+std::string iso_time(std::int64_t ms_since_epoch);
+
+}  // namespace baton::http

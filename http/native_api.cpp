@@ -1,0 +1,521 @@
+#include "http/native_api.hpp"
+
+#include <openssl/crypto.h>
+
+#include <charconv>
+
+#include "actors/definition_registry.hpp"
+#include "actors/engine.hpp"
+#include "http/engine_errors.hpp"
+#include "http/json_body.hpp"
+#include "http/metrics.hpp"
+#include "http/problem.hpp"
+#include "http/router.hpp"
+#include "storage/json_codec.hpp"
+#include "storage/process_store.hpp"
+
+namespace baton::http {
+
+using beast_http::status;
+using beast_http::verb;
+
+bool has_api_key(const request_context& ctx, const std::vector<std::string>& keys) {
+  if (keys.empty()) return true;
+  auto given = ctx.header("x-api-key");
+  if (given.empty()) {
+    auto auth = ctx.header("authorization");
+    if (auth.size() > 7 && auth.substr(0, 7) == "Bearer ") given = auth.substr(7);
+  }
+  if (given.empty()) return false;
+  bool match = false;
+  for (const auto& k : keys) {  // constant time per key: no early exit on a match
+    match |= k.size() == given.size() && CRYPTO_memcmp(k.data(), given.data(), k.size()) == 0;
+  }
+  return match;
+}
+
+namespace {
+
+response unauthorized() {
+  auto r = problem(status::unauthorized, "Unauthorized", "missing or wrong API key");
+  r.set(beast_http::field::www_authenticate, "ApiKey header=\"x-api-key\", Bearer");
+  return r;
+}
+
+response bad_request(std::string_view detail, std::string_view field) {
+  return problem(status::bad_request, "Bad request", detail, field);
+}
+
+/// Wraps a handler with the API-key check.
+handler guarded(const config::settings& settings, handler h) {
+  return [keys = settings.auth.api_keys, h = std::move(h)](request_context ctx, responder respond) {
+    if (!has_api_key(ctx, keys)) return respond(unauthorized());
+    h(std::move(ctx), std::move(respond));
+  };
+}
+
+std::optional<std::int64_t> parse_int(std::string_view s) {
+  std::int64_t v{};
+  auto res = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (res.ec != std::errc{} || res.ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+/// `{"...process...","result":X}` when the caller asked for one output.
+std::string with_result(std::string process_json, const model::values& outputs,
+                        const std::string& result) {
+  if (result.empty() || process_json.size() < 2) return process_json;
+  auto it = outputs.find(result);
+  process_json.pop_back();
+  process_json += ",\"result\":";
+  process_json += it == outputs.end() ? "null" : model::to_json(it->second);
+  process_json += '}';
+  return process_json;
+}
+
+// ---- definitions ----------------------------------------------------------------------------
+
+void put_definition(actors::engine& engine, request_context ctx, responder respond) {
+  auto name = std::string(ctx.param("name"));
+  std::string body = ctx.req.body();
+  auto parsed_body = parse_json_body(body);
+  if (!parsed_body.ok() || !parsed_body.root.is_object()) {
+    return respond(bad_request("body is not a JSON object", ""));
+  }
+  auto given_name = member(parsed_body.root.get_object().value(), "name");
+  if (!given_name) {
+    body.insert(1, "\"name\":\"" + json_escape(name) + "\"" + (body.size() > 2 ? "," : ""));
+  } else if (!given_name->is_string() || given_name->get_string().value() != name) {
+    return respond(bad_request("name in the body differs from the path", "/name"));
+  }
+  auto parsed = storage::parse_definition(body);
+  if (auto* problems = std::get_if<std::vector<model::definition_problem>>(&parsed)) {
+    std::string detail;
+    for (const auto& p : *problems) detail += (detail.empty() ? "" : "; ") + p.to_string();
+    auto r = problem(status::bad_request, "Invalid definition", detail, problems->front().pointer);
+    // Every problem, machine-readable, beside the summary.
+    auto& text = r.body();
+    text.pop_back();
+    text += ",\"errors\":[";
+    for (std::size_t i = 0; i < problems->size(); ++i) {
+      text += (i ? ",{" : "{");
+      text += "\"pointer\":\"" + json_escape((*problems)[i].pointer) + "\",\"message\":\"" +
+              json_escape((*problems)[i].message) + "\"}";
+    }
+    text += "]}";
+    r.prepare_payload();
+    return respond(std::move(r));
+  }
+  engine.deploy(std::move(std::get<model::definition>(parsed)),
+                [respond](actors::deploy_answer a) {
+                  if (!a.error.empty()) {
+                    return respond(problem(status::internal_server_error, "Storage failure", a.error));
+                  }
+                  respond(json_response(a.created ? status::created : status::ok,
+                                        storage::definition_json(*a.definition)));
+                });
+}
+
+void get_definition(actors::engine& engine, request_context ctx, responder respond) {
+  std::optional<std::int64_t> version;
+  if (auto v = ctx.query_value("version")) {
+    version = parse_int(*v);
+    if (!version) return respond(bad_request("version must be an integer", "version"));
+  }
+  auto def = engine.definitions().find(ctx.param("name"), version);
+  if (!def) {
+    return respond(problem(status::not_found, "Unknown definition",
+                           "no definition \"" + std::string(ctx.param("name")) + "\"", "name"));
+  }
+  respond(json_response(status::ok, storage::definition_json(*def)));
+}
+
+void list_definitions(actors::engine& engine, request_context, responder respond) {
+  std::string out = "[";
+  for (const auto& d : engine.definitions().latest()) {
+    if (out.size() > 1) out += ',';
+    out += storage::definition_json(*d);
+  }
+  out += ']';
+  respond(json_response(status::ok, std::move(out)));
+}
+
+// ---- processes ------------------------------------------------------------------------------
+
+void start_process(actors::engine& engine, request_context ctx, responder respond) {
+  auto body = parse_json_body(ctx.req.body());
+  if (!body.ok()) return respond(bad_request("body is not JSON: " + body.error, ""));
+  dom::object obj;
+  if (body.root.get_object().get(obj) != simdjson::SUCCESS) {
+    return respond(bad_request("body must be a JSON object", ""));
+  }
+  actors::start_request req;
+  std::string wait_result;
+  for (auto [k, v] : obj) {  // later duplicates overwrite earlier ones
+    if (k == "definition") {
+      if (!v.is_string()) return respond(bad_request("definition must be a string", "/definition"));
+      req.definition = std::string(v.get_string().value());
+    } else if (k == "version") {
+      if (!v.is_int64()) return respond(bad_request("version must be an integer", "/version"));
+      req.version = v.get_int64().value();
+    } else if (k == "values") {
+      if (!v.is_object()) return respond(bad_request("values must be an object", "/values"));
+      req.values.clear();
+      for (auto [vk, vv] : v.get_object().value()) req.values[std::string(vk)] = to_value(vv);
+    } else if (k == "scope") {
+      if (!v.is_string()) return respond(bad_request("scope must be a string", "/scope"));
+      req.scope = std::string(v.get_string().value());
+    } else if (k == "busy") {
+      std::string_view b;
+      if (v.get_string().get(b) != simdjson::SUCCESS || (b != "queue" && b != "reject")) {
+        return respond(bad_request("busy must be \"queue\" or \"reject\"", "/busy"));
+      }
+      req.reject_if_busy = b == "reject";
+    } else if (k == "idempotencyKey") {
+      if (!v.is_string()) return respond(bad_request("idempotencyKey must be a string", "/idempotencyKey"));
+      req.idempotency_key = std::string(v.get_string().value());
+    } else if (k == "retryCount") {
+      std::int64_t n;
+      if (v.get_int64().get(n) != simdjson::SUCCESS || n < 0 || n > 100) {
+        return respond(bad_request("retryCount must be an integer from 0 to 100", "/retryCount"));
+      }
+      req.retry_count = static_cast<int>(n);
+    } else if (k == "scenarioId") {
+      if (!v.is_string()) return respond(bad_request("scenarioId must be a string", "/scenarioId"));
+      req.scenario = std::string(v.get_string().value());
+    } else if (k == "sandbox") {
+      if (!v.is_bool()) return respond(bad_request("sandbox must be true or false", "/sandbox"));
+      req.sandbox = v.get_bool().value();
+    } else if (k == "wait") {
+      if (!v.is_object()) return respond(bad_request("wait must be {result, timeoutMs}", "/wait"));
+      req.wait_timeout_ms = 30'000;
+      for (auto [wk, wv] : v.get_object().value()) {
+        if (wk == "result" && wv.is_string()) wait_result = std::string(wv.get_string().value());
+        else if (wk == "timeoutMs" && wv.is_int64() && wv.get_int64().value() >= 0 &&
+                 wv.get_int64().value() <= 600'000) {
+          req.wait_timeout_ms = wv.get_int64().value();
+        } else {
+          return respond(bad_request("wait takes result (string) and timeoutMs (0..600000)",
+                                     "/wait/" + std::string(wk)));
+        }
+      }
+    } else {
+      return respond(bad_request("unknown field \"" + std::string(k) + "\"", "/" + std::string(k)));
+    }
+  }
+  if (req.definition.empty()) return respond(bad_request("definition is required", "/definition"));
+  if (auto key = ctx.header("idempotency-key"); !key.empty()) req.idempotency_key = key;
+  bool waiting = req.wait_timeout_ms.has_value();
+  engine.start(std::move(req), [respond, wait_result, waiting](actors::process_answer a) {
+    if (a.code != actors::engine_errc::ok) {
+      auto r = engine_problem(a);
+      if (a.field == "scope" || a.field == "definition" || a.field == "scenarioId") {
+        // Point at the request field.
+      }
+      return respond(std::move(r));
+    }
+    auto code = a.replayed ? status::ok : status::created;
+    if (waiting) code = a.wait_timed_out ? status::accepted : status::ok;
+    auto r = json_response(code, with_result(std::move(a.process_json), a.outputs, wait_result));
+    r.set(beast_http::field::location, "/api/v1/processes/" + a.process_id);
+    if (a.replayed) r.set("Idempotent-Replayed", "true");
+    respond(std::move(r));
+  });
+}
+
+void get_process(actors::engine& engine, request_context ctx, responder respond) {
+  // Queries read committed state straight from RocksDB: no actor hop.
+  auto raw = engine.store().process_raw(ctx.param("id"));
+  if (!raw) {
+    return respond(problem(status::not_found, "Not found",
+                           "unknown process \"" + std::string(ctx.param("id")) + "\"", "id"));
+  }
+  respond(json_response(status::ok, std::string(storage::json_of(*raw))));
+}
+
+void list_processes(actors::engine& engine, request_context ctx, responder respond) {
+  storage::process_query q;
+  if (auto s = ctx.query_value("status")) {
+    q.status = model::parse_process_status(*s);
+    if (!q.status) {
+      return respond(bad_request("status must be WAITING, RUNNING, SUCCEEDED, FAILED or CANCELLED",
+                                 "status"));
+    }
+  }
+  if (auto d = ctx.query_value("definition")) q.definition = *d;
+  if (auto s = ctx.query_value("scope")) q.scope = *s;
+  if (auto a = ctx.query_value("after")) q.after = *a;
+  if (auto l = ctx.query_value("limit")) {
+    auto n = parse_int(*l);
+    if (!n || *n < 1 || *n > 1000) return respond(bad_request("limit must be 1..1000", "limit"));
+    q.limit = static_cast<std::size_t>(*n);
+  }
+  if (auto s = ctx.query_value("sandbox")) q.sandbox = *s == "true";
+  auto page = engine.store().list(q);
+  std::string out = "{\"items\":[";
+  for (std::size_t i = 0; i < page.items.size(); ++i) {
+    if (i) out += ',';
+    out += page.items[i];
+  }
+  out += "],\"next\":";
+  out += page.next.empty() ? "null" : "\"" + page.next + "\"";
+  out += '}';
+  respond(json_response(status::ok, std::move(out)));
+}
+
+void process_history(actors::engine& engine, request_context ctx, responder respond) {
+  auto id = ctx.param("id");
+  if (!engine.store().process_raw(id)) {
+    return respond(problem(status::not_found, "Not found", "unknown process", "id"));
+  }
+  respond(json_response(status::ok, "{\"items\":" +
+                                        storage::history_array(engine.store().history_raw(id)) + "}"));
+}
+
+actors::answer_callback answer_with_process(responder respond) {
+  return [respond](actors::process_answer a) {
+    if (a.code != actors::engine_errc::ok) return respond(engine_problem(a));
+    respond(json_response(status::ok, std::move(a.process_json)));
+  };
+}
+
+void cancel_process(actors::engine& engine, request_context ctx, responder respond) {
+  std::string reason = "cancelled by request";
+  if (!ctx.req.body().empty()) {
+    auto body = parse_json_body(ctx.req.body());
+    if (!body.ok() || !body.root.is_object()) return respond(bad_request("body must be a JSON object", ""));
+    if (auto r = member(body.root.get_object().value(), "reason")) {
+      if (!r->is_string()) return respond(bad_request("reason must be a string", "/reason"));
+      reason = std::string(r->get_string().value());
+    }
+  }
+  engine.cancel(std::string(ctx.param("id")), reason, answer_with_process(std::move(respond)));
+}
+
+void execute_step(actors::engine& engine, request_context ctx, responder respond) {
+  engine.execute(std::string(ctx.param("id")), std::string(ctx.param("stepId")),
+                 answer_with_process(std::move(respond)));
+}
+
+// ---- scopes ---------------------------------------------------------------------------------
+
+std::string scope_json(const actors::scope_info& s) {
+  std::string out = "{\"name\":\"" + json_escape(s.name) + "\",\"limit\":" + std::to_string(s.limit) +
+                    ",\"busy\":\"" + (s.reject_when_busy ? "reject" : "queue") +
+                    "\",\"paused\":" + (s.paused ? "true" : "false") + ",\"running\":[";
+  for (std::size_t i = 0; i < s.running.size(); ++i) {
+    out += (i ? ",\"" : "\"") + s.running[i] + "\"";
+  }
+  out += "],\"queued\":[";
+  for (std::size_t i = 0; i < s.queued.size(); ++i) {
+    out += (i ? ",{" : "{");
+    out += "\"id\":\"" + s.queued[i] + "\",\"position\":" + std::to_string(i + 1) + "}";
+  }
+  out += "]}";
+  return out;
+}
+
+void put_scope(actors::engine& engine, request_context ctx, responder respond) {
+  auto body = parse_json_body(ctx.req.body());
+  if (!body.ok() || !body.root.is_object()) return respond(bad_request("body must be a JSON object", ""));
+  actors::scope_settings s;
+  for (auto [k, v] : body.root.get_object().value()) {
+    if (k == "limit") {
+      std::int64_t n;
+      if (v.get_int64().get(n) != simdjson::SUCCESS || n < 1 || n > 1'000'000) {
+        return respond(bad_request("limit must be an integer from 1", "/limit"));
+      }
+      s.limit = n;
+    } else if (k == "busy") {
+      std::string_view b;
+      if (v.get_string().get(b) != simdjson::SUCCESS || (b != "queue" && b != "reject")) {
+        return respond(bad_request("busy must be \"queue\" or \"reject\"", "/busy"));
+      }
+      s.reject_when_busy = b == "reject";
+    } else if (k == "paused") {
+      if (!v.is_bool()) return respond(bad_request("paused must be true or false", "/paused"));
+      s.paused = v.get_bool().value();
+    } else {
+      return respond(bad_request("unknown field \"" + std::string(k) + "\"", "/" + std::string(k)));
+    }
+  }
+  engine.configure_scope(std::string(ctx.param("scope")), s, [respond](actors::scope_info info) {
+    respond(json_response(status::ok, scope_json(info)));
+  });
+}
+
+// ---- complete-step (the vendor's envelope) --------------------------------------------------
+
+std::string envelope(std::string_view message, std::string_view data) {
+  std::string out = "{\"message\":\"" + json_escape(message) + "\",\"timestamp\":\"" + iso_now() +
+                    "\",\"data\":";
+  out += data.empty() ? "null" : data;
+  out += ",\"version\":\"1.0\"}";
+  return out;
+}
+
+std::string reasons_json(const std::vector<std::pair<std::string, std::string>>& reasons) {
+  std::string out = "{";
+  for (const auto& [k, v] : reasons) {
+    if (out.size() > 1) out += ',';
+    out += "\"" + json_escape(k) + "\":\"" + json_escape(v) + "\"";
+  }
+  return out + "}";
+}
+
+response vendor_answer(status code, std::string_view message, std::string_view data) {
+  return json_response(code, envelope(message, data));
+}
+
+/// A typed param `{"strValue"|"longValue"|"doubleValue"|"boolValue", "type"}` as a value.
+std::variant<model::value, std::string> typed_param(dom::element spec) {
+  dom::object obj;
+  if (spec.get_object().get(obj) != simdjson::SUCCESS) return std::string("expected an object");
+  std::string type;
+  if (auto t = member(obj, "type")) {
+    if (!t->is_string()) return std::string("type must be STRING, LONG, DOUBLE or BOOLEAN");
+    type = std::string(t->get_string().value());
+  } else if (member(obj, "strValue")) type = "STRING";
+  else if (member(obj, "longValue")) type = "LONG";
+  else if (member(obj, "doubleValue")) type = "DOUBLE";
+  else if (member(obj, "boolValue")) type = "BOOLEAN";
+  auto field_for = type == "STRING" ? "strValue" : type == "LONG" ? "longValue"
+                   : type == "DOUBLE" ? "doubleValue" : type == "BOOLEAN" ? "boolValue" : "";
+  if (!*field_for) return std::string("type must be STRING, LONG, DOUBLE or BOOLEAN");
+  auto raw = member(obj, field_for);
+  if (!raw || raw->is_null()) return std::string(field_for) + " is missing";
+  auto v = to_value(*raw);
+  auto want = type == "STRING" ? model::value_type::string : type == "LONG" ? model::value_type::long_
+              : type == "DOUBLE" ? model::value_type::double_ : model::value_type::bool_;
+  // Numbers may arrive as JSON strings ("42"): accepted when they parse exactly.
+  auto converted = type == "STRING" && v.k != model::value::kind::string ? std::nullopt
+                                                                          : model::coerce(v, want);
+  if (!converted) return std::string(field_for) + " is not a valid " + type;
+  return *converted;
+}
+
+std::string typed_params_json(const model::values& params) {
+  std::string out = "{";
+  for (const auto& [k, v] : params) {
+    if (out.size() > 1) out += ',';
+    out += "\"" + json_escape(k) + "\":{";
+    switch (v.k) {
+      case model::value::kind::integer: out += "\"longValue\":" + model::to_json(v) + ",\"type\":\"LONG\""; break;
+      case model::value::kind::number: out += "\"doubleValue\":" + model::to_json(v) + ",\"type\":\"DOUBLE\""; break;
+      case model::value::kind::boolean: out += "\"boolValue\":" + model::to_json(v) + ",\"type\":\"BOOLEAN\""; break;
+      default: out += "\"strValue\":" + model::to_json(model::value::of_string(model::to_display(v))) + ",\"type\":\"STRING\"";
+    }
+    out += '}';
+  }
+  return out + "}";
+}
+
+void complete_step(actors::engine& engine, request_context ctx, responder respond) {
+  auto body = parse_json_body(ctx.req.body());
+  dom::object obj;
+  if (!body.ok() || body.root.get_object().get(obj) != simdjson::SUCCESS) {
+    return respond(vendor_answer(status::bad_request, "Malformed JSON body",
+                                 reasons_json({{"body", "expected a JSON object"}})));
+  }
+  auto step = member(obj, "processStepId");
+  if (!step || !step->is_string() || step->get_string().value().empty()) {
+    return respond(vendor_answer(status::bad_request, "processStepId is required",
+                                 reasons_json({{"processStepId", "required"}})));
+  }
+  std::string step_id(step->get_string().value());
+  model::values params;
+  std::vector<std::pair<std::string, std::string>> bad;
+  if (auto p = member(obj, "params"); p && !p->is_null()) {
+    dom::object pobj;
+    if (p->get_object().get(pobj) != simdjson::SUCCESS) {
+      return respond(vendor_answer(status::bad_request, "params must be an object",
+                                   reasons_json({{"params", "expected an object"}})));
+    }
+    for (auto [name, spec] : pobj) {
+      auto parsed = typed_param(spec);
+      if (auto* why = std::get_if<std::string>(&parsed)) bad.emplace_back(std::string(name), *why);
+      else params[std::string(name)] = std::get<model::value>(parsed);
+    }
+  }
+  if (!bad.empty()) {
+    return respond(vendor_answer(status::precondition_failed, "Invalid params", reasons_json(bad)));
+  }
+  engine.complete_step(step_id, std::move(params), [respond, step_id](actors::process_answer a) {
+    using actors::engine_errc;
+    switch (a.code) {
+      case engine_errc::ok: {
+        std::string data = "{\"processId\":\"" + a.process_id + "\",\"processStepId\":";
+        data += a.next_step_id ? "\"" + *a.next_step_id + "\"" : "null";
+        data += ",\"params\":" + typed_params_json(a.params) + "}";
+        return respond(vendor_answer(status::ok, "Step completed", data));
+      }
+      case engine_errc::invalid_params:
+        return respond(vendor_answer(status::precondition_failed, "Invalid params",
+                                     reasons_json(a.field_errors)));
+      case engine_errc::not_waiting:
+      case engine_errc::not_found:
+        return respond(vendor_answer(status::precondition_failed, "Step is not waiting",
+                                     reasons_json({{"processStepId", a.message}})));
+      default:
+        return respond(vendor_answer(status::internal_server_error, "Internal error",
+                                     reasons_json({{"error", a.message}})));
+    }
+  });
+}
+
+}  // namespace
+
+void add_native_routes(router& routes, actors::engine& engine, const config::settings& settings,
+                       std::shared_ptr<metrics> stats) {
+  auto bind = [&engine](void (*fn)(actors::engine&, request_context, responder)) -> handler {
+    return [&engine, fn](request_context ctx, responder respond) { fn(engine, std::move(ctx), std::move(respond)); };
+  };
+  auto guard = [&](void (*fn)(actors::engine&, request_context, responder)) {
+    return guarded(settings, bind(fn));
+  };
+  routes.add(verb::put, "/api/v1/definitions/{name}", guard(put_definition));
+  routes.add(verb::get, "/api/v1/definitions/{name}", guard(get_definition));
+  routes.add(verb::get, "/api/v1/definitions", guard(list_definitions));
+  routes.add(verb::post, "/api/v1/processes", guard(start_process));
+  routes.add(verb::get, "/api/v1/processes", guard(list_processes));
+  routes.add(verb::get, "/api/v1/processes/{id}", guard(get_process));
+  routes.add(verb::get, "/api/v1/processes/{id}/history", guard(process_history));
+  routes.add(verb::post, "/api/v1/processes/{id}/cancel", guard(cancel_process));
+  routes.add(verb::post, "/api/v1/processes/{id}/steps/{stepId}/execute", guard(execute_step));
+  routes.add(verb::get, "/api/v1/scopes", guarded(settings, [&engine](request_context, responder respond) {
+               engine.list_scopes([respond](std::vector<actors::scope_info> all) {
+                 std::string out = "[";
+                 for (const auto& s : all) out += (out.size() > 1 ? "," : "") + scope_json(s);
+                 respond(json_response(status::ok, out + "]"));
+               });
+             }));
+  routes.add(verb::get, "/api/v1/scopes/{scope}", guarded(settings, [&engine](request_context ctx, responder respond) {
+               engine.scope(std::string(ctx.param("scope")), [respond](actors::scope_info info) {
+                 respond(json_response(status::ok, scope_json(info)));
+               });
+             }));
+  routes.add(verb::put, "/api/v1/scopes/{scope}", guard(put_scope));
+  // complete-step answers in the vendor's envelope, its 401 included.
+  routes.add(verb::post, "/api/v1/processes/complete-step",
+             [&engine, keys = settings.auth.api_keys](request_context ctx, responder respond) {
+               if (!has_api_key(ctx, keys)) {
+                 auto r = vendor_answer(status::unauthorized, "Unauthorized request", "");
+                 r.set(beast_http::field::www_authenticate, "ApiKey header=\"x-api-key\", Bearer");
+                 return respond(std::move(r));
+               }
+               complete_step(engine, std::move(ctx), std::move(respond));
+             });
+  routes.add(verb::get, "/healthz", [](request_context, responder respond) {
+    respond(text_response(status::ok, "ok\n"));
+  });
+  routes.add(verb::get, "/readyz", [&engine](request_context, responder respond) {
+    bool ready = engine.ready();
+    respond(text_response(ready ? status::ok : status::service_unavailable,
+                          ready ? "ready\n" : "recovering\n"));
+  });
+  routes.add(verb::get, "/metrics", [stats](request_context, responder respond) {
+    respond(text_response(status::ok, stats->render(), metrics_content_type));
+  });
+}
+
+}  // namespace baton::http
