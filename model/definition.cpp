@@ -48,6 +48,12 @@ std::optional<step_kind> parse_step_kind(std::string_view name) {
 
 std::optional<std::int64_t> parse_duration_ms(std::string_view text) {
   if (text.empty()) return std::nullopt;
+  // Casting a double beyond int64 is undefined, and `now + duration` must not overflow:
+  // refuse anything past ~285,000 years.
+  auto to_ms = [](double ms) -> std::optional<std::int64_t> {
+    if (!(ms <= 9e15)) return std::nullopt;
+    return static_cast<std::int64_t>(ms);
+  };
   auto number = [](std::string_view digits) -> std::optional<double> {
     double d{};
     auto res = std::from_chars(digits.data(), digits.data() + digits.size(), d);
@@ -84,7 +90,7 @@ std::optional<std::int64_t> parse_duration_ms(std::string_view text) {
       start = i + 1;
     }
     if (!any || start != text.size()) return std::nullopt;
-    return static_cast<std::int64_t>(total);
+    return to_ms(total);
   }
   static constexpr std::pair<std::string_view, double> units[] = {
       {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
@@ -92,7 +98,7 @@ std::optional<std::int64_t> parse_duration_ms(std::string_view text) {
     if (text.size() > suffix.size() && text.ends_with(suffix)) {
       auto digits = text.substr(0, text.size() - suffix.size());
       if (!digits.empty() && std::isdigit(static_cast<unsigned char>(digits.back()))) {
-        if (auto n = number(digits)) return static_cast<std::int64_t>(*n * factor);
+        if (auto n = number(digits)) return to_ms(*n * factor);
       }
     }
   }
@@ -113,6 +119,7 @@ public:
       const auto& in = def_.inputs[i];
       auto at = "/inputs/" + in.name;
       if (!is_valid_name(in.name)) add(at, "invalid name");
+      if (!seen_inputs.insert(in.name).second) add(at, "duplicate input \"" + in.name + "\"");
       if (in.default_value && !coerce(*in.default_value, in.type)) {
         add(at + "/default", "not a " + std::string(type_name(in.type)));
       }

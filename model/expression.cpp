@@ -63,7 +63,18 @@ private:
   void fail(std::string message) {
     if (error_.message.empty()) error_ = {pos_, std::move(message)};
   }
+  // Parsing and evaluation recurse: bound nesting and size so that a hostile definition
+  // gets a parse error instead of overflowing the stack.
+  static constexpr int max_depth = 128;
+  static constexpr std::size_t max_nodes = 1024;
+  bool enter() {
+    if (++depth_ <= max_depth) return true;
+    --depth_;
+    fail("expression nested too deeply");
+    return false;
+  }
   std::uint32_t add(expression::node n) {
+    if (nodes_->size() >= max_nodes) fail("expression too long");
     nodes_->push_back(std::move(n));
     return static_cast<std::uint32_t>(nodes_->size() - 1);
   }
@@ -77,27 +88,31 @@ private:
     return lhs;
   }
   std::uint32_t parse_and() {
+    auto lhs = parse_comparison();
+    while (error_.message.empty() && eat("&&")) lhs = binary(op::and_, lhs, parse_comparison());
+    return lhs;
+  }
+  // `!` binds tighter than comparison: `!${a} == ${b}` is `(!${a}) == ${b}`.
+  std::uint32_t parse_comparison() {
     auto lhs = parse_not();
-    while (error_.message.empty() && eat("&&")) lhs = binary(op::and_, lhs, parse_not());
+    if (!error_.message.empty()) return lhs;
+    static constexpr std::pair<std::string_view, op> ops[] = {
+        {"==", op::eq}, {"!=", op::ne}, {"<=", op::le}, {">=", op::ge}, {"<", op::lt}, {">", op::gt}};
+    for (auto [token, kind] : ops) {
+      if (eat(token)) return binary(kind, lhs, parse_not());
+    }
     return lhs;
   }
   std::uint32_t parse_not() {
     skip_space();
     if (pos_ < text_.size() && text_[pos_] == '!' && text_.substr(pos_, 2) != "!=") {
+      if (!enter()) return 0;
       ++pos_;
-      return add({op::not_, {}, {}, parse_not(), 0});
+      auto inner = parse_not();
+      --depth_;
+      return add({op::not_, {}, {}, inner, 0});
     }
-    return parse_comparison();
-  }
-  std::uint32_t parse_comparison() {
-    auto lhs = parse_primary();
-    if (!error_.message.empty()) return lhs;
-    static constexpr std::pair<std::string_view, op> ops[] = {
-        {"==", op::eq}, {"!=", op::ne}, {"<=", op::le}, {">=", op::ge}, {"<", op::lt}, {">", op::gt}};
-    for (auto [token, kind] : ops) {
-      if (eat(token)) return binary(kind, lhs, parse_primary());
-    }
-    return lhs;
+    return parse_primary();
   }
   std::uint32_t parse_primary() {
     skip_space();
@@ -107,8 +122,10 @@ private:
     }
     char c = text_[pos_];
     if (c == '(') {
+      if (!enter()) return 0;
       ++pos_;
       auto inner = parse_or();
+      --depth_;
       if (error_.message.empty() && !eat(")")) fail("expected ')'");
       return inner;
     }
@@ -191,6 +208,7 @@ private:
 
   std::string_view text_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
   std::vector<expression::node>* nodes_ = nullptr;
   expression_error error_;
 };

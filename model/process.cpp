@@ -88,6 +88,7 @@ value render(const std::string& text, const values& scope) {
 std::string render_json_body(std::string_view body, const values& scope) {
   std::string out;
   bool in_string = false;
+  std::size_t string_start = 0;  // out.size() just after the current string's opening quote
   for (std::size_t i = 0; i < body.size(); ++i) {
     char c = body[i];
     if (c == '$' && i + 1 < body.size() && body[i + 1] == '{') {
@@ -96,9 +97,8 @@ std::string render_json_body(std::string_view body, const values& scope) {
         auto name = std::string(body.substr(i + 2, close - i - 2));
         auto it = scope.find(name);
         value v = it == scope.end() ? value{} : it->second;
-        bool whole_string = in_string && !out.empty() && out.back() == '"' &&
-                            close + 1 < body.size() && body[close + 1] == '"' &&
-                            (out.size() < 2 || out[out.size() - 2] != '\\');
+        bool whole_string = in_string && out.size() == string_start && close + 1 < body.size() &&
+                            body[close + 1] == '"';
         if (whole_string) {
           out.pop_back();
           out += to_json(v);
@@ -114,7 +114,16 @@ std::string render_json_body(std::string_view body, const values& scope) {
         continue;
       }
     }
-    if (c == '"' && (i == 0 || body[i - 1] != '\\')) in_string = !in_string;
+    // An escape inside a string is copied whole, so `"C:\\"` closes where it should.
+    if (in_string && c == '\\' && i + 1 < body.size()) {
+      out += c;
+      out += body[++i];
+      continue;
+    }
+    if (c == '"') {
+      in_string = !in_string;
+      string_start = out.size() + 1;
+    }
     out += c;
   }
   return out;
@@ -163,7 +172,7 @@ private:
     if (s().status != process_status::waiting) return reject("process is not waiting");
     s().status = process_status::running;
     record("process_started");
-    run_from(0);
+    run_from(def_.steps.empty() ? std::nullopt : std::optional<std::size_t>(0));
   }
 
   void on(const ev_http_answered& e) {

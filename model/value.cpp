@@ -127,7 +127,11 @@ std::optional<value> coerce(const value& v, value_type type) {
     case value_type::double_:
       if (v.k == value::kind::integer) return value::of_number(static_cast<double>(v.integer));
       if (v.k == value::kind::string) {
-        if (auto d = parse_exact<double>(v.text)) return value::of_number(*d);
+        // from_chars reads "nan" and "inf"; they are not numbers a caller means, and NaN
+        // would compare equal to everything in conditions.
+        if (auto d = parse_exact<double>(v.text); d && std::isfinite(*d)) {
+          return value::of_number(*d);
+        }
       }
       return std::nullopt;
     case value_type::bool_:
