@@ -5,9 +5,23 @@
 #include "model/cron.hpp"
 
 #include <date/tz.h>
+// ptz.h says `using namespace date; using namespace std::chrono;` and then names hh_mm_ss,
+// which C++20 makes ambiguous: give date's a name of its own while ptz.h is read.
+namespace date {
+template <class Duration>
+using ptz_hh_mm_ss = hh_mm_ss<Duration>;
+}  // namespace date
+#define hh_mm_ss ptz_hh_mm_ss
+#include <date/ptz.h>
+#undef hh_mm_ss
 
 #include <bit>
 #include <exception>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <mutex>
 
 namespace baton::model {
 
@@ -34,10 +48,73 @@ date::local_seconds to_local(int y, unsigned mo, unsigned d, unsigned h, unsigne
          std::chrono::minutes{mi} + std::chrono::seconds{s};
 }
 
+/// A zone as date/tz gives it, completed for the far future. With the OS database date/tz
+/// reads only the explicit transitions of each TZif file, which zic writes up to 2037, and
+/// ignores the POSIX TZ rule in the file's footer that governs everything after them: without
+/// this, Berlin would stay on winter time from 2038 on. Past the last transition we follow
+/// that rule, as the C library and Java do.
+class zone_view {
+ public:
+  explicit zone_view(const date::time_zone* tz) : tz_(tz), tail_(tail_of(tz)) {}
+
+  date::sys_info info(date::sys_seconds t) const {
+    return tail_ && t >= tail_->from ? tail_->rule.get_info(t) : tz_->get_info(t);
+  }
+  date::local_info info(date::local_seconds t) const {
+    // A wall time is at most 14 h away from its instant; a day's margin keeps both sources
+    // out of reach of any transition while the choice flips.
+    return tail_ && t.time_since_epoch() >= tail_->from.time_since_epoch() + date::days{1}
+               ? tail_->rule.get_info(t)
+               : tz_->get_info(t);
+  }
+  date::local_seconds to_local(date::sys_seconds t) const {
+    return date::local_seconds{(t + info(t).offset).time_since_epoch()};
+  }
+
+ private:
+  struct tail {
+    Posix::time_zone rule;
+    date::sys_seconds from;  // a day after the zone's last explicit transition
+  };
+
+  /// The footer rule of `tz`, parsed once per zone; nullptr when there is none to follow.
+  static const tail* tail_of(const date::time_zone* tz) {
+    static std::mutex mutex;
+    static std::map<const date::time_zone*, std::unique_ptr<tail>> cache;
+    const std::lock_guard<std::mutex> lock(mutex);
+    auto [it, fresh] = cache.try_emplace(tz);
+    if (fresh) it->second = load_tail(tz);
+    return it->second.get();
+  }
+
+  static std::unique_ptr<tail> load_tail(const date::time_zone* tz) {
+    // Where date/tz itself reads the database from (its USE_OS_TZDB default on Linux).
+    std::ifstream file("/usr/share/zoneinfo/" + std::string(tz->name()), std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(file), {}};
+    // TZif version 2 and later end with "\n<POSIX TZ string>\n".
+    if (bytes.size() < 6 || bytes.compare(0, 4, "TZif") != 0 || bytes[4] < '2' ||
+        bytes.back() != '\n')
+      return nullptr;
+    const auto open = bytes.rfind('\n', bytes.size() - 2);
+    if (open == std::string::npos || open + 2 >= bytes.size()) return nullptr;
+    const auto rule = bytes.substr(open + 1, bytes.size() - open - 2);
+    const auto last = tz->get_info(date::sys_days{date::year{2500} / 1 / 1});
+    try {
+      return std::make_unique<tail>(tail{Posix::time_zone{rule}, last.begin + date::days{1}});
+    } catch (const std::exception&) {
+      // A rule ptz.h cannot read (e.g. a negative transition time): keep date/tz's answer.
+      return nullptr;
+    }
+  }
+
+  const date::time_zone* tz_;
+  const tail* tail_;
+};
+
 /// The instant a wall time fires at: itself when it exists once, its first occurrence when
 /// it exists twice, the end of the gap when a DST gap skips it.
-std::chrono::sys_seconds fire_instant(date::local_seconds wall, const date::time_zone* tz) {
-  const auto info = tz->get_info(wall);
+std::chrono::sys_seconds fire_instant(date::local_seconds wall, const zone_view& zone) {
+  const auto info = zone.info(wall);
   switch (info.result) {
     case date::local_info::nonexistent:
       return info.second.begin;
@@ -49,9 +126,9 @@ std::chrono::sys_seconds fire_instant(date::local_seconds wall, const date::time
 }
 
 /// The earliest wall time whose fire instant lies strictly after `after`.
-date::local_seconds first_wall_after(std::chrono::sys_seconds after, const date::time_zone* tz) {
-  const auto wall = tz->to_local(after);
-  const auto info = tz->get_info(wall);
+date::local_seconds first_wall_after(std::chrono::sys_seconds after, const zone_view& zone) {
+  const auto wall = zone.to_local(after);
+  const auto info = zone.info(wall);
   if (info.result == date::local_info::ambiguous && after >= info.second.begin) {
     // `after` is the second occurrence of its wall time: every wall time up to the end of
     // the overlap already fired at its first occurrence, before `after`.
@@ -163,7 +240,8 @@ std::optional<std::chrono::sys_seconds> cron_expression::next_after(
   if (after >= ceiling) return std::nullopt;
   after = std::max(after, floor);
 
-  const auto wall = first_wall_after(after, tz);
+  const zone_view zone(tz);
+  const auto wall = first_wall_after(after, zone);
   const auto day = date::floor<date::days>(wall);
   const date::year_month_day ymd{day};
   const date::hh_mm_ss<seconds> tod{wall - day};
@@ -174,7 +252,7 @@ std::optional<std::chrono::sys_seconds> cron_expression::next_after(
   if (!found) return std::nullopt;
   return fire_instant(
       to_local(found->year, found->month, found->day, found->hour, found->minute, found->second),
-      tz);
+      zone);
 }
 
 std::vector<std::chrono::sys_seconds> cron_expression::next_n(std::chrono::sys_seconds after,
@@ -188,6 +266,10 @@ std::vector<std::chrono::sys_seconds> cron_expression::next_n(std::chrono::sys_s
     out.push_back(*next);
   }
   return out;
+}
+
+std::chrono::seconds utc_offset(const date::time_zone* tz, std::chrono::sys_seconds t) {
+  return zone_view(tz).info(date::sys_seconds{t.time_since_epoch()}).offset;
 }
 
 const date::time_zone* find_zone(std::string_view name) {

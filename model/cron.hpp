@@ -95,6 +95,12 @@ class cron_expression {
   std::uint8_t nth_ = 0;
 };
 
+/// The UTC offset of `tz` at `t`. With the OS database date/tz knows only the transitions
+/// written out in the files, up to 2037, and answers with the last offset forever after; this
+/// follows the zone's rule past them too, as next_after does. Use it to show fire times.
+/// @pre `tz` is not null.
+std::chrono::seconds utc_offset(const date::time_zone* tz, std::chrono::sys_seconds t);
+
 /// Looks up an IANA zone; nullptr when unknown ("" means the machine's local zone, or UTC when
 /// the machine has none configured).
 const date::time_zone* find_zone(std::string_view name);
