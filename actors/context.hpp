@@ -25,6 +25,10 @@ struct engine_context {
 
   caf::actor scheduler;
   caf::actor retry;
+  caf::actor trigger;  ///< cron schedules
+
+  std::atomic<std::uint64_t> schedule_fires{0};
+  std::atomic<std::int64_t> schedule_lag_ms_max{0};
 
   std::atomic<std::uint64_t> started{0};
   std::atomic<std::uint64_t> succeeded{0};

@@ -10,6 +10,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/scheduler.hpp"
+#include "actors/trigger.hpp"
 #include "storage/json_codec.hpp"
 
 namespace baton::actors {
@@ -44,6 +45,7 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
       settings, store, delegates, now_ms ? std::move(now_ms) : clock_ms(system_now_ms), {}});
   ctx_->retry = spawn_retry(*system_, ctx_);
   ctx_->scheduler = spawn_scheduler(*system_, ctx_);
+  ctx_->trigger = spawn_trigger(*system_, ctx_);
 }
 
 engine_impl::~engine_impl() { shutdown(); }
@@ -54,6 +56,8 @@ void engine_impl::shutdown() {
   ctx_->ready = false;
   caf::anon_send_exit(ctx_->scheduler, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_->retry, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(ctx_->trigger, caf::exit_reason::user_shutdown);
+  ctx_->trigger = nullptr;
   ctx_->scheduler = nullptr;
   ctx_->retry = nullptr;
   system_.reset();  // waits for every actor to finish
@@ -89,6 +93,7 @@ void engine_impl::recover() {
     }
   });
   for (auto& [name, restore] : scopes) caf::anon_send(ctx_->scheduler, std::move(restore));
+  caf::anon_send(ctx_->trigger, schedule_restore{store.load_schedules()});
   ctx_->ready = true;
 }
 
@@ -156,6 +161,14 @@ void engine_impl::configure_scope(std::string name, scope_settings settings,
                  scope_configure{std::move(name), std::move(settings), std::move(done)});
 }
 
+void engine_impl::create_schedule(model::schedule s, schedule_callback done) {
+  caf::anon_send(ctx_->trigger, schedule_create{std::move(s), std::move(done)});
+}
+
+void engine_impl::change_schedule(std::string id, schedule_action action, schedule_callback done) {
+  caf::anon_send(ctx_->trigger, schedule_change{std::move(id), action, std::move(done)});
+}
+
 void engine_impl::collect_metrics(std::string& out) const {
   auto line = [&](std::string_view name, std::string_view labels, auto v) {
     out += name;
@@ -178,6 +191,10 @@ void engine_impl::collect_metrics(std::string& out) const {
   out += "# TYPE baton_process_passivations_total counter\n";
   line("baton_process_passivations_total", "", c.passivated.load());
   line("baton_process_rehydrations_total", "", c.rehydrated.load());
+  out += "# TYPE baton_schedule_fires_total counter\n";
+  line("baton_schedule_fires_total", "", c.schedule_fires.load());
+  out += "# TYPE baton_schedule_fire_lag_ms_max gauge\n";
+  line("baton_schedule_fire_lag_ms_max", "", c.schedule_lag_ms_max.load());
   auto s = c.store.committer().snapshot();
   out += "# TYPE baton_store_commits_total counter\n";
   line("baton_store_commits_total", "", s.commits);

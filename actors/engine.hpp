@@ -11,6 +11,7 @@
 #include "config/settings.hpp"
 #include "model/definition.hpp"
 #include "model/process.hpp"
+#include "model/schedule.hpp"
 #include "model/value.hpp"
 
 namespace baton::storage {
@@ -93,6 +94,17 @@ struct deploy_answer {
   bool created = false;  ///< false: identical to the latest version, nothing new deployed
 };
 
+struct schedule_answer {
+  engine_errc code = engine_errc::ok;
+  std::string message;
+  std::string field;
+  std::vector<std::pair<std::string, std::string>> field_errors;
+  model::schedule schedule;
+};
+using schedule_callback = std::function<void(schedule_answer)>;
+
+enum class schedule_action : std::uint8_t { pause, resume, remove };
+
 /// Baton's engine as seen from outside the actor system: plain calls with callbacks, so that
 /// `http/` needs no CAF header. Every callback runs exactly once, on some engine thread.
 class engine {
@@ -118,6 +130,10 @@ public:
   virtual void list_scopes(std::function<void(std::vector<scope_info>)> done) = 0;
   virtual void configure_scope(std::string name, scope_settings settings,
                                std::function<void(scope_info)> done) = 0;
+
+  /// Validates, stores and arms a schedule; its id, status and first fire time are assigned.
+  virtual void create_schedule(model::schedule s, schedule_callback done) = 0;
+  virtual void change_schedule(std::string id, schedule_action action, schedule_callback done) = 0;
 
   /// True once recovery finished (for /readyz).
   virtual bool ready() const = 0;

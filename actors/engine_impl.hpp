@@ -33,6 +33,8 @@ public:
   void list_scopes(std::function<void(std::vector<scope_info>)> done) override;
   void configure_scope(std::string name, scope_settings settings,
                        std::function<void(scope_info)> done) override;
+  void create_schedule(model::schedule s, schedule_callback done) override;
+  void change_schedule(std::string id, schedule_action action, schedule_callback done) override;
   bool ready() const override { return ctx_->ready; }
   void collect_metrics(std::string& out) const override;
   storage::process_store& store() override { return ctx_->store; }

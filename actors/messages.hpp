@@ -129,6 +129,27 @@ struct scope_restore {
   std::vector<std::string> queued;
 };
 
+/// HTTP → trigger: schedule commands.
+struct schedule_create {
+  model::schedule schedule;
+  schedule_callback done;
+};
+struct schedule_change {
+  std::string id;
+  schedule_action action;
+  schedule_callback done;
+};
+/// Recovery → trigger: every stored schedule.
+struct schedule_restore {
+  std::vector<model::schedule> schedules;
+};
+/// Scheduler → trigger: the process of one fire was started (or not).
+struct schedule_fired {
+  std::string schedule_id;
+  std::int64_t fire_ms;
+  process_answer answer;
+};
+
 }  // namespace baton::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::start_cmd)
@@ -149,3 +170,9 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_configure)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_restore)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::admission)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::idempotent_answered)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_create)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_change)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_restore)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_fired)
+// Continuations posted back into an actor from another thread (e.g. after a durable write).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::function<void()>)

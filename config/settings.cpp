@@ -81,6 +81,8 @@ const key_spec specs[] = {
     {"outgoing.default_timeout_ms",
      [](settings& s) -> target { return &s.outgoing.default_timeout; }, rule::none, 1},
     {"auth.api_keys", [](settings& s) -> target { return &s.auth.api_keys; }, rule::secret_list},
+    {"auth.basic_users", [](settings& s) -> target { return &s.auth.basic_users; },
+     rule::secret_list},
 };
 
 constexpr std::pair<std::string_view, durability> durability_names[] = {

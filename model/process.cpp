@@ -204,6 +204,8 @@ private:
   void on(const ev_due& e) {
     auto* exec = s().active();
     if (!exec || exec->id != e.step_id) return reject("nothing due for this step");
+    // A stale wake-up (the step was executed early and armed again) must not cut a backoff.
+    if (exec->due_ms > ctx_.now_ms) return reject("not due yet");
     if (exec->retry_pending) return retry_now(*exec);
     if (exec->kind == step_kind::timer) return complete(*exec, {}, "timer fired");
     if (exec->kind == step_kind::external && exec->due_ms > 0) {

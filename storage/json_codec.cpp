@@ -204,6 +204,80 @@ std::optional<model::process_state> decode_process(std::string_view stored) {
   return p;
 }
 
+std::string encode_schedule(const model::schedule& s) {
+  std::string out;
+  out += format_v1;
+  out += '{';
+  field(out, "id", s.id);
+  field(out, "definition", s.definition);
+  key(out, "values");
+  append_values(out, s.vals);
+  if (!s.scope.empty()) field(out, "scope", s.scope);
+  field(out, "cron", s.cron);
+  field(out, "timeZone", s.time_zone);
+  if (s.start_ms) field(out, "startMs", *s.start_ms);
+  if (s.end_ms) field(out, "endMs", *s.end_ms);
+  field(out, "runOnce", s.run_once);
+  field(out, "runImmediately", s.run_immediately);
+  field(out, "retryCount", static_cast<std::int64_t>(s.retry_count));
+  if (!s.worker.empty()) field(out, "worker", s.worker);
+  field(out, "misfire", model::to_string(s.misfire));
+  field(out, "catchUpWindowMs", s.catch_up_window_ms);
+  field(out, "overlap", model::to_string(s.overlap));
+  field(out, "status", model::to_string(s.status));
+  field(out, "createdMs", s.created_ms);
+  field(out, "nextFireMs", s.next_fire_ms);
+  key(out, "runs");
+  out += '[';
+  for (const auto& r : s.runs) {
+    if (out.back() != '[') out += ',';
+    out += '{';
+    field(out, "fireMs", r.fire_ms);
+    if (!r.process_id.empty()) field(out, "processId", r.process_id);
+    if (!r.note.empty()) field(out, "note", r.note);
+    out += '}';
+  }
+  out += ']';
+  out += '}';
+  return out;
+}
+
+std::optional<model::schedule> decode_schedule(std::string_view stored) {
+  if (stored.empty() || stored[0] != format_v1) return std::nullopt;
+  dom::element doc;
+  auto json = stored.substr(1);
+  if (thread_parser().parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  model::schedule s;
+  s.id = text_of(doc, "id");
+  s.definition = text_of(doc, "definition");
+  s.vals = values_of(doc, "values");
+  s.scope = text_of(doc, "scope");
+  s.cron = text_of(doc, "cron");
+  s.time_zone = text_of(doc, "timeZone");
+  std::int64_t ms;
+  if (doc["startMs"].get_int64().get(ms) == simdjson::SUCCESS) s.start_ms = ms;
+  if (doc["endMs"].get_int64().get(ms) == simdjson::SUCCESS) s.end_ms = ms;
+  s.run_once = bool_of(doc, "runOnce");
+  s.run_immediately = bool_of(doc, "runImmediately");
+  s.retry_count = static_cast<int>(int_of(doc, "retryCount"));
+  s.worker = text_of(doc, "worker");
+  s.misfire = model::parse_misfire_policy(text_of(doc, "misfire")).value_or(s.misfire);
+  s.catch_up_window_ms = int_of(doc, "catchUpWindowMs", s.catch_up_window_ms);
+  s.overlap = model::parse_overlap_policy(text_of(doc, "overlap")).value_or(s.overlap);
+  s.status = model::parse_schedule_status(text_of(doc, "status")).value_or(s.status);
+  s.created_ms = int_of(doc, "createdMs");
+  s.next_fire_ms = int_of(doc, "nextFireMs");
+  dom::array runs;
+  if (doc["runs"].get_array().get(runs) == simdjson::SUCCESS) {
+    for (dom::element r : runs) {
+      s.runs.push_back({int_of(r, "fireMs"), text_of(r, "processId"), text_of(r, "note")});
+    }
+  }
+  return s;
+}
+
 std::string encode_history(const model::history_entry& h) {
   std::string out;
   out += format_v1;

@@ -8,6 +8,7 @@
 
 #include "model/definition.hpp"
 #include "model/process.hpp"
+#include "model/schedule.hpp"
 #include "model/value.hpp"
 
 namespace baton::storage {
@@ -36,6 +37,10 @@ std::string encode_definition(const model::definition& d);
 std::optional<model::definition> decode_definition(std::string_view stored);
 /// The API view of a definition: its source with name, id and version.
 std::string definition_json(const model::definition& d);
+
+/// A schedule as stored: format byte + the JSON the API shows.
+std::string encode_schedule(const model::schedule& s);
+std::optional<model::schedule> decode_schedule(std::string_view stored);
 
 /// Parses a JSON object of values ({"a": 1, "b": "x", "c": {...}}); duplicate keys: last wins.
 /// @returns the values, or an error naming the offending key.

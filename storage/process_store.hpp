@@ -11,6 +11,7 @@
 
 #include "model/definition.hpp"
 #include "model/process.hpp"
+#include "model/schedule.hpp"
 #include "storage/db.hpp"
 #include "storage/group_commit.hpp"
 
@@ -61,6 +62,12 @@ public:
   void put_definition(batch& b, const model::definition& d) const;
   /// Every stored version of every definition, oldest version first per name.
   std::vector<model::definition> load_definitions() const;
+
+  // ---- schedules ----
+  void put_schedule(batch& b, const model::schedule& s) const;
+  void erase_schedule(batch& b, std::string_view id) const;
+  std::optional<std::string> schedule_raw(std::string_view id) const;
+  std::vector<model::schedule> load_schedules() const;
 
   // ---- idempotency ----
   std::optional<std::string> idempotent_answer(std::string_view key) const;

@@ -1,0 +1,281 @@
+#include "actors/trigger.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/send.hpp>
+
+#include <map>
+#include <random>
+#include <set>
+#include <unordered_map>
+
+#include "actors/context.hpp"
+#include "actors/messages.hpp"
+#include "model/ids.hpp"
+#include "storage/json_codec.hpp"
+
+namespace baton::actors {
+
+namespace {
+
+/// The fires of one wake-up that still wait for their process to be stored.
+struct fire_batch {
+  std::size_t outstanding = 0;
+  model::fire_plan plan;
+};
+
+struct trigger_state {
+  static inline const char* name = "baton.trigger";
+  std::shared_ptr<engine_context> ctx;
+  model::id_generator ids{2, static_cast<std::uint32_t>(std::random_device{}())};
+  std::unordered_map<std::string, model::schedule> schedules;
+  std::multimap<std::int64_t, std::string> due;  ///< may hold stale entries; checked on pop
+  std::int64_t armed_due = INT64_MAX;
+  std::unordered_map<std::string, fire_batch> firing;
+};
+
+using trigger_self = caf::stateful_actor<trigger_state>*;
+
+schedule_answer error(engine_errc code, std::string message, std::string field = {}) {
+  schedule_answer a;
+  a.code = code;
+  a.message = std::move(message);
+  a.field = std::move(field);
+  return a;
+}
+
+void rearm(trigger_self self) {
+  auto& st = self->state;
+  if (st.due.empty()) return;
+  auto first = st.due.begin()->first;
+  if (first >= st.armed_due) return;
+  st.armed_due = first;
+  auto delay = std::max<std::int64_t>(0, first - st.ctx->now_ms());
+  self->delayed_send(self, std::chrono::milliseconds(delay), tick_atom::value);
+}
+
+void arm(trigger_self self, const model::schedule& s) {
+  if (s.status != model::schedule_status::active || s.next_fire_ms == 0) return;
+  self->state.due.emplace(s.next_fire_ms, s.id);
+  rearm(self);
+}
+
+/// Writes the schedule; `then` runs in the actor once it is durable.
+void persist(trigger_self self, const model::schedule& s, std::function<void(std::string)> then) {
+  storage::batch b;
+  self->state.ctx->store.put_schedule(b, s);
+  auto handle = caf::actor_cast<caf::actor>(self);
+  auto shared = std::make_shared<std::function<void(std::string)>>(std::move(then));
+  self->state.ctx->store.committer().submit(std::move(b), [handle, shared](const std::string& e) {
+    // Back into the actor: the continuation touches actor state.
+    caf::anon_send(handle, std::function<void()>([shared, e] { (*shared)(e); }));
+  });
+}
+
+bool previous_run_active(const trigger_state& st, const model::schedule& s) {
+  for (auto it = s.runs.rbegin(); it != s.runs.rend(); ++it) {
+    if (it->process_id.empty()) continue;
+    auto p = st.ctx->store.load_process(it->process_id);
+    return p && !model::is_terminal(p->status);
+  }
+  return false;
+}
+
+void record_run(model::schedule& s, model::schedule_run run) {
+  s.runs.push_back(std::move(run));
+  if (s.runs.size() > model::max_runs_kept) s.runs.erase(s.runs.begin());
+}
+
+void finish_batch(trigger_self self, const std::string& id) {
+  auto& st = self->state;
+  auto it = st.firing.find(id);
+  if (it == st.firing.end() || it->second.outstanding > 0) return;
+  auto plan = std::move(it->second.plan);
+  st.firing.erase(it);
+  auto sit = st.schedules.find(id);
+  if (sit == st.schedules.end()) return;  // deleted meanwhile
+  auto& s = sit->second;
+  s.next_fire_ms = plan.next_fire_ms;
+  if (s.status == model::schedule_status::active) s.status = plan.status;
+  auto copy = s;
+  persist(self, copy, [self, copy](const std::string&) { arm(self, copy); });
+}
+
+void fire(trigger_self self, model::schedule& s, std::int64_t now) {
+  auto& st = self->state;
+  if (st.firing.count(s.id)) return;  // the previous wake-up's fires are still being stored
+  auto plan = model::plan_fires(s, now);
+  auto& batch = st.firing[s.id];
+  batch.plan = plan;
+  for (std::size_t i = 0; i < plan.fire_times.size(); ++i) {
+    auto fire_ms = plan.fire_times[i];
+    if (s.overlap == model::overlap_policy::skip && previous_run_active(st, s)) {
+      record_run(s, {fire_ms, {}, "skipped: previous run still running"});
+      continue;
+    }
+    start_request req;
+    req.definition = s.definition;
+    req.values = s.vals;
+    req.scope = s.scope;
+    if (s.overlap == model::overlap_policy::queue && req.scope.empty()) {
+      req.scope = "schedule:" + s.id;
+    }
+    req.retry_count = s.retry_count;
+    req.worker = s.worker;
+    req.schedule_id = s.id;
+    req.idempotency_key = "schedule:" + s.id + ":" + std::to_string(fire_ms);
+    ++batch.outstanding;
+    ++st.ctx->schedule_fires;
+    auto lag = now - fire_ms;
+    if (lag > st.ctx->schedule_lag_ms_max) st.ctx->schedule_lag_ms_max = lag;
+    auto handle = caf::actor_cast<caf::actor>(self);
+    caf::anon_send(st.ctx->scheduler,
+                   start_cmd{std::move(req), [handle, id = s.id, fire_ms](process_answer a) {
+                               caf::anon_send(handle, schedule_fired{id, fire_ms, std::move(a)});
+                             }});
+    if (!plan.notes[i].empty()) record_run(s, {fire_ms, {}, plan.notes[i]});
+  }
+  finish_batch(self, s.id);
+}
+
+void on_tick(trigger_self self) {
+  auto& st = self->state;
+  st.armed_due = INT64_MAX;
+  auto now = st.ctx->now_ms();
+  while (!st.due.empty() && st.due.begin()->first <= now) {
+    auto node = st.due.extract(st.due.begin());
+    auto it = st.schedules.find(node.mapped());
+    if (it == st.schedules.end() || it->second.next_fire_ms != node.key()) continue;  // stale
+    fire(self, it->second, now);
+  }
+  rearm(self);
+}
+
+void on_fired(trigger_self self, schedule_fired& msg) {
+  auto& st = self->state;
+  auto sit = st.schedules.find(msg.schedule_id);
+  if (sit != st.schedules.end()) {
+    auto& runs = sit->second.runs;
+    // The note recorded at fire time (misfire) is replaced by the run with its process.
+    std::string note;
+    auto pending = std::find_if(runs.begin(), runs.end(), [&](const model::schedule_run& r) {
+      return r.fire_ms == msg.fire_ms && r.process_id.empty();
+    });
+    if (pending != runs.end()) {
+      note = pending->note;
+      runs.erase(pending);
+    }
+    if (msg.answer.code == engine_errc::ok) {
+      record_run(sit->second, {msg.fire_ms, msg.answer.process_id, note});
+    } else {
+      record_run(sit->second, {msg.fire_ms, {}, "not started: " + msg.answer.message});
+    }
+  }
+  auto it = st.firing.find(msg.schedule_id);
+  if (it != st.firing.end() && it->second.outstanding > 0) --it->second.outstanding;
+  finish_batch(self, msg.schedule_id);
+}
+
+void on_create(trigger_self self, schedule_create& cmd) {
+  auto& st = self->state;
+  auto& s = cmd.schedule;
+  if (!st.ctx->definitions.find(s.definition)) {
+    return cmd.done(error(engine_errc::unknown_definition,
+                          "unknown definition \"" + s.definition + "\"", "definition"));
+  }
+  auto problems = model::check_schedule(s);
+  if (!problems.empty()) {
+    auto a = error(engine_errc::invalid_input,
+                   problems.front().first + ": " + problems.front().second, problems.front().first);
+    a.field_errors = std::move(problems);
+    return cmd.done(std::move(a));
+  }
+  auto now = st.ctx->now_ms();
+  s.id = st.ids.next(now);
+  s.created_ms = now;
+  auto plan = model::plan_new(s, now);
+  s.next_fire_ms = plan.next_fire_ms;
+  s.status = plan.status;
+  st.schedules[s.id] = s;
+  persist(self, s, [self, s, done = std::move(cmd.done)](const std::string& e) {
+    if (!e.empty()) {
+      self->state.schedules.erase(s.id);
+      return done(error(engine_errc::storage_failure, "storage: " + e));
+    }
+    arm(self, s);
+    schedule_answer a;
+    a.schedule = s;
+    done(std::move(a));
+  });
+}
+
+void on_change(trigger_self self, schedule_change& cmd) {
+  auto& st = self->state;
+  auto it = st.schedules.find(cmd.id);
+  if (it == st.schedules.end()) {
+    return cmd.done(error(engine_errc::not_found, "unknown schedule \"" + cmd.id + "\"", "id"));
+  }
+  auto& s = it->second;
+  if (cmd.action == schedule_action::remove) {
+    auto id = s.id;
+    st.schedules.erase(it);
+    storage::batch b;
+    st.ctx->store.erase_schedule(b, id);
+    auto done = std::move(cmd.done);
+    st.ctx->store.committer().submit(std::move(b), [done](const std::string& e) {
+      done(e.empty() ? schedule_answer{} : error(engine_errc::storage_failure, "storage: " + e));
+    });
+    return;
+  }
+  if (s.status == model::schedule_status::complete) {
+    return cmd.done(error(engine_errc::conflict, "schedule is COMPLETE"));
+  }
+  if (cmd.action == schedule_action::pause) {
+    s.status = model::schedule_status::paused;
+  } else {
+    s.status = model::schedule_status::active;
+    // Fire times that passed while paused are not misfires: plan from now.
+    auto now = st.ctx->now_ms();
+    if (s.next_fire_ms != 0 && s.next_fire_ms < now) {
+      auto next = model::next_cron_fire(s, now);
+      s.next_fire_ms = next.value_or(0);
+      if (!next) s.status = model::schedule_status::complete;
+    }
+  }
+  auto copy = s;
+  persist(self, copy, [self, copy, done = std::move(cmd.done)](const std::string& e) {
+    if (!e.empty()) return done(error(engine_errc::storage_failure, "storage: " + e));
+    arm(self, copy);
+    schedule_answer a;
+    a.schedule = copy;
+    done(std::move(a));
+  });
+}
+
+caf::behavior trigger(trigger_self self, std::shared_ptr<engine_context> ctx) {
+  self->state.ctx = std::move(ctx);
+  return {
+      [=](schedule_create& cmd) { on_create(self, cmd); },
+      [=](schedule_change& cmd) { on_change(self, cmd); },
+      [=](schedule_restore& r) {
+        // After downtime: each schedule's misfire policy applies once, on the first tick.
+        for (auto& s : r.schedules) {
+          auto id = s.id;
+          auto& stored = self->state.schedules[id] = std::move(s);
+          arm(self, stored);
+        }
+      },
+      [=](schedule_fired& msg) { on_fired(self, msg); },
+      [=](tick_atom) { on_tick(self); },
+      [=](std::function<void()>& continuation) { continuation(); },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_trigger(caf::actor_system& sys, std::shared_ptr<engine_context> ctx) {
+  return sys.spawn(trigger, std::move(ctx));
+}
+
+}  // namespace baton::actors
