@@ -40,6 +40,11 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
 response make(beast_http::status status, std::string body, std::string_view content_type,
               unsigned version) {
   response res{status, version};
+  auto code = static_cast<unsigned>(status);
+  if ((code >= 100 && code < 200) || code == 204 || code == 304) {
+    // These statuses carry no body (RFC 9110 §6.4.1); Beast would throw on one.
+    return res;
+  }
   res.set(beast_http::field::content_type, content_type);
   res.body() = std::move(body);
   res.prepare_payload();

@@ -18,6 +18,7 @@ response problem(beast_http::status status, std::string_view title, std::string_
 response json_response(beast_http::status status, std::string body, unsigned version = 11);
 
 /// A text answer, `text/plain; charset=utf-8` unless `content_type` says otherwise.
+/// For 1xx, 204 and 304, which carry no body, all three helpers leave out body and type.
 response text_response(beast_http::status status, std::string body,
                        std::string_view content_type = "text/plain; charset=utf-8",
                        unsigned version = 11);
