@@ -433,7 +433,10 @@ std::vector<std::string> run_quartz(const std::string& input) {
     text << e.rdbuf();
     FAIL("java failed (" << rc << "): " << text.str());
   }
-  fs::remove_all(dir);
+  if (std::getenv("BATON_QUARTZ_KEEP"))
+    std::cout << "quartz queries kept in " << dir << "\n";
+  else
+    fs::remove_all(dir);
   return lines;
 }
 

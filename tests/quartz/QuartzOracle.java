@@ -18,6 +18,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.zone.ZoneRulesProvider;
 import java.util.Date;
 import java.util.TimeZone;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.quartz.CronExpression;
 
 public class QuartzOracle {
@@ -37,17 +42,32 @@ public class QuartzOracle {
 
   /// Quartz loops forever on some inputs (e.g. "L-30W" in some months); such a query answers
   /// HANG instead of hanging the test.
+  @SuppressWarnings({"deprecation", "removal"})
   static String answerWithin(String[] q, int seconds) throws Exception {
-    final String[] result = new String[1];
-    Thread worker = new Thread(() -> result[0] = answer(q));
-    worker.setDaemon(true);
-    worker.start();
-    worker.join(seconds * 1000L);
-    if (worker.isAlive()) {
-      worker.stop();  // Quartz's loop never looks at interrupts
+    Future<String> answer = worker.submit(() -> answer(q));
+    try {
+      return answer.get(seconds, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      try {
+        workerThread.stop();  // Quartz's loop never looks at interrupts
+      } catch (UnsupportedOperationException gone) {
+        // Newer Java: leave the daemon spinning; main() ends the process when done.
+      }
+      worker = newWorker();
       return "HANG";
     }
-    return result[0];
+  }
+
+  static volatile Thread workerThread;
+  static ExecutorService worker = newWorker();
+
+  static ExecutorService newWorker() {
+    return Executors.newSingleThreadExecutor(task -> {
+      Thread t = new Thread(task, "quartz");
+      t.setDaemon(true);
+      workerThread = t;
+      return t;
+    });
   }
 
   static String answer(String[] q) {
