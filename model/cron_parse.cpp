@@ -152,10 +152,14 @@ class field_parser {
   /// A better message than "unknown name" for Quartz's special letters out of place.
   std::optional<cron_error> misplaced_letter(const token& t) const {
     const auto w = upper(t.text);
-    if ((w == "L" || w == "LW") && !day_field())
-      return error(t.pos, "'L' is only allowed in day-of-month and day-of-week");
-    if (w == "W" && index_ != day_of_month)
-      return error(t.pos, "'W' is only allowed in day-of-month");
+    if (w == "L" || w == "LW") {
+      // In a day field 'L' is fine on its own; reaching here, it is not on its own.
+      return day_field() ? error(t.pos, "'L' cannot be combined with other values")
+                         : error(t.pos, "'L' is only allowed in day-of-month and day-of-week");
+    }
+    if (w == "W")
+      return index_ == day_of_month ? error(t.pos, "'W' must follow a single day, as in 15W")
+                                    : error(t.pos, "'W' is only allowed in day-of-month");
     return std::nullopt;
   }
 
@@ -228,8 +232,8 @@ class field_parser {
     return alone("'W'");
   }
 
-  /// `nL`, `n#k` (also with names: `FRIL`, `FRI#3`) in day-of-week; nullopt with no special
-  /// set when the field is an ordinary list.
+  /// `nL`, `n#k` (also with names: `FRIL`, `FRI#3`) in day-of-week. Returns an error, or
+  /// nothing: then `out_.special` tells whether the field was one of these or is a list.
   result parse_week_day_special() {
     const auto& v = peek();
     int value = 0;

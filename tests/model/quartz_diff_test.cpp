@@ -408,6 +408,14 @@ bool quartz_short_month_weekday(const std::string& expression, sys_seconds quart
          date::weekday{next_first} == date::Saturday;
 }
 
+/// The version of the OS time zone database, which date/tz reports as "unknown".
+std::string os_tzdb_version() {
+  std::ifstream in("/usr/share/zoneinfo/tzdata.zi");
+  std::string line;
+  std::getline(in, line);
+  return line.rfind("# version ", 0) == 0 ? line.substr(10) : "unknown";
+}
+
 /// Runs the oracle on `input`; returns its answer lines.
 std::vector<std::string> run_quartz(const std::string& input) {
   const auto dir = fs::temp_directory_path() /
@@ -651,7 +659,7 @@ TEST_CASE("next fire times agree with Quartz 2.3", "[cron][quartz]") {
             << " L-nW (n >= 28) expressions not sent, " << past_max_year << " past Quartz MAX_YEAR "
             << quartz_max_year << ", " << rejected_by_us << " mutants rejected by us ("
             << rejected_by_both << " by Quartz too); tzdb: Quartz " << version[2] << ", ours "
-            << date::get_tzdb().version << "; " << seconds_taken << " s\n";
+            << os_tzdb_version() << "; " << seconds_taken << " s\n";
   for (std::size_t i = 0; i < std::min<std::size_t>(failures.size(), 2000); ++i)
     UNSCOPED_INFO(failures[i]);
   CHECK(failures.empty());
