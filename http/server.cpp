@@ -213,51 +213,73 @@ class http_session : public session_base {
       return;
     }
     reading_ = true;
-    if (!first_request_ && buffer_.size() == 0)
-      do_wait();
-    else
-      do_read_header();
-  }
-
-  void do_wait() {
-    // Between requests the connection is idle, not slow: wait for the next request's
-    // first bytes without the header deadline. The idle timer runs only while no answer
-    // is outstanding, so a slow handler does not get its connection closed under it.
-    waiting_ = true;
-    lowest().expires_never();
-    arm_idle_timer();
-    derived().stream().async_read_some(buffer_.prepare(4096),
-                                       beast::bind_front_handler(&http_session::on_wait, self()));
-  }
-
-  void on_wait(beast::error_code ec, std::size_t n) {
-    waiting_ = false;
-    ++idle_generation_;
-    idle_timer_.cancel();
-    if (closing_) return after_read_cancelled();
-    if (ec) return on_read_error(ec);
-    buffer_.commit(n);
-    do_read_header();
-  }
-
-  void arm_idle_timer() {
-    if (!waiting_ || !queue_.empty() || writing_) return;
-    auto generation = ++idle_generation_;
-    idle_timer_.expires_after(state_->settings.idle_timeout);
-    idle_timer_.async_wait([self = self(), generation](beast::error_code ec) {
-      // A stale expiry (data arrived, or an answer was queued meanwhile) is ignored.
-      if (ec || generation != self->idle_generation_) return;
-      if (self->waiting_ && self->queue_.empty() && !self->writing_) self->close_now();
-    });
-  }
-
-  void do_read_header() {
     // A fresh parser per request: Beast parsers are single-use, and the limits are per
     // request.
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(state_->settings.header_limit, UINT32_MAX)));
     parser_->body_limit(state_->settings.body_limit);
+    if (first_request_) return do_read_header();
+    if (buffer_.size() == 0) return do_wait();
+    parse_buffered();
+  }
+
+  void do_wait() {
+    // Between requests the connection is idle, not slow: wait for the next request's
+    // first bytes without the header deadline. The idle timer closes the connection only
+    // while no answer is outstanding, so a slow handler keeps its connection.
+    waiting_ = true;
+    if (idle()) idle_since_ = clock::now();
+    watch_idle();
+    lowest().expires_never();
+    derived().stream().async_read_some(buffer_.prepare(4096),
+                                       beast::bind_front_handler(&http_session::on_wait, self()));
+  }
+
+  void on_wait(beast::error_code ec, std::size_t n) {
+    waiting_ = false;
+    if (closing_) return after_read_cancelled();
+    if (ec) return on_read_error(ec);
+    buffer_.commit(n);
+    parse_buffered();
+  }
+
+  void parse_buffered() {
+    // A request usually arrives whole: parse its header straight from the buffer, and go
+    // back to the socket (under the header deadline) only for a missing part.
+    beast::error_code ec;
+    while (buffer_.size() > 0 && !parser_->is_header_done()) {
+      auto used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == beast::http::error::need_more) break;
+      if (ec) return on_read_error(ec);
+      if (used == 0) break;
+    }
+    if (parser_->is_header_done()) return on_header({}, 0);
+    do_read_header();
+  }
+
+  bool idle() const { return waiting_ && queue_.empty() && !writing_; }
+
+  /// Keeps one lazy timer per connection instead of arming one per request: when it
+  /// fires it closes the connection if it has been idle long enough, and otherwise looks
+  /// again when it could next be due.
+  void watch_idle() {
+    if (idle_timer_armed_ || closing_) return;
+    idle_timer_armed_ = true;
+    auto due = idle() ? idle_since_ + state_->settings.idle_timeout
+                      : clock::now() + state_->settings.idle_timeout;
+    idle_timer_.expires_at(due);
+    idle_timer_.async_wait([self = self()](beast::error_code ec) {
+      self->idle_timer_armed_ = false;
+      if (ec || self->closing_) return;
+      if (self->idle() && clock::now() >= self->idle_since_ + self->state_->settings.idle_timeout)
+        return self->close_now();
+      self->watch_idle();
+    });
+  }
+
+  void do_read_header() {
     // The header deadline bounds slow-loris clients that trickle a header forever.
     lowest().expires_after(state_->settings.header_timeout);
     beast::http::async_read_header(derived().stream(), buffer_, *parser_,
@@ -433,7 +455,6 @@ class http_session : public session_base {
   void do_write() {
     if (writing_ || closing_ || queue_.empty() || !queue_.front().res) return;
     writing_ = true;
-    ++idle_generation_;  // an answer is going out: the connection is not idle
     // A client that stops reading its answers is cut off after the idle timeout.
     lowest().expires_after(state_->settings.idle_timeout);
     beast::http::async_write(derived().stream(), *queue_.front().res,
@@ -453,7 +474,7 @@ class http_session : public session_base {
     }
     do_write();
     maybe_finish();
-    arm_idle_timer();
+    if (idle()) idle_since_ = clock::now();
   }
 
   /// Closes once every answer owed is written, when no more requests will come.
@@ -470,7 +491,6 @@ class http_session : public session_base {
   void do_close() {
     if (closing_ || closed_) return;
     closing_ = true;
-    ++idle_generation_;
     idle_timer_.cancel();
     if (reading_) {
       // A read is pending; cancel it, and its handler continues in after_read_cancelled.
@@ -492,7 +512,6 @@ class http_session : public session_base {
     if (closed_) return;
     closed_ = true;
     closing_ = true;
-    ++idle_generation_;
     idle_timer_.cancel();
     beast::error_code ignored;
     lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -521,7 +540,8 @@ class http_session : public session_base {
   std::deque<slot> queue_;
   std::uint64_t front_seq_ = 0;  ///< request number of queue_.front()
   net::steady_timer idle_timer_;
-  std::uint64_t idle_generation_ = 0;
+  clock::time_point idle_since_;
+  bool idle_timer_armed_ = false;
   bool entered_ = false;
   bool first_request_ = true;
   bool reading_ = false;
