@@ -10,10 +10,12 @@
 #include <sstream>
 
 #include "actors/engine.hpp"
+#include "http/compat/scheduler_connector.hpp"
 #include "http/metrics.hpp"
 #include "http/native_api.hpp"
 #include "http/outgoing_client.hpp"
 #include "http/router.hpp"
+#include "http/schedule_api.hpp"
 #include "http/server.hpp"
 #include "storage/json_codec.hpp"
 #include "storage/process_store.hpp"
@@ -103,6 +105,8 @@ int serve(const std::optional<std::string>& config_file,
   auto stats = std::make_shared<http::metrics>();
   stats->add_collector([&engine](std::string& out) { engine->collect_metrics(out); });
   http::add_native_routes(*routes, *engine, settings, stats);
+  http::add_schedule_routes(*routes, *engine, settings);
+  http::compat::add_scheduler_connector_routes(*routes, *engine, settings);
   http::server server(settings.http, routes, stats);
   try {
     server.start();

@@ -56,6 +56,7 @@ struct outgoing_settings {
 
 struct auth_settings {
   std::vector<std::string> api_keys;  ///< native API keys (x-api-key)
+  std::vector<std::string> basic_users;  ///< "user:password" for HTTP Basic (connector API)
 
   bool operator==(const auth_settings&) const = default;
 };

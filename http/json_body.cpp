@@ -14,6 +14,12 @@ json_body parse_json_body(std::string_view body) {
   return out;
 }
 
+dom::object as_object(dom::element el) {
+  dom::object obj;
+  if (el.get_object().get(obj) != simdjson::SUCCESS) return {};
+  return obj;
+}
+
 std::optional<dom::element> member(dom::object obj, std::string_view key) {
   std::optional<dom::element> found;
   for (auto [k, v] : obj) {

@@ -21,6 +21,10 @@ struct json_body {
 };
 json_body parse_json_body(std::string_view body);
 
+/// `el` as an object (empty when it is not one). Returns by value: ranging over
+/// `el.get_object().value()` would bind a reference into a destroyed temporary.
+dom::object as_object(dom::element el);
+
 /// The value of `key` in `obj`; with duplicate keys the last one wins, as in JavaScript.
 std::optional<dom::element> member(dom::object obj, std::string_view key);
 

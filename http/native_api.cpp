@@ -82,7 +82,7 @@ void put_definition(actors::engine& engine, request_context ctx, responder respo
   if (!parsed_body.ok() || !parsed_body.root.is_object()) {
     return respond(bad_request("body is not a JSON object", ""));
   }
-  auto given_name = member(parsed_body.root.get_object().value(), "name");
+  auto given_name = member(as_object(parsed_body.root), "name");
   if (!given_name) {
     body.insert(1, "\"name\":\"" + json_escape(name) + "\"" + (body.size() > 2 ? "," : ""));
   } else if (!given_name->is_string() || given_name->get_string().value() != name) {
@@ -161,7 +161,7 @@ void start_process(actors::engine& engine, request_context ctx, responder respon
     } else if (k == "values") {
       if (!v.is_object()) return respond(bad_request("values must be an object", "/values"));
       req.values.clear();
-      for (auto [vk, vv] : v.get_object().value()) req.values[std::string(vk)] = to_value(vv);
+      for (auto [vk, vv] : as_object(v)) req.values[std::string(vk)] = to_value(vv);
     } else if (k == "scope") {
       if (!v.is_string()) return respond(bad_request("scope must be a string", "/scope"));
       req.scope = std::string(v.get_string().value());
@@ -189,7 +189,7 @@ void start_process(actors::engine& engine, request_context ctx, responder respon
     } else if (k == "wait") {
       if (!v.is_object()) return respond(bad_request("wait must be {result, timeoutMs}", "/wait"));
       req.wait_timeout_ms = 30'000;
-      for (auto [wk, wv] : v.get_object().value()) {
+      for (auto [wk, wv] : as_object(v)) {
         if (wk == "result" && wv.is_string()) wait_result = std::string(wv.get_string().value());
         else if (wk == "timeoutMs" && wv.is_int64() && wv.get_int64().value() >= 0 &&
                  wv.get_int64().value() <= 600'000) {
@@ -284,7 +284,7 @@ void cancel_process(actors::engine& engine, request_context ctx, responder respo
   if (!ctx.req.body().empty()) {
     auto body = parse_json_body(ctx.req.body());
     if (!body.ok() || !body.root.is_object()) return respond(bad_request("body must be a JSON object", ""));
-    if (auto r = member(body.root.get_object().value(), "reason")) {
+    if (auto r = member(as_object(body.root), "reason")) {
       if (!r->is_string()) return respond(bad_request("reason must be a string", "/reason"));
       reason = std::string(r->get_string().value());
     }
@@ -319,7 +319,7 @@ void put_scope(actors::engine& engine, request_context ctx, responder respond) {
   auto body = parse_json_body(ctx.req.body());
   if (!body.ok() || !body.root.is_object()) return respond(bad_request("body must be a JSON object", ""));
   actors::scope_settings s;
-  for (auto [k, v] : body.root.get_object().value()) {
+  for (auto [k, v] : as_object(body.root)) {
     if (k == "limit") {
       std::int64_t n;
       if (v.get_int64().get(n) != simdjson::SUCCESS || n < 1 || n > 1'000'000) {

@@ -45,6 +45,13 @@ void field(std::string& out, std::string_view k, bool v) {
 
 // ---- reading ------------------------------------------------------------------------------
 
+/// By value: ranging over `el.get_object().value()` would bind into a destroyed temporary.
+dom::object as_object(dom::element el) {
+  dom::object obj;
+  if (el.get_object().get(obj) != simdjson::SUCCESS) return {};
+  return obj;
+}
+
 value to_value(dom::element el) {
   switch (el.type()) {
     case dom::element_type::STRING: return value::of_string(std::string(el.get_string().value()));
@@ -404,7 +411,7 @@ private:
       if (spec.is_string()) {
         in.type = type(at, spec);
       } else if (spec.is_object()) {
-        for (auto [fk, fv] : spec.get_object().value()) {
+        for (auto [fk, fv] : as_object(spec)) {
           if (fk == "type") in.type = type(at + "/type", fv);
           else if (fk == "required") in.required = boolean(at + "/required", fv);
           else if (fk == "default") in.default_value = to_value(fv);
@@ -431,7 +438,7 @@ private:
       if (spec.is_string()) {
         p.type = type(pat, spec);
       } else if (spec.is_object()) {
-        for (auto [fk, fv] : spec.get_object().value()) {
+        for (auto [fk, fv] : as_object(spec)) {
           if (fk == "type") p.type = type(pat + "/type", fv);
           else if (fk == "required") p.required = boolean(pat + "/required", fv);
           else add(pat + "/" + std::string(fk), "unknown field");
@@ -531,7 +538,7 @@ private:
               add(cat, "expected {when, next}");
               continue;
             }
-            for (auto [ck, cv] : c.get_object().value()) {
+            for (auto [ck, cv] : as_object(c)) {
               if (ck == "when") sc.when = string(cat + "/when", cv);
               else if (ck == "next") sc.next = string(cat + "/next", cv);
               else add(cat + "/" + std::string(ck), "unknown field");
@@ -567,9 +574,9 @@ private:
           add(sat, "expected {outputs | fail | complete}");
           continue;
         }
-        for (auto [k, fv] : canned.get_object().value()) {
-          if (k == "outputs" && fv.is_object()) c.outputs = to_values(fv.get_object().value());
-          else if (k == "complete" && fv.is_object()) c.complete = to_values(fv.get_object().value());
+        for (auto [k, fv] : as_object(canned)) {
+          if (k == "outputs" && fv.is_object()) c.outputs = to_values(as_object(fv));
+          else if (k == "complete" && fv.is_object()) c.complete = to_values(as_object(fv));
           else if (k == "fail") c.fail = string(sat + "/fail", fv);
           else add(sat + "/" + std::string(k), "expected outputs {..}, complete {..} or fail \"..\"");
         }
