@@ -2,6 +2,7 @@
 
 #include <caf/atom.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
@@ -60,6 +61,11 @@ void engine_impl::shutdown() {
   ctx_->trigger = nullptr;
   ctx_->scheduler = nullptr;
   ctx_->retry = nullptr;
+  // The test coordinator has no threads: unless the exit messages run here, the actor
+  // system's destructor waits forever for actors that nobody runs.
+  if (auto* sched = dynamic_cast<caf::scheduler::test_coordinator*>(&system_->scheduler())) {
+    sched->run();
+  }
   system_.reset();  // waits for every actor to finish
 }
 

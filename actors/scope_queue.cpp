@@ -96,12 +96,13 @@ caf::behavior scope_queue(scope_self self, std::shared_ptr<engine_context> ctx, 
         if (c.settings.limit) st.info.limit = *c.settings.limit;
         if (c.settings.reject_when_busy) st.info.reject_when_busy = *c.settings.reject_when_busy;
         if (c.settings.paused) st.info.paused = *c.settings.paused;
+        // Admit first, so that the answer shows the queue under the new settings.
+        admit_waiting(self);
         storage::batch b;
         b.put(storage::cf::scopes, st.info.name, encode_settings(st.info));
         auto info = snapshot(st);
         st.ctx->store.committer().submit(std::move(b), [done = std::move(c.done), info](
                                                              const std::string&) { done(info); });
-        admit_waiting(self);
       },
   };
 }

@@ -1,0 +1,441 @@
+#include "storage/process_store.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <climits>
+#include <string>
+#include <vector>
+
+#include "model/ids.hpp"
+#include "storage/json_codec.hpp"
+#include "tests/storage/store_helpers.hpp"
+
+using namespace baton;
+using model::process_status;
+using model::value;
+using testing::commit;
+using testing::open_store;
+using testing::temp_dir;
+
+namespace {
+
+/// A process that uses every field of a snapshot and a value of every kind.
+model::process_state rich_process(std::string id) {
+  model::process_state p;
+  p.id = std::move(id);
+  p.definition = "LoanApproval";
+  p.version = 7;
+  p.scope = "tenant-1";
+  p.status = process_status::running;
+  p.vals["null"] = value{};
+  p.vals["text"] =
+      value::of_string("quote \" backslash \\ nl \n tab \t ctl \x01 \xc3\xbc \xe2\x82\xac");
+  p.vals["empty"] = value::of_string("");
+  p.vals["neg"] = value::of_integer(-42);
+  p.vals["max"] = value::of_integer(INT64_MAX);
+  p.vals["min"] = value::of_integer(INT64_MIN);
+  p.vals["pi"] = value::of_number(3.25);
+  p.vals["whole"] = value::of_number(2.0);
+  p.vals["tiny"] = value::of_number(1e-300);
+  p.vals["yes"] = value::of_bool(true);
+  p.vals["no"] = value::of_bool(false);
+  p.vals["obj"] = value::of_json(R"({"a":[1,2,{"b":null}],"c":"d"})");
+  p.vals["arr"] = value::of_json(R"([1,"x",true])");
+  p.vals["key \"quoted\""] = value::of_string("k");
+  p.outputs["decision"] = value::of_string("approved");
+  p.outputs["score"] = value::of_number(0.5);
+
+  model::step_execution done;
+  done.id = p.id + "-1";
+  done.step = "compose";
+  done.kind = model::step_kind::script;
+  done.status = model::step_status::completed;
+  done.created_ms = 1'700'000'000'000;
+  done.modified_ms = 1'700'000'000'001;
+  model::step_execution retrying;
+  retrying.id = p.id + "-2";
+  retrying.step = "fetch";
+  retrying.kind = model::step_kind::http;
+  retrying.status = model::step_status::started;
+  retrying.attempt = 3;
+  retrying.created_ms = 1'700'000'000'002;
+  retrying.modified_ms = 1'700'000'000'003;
+  retrying.due_ms = 1'700'000'009'000;
+  retrying.retry_pending = true;
+  retrying.error = "unexpected status 503";
+  retrying.params["price"] = value::of_number(42.5);
+  retrying.params["raw"] = value::of_json(R"({"x":1})");
+  p.steps = {done, retrying};
+
+  p.retry_count = 2;
+  p.error = "previous \"error\"";
+  p.created_ms = 1'700'000'000'000;
+  p.updated_ms = 1'700'000'000'003;
+  p.scenario = "happy";
+  p.sandbox = true;
+  p.worker = "worker-7";
+  p.schedule_id = "sched-1";
+  p.history_seq = 17;
+  return p;
+}
+
+void check_same_step(const model::step_execution& a, const model::step_execution& b) {
+  CHECK(a.id == b.id);
+  CHECK(a.step == b.step);
+  CHECK(a.kind == b.kind);
+  CHECK(a.status == b.status);
+  CHECK(a.attempt == b.attempt);
+  CHECK(a.created_ms == b.created_ms);
+  CHECK(a.modified_ms == b.modified_ms);
+  CHECK(a.due_ms == b.due_ms);
+  CHECK(a.retry_pending == b.retry_pending);
+  CHECK(a.error == b.error);
+  CHECK(a.params == b.params);
+}
+
+void check_same(const model::process_state& a, const model::process_state& b) {
+  CHECK(a.id == b.id);
+  CHECK(a.definition == b.definition);
+  CHECK(a.version == b.version);
+  CHECK(a.scope == b.scope);
+  CHECK(a.status == b.status);
+  for (const auto& [name, v] : b.vals) {
+    INFO("value " << name);
+    auto it = a.vals.find(name);
+    REQUIRE(it != a.vals.end());
+    CHECK(static_cast<int>(it->second.k) == static_cast<int>(v.k));
+    CHECK(it->second == v);
+  }
+  CHECK(a.vals.size() == b.vals.size());
+  CHECK(a.outputs == b.outputs);
+  REQUIRE(a.steps.size() == b.steps.size());
+  for (std::size_t i = 0; i < a.steps.size(); ++i) check_same_step(a.steps[i], b.steps[i]);
+  CHECK(a.retry_count == b.retry_count);
+  CHECK(a.error == b.error);
+  CHECK(a.created_ms == b.created_ms);
+  CHECK(a.updated_ms == b.updated_ms);
+  CHECK(a.scenario == b.scenario);
+  CHECK(a.sandbox == b.sandbox);
+  CHECK(a.worker == b.worker);
+  CHECK(a.schedule_id == b.schedule_id);
+  CHECK(a.history_seq == b.history_seq);
+}
+
+model::process_state simple(std::string id, process_status status, std::string definition = "A",
+                            std::string scope = {}) {
+  model::process_state p;
+  p.id = std::move(id);
+  p.definition = std::move(definition);
+  p.scope = std::move(scope);
+  p.status = status;
+  p.history_seq = 1;
+  return p;
+}
+
+std::string id_of(std::string_view process_json) {
+  auto v = storage::value_at_pointer(process_json, "/id");
+  return v ? v->text : std::string();
+}
+
+std::vector<std::string> ids_of(const storage::process_page& page) {
+  std::vector<std::string> out;
+  for (const auto& item : page.items) out.push_back(id_of(item));
+  return out;
+}
+
+std::vector<std::string> active_ids(const storage::process_store& store) {
+  std::vector<std::string> out;
+  store.for_each_active([&](model::process_state p) { out.push_back(p.id); });
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a snapshot encodes and decodes every field and value kind", "[storage]") {
+  auto p = rich_process("0000000003e8000100000001");
+  auto stored = storage::encode_process(p);
+  REQUIRE(stored.front() == storage::format_v1);
+  auto decoded = storage::decode_process(stored);
+  REQUIRE(decoded);
+  check_same(*decoded, p);
+  // Encoding the decoded state again gives the same bytes: nothing drifts across rewrites.
+  CHECK(storage::encode_process(*decoded) == stored);
+  // What the API shows is valid JSON: the pointer lookup parses it.
+  CHECK(id_of(storage::json_of(stored)) == p.id);
+  CHECK(storage::value_at_pointer(storage::json_of(stored), "/values/obj/a/2/b"));
+}
+
+TEST_CASE("decode_process refuses unknown formats and garbage", "[storage]") {
+  CHECK_FALSE(storage::decode_process(""));
+  CHECK_FALSE(storage::decode_process("{\"id\":\"x\"}"));  // no format byte
+  CHECK_FALSE(storage::decode_process(std::string("\x02{\"id\":\"x\"}")));
+  CHECK_FALSE(storage::decode_process(std::string(1, storage::format_v1) + "{not json"));
+}
+
+TEST_CASE("a process snapshot survives close and reopen", "[storage]") {
+  temp_dir dir;
+  auto p = rich_process("0000000003e8000100000001");
+  std::string snapshot;
+  {
+    auto store = open_store(dir, true);
+    storage::batch b;
+    snapshot = store->put_process(b, p, std::nullopt);
+    REQUIRE(commit(*store, std::move(b)).empty());
+  }
+  auto store = open_store(dir, true);
+  auto raw = store->process_raw(p.id);
+  REQUIRE(raw);
+  CHECK(*raw == snapshot);
+  auto loaded = store->load_process(p.id);
+  REQUIRE(loaded);
+  check_same(*loaded, p);
+  CHECK_FALSE(store->load_process("0000000003e8000100000002"));
+}
+
+TEST_CASE("status index and active markers follow transitions across reopen", "[storage]") {
+  temp_dir dir;
+  model::id_generator gen(1);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) ids.push_back(gen.next(1'000 + i));
+  {
+    auto store = open_store(dir);
+    // Created out of id order, so any ordering below comes from the keys.
+    storage::batch created;
+    store->put_process(created, simple(ids[5], process_status::running), std::nullopt);
+    store->put_process(created, simple(ids[2], process_status::succeeded), std::nullopt);
+    store->put_process(created, simple(ids[0], process_status::waiting), std::nullopt);
+    store->put_process(created, simple(ids[4], process_status::waiting), std::nullopt);
+    store->put_process(created, simple(ids[1], process_status::running), std::nullopt);
+    store->put_process(created, simple(ids[3], process_status::running), std::nullopt);
+    REQUIRE(commit(*store, std::move(created)).empty());
+    CHECK(active_ids(*store) == std::vector<std::string>{ids[0], ids[1], ids[3], ids[4], ids[5]});
+
+    storage::batch moved;
+    store->put_process(moved, simple(ids[3], process_status::failed), process_status::running);
+    store->put_process(moved, simple(ids[4], process_status::running), process_status::waiting);
+    store->put_process(moved, simple(ids[5], process_status::cancelled), process_status::running);
+    // Rewriting a snapshot without a status change keeps its index entries as they are.
+    store->put_process(moved, simple(ids[1], process_status::running), process_status::running);
+    REQUIRE(commit(*store, std::move(moved)).empty());
+  }
+  auto store = open_store(dir);
+  std::vector<std::pair<std::string, process_status>> active;
+  store->for_each_active([&](model::process_state p) { active.emplace_back(p.id, p.status); });
+  CHECK(active ==
+        std::vector<std::pair<std::string, process_status>>{{ids[0], process_status::waiting},
+                                                            {ids[1], process_status::running},
+                                                            {ids[4], process_status::running}});
+
+  auto by_status = [&](process_status s) {
+    storage::process_query q;
+    q.status = s;
+    return ids_of(store->list(q));
+  };
+  CHECK(by_status(process_status::waiting) == std::vector<std::string>{ids[0]});
+  CHECK(by_status(process_status::running) == std::vector<std::string>{ids[1], ids[4]});
+  CHECK(by_status(process_status::succeeded) == std::vector<std::string>{ids[2]});
+  CHECK(by_status(process_status::failed) == std::vector<std::string>{ids[3]});
+  CHECK(by_status(process_status::cancelled) == std::vector<std::string>{ids[5]});
+}
+
+TEST_CASE("history comes back in sequence order, per process", "[storage]") {
+  temp_dir dir;
+  const std::string a = "0000000003e8000100000001";
+  const std::string b = "0000000003e8000100000002";
+  {
+    auto store = open_store(dir);
+    // Written newest first over several batches; 300 crosses the 0xff and 0x100 boundaries.
+    for (int hi = 300; hi > 0; hi -= 50) {
+      storage::batch batch;
+      std::vector<model::history_entry> entries;
+      for (int seq = hi; seq > hi - 50; --seq) {
+        entries.push_back({static_cast<std::uint64_t>(seq), 1'000 + seq, "step_started",
+                           a + "-" + std::to_string(seq),
+                           "detail \"" + std::to_string(seq) + "\""});
+      }
+      store->put_history(batch, a, entries);
+      store->put_history(batch, b, {{static_cast<std::uint64_t>(hi / 50), 5, "other", {}, {}}});
+      REQUIRE(commit(*store, std::move(batch)).empty());
+    }
+  }
+  auto store = open_store(dir);
+  auto history = store->history_raw(a);
+  REQUIRE(history.size() == 300);
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    auto json = storage::json_of(history[i]);
+    auto seq = storage::value_at_pointer(json, "/seq");
+    REQUIRE(seq);
+    CHECK(seq->integer == static_cast<std::int64_t>(i + 1));
+    CHECK(storage::value_at_pointer(json, "/processStepId")->text ==
+          a + "-" + std::to_string(i + 1));
+  }
+  auto array = storage::history_array(history);
+  CHECK(storage::value_at_pointer(array, "/0/seq")->integer == 1);
+  CHECK(storage::value_at_pointer(array, "/299/seq")->integer == 300);
+  CHECK(storage::value_at_pointer(array, "/299/detail")->text == "detail \"300\"");
+  CHECK_FALSE(storage::value_at_pointer(array, "/300"));
+
+  auto other = store->history_raw(b);
+  REQUIRE(other.size() == 6);
+  CHECK(storage::value_at_pointer(storage::json_of(other.front()), "/type")->text == "other");
+  CHECK(store->history_raw("0000000003e8000100000003").empty());
+  CHECK(storage::history_array({}) == "[]");
+}
+
+TEST_CASE("list filters by status, definition and scope and pages with a cursor", "[storage]") {
+  temp_dir dir;
+  model::id_generator gen(1);
+  std::vector<model::process_state> all;
+  {
+    auto store = open_store(dir);
+    storage::batch b;
+    const process_status cycle[] = {process_status::running, process_status::succeeded,
+                                    process_status::waiting};
+    for (int i = 0; i < 12; ++i) {
+      auto p = simple(gen.next(1'000 + i), cycle[i % 3], i % 2 ? "B" : "A", i % 4 ? "s1" : "");
+      store->put_process(b, p, std::nullopt);
+      all.push_back(p);
+    }
+    for (int i = 0; i < 2; ++i) {
+      auto p = simple(gen.next(2'000 + i), process_status::running, "A");
+      p.sandbox = true;
+      store->put_process(b, p, std::nullopt);
+    }
+    REQUIRE(commit(*store, std::move(b)).empty());
+  }
+  auto store = open_store(dir);
+  auto expect = [&](auto pred) {
+    std::vector<std::string> out;
+    for (const auto& p : all) {
+      if (pred(p)) out.push_back(p.id);
+    }
+    return out;
+  };
+  auto list = [&](storage::process_query q) { return ids_of(store->list(q)); };
+
+  SECTION("filters") {
+    storage::process_query q;
+    CHECK(list(q) == expect([](auto&) { return true; }));
+    q.definition = "A";
+    CHECK(list(q) == expect([](auto& p) { return p.definition == "A"; }));
+    q.definition.clear();
+    q.scope = "s1";
+    CHECK(list(q) == expect([](auto& p) { return p.scope == "s1"; }));
+    q.scope.clear();
+    q.status = process_status::running;
+    q.definition = "B";
+    CHECK(list(q) == expect([](auto& p) {
+            return p.definition == "B" && p.status == process_status::running;
+          }));
+    storage::process_query sandbox;
+    sandbox.sandbox = true;
+    CHECK(list(sandbox).size() == 2);
+    sandbox.status = process_status::running;
+    CHECK(list(sandbox).size() == 2);
+    storage::process_query none;
+    none.definition = "Nope";
+    auto page = store->list(none);
+    CHECK(page.items.empty());
+    CHECK(page.next.empty());
+  }
+
+  SECTION("cursor paging") {
+    auto page_through = [&](storage::process_query q) {
+      std::vector<std::string> seen;
+      for (int pages = 0; pages < 20; ++pages) {
+        auto page = store->list(q);
+        CHECK(page.items.size() <= q.limit);
+        for (auto& id : ids_of(page)) seen.push_back(id);
+        if (page.next.empty()) return seen;
+        CHECK(page.next == seen.back());
+        q.after = page.next;
+      }
+      FAIL("paging did not end");
+      return seen;
+    };
+    storage::process_query q;
+    q.limit = 5;
+    auto first = store->list(q);
+    CHECK(first.items.size() == 5);
+    CHECK(first.next == all[4].id);
+    CHECK(page_through(q) == expect([](auto&) { return true; }));
+    q.limit = 4;  // 12 items: the third page is full and the last
+    CHECK(page_through(q) == expect([](auto&) { return true; }));
+    q.limit = 1;
+    q.status = process_status::waiting;
+    CHECK(page_through(q) == expect([](auto& p) { return p.status == process_status::waiting; }));
+    q.status.reset();
+    q.limit = 2;
+    q.scope = "s1";
+    q.definition = "B";
+    CHECK(page_through(q) ==
+          expect([](auto& p) { return p.scope == "s1" && p.definition == "B"; }));
+  }
+}
+
+TEST_CASE("definition versions survive close and reopen, oldest first per name", "[storage]") {
+  auto parse = [](std::string_view json) {
+    auto parsed = storage::parse_definition(json);
+    if (auto* problems = std::get_if<std::vector<model::definition_problem>>(&parsed)) {
+      FAIL("definition rejected: " << problems->front().to_string());
+    }
+    return std::get<model::definition>(parsed);
+  };
+  auto v1 = parse(R"({"name":"Alpha","inputs":{"n":{"type":"long","default":3}},
+      "outputs":["x"],"steps":[{"id":"s","kind":"script","set":{"x":"${n}"}}]})");
+  auto v2 = parse(R"({"name":"Alpha","outputs":["x"],"steps":[
+      {"id":"call","kind":"http","http":{"url":"http://h/p","map":{"x":"/x"}},
+       "retry":{"count":2,"backoff":"exponential","initialMs":100,"maxMs":800}}]})");
+  auto v10 = parse(R"({"name":"Alpha","steps":[{"id":"wait","kind":"timer","duration":"5s"}]})");
+  auto beta = parse(R"({"name":"Beta","steps":[{"id":"e","kind":"external",
+      "params":{"ok":"bool"}}]})");
+  auto alpha2 = parse(R"({"name":"Alpha2","steps":[{"id":"f","kind":"fail","message":"no"}]})");
+  v1.version = 1;
+  v2.version = 2;
+  v10.version = 10;
+  beta.version = 1;
+  alpha2.version = 3;
+  temp_dir dir;
+  {
+    auto store = open_store(dir);
+    storage::batch b;
+    for (auto* d : {&v10, &beta, &v2, &alpha2, &v1}) store->put_definition(b, *d);
+    REQUIRE(commit(*store, std::move(b)).empty());
+  }
+  auto store = open_store(dir);
+  auto defs = store->load_definitions();
+  std::vector<std::pair<std::string, std::int64_t>> order;
+  for (const auto& d : defs) order.emplace_back(d.name, d.version);
+  CHECK(order == std::vector<std::pair<std::string, std::int64_t>>{
+                     {"Alpha", 1}, {"Alpha", 2}, {"Alpha", 10}, {"Alpha2", 3}, {"Beta", 1}});
+  REQUIRE(defs.size() == 5);
+  CHECK(defs[0].source == v1.source);
+  CHECK(defs[0].id == model::id_from_name("Alpha"));
+  REQUIRE(defs[0].inputs.size() == 1);
+  CHECK(defs[0].inputs[0].type == model::value_type::long_);
+  CHECK(defs[0].inputs[0].default_value == value::of_integer(3));
+  REQUIRE(defs[1].steps.size() == 1);
+  REQUIRE(defs[1].steps[0].retry);
+  CHECK(defs[1].steps[0].retry->count == 2);
+  CHECK(defs[1].steps[0].retry->backoff == model::backoff_kind::exponential);
+  CHECK(defs[1].steps[0].http.map == std::vector<std::pair<std::string, std::string>>{{"x", "/x"}});
+  CHECK(defs[2].steps[0].duration == "5s");
+  CHECK(defs[4].steps[0].params.size() == 1);
+}
+
+TEST_CASE("idempotency keys survive close and reopen", "[storage]") {
+  temp_dir dir;
+  {
+    auto store = open_store(dir, true);
+    storage::batch b;
+    store->put_idempotent_answer(b, "order-1", "0000000003e8000100000001");
+    store->put_idempotent_answer(b, "order-2", "0000000003e8000100000002");
+    store->put_idempotent_answer(b, "order-1", "0000000003e8000100000009");  // later write wins
+    REQUIRE(commit(*store, std::move(b)).empty());
+  }
+  auto store = open_store(dir, true);
+  CHECK(store->idempotent_answer("order-1") == "0000000003e8000100000009");
+  CHECK(store->idempotent_answer("order-2") == "0000000003e8000100000002");
+  CHECK_FALSE(store->idempotent_answer("order-3"));
+  CHECK_FALSE(store->idempotent_answer(""));
+}

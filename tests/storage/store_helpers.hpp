@@ -1,0 +1,35 @@
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "storage/process_store.hpp"
+#include "tests/storage/temp_dir.hpp"
+
+namespace baton::testing {
+
+/// Opens the store in `dir`, failing the test when it cannot.
+inline std::unique_ptr<storage::process_store> open_store(const temp_dir& dir, bool sync = false) {
+  auto opened = storage::process_store::open(dir.str(), sync);
+  if (auto* error = std::get_if<std::string>(&opened)) FAIL("cannot open store: " << *error);
+  return std::move(std::get<std::unique_ptr<storage::process_store>>(opened));
+}
+
+/// Submits `b` through the group committer and waits until it is durable.
+/// @returns the commit's error text, empty on success.
+inline std::string commit(storage::process_store& store, storage::batch b) {
+  auto promise = std::make_shared<std::promise<std::string>>();
+  auto answered = promise->get_future();
+  store.committer().submit(std::move(b),
+                           [promise](const std::string& error) { promise->set_value(error); });
+  if (answered.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    FAIL("commit did not answer within 10 s");
+  }
+  return answered.get();
+}
+
+}  // namespace baton::testing
