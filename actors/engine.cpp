@@ -7,6 +7,7 @@
 #include <caf/send.hpp>
 
 #include <chrono>
+#include <future>
 #include <map>
 
 #include "actors/messages.hpp"
@@ -49,7 +50,10 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
   ctx_->trigger = spawn_trigger(*system_, ctx_);
 }
 
-engine_impl::~engine_impl() { shutdown(); }
+engine_impl::~engine_impl() {
+  shutdown();
+  system_.reset();
+}
 
 void engine_impl::shutdown() {
   if (stopped_) return;
@@ -58,15 +62,20 @@ void engine_impl::shutdown() {
   caf::anon_send_exit(ctx_->scheduler, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_->retry, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_->trigger, caf::exit_reason::user_shutdown);
-  ctx_->trigger = nullptr;
-  ctx_->scheduler = nullptr;
-  ctx_->retry = nullptr;
-  // The test coordinator has no threads: unless the exit messages run here, the actor
-  // system's destructor waits forever for actors that nobody runs.
+  // The test coordinator has no threads: unless the exit messages run here, nothing waits
+  // for actors that nobody runs.
   if (auto* sched = dynamic_cast<caf::scheduler::test_coordinator*>(&system_->scheduler())) {
     sched->run();
+  } else {
+    system_->await_all_actors_done();
   }
-  system_.reset();  // waits for every actor to finish
+  // Writes still in flight answer actors that are gone: harmless while the system lives, so
+  // wait for them here rather than in the store's destructor after the system is gone.
+  std::promise<void> flushed;
+  ctx_->store.committer().submit(storage::batch{}, [&flushed](const std::string&) {
+    flushed.set_value();
+  });
+  flushed.get_future().wait();
 }
 
 void engine_impl::recover() {

@@ -140,7 +140,9 @@ public:
   /// Appends engine gauges and counters in Prometheus text format.
   virtual void collect_metrics(std::string& out) const = 0;
   virtual storage::process_store& store() = 0;
-  /// Stops accepting commands and shuts the actor system down.
+  /// Stops every actor and waits for writes in flight. Call it before the delegate client
+  /// goes (its callbacks post to actors); the actor system itself goes with the engine.
+  /// No command may be sent afterwards.
   virtual void shutdown() = 0;
 };
 

@@ -90,8 +90,8 @@ int serve(const std::optional<std::string>& config_file,
     return 1;
   }
   auto store = std::move(std::get<std::unique_ptr<storage::process_store>>(opened));
-  http::outgoing_client delegates(settings.outgoing);
-  auto engine = actors::engine::create(settings, *store, delegates);
+  auto delegates = std::make_unique<http::outgoing_client>(settings.outgoing);
+  auto engine = actors::engine::create(settings, *store, *delegates);
   if (!settings.engine.definitions_dir.empty() &&
       !deploy_directory(*engine, settings.engine.definitions_dir)) {
     engine->shutdown();
@@ -121,8 +121,13 @@ int serve(const std::optional<std::string>& config_file,
   int signal = 0;
   sigwait(&stop_signals, &signal);
   spdlog::info("signal {}: stopping", signal);
+  // Order matters: no new requests, then no actors, then no outgoing calls posting to them,
+  // then the actor system, then the store.
   server.stop();
   engine->shutdown();
+  delegates.reset();
+  engine.reset();
+  store.reset();
   return 0;
 }
 

@@ -312,6 +312,18 @@ std::string history_array(const std::vector<std::string>& stored) {
 
 namespace {
 
+/// The members of `obj` with each key once, holding its last value at its first position:
+/// duplicate keys resolve as in JavaScript, and the values they replace are not looked at.
+std::vector<std::pair<std::string_view, dom::element>> last_wins(dom::object obj) {
+  std::vector<std::pair<std::string_view, dom::element>> out;
+  for (auto [k, v] : obj) {
+    auto same = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == k; });
+    if (same != out.end()) same->second = v;
+    else out.emplace_back(k, v);
+  }
+  return out;
+}
+
 /// Reads a definition document, noting every structural problem by JSON pointer.
 class definition_reader {
 public:
@@ -324,7 +336,7 @@ public:
       add("", "a definition is a JSON object");
       return d;
     }
-    for (auto [k, v] : root) {
+    for (auto [k, v] : last_wins(root)) {
       if (k == "name") d.name = string("/name", v);
       else if (k == "description") d.description = string("/description", v);
       else if (k == "inputs") read_inputs(v, d);
@@ -385,7 +397,7 @@ private:
       add(at, "expected an object");
       return out;
     }
-    for (auto [k, item] : obj) {
+    for (auto [k, item] : last_wins(obj)) {
       auto name = std::string(k);
       auto text = item.is_string() ? string(at + "/" + name, item) : simdjson::minify(item);
       auto existing = std::find_if(out.begin(), out.end(), [&](auto& p) { return p.first == name; });
@@ -404,14 +416,14 @@ private:
   void read_inputs(dom::element v, model::definition& d) {
     dom::object obj;
     if (v.get_object().get(obj) != simdjson::SUCCESS) return add("/inputs", "expected an object");
-    for (auto [k, spec] : obj) {
+    for (auto [k, spec] : last_wins(obj)) {
       model::input_decl in;
       in.name = std::string(k);
       auto at = "/inputs/" + in.name;
       if (spec.is_string()) {
         in.type = type(at, spec);
       } else if (spec.is_object()) {
-        for (auto [fk, fv] : as_object(spec)) {
+        for (auto [fk, fv] : last_wins(as_object(spec))) {
           if (fk == "type") in.type = type(at + "/type", fv);
           else if (fk == "required") in.required = boolean(at + "/required", fv);
           else if (fk == "default") in.default_value = to_value(fv);
@@ -431,14 +443,14 @@ private:
       add(at, "expected an object");
       return out;
     }
-    for (auto [k, spec] : obj) {
+    for (auto [k, spec] : last_wins(obj)) {
       model::param_decl p;
       p.name = std::string(k);
       auto pat = at + "/" + p.name;
       if (spec.is_string()) {
         p.type = type(pat, spec);
       } else if (spec.is_object()) {
-        for (auto [fk, fv] : as_object(spec)) {
+        for (auto [fk, fv] : last_wins(as_object(spec))) {
           if (fk == "type") p.type = type(pat + "/type", fv);
           else if (fk == "required") p.required = boolean(pat + "/required", fv);
           else add(pat + "/" + std::string(fk), "unknown field");
@@ -458,7 +470,7 @@ private:
       add(at, "expected an object");
       return r;
     }
-    for (auto [k, fv] : obj) {
+    for (auto [k, fv] : last_wins(obj)) {
       if (k == "count") r.count = static_cast<int>(integer(at + "/count", fv));
       else if (k == "backoff") {
         auto b = string(at + "/backoff", fv);
@@ -476,7 +488,7 @@ private:
   void read_http(const std::string& at, dom::element v, model::http_spec& h) {
     dom::object obj;
     if (v.get_object().get(obj) != simdjson::SUCCESS) return add(at, "expected an object");
-    for (auto [k, fv] : obj) {
+    for (auto [k, fv] : last_wins(obj)) {
       auto fat = at + "/" + std::string(k);
       if (k == "method") h.method = string(fat, fv);
       else if (k == "url") h.url = string(fat, fv);
@@ -509,7 +521,7 @@ private:
         continue;
       }
       std::string kind;
-      for (auto [k, fv] : obj) {
+      for (auto [k, fv] : last_wins(obj)) {
         auto fat = at + "/" + std::string(k);
         if (k == "id") s.id = string(fat, fv);
         else if (k == "name") s.name = string(fat, fv);
@@ -538,7 +550,7 @@ private:
               add(cat, "expected {when, next}");
               continue;
             }
-            for (auto [ck, cv] : as_object(c)) {
+            for (auto [ck, cv] : last_wins(as_object(c))) {
               if (ck == "when") sc.when = string(cat + "/when", cv);
               else if (ck == "next") sc.next = string(cat + "/next", cv);
               else add(cat + "/" + std::string(ck), "unknown field");
@@ -558,7 +570,7 @@ private:
   void read_scenarios(dom::element v, model::definition& d) {
     dom::object obj;
     if (v.get_object().get(obj) != simdjson::SUCCESS) return add("/scenarios", "expected an object");
-    for (auto [id, spec] : obj) {
+    for (auto [id, spec] : last_wins(obj)) {
       model::scenario sc;
       sc.id = std::string(id);
       auto at = "/scenarios/" + sc.id;
@@ -567,14 +579,14 @@ private:
         add(at + "/steps", "expected an object of step id → {outputs | fail | complete}");
         continue;
       }
-      for (auto [sid, canned] : steps) {
+      for (auto [sid, canned] : last_wins(steps)) {
         auto sat = at + "/steps/" + std::string(sid);
         model::scenario_step c;
         if (!canned.is_object()) {
           add(sat, "expected {outputs | fail | complete}");
           continue;
         }
-        for (auto [k, fv] : as_object(canned)) {
+        for (auto [k, fv] : last_wins(as_object(canned))) {
           if (k == "outputs" && fv.is_object()) c.outputs = to_values(as_object(fv));
           else if (k == "complete" && fv.is_object()) c.complete = to_values(as_object(fv));
           else if (k == "fail") c.fail = string(sat + "/fail", fv);

@@ -120,6 +120,12 @@ struct harness {
     return t.rejected;
   }
 
+  /// The due time of the active step has come: moves the clock there, then sends ev_due.
+  transition& fire_due(const std::string& step_id) {
+    if (const auto* active = state.active(); active && active->due_ms > now) now = active->due_ms;
+    return send(ev_due{step_id});
+  }
+
   const step_execution& exec(std::size_t n) {
     REQUIRE(state.steps.size() >= n);
     return state.steps[n - 1];
@@ -392,7 +398,7 @@ TEST_CASE("an external step's deadline fails the process", "[model][process][ext
   CHECK(h.exec(1).due_ms == 6000);
 
   h.now = 6000;
-  auto& t2 = h.send(ev_due{"p1-1"});
+  auto& t2 = h.fire_due(std::string{"p1-1"});
   CHECK(t2.state.status == process_status::failed);
   CHECK(t2.state.error == "wait: timed out after 5000 ms");
   CHECK(h.exec(1).status == step_status::failed);
@@ -573,7 +579,7 @@ TEST_CASE("a failing http step retries with backoff, then fails", "[model][proce
 
   h.now = 3000;
   h.state.vals["n"] = I(2);  // the retry renders the call from current values
-  auto& t2 = h.send(ev_due{"p1-1"});
+  auto& t2 = h.fire_due(std::string{"p1-1"});
   auto again = only<fx_call_http>(t2);
   CHECK(again.attempt == 2);
   CHECK(again.url == "https://x/2");
@@ -590,7 +596,7 @@ TEST_CASE("a failing http step retries with backoff, then fails", "[model][proce
   auto& t3 = h.send(ev_http_answered{"p1-1", 2, 0, {}, "connection refused"});
   CHECK(only<fx_arm_timer>(t3).due_ms == 5000);
   h.now = 5000;
-  CHECK(only<fx_call_http>(h.send(ev_due{"p1-1"})).attempt == 3);
+  CHECK(only<fx_call_http>(h.fire_due(std::string{"p1-1"})).attempt == 3);
 
   h.now = 6000;
   auto& t4 = h.send(ev_http_answered{"p1-1", 3, 503, {}, ""});
@@ -613,7 +619,7 @@ TEST_CASE("a retried http step can still succeed", "[model][process][retry]") {
   harness h(make({call}, {"id"}));
   h.send(ev_admitted{});
   h.send(ev_http_answered{"p1-1", 1, 500, {}, ""});
-  h.send(ev_due{"p1-1"});
+  h.fire_due(std::string{"p1-1"});
   auto& t = h.send(ev_http_answered{"p1-1", 2, 200, {{"id", I(9)}}, ""});
   CHECK(t.state.status == process_status::succeeded);
   CHECK(t.state.outputs == values{{"id", I(9)}});
@@ -633,7 +639,7 @@ TEST_CASE("exponential backoff with jitter arms the computed delays", "[model][p
     h.now = attempt * 10'000;
     auto& t = h.send(ev_http_answered{"p1-1", attempt, 500, {}, ""});
     delays.push_back(only<fx_arm_timer>(t).due_ms - h.now);
-    h.send(ev_due{"p1-1"});
+    h.fire_due(std::string{"p1-1"});
   }
   CHECK(delays == std::vector<std::int64_t>{90, 180, 270});
   auto& last = h.send(ev_http_answered{"p1-1", 4, 500, {}, ""});
@@ -650,7 +656,7 @@ TEST_CASE("the start-level retry_count applies to steps without a policy",
     auto armed = only<fx_arm_timer>(h.send(ev_http_answered{"p1-1", 1, 500, {}, ""}));
     CHECK(armed.due_ms == 1100);
     CHECK(armed.retry);
-    h.send(ev_due{"p1-1"});
+    h.fire_due(std::string{"p1-1"});
     CHECK(h.send(ev_http_answered{"p1-1", 2, 500, {}, ""}).state.status == process_status::failed);
   }
   SECTION("a step's own policy wins over retry_count") {
@@ -696,7 +702,7 @@ TEST_CASE("a duration timer arms and completes when due", "[model][process][time
   CHECK(h.reject(ev_due{"p1-2"}) == "nothing due for this step");
 
   h.now = 31'000;
-  auto& t = h.send(ev_due{"p1-1"});
+  auto& t = h.fire_due(std::string{"p1-1"});
   CHECK(t.state.status == process_status::succeeded);
   CHECK(t.state.outputs == values{{"done", S("yes")}});
   CHECK(h.exec(1).status == step_status::completed);
@@ -1054,7 +1060,7 @@ TEST_CASE("resume_effects re-issues what a waiting process waits for", "[model][
     harness h(make({call}), {{"n", I(1)}});
     h.send(ev_admitted{});
     h.send(ev_http_answered{"p1-1", 1, 500, {}, ""});
-    h.send(ev_due{"p1-1"});
+    h.fire_due(std::string{"p1-1"});
     auto fx = resume_effects(h.state, h.def);
     REQUIRE(fx.size() == 1);
     auto again = std::get<fx_call_http>(fx[0]);

@@ -174,12 +174,9 @@ TEST_CASE("duplicate JSON keys: the last one wins", "[storage]") {
   }
 }
 
-// Known bug, tagged so the suite stays green until it is fixed (then Catch reports this case
-// as failing and the tag goes): the definition reader appends on a repeated "steps" (and
-// "inputs", "scenarios", "cases", "expect") key instead of replacing, and a repeated input
-// name becomes a second declaration that validation rejects as a duplicate.
+// A repeated key replaces the earlier value as a whole (it must not append to it).
 TEST_CASE("duplicate JSON keys: a repeated steps array replaces the earlier one",
-          "[storage][!shouldfail]") {
+          "[storage]") {
   auto def = parse_ok(R"({"name": "D",
       "steps": [{"id": "old", "kind": "script"}],
       "steps": [{"id": "new", "kind": "script"}]})");
@@ -188,7 +185,7 @@ TEST_CASE("duplicate JSON keys: a repeated steps array replaces the earlier one"
 }
 
 TEST_CASE("duplicate JSON keys: a repeated input name replaces the earlier declaration",
-          "[storage][!shouldfail]") {
+          "[storage]") {
   auto def = parse_ok(R"({"name": "I", "inputs": {"a": "string", "a": "long"},
       "steps": [{"id": "s", "kind": "script"}]})");
   REQUIRE(def.inputs.size() == 1);
