@@ -170,3 +170,46 @@ TEST_CASE("passivated waiting processes come back on the next message", "[e2e]")
     CHECK(text(wait_for_status(port, id, "SUCCEEDED"), "status") == "SUCCEEDED");
   }
 }
+
+TEST_CASE("a retry backoff pending at kill -9 is kept and fires once after the restart",
+          "[e2e][crash]") {
+  stub_server stub([](const stub_request&, std::size_t index) {
+    if (index == 0) return stub_reply{503, R"({"error":"later"})"};
+    return stub_reply{200, R"({"answer": "late"})"};
+  });
+  definitions_folder defs;
+  defs.add("RetryLater", R"({
+    "name": "RetryLater", "inputs": {"url": "string"}, "outputs": ["answer"],
+    "steps": [{"id": "call", "kind": "http",
+               "http": {"method": "POST", "url": "${url}", "map": {"answer": "/answer"}},
+               "retry": {"count": 3, "backoff": "fixed", "initialMs": 1000, "maxMs": 1000}}]})");
+  server_options opts;
+  opts.definitions = defs.path();
+  opts.environment["BATON_OUTGOING__ALLOW_HOSTS"] = "127.0.0.1";
+  baton_server server(opts);
+
+  auto id = start(server.port(),
+                  R"({"definition":"RetryLater","values":{"url":")" + stub.url("/ask") + "\"}}");
+  auto pending = wait_until(server.port(), id, [](const json::object& p) {
+    const auto& steps = p.at("steps").as_array();
+    return !steps.empty() && steps[0].as_object().contains("retryPending");
+  });
+  INFO(json::serialize(pending));
+  REQUIRE(pending.at("steps").as_array()[0].as_object().contains("retryPending"));
+  auto failed_at = pending.at("steps").as_array()[0].as_object().at("modifiedMs").as_int64();
+  server.kill9();
+  server.start();
+  auto port = server.port();
+
+  auto p = wait_for_status(port, id, "SUCCEEDED", 5s);
+  INFO(json::serialize(p));
+  REQUIRE(text(p, "status") == "SUCCEEDED");
+  CHECK(text(p.at("outputs").as_object(), "answer") == "late");
+  const auto& step = p.at("steps").as_array()[0].as_object();
+  CHECK(step.at("attempt").as_int64() == 2);
+  CHECK(step.at("modifiedMs").as_int64() - failed_at >= 1000);  // the backoff was kept
+  auto calls = stub.requests();
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0].header("idempotency-key") == id + "-1.1");
+  CHECK(calls[1].header("idempotency-key") == id + "-1.2");
+}
