@@ -66,6 +66,10 @@ TEST_CASE("a scope's queue comes back in order after kill -9", "[e2e][crash]") {
     ids.push_back(start(port, R"({"definition":"QueuedWork","scope":"line"})"));
   }
   REQUIRE(queued_ids(port, "line") == std::vector<std::string>(ids.begin() + 1, ids.end()));
+  // A cancelled one leaves the queue for good.
+  REQUIRE(http_call(port, "POST", "/api/v1/processes/" + ids[2] + "/cancel").status == 200);
+  auto cancelled = ids[2];
+  ids.erase(ids.begin() + 2);
 
   server.kill9();
   server.start();
@@ -73,6 +77,7 @@ TEST_CASE("a scope's queue comes back in order after kill -9", "[e2e][crash]") {
   wait_ready(port);
 
   CHECK(text(get_process(port, ids[0]), "status") == "RUNNING");
+  CHECK(text(get_process(port, cancelled), "status") == "CANCELLED");
   CHECK(queued_ids(port, "line") == std::vector<std::string>(ids.begin() + 1, ids.end()));
   for (std::size_t i = 0; i < ids.size(); ++i) {
     auto p = wait_for_status(port, ids[i], "RUNNING");
@@ -212,4 +217,38 @@ TEST_CASE("a retry backoff pending at kill -9 is kept and fires once after the r
   REQUIRE(calls.size() == 2);
   CHECK(calls[0].header("idempotency-key") == id + "-1.1");
   CHECK(calls[1].header("idempotency-key") == id + "-1.2");
+}
+
+TEST_CASE("a scope's settings survive kill -9", "[e2e][crash]") {
+  definitions_folder defs;
+  defs.add("QueuedWork", work_definition);
+  server_options opts;
+  opts.definitions = defs.path();
+  baton_server server(opts);
+  auto port = server.port();
+
+  auto put = http_call(port, "PUT", "/api/v1/scopes/wide", R"({"limit":2,"busy":"reject"})");
+  INFO(put.body);
+  REQUIRE(put.status == 200);
+
+  server.kill9();
+  server.start();
+  port = server.port();
+  wait_ready(port);
+
+  auto r = http_call(port, "GET", "/api/v1/scopes/wide");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  auto scope = object_of(r);
+  CHECK(scope.at("limit").as_int64() == 2);
+  CHECK(text(scope, "busy") == "reject");
+  // Two run at once; the third is refused, as the scope's own policy says.
+  auto a = start(port, R"({"definition":"QueuedWork","scope":"wide"})");
+  auto b = start(port, R"({"definition":"QueuedWork","scope":"wide"})");
+  CHECK(text(get_process(port, a), "status") == "RUNNING");
+  CHECK(text(get_process(port, b), "status") == "RUNNING");
+  auto c =
+      http_call(port, "POST", "/api/v1/processes", R"({"definition":"QueuedWork","scope":"wide"})");
+  INFO(c.body);
+  CHECK(c.status == 409);
 }
