@@ -17,4 +17,9 @@ int cron_next(const std::string& expr, const std::string& tz, const std::string&
 /// `baton db dump`: prints stored records as JSON lines. @returns the exit code.
 int db_dump(const std::string& data_dir, const std::string& family, const std::string& prefix);
 
+/// `baton clients create|list|disable|enable|rotate`: manages clients in the store directly
+/// (with the server stopped; a running server offers the same over /api/v1/clients).
+int clients_command(const std::string& data_dir, const std::string& action, const std::string& name,
+                    const std::string& role, const std::string& definitions);
+
 }  // namespace baton::cmd

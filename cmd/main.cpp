@@ -29,7 +29,29 @@ int main(int argc, char** argv) {
   dump->add_option("--cf", family, "column family");
   dump->add_option("--prefix", prefix, "key prefix");
 
+  auto* clients = app.add_subcommand("clients", "manage clients (server stopped)")->require_subcommand(1);
+  std::string clients_data = "./data", client_name, role = "runner", globs = "*";
+  std::string clients_action;
+  for (auto [verb, help] : {std::pair{"create", "create a client and print its secrets once"},
+                            std::pair{"list", "list clients"},
+                            std::pair{"disable", "disable a client"},
+                            std::pair{"enable", "enable a client"},
+                            std::pair{"rotate", "new secrets for a client, printed once"}}) {
+    auto* sub = clients->add_subcommand(verb, help);
+    sub->add_option("--data", clients_data, "data folder");
+    if (std::string(verb) != "list") sub->add_option("name", client_name, "client name")->required();
+    if (std::string(verb) == "create") {
+      sub->add_option("--role", role, "runner, operator or admin");
+      sub->add_option("--definitions", globs, "comma-separated definition name globs, e.g. 'Loan*'");
+    }
+    sub->callback([&clients_action, verb] { clients_action = verb; });
+  }
+
   CLI11_PARSE(app, argc, argv);
+
+  if (!clients_action.empty()) {
+    return baton::cmd::clients_command(clients_data, clients_action, client_name, role, globs);
+  }
 
   if (serve->parsed()) {
     std::map<std::string, std::string> flags;

@@ -10,6 +10,11 @@
 #include <sstream>
 
 #include "actors/engine.hpp"
+#include "http/auth/audit_log.hpp"
+#include "http/auth/auth_api.hpp"
+#include "http/auth/authenticator.hpp"
+#include "http/auth/grants.hpp"
+#include "http/auth/secrets.hpp"
 #include "http/compat/scheduler_connector.hpp"
 #include "http/metrics.hpp"
 #include "http/native_api.hpp"
@@ -97,16 +102,32 @@ int serve(const std::optional<std::string>& config_file,
     engine->shutdown();
     return 2;
   }
-  if (settings.auth.api_keys.empty()) {
-    spdlog::warn("no auth.api_keys configured: the native API accepts every caller");
+  namespace auth = http::auth;
+  auth::client_directory clients(*store);
+  auth::grant_store grants(*store, clients.secret(), settings.auth.token_ttl,
+                           settings.auth.session_ttl);
+  auth::throttle limits;
+  auth::audit_log audit(*store);
+  auth::authenticator authenticator(settings.auth, clients, grants, limits, audit);
+  if (!settings.auth.required) {
+    spdlog::warn("auth.required = false: every caller is an admin");
+  } else if (auto key = clients.bootstrap_admin(settings.storage.data_dir)) {
+    // Shown once; no default password exists.
+    std::cout << "created client \"admin\" with API key " << *key << " (also in "
+              << settings.storage.data_dir << "/initial-admin-key)" << std::endl;
   }
 
   auto routes = std::make_shared<http::router>();
   auto stats = std::make_shared<http::metrics>();
-  stats->add_collector([&engine](std::string& out) { engine->collect_metrics(out); });
-  http::add_native_routes(*routes, *engine, settings, stats);
-  http::add_schedule_routes(*routes, *engine, settings);
-  http::compat::add_scheduler_connector_routes(*routes, *engine, settings);
+  stats->add_collector([&engine](std::string& out) {
+    engine->collect_metrics(out);
+    out += "# TYPE baton_password_hashes_total counter\nbaton_password_hashes_total " +
+           std::to_string(auth::password_verifications()) + "\n";
+  });
+  http::add_native_routes(*routes, *engine, authenticator, stats);
+  http::add_schedule_routes(*routes, *engine, authenticator);
+  http::compat::add_scheduler_connector_routes(*routes, *engine, authenticator, settings);
+  auth::add_auth_routes(*routes, authenticator);
   http::server server(settings.http, routes, stats);
   try {
     server.start();

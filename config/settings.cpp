@@ -83,6 +83,11 @@ const key_spec specs[] = {
     {"auth.api_keys", [](settings& s) -> target { return &s.auth.api_keys; }, rule::secret_list},
     {"auth.basic_users", [](settings& s) -> target { return &s.auth.basic_users; },
      rule::secret_list},
+    {"auth.required", [](settings& s) -> target { return &s.auth.required; }},
+    {"auth.token_ttl_ms", [](settings& s) -> target { return &s.auth.token_ttl; }, rule::none, 1},
+    {"auth.session_ttl_ms", [](settings& s) -> target { return &s.auth.session_ttl; }, rule::none,
+     1},
+    {"auth.oauth_host", [](settings& s) -> target { return &s.auth.oauth_host; }},
 };
 
 constexpr std::pair<std::string_view, durability> durability_names[] = {

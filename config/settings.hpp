@@ -55,8 +55,12 @@ struct outgoing_settings {
 };
 
 struct auth_settings {
-  std::vector<std::string> api_keys;  ///< native API keys (x-api-key)
-  std::vector<std::string> basic_users;  ///< "user:password" for HTTP Basic (connector API)
+  bool required = true;                  ///< false: every caller is admin (tests, demos)
+  std::vector<std::string> api_keys;     ///< static admin API keys, beside the clients' own
+  std::vector<std::string> basic_users;  ///< static admin "user:password" pairs for Basic
+  millis token_ttl{7'200'000};           ///< OAuth access tokens expire after this
+  millis session_ttl{1'800'000};         ///< idle sessions expire after this (sliding)
+  std::string oauth_host;                ///< when set, X-Forwarded-Host must equal it
 
   bool operator==(const auth_settings&) const = default;
 };

@@ -1,11 +1,12 @@
 #include "http/native_api.hpp"
 
-#include <openssl/crypto.h>
 
 #include <charconv>
 
 #include "actors/definition_registry.hpp"
 #include "actors/engine.hpp"
+#include "http/auth/audit_log.hpp"
+#include "http/auth/guard.hpp"
 #include "http/engine_errors.hpp"
 #include "http/json_body.hpp"
 #include "http/metrics.hpp"
@@ -19,39 +20,36 @@ namespace baton::http {
 using beast_http::status;
 using beast_http::verb;
 
-bool has_api_key(const request_context& ctx, const std::vector<std::string>& keys) {
-  if (keys.empty()) return true;
-  auto given = ctx.header("x-api-key");
-  if (given.empty()) {
-    auto auth = ctx.header("authorization");
-    if (auth.size() > 7 && auth.substr(0, 7) == "Bearer ") given = auth.substr(7);
-  }
-  if (given.empty()) return false;
-  bool match = false;
-  for (const auto& k : keys) {  // constant time per key: no early exit on a match
-    match |= k.size() == given.size() && CRYPTO_memcmp(k.data(), given.data(), k.size()) == 0;
-  }
-  return match;
-}
-
 namespace {
-
-response unauthorized() {
-  auto r = problem(status::unauthorized, "Unauthorized", "missing or wrong API key");
-  r.set(beast_http::field::www_authenticate, "ApiKey header=\"x-api-key\", Bearer");
-  return r;
-}
 
 response bad_request(std::string_view detail, std::string_view field) {
   return problem(status::bad_request, "Bad request", detail, field);
 }
 
-/// Wraps a handler with the API-key check.
-handler guarded(const config::settings& settings, handler h) {
-  return [keys = settings.auth.api_keys, h = std::move(h)](request_context ctx, responder respond) {
-    if (!has_api_key(ctx, keys)) return respond(unauthorized());
-    h(std::move(ctx), std::move(respond));
-  };
+response forbidden_definition(std::string_view name) {
+  return problem(status::forbidden, "Forbidden",
+                 "this client may not use definition \"" + std::string(name) + "\"", "definition");
+}
+
+/// Whether `who` may touch the process stored as `raw` (by its definition's name).
+bool may_touch(const auth::client& who, std::string_view raw) {
+  if (who.may_use("*") || who.definitions == std::vector<std::string>{"*"}) return true;
+  auto def = storage::value_at_pointer(storage::json_of(raw), "/definition");
+  return def && who.may_use(def->text);
+}
+
+/// Runs `next` when `who` may touch process `id` (404 / 403 otherwise, in `format`).
+template <class Format, class Next>
+void with_process_access(actors::engine& engine, const auth::client& who, std::string_view id,
+                         responder& respond, Format format, Next next) {
+  auto raw = engine.store().process_raw(id);
+  if (!raw) return respond(format(status::not_found, "unknown process \"" + std::string(id) + "\""));
+  if (!may_touch(who, *raw)) return respond(format(status::forbidden, "this client may not touch that process"));
+  next(*raw);
+}
+
+response native_format(status s, std::string message) {
+  return problem(s, s == status::not_found ? "Not found" : "Forbidden", message, "id");
 }
 
 std::optional<std::int64_t> parse_int(std::string_view s) {
@@ -75,7 +73,7 @@ std::string with_result(std::string process_json, const model::values& outputs,
 
 // ---- definitions ----------------------------------------------------------------------------
 
-void put_definition(actors::engine& engine, request_context ctx, responder respond) {
+void put_definition(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
   auto name = std::string(ctx.param("name"));
   std::string body = ctx.req.body();
   auto parsed_body = parse_json_body(body);
@@ -88,6 +86,7 @@ void put_definition(actors::engine& engine, request_context ctx, responder respo
   } else if (!given_name->is_string() || given_name->get_string().value() != name) {
     return respond(bad_request("name in the body differs from the path", "/name"));
   }
+  if (!who.may_use(name)) return respond(forbidden_definition(name));
   auto parsed = storage::parse_definition(body);
   if (auto* problems = std::get_if<std::vector<model::definition_problem>>(&parsed)) {
     std::string detail;
@@ -116,13 +115,14 @@ void put_definition(actors::engine& engine, request_context ctx, responder respo
                 });
 }
 
-void get_definition(actors::engine& engine, request_context ctx, responder respond) {
+void get_definition(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
   std::optional<std::int64_t> version;
   if (auto v = ctx.query_value("version")) {
     version = parse_int(*v);
     if (!version) return respond(bad_request("version must be an integer", "version"));
   }
   auto def = engine.definitions().find(ctx.param("name"), version);
+  if (def && !who.may_use(def->name)) return respond(forbidden_definition(def->name));
   if (!def) {
     return respond(problem(status::not_found, "Unknown definition",
                            "no definition \"" + std::string(ctx.param("name")) + "\"", "name"));
@@ -130,9 +130,10 @@ void get_definition(actors::engine& engine, request_context ctx, responder respo
   respond(json_response(status::ok, storage::definition_json(*def)));
 }
 
-void list_definitions(actors::engine& engine, request_context, responder respond) {
+void list_definitions(actors::engine& engine, request_context, const auth::client& who, responder respond) {
   std::string out = "[";
   for (const auto& d : engine.definitions().latest()) {
+    if (!who.may_use(d->name)) continue;
     if (out.size() > 1) out += ',';
     out += storage::definition_json(*d);
   }
@@ -142,7 +143,7 @@ void list_definitions(actors::engine& engine, request_context, responder respond
 
 // ---- processes ------------------------------------------------------------------------------
 
-void start_process(actors::engine& engine, request_context ctx, responder respond) {
+void start_process(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
   auto body = parse_json_body(ctx.req.body());
   if (!body.ok()) return respond(bad_request("body is not JSON: " + body.error, ""));
   dom::object obj;
@@ -204,6 +205,9 @@ void start_process(actors::engine& engine, request_context ctx, responder respon
     }
   }
   if (req.definition.empty()) return respond(bad_request("definition is required", "/definition"));
+  if (auto def = engine.definitions().find(req.definition); def && !who.may_use(def->name)) {
+    return respond(forbidden_definition(def->name));
+  }
   if (auto key = ctx.header("idempotency-key"); !key.empty()) req.idempotency_key = key;
   bool waiting = req.wait_timeout_ms.has_value();
   engine.start(std::move(req), [respond, wait_result, waiting](actors::process_answer a) {
@@ -223,17 +227,14 @@ void start_process(actors::engine& engine, request_context ctx, responder respon
   });
 }
 
-void get_process(actors::engine& engine, request_context ctx, responder respond) {
+void get_process(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
   // Queries read committed state straight from RocksDB: no actor hop.
-  auto raw = engine.store().process_raw(ctx.param("id"));
-  if (!raw) {
-    return respond(problem(status::not_found, "Not found",
-                           "unknown process \"" + std::string(ctx.param("id")) + "\"", "id"));
-  }
-  respond(json_response(status::ok, std::string(storage::json_of(*raw))));
+  with_process_access(engine, who, ctx.param("id"), respond, native_format, [&](const std::string& raw) {
+    respond(json_response(status::ok, std::string(storage::json_of(raw))));
+  });
 }
 
-void list_processes(actors::engine& engine, request_context ctx, responder respond) {
+void list_processes(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
   storage::process_query q;
   if (auto s = ctx.query_value("status")) {
     q.status = model::parse_process_status(*s);
@@ -253,9 +254,13 @@ void list_processes(actors::engine& engine, request_context ctx, responder respo
   if (auto s = ctx.query_value("sandbox")) q.sandbox = *s == "true";
   auto page = engine.store().list(q);
   std::string out = "{\"items\":[";
-  for (std::size_t i = 0; i < page.items.size(); ++i) {
-    if (i) out += ',';
-    out += page.items[i];
+  bool first = true;
+  for (const auto& item : page.items) {
+    auto def = storage::value_at_pointer(item, "/definition");
+    if (!def || !who.may_use(def->text)) continue;
+    if (!first) out += ',';
+    first = false;
+    out += item;
   }
   out += "],\"next\":";
   out += page.next.empty() ? "null" : "\"" + page.next + "\"";
@@ -263,13 +268,12 @@ void list_processes(actors::engine& engine, request_context ctx, responder respo
   respond(json_response(status::ok, std::move(out)));
 }
 
-void process_history(actors::engine& engine, request_context ctx, responder respond) {
+void process_history(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
   auto id = ctx.param("id");
-  if (!engine.store().process_raw(id)) {
-    return respond(problem(status::not_found, "Not found", "unknown process", "id"));
-  }
-  respond(json_response(status::ok, "{\"items\":" +
-                                        storage::history_array(engine.store().history_raw(id)) + "}"));
+  with_process_access(engine, who, id, respond, native_format, [&](const std::string&) {
+    respond(json_response(status::ok, "{\"items\":" +
+                                          storage::history_array(engine.store().history_raw(id)) + "}"));
+  });
 }
 
 actors::answer_callback answer_with_process(responder respond) {
@@ -279,7 +283,7 @@ actors::answer_callback answer_with_process(responder respond) {
   };
 }
 
-void cancel_process(actors::engine& engine, request_context ctx, responder respond) {
+void cancel_process(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
   std::string reason = "cancelled by request";
   if (!ctx.req.body().empty()) {
     auto body = parse_json_body(ctx.req.body());
@@ -289,12 +293,16 @@ void cancel_process(actors::engine& engine, request_context ctx, responder respo
       reason = std::string(r->get_string().value());
     }
   }
-  engine.cancel(std::string(ctx.param("id")), reason, answer_with_process(std::move(respond)));
+  with_process_access(engine, who, ctx.param("id"), respond, native_format, [&](const std::string&) {
+    engine.cancel(std::string(ctx.param("id")), reason, answer_with_process(std::move(respond)));
+  });
 }
 
-void execute_step(actors::engine& engine, request_context ctx, responder respond) {
-  engine.execute(std::string(ctx.param("id")), std::string(ctx.param("stepId")),
-                 answer_with_process(std::move(respond)));
+void execute_step(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
+  with_process_access(engine, who, ctx.param("id"), respond, native_format, [&](const std::string&) {
+    engine.execute(std::string(ctx.param("id")), std::string(ctx.param("stepId")),
+                   answer_with_process(std::move(respond)));
+  });
 }
 
 // ---- scopes ---------------------------------------------------------------------------------
@@ -315,7 +323,7 @@ std::string scope_json(const actors::scope_info& s) {
   return out;
 }
 
-void put_scope(actors::engine& engine, request_context ctx, responder respond) {
+void put_scope(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
   auto body = parse_json_body(ctx.req.body());
   if (!body.ok() || !body.root.is_object()) return respond(bad_request("body must be a JSON object", ""));
   actors::scope_settings s;
@@ -410,7 +418,7 @@ std::string typed_params_json(const model::values& params) {
   return out + "}";
 }
 
-void complete_step(actors::engine& engine, request_context ctx, responder respond) {
+void complete_step(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
   auto body = parse_json_body(ctx.req.body());
   dom::object obj;
   if (!body.ok() || body.root.get_object().get(obj) != simdjson::SUCCESS) {
@@ -440,6 +448,12 @@ void complete_step(actors::engine& engine, request_context ctx, responder respon
   if (!bad.empty()) {
     return respond(vendor_answer(status::precondition_failed, "Invalid params", reasons_json(bad)));
   }
+  if (auto pid = model::process_id_of_step(step_id)) {
+    if (auto raw = engine.store().process_raw(*pid); raw && !may_touch(who, *raw)) {
+      return respond(vendor_answer(status::forbidden, "Forbidden",
+                                   reasons_json({{"processStepId", "this client may not touch that process"}})));
+    }
+  }
   engine.complete_step(step_id, std::move(params), [respond, step_id](actors::process_answer a) {
     using actors::engine_errc;
     switch (a.code) {
@@ -465,46 +479,65 @@ void complete_step(actors::engine& engine, request_context ctx, responder respon
 
 }  // namespace
 
-void add_native_routes(router& routes, actors::engine& engine, const config::settings& settings,
+void add_native_routes(router& routes, actors::engine& engine, auth::authenticator& auth,
                        std::shared_ptr<metrics> stats) {
-  auto bind = [&engine](void (*fn)(actors::engine&, request_context, responder)) -> handler {
-    return [&engine, fn](request_context ctx, responder respond) { fn(engine, std::move(ctx), std::move(respond)); };
+  using handler_fn = void (*)(actors::engine&, request_context, const auth::client&, responder);
+  // `audited`: a successful answer is recorded in the audit log (definition changes, cancels).
+  auto route = [&](verb method, const char* pattern, auth::role need, handler_fn fn,
+                   const char* audited = nullptr) {
+    routes.add(method, pattern,
+               auth::protect(auth, auth::native_schemes, need, auth::problem_format,
+                             [&engine, &auth, fn, audited](request_context ctx, const auth::client& who,
+                                                           responder respond) {
+                               if (audited) {
+                                 respond = [respond, &auth, audited, name = who.name,
+                                            source = ctx.remote_address, path = ctx.path](response r) {
+                                   if (r.result_int() < 300) auth.audit().record(audited, name, source, path);
+                                   respond(std::move(r));
+                                 };
+                               }
+                               fn(engine, std::move(ctx), who, std::move(respond));
+                             }));
   };
-  auto guard = [&](void (*fn)(actors::engine&, request_context, responder)) {
-    return guarded(settings, bind(fn));
-  };
-  routes.add(verb::put, "/api/v1/definitions/{name}", guard(put_definition));
-  routes.add(verb::get, "/api/v1/definitions/{name}", guard(get_definition));
-  routes.add(verb::get, "/api/v1/definitions", guard(list_definitions));
-  routes.add(verb::post, "/api/v1/processes", guard(start_process));
-  routes.add(verb::get, "/api/v1/processes", guard(list_processes));
-  routes.add(verb::get, "/api/v1/processes/{id}", guard(get_process));
-  routes.add(verb::get, "/api/v1/processes/{id}/history", guard(process_history));
-  routes.add(verb::post, "/api/v1/processes/{id}/cancel", guard(cancel_process));
-  routes.add(verb::post, "/api/v1/processes/{id}/steps/{stepId}/execute", guard(execute_step));
-  routes.add(verb::get, "/api/v1/scopes", guarded(settings, [&engine](request_context, responder respond) {
-               engine.list_scopes([respond](std::vector<actors::scope_info> all) {
-                 std::string out = "[";
-                 for (const auto& s : all) out += (out.size() > 1 ? "," : "") + scope_json(s);
-                 respond(json_response(status::ok, out + "]"));
-               });
-             }));
-  routes.add(verb::get, "/api/v1/scopes/{scope}", guarded(settings, [&engine](request_context ctx, responder respond) {
-               engine.scope(std::string(ctx.param("scope")), [respond](actors::scope_info info) {
-                 respond(json_response(status::ok, scope_json(info)));
-               });
-             }));
-  routes.add(verb::put, "/api/v1/scopes/{scope}", guard(put_scope));
+  using auth::role;
+  route(verb::put, "/api/v1/definitions/{name}", role::admin, put_definition, "definition_deployed");
+  route(verb::get, "/api/v1/definitions/{name}", role::runner, get_definition);
+  route(verb::get, "/api/v1/definitions", role::runner, list_definitions);
+  route(verb::post, "/api/v1/processes", role::runner, start_process);
+  route(verb::get, "/api/v1/processes", role::runner, list_processes);
+  route(verb::get, "/api/v1/processes/{id}", role::runner, get_process);
+  route(verb::get, "/api/v1/processes/{id}/history", role::runner, process_history);
+  route(verb::post, "/api/v1/processes/{id}/cancel", role::operator_, cancel_process, "process_cancelled");
+  route(verb::post, "/api/v1/processes/{id}/steps/{stepId}/execute", role::operator_, execute_step);
+  route(verb::put, "/api/v1/scopes/{scope}", role::operator_, put_scope);
+  routes.add(verb::get, "/api/v1/scopes",
+             auth::protect(auth, auth::native_schemes, role::runner, auth::problem_format,
+                           [&engine](request_context, const auth::client&, responder respond) {
+                             engine.list_scopes([respond](std::vector<actors::scope_info> all) {
+                               std::string out = "[";
+                               for (const auto& s : all) out += (out.size() > 1 ? "," : "") + scope_json(s);
+                               respond(json_response(status::ok, out + "]"));
+                             });
+                           }));
+  routes.add(verb::get, "/api/v1/scopes/{scope}",
+             auth::protect(auth, auth::native_schemes, role::runner, auth::problem_format,
+                           [&engine](request_context ctx, const auth::client&, responder respond) {
+                             engine.scope(std::string(ctx.param("scope")), [respond](actors::scope_info info) {
+                               respond(json_response(status::ok, scope_json(info)));
+                             });
+                           }));
   // complete-step answers in the vendor's envelope, its 401 included.
   routes.add(verb::post, "/api/v1/processes/complete-step",
-             [&engine, keys = settings.auth.api_keys](request_context ctx, responder respond) {
-               if (!has_api_key(ctx, keys)) {
-                 auto r = vendor_answer(status::unauthorized, "Unauthorized request", "");
-                 r.set(beast_http::field::www_authenticate, "ApiKey header=\"x-api-key\", Bearer");
-                 return respond(std::move(r));
-               }
-               complete_step(engine, std::move(ctx), std::move(respond));
-             });
+             auth::protect(auth, auth::api_key | auth::bearer_token | auth::basic | auth::session,
+                           role::runner,
+                           [](status s, std::string_view message) {
+                             return vendor_answer(s, s == status::unauthorized ? "Unauthorized request"
+                                                                               : message,
+                                                  "");
+                           },
+                           [&engine](request_context ctx, const auth::client& who, responder respond) {
+                             complete_step(engine, std::move(ctx), who, std::move(respond));
+                           }));
   routes.add(verb::get, "/healthz", [](request_context, responder respond) {
     respond(text_response(status::ok, "ok\n"));
   });

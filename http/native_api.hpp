@@ -12,15 +12,16 @@ namespace baton::http {
 
 class router;
 class metrics;
+namespace auth {
+class authenticator;
+}
 
 /// Registers the native API of DESIGN.md (definitions, processes, scopes, history, cancel,
 /// execute, complete-step) and /healthz, /readyz, /metrics on `routes`.
 /// `engine` and `stats` must outlive the router.
-void add_native_routes(router& routes, actors::engine& engine, const config::settings& settings,
+/// Every route authenticates through `auth` (API key, Basic, bearer token, session) and
+/// checks the client's role and definition globs.
+void add_native_routes(router& routes, actors::engine& engine, auth::authenticator& auth,
                        std::shared_ptr<metrics> stats);
-
-/// Whether the request carries one of `keys` as `x-api-key` or `Authorization: Bearer`.
-/// No configured keys means the native API is open (a warning is logged at start).
-bool has_api_key(const struct request_context& ctx, const std::vector<std::string>& keys);
 
 }  // namespace baton::http

@@ -6,7 +6,7 @@
 #include "actors/engine.hpp"
 #include "http/engine_errors.hpp"
 #include "http/json_body.hpp"
-#include "http/native_api.hpp"
+#include "http/auth/guard.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "model/cron.hpp"
@@ -102,15 +102,6 @@ std::variant<model::schedule, response> read_schedule(std::string_view text) {
   return s;
 }
 
-handler guarded(const config::settings& settings, handler h) {
-  return [keys = settings.auth.api_keys, h = std::move(h)](request_context ctx, responder respond) {
-    if (!has_api_key(ctx, keys)) {
-      return respond(problem(status::unauthorized, "Unauthorized", "missing or wrong API key"));
-    }
-    h(std::move(ctx), std::move(respond));
-  };
-}
-
 void cron_next(request_context ctx, responder respond) {
   auto expr = ctx.query_value("expr");
   if (!expr || expr->empty()) return respond(bad_request("expr is required", "expr"));
@@ -151,11 +142,23 @@ void cron_next(request_context ctx, responder respond) {
 
 }  // namespace
 
-void add_schedule_routes(router& routes, actors::engine& engine, const config::settings& settings) {
+void add_schedule_routes(router& routes, actors::engine& engine, auth::authenticator& auth) {
+  // Reads need a runner; creating, pausing, resuming and deleting schedules an operator.
+  auto guarded_as = [&auth](auth::role need, auto fn) {
+    return auth::protect(auth, auth::native_schemes, need, auth::problem_format,
+                         [fn](request_context ctx, const auth::client& who, responder respond) {
+                           fn(std::move(ctx), who, std::move(respond));
+                         });
+  };
+  auto guarded = [&](auto fn) { return guarded_as(auth::role::runner, fn); };
   routes.add(verb::post, "/api/v1/schedules",
-             guarded(settings, [&engine](request_context ctx, responder respond) {
+             guarded_as(auth::role::operator_, [&engine](request_context ctx, const auth::client& who, responder respond) {
                auto parsed = read_schedule(ctx.req.body());
                if (auto* error = std::get_if<response>(&parsed)) return respond(std::move(*error));
+               if (!who.may_use(std::get<model::schedule>(parsed).definition)) {
+                 return respond(problem(status::forbidden, "Forbidden",
+                                        "this client may not use that definition", "/definition"));
+               }
                engine.create_schedule(std::move(std::get<model::schedule>(parsed)),
                                       [respond](actors::schedule_answer a) {
                                         if (a.code != actors::engine_errc::ok) return respond(schedule_problem(a));
@@ -165,7 +168,7 @@ void add_schedule_routes(router& routes, actors::engine& engine, const config::s
                                       });
              }));
   routes.add(verb::get, "/api/v1/schedules",
-             guarded(settings, [&engine](request_context, responder respond) {
+             guarded([&engine](request_context, const auth::client&, responder respond) {
                std::string out = "[";
                for (const auto& s : engine.store().load_schedules()) {
                  if (out.size() > 1) out += ',';
@@ -174,14 +177,14 @@ void add_schedule_routes(router& routes, actors::engine& engine, const config::s
                respond(json_response(status::ok, out + "]"));
              }));
   routes.add(verb::get, "/api/v1/schedules/{id}",
-             guarded(settings, [&engine](request_context ctx, responder respond) {
+             guarded([&engine](request_context ctx, const auth::client&, responder respond) {
                auto raw = engine.store().schedule_raw(ctx.param("id"));
                auto s = raw ? storage::decode_schedule(*raw) : std::nullopt;
                if (!s) return respond(problem(status::not_found, "Not found", "unknown schedule", "id"));
                respond(json_response(status::ok, schedule_json(*s)));
              }));
-  auto change = [&engine, &settings](actors::schedule_action action) {
-    return guarded(settings, [&engine, action](request_context ctx, responder respond) {
+  auto change = [&engine, &guarded_as](actors::schedule_action action) {
+    return guarded_as(auth::role::operator_, [&engine, action](request_context ctx, const auth::client&, responder respond) {
       engine.change_schedule(std::string(ctx.param("id")), action, [respond, action](actors::schedule_answer a) {
         if (a.code != actors::engine_errc::ok) return respond(schedule_problem(a));
         if (action == actors::schedule_action::remove) {
@@ -194,7 +197,10 @@ void add_schedule_routes(router& routes, actors::engine& engine, const config::s
   routes.add(verb::delete_, "/api/v1/schedules/{id}", change(actors::schedule_action::remove));
   routes.add(verb::post, "/api/v1/schedules/{id}/pause", change(actors::schedule_action::pause));
   routes.add(verb::post, "/api/v1/schedules/{id}/resume", change(actors::schedule_action::resume));
-  routes.add(verb::get, "/api/v1/cron/next", guarded(settings, cron_next));
+  routes.add(verb::get, "/api/v1/cron/next",
+             guarded([](request_context ctx, const auth::client&, responder respond) {
+               cron_next(std::move(ctx), std::move(respond));
+             }));
 }
 
 }  // namespace baton::http

@@ -12,9 +12,12 @@ class engine;
 namespace baton::http {
 
 class router;
+namespace auth {
+class authenticator;
+}
 
 /// Registers `/api/v1/schedules...` and `/api/v1/cron/next` on `routes`.
-void add_schedule_routes(router& routes, actors::engine& engine, const config::settings& settings);
+void add_schedule_routes(router& routes, actors::engine& engine, auth::authenticator& auth);
 
 /// A schedule as the API shows it: the stored document plus its next fire times (ISO-8601
 /// in the schedule's zone).

@@ -13,8 +13,10 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -291,6 +293,31 @@ class http_session : public session_base {
     if (ec) return on_read_error(ec);
     first_request_ = false;
     if (parser_->is_done()) return on_read({}, 0);
+    if (beast::iequals(parser_->get()[beast::http::field::expect], "100-continue") &&
+        buffer_.size() == 0 && queue_.empty() && !writing_)
+      return do_continue();
+    do_read_body();
+  }
+
+  void do_continue() {
+    // The client holds the body back until it hears this interim answer (curl does so
+    // for bodies over 1 KiB). It may only go out when no earlier answer is pending; when
+    // one is, the client sends the body after its own short wait anyway.
+    static constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
+    writing_ = true;
+    lowest().expires_after(state_->settings.header_timeout);
+    net::async_write(derived().stream(), net::buffer(interim.data(), interim.size()),
+                     beast::bind_front_handler(&http_session::on_continue, self()));
+  }
+
+  void on_continue(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    if (closing_) return after_read_cancelled();
+    if (ec) return close_now();
+    do_read_body();
+  }
+
+  void do_read_body() {
     // The body may be large: it gets the idle timeout as its own deadline.
     lowest().expires_after(state_->settings.idle_timeout);
     beast::http::async_read(derived().stream(), buffer_, *parser_,

@@ -3,7 +3,7 @@
 #include <charconv>
 
 #include "actors/engine.hpp"
-#include "http/basic_auth.hpp"
+#include "http/auth/guard.hpp"
 #include "http/json_body.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
@@ -212,27 +212,36 @@ void status_of(actors::engine& engine, request_context ctx, responder respond) {
   respond(json_response(status::ok, out + "}"));
 }
 
+/// The definition a start body names, for the permission check; empty when unreadable.
+std::string read_name(std::string_view text) {
+  start_body b;
+  read(text, b);
+  return b.name;
+}
+
 }  // namespace
 
 void add_scheduler_connector_routes(router& routes, actors::engine& engine,
-                                    const config::settings& settings) {
-  auto basic = [&settings](auto fn) -> handler {
-    return [&settings, fn](request_context ctx, responder respond) {
-      if (!has_basic_credentials(ctx, settings.auth.basic_users)) {
-        auto r = message(status::unauthorized, "Unauthorized");
-        r.set(beast_http::field::www_authenticate, "Basic realm=\"baton\"");
-        return respond(std::move(r));
-      }
-      fn(std::move(ctx), std::move(respond));
-    };
+                                    auth::authenticator& auth, const config::settings& settings) {
+  // HTTP Basic only, errors in the connector's {"message"} shape; a client may start only
+  // the definitions its globs allow.
+  auto basic = [&auth](auto fn) -> handler {
+    return auth::protect(auth, auth::basic, auth::role::runner,
+                         [](status s, std::string_view text) { return message(s, text); },
+                         [fn](request_context ctx, const auth::client& who, responder respond) {
+                           fn(std::move(ctx), who, std::move(respond));
+                         });
   };
   for (std::string prefix : {"/scheduler/connector-api", "/scheduler/connector-API"}) {
     routes.add(verb::post, prefix + "/process/start",
-               basic([&engine, &settings](request_context ctx, responder respond) {
+               basic([&engine, &settings](request_context ctx, const auth::client& who, responder respond) {
+                 if (auto name = read_name(ctx.req.body()); !name.empty() && !who.may_use(name)) {
+                   return respond(message(status::forbidden, "name: this client may not start " + name));
+                 }
                  start(engine, settings, std::move(ctx), std::move(respond));
                }));
     routes.add(verb::get, prefix + "/process/status/{robustaSpid}",
-               basic([&engine](request_context ctx, responder respond) {
+               basic([&engine](request_context ctx, const auth::client&, responder respond) {
                  status_of(engine, std::move(ctx), std::move(respond));
                }));
   }

@@ -8,6 +8,9 @@ class engine;
 
 namespace baton::http {
 class router;
+namespace auth {
+class authenticator;
+}
 }
 
 namespace baton::http::compat {
@@ -18,6 +21,6 @@ namespace baton::http::compat {
 /// the outputs (`__out_<name>`) of the process, or of a schedule's latest run. HTTP Basic.
 /// A thin translator onto the native engine: no engine logic here.
 void add_scheduler_connector_routes(router& routes, actors::engine& engine,
-                                    const config::settings& settings);
+                                    auth::authenticator& auth, const config::settings& settings);
 
 }  // namespace baton::http::compat

@@ -55,7 +55,14 @@ void baton_server::start() {
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
-    for (const auto& [k, v] : opts_.environment) ::setenv(k.c_str(), v.c_str(), 1);
+    // Tests that configure no auth get an open server (auth.required = false); a test that
+    // sets any BATON_AUTH__ variable gets the real, secure default.
+    bool configures_auth = false;
+    for (const auto& [k, v] : opts_.environment) {
+      ::setenv(k.c_str(), v.c_str(), 1);
+      configures_auth |= k.rfind("BATON_AUTH__", 0) == 0;
+    }
+    if (!configures_auth) ::setenv("BATON_AUTH__REQUIRED", "false", 1);
     auto fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);

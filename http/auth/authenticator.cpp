@@ -1,0 +1,194 @@
+#include "http/auth/authenticator.hpp"
+
+#include <simdjson.h>
+
+#include <charconv>
+
+#include "http/auth/audit_log.hpp"
+#include "http/auth/grants.hpp"
+#include "http/auth/secrets.hpp"
+#include "http/base64.hpp"
+
+namespace baton::http::auth {
+
+namespace {
+
+/// The principal of statically configured credentials and of `auth.required = false`.
+client static_admin(std::string name) {
+  client c;
+  c.id = name;
+  c.name = std::move(name);
+  c.role = role::admin;
+  return c;
+}
+
+outcome ok(client c) {
+  outcome o;
+  o.result = outcome::kind::ok;
+  o.who = std::move(c);
+  return o;
+}
+
+}  // namespace
+
+std::string cookie(const request_context& ctx, std::string_view name) {
+  for (const auto& field : ctx.req) {
+    if (field.name() != beast_http::field::cookie) continue;
+    std::string_view header = field.value();
+    while (!header.empty()) {
+      auto end = header.find(';');
+      auto pair = header.substr(0, end);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      auto eq = pair.find('=');
+      if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+        return std::string(pair.substr(eq + 1));
+      }
+      if (end == std::string_view::npos) break;
+      header.remove_prefix(end + 1);
+    }
+  }
+  return {};
+}
+
+authenticator::authenticator(const config::auth_settings& settings, client_directory& clients,
+                             grant_store& grants, throttle& limits, audit_log& audit)
+    : settings_(settings), clients_(clients), grants_(grants), limits_(limits), audit_(audit) {}
+
+std::string authenticator::challenge(unsigned schemes) {
+  std::string out;
+  auto add = [&](std::string_view s) {
+    if (!out.empty()) out += ", ";
+    out += s;
+  };
+  if (schemes & basic) add("Basic realm=\"baton\"");
+  if (schemes & (api_key | bearer_token)) add("Bearer realm=\"baton\"");
+  if (schemes & api_key) add("ApiKey header=\"x-api-key\"");
+  if (schemes & oauth_header) add("OAuth realm=\"baton\"");
+  if (schemes & session) add("Session cookie=\"BPMSESSIONID\", csrf=\"BPMCSRF\"");
+  return out;
+}
+
+outcome authenticator::failure(std::string_view name, const std::string& address,
+                               std::string_view scheme) {
+  limits_.failed(name, address);
+  audit_.record("auth_failed", name, address, scheme);
+  outcome o;
+  o.result = outcome::kind::invalid;
+  return o;
+}
+
+outcome authenticator::check_password(std::string_view name, std::string_view password,
+                                      const std::string& address) {
+  if (int wait = limits_.retry_after(name, address); wait > 0) {
+    audit_.record("throttled", name, address, "password");
+    outcome o;
+    o.result = outcome::kind::throttled;
+    o.retry_after = wait;
+    return o;
+  }
+  auto pair = std::string(name) + ":" + std::string(password);
+  bool static_match = false;
+  for (const auto& u : settings_.basic_users) static_match |= equal_constant_time(u, pair);
+  if (static_match) return ok(static_admin(std::string(name)));
+  if (auto c = clients_.check_password(name, password)) {
+    limits_.succeeded(name);
+    return ok(std::move(*c));
+  }
+  return failure(name, address, "password");
+}
+
+outcome authenticator::api_key_check(std::string_view key, const std::string& address) {
+  if (int wait = limits_.retry_after({}, address); wait > 0) {
+    outcome o;
+    o.result = outcome::kind::throttled;
+    o.retry_after = wait;
+    return o;
+  }
+  bool static_match = false;
+  for (const auto& k : settings_.api_keys) static_match |= equal_constant_time(k, key);
+  if (static_match) return ok(static_admin("config-key"));
+  if (auto c = clients_.by_api_key(key)) return ok(std::move(*c));
+  return failure({}, address, "api key");
+}
+
+outcome authenticator::token_check(std::string_view token, const request_context& ctx) {
+  if (!settings_.oauth_host.empty() && ctx.header("x-forwarded-host") != settings_.oauth_host) {
+    return failure({}, ctx.remote_address, "token: wrong X-Forwarded-Host");
+  }
+  auto id = grants_.check_token(token);
+  auto c = id ? clients_.find(*id) : std::nullopt;
+  if (!c || !c->enabled) return failure({}, ctx.remote_address, "token");
+  return ok(std::move(*c));
+}
+
+outcome authenticator::authenticate(const request_context& ctx, unsigned schemes) {
+  if (!settings_.required) return ok(static_admin("anonymous"));
+  const auto& address = ctx.remote_address;
+  auto authorization = ctx.header("authorization");
+  auto space = authorization.find(' ');
+  auto kind = authorization.substr(0, space);
+  auto credentials = space == std::string_view::npos ? std::string_view{} : authorization.substr(space + 1);
+
+  if (!authorization.empty()) {
+    if (kind == "Basic" && (schemes & basic)) {
+      bool decoded = false;
+      auto pair = base64_decode(credentials, decoded);
+      auto colon = pair.find(':');
+      if (!decoded || colon == std::string::npos) return failure({}, address, "basic");
+      return check_password(pair.substr(0, colon), pair.substr(colon + 1), address);
+    }
+    if (kind == "Bearer" && (schemes & (api_key | bearer_token))) {
+      // An API key is 64 hex digits; anything else is tried as an access token.
+      bool looks_like_key = credentials.size() == 64 &&
+                            credentials.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+      if ((schemes & api_key) && (looks_like_key || !(schemes & bearer_token))) {
+        auto o = api_key_check(credentials, address);
+        if (o.result == outcome::kind::ok || !(schemes & bearer_token)) return o;
+      }
+      return token_check(credentials, ctx);
+    }
+    if (kind == "OAuth" && (schemes & oauth_header)) {
+      bool decoded = false;
+      auto text = base64_decode(credentials, decoded);
+      simdjson::dom::parser parser;
+      simdjson::dom::element doc;
+      std::string_view token, id, issued, signature;
+      if (!decoded || parser.parse(text).get(doc) != simdjson::SUCCESS ||
+          doc["access_token"].get_string().get(token) != simdjson::SUCCESS) {
+        return failure({}, address, "oauth header");
+      }
+      // The signature ties the token to its id and issue time, as the token answer said.
+      if (doc["id"].get_string().get(id) == simdjson::SUCCESS &&
+          doc["issued_at"].get_string().get(issued) == simdjson::SUCCESS &&
+          doc["signature"].get_string().get(signature) == simdjson::SUCCESS) {
+        std::int64_t issued_ms = 0;
+        auto res = std::from_chars(issued.data(), issued.data() + issued.size(), issued_ms);
+        if (res.ec != std::errc{} || !equal_constant_time(signature, grants_.signature(id, issued_ms))) {
+          return failure({}, address, "oauth header: bad signature");
+        }
+      }
+      return token_check(token, ctx);
+    }
+    return failure({}, address, "unsupported scheme");
+  }
+  if (schemes & api_key) {
+    if (auto key = ctx.header("x-api-key"); !key.empty()) return api_key_check(key, address);
+  }
+  if (schemes & session) {
+    auto sid = cookie(ctx, "BPMSESSIONID");
+    if (!sid.empty()) {
+      auto header_csrf = ctx.header("bpmcsrf");
+      auto cookie_csrf = cookie(ctx, "BPMCSRF");
+      if (header_csrf.empty() || !equal_constant_time(header_csrf, cookie_csrf)) {
+        return failure({}, address, "session: missing or wrong BPMCSRF");
+      }
+      auto id = grants_.check_session(sid, header_csrf);
+      auto c = id ? clients_.find(*id) : std::nullopt;
+      if (!c || !c->enabled) return failure({}, address, "session");
+      return ok(std::move(*c));
+    }
+  }
+  return {};
+}
+
+}  // namespace baton::http::auth

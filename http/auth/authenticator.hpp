@@ -1,0 +1,68 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "config/settings.hpp"
+#include "http/auth/clients.hpp"
+#include "http/request_context.hpp"
+
+namespace baton::http::auth {
+
+class grant_store;
+class throttle;
+class audit_log;
+
+/// The credential schemes a route accepts.
+enum scheme : unsigned {
+  api_key = 1,       ///< x-api-key: KEY, or Authorization: Bearer KEY
+  basic = 2,         ///< Authorization: Basic base64(name:password)
+  bearer_token = 4,  ///< Authorization: Bearer <OAuth access token>
+  oauth_header = 8,  ///< Authorization: OAuth base64(<token endpoint answer JSON>)
+  session = 16,      ///< BPMSESSIONID cookie + BPMCSRF header
+};
+inline constexpr unsigned native_schemes = api_key | basic | bearer_token | oauth_header | session;
+
+struct outcome {
+  enum class kind { ok, missing, invalid, throttled } result = kind::missing;
+  std::optional<client> who;
+  int retry_after = 0;  ///< seconds, when throttled
+};
+
+/// One auth model for every front end: finds the client behind a request's credentials.
+/// Failures are throttled per client name and source address and audited; an error never
+/// says whether the name or the secret was wrong.
+class authenticator {
+public:
+  authenticator(const config::auth_settings& settings, client_directory& clients,
+                grant_store& grants, throttle& limits, audit_log& audit);
+
+  outcome authenticate(const request_context& ctx, unsigned schemes);
+  /// The `WWW-Authenticate` value naming the accepted schemes.
+  static std::string challenge(unsigned schemes);
+
+  /// Checks a name and password (Basic, token endpoint, session login), with throttling.
+  outcome check_password(std::string_view name, std::string_view password,
+                         const std::string& address);
+
+  client_directory& clients() { return clients_; }
+  grant_store& grants() { return grants_; }
+  audit_log& audit() { return audit_; }
+  const config::auth_settings& settings() const { return settings_; }
+
+private:
+  outcome api_key_check(std::string_view key, const std::string& address);
+  outcome token_check(std::string_view token, const request_context& ctx);
+  outcome failure(std::string_view name, const std::string& address, std::string_view scheme);
+
+  config::auth_settings settings_;
+  client_directory& clients_;
+  grant_store& grants_;
+  throttle& limits_;
+  audit_log& audit_;
+};
+
+/// The value of cookie `name` in the request's Cookie header(s); empty when absent.
+std::string cookie(const request_context& ctx, std::string_view name);
+
+}  // namespace baton::http::auth

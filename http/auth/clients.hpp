@@ -1,0 +1,103 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+namespace baton::storage {
+class process_store;
+}
+
+namespace baton::http::auth {
+
+/// What a client may do: `runner` starts, completes steps and reads; `operator` also
+/// cancels, retries and pauses; `admin` also manages clients and definitions.
+enum class role : std::uint8_t { runner, operator_, admin };
+std::string_view to_string(role r);
+std::optional<role> parse_role(std::string_view s);
+inline bool allows(role have, role need) { return have >= need; }
+
+/// An authenticated principal: a customer with its own credentials and permissions.
+struct client {
+  std::string id;
+  std::string name;
+  auth::role role = auth::role::runner;
+  std::vector<std::string> definitions = {"*"};  ///< name globs (`*`, `?`) it may touch
+  bool enabled = true;
+  std::string password_hash;  ///< Argon2id
+  std::string api_key_hash;   ///< hex HMAC-SHA256 of the key under the server secret
+  std::int64_t created_ms = 0;
+  std::uint32_t generation = 0;  ///< bumped on rotate/disable: drops cached checks
+
+  bool may_use(std::string_view definition) const;
+};
+
+/// Secrets shown once, when a client is created or rotated.
+struct issued_secrets {
+  std::string password;
+  std::string api_key;
+};
+
+bool glob_match(std::string_view pattern, std::string_view text);
+
+/// Every client, in memory and in the `auth` column family. Thread-safe. Checks are cheap:
+/// an API key costs one HMAC; a password costs one Argon2 hash, then a cache entry keyed by
+/// an HMAC of name and password (so the cache reveals nothing) answers for a minute, until
+/// the client is rotated or disabled.
+class client_directory {
+public:
+  using result = std::variant<std::pair<client, issued_secrets>, std::string>;
+  using done_fn = std::function<void(result)>;
+
+  /// Loads the clients and the server secret (created on first start).
+  explicit client_directory(storage::process_store& store);
+
+  const std::string& secret() const { return secret_; }
+
+  std::optional<client> find(std::string_view name_or_id) const;
+  std::optional<client> by_api_key(std::string_view key) const;
+  std::vector<client> list() const;
+  bool empty() const;
+
+  /// The client when `password` is its password and it is enabled.
+  std::optional<client> check_password(std::string_view name, std::string_view password);
+
+  /// Creates a client with a new password and API key; `done` runs once it is durable.
+  void create(std::string name, role r, std::vector<std::string> definitions, done_fn done);
+  /// New password and API key; the old ones stop working at once.
+  void rotate(std::string_view name_or_id, done_fn done);
+  void set_enabled(std::string_view name_or_id, bool enabled, done_fn done);
+
+  /// First start with no clients: creates `admin` with a random API key, writes the key to
+  /// `<data_dir>/initial-admin-key` (mode 0600) and returns it; nullopt otherwise.
+  std::optional<std::string> bootstrap_admin(const std::string& data_dir);
+
+private:
+  void persist(const client& c, std::function<void(std::string)> done);
+  std::string key_hash(std::string_view api_key) const;
+
+  storage::process_store& store_;
+  std::string secret_;
+  mutable std::shared_mutex mutex_;
+  std::map<std::string, client, std::less<>> by_id_;
+  std::map<std::string, std::string, std::less<>> id_by_name_;
+  std::unordered_map<std::string, std::string> id_by_key_hash_;
+
+  struct cached_check {
+    std::string client_id;
+    std::uint32_t generation;
+    std::int64_t expires_ms;
+  };
+  std::mutex cache_mutex_;
+  std::unordered_map<std::string, cached_check> password_cache_;
+};
+
+}  // namespace baton::http::auth

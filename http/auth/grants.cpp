@@ -1,0 +1,174 @@
+#include "http/auth/grants.hpp"
+
+#include <algorithm>
+
+#include "http/auth/secrets.hpp"
+#include "storage/json_codec.hpp"
+#include "storage/process_store.hpp"
+
+namespace baton::http::auth {
+
+namespace {
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+grant_store::grant_store(storage::process_store& store, std::string secret,
+                         std::chrono::milliseconds token_ttl, std::chrono::milliseconds session_ttl)
+    : store_(store), secret_(std::move(secret)), token_ttl_(token_ttl), session_ttl_(session_ttl) {
+  auto now = now_ms();
+  for (auto [prefix, target] : {std::pair{std::string_view("token/"), &tokens_},
+                                std::pair{std::string_view("session/"), &sessions_}}) {
+    store_.database().scan(storage::cf::auth, prefix, {}, [&](std::string_view k, std::string_view v) {
+      auto client = storage::value_at_pointer(storage::json_of(v), "/client");
+      auto expires = storage::value_at_pointer(storage::json_of(v), "/expiresMs");
+      if (client && expires && expires->integer > now) {
+        (*target)[std::string(k.substr(prefix.size()))] = {client->text, expires->integer};
+      }
+      return true;
+    });
+  }
+}
+
+std::string grant_store::hash(std::string_view kind, std::string_view value) const {
+  return to_hex(hmac_sha256(secret_, std::string(kind) + ':' + std::string(value)));
+}
+
+void grant_store::persist(std::string_view key, const grant& g, bool erase) {
+  storage::batch b;
+  if (erase) {
+    b.erase(storage::cf::auth, key);
+  } else {
+    b.put(storage::cf::auth, key,
+          std::string(1, storage::format_v1) + "{\"client\":\"" + g.client_id +
+              "\",\"expiresMs\":" + std::to_string(g.expires_ms) + "}");
+  }
+  store_.committer().submit(std::move(b), nullptr);
+}
+
+std::string grant_store::signature(std::string_view id_url, std::int64_t issued_ms) const {
+  return base64(hmac_sha256(secret_, std::string(id_url) + std::to_string(issued_ms)));
+}
+
+issued_token grant_store::issue_token(const std::string& client_id, std::string_view id_url) {
+  issued_token t;
+  t.access_token = base64url(random_bytes(32));
+  t.issued_ms = now_ms();
+  t.signature = signature(id_url, t.issued_ms);
+  auto h = hash("token", t.access_token);
+  grant g{client_id, t.issued_ms + token_ttl_.count()};
+  {
+    std::lock_guard lock(mutex_);
+    tokens_[h] = g;
+  }
+  persist("token/" + h, g);
+  return t;
+}
+
+std::optional<std::string> grant_store::check_token(std::string_view token) {
+  auto h = hash("token", token);
+  std::lock_guard lock(mutex_);
+  auto it = tokens_.find(h);
+  if (it == tokens_.end()) return std::nullopt;
+  if (it->second.expires_ms <= now_ms()) {
+    tokens_.erase(it);
+    return std::nullopt;
+  }
+  return it->second.client_id;
+}
+
+bool grant_store::revoke_token(std::string_view token) {
+  auto h = hash("token", token);
+  {
+    std::lock_guard lock(mutex_);
+    if (!tokens_.erase(h)) return false;
+  }
+  persist("token/" + h, {}, true);
+  return true;
+}
+
+std::string grant_store::csrf_for(std::string_view session_id) const {
+  return base64url(hmac_sha256(secret_, "csrf:" + std::string(session_id)));
+}
+
+issued_session grant_store::open_session(const std::string& client_id) {
+  issued_session s;
+  s.id = base64url(random_bytes(24));
+  s.csrf = csrf_for(s.id);
+  s.aspxauth = to_hex(hmac_sha256(secret_, "aspxauth:" + s.id));
+  auto h = hash("session", s.id);
+  grant g{client_id, now_ms() + session_ttl_.count()};
+  {
+    std::lock_guard lock(mutex_);
+    sessions_[h] = g;
+  }
+  persist("session/" + h, g);
+  return s;
+}
+
+std::optional<std::string> grant_store::check_session(std::string_view session_id,
+                                                      std::string_view csrf) {
+  if (!equal_constant_time(csrf, csrf_for(session_id))) return std::nullopt;
+  auto h = hash("session", session_id);
+  auto now = now_ms();
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(h);
+  if (it == sessions_.end()) return std::nullopt;
+  if (it->second.expires_ms <= now) {
+    sessions_.erase(it);
+    return std::nullopt;
+  }
+  // Sliding expiry lives in memory; a restart keeps the expiry of the last login.
+  it->second.expires_ms = now + session_ttl_.count();
+  return it->second.client_id;
+}
+
+bool grant_store::close_session(std::string_view session_id) {
+  auto h = hash("session", session_id);
+  {
+    std::lock_guard lock(mutex_);
+    if (!sessions_.erase(h)) return false;
+  }
+  persist("session/" + h, {}, true);
+  return true;
+}
+
+void throttle::bump(record& r, std::int64_t now, std::int64_t cap_ms) {
+  ++r.failures;
+  if (r.failures <= 3) return;
+  auto delay = std::min<std::int64_t>(cap_ms, 1000LL << std::min(r.failures - 4, 16));
+  r.blocked_until_ms = now + delay;
+}
+
+int throttle::retry_after(std::string_view name, std::string_view address) {
+  auto now = now_ms();
+  std::lock_guard lock(mutex_);
+  std::int64_t until = 0;
+  if (auto it = by_name_.find(std::string(name)); it != by_name_.end()) {
+    until = std::max(until, it->second.blocked_until_ms);
+  }
+  if (auto it = by_address_.find(std::string(address)); it != by_address_.end()) {
+    until = std::max(until, it->second.blocked_until_ms);
+  }
+  return until > now ? static_cast<int>((until - now + 999) / 1000) : 0;
+}
+
+void throttle::failed(std::string_view name, std::string_view address) {
+  auto now = now_ms();
+  std::lock_guard lock(mutex_);
+  if (by_name_.size() > 100'000) by_name_.clear();  // bounded under a spray of names
+  if (by_address_.size() > 100'000) by_address_.clear();
+  if (!name.empty()) bump(by_name_[std::string(name)], now, 30'000);
+  bump(by_address_[std::string(address)], now, 60'000);
+}
+
+void throttle::succeeded(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  by_name_.erase(std::string(name));
+}
+
+}  // namespace baton::http::auth

@@ -1,0 +1,47 @@
+#include "http/auth/guard.hpp"
+
+#include "http/problem.hpp"
+
+namespace baton::http::auth {
+
+using beast_http::status;
+
+response problem_format(status s, std::string_view message) {
+  std::string_view title = s == status::unauthorized      ? "Unauthorized"
+                           : s == status::forbidden       ? "Forbidden"
+                           : s == status::too_many_requests ? "Too many failed attempts"
+                                                          : "Error";
+  return problem(s, title, message);
+}
+
+handler protect(authenticator& auth, unsigned schemes, role need, error_format format,
+                guarded_handler h) {
+  return [&auth, schemes, need, format = std::move(format), h = std::move(h)](
+             request_context ctx, responder respond) {
+    auto o = auth.authenticate(ctx, schemes);
+    switch (o.result) {
+      case outcome::kind::ok: break;
+      case outcome::kind::throttled: {
+        auto r = format(status::too_many_requests, "too many failed attempts; try again later");
+        r.set(beast_http::field::retry_after, std::to_string(o.retry_after));
+        return respond(std::move(r));
+      }
+      default: {
+        // One message for every failure: it never says whether the name or the secret was wrong.
+        auto r = format(status::unauthorized, o.result == outcome::kind::missing
+                                                  ? "credentials required"
+                                                  : "invalid credentials");
+        r.set(beast_http::field::www_authenticate, authenticator::challenge(schemes));
+        return respond(std::move(r));
+      }
+    }
+    if (!allows(o.who->role, need)) {
+      return respond(format(status::forbidden, "role " + std::string(to_string(o.who->role)) +
+                                                   " may not do this; it needs " +
+                                                   std::string(to_string(need))));
+    }
+    h(std::move(ctx), *o.who, std::move(respond));
+  };
+}
+
+}  // namespace baton::http::auth
