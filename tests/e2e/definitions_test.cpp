@@ -41,7 +41,7 @@ TEST_CASE("deploy, redeploy and start a new definition", "[e2e]") {
   auto def_id = text(v1, "id");
   CHECK(def_id.size() == 24);
 
-  SECTION("start runs to SUCCEEDED with every output") {
+  {  // start runs to SUCCEEDED with every output
     auto id = start(port, R"({"definition":"Greeter","values":{"who":"Ann"}})");
     auto p = wait_for_status(port, id, "SUCCEEDED");
     REQUIRE(text(p, "status") == "SUCCEEDED");
@@ -57,7 +57,7 @@ TEST_CASE("deploy, redeploy and start a new definition", "[e2e]") {
     for (const auto& s : steps) CHECK(text(s.as_object(), "status") == "COMPLETED");
   }
 
-  SECTION("an unchanged redeploy keeps the version; a changed one makes version 2") {
+  {  // an unchanged redeploy keeps the version; a changed one makes version 2
     auto again = deploy(port, "Greeter", greeter_v1);
     INFO(again.body);
     CHECK(again.status == 200);
@@ -95,13 +95,13 @@ TEST_CASE("deploy, redeploy and start a new definition", "[e2e]") {
     // Versions survive a restart.
     server.stop();
     server.start();
-    auto after = http_call(server.port(), "GET", "/api/v1/definitions/Greeter");
+    port = server.port();
+    auto after = http_call(port, "GET", "/api/v1/definitions/Greeter");
     REQUIRE(after.status == 200);
     CHECK(version_of(object_of(after)) == 2);
   }
 
-  SECTION("the list holds the new definition beside the examples, at its latest version") {
-    REQUIRE(deploy(port, "Greeter", greeter_v2).status == 201);
+  {  // the list holds the new definition beside the examples, at its latest version
     auto list = http_call(port, "GET", "/api/v1/definitions");
     INFO(list.body);
     REQUIRE(list.status == 200);
@@ -146,7 +146,7 @@ TEST_CASE("an invalid definition is refused with every problem by JSON pointer",
   CHECK(http_call(port, "GET", "/api/v1/definitions/Notify").status == 404);
   CHECK(http_call(port, "POST", "/api/v1/processes", R"({"definition":"Notify"})").status == 404);
 
-  SECTION("structural problems are located too") {
+  {  // structural problems are located too
     auto bad = deploy(port, "Odd", R"({"steps":[{"id":"a","kind":"teleport"}],"colour":"red"})");
     INFO(bad.body);
     REQUIRE(bad.status == 400);
@@ -156,7 +156,7 @@ TEST_CASE("an invalid definition is refused with every problem by JSON pointer",
     CHECK(at.count("/steps/0/kind") == 1);
     CHECK(at.count("/colour") == 1);
   }
-  SECTION("a body that is not a definition object, or names another definition") {
+  {  // a body that is not a definition object, or names another definition
     CHECK(deploy(port, "Odd", "[1,2]").status == 400);
     CHECK(deploy(port, "Odd", R"({"steps":[)").status == 400);
     auto other = deploy(port, "Odd", R"({"name":"Even","steps":[{"id":"a","kind":"script"}]})");

@@ -6,35 +6,31 @@
 using namespace baton::test;
 using namespace baton::test::e2e;
 
-TEST_CASE("request limits, malformed JSON and duplicate keys", "[e2e]") {
+namespace {
+
+std::size_t listed(std::uint16_t port) {
+  auto list = http_call(port, "GET", "/api/v1/processes");
+  REQUIRE(list.status == 200);
+  return object_of(list).at("items").as_array().size();
+}
+
+/// The value of the sample `series` (name and labels, exactly) in Prometheus text; -1 if absent.
+double sample(const std::string& text, const std::string& series) {
+  auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+}  // namespace
+
+// One server for every check: each block leaves it as the next one expects.
+TEST_CASE("request limits, malformed JSON, duplicate keys, health and metrics", "[e2e]") {
   server_options opts;
   opts.environment["BATON_HTTP__BODY_LIMIT"] = "1024";
   baton_server server(opts);
   auto port = server.port();
 
-  SECTION("a body over the limit gets 413 and the server carries on") {
-    auto big = std::string(R"({"definition":"OneStepNotepadRunner","values":{"username":")") +
-               std::string(2000, 'a') + R"(","surname":"S"}})";
-    auto r = http_call(port, "POST", "/api/v1/processes", big);
-    CHECK(r.status == 413);
-    CHECK(http_call(port, "GET", "/healthz").status == 200);
-    // Just under the limit is fine.
-    auto small = std::string(R"({"definition":"OneStepNotepadRunner","values":{"username":")") +
-                 std::string(900, 'a') + R"(","surname":"S"}})";
-    REQUIRE(small.size() < 1024);
-    CHECK(http_call(port, "POST", "/api/v1/processes", small).status == 201);
-    // Only the one that fit was started.
-    auto list = http_call(port, "GET", "/api/v1/processes");
-    CHECK(object_of(list).at("items").as_array().size() == 1);
-  }
-
-  SECTION("a header over the limit gets 431") {
-    auto r = http_call(port, "GET", "/healthz", {}, {{"X-Padding", std::string(20000, 'p')}});
-    CHECK(r.status == 431);
-    CHECK(http_call(port, "GET", "/healthz").status == 200);
-  }
-
-  SECTION("malformed JSON is a 400 problem that says what is wrong") {
+  {  // malformed JSON is a 400 problem that says what is wrong
     for (std::string body : {R"({"definition": )", R"({"definition":"OneStepNotepadRunner",})",
                              R"(definition=OneStepNotepadRunner)", "\"\xff\""}) {
       auto r = http_call(port, "POST", "/api/v1/processes", body);
@@ -57,11 +53,31 @@ TEST_CASE("request limits, malformed JSON and duplicate keys", "[e2e]") {
     CHECK(unknown.status == 400);
     CHECK(text(object_of(unknown), "field") == "/colour");
     // Nothing was started by any of them.
-    auto list = http_call(port, "GET", "/api/v1/processes");
-    CHECK(object_of(list).at("items").as_array().empty());
+    CHECK(listed(port) == 0);
   }
 
-  SECTION("duplicate JSON keys: the last one wins") {
+  {  // a body over the limit gets 413 and the server carries on
+    auto big = std::string(R"({"definition":"OneStepNotepadRunner","values":{"username":")") +
+               std::string(2000, 'a') + R"(","surname":"S"}})";
+    auto r = http_call(port, "POST", "/api/v1/processes", big);
+    CHECK(r.status == 413);
+    CHECK(http_call(port, "GET", "/healthz").status == 200);
+    // Just under the limit is fine.
+    auto small = std::string(R"({"definition":"OneStepNotepadRunner","values":{"username":")") +
+                 std::string(900, 'a') + R"(","surname":"S"}})";
+    REQUIRE(small.size() < 1024);
+    CHECK(http_call(port, "POST", "/api/v1/processes", small).status == 201);
+    // Only the one that fit was started.
+    CHECK(listed(port) == 1);
+  }
+
+  {  // a header over the limit gets 431
+    auto r = http_call(port, "GET", "/healthz", {}, {{"X-Padding", std::string(20000, 'p')}});
+    CHECK(r.status == 431);
+    CHECK(http_call(port, "GET", "/healthz").status == 200);
+  }
+
+  {  // duplicate JSON keys: the last one wins
     auto r = http_call(port, "POST", "/api/v1/processes",
                        R"({"definition":"nope","definition":"OneStepNotepadRunner",
                            "values":{"username":"A","username":"User","surname":"Surname"}})");
@@ -77,29 +93,30 @@ TEST_CASE("request limits, malformed JSON and duplicate keys", "[e2e]") {
     CHECK(last.status == 404);
   }
 
-  SECTION("health, readiness and metrics") {
-    auto health = http_call(port, "GET", "/healthz");
-    CHECK(health.status == 200);
-    auto ready = http_call(port, "GET", "/readyz");
-    CHECK(ready.status == 200);
-    // Something to count.
-    start(port, R"({"definition":"OneStepNotepadRunner","values":{"username":"A","surname":"B"}})");
-    auto metrics = http_call(port, "GET", "/metrics");
-    REQUIRE(metrics.status == 200);
-    CHECK(metrics.header("content-type").find("text/plain") == 0);
-    const auto& m = metrics.body;
-    CHECK(m.find("baton_http_requests_total{") != std::string::npos);
-    CHECK(m.find(R"(route="/api/v1/processes",status="201"} 1)") != std::string::npos);
-    CHECK(m.find("baton_store_commits_total ") != std::string::npos);
-    CHECK(m.find("# TYPE baton_store_commits_total counter") != std::string::npos);
-    CHECK(m.find("baton_http_request_duration_seconds_bucket") != std::string::npos);
+  {  // an unknown route is a 404 problem, a wrong method 405
+    CHECK(http_call(port, "GET", "/api/v1/nothing-here").status == 404);
+    CHECK(http_call(port, "DELETE", "/api/v1/definitions").status == 405);
+    CHECK(http_call(port, "GET", "/api/v1/processes/unknown-id").status == 404);
   }
 
-  SECTION("an unknown route is a 404 problem, a wrong method 405") {
-    auto r = http_call(port, "GET", "/api/v1/nothing-here");
-    CHECK(r.status == 404);
-    auto m = http_call(port, "DELETE", "/api/v1/definitions");
-    CHECK(m.status == 405);
-    CHECK(http_call(port, "GET", "/api/v1/processes/unknown-id").status == 404);
+  {  // health, readiness and metrics
+    CHECK(http_call(port, "GET", "/healthz").status == 200);
+    CHECK(http_call(port, "GET", "/readyz").status == 200);
+    auto before = http_call(port, "GET", "/metrics");
+    REQUIRE(before.status == 200);
+    CHECK(before.header("content-type").find("text/plain") == 0);
+    const std::string started =
+        R"(baton_http_requests_total{route="/api/v1/processes",status="201"})";
+    auto started_before = sample(before.body, started);
+    auto commits_before = sample(before.body, "baton_store_commits_total");
+    CHECK(started_before >= 2);
+    CHECK(commits_before >= 1);
+    CHECK(before.body.find("# TYPE baton_store_commits_total counter") != std::string::npos);
+    CHECK(before.body.find("baton_http_request_duration_seconds_bucket") != std::string::npos);
+
+    start(port, R"({"definition":"OneStepNotepadRunner","values":{"username":"A","surname":"B"}})");
+    auto after = http_call(port, "GET", "/metrics").body;
+    CHECK(sample(after, started) == started_before + 1);
+    CHECK(sample(after, "baton_store_commits_total") > commits_before);
   }
 }

@@ -68,7 +68,17 @@ TEST_CASE("a scope admits its processes one at a time in FIFO order", "[e2e]") {
   CHECK(view.running == std::vector<std::string>{ids[0]});
   CHECK(view.queued == std::vector<std::string>(ids.begin() + 1, ids.end()));
 
-  SECTION("busy: reject answers 409 while the scope is occupied") {
+  // `running` runs, `queued` wait in that order, and nothing else is in the scope.
+  auto expect_scope = [&](const std::string& running, const std::vector<std::string>& queued) {
+    auto p = wait_for_status(port, running, "RUNNING");
+    REQUIRE(text(p, "status") == "RUNNING");
+    auto v = get_scope(port, "fifo");
+    CHECK(v.running == std::vector<std::string>{running});
+    CHECK(v.queued == queued);
+    for (const auto& id : queued) CHECK(text(get_process(port, id), "status") == "WAITING");
+  };
+
+  {  // busy: reject answers 409 while the scope is occupied
     auto r = http_call(port, "POST", "/api/v1/processes",
                        R"({"definition":"ScopedWork","scope":"fifo","busy":"reject"})");
     INFO(r.body);
@@ -76,73 +86,62 @@ TEST_CASE("a scope admits its processes one at a time in FIFO order", "[e2e]") {
     CHECK(r.header("content-type") == "application/problem+json");
     CHECK(object_of(r).at("status").as_int64() == 409);
     // Nothing was queued for it.
-    CHECK(get_scope(port, "fifo").queued.size() == 4);
+    expect_scope(ids[0], {ids[1], ids[2], ids[3], ids[4]});
     // A free scope takes a rejecting start at once.
     auto id = start(port, R"({"definition":"ScopedWork","scope":"idle","busy":"reject"})");
     CHECK(text(get_process(port, id), "status") == "RUNNING");
   }
 
-  SECTION("completing the running process admits the next, in order") {
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      auto p = wait_for_status(port, ids[i], "RUNNING");
-      REQUIRE(text(p, "status") == "RUNNING");
-      // Everyone behind it is still waiting, in the order they came.
-      auto v = get_scope(port, "fifo");
-      CHECK(v.running == std::vector<std::string>{ids[i]});
-      CHECK(v.queued == std::vector<std::string>(ids.begin() + i + 1, ids.end()));
-      for (std::size_t j = i + 1; j < ids.size(); ++j) {
-        CHECK(text(get_process(port, ids[j]), "status") == "WAITING");
-      }
-      auto r = complete_step(port, last_step_id(p), "");
-      INFO(r.body);
-      REQUIRE(r.status == 200);
-      CHECK(text(wait_for_status(port, ids[i], "SUCCEEDED"), "status") == "SUCCEEDED");
-    }
-    auto v = get_scope(port, "fifo");
-    CHECK(v.running.empty());
-    CHECK(v.queued.empty());
-    // Each waited for its predecessor: no two ran at once.
-    for (std::size_t i = 1; i < ids.size(); ++i) {
-      auto prev = get_process(port, ids[i - 1]);
-      auto cur = get_process(port, ids[i]);
-      CHECK(cur.at("steps").as_array()[0].as_object().at("createdMs").as_int64() >=
-            prev.at("updatedMs").as_int64());
-    }
-  }
-
-  SECTION("cancelling a queued process removes it from the queue") {
+  {  // cancelling a queued process removes it from the queue
     auto r = http_call(port, "POST", "/api/v1/processes/" + ids[2] + "/cancel",
                        R"({"reason":"not needed"})");
     INFO(r.body);
     REQUIRE(r.status == 200);
     CHECK(text(object_of(r), "status") == "CANCELLED");
-    auto v = get_scope(port, "fifo");
-    CHECK(v.running == std::vector<std::string>{ids[0]});
-    CHECK(v.queued == std::vector<std::string>{ids[1], ids[3], ids[4]});
-
-    // The cancelled one is skipped when its turn comes.
-    REQUIRE(complete_step(port, ids[0] + "-1", "").status == 200);
-    REQUIRE(text(wait_for_status(port, ids[1], "RUNNING"), "status") == "RUNNING");
-    REQUIRE(complete_step(port, ids[1] + "-1", "").status == 200);
-    REQUIRE(text(wait_for_status(port, ids[3], "RUNNING"), "status") == "RUNNING");
-    auto cancelled = get_process(port, ids[2]);
-    CHECK(text(cancelled, "status") == "CANCELLED");
-    CHECK(cancelled.at("steps").as_array().empty());
-    CHECK(get_scope(port, "fifo").queued == std::vector<std::string>{ids[4]});
-    // Cancelling it again is a conflict, not a change.
-    auto again = http_call(port, "POST", "/api/v1/processes/" + ids[2] + "/cancel");
-    CHECK(again.status == 409);
+    expect_scope(ids[0], {ids[1], ids[3], ids[4]});
   }
 
-  SECTION("cancelling the running process frees its slot") {
-    auto r = http_call(port, "POST", "/api/v1/processes/" + ids[0] + "/cancel");
+  {  // completing the running process admits the next, in order
+    auto r = complete_step(port, ids[0] + "-1", "");
     INFO(r.body);
     REQUIRE(r.status == 200);
-    CHECK(text(wait_for_status(port, ids[1], "RUNNING"), "status") == "RUNNING");
-    auto first = get_process(port, ids[0]);
-    CHECK(text(first, "status") == "CANCELLED");
-    CHECK(text(first.at("steps").as_array()[0].as_object(), "status") == "SKIPPED");
+    CHECK(text(wait_for_status(port, ids[0], "SUCCEEDED"), "status") == "SUCCEEDED");
+    expect_scope(ids[1], {ids[3], ids[4]});
   }
+
+  {  // cancelling the running process frees its slot; the cancelled one is skipped
+    auto r = http_call(port, "POST", "/api/v1/processes/" + ids[1] + "/cancel");
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    expect_scope(ids[3], {ids[4]});
+    auto cancelled = get_process(port, ids[1]);
+    CHECK(text(cancelled, "status") == "CANCELLED");
+    CHECK(text(cancelled.at("steps").as_array()[0].as_object(), "status") == "SKIPPED");
+  }
+
+  {  // the rest run to the end, one after the other
+    REQUIRE(complete_step(port, ids[3] + "-1", "").status == 200);
+    expect_scope(ids[4], {});
+    REQUIRE(complete_step(port, ids[4] + "-1", "").status == 200);
+    CHECK(text(wait_for_status(port, ids[4], "SUCCEEDED"), "status") == "SUCCEEDED");
+    auto v = get_scope(port, "fifo");
+    CHECK(v.running.empty());
+    CHECK(v.queued.empty());
+  }
+
+  // Each waited for its predecessor: no two ran at once.
+  std::vector<std::string> ran = {ids[0], ids[1], ids[3], ids[4]};
+  for (std::size_t i = 1; i < ran.size(); ++i) {
+    auto prev = get_process(port, ran[i - 1]);
+    auto cur = get_process(port, ran[i]);
+    CHECK(cur.at("steps").as_array()[0].as_object().at("createdMs").as_int64() >=
+          prev.at("updatedMs").as_int64());
+  }
+  // The process cancelled in the queue never ran, and cancelling it again is a conflict.
+  auto never = get_process(port, ids[2]);
+  CHECK(text(never, "status") == "CANCELLED");
+  CHECK(never.at("steps").as_array().empty());
+  CHECK(http_call(port, "POST", "/api/v1/processes/" + ids[2] + "/cancel").status == 409);
 }
 
 TEST_CASE("a scope's limit admits that many at once", "[e2e]") {
