@@ -138,8 +138,12 @@ fire_plan plan_fires(const schedule& s, std::int64_t now_ms) {
       case misfire_policy::skip: break;
       case misfire_policy::catch_up: {
         // Every missed time inside the window, oldest first, bounded so one restart cannot
-        // flood the engine.
+        // flood the engine. Start at the window's edge: times before it must not use up the
+        // bound, or a long downtime of a frequent cron would catch up nothing.
         std::optional<std::int64_t> t = due;
+        if (now_ms - due > s.catch_up_window_ms) {
+          t = next_cron_fire(s, now_ms - s.catch_up_window_ms - 1);
+        }
         for (int n = 0; t && *t <= now_ms && n < 1000; ++n) {
           if (now_ms - *t <= s.catch_up_window_ms) {
             plan.fire_times.push_back(*t);
