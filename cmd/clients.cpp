@@ -1,9 +1,10 @@
+#include "http/auth/clients.hpp"
+
 #include <future>
 #include <iostream>
 #include <sstream>
 
 #include "cmd/commands.hpp"
-#include "http/auth/clients.hpp"
 #include "storage/process_store.hpp"
 
 namespace baton::cmd {
@@ -13,7 +14,8 @@ namespace {
 void print(const http::auth::client& c) {
   std::cout << c.name << "\t" << to_string(c.role) << "\t" << (c.enabled ? "enabled" : "disabled")
             << "\t";
-  for (std::size_t i = 0; i < c.definitions.size(); ++i) std::cout << (i ? "," : "") << c.definitions[i];
+  for (std::size_t i = 0; i < c.definitions.size(); ++i)
+    std::cout << (i ? "," : "") << c.definitions[i];
   std::cout << "\t" << c.id << "\n";
 }
 
@@ -23,8 +25,8 @@ int clients_command(const std::string& data_dir, const std::string& action, cons
                     const std::string& role_name, const std::string& definitions) {
   auto opened = storage::process_store::open(data_dir, true);
   if (auto* error = std::get_if<std::string>(&opened)) {
-    std::cerr << "cannot open " << data_dir << " (stop the server, or use /api/v1/clients): "
-              << *error << "\n";
+    std::cerr << "cannot open " << data_dir
+              << " (stop the server, or use /api/v1/clients): " << *error << "\n";
     return 1;
   }
   auto store = std::move(std::get<std::unique_ptr<storage::process_store>>(opened));

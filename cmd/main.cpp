@@ -29,20 +29,23 @@ int main(int argc, char** argv) {
   dump->add_option("--cf", family, "column family");
   dump->add_option("--prefix", prefix, "key prefix");
 
-  auto* clients = app.add_subcommand("clients", "manage clients (server stopped)")->require_subcommand(1);
+  auto* clients =
+      app.add_subcommand("clients", "manage clients (server stopped)")->require_subcommand(1);
   std::string clients_data = "./data", client_name, role = "runner", globs = "*";
   std::string clients_action;
-  for (auto [verb, help] : {std::pair{"create", "create a client and print its secrets once"},
-                            std::pair{"list", "list clients"},
-                            std::pair{"disable", "disable a client"},
-                            std::pair{"enable", "enable a client"},
-                            std::pair{"rotate", "new secrets for a client, printed once"}}) {
+  for (auto [verb, help] :
+       {std::pair{"create", "create a client and print its secrets once"},
+        std::pair{"list", "list clients"}, std::pair{"disable", "disable a client"},
+        std::pair{"enable", "enable a client"},
+        std::pair{"rotate", "new secrets for a client, printed once"}}) {
     auto* sub = clients->add_subcommand(verb, help);
     sub->add_option("--data", clients_data, "data folder");
-    if (std::string(verb) != "list") sub->add_option("name", client_name, "client name")->required();
+    if (std::string(verb) != "list")
+      sub->add_option("name", client_name, "client name")->required();
     if (std::string(verb) == "create") {
       sub->add_option("--role", role, "runner, operator or admin");
-      sub->add_option("--definitions", globs, "comma-separated definition name globs, e.g. 'Loan*'");
+      sub->add_option("--definitions", globs,
+                      "comma-separated definition name globs, e.g. 'Loan*'");
     }
     sub->callback([&clients_action, verb] { clients_action = verb; });
   }
@@ -58,7 +61,8 @@ int main(int argc, char** argv) {
     if (!listen.empty()) flags["http.listen"] = listen;
     if (!data.empty()) flags["storage.data_dir"] = data;
     if (!definitions.empty()) flags["engine.definitions_dir"] = definitions;
-    return baton::cmd::serve(config_file.empty() ? std::nullopt : std::optional(config_file), flags);
+    return baton::cmd::serve(config_file.empty() ? std::nullopt : std::optional(config_file),
+                             flags);
   }
   if (next->parsed()) return baton::cmd::cron_next(expr, tz, from, count);
   if (dump->parsed()) return baton::cmd::db_dump(dump_data, family, prefix);

@@ -1,5 +1,3 @@
-#include "cmd/commands.hpp"
-
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -10,11 +8,14 @@
 #include <sstream>
 
 #include "actors/engine.hpp"
+#include "cmd/commands.hpp"
 #include "http/auth/audit_log.hpp"
 #include "http/auth/auth_api.hpp"
 #include "http/auth/authenticator.hpp"
 #include "http/auth/grants.hpp"
 #include "http/auth/secrets.hpp"
+#include "http/compat/job_workflow.hpp"
+#include "http/compat/process_engine.hpp"
 #include "http/compat/scheduler_connector.hpp"
 #include "http/metrics.hpp"
 #include "http/native_api.hpp"
@@ -128,6 +129,8 @@ int serve(const std::optional<std::string>& config_file,
   http::add_schedule_routes(*routes, *engine, authenticator);
   http::compat::add_scheduler_connector_routes(*routes, *engine, authenticator, settings);
   auth::add_auth_routes(*routes, authenticator);
+  http::compat::add_job_workflow_routes(*routes, *engine, authenticator, settings);
+  http::compat::add_process_engine_routes(*routes, *engine, authenticator);
   http::server server(settings.http, routes, stats);
   try {
     server.start();

@@ -49,7 +49,8 @@ int cron_next(const std::string& expr, const std::string& tz_name, const std::st
 int db_dump(const std::string& data_dir, const std::string& family, const std::string& prefix) {
   std::optional<storage::cf> which;
   for (std::size_t i = 0; i < storage::cf_count; ++i) {
-    if (storage::cf_name(static_cast<storage::cf>(i)) == family) which = static_cast<storage::cf>(i);
+    if (storage::cf_name(static_cast<storage::cf>(i)) == family)
+      which = static_cast<storage::cf>(i);
   }
   if (!which) {
     std::cerr << "unknown column family \"" << family << "\"\n";

@@ -20,6 +20,12 @@ dom::object as_object(dom::element el) {
   return obj;
 }
 
+dom::array as_array(dom::element el) {
+  dom::array arr;
+  if (el.get_array().get(arr) != simdjson::SUCCESS) return {};
+  return arr;
+}
+
 std::optional<dom::element> member(dom::object obj, std::string_view key) {
   std::optional<dom::element> found;
   for (auto [k, v] : obj) {

@@ -25,6 +25,9 @@ json_body parse_json_body(std::string_view body);
 /// `el.get_object().value()` would bind a reference into a destroyed temporary.
 dom::object as_object(dom::element el);
 
+/// `el` as an array (empty when it is not one), by value for the same reason.
+dom::array as_array(dom::element el);
+
 /// The value of `key` in `obj`; with duplicate keys the last one wins, as in JavaScript.
 std::optional<dom::element> member(dom::object obj, std::string_view key);
 

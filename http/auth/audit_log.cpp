@@ -34,14 +34,15 @@ void audit_log::record(std::string_view type, std::string_view client, std::stri
 std::string audit_log::latest_json(std::size_t limit, std::string_view type) const {
   std::deque<std::string> kept;
   std::string needle = "\"type\":\"" + std::string(type) + "\"";
-  store_.database().scan(storage::cf::auth, "audit/", {}, [&](std::string_view, std::string_view v) {
-    auto json = storage::json_of(v);
-    if (type.empty() || json.find(needle) != std::string_view::npos) {
-      kept.emplace_back(json);
-      if (kept.size() > limit) kept.pop_front();
-    }
-    return true;
-  });
+  store_.database().scan(storage::cf::auth, "audit/", {},
+                         [&](std::string_view, std::string_view v) {
+                           auto json = storage::json_of(v);
+                           if (type.empty() || json.find(needle) != std::string_view::npos) {
+                             kept.emplace_back(json);
+                             if (kept.size() > limit) kept.pop_front();
+                           }
+                           return true;
+                         });
   std::string out = "[";
   for (const auto& e : kept) {
     if (out.size() > 1) out += ',';

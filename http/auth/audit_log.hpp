@@ -15,7 +15,7 @@ namespace baton::http::auth {
 /// Security-relevant events in the `auth` column family ("audit/<time>-<seq>"): logins,
 /// failures, throttling, client and definition changes, cancels. Writes do not wait.
 class audit_log {
-public:
+ public:
   explicit audit_log(storage::process_store& store) : store_(store) {}
 
   void record(std::string_view type, std::string_view client, std::string_view source,
@@ -23,7 +23,7 @@ public:
   /// The latest `limit` entries as a JSON array, oldest first; `type` filters when set.
   std::string latest_json(std::size_t limit, std::string_view type = {}) const;
 
-private:
+ private:
   storage::process_store& store_;
   std::atomic<std::uint32_t> seq_{0};
 };

@@ -15,8 +15,8 @@ using beast_http::verb;
 namespace {
 
 std::string client_json(const client& c) {
-  std::string out = "{\"id\":\"" + c.id + "\",\"name\":\"" + json_escape(c.name) + "\",\"role\":\"" +
-                    std::string(to_string(c.role)) + "\",\"definitions\":[";
+  std::string out = "{\"id\":\"" + c.id + "\",\"name\":\"" + json_escape(c.name) +
+                    "\",\"role\":\"" + std::string(to_string(c.role)) + "\",\"definitions\":[";
   for (std::size_t i = 0; i < c.definitions.size(); ++i) {
     out += (i ? ",\"" : "\"") + json_escape(c.definitions[i]) + "\"";
   }
@@ -36,7 +36,8 @@ std::string percent_decode(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+    } else if (s[i] == '%' && i + 2 < s.size() &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
                std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
       out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
       i += 2;
@@ -71,8 +72,8 @@ done_fn answer_client(responder respond, status ok_status, bool show_secrets, au
   return [=, &audit](client_directory::result r) {
     if (auto* error = std::get_if<std::string>(&r)) {
       auto code = error->rfind("unknown client", 0) == 0 ? status::not_found
-                  : error->rfind("storage", 0) == 0       ? status::internal_server_error
-                                                          : status::conflict;
+                  : error->rfind("storage", 0) == 0      ? status::internal_server_error
+                                                         : status::conflict;
       if (error->rfind("name must", 0) == 0) code = status::bad_request;
       return respond(problem(code, "Client not changed", *error, "name"));
     }
@@ -91,11 +92,15 @@ void create_client(authenticator& auth, request_context ctx, const client& who, 
   role r = role::runner;
   std::vector<std::string> globs;
   for (auto [k, v] : as_object(body.root)) {
-    if (k == "name" && v.is_string()) name = std::string(v.get_string().value());
-    else if (k == "role" && v.is_string() && parse_role(v.get_string().value())) r = *parse_role(v.get_string().value());
+    if (k == "name" && v.is_string())
+      name = std::string(v.get_string().value());
+    else if (k == "role" && v.is_string() && parse_role(v.get_string().value()))
+      r = *parse_role(v.get_string().value());
     else if (k == "definitions" && v.is_array()) {
-      for (auto g : v.get_array().value()) {
-        if (!g.is_string()) return respond(problem(status::bad_request, "Bad request", "definitions are name globs", "/definitions"));
+      for (auto g : as_array(v)) {
+        if (!g.is_string())
+          return respond(problem(status::bad_request, "Bad request", "definitions are name globs",
+                                 "/definitions"));
         globs.emplace_back(g.get_string().value());
       }
     } else {
@@ -104,14 +109,16 @@ void create_client(authenticator& auth, request_context ctx, const client& who, 
                              "/" + std::string(k)));
     }
   }
-  if (name.empty()) return respond(problem(status::bad_request, "Bad request", "name is required", "/name"));
+  if (name.empty())
+    return respond(problem(status::bad_request, "Bad request", "name is required", "/name"));
   auth.clients().create(name, r, globs,
-                        answer_client(respond, status::created, true, auth.audit(), "client_created",
-                                      who.name, ctx.remote_address));
+                        answer_client(respond, status::created, true, auth.audit(),
+                                      "client_created", who.name, ctx.remote_address));
 }
 
 response login_answer(status s, int code, std::string_view message) {
-  std::string body = "{\"Code\":" + std::to_string(code) + ",\"Message\":\"" + json_escape(message) +
+  std::string body = "{\"Code\":" + std::to_string(code) + ",\"Message\":\"" +
+                     json_escape(message) +
                      "\",\"Exception\":null,\"PasswordChangeUrl\":null,\"RedirectUrl\":null}";
   return json_response(s, std::move(body));
 }
@@ -130,19 +137,23 @@ void login(authenticator& auth, request_context ctx, responder respond) {
   std::string name(user->get_string().value());
   auto o = auth.check_password(name, password->get_string().value(), ctx.remote_address);
   if (o.result == outcome::kind::throttled) {
-    auto r = login_answer(status::too_many_requests, 1, "Too many failed attempts; try again later.");
+    auto r =
+        login_answer(status::too_many_requests, 1, "Too many failed attempts; try again later.");
     r.set(beast_http::field::retry_after, std::to_string(o.retry_after));
     return respond(std::move(r));
   }
   if (o.result != outcome::kind::ok || o.who->id == o.who->name) {
     // Static config credentials have no client record to bind a session to.
-    return respond(login_answer(status::ok, 1, "Either the user name or the password is incorrect."));
+    return respond(
+        login_answer(status::ok, 1, "Either the user name or the password is incorrect."));
   }
   auto s = auth.grants().open_session(o.who->id);
   auth.audit().record("login", o.who->name, ctx.remote_address, "session");
   auto r = login_answer(status::ok, 0, "");
-  r.insert(beast_http::field::set_cookie, "BPMSESSIONID=" + s.id + "; Path=/; HttpOnly; SameSite=Lax");
-  r.insert(beast_http::field::set_cookie, ".ASPXAUTH=" + s.aspxauth + "; Path=/; HttpOnly; SameSite=Lax");
+  r.insert(beast_http::field::set_cookie,
+           "BPMSESSIONID=" + s.id + "; Path=/; HttpOnly; SameSite=Lax");
+  r.insert(beast_http::field::set_cookie,
+           ".ASPXAUTH=" + s.aspxauth + "; Path=/; HttpOnly; SameSite=Lax");
   r.insert(beast_http::field::set_cookie, "BPMCSRF=" + s.csrf + "; Path=/; SameSite=Lax");
   r.insert(beast_http::field::set_cookie, "UserName=" + o.who->name + "; Path=/; SameSite=Lax");
   respond(std::move(r));
@@ -180,8 +191,8 @@ void token(authenticator& auth, request_context ctx, responder respond) {
     name = form_value(body, "client_id");
     secret = form_value(body, "client_secret");
   } else {
-    return respond(oauth_error(status::bad_request, "unsupported_grant_type",
-                               "grant type not supported"));
+    return respond(
+        oauth_error(status::bad_request, "unsupported_grant_type", "grant type not supported"));
   }
   auto o = auth.check_password(name, secret, ctx.remote_address);
   if (o.result == outcome::kind::throttled) {
@@ -198,11 +209,11 @@ void token(authenticator& auth, request_context ctx, responder respond) {
   auto id = instance + "/id/" + o.who->id;
   auto t = auth.grants().issue_token(o.who->id, id);
   auth.audit().record("token_issued", o.who->name, ctx.remote_address, grant);
-  respond(json_response(status::ok, "{\"access_token\":\"" + t.access_token + "\",\"instance_url\":\"" +
-                                        json_escape(instance) + "\",\"id\":\"" + json_escape(id) +
-                                        "\",\"token_type\":\"Bearer\",\"issued_at\":\"" +
-                                        std::to_string(t.issued_ms) + "\",\"signature\":\"" +
-                                        t.signature + "\"}"));
+  respond(json_response(
+      status::ok, "{\"access_token\":\"" + t.access_token + "\",\"instance_url\":\"" +
+                      json_escape(instance) + "\",\"id\":\"" + json_escape(id) +
+                      "\",\"token_type\":\"Bearer\",\"issued_at\":\"" +
+                      std::to_string(t.issued_ms) + "\",\"signature\":\"" + t.signature + "\"}"));
 }
 
 }  // namespace
@@ -211,54 +222,68 @@ void add_auth_routes(router& routes, authenticator& auth) {
   auto admin = [&auth](guarded_handler h) {
     return protect(auth, native_schemes, role::admin, problem_format, std::move(h));
   };
-  routes.add(verb::get, "/api/v1/clients", admin([&auth](request_context, const client&, responder respond) {
+  routes.add(verb::get, "/api/v1/clients",
+             admin([&auth](request_context, const client&, responder respond) {
                std::string out = "[";
-               for (const auto& c : auth.clients().list()) out += (out.size() > 1 ? "," : "") + client_json(c);
+               for (const auto& c : auth.clients().list())
+                 out += (out.size() > 1 ? "," : "") + client_json(c);
                respond(json_response(status::ok, out + "]"));
              }));
-  routes.add(verb::post, "/api/v1/clients", admin([&auth](request_context ctx, const client& who, responder respond) {
+  routes.add(verb::post, "/api/v1/clients",
+             admin([&auth](request_context ctx, const client& who, responder respond) {
                create_client(auth, std::move(ctx), who, std::move(respond));
              }));
-  routes.add(verb::get, "/api/v1/clients/{name}", admin([&auth](request_context ctx, const client&, responder respond) {
+  routes.add(verb::get, "/api/v1/clients/{name}",
+             admin([&auth](request_context ctx, const client&, responder respond) {
                auto c = auth.clients().find(ctx.param("name"));
-               if (!c) return respond(problem(status::not_found, "Not found", "unknown client", "name"));
+               if (!c)
+                 return respond(problem(status::not_found, "Not found", "unknown client", "name"));
                respond(json_response(status::ok, client_json(*c)));
              }));
   routes.add(verb::post, "/api/v1/clients/{name}/rotate",
              admin([&auth](request_context ctx, const client& who, responder respond) {
                auth.clients().rotate(ctx.param("name"),
-                                     answer_client(respond, status::ok, true, auth.audit(), "client_rotated",
-                                                   who.name, ctx.remote_address));
+                                     answer_client(respond, status::ok, true, auth.audit(),
+                                                   "client_rotated", who.name, ctx.remote_address));
              }));
   for (bool enable : {false, true}) {
-    routes.add(verb::post, enable ? "/api/v1/clients/{name}/enable" : "/api/v1/clients/{name}/disable",
-               admin([&auth, enable](request_context ctx, const client& who, responder respond) {
-                 auth.clients().set_enabled(ctx.param("name"), enable,
-                                            answer_client(respond, status::ok, false, auth.audit(),
-                                                          enable ? "client_enabled" : "client_disabled",
-                                                          who.name, ctx.remote_address));
-               }));
+    routes.add(
+        verb::post, enable ? "/api/v1/clients/{name}/enable" : "/api/v1/clients/{name}/disable",
+        admin([&auth, enable](request_context ctx, const client& who, responder respond) {
+          auth.clients().set_enabled(ctx.param("name"), enable,
+                                     answer_client(respond, status::ok, false, auth.audit(),
+                                                   enable ? "client_enabled" : "client_disabled",
+                                                   who.name, ctx.remote_address));
+        }));
   }
-  routes.add(verb::get, "/api/v1/audit", admin([&auth](request_context ctx, const client&, responder respond) {
+  routes.add(verb::get, "/api/v1/audit",
+             admin([&auth](request_context ctx, const client&, responder respond) {
                std::size_t limit = 100;
-               if (auto l = ctx.query_value("limit")) limit = std::clamp<std::size_t>(std::atoi(std::string(*l).c_str()), 1, 10'000);
-               respond(json_response(status::ok, auth.audit().latest_json(limit, ctx.query_value("type").value_or(""))));
+               if (auto l = ctx.query_value("limit"))
+                 limit = std::clamp<std::size_t>(std::atoi(std::string(*l).c_str()), 1, 10'000);
+               respond(json_response(status::ok, auth.audit().latest_json(
+                                                     limit, ctx.query_value("type").value_or(""))));
              }));
   routes.add(verb::post, "/services/oauth2/token", [&auth](request_context ctx, responder respond) {
     token(auth, std::move(ctx), std::move(respond));
   });
-  routes.add(verb::post, "/services/oauth2/revoke", [&auth](request_context ctx, responder respond) {
-    auto t = form_value(ctx.req.body(), "token");
-    if (!t.empty() && auth.grants().revoke_token(t)) {
-      auth.audit().record("token_revoked", "", ctx.remote_address);
-    }
-    respond(text_response(status::ok, ""));  // RFC 7009: the same answer for unknown tokens
-  });
+  routes.add(
+      verb::post, "/services/oauth2/revoke", [&auth](request_context ctx, responder respond) {
+        auto t = form_value(ctx.req.body(), "token");
+        if (!t.empty() && auth.grants().revoke_token(t)) {
+          auth.audit().record("token_revoked", "", ctx.remote_address);
+        }
+        respond(text_response(status::ok, ""));  // RFC 7009: the same answer for unknown tokens
+      });
   for (std::string prefix : {"", "/0"}) {
     routes.add(verb::post, prefix + "/ServiceModel/AuthService.svc/Login",
-               [&auth](request_context ctx, responder respond) { login(auth, std::move(ctx), std::move(respond)); });
+               [&auth](request_context ctx, responder respond) {
+                 login(auth, std::move(ctx), std::move(respond));
+               });
     routes.add(verb::post, prefix + "/ServiceModel/AuthService.svc/Logout",
-               [&auth](request_context ctx, responder respond) { logout(auth, std::move(ctx), std::move(respond)); });
+               [&auth](request_context ctx, responder respond) {
+                 logout(auth, std::move(ctx), std::move(respond));
+               });
   }
 }
 

@@ -127,7 +127,8 @@ outcome authenticator::authenticate(const request_context& ctx, unsigned schemes
   auto authorization = ctx.header("authorization");
   auto space = authorization.find(' ');
   auto kind = authorization.substr(0, space);
-  auto credentials = space == std::string_view::npos ? std::string_view{} : authorization.substr(space + 1);
+  auto credentials =
+      space == std::string_view::npos ? std::string_view{} : authorization.substr(space + 1);
 
   if (!authorization.empty()) {
     if (kind == "Basic" && (schemes & basic)) {
@@ -139,8 +140,9 @@ outcome authenticator::authenticate(const request_context& ctx, unsigned schemes
     }
     if (kind == "Bearer" && (schemes & (api_key | bearer_token))) {
       // An API key is 64 hex digits; anything else is tried as an access token.
-      bool looks_like_key = credentials.size() == 64 &&
-                            credentials.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+      bool looks_like_key =
+          credentials.size() == 64 &&
+          credentials.find_first_not_of("0123456789abcdef") == std::string_view::npos;
       if ((schemes & api_key) && (looks_like_key || !(schemes & bearer_token))) {
         auto o = api_key_check(credentials, address);
         if (o.result == outcome::kind::ok || !(schemes & bearer_token)) return o;
@@ -163,7 +165,8 @@ outcome authenticator::authenticate(const request_context& ctx, unsigned schemes
           doc["signature"].get_string().get(signature) == simdjson::SUCCESS) {
         std::int64_t issued_ms = 0;
         auto res = std::from_chars(issued.data(), issued.data() + issued.size(), issued_ms);
-        if (res.ec != std::errc{} || !equal_constant_time(signature, grants_.signature(id, issued_ms))) {
+        if (res.ec != std::errc{} ||
+            !equal_constant_time(signature, grants_.signature(id, issued_ms))) {
           return failure({}, address, "oauth header: bad signature");
         }
       }

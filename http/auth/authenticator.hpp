@@ -33,7 +33,7 @@ struct outcome {
 /// Failures are throttled per client name and source address and audited; an error never
 /// says whether the name or the secret was wrong.
 class authenticator {
-public:
+ public:
   authenticator(const config::auth_settings& settings, client_directory& clients,
                 grant_store& grants, throttle& limits, audit_log& audit);
 
@@ -50,7 +50,7 @@ public:
   audit_log& audit() { return audit_; }
   const config::auth_settings& settings() const { return settings_; }
 
-private:
+ private:
   outcome api_key_check(std::string_view key, const std::string& address);
   outcome token_check(std::string_view token, const request_context& ctx);
   outcome failure(std::string_view name, const std::string& address, std::string_view scheme);

@@ -1,8 +1,8 @@
 #include "http/auth/clients.hpp"
 
-#include <boost/json.hpp>
 #include <sys/stat.h>
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <fstream>
 #include <future>
@@ -65,23 +65,26 @@ std::optional<client> decode(std::string_view stored) {
   c.api_key_hash = str("apiKeyHash");
   if (auto* t = o.if_contains("createdMs"); t && t->is_int64()) c.created_ms = t->as_int64();
   if (auto* g = o.if_contains("generation")) {
-    if (g->is_int64()) c.generation = static_cast<std::uint32_t>(g->as_int64());
-    else if (g->is_uint64()) c.generation = static_cast<std::uint32_t>(g->as_uint64());
+    if (g->is_int64())
+      c.generation = static_cast<std::uint32_t>(g->as_int64());
+    else if (g->is_uint64())
+      c.generation = static_cast<std::uint32_t>(g->as_uint64());
   }
   return c;
 }
 
-issued_secrets new_secrets() {
-  return {base64url(random_bytes(18)), to_hex(random_bytes(32))};
-}
+issued_secrets new_secrets() { return {base64url(random_bytes(18)), to_hex(random_bytes(32))}; }
 
 }  // namespace
 
 std::string_view to_string(role r) {
   switch (r) {
-    case role::runner: return "runner";
-    case role::operator_: return "operator";
-    case role::admin: return "admin";
+    case role::runner:
+      return "runner";
+    case role::operator_:
+      return "operator";
+    case role::admin:
+      return "admin";
   }
   return "runner";
 }
@@ -227,7 +230,8 @@ void client_directory::create(std::string name, role r, std::vector<std::string>
   c.created_ms = now_ms();
   {
     std::unique_lock lock(mutex_);
-    if (id_by_name_.count(c.name)) return done(std::string("a client named \"" + c.name + "\" exists"));
+    if (id_by_name_.count(c.name))
+      return done(std::string("a client named \"" + c.name + "\" exists"));
     // Reserve the name now so two concurrent creations cannot both win.
     id_by_name_[c.name] = c.id;
     by_id_[c.id] = c;
@@ -274,7 +278,8 @@ void client_directory::set_enabled(std::string_view name_or_id, bool enabled, do
       auto alias = id_by_name_.find(name_or_id);
       if (alias != id_by_name_.end()) it = by_id_.find(alias->second);
     }
-    if (it == by_id_.end()) return done(std::string("unknown client \"" + std::string(name_or_id) + "\""));
+    if (it == by_id_.end())
+      return done(std::string("unknown client \"" + std::string(name_or_id) + "\""));
     it->second.enabled = enabled;
     ++it->second.generation;
     c = it->second;

@@ -53,7 +53,7 @@ bool glob_match(std::string_view pattern, std::string_view text);
 /// an HMAC of name and password (so the cache reveals nothing) answers for a minute, until
 /// the client is rotated or disabled.
 class client_directory {
-public:
+ public:
   using result = std::variant<std::pair<client, issued_secrets>, std::string>;
   using done_fn = std::function<void(result)>;
 
@@ -80,7 +80,7 @@ public:
   /// `<data_dir>/initial-admin-key` (mode 0600) and returns it; nullopt otherwise.
   std::optional<std::string> bootstrap_admin(const std::string& data_dir);
 
-private:
+ private:
   void persist(const client& c, std::function<void(std::string)> done);
   std::string key_hash(std::string_view api_key) const;
 

@@ -23,14 +23,15 @@ grant_store::grant_store(storage::process_store& store, std::string secret,
   auto now = now_ms();
   for (auto [prefix, target] : {std::pair{std::string_view("token/"), &tokens_},
                                 std::pair{std::string_view("session/"), &sessions_}}) {
-    store_.database().scan(storage::cf::auth, prefix, {}, [&](std::string_view k, std::string_view v) {
-      auto client = storage::value_at_pointer(storage::json_of(v), "/client");
-      auto expires = storage::value_at_pointer(storage::json_of(v), "/expiresMs");
-      if (client && expires && expires->integer > now) {
-        (*target)[std::string(k.substr(prefix.size()))] = {client->text, expires->integer};
-      }
-      return true;
-    });
+    store_.database().scan(
+        storage::cf::auth, prefix, {}, [&](std::string_view k, std::string_view v) {
+          auto client = storage::value_at_pointer(storage::json_of(v), "/client");
+          auto expires = storage::value_at_pointer(storage::json_of(v), "/expiresMs");
+          if (client && expires && expires->integer > now) {
+            (*target)[std::string(k.substr(prefix.size()))] = {client->text, expires->integer};
+          }
+          return true;
+        });
   }
 }
 

@@ -31,9 +31,9 @@ struct issued_session {
 /// Access tokens and sessions: stored as keyed hashes in the `auth` column family (a leaked
 /// database does not leak usable tokens), checked in memory. Thread-safe.
 class grant_store {
-public:
-  grant_store(storage::process_store& store, std::string secret, std::chrono::milliseconds token_ttl,
-              std::chrono::milliseconds session_ttl);
+ public:
+  grant_store(storage::process_store& store, std::string secret,
+              std::chrono::milliseconds token_ttl, std::chrono::milliseconds session_ttl);
 
   issued_token issue_token(const std::string& client_id, std::string_view id_url);
   /// The client id of a valid, unexpired, unrevoked token.
@@ -50,7 +50,7 @@ public:
   bool close_session(std::string_view session_id);
   std::string csrf_for(std::string_view session_id) const;
 
-private:
+ private:
   struct grant {
     std::string client_id;
     std::int64_t expires_ms;
@@ -70,13 +70,13 @@ private:
 /// failures, then 1 s, 2 s, 4 s … capped (30 s per name so the real owner is never locked
 /// out for long, 60 s per address). A success clears the name's record.
 class throttle {
-public:
+ public:
   /// Seconds to wait before another attempt; 0 when allowed now.
   int retry_after(std::string_view name, std::string_view address);
   void failed(std::string_view name, std::string_view address);
   void succeeded(std::string_view name);
 
-private:
+ private:
   struct record {
     int failures = 0;
     std::int64_t blocked_until_ms = 0;

@@ -7,20 +7,21 @@ namespace baton::http::auth {
 using beast_http::status;
 
 response problem_format(status s, std::string_view message) {
-  std::string_view title = s == status::unauthorized      ? "Unauthorized"
-                           : s == status::forbidden       ? "Forbidden"
+  std::string_view title = s == status::unauthorized        ? "Unauthorized"
+                           : s == status::forbidden         ? "Forbidden"
                            : s == status::too_many_requests ? "Too many failed attempts"
-                                                          : "Error";
+                                                            : "Error";
   return problem(s, title, message);
 }
 
 handler protect(authenticator& auth, unsigned schemes, role need, error_format format,
                 guarded_handler h) {
-  return [&auth, schemes, need, format = std::move(format), h = std::move(h)](
-             request_context ctx, responder respond) {
+  return [&auth, schemes, need, format = std::move(format), h = std::move(h)](request_context ctx,
+                                                                              responder respond) {
     auto o = auth.authenticate(ctx, schemes);
     switch (o.result) {
-      case outcome::kind::ok: break;
+      case outcome::kind::ok:
+        break;
       case outcome::kind::throttled: {
         auto r = format(status::too_many_requests, "too many failed attempts; try again later");
         r.set(beast_http::field::retry_after, std::to_string(o.retry_after));

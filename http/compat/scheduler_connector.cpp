@@ -37,11 +37,16 @@ struct start_body {
 
 std::optional<std::string> text_of(dom::element v) {
   switch (v.type()) {
-    case dom::element_type::STRING: return std::string(v.get_string().value());
-    case dom::element_type::INT64: return std::to_string(v.get_int64().value());
-    case dom::element_type::UINT64: return std::to_string(v.get_uint64().value());
-    case dom::element_type::NULL_VALUE: return std::string();
-    default: return std::nullopt;
+    case dom::element_type::STRING:
+      return std::string(v.get_string().value());
+    case dom::element_type::INT64:
+      return std::to_string(v.get_int64().value());
+    case dom::element_type::UINT64:
+      return std::to_string(v.get_uint64().value());
+    case dom::element_type::NULL_VALUE:
+      return std::string();
+    default:
+      return std::nullopt;
   }
 }
 
@@ -72,10 +77,14 @@ std::string read(std::string_view text, start_body& out) {
     } else if (k == "quartzDef" || k == "startDate" || k == "endDate" || k == "worker") {
       auto t = text_of(v);
       if (!t) return std::string(k) + " must be a string";
-      if (k == "quartzDef") out.quartz = *t;
-      else if (k == "startDate") out.start_date = *t;
-      else if (k == "endDate") out.end_date = *t;
-      else out.worker = *t;
+      if (k == "quartzDef")
+        out.quartz = *t;
+      else if (k == "startDate")
+        out.start_date = *t;
+      else if (k == "endDate")
+        out.end_date = *t;
+      else
+        out.worker = *t;
     } else if (k == "runOnce" || k == "runImmediately" || k == "run immediately") {
       auto f = flag_of(v);
       if (!f) return std::string(k) + " must be \"Y\" or \"N\"";
@@ -121,14 +130,14 @@ void start(actors::engine& engine, const config::settings& settings, request_con
                                    : status::bad_request,
                                field + a.message));
       }
-      respond(json_response(status::ok, "{\"message\":\"Process saved\",\"robustaSpid\":\"" +
-                                            a.process_id + "\"}"));
+      respond(json_response(
+          status::ok, "{\"message\":\"Process saved\",\"robustaSpid\":\"" + a.process_id + "\"}"));
     });
   }
-  for (auto [field, given] : {std::pair{"quartzDef", !b.quartz.empty()},
-                              std::pair{"startDate", !b.start_date.empty()},
-                              std::pair{"endDate", !b.end_date.empty()},
-                              std::pair{"retryCount", b.retry_count.has_value()}}) {
+  for (auto [field, given] :
+       {std::pair{"quartzDef", !b.quartz.empty()}, std::pair{"startDate", !b.start_date.empty()},
+        std::pair{"endDate", !b.end_date.empty()},
+        std::pair{"retryCount", b.retry_count.has_value()}}) {
     if (!given) {
       return respond(message(status::bad_request,
                              std::string(field) + " is required when the process is scheduled"));
@@ -136,7 +145,8 @@ void start(actors::engine& engine, const config::settings& settings, request_con
   }
   const auto& zone = settings.engine.time_zone;
   auto start_ms = model::parse_local_time(b.start_date, zone);
-  if (!start_ms) return respond(message(status::bad_request, "startDate must be yyyy-MM-dd HH:mm:ss"));
+  if (!start_ms)
+    return respond(message(status::bad_request, "startDate must be yyyy-MM-dd HH:mm:ss"));
   auto end_ms = model::parse_local_time(b.end_date, zone);
   if (!end_ms) return respond(message(status::bad_request, "endDate must be yyyy-MM-dd HH:mm:ss"));
   model::schedule s;
@@ -164,17 +174,21 @@ void start(actors::engine& engine, const config::settings& settings, request_con
                                  : status::bad_request,
                              text));
     }
-    respond(json_response(status::ok, "{\"message\":\"Process saved\",\"robustaSpid\":\"" +
-                                          a.schedule.id + "\"}"));
+    respond(json_response(
+        status::ok, "{\"message\":\"Process saved\",\"robustaSpid\":\"" + a.schedule.id + "\"}"));
   });
 }
 
 std::string_view connector_status(model::process_status s) {
   switch (s) {
-    case model::process_status::waiting: return "WAITING";
-    case model::process_status::running: return "RUNNING";
-    case model::process_status::succeeded: return "SUCCEEDED";
-    default: return "FAILED";
+    case model::process_status::waiting:
+      return "WAITING";
+    case model::process_status::running:
+      return "RUNNING";
+    case model::process_status::succeeded:
+      return "SUCCEEDED";
+    default:
+      return "FAILED";
   }
 }
 
@@ -192,20 +206,24 @@ void status_of(actors::engine& engine, request_context ctx, responder respond) {
       }
     }
     if (!process) {
-      return respond(json_response(status::ok,
-                                   "{\"status\":\"WAITING\",\"message\":\"Your transaction is waiting "
-                                   "for its first run.\"}"));
+      return respond(
+          json_response(status::ok,
+                        "{\"status\":\"WAITING\",\"message\":\"Your transaction is waiting "
+                        "for its first run.\"}"));
     }
   } else {
     return respond(message(status::not_found, "robustaSpid " + id + " not found"));
   }
   if (!process) return respond(message(status::internal_server_error, "unreadable record"));
   auto st = connector_status(process->status);
-  std::string text = process->status == model::process_status::succeeded ? "Your transaction has ended."
-                     : process->status == model::process_status::running ? "Your transaction is running."
-                     : process->status == model::process_status::waiting ? "Your transaction is waiting."
-                     : "Your transaction has failed: " + process->error;
-  std::string out = "{\"status\":\"" + std::string(st) + "\",\"message\":\"" + json_escape(text) + "\"";
+  std::string text =
+      process->status == model::process_status::succeeded ? "Your transaction has ended."
+      : process->status == model::process_status::running ? "Your transaction is running."
+      : process->status == model::process_status::waiting
+          ? "Your transaction is waiting."
+          : "Your transaction has failed: " + process->error;
+  std::string out =
+      "{\"status\":\"" + std::string(st) + "\",\"message\":\"" + json_escape(text) + "\"";
   for (const auto& [name, v] : process->outputs) {
     out += ",\"__out_" + json_escape(name) + "\":\"" + json_escape(model::to_display(v)) + "\"";
   }
@@ -226,20 +244,23 @@ void add_scheduler_connector_routes(router& routes, actors::engine& engine,
   // HTTP Basic only, errors in the connector's {"message"} shape; a client may start only
   // the definitions its globs allow.
   auto basic = [&auth](auto fn) -> handler {
-    return auth::protect(auth, auth::basic, auth::role::runner,
-                         [](status s, std::string_view text) { return message(s, text); },
-                         [fn](request_context ctx, const auth::client& who, responder respond) {
-                           fn(std::move(ctx), who, std::move(respond));
-                         });
+    return auth::protect(
+        auth, auth::basic, auth::role::runner,
+        [](status s, std::string_view text) { return message(s, text); },
+        [fn](request_context ctx, const auth::client& who, responder respond) {
+          fn(std::move(ctx), who, std::move(respond));
+        });
   };
   for (std::string prefix : {"/scheduler/connector-api", "/scheduler/connector-API"}) {
-    routes.add(verb::post, prefix + "/process/start",
-               basic([&engine, &settings](request_context ctx, const auth::client& who, responder respond) {
-                 if (auto name = read_name(ctx.req.body()); !name.empty() && !who.may_use(name)) {
-                   return respond(message(status::forbidden, "name: this client may not start " + name));
-                 }
-                 start(engine, settings, std::move(ctx), std::move(respond));
-               }));
+    routes.add(
+        verb::post, prefix + "/process/start",
+        basic([&engine, &settings](request_context ctx, const auth::client& who,
+                                   responder respond) {
+          if (auto name = read_name(ctx.req.body()); !name.empty() && !who.may_use(name)) {
+            return respond(message(status::forbidden, "name: this client may not start " + name));
+          }
+          start(engine, settings, std::move(ctx), std::move(respond));
+        }));
     routes.add(verb::get, prefix + "/process/status/{robustaSpid}",
                basic([&engine](request_context ctx, const auth::client&, responder respond) {
                  status_of(engine, std::move(ctx), std::move(respond));

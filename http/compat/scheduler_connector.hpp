@@ -11,7 +11,7 @@ class router;
 namespace auth {
 class authenticator;
 }
-}
+}  // namespace baton::http
 
 namespace baton::http::compat {
 
