@@ -285,9 +285,11 @@ class engine_fixture {
   }
 
   /// Stops the engine and closes the database, then opens both again on the same folder
-  /// and recovers, as after a restart of the server.
-  void restart() {
+  /// and recovers, as after a restart of the server. The wall clock moves on by `downtime`
+  /// while the server is down (what it missed is the schedules' misfires).
+  void restart(std::chrono::milliseconds downtime = {}) {
     close();
+    now_ms_ += downtime.count();
     open();
     engine_->recover();
     settle();
