@@ -418,6 +418,25 @@ std::string typed_params_json(const model::values& params) {
   return out + "}";
 }
 
+/// Required params the waiting step declares that are in neither `given` nor `bad`.
+std::vector<std::pair<std::string, std::string>> missing_params(
+    actors::engine& engine, std::string_view step_id, const model::values& given,
+    const std::vector<std::pair<std::string, std::string>>& bad) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto pid = model::process_id_of_step(step_id);
+  auto state = pid ? engine.store().load_process(*pid) : std::nullopt;
+  const auto* exec = state ? state->active() : nullptr;
+  auto def = state ? engine.definitions().find(state->definition, state->version) : nullptr;
+  const auto* step = exec && def && exec->id == step_id ? def->find_step(exec->step) : nullptr;
+  if (!step) return out;
+  for (const auto& p : step->params) {
+    bool named = given.count(p.name) ||
+                 std::any_of(bad.begin(), bad.end(), [&](const auto& b) { return b.first == p.name; });
+    if (p.required && !named) out.emplace_back(p.name, "missing");
+  }
+  return out;
+}
+
 void complete_step(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
   auto body = parse_json_body(ctx.req.body());
   dom::object obj;
@@ -446,6 +465,10 @@ void complete_step(actors::engine& engine, request_context ctx, const auth::clie
     }
   }
   if (!bad.empty()) {
+    // Name every failing param at once: the malformed ones and the declared ones missing.
+    for (const auto& [name, reason] : missing_params(engine, step_id, params, bad)) {
+      bad.emplace_back(name, reason);
+    }
     return respond(vendor_answer(status::precondition_failed, "Invalid params", reasons_json(bad)));
   }
   if (auto pid = model::process_id_of_step(step_id)) {

@@ -611,8 +611,15 @@ std::variant<model::definition, std::vector<model::definition_problem>> parse_de
   }
   definition_reader reader;
   auto def = reader.read(doc);
+  // Structural and semantic problems together, so one round trip shows them all; a
+  // semantic finding on a field the reader already rejected is left out.
   auto problems = std::move(reader.problems);
-  if (problems.empty()) problems = model::validate(def);
+  for (auto& p : model::validate(def)) {
+    bool known = std::any_of(problems.begin(), problems.end(), [&](const auto& q) {
+      return p.pointer.rfind(q.pointer, 0) == 0 || q.pointer.rfind(p.pointer, 0) == 0;
+    });
+    if (!known) problems.push_back(std::move(p));
+  }
   if (!problems.empty()) return problems;
   def.source = simdjson::minify(doc);
   def.id = model::id_from_name(def.name);

@@ -104,11 +104,15 @@ outcome authenticator::api_key_check(std::string_view key, const std::string& ad
     o.retry_after = wait;
     return o;
   }
+  if (auto c = key_owner(key)) return ok(std::move(*c));
+  return failure({}, address, "api key");
+}
+
+std::optional<client> authenticator::key_owner(std::string_view key) const {
   bool static_match = false;
   for (const auto& k : settings_.api_keys) static_match |= equal_constant_time(k, key);
-  if (static_match) return ok(static_admin("config-key"));
-  if (auto c = clients_.by_api_key(key)) return ok(std::move(*c));
-  return failure({}, address, "api key");
+  if (static_match) return static_admin("config-key");
+  return clients_.by_api_key(key);
 }
 
 outcome authenticator::token_check(std::string_view token, const request_context& ctx) {
@@ -139,15 +143,19 @@ outcome authenticator::authenticate(const request_context& ctx, unsigned schemes
       return check_password(pair.substr(0, colon), pair.substr(colon + 1), address);
     }
     if (kind == "Bearer" && (schemes & (api_key | bearer_token))) {
-      // An API key is 64 hex digits; anything else is tried as an access token.
-      bool looks_like_key =
-          credentials.size() == 64 &&
-          credentials.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-      if ((schemes & api_key) && (looks_like_key || !(schemes & bearer_token))) {
-        auto o = api_key_check(credentials, address);
-        if (o.result == outcome::kind::ok || !(schemes & bearer_token)) return o;
+      // The value may be an API key or an access token: try the key first (cheap, no
+      // failure recorded), then the token; one failure is recorded when neither matches.
+      if (schemes & api_key) {
+        if (int wait = limits_.retry_after({}, address); wait > 0) {
+          outcome o;
+          o.result = outcome::kind::throttled;
+          o.retry_after = wait;
+          return o;
+        }
+        if (auto c = key_owner(credentials)) return ok(std::move(*c));
       }
-      return token_check(credentials, ctx);
+      if (schemes & bearer_token) return token_check(credentials, ctx);
+      return failure({}, address, "api key");
     }
     if (kind == "OAuth" && (schemes & oauth_header)) {
       bool decoded = false;

@@ -52,6 +52,8 @@ class authenticator {
 
  private:
   outcome api_key_check(std::string_view key, const std::string& address);
+  /// The client (or static admin) owning API key `key`, if any; records nothing.
+  std::optional<client> key_owner(std::string_view key) const;
   outcome token_check(std::string_view token, const request_context& ctx);
   outcome failure(std::string_view name, const std::string& address, std::string_view scheme);
 

@@ -218,7 +218,7 @@ TEST_CASE("complete-step answers 412 for every case it cannot take", "[e2e]") {
   }
 }
 
-TEST_CASE("complete-step names a missing param even beside a malformed number", "[e2e][!mayfail]") {
+TEST_CASE("complete-step names a missing param even beside a malformed number", "[e2e]") {
   // Every failing param is listed, however it fails: here one is malformed ("42x", refused
   // while reading the body) and one is missing (refused against the declaration).
   definitions_folder defs;
