@@ -62,19 +62,23 @@ struct worker {
   }
 };
 
+/// Throughput, outcomes and the timeline count every unit that finishes inside the window;
+/// the latency histogram takes only units due inside it, so that warm-up backlog is not
+/// charged twice. In an open loop that falls behind the two differ, and both are true.
 void record(worker& w, shared_run& run, clock::time_point intended, clock::time_point done,
             const unit_outcome& outcome) {
   w.finished.fetch_add(1, std::memory_order_relaxed);
   if (!outcome.ok) w.failed.fetch_add(1, std::memory_order_relaxed);
-  if (intended < run.window_start) return;  // warm-up
+  bool due_inside = intended >= run.window_start;
   auto count = run.options.count;
-  if (count > 0 && run.measured_finished.fetch_add(1, std::memory_order_relaxed) + 1 == count) {
+  if (due_inside && count > 0 &&
+      run.measured_finished.fetch_add(1, std::memory_order_relaxed) + 1 == count) {
     run.window_end_ns = (done - run.t0).count();  // the window closes with the count-th unit
   }
+  if (done < run.window_start) return;  // warm-up
   std::lock_guard lock{w.mutex};
   ++w.outcomes[outcome.key];
-  auto since_start = done - run.window_start;
-  auto sec = static_cast<std::size_t>(since_start / std::chrono::seconds(1));
+  auto sec = static_cast<std::size_t>((done - run.window_start) / std::chrono::seconds(1));
   if (!outcome.ok) {
     ++w.errors;
     w.second(sec);
@@ -82,7 +86,7 @@ void record(worker& w, shared_run& run, clock::time_point intended, clock::time_
     return;
   }
   auto ns = static_cast<std::uint64_t>(std::max<std::int64_t>((done - intended).count(), 0));
-  w.latency.record(ns);
+  if (due_inside) w.latency.record(ns);
   w.second(sec).record(ns);
 }
 
@@ -99,8 +103,13 @@ asio::awaitable<void> drive(worker& w, connection& conn, shared_run& run) {
       intended = run.t0 + nanoseconds(static_cast<std::int64_t>(seq * 1e9 / opt.rate));
       if (run.ended_by(intended)) co_return;
       if (run.ended_by(now)) {
-        // Due in time, but the end came before a connection was free for it.
+        // Due in time, but the end came before a connection was free for it: it is at
+        // least this late, and leaving it out would hide exactly the overload.
         run.not_sent.fetch_add(1, std::memory_order_relaxed);
+        if (intended >= run.window_start) {
+          std::lock_guard lock{w.mutex};
+          w.latency.record(static_cast<std::uint64_t>((now - intended).count()));
+        }
         continue;
       }
       if (intended > now) {

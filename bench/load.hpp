@@ -54,11 +54,13 @@ struct second_stats {
 struct load_result {
   double window_s = 0;         ///< length of the measured window
   std::uint64_t done = 0;      ///< ok units that finished inside the window
-  std::uint64_t errors = 0;    ///< failed units started inside the window
+  std::uint64_t errors = 0;    ///< failed units that finished after the warm-up
   std::uint64_t not_sent = 0;  ///< open loop: units due before the end that no connection took
   std::uint64_t connects = 0;  ///< TCP connections opened (== connections when keep-alive holds)
-  std::map<std::string, std::uint64_t> outcomes;  ///< every measured unit by key
-  histogram latency;  ///< ok units started inside the window; open loop: from the intended time
+  std::map<std::string, std::uint64_t> outcomes;  ///< every unit finished after the warm-up
+  /// Ok units due inside the window; open loop: from the intended time, and units never sent
+  /// count with how late they were at the end (a lower bound).
+  histogram latency;
   std::vector<second_stats> timeline;
   double throughput() const { return window_s > 0 ? done / window_s : 0; }
 };

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <exception>
+#include <fstream>
 
 #include "bench/report.hpp"
 #include "bench/scenario.hpp"
@@ -27,6 +28,14 @@ std::chrono::nanoseconds parse_duration(const std::string& text) {
   return std::chrono::nanoseconds(static_cast<std::int64_t>(v * scale));
 }
 
+/// The 1-minute load average: the machine is shared, and a figure means little without it.
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string first;
+  in >> first;
+  return first.empty() ? "unknown" : first;
+}
+
 std::string names_list() {
   std::string out;
   for (const auto& n : scenario_names()) out += (out.empty() ? "" : ", ") + n;
@@ -41,15 +50,22 @@ int main(int argc, char** argv) {
 
   CLI::App app{"baton-bench: load generator and standard scenarios for the Baton server"};
   app.require_subcommand(0, 1);
+  // A later option wins, so that scripts can override a common set of flags.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   bench_options o;
   std::string duration = "10s", warmup = "2s", timeout = "30s";
   std::vector<std::string> env;
   app.add_option("--scenario,-s", o.scenario, "one of: " + names_list());
   app.add_option("--server-binary", o.server_binary,
                  "start this baton binary per run on 127.0.0.1 with a temporary data folder");
+  std::string prefix;
+  app.add_option("--server-prefix", prefix,
+                 "run the started server under this command, split at spaces "
+                 "(\"valgrind --tool=callgrind --callgrind-out-file=cg.out\")");
   app.add_option("--url", o.url, "host:port of a running server instead (127.0.0.1:8080)");
   app.add_option("--server-pid", o.server_pid, "pid of that server, for CPU and RSS from /proc");
-  app.add_option("--server-env", env, "KEY=VALUE for a started server (BATON_*), repeatable");
+  app.add_option("--server-env", env, "KEY=VALUE for a started server (BATON_*), repeatable")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--storage-mode", o.storage_mode, "sync or async, for a started server")
       ->check(CLI::IsMember({"sync", "async"}));
   app.add_option("--io-threads", o.io_threads, "BATON_HTTP__IO_THREADS for a started server");
@@ -67,7 +83,7 @@ int main(int argc, char** argv) {
                  "status: ids to GET (10000); recovery, memory: waiting processes (100000); "
                  "cron: schedules (10000)");
   app.add_option("--scopes", o.scopes, "scope-many: distinct scopes")->capture_default_str();
-  app.add_option("--passivate-ms", o.passivate_ms, "memory: engine.passivate_after_ms")
+  app.add_option("--passivate-ms", o.passivate_ms, "memory, recovery: engine.passivate_after_ms")
       ->capture_default_str();
   app.add_option("--complete-sample", o.complete_sample,
                  "recovery: steps completed after the restart")
@@ -86,16 +102,20 @@ int main(int argc, char** argv) {
 
   summary_options so;
   auto* sum = app.add_subcommand("summarize", "median tables and budgets from --json files");
-  sum->add_option("files", so.files, "JSON files of runs")->required();
+  sum->add_option("files", so.files, "JSON files of runs")
+      ->required()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   sum->add_option("--out,-o", so.out, "markdown file (default: stdout)");
   sum->add_option("--ceiling-rps", so.ceiling_rps, "wrk requests/s on /healthz");
   sum->add_option("--ceiling-latency", so.ceiling_latency, "wrk latency text");
   sum->add_option("--ceiling-command", so.ceiling_command, "the wrk command");
   sum->add_option("--title", so.title);
-  sum->add_option("--context", so.context, "lines under the title");
+  sum->add_option("--context", so.context, "lines under the title")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 
   CLI11_PARSE(app, argc, argv);
   if (sum->parsed()) return summarize(so);
+  clean_up_on_signal();
 
   try {
     if (o.scenario.empty()) throw std::runtime_error("give --scenario: " + names_list());
@@ -104,11 +124,18 @@ int main(int argc, char** argv) {
     o.load.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(timeout));
     o.load.progress = !quiet;
     if (o.load.connections == 0) throw std::runtime_error("--connections must be 1 or more");
+    for (std::size_t at = 0; at < prefix.size();) {
+      auto end = prefix.find(' ', at);
+      if (end == std::string::npos) end = prefix.size();
+      if (end > at) o.server_prefix.push_back(prefix.substr(at, end - at));
+      at = end + 1;
+    }
     for (const auto& kv : env) {
       auto eq = kv.find('=');
       if (eq == std::string::npos) throw std::runtime_error("--server-env wants KEY=VALUE: " + kv);
       o.server_env[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
+    auto load_before = load_average();
     auto report = run_scenario(o);
     report.settings = {{"connections", std::to_string(o.load.connections)},
                        {"threads", std::to_string(o.load.threads)},
@@ -119,7 +146,9 @@ int main(int argc, char** argv) {
                        {"populate", std::to_string(o.populate)},
                        {"storage_mode", o.storage_mode.empty() ? "default" : o.storage_mode},
                        {"io_threads", o.io_threads.empty() ? "default" : o.io_threads},
-                       {"server", o.server_binary.empty() ? o.url : o.server_binary}};
+                       {"server", o.server_binary.empty() ? o.url : o.server_binary},
+                       {"loadavg_before", load_before},
+                       {"loadavg_after", load_average()}};
     print_report(report);
     if (!o.json_file.empty()) write_json(report, o.json_file);
     if (!o.plot_file.empty() && !write_plot(report, o.plot_file)) return 3;

@@ -53,6 +53,12 @@ void print_report(const run_report& r) {
                grouped(static_cast<double>(l.done)), l.window_s,
                l.not_sent ? fmt::format(", {} due but never sent", l.not_sent) : "");
     const auto& h = l.latency;
+    if (l.not_sent) {
+      fmt::print(
+          "overload   {} units due in the window were never sent: latencies count them "
+          "as late as they were at the end, a lower bound\n",
+          l.not_sent);
+    }
     fmt::print("latency    p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  mean {}\n",
                format_ns(h.quantile(0.5)), format_ns(h.quantile(0.9)), format_ns(h.quantile(0.99)),
                format_ns(h.quantile(0.999)), format_ns(h.max()),
@@ -226,6 +232,19 @@ struct group {
     return out;
   }
   double med(std::initializer_list<const char*> path) const { return median(all(path)); }
+  /// The machine's 1-minute load average as the runs began (a string in the settings).
+  double load() const {
+    std::vector<double> v;
+    for (const auto& r : runs) {
+      const auto& s = r.at("settings").as_object();
+      if (!s.contains("loadavg_before")) continue;
+      try {
+        v.push_back(std::stod(std::string(s.at("loadavg_before").as_string())));
+      } catch (const std::exception&) {
+      }
+    }
+    return median(v);
+  }
   bool has_figure(const char* name) const {
     for (const auto& r : runs) {
       if (r.at("figures").as_object().contains(name)) return true;
@@ -285,19 +304,19 @@ int summarize(const summary_options& opt) {
   md += "## Throughput scenarios\n\n";
   md +=
       "| scenario | runs | throughput /s | p50 ms | p99 ms | p99.9 ms | of ceiling | server CPU "
-      "µs/unit | "
-      "writes per commit | errors |\n|---|---|---|---|---|---|---|---|---|---|\n";
+      "µs/unit | writes per commit | errors | load avg |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& name : order) {
     const auto& g = groups[name];
     if (!g.runs.front().as_object().contains("throughput")) continue;
     auto tp = g.all({"throughput"});
-    md += fmt::format("| {} | {} | {}{} | {:.2f} | {:.2f} | {:.2f} | {} | {:.1f} | {:.1f} | {} |\n",
-                      name, g.runs.size(), grouped(median(tp)), spread(tp),
-                      g.med({"latency_ms", "p50"}), g.med({"latency_ms", "p99"}),
-                      g.med({"latency_ms", "p999"}),
-                      ceiling > 0 ? fmt::format("{:.0f}%", 100 * median(tp) / ceiling) : "-",
-                      g.med({"server", "cpu_us_per_unit"}), g.med({"store", "mean_batch"}),
-                      grouped(g.med({"errors"})));
+    md += fmt::format(
+        "| {} | {} | {}{} | {:.2f} | {:.2f} | {:.2f} | {} | {:.1f} | {:.1f} | {} | {:.1f} |\n",
+        name, g.runs.size(), grouped(median(tp)), spread(tp), g.med({"latency_ms", "p50"}),
+        g.med({"latency_ms", "p99"}), g.med({"latency_ms", "p999"}),
+        ceiling > 0 ? fmt::format("{:.0f}%", 100 * median(tp) / ceiling) : "-",
+        g.med({"server", "cpu_us_per_unit"}), g.med({"store", "mean_batch"}),
+        grouped(g.med({"errors"})), g.load());
   }
   md += "\nModes: ";
   bool first = true;

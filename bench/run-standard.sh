@@ -94,6 +94,7 @@ bench() {  # bench NAME RUN ARGS...
   "$BENCH" "${common[@]}" --json "$RUN_DIR/$name-$run.json" "$@"
 }
 
+bench disk 1 --scenario disk --duration 3s
 bench healthz 1 --scenario healthz
 for run in $(seq 1 "$RUNS"); do
   bench start "$run" --scenario start --plot "$RUN_DIR/start-$run.png"

@@ -181,8 +181,8 @@ run_report run_throughput(const bench_options& options) {
 
 const std::vector<std::string>& scenario_names() {
   static const std::vector<std::string> names = {
-      "healthz",   "start",      "start-wait", "start-complete", "status",
-      "scope-hot", "scope-many", "cron",       "recovery",       "memory"};
+      "healthz",    "start", "start-wait", "start-complete", "status", "scope-hot",
+      "scope-many", "cron",  "recovery",   "memory",         "disk"};
   return names;
 }
 
@@ -204,6 +204,7 @@ target open_target(const bench_options& options,
   if (!options.server_binary.empty()) {
     server_process::options so;
     so.binary = options.server_binary;
+    so.prefix = options.server_prefix;
     so.environment = options.server_env;
     if (!options.storage_mode.empty()) so.environment["BATON_STORAGE__MODE"] = options.storage_mode;
     if (!options.io_threads.empty()) so.environment["BATON_HTTP__IO_THREADS"] = options.io_threads;
@@ -299,6 +300,7 @@ run_report run_scenario(const bench_options& options) {
   if (s == "cron") return run_cron(options);
   if (s == "recovery") return run_recovery(options);
   if (s == "memory") return run_memory(options);
+  if (s == "disk") return run_disk(options);
   for (const auto& known : scenario_names()) {
     if (known == s) return run_throughput(options);
   }

@@ -20,9 +20,10 @@ namespace baton::bench {
 struct bench_options {
   std::string scenario;
   load_options load;
-  std::string url;            ///< host:port of a running server; empty: spawn one
-  std::string server_binary;  ///< spawn this `baton` (preferred)
-  pid_t server_pid = 0;       ///< for /proc figures of a server the tool did not start
+  std::string url;                         ///< host:port of a running server; empty: spawn one
+  std::string server_binary;               ///< spawn this `baton` (preferred)
+  std::vector<std::string> server_prefix;  ///< run it under this (valgrind, perf record)
+  pid_t server_pid = 0;                    ///< for /proc figures of a server the tool did not start
   std::map<std::string, std::string> server_env;  ///< BATON_* for a spawned server
   std::string storage_mode;                       ///< "sync" | "async" | "" (server default)
   std::string io_threads;                         ///< BATON_HTTP__IO_THREADS; "" default
@@ -90,9 +91,11 @@ std::string string_field(std::string_view json, std::string_view key);
 /// Load options for set-up work: no warm-up, no progress unless asked, count mode.
 load_options setup_load(const bench_options& options, std::uint64_t count);
 
-/// The process-based scenarios (cron, recovery, memory), in scenario_state.cpp.
+/// The scenarios about state (cron, recovery, memory) and the disk probe, in
+/// scenario_state.cpp.
 run_report run_cron(const bench_options& options);
 run_report run_recovery(const bench_options& options);
 run_report run_memory(const bench_options& options);
+run_report run_disk(const bench_options& options);
 
 }  // namespace baton::bench

@@ -2,11 +2,14 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -23,7 +26,37 @@ std::string read_file(const std::filesystem::path& p) {
   return s.str();
 }
 
+/// The servers alive now, for clean_up_on_signal.
+struct registry {
+  std::mutex mutex;
+  std::set<server_process*> servers;
+};
+registry& live_servers() {
+  static registry r;
+  return r;
+}
+
 }  // namespace
+
+void clean_up_on_signal() {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  std::thread([stop] {
+    int signal = 0;
+    sigwait(&stop, &signal);
+    std::lock_guard lock{live_servers().mutex};
+    for (auto* s : live_servers().servers) {
+      if (s->pid() > 0) ::kill(s->pid(), SIGKILL);
+      std::error_code ec;
+      std::filesystem::remove_all(s->folder(), ec);
+    }
+    std::fprintf(stderr, "\nbaton-bench: interrupted; servers stopped\n");
+    std::_Exit(128 + signal);
+  }).detach();
+}
 
 proc_sample sample_process(pid_t pid) {
   proc_sample out;
@@ -64,9 +97,15 @@ server_process::server_process(options opts) : opts_(std::move(opts)) {
   std::random_device rd;
   folder_ = root / ("baton-bench-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
   std::filesystem::create_directories(folder_);
+  std::lock_guard lock{live_servers().mutex};
+  live_servers().servers.insert(this);
 }
 
 server_process::~server_process() {
+  {
+    std::lock_guard lock{live_servers().mutex};
+    live_servers().servers.erase(this);
+  }
   if (pid_ > 0) kill9();
   if (!opts_.keep_data) {
     std::error_code ec;
@@ -76,14 +115,22 @@ server_process::~server_process() {
 
 std::chrono::nanoseconds server_process::start(std::chrono::seconds limit) {
   if (pid_ > 0) throw std::logic_error("server already running");
-  std::vector<std::string> args = {opts_.binary,  "serve",  "--listen",
-                                   "127.0.0.1:0", "--data", (folder_ / "data").string()};
+  std::vector<std::string> args = opts_.prefix;
+  for (auto a : {opts_.binary, std::string("serve"), std::string("--listen"),
+                 std::string("127.0.0.1:0"), std::string("--data"), (folder_ / "data").string()}) {
+    args.push_back(std::move(a));
+  }
   auto log = log_path();
   auto offset = std::filesystem::exists(log) ? std::filesystem::file_size(log) : 0;
   auto t0 = std::chrono::steady_clock::now();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    // Should the tool die without cleaning up, the server goes with it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, nullptr);  // the tool blocks SIGTERM; the server must not
     for (const auto& [k, v] : opts_.environment) ::setenv(k.c_str(), v.c_str(), 1);
     auto fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
@@ -91,7 +138,7 @@ std::chrono::nanoseconds server_process::start(std::chrono::seconds limit) {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
+    ::execvp(argv[0], argv.data());
     ::_exit(127);
   }
   auto deadline = t0 + limit;

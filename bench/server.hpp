@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bench/client.hpp"
 
@@ -30,6 +31,9 @@ class server_process {
  public:
   struct options {
     std::string binary;
+    /// Words run before the binary, such as {"valgrind", "--tool=callgrind"}: the process
+    /// measured is then the wrapper, which for valgrind is the server itself.
+    std::vector<std::string> prefix;
     std::map<std::string, std::string> environment;  ///< BATON_* settings
     std::filesystem::path data_root;  ///< where the temporary folder goes; empty: $TMPDIR
     bool keep_data = false;
@@ -62,6 +66,11 @@ class server_process {
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
 };
+
+/// On SIGINT or SIGTERM, kill every server this process started and remove their folders
+/// before exiting, so that an interrupted benchmark leaves nothing running. Call once from
+/// main before any thread starts.
+void clean_up_on_signal();
 
 /// Waits until GET /readyz answers 200. @returns false on timeout.
 bool wait_ready(const tcp::endpoint& server, std::chrono::milliseconds limit);

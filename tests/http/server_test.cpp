@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "http/metrics.hpp"
@@ -221,6 +222,18 @@ TEST_CASE("server keeps connections alive and honours Connection: close", "[http
   CHECK(closed);
 }
 
+TEST_CASE("server sends 100 Continue when the client waits for it", "[http][server]") {
+  scoped_server srv{test_routes()};
+  raw_connection c{srv.port()};
+  c.send("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 7\r\n\r\n");
+  auto interim = c.read_response();
+  CHECK(interim.status == 100);
+  c.send(R"({"a":1})");
+  auto res = c.read_response();
+  CHECK(res.status == 201);
+  CHECK(res.body == R"({"a":1})");
+}
+
 TEST_CASE("server answers pipelined requests in order", "[http][server]") {
   scoped_server srv{test_routes()};
   raw_connection c{srv.port()};
@@ -422,4 +435,36 @@ TEST_CASE("server survives many connections from several threads", "[http][serve
     });
   for (auto& t : clients) t.join();
   CHECK(ok == 200);
+}
+
+TEST_CASE("server survives random and mutated requests", "[http][server][limits]") {
+  config::http_settings settings;
+  settings.header_timeout = 150ms;
+  settings.idle_timeout = 150ms;
+  settings.header_limit = 1024;
+  settings.body_limit = 256;
+  scoped_server srv{test_routes(), settings};
+  std::mt19937 rng{20240601};
+  const std::string valid =
+      "POST /echo?x=1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+  int answered = 0;
+  for (int round = 0; round < 80; ++round) {
+    std::string bytes;
+    if (round % 2 == 0) {
+      std::uniform_int_distribution<int> len(1, 600), byte(0, 255);
+      bytes.resize(static_cast<std::size_t>(len(rng)));
+      for (auto& c : bytes) c = static_cast<char>(byte(rng));
+    } else {
+      bytes = valid;
+      std::uniform_int_distribution<std::size_t> pos(0, bytes.size() - 1);
+      std::uniform_int_distribution<int> byte(0, 255), edits(1, 4);
+      for (int e = edits(rng); e > 0; --e) bytes[pos(rng)] = static_cast<char>(byte(rng));
+    }
+    INFO("round " << round);
+    auto text = baton::test::raw_exchange(srv.port(), bytes, 3s);
+    if (text.rfind("HTTP/1.1 ", 0) == 0) ++answered;
+  }
+  CHECK(answered > 0);
+  CHECK(http_call(srv.port(), "GET", "/hello").body == "hello");
 }
