@@ -284,6 +284,17 @@ int summarize(const summary_options& opt) {
     g.runs.push_back(std::move(v));
   }
 
+  // The order of scenario_names (the story: ceiling, starts, round trips, reads, state),
+  // variants after their scenario.
+  auto rank = [](const std::string& scenario) {
+    const auto& names = scenario_names();
+    return std::find(names.begin(), names.end(), scenario) - names.begin();
+  };
+  std::stable_sort(order.begin(), order.end(), [&](const std::string& a, const std::string& b) {
+    auto ra = rank(groups[a].scenario), rb = rank(groups[b].scenario);
+    return ra != rb ? ra < rb : a < b;
+  });
+
   std::string md = "# " + opt.title + "\n\n";
   for (const auto& line : opt.context) md += line + "  \n";
   md +=
@@ -318,15 +329,21 @@ int summarize(const summary_options& opt) {
         g.med({"server", "cpu_us_per_unit"}), g.med({"store", "mean_batch"}),
         grouped(g.med({"errors"})), g.load());
   }
-  md += "\nModes: ";
-  bool first = true;
+  // Modes, once for all the scenarios that share one.
+  std::map<std::string, std::vector<std::string>> by_mode;
+  std::vector<std::string> modes;
   for (const auto& name : order) {
     const auto& g = groups[name];
     if (!g.runs.front().as_object().contains("throughput")) continue;
-    md += fmt::format("{}`{}`: {}", first ? "" : "; ", name, g.mode);
-    first = false;
+    if (!by_mode.count(g.mode)) modes.push_back(g.mode);
+    by_mode[g.mode].push_back(name);
   }
-  md += ".\n\n";
+  for (const auto& mode : modes) {
+    const auto& names = by_mode[mode];
+    md += "\n" + (names.size() == 1 ? "`" + names.front() + "`" : std::string("All")) + ": " +
+          mode + ".";
+  }
+  md += "\n\n";
 
   md += "## State scenarios\n\n";
   for (const auto& name : order) {
@@ -343,11 +360,15 @@ int summarize(const summary_options& opt) {
 
   md += "## Budgets (DESIGN.md)\n\n| what | target | measured | met |\n|---|---|---|---|\n";
   auto row = [&](std::string what, std::string target, std::string measured,
-                 std::optional<bool> met) {
-    md += fmt::format("| {} | {} | {} | {} |\n", what, target, measured,
-                      !met   ? "not measured"
-                      : *met ? "yes"
-                             : "**no**");
+                 std::optional<bool> met, std::string qualifier = {}) {
+    std::string verdict = !met ? "not measured" : *met ? "yes" : "**no**";
+    if (met && !qualifier.empty()) verdict += " " + qualifier;
+    md += fmt::format("| {} | {} | {} | {} |\n", what, target, measured, verdict);
+  };
+  // A budget stated for a size the run did not reach is judged at the size it did, and says so.
+  auto at_size = [](double n, double budget_n) {
+    return n >= budget_n ? std::string()
+                         : fmt::format("(at {}, not {})", grouped(n), grouped(budget_n));
   };
   auto find = [&](const char* scenario) -> const group* {
     auto it = groups.find(scenario);
@@ -374,25 +395,28 @@ int summarize(const summary_options& opt) {
     auto b = g->med({"figures", "bytes_per_process_passivated"});
     auto n = g->med({"figures", "populated"});
     row("memory per passivated waiting process (1M)", "≤ 1.5 KB RSS",
-        fmt::format("{:.0f} B at {}", b, grouped(n)), b <= 1536);
+        fmt::format("{:.0f} B at {}", b, grouped(n)), b <= 1536, at_size(n, 1e6));
   }
   if (auto* g = find("recovery")) {
     auto ready = g->med({"figures", "ready_s"});
     auto n = g->med({"figures", "populated"});
+    bool full = n >= 1e6;
     row("ready after restart with 1M stored processes", "≤ 5 s",
-        fmt::format("{:.2f} s at {} waiting", ready, grouped(n)),
-        n >= 1'000'000 ? std::optional<bool>(ready <= 5)
-                       : std::optional<bool>(ready * 1e6 / n <= 5));
+        fmt::format("{:.2f} s at {} waiting{}", ready, grouped(n),
+                    full ? "" : fmt::format(", {:.0f} s scaled to 1M", ready * 1e6 / n)),
+        full ? ready <= 5 : ready * 1e6 / n <= 5, full ? "" : "(scaled linearly to 1M)");
   }
   if (auto* g = find("cron")) {
     auto fired = g->med({"figures", "all_fired_s"});
     auto n = g->med({"figures", "schedules_created"});
+    auto started = g->med({"figures", "all_started_s"});
     row("100k schedules due in one second", "all fired within 1 s",
-        fmt::format("{:.2f} s at {}", fired, grouped(n)), fired >= 0 && fired <= 1);
+        fmt::format("fired in {:.2f} s at {}; their processes started in {}", fired, grouped(n),
+                    started >= 0 ? fmt::format("{:.1f} s", started) : "more than 58 s"),
+        fired >= 0 && fired <= 1, at_size(n, 1e5));
   }
   row("clean build / full test suite", "≤ 8 min / ≤ 5 min", "not measured by baton-bench",
       std::nullopt);
-  md += "\nRecovery at fewer than 1M processes is judged on its time scaled linearly to 1M.\n";
 
   if (opt.out.empty() || opt.out == "-") {
     fmt::print("{}", md);
