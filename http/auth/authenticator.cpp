@@ -130,19 +130,21 @@ outcome authenticator::authenticate(const request_context& ctx, unsigned schemes
   const auto& address = ctx.remote_address;
   auto authorization = ctx.header("authorization");
   auto space = authorization.find(' ');
-  auto kind = authorization.substr(0, space);
+  // Scheme names are case-insensitive (RFC 9110 §11.1).
+  std::string kind(authorization.substr(0, space));
+  for (auto& c : kind) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto credentials =
       space == std::string_view::npos ? std::string_view{} : authorization.substr(space + 1);
 
   if (!authorization.empty()) {
-    if (kind == "Basic" && (schemes & basic)) {
+    if (kind == "basic" && (schemes & basic)) {
       bool decoded = false;
       auto pair = base64_decode(credentials, decoded);
       auto colon = pair.find(':');
       if (!decoded || colon == std::string::npos) return failure({}, address, "basic");
       return check_password(pair.substr(0, colon), pair.substr(colon + 1), address);
     }
-    if (kind == "Bearer" && (schemes & (api_key | bearer_token))) {
+    if (kind == "bearer" && (schemes & (api_key | bearer_token))) {
       // The value may be an API key or an access token: try the key first (cheap, no
       // failure recorded), then the token; one failure is recorded when neither matches.
       if (schemes & api_key) {
@@ -157,7 +159,7 @@ outcome authenticator::authenticate(const request_context& ctx, unsigned schemes
       if (schemes & bearer_token) return token_check(credentials, ctx);
       return failure({}, address, "api key");
     }
-    if (kind == "OAuth" && (schemes & oauth_header)) {
+    if (kind == "oauth" && (schemes & oauth_header)) {
       bool decoded = false;
       auto text = base64_decode(credentials, decoded);
       simdjson::dom::parser parser;

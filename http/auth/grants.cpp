@@ -139,6 +139,8 @@ bool grant_store::close_session(std::string_view session_id) {
 }
 
 void throttle::bump(record& r, std::int64_t now, std::int64_t cap_ms) {
+  if (now - r.last_failure_ms > 600'000) r.failures = 0;
+  r.last_failure_ms = now;
   ++r.failures;
   if (r.failures <= 3) return;
   auto delay = std::min<std::int64_t>(cap_ms, 1000LL << std::min(r.failures - 4, 16));

@@ -68,7 +68,8 @@ class grant_store {
 
 /// Growing delays after failed logins, per client name and per source address: 3 free
 /// failures, then 1 s, 2 s, 4 s … capped (30 s per name so the real owner is never locked
-/// out for long, 60 s per address). A success clears the name's record.
+/// out for long, 60 s per address). A success clears the name's record; ten quiet minutes
+/// clear any record, so old failures do not keep an address (a shared NAT) on the edge.
 class throttle {
  public:
   /// Seconds to wait before another attempt; 0 when allowed now.
@@ -80,6 +81,7 @@ class throttle {
   struct record {
     int failures = 0;
     std::int64_t blocked_until_ms = 0;
+    std::int64_t last_failure_ms = 0;
   };
   static void bump(record& r, std::int64_t now, std::int64_t cap_ms);
   std::mutex mutex_;
