@@ -32,6 +32,7 @@ std::string grouped(double v) {
 }
 
 std::string figure_text(double v) {
+  if (v < 0) return "not reached";  // the scenarios' marker for a time that never came
   if (v == static_cast<double>(static_cast<long long>(v)) && std::abs(v) < 1e15) {
     return grouped(v);
   }
@@ -301,22 +302,29 @@ int summarize(const summary_options& opt) {
       "\nFigures are medians over the runs (range in brackets). Client and server share the "
       "machine's cores, so every figure includes the load generator's own CPU.\n\n";
 
-  md += "## HTTP ceiling\n\n";
-  if (opt.ceiling_rps > 0) {
+  auto has_load = [&](const std::string& name) {
+    return groups[name].runs.front().as_object().contains("throughput");
+  };
+  bool any_load = std::any_of(order.begin(), order.end(), has_load);
+  bool any_state = !std::all_of(order.begin(), order.end(), has_load);
+  if (any_load && opt.ceiling_rps > 0) {
+    md += "## HTTP ceiling\n\n";
     md +=
         fmt::format("`{}`: **{} requests/s**{}\n\n", opt.ceiling_command, grouped(opt.ceiling_rps),
                     opt.ceiling_latency.empty() ? "" : ", latency " + opt.ceiling_latency);
-  } else {
+  } else if (any_load) {
+    md += "## HTTP ceiling\n\n";
     md += "wrk was not available: ratios below are to baton-bench's own `healthz` run.\n\n";
   }
   double ceiling = opt.ceiling_rps;
   if (ceiling <= 0 && groups.count("healthz")) ceiling = groups["healthz"].med({"throughput"});
 
-  md += "## Throughput scenarios\n\n";
-  md +=
-      "| scenario | runs | throughput /s | p50 ms | p99 ms | p99.9 ms | of ceiling | server CPU "
-      "µs/unit | writes per commit | errors | load avg |\n"
-      "|---|---|---|---|---|---|---|---|---|---|---|\n";
+  if (any_load) md += "## Throughput scenarios\n\n";
+  if (any_load)
+    md +=
+        "| scenario | runs | throughput /s | p50 ms | p99 ms | p99.9 ms | of ceiling | server CPU "
+        "µs/unit | writes per commit | errors | load avg |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& name : order) {
     const auto& g = groups[name];
     if (!g.runs.front().as_object().contains("throughput")) continue;
@@ -343,9 +351,9 @@ int summarize(const summary_options& opt) {
     md += "\n" + (names.size() == 1 ? "`" + names.front() + "`" : std::string("All")) + ": " +
           mode + ".";
   }
-  md += "\n\n";
+  if (any_load) md += "\n\n";
 
-  md += "## State scenarios\n\n";
+  if (any_state) md += "## State scenarios\n\n";
   for (const auto& name : order) {
     const auto& g = groups[name];
     if (g.runs.front().as_object().contains("throughput")) continue;
@@ -379,8 +387,6 @@ int summarize(const summary_options& opt) {
     auto p99 = g->med({"latency_ms", "p99"});
     row("durable starts (sync WAL), 64 connections", "≥ 20,000/s, p99 ≤ 10 ms",
         fmt::format("{}/s, p99 {:.1f} ms", grouped(tp), p99), tp >= 20'000 && p99 <= 10);
-  } else {
-    row("durable starts (sync WAL), 64 connections", "≥ 20,000/s, p99 ≤ 10 ms", "-", std::nullopt);
   }
   if (auto* g = find("start-complete")) {
     auto tp = g->med({"throughput"});
