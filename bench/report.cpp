@@ -348,8 +348,8 @@ int summarize(const summary_options& opt) {
   }
   for (const auto& mode : modes) {
     const auto& names = by_mode[mode];
-    md += "\n" + (names.size() == 1 ? "`" + names.front() + "`" : std::string("All")) + ": " +
-          mode + ".";
+    md += fmt::format("\n{}: {}.", names.size() == 1 ? fmt::format("`{}`", names.front()) : "All",
+                      mode);
   }
   if (any_load) md += "\n\n";
 
