@@ -92,6 +92,52 @@ bool is_ip_literal(const std::string& host) {
   return !ec;
 }
 
+using clock = std::chrono::steady_clock;
+
+/// How long an idle connection stays in the pool; servers often close sooner (Node: 5 s),
+/// which the staleness check and the one retry absorb.
+constexpr auto pool_idle_limit = std::chrono::seconds(15);
+constexpr std::size_t pool_per_host = 32;
+
+/// One client connection; kept behind a pointer so that it can wait in the pool between
+/// calls without moving its stream.
+struct connection {
+  connection(const net::any_io_executor& ex, ssl::context* tls_context) {
+    if (tls_context)
+      tls.emplace(ex, *tls_context);
+    else
+      plain.emplace(ex);
+  }
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  void close() {
+    beast::error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close();
+  }
+
+  /// Whether the server has closed (or sent something unasked on) this idle connection.
+  /// Only plain connections can tell without reading: a TLS server may legitimately send
+  /// session tickets after the handshake.
+  bool stale() {
+    if (tls) return false;
+    auto& socket = lowest().socket();
+    beast::error_code ec;
+    char probe;
+    socket.non_blocking(true, ec);
+    if (ec) return true;
+    socket.receive(net::buffer(&probe, 1), tcp::socket::message_peek, ec);
+    bool alive = ec == net::error::would_block || ec == net::error::try_again;
+    socket.non_blocking(false, ec);
+    return !alive || ec.failed();
+  }
+
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  clock::time_point idle_since;
+};
+
 class call_op;
 
 }  // namespace
@@ -100,13 +146,15 @@ struct detail::outgoing_core {
   config::outgoing_settings settings;
   outgoing_options options;
   std::vector<allowed_host> allow;
+  // Declared before everything that holds sockets or TLS state, so it is destroyed after.
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   ssl::context tls{ssl::context::tls_client};
   std::vector<std::thread> threads;
 
-  std::mutex mutex;  ///< guards `calls`; taken twice per call, never on a hot server path
+  std::mutex mutex;  ///< guards `calls` and `idle`; held only for a lookup or an insert
   std::unordered_map<const call_op*, std::weak_ptr<call_op>> calls;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<connection>>> idle;
 
   bool allowed(std::string_view host, std::uint16_t port) const {
     auto h = lower(host);
@@ -127,35 +175,78 @@ struct detail::outgoing_core {
       }
     });
   }
+
+  /// A pooled connection to `key` that still looks alive, or null.
+  std::unique_ptr<connection> take(const std::string& key) {
+    std::vector<std::unique_ptr<connection>> discard;
+    std::unique_ptr<connection> found;
+    {
+      std::lock_guard lock{mutex};
+      auto it = idle.find(key);
+      if (it == idle.end()) return nullptr;
+      auto& list = it->second;
+      auto now = clock::now();
+      while (!list.empty() && !found) {
+        auto c = std::move(list.back());
+        list.pop_back();
+        if (now - c->idle_since < pool_idle_limit && !c->stale())
+          found = std::move(c);
+        else
+          discard.push_back(std::move(c));
+      }
+    }
+    // Idle connections have no operation pending, so any thread may close them.
+    for (auto& c : discard) c->close();
+    return found;
+  }
+
+  void give_back(const std::string& key, std::unique_ptr<connection> c) {
+    c->idle_since = clock::now();
+    {
+      std::lock_guard lock{mutex};
+      auto& list = idle[key];
+      if (list.size() < pool_per_host) {
+        list.push_back(std::move(c));
+        return;
+      }
+    }
+    c->close();
+  }
 };
 
 namespace {
 
-/// One outgoing call: resolve → connect → (TLS handshake) → write → read → done, all on
-/// one strand, under one deadline timer that cancels whatever step is pending.
+/// One outgoing call: (resolve → connect → TLS handshake, unless a pooled connection is
+/// reused) → write → read → done, all on one strand, under one deadline timer that
+/// cancels whatever step is pending. A reused connection that turns out dead before any
+/// byte of the answer arrived is replaced by a fresh one, once.
 class call_op : public std::enable_shared_from_this<call_op> {
  public:
   call_op(std::shared_ptr<detail::outgoing_core> client, actors::delegate_client::callback done,
-          bool tls, std::string host, std::uint16_t port, std::chrono::milliseconds timeout)
+          std::string pool_key, bool tls, std::string host, std::uint16_t port,
+          std::chrono::milliseconds timeout, std::unique_ptr<connection> reused)
       : client_(std::move(client)),
         done_(std::move(done)),
-        strand_(net::make_strand(client_->ioc)),
+        // A reused connection keeps the strand its stream was made with; nothing else
+        // uses that strand while the connection is ours.
+        strand_(reused ? reused->lowest().get_executor()
+                       : net::any_io_executor{net::make_strand(client_->ioc)}),
         resolver_(strand_),
         deadline_(strand_),
+        conn_(std::move(reused)),
+        pool_key_(std::move(pool_key)),
         host_(std::move(host)),
         port_(port),
-        timeout_(timeout) {
-    if (tls)
-      tls_.emplace(strand_, client_->tls);
-    else
-      plain_.emplace(strand_);
-    parser_.body_limit(client_->options.response_limit);
+        timeout_(timeout),
+        tls_(tls),
+        reused_(conn_ != nullptr) {
+    reset_parser();
   }
 
   bh::request<bh::string_body>& request() { return req_; }
 
   void start() {
-    net::dispatch(strand_, [self = shared_from_this()] { self->do_resolve(); });
+    net::dispatch(strand_, [self = shared_from_this()] { self->begin(); });
   }
 
   /// Ends the call with `reason` unless it has ended; any thread.
@@ -166,13 +257,24 @@ class call_op : public std::enable_shared_from_this<call_op> {
   }
 
  private:
-  beast::tcp_stream& lowest() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
+  void reset_parser() {
+    parser_.emplace();
+    parser_->body_limit(client_->options.response_limit);
+    buffer_.clear();
+  }
 
-  void do_resolve() {
+  void begin() {
     // One deadline for the whole call, resolution included, which tcp_stream's own
     // timeouts would not cover.
     deadline_.expires_after(timeout_);
     deadline_.async_wait(beast::bind_front_handler(&call_op::on_deadline, shared_from_this()));
+    if (conn_)
+      do_write();
+    else
+      do_resolve();
+  }
+
+  void do_resolve() {
     resolver_.async_resolve(host_, std::to_string(port_),
                             beast::bind_front_handler(&call_op::on_resolve, shared_from_this()));
   }
@@ -185,20 +287,24 @@ class call_op : public std::enable_shared_from_this<call_op> {
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
     if (finished_) return;
     if (ec) return fail("resolve " + host_ + ": " + ec.message());
-    lowest().async_connect(results,
-                           beast::bind_front_handler(&call_op::on_connect, shared_from_this()));
+    conn_ = std::make_unique<connection>(strand_, tls_ ? &client_->tls : nullptr);
+    conn_->lowest().async_connect(
+        results, beast::bind_front_handler(&call_op::on_connect, shared_from_this()));
   }
 
   void on_connect(beast::error_code ec, const tcp::endpoint&) {
     if (finished_) return;
     if (ec) return fail("connect " + host_ + ":" + std::to_string(port_) + ": " + ec.message());
+    beast::error_code ignored;
+    conn_->lowest().socket().set_option(tcp::no_delay(true), ignored);
     if (!tls_) return do_write();
     // SNI, so that virtual hosts pick the right certificate; then the certificate must
     // name the host we asked for, not merely chain to a trusted root.
-    if (!is_ip_literal(host_)) SSL_set_tlsext_host_name(tls_->native_handle(), host_.c_str());
-    tls_->set_verify_callback(ssl::host_name_verification(host_));
-    tls_->async_handshake(ssl::stream_base::client,
-                          beast::bind_front_handler(&call_op::on_handshake, shared_from_this()));
+    auto& stream = *conn_->tls;
+    if (!is_ip_literal(host_)) SSL_set_tlsext_host_name(stream.native_handle(), host_.c_str());
+    stream.set_verify_callback(ssl::host_name_verification(host_));
+    stream.async_handshake(ssl::stream_base::client,
+                           beast::bind_front_handler(&call_op::on_handshake, shared_from_this()));
   }
 
   void on_handshake(beast::error_code ec) {
@@ -209,48 +315,68 @@ class call_op : public std::enable_shared_from_this<call_op> {
 
   void do_write() {
     auto next = beast::bind_front_handler(&call_op::on_write, shared_from_this());
-    if (tls_)
-      bh::async_write(*tls_, req_, std::move(next));
+    if (conn_->tls)
+      bh::async_write(*conn_->tls, req_, std::move(next));
     else
-      bh::async_write(*plain_, req_, std::move(next));
+      bh::async_write(*conn_->plain, req_, std::move(next));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
     if (finished_) return;
-    if (ec) return fail("write: " + ec.message());
-    if (req_.method() == bh::verb::head) parser_.skip(true);
+    if (ec) {
+      if (reused_) return retry_fresh();
+      return fail("write: " + ec.message());
+    }
+    if (req_.method() == bh::verb::head) parser_->skip(true);
     auto next = beast::bind_front_handler(&call_op::on_read, shared_from_this());
-    if (tls_)
-      bh::async_read(*tls_, buffer_, parser_, std::move(next));
+    if (conn_->tls)
+      bh::async_read(*conn_->tls, buffer_, *parser_, std::move(next));
     else
-      bh::async_read(*plain_, buffer_, parser_, std::move(next));
+      bh::async_read(*conn_->plain, buffer_, *parser_, std::move(next));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
     if (finished_) return;
     if (ec == bh::error::body_limit) return fail("response too large");
-    if (ec) return fail("read: " + ec.message());
+    if (ec) {
+      // The server closed the pooled connection before our request reached it; nothing
+      // was answered, so sending it again on a fresh connection is safe.
+      if (reused_ && !parser_->got_some()) return retry_fresh();
+      return fail("read: " + ec.message());
+    }
     actors::outgoing_response res;
-    res.status = static_cast<int>(parser_.get().result_int());
-    res.body = std::move(parser_.get().body());
-    finish(std::move(res));
+    res.status = static_cast<int>(parser_->get().result_int());
+    bool reusable = parser_->get().keep_alive() && buffer_.size() == 0;
+    res.body = std::move(parser_->get().body());
+    finish(std::move(res), reusable);
+  }
+
+  void retry_fresh() {
+    reused_ = false;
+    conn_->close();
+    conn_.reset();
+    reset_parser();
+    do_resolve();
   }
 
   void fail(std::string error) {
     actors::outgoing_response res;
     res.error = std::move(error);
-    finish(std::move(res));
+    finish(std::move(res), false);
   }
 
-  void finish(actors::outgoing_response res) {
+  void finish(actors::outgoing_response res, bool reusable) {
     if (finished_) return;
     finished_ = true;
     // Cancel whatever is still pending; its handler sees finished_ and returns.
     deadline_.cancel();
     resolver_.cancel();
-    beast::error_code ignored;
-    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
-    lowest().close();
+    if (conn_) {
+      if (reusable)
+        client_->give_back(pool_key_, std::move(conn_));
+      else
+        conn_->close();
+    }
     {
       std::lock_guard lock{client_->mutex};
       client_->calls.erase(this);
@@ -267,17 +393,19 @@ class call_op : public std::enable_shared_from_this<call_op> {
 
   std::shared_ptr<detail::outgoing_core> client_;
   actors::delegate_client::callback done_;
-  net::strand<net::io_context::executor_type> strand_;
+  net::any_io_executor strand_;
   tcp::resolver resolver_;
   net::steady_timer deadline_;
-  std::optional<beast::tcp_stream> plain_;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
+  std::unique_ptr<connection> conn_;
   beast::flat_buffer buffer_;
   bh::request<bh::string_body> req_;
-  bh::response_parser<bh::string_body> parser_;
+  std::optional<bh::response_parser<bh::string_body>> parser_;
+  std::string pool_key_;
   std::string host_;
   std::uint16_t port_;
   std::chrono::milliseconds timeout_;
+  bool tls_;
+  bool reused_;
   bool finished_ = false;
 };
 
@@ -351,7 +479,10 @@ void outgoing_client::call(actors::outgoing_request request, callback done) {
     return impl_->fail_soon(std::move(done), "host not allowed: " + authority);
 
   auto timeout = request.timeout.count() > 0 ? request.timeout : impl_->settings.default_timeout;
-  auto op = std::make_shared<call_op>(impl_, std::move(done), tls, host, port, timeout);
+  std::string key = (tls ? "https|" : "http|") + lower(host) + "|" + std::to_string(port);
+  auto reused = impl_->take(key);
+  auto op = std::make_shared<call_op>(impl_, std::move(done), std::move(key), tls, host, port,
+                                      timeout, std::move(reused));
   auto& req = op->request();
   req.version(11);
   req.method_string(request.method.empty() ? std::string_view{"GET"} : request.method);
@@ -367,8 +498,6 @@ void outgoing_client::call(actors::outgoing_request request, callback done) {
   for (auto& [name, value] : request.headers) req.insert(name, value);
   req.body() = std::move(request.body);
   req.prepare_payload();
-  // One connection per call: say so, so the server need not wait for more.
-  req.keep_alive(false);
   {
     std::lock_guard lock{impl_->mutex};
     impl_->calls.emplace(op.get(), op);

@@ -24,7 +24,10 @@ struct outgoing_options {
 
 /// The `delegate_client` of `http` steps, over Beast on its own io_context and threads.
 /// http and https (verified against the system's trust store and `ca_file`, with the URL's
-/// host name checked and sent as SNI). One connection per call.
+/// host name checked and sent as SNI). Connections are kept alive and reused per
+/// (scheme, host, port) for up to 15 s of idleness; a request whose reused connection
+/// turns out closed before any answer arrived is sent once more on a fresh connection
+/// (calls are at-least-once anyway and carry an Idempotency-Key).
 ///
 /// Only hosts in `allow_hosts` may be called: an entry "host" allows every port of that
 /// host, "host:port" (or "[v6]:port") one port; names compare case-insensitively and are

@@ -9,13 +9,19 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
 
+#include "http/metrics.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
@@ -134,6 +140,83 @@ struct self_signed {
   }
 };
 
+/// Answers the first request on its first connection and keeps it open, then closes that
+/// connection on the second request without answering, as a server whose keep-alive
+/// timer fired at that moment would; answers the request repeated on a second connection.
+class flaky_upstream {
+ public:
+  flaky_upstream() {
+    port_ = acceptor_.local_endpoint().port();
+    next_request([this] {
+      answer([this] {
+        next_request([this] {
+          socket_.close();
+          next_request([this] { answer([this] { socket_.close(); }); });
+        });
+      });
+    });
+    thread_ = std::thread([this] { ioc_.run_for(10s); });
+  }
+
+  ~flaky_upstream() {
+    ioc_.stop();
+    thread_.join();
+  }
+
+  std::uint16_t port() const { return port_; }
+  int requests() const { return requests_; }
+
+ private:
+  using tcp = boost::asio::ip::tcp;
+
+  /// Reads the next request, accepting a connection first when none is open.
+  void next_request(std::function<void()> then) {
+    if (!socket_.is_open()) {
+      buffer_.clear();
+      acceptor_.async_accept(socket_, [this, then](boost::system::error_code ec) {
+        if (!ec) next_request(then);
+      });
+      return;
+    }
+    req_ = {};
+    boost::beast::http::async_read(socket_, buffer_, req_,
+                                   [this, then](boost::system::error_code ec, std::size_t) {
+                                     if (ec) return;
+                                     ++requests_;
+                                     then();
+                                   });
+  }
+
+  void answer(std::function<void()> then) {
+    res_ = {boost::beast::http::status::ok, 11};
+    res_.body() = "flaky " + std::to_string(requests_.load());
+    res_.prepare_payload();
+    boost::beast::http::async_write(socket_, res_,
+                                    [then](boost::system::error_code ec, std::size_t) {
+                                      if (!ec) then();
+                                    });
+  }
+
+  boost::asio::io_context ioc_;
+  tcp::acceptor acceptor_{ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}};
+  tcp::socket socket_{ioc_};
+  boost::beast::flat_buffer buffer_;
+  boost::beast::http::request<boost::beast::http::string_body> req_;
+  boost::beast::http::response<boost::beast::http::string_body> res_;
+  std::atomic<int> requests_{0};
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+std::string connections_total(scoped_server& srv) {
+  auto text = srv.get().stats()->render();
+  constexpr std::string_view sample = "\nbaton_http_connections_total ";
+  auto at = text.find(sample);
+  REQUIRE(at != std::string::npos);
+  auto start = at + sample.size();
+  return text.substr(start, text.find('\n', start) - start);
+}
+
 }  // namespace
 
 TEST_CASE("outgoing_client calls an allowed local server", "[http][outgoing]") {
@@ -166,6 +249,50 @@ TEST_CASE("outgoing_client calls an allowed local server", "[http][outgoing]") {
   CHECK(failing.res.error.empty());
   std::this_thread::sleep_for(50ms);
   CHECK(calls == 2);
+}
+
+TEST_CASE("outgoing_client reuses connections and replaces closed ones", "[http][outgoing]") {
+  std::vector<responder> held;
+  std::mutex held_mutex;
+  config::http_settings upstream_settings;
+  upstream_settings.idle_timeout = 300ms;
+  scoped_server upstream{upstream_routes(&held, &held_mutex), upstream_settings};
+  config::outgoing_settings settings;
+  settings.allow_hosts = {"127.0.0.1"};
+  outgoing_client client{settings};
+  actors::outgoing_request req;
+  req.url = "http://127.0.0.1:" + std::to_string(upstream.port()) + "/hook";
+  for (int i = 0; i < 3; ++i) {
+    auto r = call_and_wait(client, req);
+    REQUIRE(r.arrived);
+    CHECK(r.res.status == 202);
+  }
+  CHECK(connections_total(upstream) == "1");
+
+  // The server closes the idle connection; the next call notices and connects afresh.
+  std::this_thread::sleep_for(700ms);
+  auto after_idle = call_and_wait(client, req);
+  REQUIRE(after_idle.arrived);
+  CHECK(after_idle.res.status == 202);
+  CHECK(connections_total(upstream) == "2");
+}
+
+TEST_CASE("outgoing_client repeats a request whose reused connection died", "[http][outgoing]") {
+  flaky_upstream upstream;
+  config::outgoing_settings settings;
+  settings.allow_hosts = {"127.0.0.1"};
+  outgoing_client client{settings};
+  actors::outgoing_request req;
+  req.method = "GET";
+  req.url = "http://127.0.0.1:" + std::to_string(upstream.port()) + "/x";
+  auto first = call_and_wait(client, req);
+  REQUIRE(first.arrived);
+  CHECK(first.res.body == "flaky 1");
+  auto second = call_and_wait(client, req);
+  REQUIRE(second.arrived);
+  CHECK(second.res.error.empty());
+  CHECK(second.res.body == "flaky 3");
+  CHECK(upstream.requests() == 3);
 }
 
 TEST_CASE("outgoing_client times out", "[http][outgoing]") {
