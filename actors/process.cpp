@@ -30,7 +30,6 @@ struct process_actor_state {
   model::process_state state;
   std::shared_ptr<const model::definition> def;
   const model::scenario* scenario = nullptr;
-  std::mt19937_64 rng{std::random_device{}()};
 
   // The write in flight, and what to do when it is durable.
   bool writing = false;
@@ -52,6 +51,13 @@ struct process_actor_state {
 };
 
 using process_self = caf::stateful_actor<process_actor_state>*;
+
+/// A draw in [0,1) for retry jitter. One generator per thread, seeded once: seeding per
+/// process actor cost a random_device read (a trapping cpuid on VMs) on every start.
+double jitter_draw() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0, 1)(rng);
+}
 
 process_answer answer_of(const process_actor_state& st, std::string_view snapshot) {
   process_answer a;
@@ -146,7 +152,7 @@ void apply_now(process_self self, const model::event& ev, answer_callback done,
   auto& st = self->state;
   model::apply_context actx;
   actx.now_ms = st.ctx->now_ms();
-  actx.random = std::uniform_real_distribution<double>(0, 1)(st.rng);
+  actx.random = jitter_draw();
   actx.sandbox_scenario = st.scenario;
   auto t = model::apply(st.state, *st.def, ev, actx);
   if (!t.rejected.empty()) {
