@@ -23,6 +23,9 @@ class metrics;
 /// `idle_timeout`, is closed; at most `pipeline_limit` requests per connection wait for
 /// their answers, and reading pauses until the queue shrinks.
 ///
+/// Connections are dealt in turn to `io_threads` threads, each with its own io_context; a
+/// connection stays on its thread, where its handlers run one at a time.
+///
 /// Beast stays behind this class so that handler files can include it cheaply.
 class server {
  public:
