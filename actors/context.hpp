@@ -2,7 +2,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <random>
+#include <string>
 
 #include <caf/actor.hpp>
 
@@ -13,6 +16,27 @@
 #include "storage/process_store.hpp"
 
 namespace baton::actors {
+
+/// Where process actors report durable outbox entries; set once the front end is wired.
+class callback_signal {
+public:
+  void set(std::function<void(std::string)> sink) {
+    std::lock_guard lock(mutex_);
+    sink_ = std::move(sink);
+  }
+  void operator()(std::string outbox_key) {
+    std::function<void(std::string)> sink;
+    {
+      std::lock_guard lock(mutex_);
+      sink = sink_;
+    }
+    if (sink) sink(std::move(outbox_key));
+  }
+
+private:
+  std::mutex mutex_;
+  std::function<void(std::string)> sink_;
+};
 
 /// What every actor of one engine shares: settings, storage, definitions, the outside
 /// world, the long-lived actors, and counters for /metrics.
@@ -26,6 +50,7 @@ struct engine_context {
   caf::actor scheduler;
   caf::actor retry;
   caf::actor trigger;  ///< cron schedules
+  callback_signal callback_due{};
 
   std::atomic<std::uint64_t> schedule_fires{0};
   std::atomic<std::int64_t> schedule_lag_ms_max{0};

@@ -51,6 +51,8 @@ struct start_request {
   bool sandbox = false;
   std::string worker;
   std::string schedule_id;
+  /// Told (at least once, in order) when the process parks at a step or ends.
+  std::optional<model::callback_target> callback;
   /// Synchronous start: answer when the process ends or after this many ms (then 202).
   std::optional<std::int64_t> wait_timeout_ms;
 };
@@ -134,6 +136,11 @@ public:
   /// Validates, stores and arms a schedule; its id, status and first fire time are assigned.
   virtual void create_schedule(model::schedule s, schedule_callback done) = 0;
   virtual void change_schedule(std::string id, schedule_action action, schedule_callback done) = 0;
+
+  /// Who hears of callbacks that became due: called with the outbox key (see
+  /// `process_store::put_outbox`) after the entry is durable, on some engine thread. Entries
+  /// written before this is set are found by scanning the outbox afterwards.
+  virtual void on_callback_due(std::function<void(std::string outbox_key)> sink) = 0;
 
   /// True once recovery finished (for /readyz).
   virtual bool ready() const = 0;

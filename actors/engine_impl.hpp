@@ -35,6 +35,9 @@ public:
                        std::function<void(scope_info)> done) override;
   void create_schedule(model::schedule s, schedule_callback done) override;
   void change_schedule(std::string id, schedule_action action, schedule_callback done) override;
+  void on_callback_due(std::function<void(std::string)> sink) override {
+    ctx_->callback_due.set(std::move(sink));
+  }
   bool ready() const override { return ctx_->ready; }
   void collect_metrics(std::string& out) const override;
   storage::process_store& store() override { return ctx_->store; }

@@ -48,6 +48,8 @@ struct process_actor_state {
   std::uint64_t idle_generation = 0;
   bool passivating = false;
   std::string idempotency_key;
+  std::optional<model::callback_target> callback;  ///< until the first write stores it
+  std::string in_flight_outbox_key;                ///< the callback this write makes due
 };
 
 using process_self = caf::stateful_actor<process_actor_state>*;
@@ -91,6 +93,13 @@ void persist(process_self self, model::transition t, answer_callback done) {
   if (!st.idempotency_key.empty() && !previous) {
     st.ctx->store.put_idempotent_answer(b, st.idempotency_key, t.state.id);
   }
+  if (st.callback && !previous) st.ctx->store.put_callback(b, t.state.id, *st.callback);
+  st.in_flight_outbox_key.clear();
+  if (!t.state.callback_url.empty() && model::worth_a_callback(st.state, t.state)) {
+    // In the same batch as the transition: the callback is owed exactly when the state is.
+    st.in_flight_outbox_key =
+        st.ctx->store.put_outbox(b, t.state.id, t.state.history_seq, st.in_flight_snapshot);
+  }
   st.writing = true;
   st.in_flight = std::move(t);
   st.in_flight_previous = previous;
@@ -131,7 +140,9 @@ void on_persisted(process_self self, const persisted& msg) {
   if (was_new) {
     ++st.ctx->started;
     ++st.ctx->active;
+    st.callback.reset();
   }
+  if (!st.in_flight_outbox_key.empty()) st.ctx->callback_due(std::move(st.in_flight_outbox_key));
   st.state = std::move(st.in_flight.state);
   auto effects = std::move(st.in_flight.effects);
   for (const auto& fx : effects) perform(self, fx);
@@ -285,6 +296,7 @@ caf::behavior process_actor(process_self self, std::shared_ptr<engine_context> c
   st.ctx = std::move(ctx);
   st.state = std::move(launch.state);
   st.idempotency_key = std::move(launch.idempotency_key);
+  st.callback = std::move(launch.callback);
   st.def = st.ctx->definitions.find(st.state.definition, st.state.version);
   ++st.ctx->live;
   self->attach_functor([c = st.ctx] { --c->live; });

@@ -18,6 +18,7 @@ struct process_launch {
   bool admitted = false;  ///< new: it has its scope slot and starts running at once
   bool reissue = false;   ///< loaded after a restart or crash: re-issue in-flight effects
   std::string idempotency_key;
+  std::optional<model::callback_target> callback;  ///< new: stored with the first snapshot
   std::optional<std::int64_t> wait_timeout_ms;  ///< synchronous start
   answer_callback done;   ///< new: answered once created (or once ended, when waiting)
 };

@@ -153,6 +153,8 @@ void start_process(scheduler_self self, start_cmd& cmd) {
   l.state.worker = req.worker;
   l.state.schedule_id = req.schedule_id;
   l.idempotency_key = req.idempotency_key;
+  if (req.callback) l.state.callback_url = req.callback->url;
+  l.callback = std::move(req.callback);
   l.wait_timeout_ms = req.wait_timeout_ms;
   l.done = std::move(cmd.done);
   if (req.scope.empty()) {

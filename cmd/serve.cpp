@@ -15,7 +15,9 @@
 #include "http/auth/grants.hpp"
 #include "http/auth/secrets.hpp"
 #include "http/compat/job_workflow.hpp"
+#include "http/callback_dispatcher.hpp"
 #include "http/compat/process_engine.hpp"
+#include "http/compat/workfloo.hpp"
 #include "http/compat/scheduler_connector.hpp"
 #include "http/metrics.hpp"
 #include "http/native_api.hpp"
@@ -98,6 +100,10 @@ int serve(const std::optional<std::string>& config_file,
   auto store = std::move(std::get<std::unique_ptr<storage::process_store>>(opened));
   auto delegates = std::make_unique<http::outgoing_client>(settings.outgoing);
   auto engine = actors::engine::create(settings, *store, *delegates);
+  http::callback_dispatcher callbacks(*store, *delegates, settings.outgoing);
+  callbacks.add_format("workfloo", http::compat::workfloo_callback_renderer(*engine));
+  engine->on_callback_due([&callbacks](std::string key) { callbacks.due(std::move(key)); });
+  callbacks.start();  // after the sink is set: the outbox scan sees whatever it missed
   if (!settings.engine.definitions_dir.empty() &&
       !deploy_directory(*engine, settings.engine.definitions_dir)) {
     engine->shutdown();
@@ -131,6 +137,7 @@ int serve(const std::optional<std::string>& config_file,
   auth::add_auth_routes(*routes, authenticator);
   http::compat::add_job_workflow_routes(*routes, *engine, authenticator, settings);
   http::compat::add_process_engine_routes(*routes, *engine, authenticator);
+  http::compat::add_workfloo_routes(*routes, *engine, authenticator, settings);
   http::server server(settings.http, routes, stats);
   try {
     server.start();
@@ -149,6 +156,7 @@ int serve(const std::optional<std::string>& config_file,
   // then the actor system, then the store.
   server.stop();
   engine->shutdown();
+  callbacks.stop();
   delegates.reset();
   engine.reset();
   store.reset();

@@ -50,6 +50,8 @@ struct engine_settings {
 struct outgoing_settings {
   std::vector<std::string> allow_hosts;  ///< "host" or "host:port"; empty allows none
   millis default_timeout{10'000};
+  std::size_t callback_attempts = 8;  ///< tries per callback before it is given up (logged)
+  millis callback_backoff{1'000};     ///< wait before the first retry; doubles, up to 5 min
 
   bool operator==(const outgoing_settings&) const = default;
 };

@@ -7,6 +7,7 @@
 #include "actors/engine.hpp"
 #include "http/auth/audit_log.hpp"
 #include "http/auth/guard.hpp"
+#include "http/callback_dispatcher.hpp"
 #include "http/engine_errors.hpp"
 #include "http/json_body.hpp"
 #include "http/metrics.hpp"
@@ -24,6 +25,33 @@ namespace {
 
 response bad_request(std::string_view detail, std::string_view field) {
   return problem(status::bad_request, "Bad request", detail, field);
+}
+
+/// `{"url": "https://…", "headers": {"name": "value", …}}`, or (message, JSON pointer).
+std::variant<model::callback_target, std::pair<std::string, std::string>> parse_native_callback(
+    dom::element v) {
+  using problem_at = std::pair<std::string, std::string>;
+  if (!v.is_object()) return problem_at{"callback must be {url, headers}", "/callback"};
+  model::callback_target target;
+  for (auto [k, field] : as_object(v)) {
+    if (k == "url" && field.is_string()) {
+      target.url = std::string(field.get_string().value());
+    } else if (k == "headers" && field.is_object()) {
+      for (auto [name, val] : as_object(field)) {
+        if (!val.is_string()) {
+          return problem_at{"header values must be strings", "/callback/headers/" + std::string(name)};
+        }
+        target.headers.emplace_back(name, val.get_string().value());
+      }
+    } else {
+      return problem_at{"callback takes url (string) and headers (object of strings)",
+                        "/callback/" + std::string(k)};
+    }
+  }
+  if (auto why = callback_url_problem(target.url); !why.empty()) {
+    return problem_at{"callback url " + why, "/callback/url"};
+  }
+  return target;
 }
 
 response forbidden_definition(std::string_view name) {
@@ -200,6 +228,12 @@ void start_process(actors::engine& engine, request_context ctx, const auth::clie
                                      "/wait/" + std::string(wk)));
         }
       }
+    } else if (k == "callback") {
+      auto target = parse_native_callback(v);
+      if (auto* problem = std::get_if<std::pair<std::string, std::string>>(&target)) {
+        return respond(bad_request(problem->first, problem->second));
+      }
+      req.callback = std::get<model::callback_target>(std::move(target));
     } else {
       return respond(bad_request("unknown field \"" + std::string(k) + "\"", "/" + std::string(k)));
     }
@@ -212,11 +246,7 @@ void start_process(actors::engine& engine, request_context ctx, const auth::clie
   bool waiting = req.wait_timeout_ms.has_value();
   engine.start(std::move(req), [respond, wait_result, waiting](actors::process_answer a) {
     if (a.code != actors::engine_errc::ok) {
-      auto r = engine_problem(a);
-      if (a.field == "scope" || a.field == "definition" || a.field == "scenarioId") {
-        // Point at the request field.
-      }
-      return respond(std::move(r));
+      return respond(engine_problem(a));
     }
     auto code = a.replayed ? status::ok : status::created;
     if (waiting) code = a.wait_timed_out ? status::accepted : status::ok;

@@ -49,6 +49,15 @@ step_execution* process_state::active() {
   return const_cast<step_execution*>(std::as_const(*this).active());
 }
 
+bool worth_a_callback(const process_state& before, const process_state& after) {
+  if (is_terminal(after.status)) return !is_terminal(before.status);
+  const auto* now_at = after.active();
+  if (!now_at || now_at->retry_pending) return false;
+  if (now_at->kind != step_kind::external && now_at->kind != step_kind::timer) return false;
+  const auto* was_at = before.active();
+  return !was_at || was_at->id != now_at->id;
+}
+
 const step_execution* process_state::find_execution(std::string_view step_execution_id) const {
   for (const auto& e : steps) {
     if (e.id == step_execution_id) return &e;

@@ -59,6 +59,10 @@ struct process_state {
   bool sandbox = false;
   std::string worker;           ///< free label from the start request (connector `worker`)
   std::string schedule_id;      ///< the schedule that fired it, if any
+  /// Where the caller wants to hear when the process parks at a step or ends. Only the URL
+  /// lives in the snapshot (which the API shows); headers, which may hold a secret, are kept
+  /// in a record of their own (`callback_target`).
+  std::string callback_url;
   std::uint64_t history_seq = 0;
 
   /// The execution that is started and not finished, if any.
@@ -66,6 +70,18 @@ struct process_state {
   step_execution* active();
   const step_execution* find_execution(std::string_view step_execution_id) const;
 };
+
+/// A caller's callback: POST `format`-shaped status documents to `url` with `headers`.
+struct callback_target {
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string format = "native";  ///< which front end renders the body ("native", "workfloo")
+};
+
+/// Whether the transition from `before` to `after` is one a callback reports: the process
+/// ended, or it came to rest at a step that waits for the world (an external step or a
+/// timer), a different one than before.
+bool worth_a_callback(const process_state& before, const process_state& after);
 
 /// A fact in a process' life, written beside the snapshot in the same batch.
 struct history_entry {

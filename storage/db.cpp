@@ -112,6 +112,21 @@ void db::scan(cf family, std::string_view prefix, std::string_view start,
   }
 }
 
+void db::scan_backward(cf family, std::string_view prefix, std::string_view start,
+                       const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->rdb->NewIterator(ro, impl_->handle(family)));
+  // Every key with the prefix sorts before prefix + 0xff…: the last of them is found from there.
+  std::string upper = start.empty() ? std::string(prefix) + std::string(8, '\xff') : std::string(start);
+  for (it->SeekForPrev(slice(upper)); it->Valid(); it->Prev()) {
+    auto key = it->key();
+    std::string_view k(key.data(), key.size());
+    if (!k.starts_with(prefix)) break;
+    auto v = it->value();
+    if (!visit(k, std::string_view(v.data(), v.size()))) break;
+  }
+}
+
 std::string db::write(batch& b) {
   rocksdb::WriteBatch wb;
   for (const auto& op : b.impl_->ops) {

@@ -60,6 +60,10 @@ public:
   void scan(cf family, std::string_view prefix, std::string_view start,
             const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
 
+  /// Like `scan`, newest key first: from `start` (or the prefix's last key when empty) down.
+  void scan_backward(cf family, std::string_view prefix, std::string_view start,
+                     const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+
   /// Applies `b` atomically; synced when the database was opened with sync.
   /// @returns empty on success, else the error text.
   std::string write(batch& b);

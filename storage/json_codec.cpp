@@ -156,6 +156,7 @@ std::string encode_process(const model::process_state& p) {
   if (p.sandbox) field(out, "sandbox", true);
   if (!p.worker.empty()) field(out, "worker", p.worker);
   if (!p.schedule_id.empty()) field(out, "scheduleId", p.schedule_id);
+  if (!p.callback_url.empty()) field(out, "callbackUrl", p.callback_url);
   field(out, "historySeq", static_cast<std::int64_t>(p.history_seq));
   out += '}';
   return out;
@@ -207,8 +208,51 @@ std::optional<model::process_state> decode_process(std::string_view stored) {
   p.sandbox = bool_of(doc, "sandbox");
   p.worker = text_of(doc, "worker");
   p.schedule_id = text_of(doc, "scheduleId");
+  p.callback_url = text_of(doc, "callbackUrl");
   p.history_seq = static_cast<std::uint64_t>(int_of(doc, "historySeq"));
   return p;
+}
+
+std::string encode_callback(const model::callback_target& c) {
+  std::string out(1, format_v1);
+  out += '{';
+  field(out, "url", c.url);
+  field(out, "format", c.format);
+  key(out, "headers");
+  out += '[';
+  for (const auto& [name, val] : c.headers) {
+    if (out.back() != '[') out += ',';
+    out += '[';
+    str(out, name);
+    out += ',';
+    str(out, val);
+    out += ']';
+  }
+  out += "]}";
+  return out;
+}
+
+std::optional<model::callback_target> decode_callback(std::string_view stored) {
+  if (stored.empty() || stored[0] != format_v1) return std::nullopt;
+  dom::element doc;
+  auto json = stored.substr(1);
+  if (thread_parser().parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  model::callback_target c;
+  c.url = text_of(doc, "url");
+  c.format = text_of(doc, "format");
+  dom::array headers;
+  if (doc["headers"].get_array().get(headers) == simdjson::SUCCESS) {
+    for (dom::element pair : headers) {
+      std::string_view name, val;
+      if (pair.at(0).get_string().get(name) == simdjson::SUCCESS &&
+          pair.at(1).get_string().get(val) == simdjson::SUCCESS) {
+        c.headers.emplace_back(name, val);
+      }
+    }
+  }
+  return c;
 }
 
 std::string encode_schedule(const model::schedule& s) {

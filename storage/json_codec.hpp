@@ -38,6 +38,10 @@ std::optional<model::definition> decode_definition(std::string_view stored);
 /// The API view of a definition: its source with name, id and version.
 std::string definition_json(const model::definition& d);
 
+/// A process' callback target as stored (kept apart from the snapshot: headers are secret).
+std::string encode_callback(const model::callback_target& c);
+std::optional<model::callback_target> decode_callback(std::string_view stored);
+
 /// A schedule as stored: format byte + the JSON the API shows.
 std::string encode_schedule(const model::schedule& s);
 std::optional<model::schedule> decode_schedule(std::string_view stored);

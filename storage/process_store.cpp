@@ -1,5 +1,7 @@
 #include "storage/process_store.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 
@@ -83,6 +85,24 @@ std::vector<std::string> process_store::history_raw(std::string_view id) const {
   return out;
 }
 
+namespace {
+
+/// The creation millisecond an id carries in its first 12 hex digits (ids never run behind
+/// the clock that stamped `created_ms`, so id time ≥ creation time).
+std::int64_t id_ms(std::string_view id) {
+  std::int64_t ms = 0;
+  std::from_chars(id.data(), id.data() + std::min<std::size_t>(12, id.size()), ms, 16);
+  return ms;
+}
+
+std::string id_time_prefix(std::int64_t ms) {
+  char buf[13];
+  std::snprintf(buf, sizeof buf, "%012llx", static_cast<unsigned long long>(ms & 0xffffffffffffLL));
+  return std::string(buf, 12);
+}
+
+}  // namespace
+
 process_page process_store::list(const process_query& q) const {
   process_page page;
   auto accept = [&](std::string_view raw) {
@@ -91,31 +111,58 @@ process_page process_store::list(const process_query& q) const {
     if (q.status && p->status != *q.status) return false;
     if (!q.definition.empty() && p->definition != q.definition) return false;
     if (!q.scope.empty() && p->scope != q.scope) return false;
+    if (q.created_from_ms && p->created_ms < *q.created_from_ms) return false;
+    if (q.created_to_ms && p->created_ms > *q.created_to_ms) return false;
     return true;
   };
+  std::size_t skipped = 0;
   std::string last;
   auto take = [&](std::string_view id, std::string_view raw) {
+    if (q.newest_first ? q.created_from_ms && id_ms(id) < *q.created_from_ms
+                       : q.created_to_ms && id_ms(id) > *q.created_to_ms) {
+      return false;  // past the time window: nothing further can match
+    }
+    if (!q.after.empty() && id == q.after) return true;  // the cursor itself (backward seek)
+    if (!accept(raw)) return true;
+    if (skipped < q.skip) {
+      ++skipped;
+      last = std::string(id);
+      return true;
+    }
     if (page.items.size() == q.limit) {
       page.next = last;
       return false;
     }
-    if (accept(raw)) {
-      page.items.emplace_back(json_of(raw));
-      last = std::string(id);
-    }
+    page.items.emplace_back(json_of(raw));
+    last = std::string(id);
     return true;
+  };
+  // Where the scan begins, as an id (the key without the index prefix).
+  std::string from_id;
+  if (!q.after.empty()) {
+    from_id = q.newest_first ? q.after : q.after + "\x01";
+  } else if (q.newest_first && q.created_to_ms) {
+    from_id = id_time_prefix(*q.created_to_ms + 1);
+  } else if (!q.newest_first && q.created_from_ms) {
+    from_id = id_time_prefix(*q.created_from_ms);
+  }
+  auto scan = [&](cf family, const std::string& prefix, const auto& visit) {
+    auto start = from_id.empty() ? std::string() : prefix + from_id;
+    if (q.newest_first) {
+      db_->scan_backward(family, prefix, start, visit);
+    } else {
+      db_->scan(family, prefix, start, visit);
+    }
   };
   if (q.status) {
     auto prefix = "s/" + std::string(model::to_string(*q.status)) + "/";
-    auto start = q.after.empty() ? std::string() : prefix + q.after + "\x01";
-    db_->scan(cf::indexes, prefix, start, [&](std::string_view k, std::string_view) {
+    scan(cf::indexes, prefix, [&](std::string_view k, std::string_view) {
       auto id = k.substr(prefix.size());
       auto raw = db_->get(cf::processes, id);
       return raw ? take(id, *raw) : true;
     });
   } else {
-    auto start = q.after.empty() ? std::string() : q.after + "\x01";
-    db_->scan(cf::processes, {}, start, [&](std::string_view k, std::string_view v) {
+    scan(cf::processes, std::string(), [&](std::string_view k, std::string_view v) {
       return take(k, v);
     });
   }
@@ -128,6 +175,44 @@ void process_store::for_each_active(
     if (auto p = load_process(k.substr(2))) visit(std::move(*p));
     return true;
   });
+}
+
+void process_store::put_callback(batch& b, std::string_view process_id,
+                                 const model::callback_target& c) const {
+  b.put(cf::indexes, "c/" + std::string(process_id), encode_callback(c));
+}
+
+std::optional<model::callback_target> process_store::callback(std::string_view process_id) const {
+  auto raw = db_->get(cf::indexes, "c/" + std::string(process_id));
+  return raw ? decode_callback(*raw) : std::nullopt;
+}
+
+std::string process_store::put_outbox(batch& b, std::string_view process_id, std::uint64_t seq,
+                                      std::string_view snapshot) const {
+  auto key = "o/" + history_key(process_id, seq);
+  b.put(cf::indexes, key, snapshot);
+  return key;
+}
+
+void process_store::erase_outbox(batch& b, std::string_view key) const {
+  b.erase(cf::indexes, key);
+}
+
+void process_store::for_each_outbox(
+    const std::function<void(std::string_view, std::string_view)>& visit) const {
+  db_->scan(cf::indexes, "o/", {}, [&](std::string_view k, std::string_view v) {
+    visit(k, v);
+    return true;
+  });
+}
+
+std::optional<std::string> process_store::outbox_raw(std::string_view key) const {
+  return db_->get(cf::indexes, key);
+}
+
+std::string_view process_store::process_of_outbox_key(std::string_view key) {
+  auto rest = key.substr(std::min<std::size_t>(2, key.size()));
+  return rest.substr(0, rest.find('/'));
 }
 
 void process_store::put_definition(batch& b, const model::definition& d) const {

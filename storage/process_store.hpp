@@ -25,11 +25,15 @@ struct process_query {
   std::string after;  ///< cursor: the last id of the previous page
   std::size_t limit = 100;
   bool sandbox = false;  ///< list sandbox processes instead of real ones
+  std::optional<std::int64_t> created_from_ms;  ///< inclusive
+  std::optional<std::int64_t> created_to_ms;    ///< inclusive
+  bool newest_first = false;
+  std::size_t skip = 0;  ///< matching items passed over first (page-number paging)
 };
 
 struct process_page {
   std::vector<std::string> items;  ///< process JSON documents
-  std::string next;                ///< cursor for the next page; empty at the end
+  std::string next;  ///< cursor for the next page (the last id taken); empty at the end
 };
 
 /// The record layout of processes, history, indexes, definitions and idempotency keys.
@@ -57,6 +61,23 @@ public:
   process_page list(const process_query& q) const;
   /// Every non-terminal process, in id (creation) order.
   void for_each_active(const std::function<void(model::process_state)>& visit) const;
+
+  // ---- callbacks ----
+  /// The callback target of a process, written with its first snapshot.
+  void put_callback(batch& b, std::string_view process_id, const model::callback_target& c) const;
+  std::optional<model::callback_target> callback(std::string_view process_id) const;
+  /// An undelivered callback: the snapshot at a moment worth reporting, under a key that
+  /// sorts by process and then by `seq` (the history sequence of that moment).
+  /// @returns the outbox key, which `erase_outbox` takes once it is delivered or given up.
+  std::string put_outbox(batch& b, std::string_view process_id, std::uint64_t seq,
+                         std::string_view snapshot) const;
+  void erase_outbox(batch& b, std::string_view key) const;
+  /// Every undelivered callback, in key order (per process, in the order they arose).
+  void for_each_outbox(
+      const std::function<void(std::string_view key, std::string_view snapshot)>& visit) const;
+  std::optional<std::string> outbox_raw(std::string_view key) const;
+  /// The process an outbox key belongs to.
+  static std::string_view process_of_outbox_key(std::string_view key);
 
   // ---- definitions ----
   void put_definition(batch& b, const model::definition& d) const;

@@ -64,44 +64,11 @@ std::string b64(std::string_view in) {
   return out;
 }
 
-header_list key_header(const std::string& key) { return {{"x-api-key", key}}; }
 header_list bearer(const std::string& credential) {
   return {{"Authorization", "Bearer " + credential}};
 }
 header_list basic(const std::string& name, const std::string& password) {
   return {{"Authorization", "Basic " + b64(name + ":" + password)}};
-}
-
-/// The admin key the first start wrote.
-std::string admin_key(const baton_server& server) {
-  std::ifstream in(server.data_dir() / "data" / "initial-admin-key");
-  std::string key;
-  in >> key;
-  return key;
-}
-
-struct new_client {
-  std::string id;
-  std::string name;
-  std::string password;
-  std::string api_key;
-};
-
-/// POST /api/v1/clients as the admin; REQUIREs 201 with both secrets.
-new_client create_client(std::uint16_t port, const std::string& admin, const std::string& name,
-                         const std::string& role, const std::string& globs_json = R"(["*"])") {
-  auto r = http_call(
-      port, "POST", "/api/v1/clients",
-      R"({"name":")" + name + R"(","role":")" + role + R"(","definitions":)" + globs_json + "}",
-      key_header(admin));
-  INFO("create client " << name << " -> " << r.status << " " << r.body);
-  REQUIRE(r.status == 201);
-  auto o = object_of(r);
-  new_client c{text(o, "id"), text(o, "name"), text(o, "password"), text(o, "apiKey")};
-  REQUIRE(c.name == name);
-  REQUIRE(!c.password.empty());
-  REQUIRE(c.api_key.size() == 64);
-  return c;
 }
 
 /// POST /api/v1/clients/{name}/{action} as the admin; REQUIREs 200 and @returns the answer.

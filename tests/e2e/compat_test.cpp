@@ -13,15 +13,9 @@ namespace {
 
 /// A secure server with one runner client; returns its password.
 std::string runner_password(baton_server& server, const std::string& name, std::string_view globs) {
-  std::ifstream key_file(server.data_dir() / "data" / "initial-admin-key");
-  std::string admin_key;
-  key_file >> admin_key;
-  auto r = http_call(server.port(), "POST", "/api/v1/clients",
-                     R"({"name":")" + name + R"(","role":"runner","definitions":[")" +
-                         std::string(globs) + R"("]})",
-                     {{"x-api-key", admin_key}});
-  REQUIRE(r.status == 201);
-  return text(object_of(r), "password");
+  return create_client(server.port(), admin_key(server), name, "runner",
+                       "[\"" + std::string(globs) + "\"]")
+      .password;
 }
 
 server_options secure(std::map<std::string, std::string> extra = {}) {

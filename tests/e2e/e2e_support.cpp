@@ -99,6 +99,31 @@ test_response complete_step(std::uint16_t port, const std::string& step,
                    std::move(headers));
 }
 
+header_list key_header(const std::string& key) { return {{"x-api-key", key}}; }
+
+std::string admin_key(const baton_server& server) {
+  std::ifstream in(server.data_dir() / "data" / "initial-admin-key");
+  std::string key;
+  in >> key;
+  return key;
+}
+
+new_client create_client(std::uint16_t port, const std::string& admin, const std::string& name,
+                         const std::string& role, const std::string& globs_json) {
+  auto r = http_call(
+      port, "POST", "/api/v1/clients",
+      R"({"name":")" + name + R"(","role":")" + role + R"(","definitions":)" + globs_json + "}",
+      key_header(admin));
+  INFO("create client " << name << " -> " << r.status << " " << r.body);
+  REQUIRE(r.status == 201);
+  auto o = object_of(r);
+  new_client c{text(o, "id"), text(o, "name"), text(o, "password"), text(o, "apiKey")};
+  REQUIRE(c.name == name);
+  REQUIRE(!c.password.empty());
+  REQUIRE(c.api_key.size() == 64);
+  return c;
+}
+
 bool is_iso_utc_ms(const std::string& text) {
   static const std::regex iso(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$)");
   return std::regex_match(text, iso);

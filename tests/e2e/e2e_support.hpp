@@ -64,6 +64,23 @@ std::string last_step_id(const json::object& process);
 test_response complete_step(std::uint16_t port, const std::string& step,
                             std::string_view params_json = "{}", header_list headers = {});
 
+/// `x-api-key: key`.
+header_list key_header(const std::string& key);
+
+/// The admin key a server with auth required wrote at its first start.
+std::string admin_key(const baton_server& server);
+
+struct new_client {
+  std::string id;
+  std::string name;
+  std::string password;
+  std::string api_key;
+};
+
+/// POST /api/v1/clients as the admin; REQUIREs 201 with both secrets.
+new_client create_client(std::uint16_t port, const std::string& admin, const std::string& name,
+                         const std::string& role, const std::string& globs_json = R"(["*"])");
+
 /// True when `text` is an ISO-8601 UTC instant with milliseconds: 2024-01-31T12:34:56.789Z.
 bool is_iso_utc_ms(const std::string& text);
 

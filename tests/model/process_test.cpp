@@ -1201,3 +1201,36 @@ TEST_CASE("status names round-trip", "[model][process]") {
   CHECK_FALSE(is_terminal(process_status::running));
   CHECK_FALSE(is_terminal(process_status::waiting));
 }
+
+TEST_CASE("a callback is worth sending on the end and on coming to rest at a new wait",
+          "[model][callback]") {
+  using namespace baton::model;
+  process_state queued;
+  queued.status = process_status::waiting;
+  auto at = [](step_kind kind, std::string id, bool retry = false) {
+    process_state p;
+    p.status = process_status::running;
+    step_execution e;
+    e.id = std::move(id);
+    e.kind = kind;
+    e.status = step_status::started;
+    e.retry_pending = retry;
+    p.steps.push_back(e);
+    return p;
+  };
+  auto ended = at(step_kind::script, "p-1");
+  ended.steps.back().status = step_status::completed;
+  ended.status = process_status::succeeded;
+
+  CHECK(worth_a_callback(queued, at(step_kind::external, "p-1")));
+  CHECK(worth_a_callback(queued, at(step_kind::timer, "p-1")));
+  CHECK(worth_a_callback(at(step_kind::external, "p-1"), at(step_kind::external, "p-2")));
+  CHECK(worth_a_callback(at(step_kind::external, "p-1"), ended));
+  CHECK(worth_a_callback(queued, ended));
+
+  CHECK_FALSE(worth_a_callback(queued, queued));                             // still queued
+  CHECK_FALSE(worth_a_callback(queued, at(step_kind::http, "p-1")));         // working, not parked
+  CHECK_FALSE(worth_a_callback(queued, at(step_kind::timer, "p-1", true)));  // a retry backoff
+  CHECK_FALSE(worth_a_callback(at(step_kind::timer, "p-1"), at(step_kind::timer, "p-1")));
+  CHECK_FALSE(worth_a_callback(ended, ended));  // told once
+}

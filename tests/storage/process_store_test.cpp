@@ -439,3 +439,82 @@ TEST_CASE("idempotency keys survive close and reopen", "[storage]") {
   CHECK_FALSE(store->idempotent_answer("order-3"));
   CHECK_FALSE(store->idempotent_answer(""));
 }
+
+TEST_CASE("list pages newest first by page number within a creation-time window", "[storage]") {
+  temp_dir dir;
+  auto store = open_store(dir);
+  model::id_generator gen(1);
+  std::vector<std::string> ids;  // created at 10'000, 11'000, … 19'000 ms
+  storage::batch b;
+  for (int i = 0; i < 10; ++i) {
+    auto p = simple(gen.next(10'000 + 1'000 * i), i % 2 ? process_status::running
+                                                        : process_status::succeeded);
+    p.created_ms = 10'000 + 1'000 * i;
+    store->put_process(b, p, std::nullopt);
+    ids.push_back(p.id);
+  }
+  REQUIRE(commit(*store, std::move(b)).empty());
+  std::reverse(ids.begin(), ids.end());  // newest first
+
+  storage::process_query q;
+  q.newest_first = true;
+  q.limit = 3;
+  auto page = store->list(q);
+  CHECK(ids_of(page) == std::vector<std::string>(ids.begin(), ids.begin() + 3));
+  CHECK(page.next == ids[2]);
+  q.skip = 9;  // the last page holds the oldest alone and says it is the last
+  page = store->list(q);
+  CHECK(ids_of(page) == std::vector<std::string>{ids[9]});
+  CHECK(page.next.empty());
+  q.skip = 0;
+  q.after = ids[2];  // a cursor works backwards too
+  CHECK(ids_of(store->list(q)) == std::vector<std::string>(ids.begin() + 3, ids.begin() + 6));
+
+  storage::process_query window;
+  window.newest_first = true;
+  window.created_from_ms = 12'000;
+  window.created_to_ms = 14'500;
+  CHECK(ids_of(store->list(window)) == std::vector<std::string>{ids[5], ids[6], ids[7]});
+  window.newest_first = false;
+  CHECK(ids_of(store->list(window)) == std::vector<std::string>{ids[7], ids[6], ids[5]});
+  window.status = process_status::running;  // 13'000 only
+  CHECK(ids_of(store->list(window)) == std::vector<std::string>{ids[6]});
+  window.newest_first = true;
+  CHECK(ids_of(store->list(window)) == std::vector<std::string>{ids[6]});
+}
+
+TEST_CASE("callback targets and outbox entries survive reopen, in order per process",
+          "[storage]") {
+  temp_dir dir;
+  std::vector<std::string> keys;
+  {
+    auto store = open_store(dir);
+    storage::batch b;
+    model::callback_target target{"http://hooks.example/x", {{"x-api-key", "s\"ecret"}}, "workfloo"};
+    store->put_callback(b, "p1", target);
+    keys.push_back(store->put_outbox(b, "p1", 2, "\x01{\"id\":\"p1\"}"));
+    keys.push_back(store->put_outbox(b, "p1", 10, "\x01{\"id\":\"p1\",\"n\":10}"));
+    keys.push_back(store->put_outbox(b, "p2", 1, "\x01{\"id\":\"p2\"}"));
+    REQUIRE(commit(*store, std::move(b)).empty());
+  }
+  auto store = open_store(dir);
+  auto target = store->callback("p1");
+  REQUIRE(target);
+  CHECK(target->url == "http://hooks.example/x");
+  CHECK(target->format == "workfloo");
+  CHECK(target->headers == std::vector<std::pair<std::string, std::string>>{{"x-api-key", "s\"ecret"}});
+  CHECK_FALSE(store->callback("p2"));
+
+  std::vector<std::string> seen;
+  store->for_each_outbox([&](std::string_view key, std::string_view) { seen.emplace_back(key); });
+  CHECK(seen == keys);  // seq 2 before seq 10, though "10" < "2" as text
+  CHECK(storage::process_store::process_of_outbox_key(keys[1]) == "p1");
+  CHECK(*store->outbox_raw(keys[2]) == "\x01{\"id\":\"p2\"}");
+
+  storage::batch b;
+  store->erase_outbox(b, keys[0]);
+  REQUIRE(commit(*store, std::move(b)).empty());
+  seen.clear();
+  store->for_each_outbox([&](std::string_view key, std::string_view) { seen.emplace_back(key); });
+  CHECK(seen == std::vector<std::string>{keys[1], keys[2]});
+}

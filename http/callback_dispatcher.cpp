@@ -1,0 +1,173 @@
+#include "http/callback_dispatcher.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "storage/json_codec.hpp"
+#include "storage/process_store.hpp"
+
+namespace baton::http {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr std::chrono::milliseconds max_backoff{300'000};
+}  // namespace
+
+std::string callback_url_problem(std::string_view url) {
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") ||
+      parsed->host().empty()) {
+    return "must be an absolute http or https URL";
+  }
+  return {};
+}
+
+/// All state lives on `io`'s one thread; outgoing answers are posted back to it.
+struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
+  storage::process_store& store;
+  actors::delegate_client& client;
+  config::outgoing_settings settings;
+  std::map<std::string, callback_renderer, std::less<>> formats;
+
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  std::thread thread;
+  std::atomic<bool> stopped{false};
+
+  std::map<std::string, std::deque<std::string>> queues;  ///< process id → keys, in order
+  std::set<std::string> known;                             ///< keys queued or out
+  std::atomic<std::uint64_t> delivered{0};
+  std::atomic<std::uint64_t> given_up{0};
+
+  impl(storage::process_store& s, actors::delegate_client& c, config::outgoing_settings o)
+      : store(s), client(c), settings(std::move(o)) {}
+
+  void enqueue(std::string key) {
+    if (stopped || !known.insert(key).second) return;
+    auto process_id = std::string(storage::process_store::process_of_outbox_key(key));
+    auto& queue = queues[process_id];
+    queue.push_back(std::move(key));
+    if (queue.size() == 1) send(process_id, 1);  // otherwise it waits for the one ahead
+  }
+
+  /// Sends the oldest callback of `process_id`, try number `attempt`.
+  void send(const std::string& process_id, int attempt) {
+    if (stopped) return;
+    auto& key = queues[process_id].front();
+    auto snapshot = store.outbox_raw(key);
+    auto target = store.callback(process_id);
+    auto state = snapshot ? storage::decode_process(*snapshot) : std::nullopt;
+    if (!snapshot || !target || !state) {
+      if (snapshot) spdlog::warn("callback {}: no target or unreadable snapshot; dropped", key);
+      return finish(process_id, /*delivered=*/false);
+    }
+    actors::outgoing_request req;
+    req.method = "POST";
+    req.url = target->url;
+    req.headers = target->headers;
+    req.headers.emplace_back("Content-Type", "application/json");
+    req.headers.emplace_back("Idempotency-Key", key.substr(2));
+    auto format = formats.find(target->format);
+    req.body = format != formats.end() ? format->second(*state)
+                                       : std::string(storage::json_of(*snapshot));
+    req.timeout = settings.default_timeout;
+    // Weak: a handler left in a stopped io_context must not keep its owner alive.
+    client.call(std::move(req), [weak = weak_from_this(), process_id,
+                                 attempt](actors::outgoing_response r) {
+      auto self = weak.lock();
+      if (!self || self->stopped) return;
+      asio::post(self->io, [weak, process_id, attempt, r = std::move(r)] {
+        if (auto self = weak.lock()) self->answered(process_id, attempt, r);
+      });
+    });
+  }
+
+  void answered(const std::string& process_id, int attempt, const actors::outgoing_response& r) {
+    if (stopped) return;
+    if (r.error.empty() && r.status >= 200 && r.status < 300) return finish(process_id, true);
+    const auto& key = queues[process_id].front();
+    auto why = r.error.empty() ? "status " + std::to_string(r.status) : r.error;
+    if (attempt >= static_cast<int>(settings.callback_attempts)) {
+      spdlog::warn("callback {}: given up after {} tries ({})", key, attempt, why);
+      return finish(process_id, false);
+    }
+    auto doubled = settings.callback_backoff * (std::int64_t{1} << std::min(attempt - 1, 20));
+    auto delay = std::min<std::chrono::milliseconds>(max_backoff, doubled);
+    spdlog::info("callback {}: try {} failed ({}); again in {} ms", key, attempt, why,
+                 delay.count());
+    auto timer = std::make_shared<asio::steady_timer>(io, delay);
+    timer->async_wait([weak = weak_from_this(), timer, process_id, attempt](auto ec) {
+      auto self = weak.lock();
+      if (!ec && self) self->send(process_id, attempt + 1);
+    });
+  }
+
+  /// The oldest callback of `process_id` is done with: erase it, go on with the next.
+  void finish(const std::string& process_id, bool ok) {
+    auto& queue = queues[process_id];
+    auto key = std::move(queue.front());
+    queue.pop_front();
+    ++(ok ? delivered : given_up);
+    storage::batch b;
+    store.erase_outbox(b, key);
+    store.committer().submit(std::move(b), [](const std::string& error) {
+      if (!error.empty()) spdlog::warn("callback outbox: {}", error);
+    });
+    known.erase(key);
+    if (!queue.empty()) return send(process_id, 1);
+    queues.erase(process_id);
+  }
+};
+
+callback_dispatcher::callback_dispatcher(storage::process_store& store,
+                                         actors::delegate_client& client,
+                                         config::outgoing_settings settings)
+    : impl_(std::make_shared<impl>(store, client, std::move(settings))) {}
+
+callback_dispatcher::~callback_dispatcher() { stop(); }
+
+void callback_dispatcher::add_format(std::string format, callback_renderer render) {
+  impl_->formats[std::move(format)] = std::move(render);
+}
+
+void callback_dispatcher::start() {
+  impl_->thread = std::thread([i = impl_.get()] { i->io.run(); });
+  asio::post(impl_->io, [weak = std::weak_ptr(impl_)] {
+    auto i = weak.lock();
+    if (!i) return;
+    std::vector<std::string> pending;
+    i->store.for_each_outbox([&](std::string_view key, std::string_view) {
+      pending.emplace_back(key);
+    });
+    for (auto& key : pending) i->enqueue(std::move(key));
+  });
+}
+
+void callback_dispatcher::due(std::string outbox_key) {
+  asio::post(impl_->io, [weak = std::weak_ptr(impl_), key = std::move(outbox_key)]() mutable {
+    if (auto i = weak.lock()) i->enqueue(std::move(key));
+  });
+}
+
+void callback_dispatcher::stop() {
+  if (impl_->stopped.exchange(true)) return;
+  impl_->work.reset();
+  impl_->io.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+std::uint64_t callback_dispatcher::delivered() const { return impl_->delivered; }
+std::uint64_t callback_dispatcher::given_up() const { return impl_->given_up; }
+
+}  // namespace baton::http
