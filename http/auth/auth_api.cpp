@@ -160,8 +160,11 @@ void login(authenticator& auth, request_context ctx, responder respond) {
 }
 
 void logout(authenticator& auth, request_context ctx, responder respond) {
+  // Only a request that proves the session (cookie + matching BPMCSRF header) ends it:
+  // another site's form could send the cookie, never the header.
   auto sid = cookie(ctx, "BPMSESSIONID");
-  if (!sid.empty() && auth.grants().close_session(sid)) {
+  if (!sid.empty() && auth.authenticate(ctx, session).result == outcome::kind::ok &&
+      auth.grants().close_session(sid)) {
     auth.audit().record("logout", "", ctx.remote_address, "session");
   }
   auto r = login_answer(status::ok, 0, "");

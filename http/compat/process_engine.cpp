@@ -6,6 +6,7 @@
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "model/process.hpp"
+#include "storage/json_codec.hpp"
 
 namespace baton::http::compat {
 
@@ -153,7 +154,14 @@ void run_process(actors::engine& engine, request_context ctx, const auth::client
     }
     bool failed =
         a.status == model::process_status::failed || a.status == model::process_status::cancelled;
-    out += "},\"success\":" + std::string(failed ? "false" : "true") + ",\"errorInfo\":null}";
+    out += "},\"success\":" + std::string(failed ? "false" : "true") + ",\"errorInfo\":";
+    if (failed) {
+      auto error = storage::value_at_pointer(a.process_json, "/error");
+      out += "{\"message\":\"" + json_escape(error ? error->text : "") + "\",\"errorCode\":\"" +
+             std::string(model::to_string(a.status)) + "\"}}";
+    } else {
+      out += "null}";
+    }
     respond(json_response(status::ok, std::move(out)));
   });
 }

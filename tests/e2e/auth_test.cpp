@@ -583,6 +583,23 @@ TEST_CASE("session login sets the cookies; requests need BPMCSRF; logout ends th
   CHECK(read_status(port, s.headers()) == 401);  // the 4th failure: nothing follows it
 }
 
+TEST_CASE("Logout ends a session only when the request carries its BPMCSRF header",
+          "[e2e][auth]") {
+  baton_server server(auth_options());
+  auto port = server.port();
+  auto c = create_client(port, admin_key(server), "leaver", "runner");
+  auto s = login(port, "leaver", c.password);
+  // What another site's form could send: the cookies alone. The cookies are cleared in the
+  // answer, but the session lives on.
+  auto forged = http_call(port, "POST", "/ServiceModel/AuthService.svc/Logout", "{}",
+                          {{"Cookie", "BPMSESSIONID=" + s.id + "; BPMCSRF=" + s.csrf}});
+  CHECK(forged.status == 200);
+  CHECK(read_status(port, s.headers()) == 200);
+  auto real = http_call(port, "POST", "/ServiceModel/AuthService.svc/Logout", "{}", s.headers());
+  CHECK(real.status == 200);
+  CHECK(read_status(port, s.headers()) == 401);
+}
+
 TEST_CASE("sessions slide while used and expire when idle; wrong credentials say Code 1",
           "[e2e][auth]") {
   baton_server server(auth_options({{"BATON_AUTH__SESSION_TTL_MS", "600"}}));

@@ -186,3 +186,77 @@ TEST_CASE("job workflow: OAuth header, 202 jobId, scopes, status", "[e2e][compat
   CHECK(job(loan, {}).status == 401);
   CHECK(job(loan, {auth[0], {"X-Forwarded-Host", "evil.example.test"}}).status == 401);
 }
+
+TEST_CASE("process engine service: unknown schemas and failed processes in its error shapes",
+          "[e2e][compat]") {
+  baton_server server(secure());
+  auto port = server.port();
+  REQUIRE(deploy(port, "Doomed",
+                 R"({"name":"Doomed","steps":[{"id":"boom","kind":"fail","message":"no stock"}]})",
+                 {{"x-api-key", admin_key(server)}})
+              .status == 201);
+  auto password = runner_password(server, "svc2", "*");
+  auto session = session_headers(port, "svc2", password);
+  auto base = std::string("/0/ServiceModel/ProcessEngineService.svc/");
+
+  auto unknown = http_call(port, "GET", base + "Nope/Execute?ResultParameterName=x", {}, session);
+  CHECK(unknown.status == 404);
+  CHECK_FALSE(object_of(unknown).at("success").as_bool());
+  auto run_unknown =
+      http_call(port, "POST", base + "RunProcess", R"({"schemaName":"Nope"})", session);
+  CHECK(run_unknown.status == 404);
+  CHECK(!text(object_of(run_unknown).at("errorInfo").as_object(), "message").empty());
+  CHECK(http_call(port, "POST", base + "RunProcess", R"({"parameterValues":{}})", session).status ==
+        400);
+  CHECK(http_call(port, "POST", base + "RunProcess", "not json", session).status == 400);
+  CHECK(http_call(port, "POST", base + "ExecProcElByUId/garbage", {}, session).status == 404);
+
+  auto failed = http_call(port, "POST", base + "RunProcess",
+                          R"({"schemaName":"Doomed","resultParameterNames":["x"]})", session);
+  REQUIRE(failed.status == 200);
+  auto o = object_of(failed);
+  CHECK_FALSE(o.at("success").as_bool());
+  CHECK(text(o, "processStatus") == "FAILED");
+  CHECK(text(o.at("errorInfo").as_object(), "message").find("no stock") != std::string::npos);
+}
+
+TEST_CASE("job workflow: with parallel runs on, a scope queues its jobs and scopes run side by "
+          "side",
+          "[e2e][compat]") {
+  baton_server server(secure({{"BATON_ENGINE__PARALLEL_SCOPES", "true"}}));
+  auto port = server.port();
+  auto password = runner_password(server, "jobs", "*");
+  auto token = http_call(port, "POST", "/services/oauth2/token",
+                         "grant_type=password&username=jobs&password=" + password,
+                         {{"Content-Type", "application/x-www-form-urlencoded"}});
+  REQUIRE(token.status == 200);
+  header_list auth = {{"Authorization", "OAuth " + baton::http::auth::base64(token.body)}};
+  auto job = [&](std::string_view scope) {
+    auto r = http_call(port, "POST", "/v1/JobWorkflow/Authorized",
+                       R"({"descriptor":"PLATFORM_CUSTOM_WORKFLOW","scope":")" + std::string(scope) +
+                           R"(","parameters":{"WORKFLOW_AUTOMATION_ID":"LoanApproval","applicant":"x","amount":1}})",
+                       auth);
+    REQUIRE(r.status == 202);
+    return text(object_of(r), "jobId");
+  };
+  auto state = [&](const std::string& id) {
+    return text(object_of(http_call(port, "GET", "/v1/JobWorkflow/" + id, {}, auth)), "status");
+  };
+  auto a1 = job("a"), a2 = job("a"), b1 = job("b");
+  CHECK(state(a1) == "IN_PROGRESS");
+  CHECK(state(a2) == "QUEUED");
+  CHECK(state(b1) == "IN_PROGRESS");
+
+  // a1 ends: a2 gets the scope.
+  header_list basic = {{"Authorization", "Basic " + baton::http::auth::base64("jobs:" + password)}};
+  auto p = get_process(port, a1, basic);
+  REQUIRE(complete_step(port, last_step_id(p), R"({"approved":{"boolValue":true,"type":"BOOLEAN"}})",
+                        basic)
+              .status == 200);
+  for (int i = 0; i < 200 && state(a2) != "IN_PROGRESS"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(state(a1) == "COMPLETED");
+  CHECK(state(a2) == "IN_PROGRESS");
+  CHECK(http_call(port, "GET", "/v1/JobWorkflow/0123456789abcdef01234567", {}, auth).status == 404);
+}
