@@ -1004,15 +1004,32 @@ TEST_CASE("a sandbox scenario can fail a step", "[model][process][sandbox]") {
   CHECK(h.state.steps.size() == 1);
 }
 
-TEST_CASE("a sandbox step without canned results waits as usual", "[model][process][sandbox]") {
-  auto d = make({external("wait"), http("call", "https://x")});
+TEST_CASE("a sandbox step without canned results: a form waits, a call is not made",
+          "[model][process][sandbox]") {
+  auto d = make({external("wait"), http("call", "https://x"), timer("nap", "P1D")});
   scenario partial;
   partial.id = "partial";
   d.scenarios.push_back(partial);
-  harness h(d);
-  h.sandbox = &d.scenarios[0];
-  CHECK(only<fx_await_external>(h.send(ev_admitted{})).step_id == "p1-1");
-  CHECK(only<fx_call_http>(h.send(ev_completed{"p1-1", {}})).step_id == "p1-2");
+  SECTION("with a scenario") {
+    harness h(d);
+    h.sandbox = &d.scenarios[0];
+    CHECK(only<fx_await_external>(h.send(ev_admitted{})).step_id == "p1-1");
+    auto& t = h.send(ev_completed{"p1-1", {}});
+    CHECK(t.state.status == process_status::succeeded);
+    CHECK(h.exec(2).params.empty());
+  }
+  SECTION("a sandbox process without one (sandbox mode, or sandbox: true)") {
+    harness h(d);
+    h.state.sandbox = true;
+    CHECK(only<fx_await_external>(h.send(ev_admitted{})).step_id == "p1-1");
+    auto& t = h.send(ev_completed{"p1-1", {}});
+    CHECK(t.state.status == process_status::succeeded);
+    std::vector<std::string> details;
+    for (const auto& e : t.history) {
+      if (e.type == "step_completed") details.push_back(e.detail);
+    }
+    CHECK(details == std::vector<std::string>{"", "sandbox: no call made", "sandbox: virtual time"});
+  }
 }
 
 // ---- resume -------------------------------------------------------------------------------
