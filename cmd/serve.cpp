@@ -126,8 +126,12 @@ int serve(const std::optional<std::string>& config_file,
 
   auto routes = std::make_shared<http::router>();
   auto stats = std::make_shared<http::metrics>();
-  stats->add_collector([&engine](std::string& out) {
+  stats->add_collector([&engine, &callbacks](std::string& out) {
     engine->collect_metrics(out);
+    out += "# TYPE baton_callbacks_delivered_total counter\nbaton_callbacks_delivered_total " +
+           std::to_string(callbacks.delivered()) +
+           "\n# TYPE baton_callbacks_given_up_total counter\nbaton_callbacks_given_up_total " +
+           std::to_string(callbacks.given_up()) + "\n";
     out += "# TYPE baton_password_hashes_total counter\nbaton_password_hashes_total " +
            std::to_string(auth::password_verifications()) + "\n";
   });

@@ -35,6 +35,15 @@ TEST_CASE("native start: a callback hears the park and the end as process JSON",
   CHECK(text(parked, "id") == id);
   CHECK(text(parked, "status") == "RUNNING");
   CHECK(text(parse(calls[1].body).as_object(), "status") == "SUCCEEDED");
+
+  std::string metrics;
+  for (int i = 0; i < 250; ++i) {
+    metrics = http_call(server.port(), "GET", "/metrics").body;
+    if (metrics.find("baton_callbacks_delivered_total 2\n") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(metrics.find("baton_callbacks_delivered_total 2\n") != std::string::npos);
+  CHECK(metrics.find("baton_callbacks_given_up_total 0\n") != std::string::npos);
 }
 
 TEST_CASE("native start: a malformed callback is a 400 naming the field", "[e2e][callback]") {
