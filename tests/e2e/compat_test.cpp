@@ -211,6 +211,21 @@ TEST_CASE("process engine service: unknown schemas and failed processes in its e
   CHECK(http_call(port, "POST", base + "RunProcess", "not json", session).status == 400);
   CHECK(http_call(port, "POST", base + "ExecProcElByUId/garbage", {}, session).status == 404);
 
+  // A completed element is not executed again.
+  auto done = http_call(port, "POST", base + "RunProcess",
+                        R"({"schemaName":"OneStepNotepadRunner","parameterValues":{"username":"U","surname":"S"},"resultParameterNames":["x"]})",
+                        session);
+  REQUIRE(done.status == 200);
+  auto done_id = text(object_of(done), "processId");
+  header_list admin = {{"x-api-key", admin_key(server)}};
+  auto before = get_process(port, done_id, admin);
+  auto again = http_call(port, "POST", base + "ExecProcElByUId/" + done_id + "-1", {}, session);
+  CHECK(again.status == 200);
+  auto after = get_process(port, done_id, admin);
+  CHECK(after.at("steps") == before.at("steps"));  // nothing ran again
+  CHECK(after.at("outputs") == before.at("outputs"));
+  CHECK(text(after, "status") == "SUCCEEDED");
+
   auto failed = http_call(port, "POST", base + "RunProcess",
                           R"({"schemaName":"Doomed","resultParameterNames":["x"]})", session);
   REQUIRE(failed.status == 200);
