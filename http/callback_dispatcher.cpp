@@ -68,8 +68,9 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
     auto snapshot = store.outbox_raw(key);
     auto target = store.callback(process_id);
     auto state = snapshot ? storage::decode_process(*snapshot) : std::nullopt;
-    if (!snapshot || !target || !state) {
-      if (snapshot) spdlog::warn("callback {}: no target or unreadable snapshot; dropped", key);
+    if (!snapshot) return next(process_id);  // delivered already (a late duplicate signal)
+    if (!target || !state) {
+      spdlog::warn("callback {}: no target or unreadable snapshot; dropped", key);
       return finish(process_id, /*delivered=*/false);
     }
     actors::outgoing_request req;
@@ -114,17 +115,30 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
   }
 
   /// The oldest callback of `process_id` is done with: erase it, go on with the next.
+  /// Its key stays known until the erase is durable, so a late signal cannot resend it.
   void finish(const std::string& process_id, bool ok) {
-    auto& queue = queues[process_id];
-    auto key = std::move(queue.front());
-    queue.pop_front();
+    const auto& key = queues[process_id].front();
     ++(ok ? delivered : given_up);
     storage::batch b;
     store.erase_outbox(b, key);
-    store.committer().submit(std::move(b), [](const std::string& error) {
+    store.committer().submit(std::move(b), [weak = weak_from_this(), key](const std::string& error) {
       if (!error.empty()) spdlog::warn("callback outbox: {}", error);
+      if (auto self = weak.lock()) {
+        asio::post(self->io, [weak, key] {
+          if (auto self = weak.lock()) self->known.erase(key);
+        });
+      }
     });
-    known.erase(key);
+    pop(process_id, /*forget=*/false);
+  }
+
+  /// Drops the oldest key of `process_id` without a word (it is no longer in the outbox).
+  void next(const std::string& process_id) { pop(process_id, /*forget=*/true); }
+
+  void pop(const std::string& process_id, bool forget) {
+    auto& queue = queues[process_id];
+    if (forget) known.erase(queue.front());
+    queue.pop_front();
     if (!queue.empty()) return send(process_id, 1);
     queues.erase(process_id);
   }
