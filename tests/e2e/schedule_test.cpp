@@ -95,10 +95,6 @@ void check_one_process_per_fire(std::uint16_t port, const std::vector<run>& runs
   }
 }
 
-std::string cron_next(std::uint16_t port, const std::string& query) {
-  return http_call(port, "GET", "/api/v1/cron/next?" + query).body;
-}
-
 }  // namespace
 
 TEST_CASE("a schedule every second runs, pauses, resumes and is deleted", "[e2e][schedule]") {
