@@ -47,9 +47,6 @@ void batch::put(cf family, std::string_view key, std::string_view value) {
 void batch::erase(cf family, std::string_view key) {
   impl_->ops.push_back({family, true, std::string(key), {}});
 }
-void batch::append(const batch& other) {
-  impl_->ops.insert(impl_->ops.end(), other.impl_->ops.begin(), other.impl_->ops.end());
-}
 std::size_t batch::count() const { return impl_->ops.size(); }
 
 struct db::impl {
@@ -127,12 +124,16 @@ void db::scan_backward(cf family, std::string_view prefix, std::string_view star
   }
 }
 
-std::string db::write(batch& b) {
+std::string db::write(batch& b) { return write_all({&b}); }
+
+std::string db::write_all(const std::vector<const batch*>& batches) {
   rocksdb::WriteBatch wb;
-  for (const auto& op : b.impl_->ops) {
-    auto* h = impl_->handle(op.family);
-    auto s = op.erase ? wb.Delete(h, slice(op.key)) : wb.Put(h, slice(op.key), slice(op.value));
-    if (!s.ok()) return error_of(s);
+  for (const auto* b : batches) {
+    for (const auto& op : b->impl_->ops) {
+      auto* h = impl_->handle(op.family);
+      auto s = op.erase ? wb.Delete(h, slice(op.key)) : wb.Put(h, slice(op.key), slice(op.value));
+      if (!s.ok()) return error_of(s);
+    }
   }
   rocksdb::WriteOptions wo;
   wo.sync = sync_;

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace baton::storage {
 
@@ -34,8 +35,6 @@ public:
   batch& operator=(batch&&) noexcept;
   void put(cf family, std::string_view key, std::string_view value);
   void erase(cf family, std::string_view key);
-  /// Appends all writes of `other` (used by group commit).
-  void append(const batch& other);
   std::size_t count() const;
   bool empty() const { return count() == 0; }
 
@@ -67,6 +66,9 @@ public:
   /// Applies `b` atomically; synced when the database was opened with sync.
   /// @returns empty on success, else the error text.
   std::string write(batch& b);
+  /// Applies every batch of `batches` in one atomic write (one WAL sync when synced), in
+  /// order, without copying them into one batch first. @returns as `write`.
+  std::string write_all(const std::vector<const batch*>& batches);
 
   bool synced() const { return sync_; }
 

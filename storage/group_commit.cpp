@@ -43,9 +43,10 @@ void group_committer::run() {
         queue_.erase(queue_.begin(), queue_.begin() + max_batch_);
       }
     }
-    batch merged;
-    for (auto& p : taken) merged.append(p.writes);
-    auto error = db_.write(merged);
+    std::vector<const batch*> writes;
+    writes.reserve(taken.size());
+    for (const auto& p : taken) writes.push_back(&p.writes);
+    auto error = db_.write_all(writes);
     {
       std::lock_guard lock(mutex_);
       auto n = taken.size();

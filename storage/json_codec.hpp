@@ -24,6 +24,12 @@ std::optional<model::process_state> decode_process(std::string_view stored);
 std::string_view json_of(std::string_view stored);
 
 std::string encode_history(const model::history_entry& h);
+/// One stored record for the entries of one transition, in the order given: a single
+/// entry is stored as `encode_history` does; several as format byte + a JSON array of them.
+std::string encode_history_run(const std::vector<const model::history_entry*>& entries);
+/// Appends the entries of one stored history record to `out`, each as `encode_history`
+/// would have stored it alone.
+void split_history_record(std::string_view stored, std::vector<std::string>& out);
 /// JSON array of stored history entries.
 std::string history_array(const std::vector<std::string>& stored);
 

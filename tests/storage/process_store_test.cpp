@@ -282,6 +282,54 @@ TEST_CASE("history comes back in sequence order, per process", "[storage]") {
   CHECK(storage::history_array({}) == "[]");
 }
 
+TEST_CASE("one transition's history is one record, read back entry by entry", "[storage]") {
+  temp_dir dir;
+  const std::string id = "0000000003e8000100000001";
+  const std::string legacy = "0000000003e8000100000002";
+  {
+    auto store = open_store(dir);
+    storage::batch batch;
+    store->put_history(batch, id,
+                       {{2, 20, "process_started", {}, {}},
+                        {1, 10, "process_created", {}, "Def v1"},
+                        {3, 30, "step_started", id + "-1", "quote \" and \\ backslash"}});
+    REQUIRE(commit(*store, std::move(batch)).empty());
+    storage::batch later;
+    store->put_history(later, id, {{4, 40, "process_succeeded", {}, {}}});
+    // A history written one record per entry, as before records were folded, reads the same.
+    store->put_history(later, legacy, {{1, 10, "process_created", {}, {}}});
+    store->put_history(later, legacy, {{2, 20, "process_started", {}, {}}});
+    REQUIRE(commit(*store, std::move(later)).empty());
+
+    std::size_t records = 0;
+    store->database().scan(storage::cf::history, id + "/", {},
+                           [&](std::string_view, std::string_view) {
+                             ++records;
+                             return true;
+                           });
+    CHECK(records == 2);
+  }
+  auto store = open_store(dir);
+  auto history = store->history_raw(id);
+  REQUIRE(history.size() == 4);
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    CHECK(history[i].front() == storage::format_v1);
+    auto json = storage::json_of(history[i]);
+    CHECK(json.front() == '{');
+    CHECK(storage::value_at_pointer(json, "/seq")->integer == static_cast<std::int64_t>(i + 1));
+  }
+  CHECK(storage::value_at_pointer(storage::json_of(history[0]), "/detail")->text == "Def v1");
+  CHECK(storage::value_at_pointer(storage::json_of(history[2]), "/detail")->text ==
+        "quote \" and \\ backslash");
+  CHECK(storage::value_at_pointer(storage::json_of(history[2]), "/processStepId")->text ==
+        id + "-1");
+  CHECK(storage::value_at_pointer(storage::json_of(history[3]), "/type")->text ==
+        "process_succeeded");
+  auto array = storage::history_array(history);
+  CHECK(storage::value_at_pointer(array, "/3/atMs")->integer == 40);
+  CHECK(store->history_raw(legacy).size() == 2);
+}
+
 TEST_CASE("list filters by status, definition and scope and pages with a cursor", "[storage]") {
   temp_dir dir;
   model::id_generator gen(1);
