@@ -39,8 +39,21 @@ std::string to_display(const value& v) {
   return {};
 }
 
+namespace {
+
+bool needs_escape(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
+
+}  // namespace
+
 void append_json_escaped(std::string& out, std::string_view s) {
-  for (char c : s) {
+  // Most text needs no escape at all: copy runs of plain characters in one append rather
+  // than char by char (this was 5 % of the instructions of a process start).
+  std::size_t plain_from = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (!needs_escape(c)) continue;
+    out.append(s.data() + plain_from, i - plain_from);
+    plain_from = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -49,16 +62,14 @@ void append_json_escaped(std::string& out, std::string_view s) {
       case '\t': out += "\\t"; break;
       case '\b': out += "\\b"; break;
       case '\f': out += "\\f"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
+      default: {
+        static constexpr char hex[] = "0123456789abcdef";
+        char buf[6] = {'\\', 'u', '0', '0', hex[(c >> 4) & 0xF], hex[c & 0xF]};
+        out.append(buf, sizeof buf);
+      }
     }
   }
+  out.append(s.data() + plain_from, s.size() - plain_from);
 }
 
 std::string to_json(const value& v) {
