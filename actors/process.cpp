@@ -243,7 +243,10 @@ void perform(process_self self, const model::effect& fx) {
           }
         } else if constexpr (std::is_same_v<T, model::fx_finished>) {
           finish_counters(*st.ctx, e.status);
-          self->send(st.ctx->scheduler, process_finished{st.state.id, st.state.scope});
+          // Only a scope has a slot to free: skip the message (and the hop) otherwise.
+          if (!st.state.scope.empty()) {
+            self->send(st.ctx->scheduler, process_finished{st.state.id, st.state.scope});
+          }
         }
       },
       fx);
@@ -383,7 +386,7 @@ caf::behavior process_actor(process_self self, std::shared_ptr<engine_context> c
 
 caf::actor spawn_process(caf::event_based_actor* parent, std::shared_ptr<engine_context> ctx,
                          process_launch launch) {
-  return parent->spawn<caf::linked>(process_actor, std::move(ctx), std::move(launch));
+  return parent->spawn<caf::monitored>(process_actor, std::move(ctx), std::move(launch));
 }
 
 }  // namespace baton::actors

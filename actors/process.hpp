@@ -31,7 +31,8 @@ struct process_launch {
 ///                             ▼                  │
 ///                          writing ──persisted──►┘   (events arriving meanwhile queue up)
 ///   idle for passivate_after, or terminal ──► passivate_request ──ok──► quit
-/// Spawns the actor linked to `parent` (the scheduler), which traps its exit.
+/// Spawns the actor monitored by `parent` (the scheduler): a link would put an entry per
+/// live process into the parent's attachables, which every exit searches one by one.
 caf::actor spawn_process(caf::event_based_actor* parent, std::shared_ptr<engine_context> ctx,
                          process_launch launch);
 

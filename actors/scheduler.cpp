@@ -208,26 +208,45 @@ void on_start(scheduler_self self, start_cmd& cmd) {
   start_process(self, cmd);
 }
 
+void on_process_down(scheduler_self self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  auto it = st.id_by_addr.find(msg.source);
+  if (it == st.id_by_addr.end()) return;
+  auto id = std::move(it->second);
+  st.id_by_addr.erase(it);
+  if (auto live = st.live.find(id);
+      live != st.live.end() && live->second.handle.address() == msg.source) {
+    st.live.erase(live);
+  }
+  bool crashed = msg.reason && msg.reason != caf::exit_reason::normal;
+  if (crashed) self->send(st.ctx->retry, process_crashed{id});
+}
+
+/// Lets an idle process leave memory, unless a message to it is still on its way.
+void on_passivate_request(scheduler_self self, const passivate_request& r) {
+  auto& st = self->state;
+  auto it = st.live.find(r.process_id);
+  if (it == st.live.end() || it->second.sent != r.handled) return;
+  auto handle = std::move(it->second.handle);
+  st.live.erase(it);
+  // It leaves on request: no need to hear of its exit (one message fewer per process).
+  st.id_by_addr.erase(handle.address());
+  self->demonitor(handle);
+  self->send(handle, passivate_atom::value);
+}
+
 caf::behavior scheduler(scheduler_self self, std::shared_ptr<engine_context> ctx) {
   self->state.ctx = std::move(ctx);
-  // Processes and scope queues are linked to the scheduler: a shutdown takes them along;
-  // a process that dies of an error is restarted from its snapshot by the retry actor.
+  // Scope queues are linked to the scheduler, so a shutdown takes them along. Processes
+  // are monitored instead (see spawn_process) and told to exit here.
   self->set_exit_handler([=](caf::exit_msg& msg) {
-    auto& st = self->state;
     if (msg.reason == caf::exit_reason::user_shutdown || msg.reason == caf::exit_reason::kill) {
+      for (auto& [id, process] : self->state.live) self->send_exit(process.handle, msg.reason);
       self->quit(msg.reason);
-      return;
     }
-    auto it = st.id_by_addr.find(msg.source);
-    if (it == st.id_by_addr.end()) return;
-    auto id = it->second;
-    st.id_by_addr.erase(it);
-    bool crashed = msg.reason && msg.reason != caf::exit_reason::normal;
-    if (auto live = st.live.find(id); live != st.live.end() && live->second.handle.address() == msg.source) {
-      st.live.erase(live);
-    }
-    if (crashed) self->send(st.ctx->retry, process_crashed{id});
   });
+  // A process that dies of an error is restarted from its snapshot by the retry actor.
+  self->set_down_handler([=](caf::down_msg& msg) { on_process_down(self, msg); });
   return {
       [=](start_cmd& cmd) { on_start(self, cmd); },
       [=](idempotent_answered& msg) {
@@ -266,14 +285,7 @@ caf::behavior scheduler(scheduler_self self, std::shared_ptr<engine_context> ctx
       [=](const process_finished& f) {
         if (!f.scope.empty()) self->send(scope_queue_of(self, f.scope), release_atom::value, f.process_id);
       },
-      [=](const passivate_request& r) {
-        auto& st = self->state;
-        auto it = st.live.find(r.process_id);
-        if (it == st.live.end() || it->second.sent != r.handled) return;  // a message is on its way
-        auto handle = std::move(it->second.handle);
-        st.live.erase(it);
-        self->send(handle, passivate_atom::value);
-      },
+      [=](const passivate_request& r) { on_passivate_request(self, r); },
       [=](const restart_process& r) { find_or_rehydrate(self, r.process_id, true); },
       [=](scope_restore& r) { self->send(scope_queue_of(self, r.scope), std::move(r)); },
       [=](scope_query& q) { self->send(scope_queue_of(self, q.scope), std::move(q)); },
