@@ -61,10 +61,10 @@ double jitter_draw() {
   return std::uniform_real_distribution<double>(0, 1)(rng);
 }
 
-process_answer answer_of(const process_actor_state& st, std::string_view snapshot) {
+process_answer answer_of(const process_actor_state& st, std::string snapshot) {
   process_answer a;
   a.process_id = st.state.id;
-  a.process_json = std::string(storage::json_of(snapshot));
+  a.process_json = storage::take_json(std::move(snapshot));
   a.status = st.state.status;
   a.outputs = st.state.outputs;
   if (const auto* exec = st.state.active()) a.next_step_id = exec->id;
@@ -146,7 +146,7 @@ void on_persisted(process_self self, const persisted& msg) {
   st.state = std::move(st.in_flight.state);
   auto effects = std::move(st.in_flight.effects);
   for (const auto& fx : effects) perform(self, fx);
-  auto answer = answer_of(st, st.in_flight_snapshot);
+  auto answer = answer_of(st, std::move(st.in_flight_snapshot));
   if (st.in_flight_is_completion) answer.params = std::move(st.in_flight_params);
   st.in_flight_is_completion = false;
   if (model::is_terminal(st.state.status)) {
@@ -373,7 +373,7 @@ caf::behavior process_actor(process_self self, std::shared_ptr<engine_context> c
         auto& s = self->state;
         if (s.waiters.empty()) return;
         auto snapshot = storage::encode_process(s.state);
-        auto a = answer_of(s, snapshot);
+        auto a = answer_of(s, std::move(snapshot));
         a.wait_timed_out = true;
         for (auto& w : s.waiters) w(a);
         s.waiters.clear();

@@ -73,7 +73,7 @@ void with_process_access(actors::engine& engine, const auth::client& who, std::s
   auto raw = engine.store().process_raw(id);
   if (!raw) return respond(format(status::not_found, "unknown process \"" + std::string(id) + "\""));
   if (!may_touch(who, *raw)) return respond(format(status::forbidden, "this client may not touch that process"));
-  next(*raw);
+  next(std::move(*raw));
 }
 
 response native_format(status s, std::string message) {
@@ -259,8 +259,8 @@ void start_process(actors::engine& engine, request_context ctx, const auth::clie
 
 void get_process(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
   // Queries read committed state straight from RocksDB: no actor hop.
-  with_process_access(engine, who, ctx.param("id"), respond, native_format, [&](const std::string& raw) {
-    respond(json_response(status::ok, std::string(storage::json_of(raw))));
+  with_process_access(engine, who, ctx.param("id"), respond, native_format, [&](std::string raw) {
+    respond(json_response(status::ok, storage::take_json(std::move(raw))));
   });
 }
 

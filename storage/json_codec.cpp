@@ -110,6 +110,11 @@ std::string_view json_of(std::string_view stored) {
   return stored.empty() ? stored : stored.substr(1);
 }
 
+std::string take_json(std::string stored) {
+  if (!stored.empty()) stored.erase(0, 1);
+  return stored;
+}
+
 void append_values(std::string& out, const model::values& vals) {
   out += '{';
   for (const auto& [k, v] : vals) {

@@ -22,6 +22,8 @@ std::string encode_process(const model::process_state& p);
 std::optional<model::process_state> decode_process(std::string_view stored);
 /// The JSON part of a stored record (drops the format byte).
 std::string_view json_of(std::string_view stored);
+/// The same, in the record's own buffer: saves an allocation and a copy on hot answers.
+std::string take_json(std::string stored);
 
 std::string encode_history(const model::history_entry& h);
 /// One stored record for the entries of one transition, in the order given: a single
