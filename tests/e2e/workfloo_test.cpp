@@ -446,3 +446,22 @@ TEST_CASE("workfloo: an undelivered callback survives a crash and is delivered a
   CHECK(text(report, "currentNodeType") == "TIMER");
   CHECK(calls.back().header("x-api-key").empty());  // none was given
 }
+
+TEST_CASE("workfloo: a node shows _PROCESSING while its call is out", "[e2e][workfloo]") {
+  std::atomic<bool> release{false};
+  stub_server slow([&](const stub_request&, std::size_t) {
+    for (int i = 0; i < 500 && !release; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return stub_reply{200, R"({"price":3})"};
+  });
+  workfloo_server w(std::map<std::string, std::string>{{"BATON_OUTGOING__ALLOW_HOSTS", "127.0.0.1"}});
+  auto def = R"({"name":"Waiting","steps":[{"id":"ask","kind":"http","name":"Ask",
+                 "http":{"url":")" + slow.url("/price") + R"(","map":{"price":"/price"}}}]})";
+  REQUIRE(deploy(w.port(), "Waiting", def, key_header(admin_key(*w.server))).status == 201);
+  auto id = w.start(R"({"idWorkflooDefinition":"Waiting"})");
+  auto s = w.wait_status(id, [](const auto& o) { return text(o, "currentNodeName") == "Ask"; });
+  CHECK(text(s, "currentNodeType") == "HTTP_PROCESSING");
+  CHECK(text(s, "status") == "IN_PROGRESS");
+  release = true;
+  s = w.wait_status(id, finished);
+  CHECK(text(s, "currentNodeType") == "HTTP");
+}
