@@ -24,6 +24,15 @@ std::int64_t system_now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+/// Scope queues come back in id (= creation) order: the index is scanned in that order.
+void add_to_scope(std::map<std::string, scope_restore, std::less<>>& scopes, std::string_view id,
+                  const model::recovery_need& need) {
+  auto it = scopes.find(need.scope);
+  if (it == scopes.end()) it = scopes.emplace(need.scope, scope_restore{need.scope, {}, {}}).first;
+  auto& list = need.kind == model::recovery_kind::queued ? it->second.queued : it->second.running;
+  list.emplace_back(id);
+}
+
 }  // namespace
 
 std::unique_ptr<engine> engine::create(const config::settings& settings,
@@ -91,30 +100,31 @@ void engine_impl::recover() {
     next_version_[def.name] = def.version + 1;
     ctx_->definitions.add(std::make_shared<const model::definition>(std::move(def)));
   }
-  std::map<std::string, scope_restore> scopes;
-  store.for_each_active([&](model::process_state p) {
+  // Only the active index is read: a process waiting for a command stays on disk until one
+  // comes, and everything else is handed to the scheduler, which resumes it in chunks after
+  // readiness. Nothing is written here, so a crash during that resume recovers the same way.
+  std::map<std::string, scope_restore, std::less<>> scopes;
+  recovered_work work;
+  store.for_each_recovery_need([&](std::string_view id, model::recovery_need need) {
     ++ctx_->active;
-    if (!p.scope.empty()) {
-      auto& r = scopes[p.scope];
-      r.scope = p.scope;
-      (p.status == model::process_status::waiting ? r.queued : r.running).push_back(p.id);
-      if (p.status == model::process_status::waiting) return;
-    } else if (p.status == model::process_status::waiting) {
-      caf::anon_send(ctx_->scheduler, admit_cmd{p.id});
-      return;
-    }
-    auto def = ctx_->definitions.find(p.definition, p.version);
-    if (!def) return;
-    for (auto& fx : model::resume_effects(p, *def)) {
-      if (auto* t = std::get_if<model::fx_arm_timer>(&fx)) {
-        if (t->retry) caf::anon_send(ctx_->retry, schedule_retry{p.id, t->step_id, t->due_ms});
-        else caf::anon_send(ctx_->scheduler, arm_timer{p.id, t->step_id, t->due_ms});
-      } else if (std::holds_alternative<model::fx_call_http>(fx)) {
-        caf::anon_send(ctx_->scheduler, restart_process{p.id});  // re-issues its call
-      }
+    if (!need.scope.empty()) add_to_scope(scopes, id, need);
+    switch (need.kind) {
+      case model::recovery_kind::none: break;
+      case model::recovery_kind::queued:
+        if (need.scope.empty()) work.admit.emplace_back(id);
+        break;
+      case model::recovery_kind::timer:
+        work.timers.push_back(arm_timer{std::string(id), std::move(need.step_id), need.due_ms});
+        break;
+      case model::recovery_kind::retry:
+        work.retries.push_back(
+            schedule_retry{std::string(id), std::move(need.step_id), need.due_ms});
+        break;
+      case model::recovery_kind::reissue: work.reissue.emplace_back(id); break;
     }
   });
   for (auto& [name, restore] : scopes) caf::anon_send(ctx_->scheduler, std::move(restore));
+  caf::anon_send(ctx_->scheduler, std::move(work));
   caf::anon_send(ctx_->trigger, schedule_restore{store.load_schedules()});
   ctx_->ready = true;
 }

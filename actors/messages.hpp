@@ -22,6 +22,7 @@ using release_atom = caf::atom_constant<caf::atom("release")>;
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using wait_atom = caf::atom_constant<caf::atom("wait")>;
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
 
 /// How a scope queue answered a reservation.
 enum class admission : std::uint8_t { admitted, queued, rejected };
@@ -129,6 +130,16 @@ struct scope_restore {
   std::vector<std::string> queued;
 };
 
+/// Recovery → scheduler: what the non-terminal processes need, read from the active index.
+/// The scheduler works through it in bounded chunks, so commands are served meanwhile.
+/// Each list is in id order (the index's order).
+struct recovered_work {
+  std::vector<std::string> admit;     ///< WAITING without a scope
+  std::vector<arm_timer> timers;      ///< timer steps and external deadlines
+  std::vector<schedule_retry> retries;
+  std::vector<std::string> reissue;   ///< http calls that may have been in flight
+};
+
 /// HTTP → trigger: schedule commands.
 struct schedule_create {
   model::schedule schedule;
@@ -168,6 +179,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_list_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_configure)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_restore)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::recovered_work)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::admission)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::idempotent_answered)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_create)

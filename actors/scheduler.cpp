@@ -4,7 +4,9 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/system_messages.hpp>
 
+#include <algorithm>
 #include <map>
 #include <unordered_map>
 
@@ -24,6 +26,33 @@ struct live_process {
   std::uint64_t sent = 0;  ///< messages sent to it, compared on passivation
 };
 
+/// Work left from recovery, done a chunk per turn (see `resume_chunk`).
+struct recovery_backlog {
+  recovered_work work;
+  std::size_t next_admit = 0, next_timer = 0, next_retry = 0, next_reissue = 0;
+  /// Per entry of `work.reissue`: already re-issued, because a command loaded it first.
+  std::vector<bool> reissued;
+
+  bool done() const {
+    return next_admit == work.admit.size() && next_timer == work.timers.size() &&
+           next_retry == work.retries.size() && next_reissue == work.reissue.size();
+  }
+  /// True once if `id` still waits for its call to be re-issued; it is then marked done.
+  bool take_reissue(const std::string& id) {
+    auto it = std::lower_bound(work.reissue.begin() + next_reissue, work.reissue.end(), id);
+    if (it == work.reissue.end() || *it != id) return false;
+    auto i = static_cast<std::size_t>(it - work.reissue.begin());
+    if (reissued[i]) return false;
+    reissued[i] = true;
+    return true;
+  }
+};
+
+/// Recovered items handled per scheduler turn, and due timers fired per tick: enough to
+/// keep up, small enough that a command waits for at most one chunk (a rehydration costs
+/// tens of µs).
+constexpr std::size_t resume_chunk = 256;
+
 struct scheduler_state {
   static inline const char* name = "baton.scheduler";
   std::shared_ptr<engine_context> ctx;
@@ -34,6 +63,7 @@ struct scheduler_state {
   std::multimap<std::int64_t, std::pair<std::string, std::string>> timers;
   std::int64_t armed_due = INT64_MAX;
   std::unordered_map<std::string, std::vector<answer_callback>> idempotent_in_flight;
+  recovery_backlog backlog;
 };
 
 using scheduler_self = caf::stateful_actor<scheduler_state>*;
@@ -65,7 +95,8 @@ live_process* find_or_rehydrate(scheduler_self self, const std::string& id, bool
   ++st.ctx->rehydrated;
   process_launch l;
   l.state = std::move(*stored);
-  l.reissue = reissue;
+  // A command may reach a recovered process before the backlog does: its call goes out now.
+  l.reissue = st.backlog.take_reissue(id) || reissue;
   return &launch(self, std::move(l));
 }
 
@@ -93,20 +124,61 @@ void rearm(scheduler_self self) {
   auto due = st.timers.begin()->first;
   if (due >= st.armed_due) return;
   st.armed_due = due;
-  auto delay = std::max<std::int64_t>(0, due - st.ctx->now_ms());
+  auto delay = due - st.ctx->now_ms();
+  // Already due (e.g. during a downtime): no trip through the clock.
+  if (delay <= 0) return self->send(self, tick_atom::value);
   self->delayed_send(self, std::chrono::milliseconds(delay), tick_atom::value);
 }
 
+/// Fires what is due, at most a chunk per turn: after a downtime many timers may be due at
+/// once, and each rehydrates its process.
 void on_tick(scheduler_self self) {
   auto& st = self->state;
   st.armed_due = INT64_MAX;
   auto now = st.ctx->now_ms();
-  while (!st.timers.empty() && st.timers.begin()->first <= now) {
+  for (std::size_t n = 0; n < resume_chunk && !st.timers.empty() && st.timers.begin()->first <= now;
+       ++n) {
     auto node = st.timers.extract(st.timers.begin());
     auto& [process_id, step_id] = node.mapped();
     deliver(self, process_id, event_cmd{process_id, model::ev_due{step_id}, nullptr});
   }
+  if (!st.timers.empty() && st.timers.begin()->first <= now) {
+    st.armed_due = now;
+    self->send(self, tick_atom::value);
+    return;
+  }
   rearm(self);
+}
+
+/// One chunk of the recovery backlog: admissions first (they were waiting longest), then
+/// timers, retries and calls to re-issue. @returns false when the backlog is empty.
+bool resume_chunk_of_backlog(scheduler_self self) {
+  auto& st = self->state;
+  auto& b = st.backlog;
+  auto& w = b.work;
+  std::size_t budget = resume_chunk;
+  for (; budget > 0 && b.next_admit < w.admit.size(); --budget, ++b.next_admit) {
+    const auto& id = w.admit[b.next_admit];
+    deliver(self, id, event_cmd{id, model::ev_admitted{}, nullptr});
+  }
+  bool armed = false;
+  for (; budget > 0 && b.next_timer < w.timers.size(); --budget, ++b.next_timer) {
+    auto& t = w.timers[b.next_timer];
+    st.timers.emplace(t.due_ms, std::make_pair(std::move(t.process_id), std::move(t.step_id)));
+    armed = true;
+  }
+  if (armed) rearm(self);
+  for (; budget > 0 && b.next_retry < w.retries.size(); --budget, ++b.next_retry) {
+    self->send(st.ctx->retry, std::move(w.retries[b.next_retry]));
+  }
+  for (; budget > 0 && b.next_reissue < w.reissue.size(); --budget, ++b.next_reissue) {
+    if (b.reissued[b.next_reissue]) continue;  // a command loaded it first
+    b.reissued[b.next_reissue] = true;
+    find_or_rehydrate(self, w.reissue[b.next_reissue], true);
+  }
+  if (!b.done()) return true;
+  b = recovery_backlog{};  // give the memory back
+  return false;
 }
 
 void start_process(scheduler_self self, start_cmd& cmd) {
@@ -287,6 +359,17 @@ caf::behavior scheduler(scheduler_self self, std::shared_ptr<engine_context> ctx
       },
       [=](const passivate_request& r) { on_passivate_request(self, r); },
       [=](const restart_process& r) { find_or_rehydrate(self, r.process_id, true); },
+      [=](recovered_work& w) {
+        auto& b = self->state.backlog;
+        b = recovery_backlog{};
+        b.reissued.assign(w.reissue.size(), false);
+        b.work = std::move(w);
+        self->send(self, resume_atom::value);
+      },
+      [=](resume_atom) {
+        // Back of the mailbox after each chunk: commands that came meanwhile go first.
+        if (resume_chunk_of_backlog(self)) self->send(self, resume_atom::value);
+      },
       [=](scope_restore& r) { self->send(scope_queue_of(self, r.scope), std::move(r)); },
       [=](scope_query& q) { self->send(scope_queue_of(self, q.scope), std::move(q)); },
       [=](scope_configure& c) { self->send(scope_queue_of(self, c.scope), std::move(c)); },

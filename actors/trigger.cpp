@@ -87,6 +87,16 @@ void record_run(model::schedule& s, model::schedule_run run) {
   if (s.runs.size() > model::max_runs_kept) s.runs.erase(s.runs.begin());
 }
 
+/// A fire counts once its process is durably created (the answer to its start), and its lag
+/// is measured then: what a client of the schedule can observe.
+void count_fire(engine_context& ctx, std::int64_t fire_ms) {
+  ++ctx.schedule_fires;
+  auto lag = ctx.now_ms() - fire_ms;
+  auto max = ctx.schedule_lag_ms_max.load();
+  while (lag > max && !ctx.schedule_lag_ms_max.compare_exchange_weak(max, lag)) {
+  }
+}
+
 void finish_batch(trigger_self self, const std::string& id) {
   auto& st = self->state;
   auto it = st.firing.find(id);
@@ -126,9 +136,6 @@ void fire(trigger_self self, model::schedule& s, std::int64_t now) {
     req.schedule_id = s.id;
     req.idempotency_key = "schedule:" + s.id + ":" + std::to_string(fire_ms);
     ++batch.outstanding;
-    ++st.ctx->schedule_fires;
-    auto lag = now - fire_ms;
-    if (lag > st.ctx->schedule_lag_ms_max) st.ctx->schedule_lag_ms_max = lag;
     auto handle = caf::actor_cast<caf::actor>(self);
     caf::anon_send(st.ctx->scheduler,
                    start_cmd{std::move(req), [handle, id = s.id, fire_ms](process_answer a) {
@@ -167,6 +174,7 @@ void on_fired(trigger_self self, schedule_fired& msg) {
       runs.erase(pending);
     }
     if (msg.answer.code == engine_errc::ok) {
+      count_fire(*st.ctx, msg.fire_ms);
       record_run(sit->second, {msg.fire_ms, msg.answer.process_id, note});
     } else {
       record_run(sit->second, {msg.fire_ms, {}, "not started: " + msg.answer.message});

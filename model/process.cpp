@@ -511,6 +511,27 @@ std::vector<effect> resume_effects(const process_state& state, const definition&
   return out;
 }
 
+recovery_need recovery_need_of(const process_state& state) {
+  recovery_need out;
+  out.scope = state.scope;
+  if (state.status == process_status::waiting) {
+    out.kind = recovery_kind::queued;
+    return out;
+  }
+  const auto* exec = state.active();
+  if (!exec) return out;
+  // The same cases as resume_effects, in the same order of precedence.
+  if (exec->retry_pending || exec->kind == step_kind::timer ||
+      (exec->kind == step_kind::external && exec->due_ms > 0)) {
+    out.kind = exec->retry_pending ? recovery_kind::retry : recovery_kind::timer;
+    out.due_ms = exec->due_ms;
+    out.step_id = exec->id;
+  } else if (exec->kind == step_kind::http) {
+    out.kind = recovery_kind::reissue;
+  }
+  return out;
+}
+
 completion_check check_completion(const process_state& state, const definition& def,
                                   std::string_view step_id, const values& params) {
   completion_check out;

@@ -170,6 +170,25 @@ transition apply(const process_state& state, const definition& def, const event&
 /// The effects to re-issue for a non-terminal process loaded after a restart.
 std::vector<effect> resume_effects(const process_state& state, const definition& def);
 
+/// What a non-terminal process needs from the engine after a restart, without its snapshot.
+/// It mirrors `resume_effects` and is small enough to store beside the process' active
+/// marker, so that recovery reads an index instead of decoding every snapshot.
+enum class recovery_kind : std::uint8_t {
+  none,     ///< waits for a command (external step without deadline): stays passivated
+  queued,   ///< WAITING: its scope queue (or, without a scope, the scheduler) admits it
+  timer,    ///< a timer step or an external step's deadline: ev_due at `due_ms`
+  retry,    ///< a retry backoff: ev_due at `due_ms`, through the retry actor
+  reissue,  ///< an http call may have been in flight: load the process and call again
+};
+struct recovery_need {
+  recovery_kind kind = recovery_kind::none;
+  std::int64_t due_ms = 0;  ///< timer, retry
+  std::string step_id;      ///< timer, retry: the processStepId that is due
+  std::string scope;        ///< the process' scope; empty when none
+  bool operator==(const recovery_need&) const = default;
+};
+recovery_need recovery_need_of(const process_state& state);
+
 /// Why a complete-step body cannot complete an external step: per param name, the reason.
 /// `step_not_waiting` is set when the step is not an external step waiting for completion.
 struct completion_check {

@@ -93,6 +93,16 @@ std::variant<std::unique_ptr<db>, std::string> db::open(const std::string& path,
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
   options.OptimizeLevelStyleCompaction();
+  // Readiness after a restart is bounded by replaying the WAL: cap it. Without a cap a log
+  // lives until every family with data in it flushes, and the small families (indexes,
+  // idempotency) flush rarely, so at 1M processes hundreds of MB were replayed on open.
+  // Exceeding the cap flushes the families that hold the oldest log, in the background.
+  options.max_total_wal_size = 64ull << 20;
+  options.write_buffer_size = 32ull << 20;
+  // Replay into memtables only; they flush in the background later, as after any write.
+  options.avoid_flush_during_recovery = true;
+  // Table statistics are for compaction heuristics; reading them for every file delays open.
+  options.skip_stats_update_on_db_open = true;
   // Point lookups dominate (status by id): bloom filters save disk reads.
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));

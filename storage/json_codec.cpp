@@ -790,4 +790,42 @@ std::optional<model::value> value_at_pointer(std::string_view json, std::string_
   return to_value(found);
 }
 
+namespace {
+
+constexpr std::string_view recovery_kind_chars = "nqtrh";  // in recovery_kind order
+
+}  // namespace
+
+std::string encode_recovery_need(const model::recovery_need& need) {
+  std::string out;
+  out.reserve(24 + need.step_id.size() + need.scope.size());
+  out += format_v1;
+  out += recovery_kind_chars[static_cast<std::size_t>(need.kind)];
+  out += std::to_string(need.due_ms);
+  out += '|';
+  out += need.step_id;
+  out += '|';
+  out += need.scope;
+  return out;
+}
+
+std::optional<model::recovery_need> decode_recovery_need(std::string_view stored) {
+  if (stored.size() < 2 || stored[0] != format_v1) return std::nullopt;
+  auto kind = recovery_kind_chars.find(stored[1]);
+  if (kind == std::string_view::npos) return std::nullopt;
+  model::recovery_need need;
+  need.kind = static_cast<model::recovery_kind>(kind);
+  auto rest = stored.substr(2);
+  auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), need.due_ms);
+  if (ec != std::errc{}) return std::nullopt;
+  rest.remove_prefix(static_cast<std::size_t>(end - rest.data()));
+  if (rest.empty() || rest[0] != '|') return std::nullopt;
+  rest.remove_prefix(1);
+  auto bar = rest.find('|');
+  if (bar == std::string_view::npos) return std::nullopt;
+  need.step_id = std::string(rest.substr(0, bar));
+  need.scope = std::string(rest.substr(bar + 1));
+  return need;
+}
+
 }  // namespace baton::storage

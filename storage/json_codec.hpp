@@ -54,6 +54,13 @@ std::optional<model::callback_target> decode_callback(std::string_view stored);
 std::string encode_schedule(const model::schedule& s);
 std::optional<model::schedule> decode_schedule(std::string_view stored);
 
+/// A process' recovery need as kept in its active marker: format byte +
+/// "<kind><due ms>|<processStepId>|<scope>", kind one of n q t r h (none, queued, timer,
+/// retry, reissue). Text, so that `baton db dump` shows it; the scope goes last and may hold '|'.
+std::string encode_recovery_need(const model::recovery_need& need);
+/// nullopt for an empty marker (written before needs were kept) or a malformed one.
+std::optional<model::recovery_need> decode_recovery_need(std::string_view stored);
+
 /// Parses a JSON object of values ({"a": 1, "b": "x", "c": {...}}); duplicate keys: last wins.
 /// @returns the values, or an error naming the offending key.
 std::variant<model::values, std::string> parse_values(std::string_view json_object);

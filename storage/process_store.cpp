@@ -59,8 +59,9 @@ std::string process_store::put_process(batch& b, const model::process_state& p,
   if (!previous || *previous != p.status) b.put(cf::indexes, status_key(p.status, p.id), {});
   if (model::is_terminal(p.status)) {
     if (previous && !model::is_terminal(*previous)) b.erase(cf::indexes, active_key(p.id));
-  } else if (!previous) {
-    b.put(cf::indexes, active_key(p.id), {});
+  } else {
+    // Rewritten on every transition: recovery reads what to re-arm from here alone.
+    b.put(cf::indexes, active_key(p.id), encode_recovery_need(model::recovery_need_of(p)));
   }
   return snapshot;
 }
@@ -184,6 +185,19 @@ void process_store::for_each_active(
     const std::function<void(model::process_state)>& visit) const {
   db_->scan(cf::indexes, "a/", {}, [&](std::string_view k, std::string_view) {
     if (auto p = load_process(k.substr(2))) visit(std::move(*p));
+    return true;
+  });
+}
+
+void process_store::for_each_recovery_need(
+    const std::function<void(std::string_view, model::recovery_need)>& visit) const {
+  db_->scan(cf::indexes, "a/", {}, [&](std::string_view k, std::string_view v) {
+    auto id = k.substr(2);
+    if (auto need = decode_recovery_need(v)) {
+      visit(id, std::move(*need));
+    } else if (auto p = load_process(id)) {  // a marker from before needs were kept
+      visit(id, model::recovery_need_of(*p));
+    }
     return true;
   });
 }

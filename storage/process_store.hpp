@@ -61,6 +61,11 @@ public:
   process_page list(const process_query& q) const;
   /// Every non-terminal process, in id (creation) order.
   void for_each_active(const std::function<void(model::process_state)>& visit) const;
+  /// Every non-terminal process' id and what it needs after a restart, in id (creation)
+  /// order, from the active markers alone: no snapshot is read unless a marker predates
+  /// the needs kept there. The id is valid during the call only.
+  void for_each_recovery_need(
+      const std::function<void(std::string_view, model::recovery_need)>& visit) const;
 
   // ---- callbacks ----
   /// The callback target of a process, written with its first snapshot.

@@ -288,11 +288,17 @@ class engine_fixture {
   /// and recovers, as after a restart of the server. The wall clock moves on by `downtime`
   /// while the server is down (what it missed is the schedules' misfires).
   void restart(std::chrono::milliseconds downtime = {}) {
+    restart_unsettled(downtime);
+    settle();
+  }
+
+  /// `restart` without running any actor afterwards: recovery has read the index and the
+  /// engine is ready, but the scheduler has not yet worked through what it was handed.
+  void restart_unsettled(std::chrono::milliseconds downtime = {}) {
     close();
     now_ms_ += downtime.count();
     open();
     engine_->recover();
-    settle();
   }
 
   /// Stops the engine once nothing is in flight (the writer idle, so the engine's shutdown

@@ -566,3 +566,41 @@ TEST_CASE("callback targets and outbox entries survive reopen, in order per proc
   store->for_each_outbox([&](std::string_view key, std::string_view) { seen.emplace_back(key); });
   CHECK(seen == std::vector<std::string>{keys[1], keys[2]});
 }
+
+TEST_CASE("the active marker keeps what a process needs after a restart", "[storage]") {
+  temp_dir dir;
+  model::id_generator gen(1);
+  auto queued = simple(gen.next(1'000), process_status::waiting, "A", "a|scope");
+  auto timer = simple(gen.next(1'001), process_status::running);
+  timer.steps.push_back({timer.id + "-1", "nap", model::step_kind::timer,
+                         model::step_status::started, 1, 0, 0, 1'700'000'000'123, false, {}, {}});
+  auto legacy = simple(gen.next(1'002), process_status::running, "A", "s");
+  legacy.steps.push_back({legacy.id + "-1", "call", model::step_kind::http,
+                          model::step_status::started, 1, 0, 0, 0, false, {}, {}});
+  {
+    auto store = open_store(dir);
+    storage::batch b;
+    store->put_process(b, queued, std::nullopt);
+    store->put_process(b, timer, std::nullopt);
+    store->put_process(b, legacy, std::nullopt);
+    // A marker written before needs were kept there: empty.
+    b.put(storage::cf::indexes, "a/" + legacy.id, {});
+    REQUIRE(commit(*store, std::move(b)).empty());
+  }
+  auto store = open_store(dir);
+  std::vector<std::pair<std::string, model::recovery_need>> seen;
+  store->for_each_recovery_need(
+      [&](std::string_view id, model::recovery_need need) { seen.emplace_back(id, need); });
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].first == queued.id);
+  CHECK(seen[0].second == model::recovery_need{model::recovery_kind::queued, 0, {}, "a|scope"});
+  CHECK(seen[1].first == timer.id);
+  CHECK(seen[1].second ==
+        model::recovery_need{model::recovery_kind::timer, 1'700'000'000'123, timer.id + "-1", {}});
+  CHECK(seen[2].first == legacy.id);  // from its snapshot
+  CHECK(seen[2].second == model::recovery_need{model::recovery_kind::reissue, 0, {}, "s"});
+
+  CHECK_FALSE(storage::decode_recovery_need(""));
+  CHECK_FALSE(storage::decode_recovery_need("\x01z0||"));
+  CHECK_FALSE(storage::decode_recovery_need("\x01t12"));
+}
