@@ -1,5 +1,6 @@
 // baton-bench: the load generator and its scenarios. See README.md, "Performance".
 
+#include <random>
 #include <fmt/core.h>
 #include <signal.h>
 
@@ -40,6 +41,19 @@ std::string names_list() {
   std::string out;
   for (const auto& n : scenario_names()) out += (out.empty() ? "" : ", ") + n;
   return out;
+}
+
+/// A server the bench starts requires credentials like any other (auth.required defaults to
+/// true): unless the caller chose a key or an auth setting, it gets a fresh static admin key
+/// and every request carries it.
+void give_started_server_a_key(bench_options& o) {
+  if (o.server_binary.empty() || !o.api_key.empty()) return;
+  for (const auto& [k, v] : o.server_env) {
+    if (k.rfind("BATON_AUTH__", 0) == 0) return;
+  }
+  std::random_device entropy;
+  o.api_key = fmt::format("bench-{:08x}{:08x}{:08x}", entropy(), entropy(), entropy());
+  o.server_env["BATON_AUTH__API_KEYS"] = o.api_key;
 }
 
 }  // namespace
@@ -135,6 +149,7 @@ int main(int argc, char** argv) {
       if (eq == std::string::npos) throw std::runtime_error("--server-env wants KEY=VALUE: " + kv);
       o.server_env[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
+    give_started_server_a_key(o);
     auto load_before = load_average();
     auto report = run_scenario(o);
     report.settings = {{"connections", std::to_string(o.load.connections)},

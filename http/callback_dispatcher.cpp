@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "http/outgoing_client.hpp"
 #include "storage/json_codec.hpp"
 #include "storage/process_store.hpp"
 
@@ -23,6 +25,17 @@ namespace asio = boost::asio;
 namespace {
 constexpr std::chrono::milliseconds max_backoff{300'000};
 }  // namespace
+
+std::string callback_header_problem(std::string_view name, std::string_view value) {
+  if (auto why = header_problem(name, value); !why.empty()) return why;
+  static constexpr std::string_view reserved[] = {
+      "host", "content-length", "transfer-encoding", "connection", "content-type",
+      "idempotency-key", "te", "trailer", "upgrade", "keep-alive", "proxy-connection"};
+  for (auto r : reserved) {
+    if (boost::beast::iequals(name, r)) return "is set by Baton itself";
+  }
+  return {};
+}
 
 std::string callback_url_problem(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
@@ -43,6 +56,7 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   std::thread thread;
+  std::atomic<bool> started{false};
   std::atomic<bool> stopped{false};
 
   std::map<std::string, std::deque<std::string>> queues;  ///< process id → keys, in order
@@ -79,25 +93,32 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
     req.headers = target->headers;
     req.headers.emplace_back("Content-Type", "application/json");
     req.headers.emplace_back("Idempotency-Key", key.substr(2));
-    auto format = formats.find(target->format);
-    req.body = format != formats.end() ? format->second(*state)
-                                       : std::string(storage::json_of(*snapshot));
+    try {
+      auto format = formats.find(target->format);
+      req.body = format != formats.end() ? format->second(*state)
+                                         : std::string(storage::json_of(*snapshot));
+    } catch (const std::exception& e) {  // a renderer must not take the delivery thread down
+      spdlog::warn("callback {}: cannot render ({}); dropped", key, e.what());
+      return finish(process_id, false);
+    }
     req.timeout = settings.default_timeout;
     // Weak: a handler left in a stopped io_context must not keep its owner alive.
-    client.call(std::move(req), [weak = weak_from_this(), process_id,
+    client.call(std::move(req), [weak = weak_from_this(), process_id, key,
                                  attempt](actors::outgoing_response r) {
       auto self = weak.lock();
       if (!self || self->stopped) return;
-      asio::post(self->io, [weak, process_id, attempt, r = std::move(r)] {
-        if (auto self = weak.lock()) self->answered(process_id, attempt, r);
+      asio::post(self->io, [weak, process_id, key, attempt, r = std::move(r)] {
+        if (auto self = weak.lock()) self->answered(process_id, key, attempt, r);
       });
     });
   }
 
-  void answered(const std::string& process_id, int attempt, const actors::outgoing_response& r) {
-    if (stopped) return;
+  void answered(const std::string& process_id, const std::string& key, int attempt,
+                const actors::outgoing_response& r) {
+    auto queue = queues.find(process_id);
+    // Only the entry that was sent may be settled by its answer.
+    if (stopped || queue == queues.end() || queue->second.front() != key) return;
     if (r.error.empty() && r.status >= 200 && r.status < 300) return finish(process_id, true);
-    const auto& key = queues[process_id].front();
     auto why = r.error.empty() ? "status " + std::to_string(r.status) : r.error;
     if (attempt >= static_cast<int>(settings.callback_attempts)) {
       spdlog::warn("callback {}: given up after {} tries ({})", key, attempt, why);
@@ -108,9 +129,13 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
     spdlog::info("callback {}: try {} failed ({}); again in {} ms", key, attempt, why,
                  delay.count());
     auto timer = std::make_shared<asio::steady_timer>(io, delay);
-    timer->async_wait([weak = weak_from_this(), timer, process_id, attempt](auto ec) {
+    timer->async_wait([weak = weak_from_this(), timer, process_id, key, attempt](auto ec) {
       auto self = weak.lock();
-      if (!ec && self) self->send(process_id, attempt + 1);
+      if (ec || !self) return;
+      auto queue = self->queues.find(process_id);
+      if (queue != self->queues.end() && queue->second.front() == key) {
+        self->send(process_id, attempt + 1);
+      }
     });
   }
 
@@ -160,6 +185,9 @@ void callback_dispatcher::start() {
   asio::post(impl_->io, [weak = std::weak_ptr(impl_)] {
     auto i = weak.lock();
     if (!i) return;
+    // From here on signals are queued behind this scan; one ignored before was durable
+    // before this point, so the scan below reads it.
+    i->started = true;
     std::vector<std::string> pending;
     i->store.for_each_outbox([&](std::string_view key, std::string_view) {
       pending.emplace_back(key);
@@ -169,6 +197,9 @@ void callback_dispatcher::start() {
 }
 
 void callback_dispatcher::due(std::string outbox_key) {
+  // Before the startup scan runs, the scan finds the entry itself; queued ahead of it, the
+  // entry could overtake an older one of the same process.
+  if (!impl_->started) return;
   asio::post(impl_->io, [weak = std::weak_ptr(impl_), key = std::move(outbox_key)]() mutable {
     if (auto i = weak.lock()) i->enqueue(std::move(key));
   });

@@ -23,6 +23,11 @@ using callback_renderer = std::function<std::string(const model::process_state&)
 /// Whether its host is allowed is the outgoing allow-list's business, at delivery.
 std::string callback_url_problem(std::string_view url);
 
+/// Why (`name`, `value`) cannot be a callback header, or empty: `header_problem`, and none of
+/// the headers that frame the request or that Baton sets itself (Host, Content-Length,
+/// Transfer-Encoding, Connection, Content-Type, Idempotency-Key, …).
+std::string callback_header_problem(std::string_view name, std::string_view value);
+
 /// Delivers process callbacks from the store's outbox: POSTs each to its target's URL with
 /// the target's headers and an `Idempotency-Key`, through the outgoing client (so the
 /// allow-list applies), and erases it once answered 2xx or given up after
@@ -45,10 +50,11 @@ public:
 
   /// Starts delivering: every callback already in the outbox, then those `due` names.
   void start();
-  /// An outbox entry became durable. Thread-safe; duplicates are ignored.
+  /// An outbox entry became durable. Thread-safe; duplicates are ignored, and so are signals
+  /// before `start` (its outbox scan finds those entries, in their order).
   void due(std::string outbox_key);
-  /// Stops delivering; callbacks in flight or waiting stay in the outbox for the next start.
-  /// Call it before the outgoing client goes.
+  /// Stops delivering for good; callbacks in flight or waiting stay in the outbox for the
+  /// next server start. Call it before the outgoing client goes.
   void stop();
 
   std::uint64_t delivered() const;

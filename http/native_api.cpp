@@ -38,8 +38,10 @@ std::variant<model::callback_target, std::pair<std::string, std::string>> parse_
       target.url = std::string(field.get_string().value());
     } else if (k == "headers" && field.is_object()) {
       for (auto [name, val] : as_object(field)) {
-        if (!val.is_string()) {
-          return problem_at{"header values must be strings", "/callback/headers/" + std::string(name)};
+        auto at = "/callback/headers/" + std::string(name);
+        if (!val.is_string()) return problem_at{"header values must be strings", at};
+        if (auto why = callback_header_problem(name, val.get_string().value()); !why.empty()) {
+          return problem_at{"header " + why, at};
         }
         target.headers.emplace_back(name, val.get_string().value());
       }
@@ -282,14 +284,11 @@ void list_processes(actors::engine& engine, request_context ctx, const auth::cli
     q.limit = static_cast<std::size_t>(*n);
   }
   if (auto s = ctx.query_value("sandbox")) q.sandbox = *s == "true";
+  q.visible = [&who](std::string_view definition) { return who.may_use(definition); };
   auto page = engine.store().list(q);
   std::string out = "{\"items\":[";
-  bool first = true;
   for (const auto& item : page.items) {
-    auto def = storage::value_at_pointer(item, "/definition");
-    if (!def || !who.may_use(def->text)) continue;
-    if (!first) out += ',';
-    first = false;
+    if (out.back() != '[') out += ',';
     out += item;
   }
   out += "],\"next\":";

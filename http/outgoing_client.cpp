@@ -457,6 +457,21 @@ outgoing_client::~outgoing_client() {
   for (auto& t : impl_->threads) t.join();
 }
 
+std::string header_problem(std::string_view name, std::string_view value) {
+  constexpr std::string_view separators = "()<>@,;:\\\"/[]?={} \t";
+  if (name.empty() || name.size() > 256) return "name must be 1 to 256 characters";
+  for (unsigned char c : name) {
+    if (c <= 32 || c >= 127 || separators.find(static_cast<char>(c)) != std::string_view::npos) {
+      return "name must be an HTTP token";
+    }
+  }
+  if (value.size() > max_header_value) return "value longer than 8192 bytes";
+  for (unsigned char c : value) {
+    if (c == '\r' || c == '\n' || c == '\0') return "value must not hold CR, LF or NUL";
+  }
+  return {};
+}
+
 bool outgoing_client::allowed(std::string_view host, std::uint16_t port) const {
   return impl_->allowed(host, port);
 }
@@ -477,6 +492,12 @@ void outgoing_client::call(actors::outgoing_request request, callback done) {
   std::string authority{url.encoded_host_and_port()};
   if (!impl_->allowed(host, port))
     return impl_->fail_soon(std::move(done), "host not allowed: " + authority);
+
+  for (const auto& [name, value] : request.headers) {
+    if (auto why = header_problem(name, value); !why.empty()) {
+      return impl_->fail_soon(std::move(done), "invalid header " + name.substr(0, 64) + ": " + why);
+    }
+  }
 
   auto timeout = request.timeout.count() > 0 ? request.timeout : impl_->settings.default_timeout;
   std::string key = (tls ? "https|" : "http|") + lower(host) + "|" + std::to_string(port);

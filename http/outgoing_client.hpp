@@ -22,6 +22,14 @@ struct outgoing_options {
   std::size_t response_limit = 8 << 20;  ///< larger answers fail with "response too large"
 };
 
+/// Longest header value an outgoing call may carry.
+inline constexpr std::size_t max_header_value = 8192;
+
+/// Why (`name`, `value`) cannot be an outgoing request header, or empty: the name must be an
+/// HTTP token and the value must hold no CR, LF or NUL (which would let the value write
+/// headers or requests of its own) and fit `max_header_value`.
+std::string header_problem(std::string_view name, std::string_view value);
+
 /// The `delegate_client` of `http` steps, over Beast on its own io_context and threads.
 /// http and https (verified against the system's trust store and `ca_file`, with the URL's
 /// host name checked and sent as SNI). Connections are kept alive and reused per

@@ -123,6 +123,7 @@ process_page process_store::list(const process_query& q) const {
     if (q.status && p->status != *q.status) return false;
     if (!q.definition.empty() && p->definition != q.definition) return false;
     if (!q.scope.empty() && p->scope != q.scope) return false;
+    if (q.visible && !q.visible(p->definition)) return false;
     if (q.created_from_ms && p->created_ms < *q.created_from_ms) return false;
     if (q.created_to_ms && p->created_ms > *q.created_to_ms) return false;
     return true;

@@ -29,6 +29,9 @@ struct process_query {
   std::optional<std::int64_t> created_to_ms;    ///< inclusive
   bool newest_first = false;
   std::size_t skip = 0;  ///< matching items passed over first (page-number paging)
+  /// Which definitions' processes the caller may see (all when empty). Applied before
+  /// paging, so pages stay full and `next` is exact.
+  std::function<bool(std::string_view definition)> visible;
 };
 
 struct process_page {

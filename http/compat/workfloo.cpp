@@ -25,6 +25,8 @@ namespace {
 
 constexpr std::size_t default_page_size = 20;
 constexpr std::size_t max_page_size = 100;
+/// Page numbers cost a scan over every item before the page: deep pages are refused.
+constexpr std::size_t max_page = 10'000;
 constexpr std::int64_t day_ms = 86'400'000;
 
 std::int64_t now_ms() {
@@ -120,6 +122,11 @@ std::variant<start_body, response> read_start_body(std::string_view text) {
   if (!out.callback_url.empty()) {
     if (auto why = callback_url_problem(out.callback_url); !why.empty()) {
       problems.emplace_back("callbackUrl", why);
+    }
+  }
+  if (!out.callback_key.empty()) {
+    if (auto why = callback_header_problem("x-api-key", out.callback_key); !why.empty()) {
+      problems.emplace_back("callbackXApiKey", why);
     }
   }
   if (!problems.empty()) return field_errors(std::move(problems));
@@ -226,8 +233,11 @@ std::optional<std::int64_t> instant(std::string_view s, bool end_of_day) {
   return model::parse_iso_instant(s);
 }
 
-std::variant<list_query, response> read_list_query(const request_context& ctx) {
+std::variant<list_query, response> read_list_query(const request_context& ctx,
+                                                   const config::settings& settings) {
   list_query q;
+  // A sandbox server makes only sandbox executions: list those unless told otherwise.
+  q.store.sandbox = settings.engine.mode == config::engine_mode::sandbox;
   std::vector<std::pair<std::string, std::string>> problems;
   q.store.limit = default_page_size;
   q.store.newest_first = true;
@@ -258,6 +268,7 @@ std::variant<list_query, response> read_list_query(const request_context& ctx) {
     if (*v != "true" && *v != "false") problems.emplace_back("sandbox", "must be true or false");
     q.store.sandbox = *v == "true";
   }
+  if (q.page > max_page) problems.emplace_back("page", "must be at most 10000: narrow the listing with status, from or to");
   if (!problems.empty()) return field_errors(std::move(problems));
   q.store.skip = (q.page - 1) * q.store.limit;
   return q;
@@ -270,23 +281,24 @@ struct listed_page {
 };
 
 listed_page list_page(actors::engine& engine, const auth::client& who,
-                      const storage::process_query& q) {
+                      storage::process_query q) {
   listed_page out;
+  q.visible = [&who](std::string_view definition) { return who.may_use(definition); };
   auto page = engine.store().list(q);
   out.has_next = !page.next.empty();
   for (const auto& json : page.items) {
     // Listings hold the API JSON; put the format byte back to decode it.
     auto p = storage::decode_process(std::string(1, storage::format_v1) + json);
-    if (!p || !who.may_use(p->definition)) continue;
+    if (!p) continue;
     auto def = engine.definitions().find(p->definition, p->version);
     out.items.emplace_back(std::move(*p), std::move(def));
   }
   return out;
 }
 
-void list_v1(actors::engine& engine, request_context ctx, const auth::client& who,
-             responder respond) {
-  auto parsed = read_list_query(ctx);
+void list_v1(actors::engine& engine, const config::settings& settings, request_context ctx,
+             const auth::client& who, responder respond) {
+  auto parsed = read_list_query(ctx, settings);
   if (auto* r = std::get_if<response>(&parsed)) return respond(std::move(*r));
   auto& q = std::get<list_query>(parsed);
   auto page = list_page(engine, who, q.store);
@@ -326,9 +338,9 @@ std::string page_url(const request_context& ctx, std::size_t page) {
   return url;
 }
 
-void list_v2(actors::engine& engine, request_context ctx, const auth::client& who,
-             responder respond) {
-  auto parsed = read_list_query(ctx);
+void list_v2(actors::engine& engine, const config::settings& settings, request_context ctx,
+             const auth::client& who, responder respond) {
+  auto parsed = read_list_query(ctx, settings);
   if (auto* r = std::get_if<response>(&parsed)) return respond(std::move(*r));
   auto& q = std::get<list_query>(parsed);
   auto format = ctx.query_value("format").value_or("json");
@@ -391,12 +403,12 @@ void add_workfloo_routes(router& routes, actors::engine& engine, auth::authentic
                });
              }));
   routes.add(verb::get, "/api/v1/workfloo",
-             guarded([&engine](request_context ctx, const auth::client& who, responder r) {
-               list_v1(engine, std::move(ctx), who, std::move(r));
+             guarded([&engine, &settings](request_context ctx, const auth::client& who, responder r) {
+               list_v1(engine, settings, std::move(ctx), who, std::move(r));
              }));
   routes.add(verb::get, "/api/v2/workfloo",
-             guarded([&engine](request_context ctx, const auth::client& who, responder r) {
-               list_v2(engine, std::move(ctx), who, std::move(r));
+             guarded([&engine, &settings](request_context ctx, const auth::client& who, responder r) {
+               list_v2(engine, settings, std::move(ctx), who, std::move(r));
              }));
 }
 

@@ -51,7 +51,10 @@ TEST_CASE("native start: a malformed callback is a 400 naming the field", "[e2e]
   for (auto [callback, field] :
        {std::pair{R"("http://x")", "/callback"}, {R"({"url":"ftp://x"})", "/callback/url"},
         {R"({"url":"http://x","headers":{"a":1}})", "/callback/headers/a"},
-        {R"({"url":"http://x","retries":3})", "/callback/retries"}}) {
+        {R"({"url":"http://x","retries":3})", "/callback/retries"},
+        {R"({"url":"http://x","headers":{"a":"b\r\nHost: evil"}})", "/callback/headers/a"},
+        {R"({"url":"http://x","headers":{"Content-Length":"0"}})", "/callback/headers/Content-Length"},
+        {R"({"url":"http://x","headers":{"a b":"c"}})", "/callback/headers/a b"}}) {
     auto r = http_call(server.port(), "POST", "/api/v1/processes",
                        R"({"definition":"LoanApproval","values":{"applicant":"Al","amount":10},
                            "callback":)" + std::string(callback) + "}");

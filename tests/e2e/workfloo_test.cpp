@@ -221,6 +221,16 @@ TEST_CASE("workfloo: every start error in the vendor's exact shape", "[e2e][work
     CHECK(o.at("errors").as_object().contains("form"));
     CHECK(o.at("errors").as_object().contains("callbackUrl"));
   }
+  SECTION("400 for a callback key that could write headers of its own, or is huge") {
+    for (auto key : {std::string("k\\r\\nHost: evil"), std::string(70'000, 'k')}) {
+      auto r = w.post(R"({"idWorkflooDefinition":"Waiting","callbackUrl":"http://127.0.0.1/h",
+                          "callbackXApiKey":")" + key + "\"}");
+      CHECK(r.status == 400);
+      auto o = object_of(r);
+      CHECK(text(o, "typeError") == "VALIDATION_ERROR");
+      CHECK(o.at("errors").as_object().contains("callbackXApiKey"));
+    }
+  }
   SECTION("400 for a body that is not JSON") {
     auto r = w.post("{not json");
     CHECK(r.status == 400);
@@ -320,6 +330,16 @@ TEST_CASE("workfloo: listings page newest first, filter, and speak JSON, Link an
     for (const auto& i : items) out.push_back(text(i.as_object(), "id"));
     return out;
   };
+  // Executions of a definition the key may not use are newer, but never on its pages.
+  auto admin = key_header(admin_key(*w.server));
+  auto secret = std::string(waiting_definition);
+  secret.replace(secret.find("Waiting"), 7, "Secret");
+  REQUIRE(deploy(w.port(), "Secret", secret, admin).status == 201);
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(http_call(w.port(), "POST", "/api/v1/workfloo", R"({"idWorkflooDefinition":"Secret"})",
+                      admin)
+                .status == 200);
+  }
   auto first = page("?page=1&itemsPerPage=2");
   CHECK(first.at("currentPage").as_int64() == 1);
   CHECK(first.at("hasNextPage").as_bool());
@@ -371,6 +391,7 @@ TEST_CASE("workfloo: listings page newest first, filter, and speak JSON, Link an
     CHECK(text(o, "typeError") == "VALIDATION_ERROR");
     auto errors = o.at("errors").as_object();
     for (auto name : {"page", "itemsPerPage", "status", "from"}) CHECK(errors.contains(name));
+    CHECK(w.get("/api/v1/workfloo?page=288230376151711745&itemsPerPage=64").status == 400);
     CHECK(w.get("/api/v2/workfloo?format=xml").status == 400);
   }
 }

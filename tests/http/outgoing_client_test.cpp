@@ -318,6 +318,25 @@ TEST_CASE("outgoing_client times out", "[http][outgoing]") {
   for (auto& respond : held) respond(text_response(beast_http::status::ok, "late"));
 }
 
+TEST_CASE("outgoing_client refuses headers that would write headers or requests of their own",
+          "[http][outgoing]") {
+  config::outgoing_settings settings;
+  settings.allow_hosts = {"127.0.0.1"};
+  outgoing_client client{settings};
+  actors::outgoing_request req;
+  req.url = "http://127.0.0.1:9/x";  // never reached: refused before any connection
+  for (auto [name, value] :
+       {std::pair<std::string, std::string>{"x-api-key", "k\r\nContent-Length: 0\r\n\r\nDELETE /"},
+        {"x-api-key", std::string("nul\0inside", 10)}, {"bad name", "v"}, {"x\r\ny", "v"}, {"", "v"},
+        {"x-big", std::string(max_header_value + 1, 'a')}}) {
+    req.headers = {{name, value}};
+    auto r = call_and_wait(client, req);
+    REQUIRE(r.arrived);
+    CHECK(r.res.error.rfind("invalid header", 0) == 0);
+  }
+  CHECK(header_problem("X-Api-Key", std::string(max_header_value, 'a')).empty());
+}
+
 TEST_CASE("outgoing_client refuses hosts outside the allow-list", "[http][outgoing]") {
   config::outgoing_settings settings;
   settings.allow_hosts = {"hooks.example.com", "127.0.0.1:8443", "[::1]:9000"};
