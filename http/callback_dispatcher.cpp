@@ -146,6 +146,7 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
     ++(ok ? delivered : given_up);
     storage::batch b;
     store.erase_outbox(b, key);
+    if (reports_the_end(key)) store.erase_callback(b, process_id);  // no secret outlives use
     store.committer().submit(std::move(b), [weak = weak_from_this(), key](const std::string& error) {
       if (!error.empty()) spdlog::warn("callback outbox: {}", error);
       if (auto self = weak.lock()) {
@@ -155,6 +156,13 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
       }
     });
     pop(process_id, /*forget=*/false);
+  }
+
+  /// Whether the outbox entry `key` reports the end of its process: the last it will owe.
+  bool reports_the_end(const std::string& key) const {
+    auto raw = store.outbox_raw(key);
+    auto p = raw ? storage::decode_process(*raw) : std::nullopt;
+    return p && model::is_terminal(p->status);
   }
 
   /// Drops the oldest key of `process_id` without a word (it is no longer in the outbox).

@@ -213,6 +213,10 @@ std::optional<model::callback_target> process_store::callback(std::string_view p
   return raw ? decode_callback(*raw) : std::nullopt;
 }
 
+void process_store::erase_callback(batch& b, std::string_view process_id) const {
+  b.erase(cf::indexes, "c/" + std::string(process_id));
+}
+
 std::string process_store::put_outbox(batch& b, std::string_view process_id, std::uint64_t seq,
                                       std::string_view snapshot) const {
   auto key = "o/" + history_key(process_id, seq);

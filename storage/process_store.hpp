@@ -74,6 +74,8 @@ public:
   /// The callback target of a process, written with its first snapshot.
   void put_callback(batch& b, std::string_view process_id, const model::callback_target& c) const;
   std::optional<model::callback_target> callback(std::string_view process_id) const;
+  /// Forgets the target (and the secret in its headers) once nothing more will be reported.
+  void erase_callback(batch& b, std::string_view process_id) const;
   /// An undelivered callback: the snapshot at a moment worth reporting, under a key that
   /// sorts by process and then by `seq` (the history sequence of that moment).
   /// @returns the outbox key, which `erase_outbox` takes once it is delivered or given up.

@@ -124,6 +124,11 @@ TEST_CASE("callbacks go out in order per process, retried until answered 2xx", "
   CHECK(outbox_size(*store) == 0);
   CHECK(dispatcher.delivered() == 2);
   CHECK(dispatcher.given_up() == 0);
+  // The end was reported: the target and its secret are gone with it.
+  for (int i = 0; i < 500 && store->callback("p1"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK_FALSE(store->callback("p1"));
 }
 
 TEST_CASE("a callback is given up after its attempts and the next one goes on", "[http][callback]") {
