@@ -5,6 +5,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/send.hpp>
 
+#include <deque>
 #include <map>
 #include <random>
 #include <set>
@@ -18,6 +19,13 @@
 namespace baton::actors {
 
 namespace {
+
+/// A schedule found due by a tick: its due entry, and the tick's time to plan with.
+struct due_fire {
+  std::string schedule_id;
+  std::int64_t due_ms = 0;
+  std::int64_t tick_ms = 0;
+};
 
 /// The fires of one wake-up that still wait for their process to be stored.
 struct fire_batch {
@@ -33,6 +41,9 @@ struct trigger_state {
   std::multimap<std::int64_t, std::string> due;  ///< may hold stale entries; checked on pop
   std::int64_t armed_due = INT64_MAX;
   std::unordered_map<std::string, fire_batch> firing;
+  /// Schedules found due by a tick, not yet fired: waiting for room among the starts out.
+  std::deque<due_fire> ready;
+  std::size_t starts_in_flight = 0;  ///< start commands sent, not yet answered
 };
 
 using trigger_self = caf::stateful_actor<trigger_state>*;
@@ -136,6 +147,7 @@ void fire(trigger_self self, model::schedule& s, std::int64_t now) {
     req.schedule_id = s.id;
     req.idempotency_key = "schedule:" + s.id + ":" + std::to_string(fire_ms);
     ++batch.outstanding;
+    ++st.starts_in_flight;
     auto handle = caf::actor_cast<caf::actor>(self);
     caf::anon_send(st.ctx->scheduler,
                    start_cmd{std::move(req), [handle, id = s.id, fire_ms](process_answer a) {
@@ -146,16 +158,28 @@ void fire(trigger_self self, model::schedule& s, std::int64_t now) {
   finish_batch(self, s.id);
 }
 
+/// Fires ready schedules, oldest due first, while fewer than the limit of starts are out.
+/// The due check is repeated here: the schedule may have changed while it waited.
+void fire_ready(trigger_self self) {
+  auto& st = self->state;
+  while (!st.ready.empty() && st.starts_in_flight < st.ctx->max_fire_starts_in_flight) {
+    auto next = std::move(st.ready.front());
+    st.ready.pop_front();
+    auto it = st.schedules.find(next.schedule_id);
+    if (it == st.schedules.end() || it->second.next_fire_ms != next.due_ms) continue;  // stale
+    fire(self, it->second, next.tick_ms);
+  }
+}
+
 void on_tick(trigger_self self) {
   auto& st = self->state;
   st.armed_due = INT64_MAX;
   auto now = st.ctx->now_ms();
   while (!st.due.empty() && st.due.begin()->first <= now) {
     auto node = st.due.extract(st.due.begin());
-    auto it = st.schedules.find(node.mapped());
-    if (it == st.schedules.end() || it->second.next_fire_ms != node.key()) continue;  // stale
-    fire(self, it->second, now);
+    st.ready.push_back({std::move(node.mapped()), node.key(), now});
   }
+  fire_ready(self);
   rearm(self);
 }
 
@@ -182,7 +206,9 @@ void on_fired(trigger_self self, schedule_fired& msg) {
   }
   auto it = st.firing.find(msg.schedule_id);
   if (it != st.firing.end() && it->second.outstanding > 0) --it->second.outstanding;
+  if (st.starts_in_flight > 0) --st.starts_in_flight;
   finish_batch(self, msg.schedule_id);
+  fire_ready(self);
 }
 
 void on_create(trigger_self self, schedule_create& cmd) {

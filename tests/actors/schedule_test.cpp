@@ -475,3 +475,31 @@ TEST_CASE("a fire time that is fired again after a restart starts no second proc
   auto times = fire_times(stored(fx, s.id));
   CHECK(times == std::vector<std::int64_t>{t0 + 10'000, t0 + 20'000});
 }
+
+TEST_CASE("schedules due together beyond the limit of starts in flight each fire once",
+          "[actors][schedule]") {
+  engine_fixture fx;
+  fx.deploy(defs::instant);
+  // Two starts out at once: the other fires of the tick wait for answers, then go out.
+  fx.context().max_fire_starts_in_flight = 2;
+  const auto t0 = fx.now();
+  std::vector<model::schedule> schedules;
+  for (int i = 0; i < 5; ++i) schedules.push_back(created(fx, schedule_of("Instant", every_10s)));
+
+  fx.advance(10'000ms);
+  for (const auto& s : schedules) {
+    auto processes = processes_of(fx, s.id);
+    CHECK(processes.size() == 1);
+    auto after = stored(fx, s.id);
+    REQUIRE(started_runs(after).size() == 1);
+    CHECK(started_runs(after)[0].fire_ms == t0 + 10'000);
+    CHECK(after.next_fire_ms == t0 + 20'000);
+    auto key = "schedule:" + s.id + ":" + std::to_string(t0 + 10'000);
+    CHECK(fx.store().idempotent_answer(key) == started_runs(after)[0].process_id);
+  }
+  CHECK(fx.context().schedule_fires.load() == 5);
+
+  fx.advance(10'000ms);  // the window is free again: the next second fires all as well
+  for (const auto& s : schedules) CHECK(processes_of(fx, s.id).size() == 2);
+  CHECK(fx.context().schedule_fires.load() == 10);
+}
