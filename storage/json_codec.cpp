@@ -18,6 +18,14 @@ dom::parser& thread_parser() {
   return parser;
 }
 
+/// Parses a stored record (format byte + JSON) into `doc` with this thread's parser; false
+/// for another format or broken JSON. `doc` lives until the thread's next parse.
+bool parse_stored(std::string_view stored, dom::element& doc) {
+  if (stored.empty() || stored[0] != format_v1) return false;
+  auto json = stored.substr(1);
+  return thread_parser().parse(json.data(), json.size()).get(doc) == simdjson::SUCCESS;
+}
+
 // ---- writing ------------------------------------------------------------------------------
 
 void str(std::string& out, std::string_view s) {
@@ -177,12 +185,8 @@ std::string encode_process(const model::process_state& p) {
 }
 
 std::optional<model::process_state> decode_process(std::string_view stored) {
-  if (stored.empty() || stored[0] != format_v1) return std::nullopt;
   dom::element doc;
-  auto json = stored.substr(1);
-  if (thread_parser().parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) {
-    return std::nullopt;
-  }
+  if (!parse_stored(stored, doc)) return std::nullopt;
   model::process_state p;
   p.id = text_of(doc, "id");
   p.definition = text_of(doc, "definition");
@@ -247,12 +251,8 @@ std::string encode_callback(const model::callback_target& c) {
 }
 
 std::optional<model::callback_target> decode_callback(std::string_view stored) {
-  if (stored.empty() || stored[0] != format_v1) return std::nullopt;
   dom::element doc;
-  auto json = stored.substr(1);
-  if (thread_parser().parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) {
-    return std::nullopt;
-  }
+  if (!parse_stored(stored, doc)) return std::nullopt;
   model::callback_target c;
   c.url = text_of(doc, "url");
   c.format = text_of(doc, "format");
@@ -308,12 +308,8 @@ std::string encode_schedule(const model::schedule& s) {
 }
 
 std::optional<model::schedule> decode_schedule(std::string_view stored) {
-  if (stored.empty() || stored[0] != format_v1) return std::nullopt;
   dom::element doc;
-  auto json = stored.substr(1);
-  if (thread_parser().parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) {
-    return std::nullopt;
-  }
+  if (!parse_stored(stored, doc)) return std::nullopt;
   model::schedule s;
   s.id = text_of(doc, "id");
   s.definition = text_of(doc, "definition");
@@ -733,15 +729,11 @@ std::string encode_definition(const model::definition& d) {
 }
 
 std::optional<model::definition> decode_definition(std::string_view stored) {
-  if (stored.empty() || stored[0] != format_v1) return std::nullopt;
   std::int64_t version = 1;
   std::string source;
   {
     dom::element doc;
-    auto json = stored.substr(1);
-    if (thread_parser().parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) {
-      return std::nullopt;
-    }
+    if (!parse_stored(stored, doc)) return std::nullopt;
     version = int_of(doc, "version", 1);
     dom::element src;
     if (doc["source"].get(src) != simdjson::SUCCESS) return std::nullopt;
