@@ -50,6 +50,12 @@ const model::step_execution* current_node(const model::process_state& p) {
   return p.steps.empty() ? nullptr : &p.steps.back();
 }
 
+/// The current node's type, suffixed `_PROCESSING` while it works (a retry backoff included).
+std::string current_node_type(const model::process_state& p, const model::step_execution& node) {
+  bool processing = &node == p.active() && !(parks(node.kind) && !node.retry_pending);
+  return std::string(node_type(node.kind)) + (processing ? "_PROCESSING" : "");
+}
+
 std::string node_name(const model::step_execution& e, const model::definition* def) {
   const auto* st = def ? def->find_step(e.step) : nullptr;
   return st && !st->name.empty() ? st->name : e.step;
@@ -103,9 +109,7 @@ std::string open_status(const model::process_state& p, const model::definition* 
   } else {
     field(out, "currentNodeId", node->id);
     field(out, "currentNodeName", node_name(*node, def));
-    bool processing = node == p.active() && !(parks(node->kind) && !node->retry_pending);
-    field(out, "currentNodeType",
-          std::string(node_type(node->kind)) + (processing ? "_PROCESSING" : ""));
+    field(out, "currentNodeType", current_node_type(p, *node));
     const auto* st = def ? def->find_step(node->step) : nullptr;
     if (node == p.active() && st && !node->retry_pending) {
       if (node->kind == step_kind::external) field_raw(out, "form", form_fields(*st));
@@ -227,7 +231,7 @@ std::string csv_line(const model::process_state& p, const model::definition* def
                     csv_field(p.definition) + ',' + std::string(status_name(p.status)) + ',';
   if (node) {
     out += csv_field(node->id) + ',' + csv_field(node_name(*node, def)) + ',' +
-           std::string(node_type(node->kind));
+           current_node_type(p, *node);
   } else {
     out += ",,";
   }
