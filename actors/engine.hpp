@@ -127,6 +127,8 @@ public:
 
   virtual void deploy(model::definition def, std::function<void(deploy_answer)> done) = 0;
   virtual definition_registry& definitions() = 0;
+  /// Whether every process this engine starts is a sandbox (`engine.mode = "sandbox"`).
+  virtual bool sandbox_mode() const = 0;
 
   virtual void scope(std::string name, std::function<void(scope_info)> done) = 0;
   virtual void list_scopes(std::function<void(std::vector<scope_info>)> done) = 0;

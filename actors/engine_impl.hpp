@@ -29,6 +29,9 @@ public:
   void execute(std::string process_id, std::string step_id, answer_callback done) override;
   void deploy(model::definition def, std::function<void(deploy_answer)> done) override;
   definition_registry& definitions() override { return ctx_->definitions; }
+  bool sandbox_mode() const override {
+    return ctx_->settings.engine.mode == config::engine_mode::sandbox;
+  }
   void scope(std::string name, std::function<void(scope_info)> done) override;
   void list_scopes(std::function<void(std::vector<scope_info>)> done) override;
   void configure_scope(std::string name, scope_settings settings,

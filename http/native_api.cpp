@@ -283,6 +283,8 @@ void list_processes(actors::engine& engine, request_context ctx, const auth::cli
     if (!n || *n < 1 || *n > 1000) return respond(bad_request("limit must be 1..1000", "limit"));
     q.limit = static_cast<std::size_t>(*n);
   }
+  // A sandbox server makes only sandbox processes: list those unless told otherwise.
+  q.sandbox = engine.sandbox_mode();
   if (auto s = ctx.query_value("sandbox")) q.sandbox = *s == "true";
   q.visible = [&who](std::string_view definition) { return who.may_use(definition); };
   auto page = engine.store().list(q);

@@ -74,8 +74,9 @@ TEST_CASE("a server in sandbox mode runs every process as a sandbox", "[e2e][san
   CHECK(p.at("sandbox").as_bool());
   CHECK(text(p, "status") == "RUNNING");
   CHECK(service.calls() == 0);
-  CHECK(listed(port, "").empty());
+  CHECK(listed(port, "") == std::vector<std::string>{id});  // a sandbox server lists its own
   CHECK(listed(port, "?sandbox=true") == std::vector<std::string>{id});
+  CHECK(listed(port, "?sandbox=false").empty());
   REQUIRE(complete_step(port, last_step_id(p), R"({"ok":{"boolValue":true,"type":"BOOLEAN"}})")
               .status == 200);
   wait_for_status(port, id, "SUCCEEDED");
