@@ -59,7 +59,12 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
   std::atomic<bool> started{false};
   std::atomic<bool> stopped{false};
 
-  std::map<std::string, std::deque<std::string>> queues;  ///< process id → keys, in order
+  /// One owed callback; `ends` is learnt when it is first sent (its snapshot is terminal).
+  struct entry {
+    std::string key;
+    bool ends = false;
+  };
+  std::map<std::string, std::deque<entry>> queues;  ///< process id → entries, in order
   std::set<std::string> known;                             ///< keys queued or out
   std::atomic<std::uint64_t> delivered{0};
   std::atomic<std::uint64_t> given_up{0};
@@ -71,14 +76,15 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
     if (stopped || !known.insert(key).second) return;
     auto process_id = std::string(storage::process_store::process_of_outbox_key(key));
     auto& queue = queues[process_id];
-    queue.push_back(std::move(key));
+    queue.push_back({std::move(key)});
     if (queue.size() == 1) send(process_id, 1);  // otherwise it waits for the one ahead
   }
 
   /// Sends the oldest callback of `process_id`, try number `attempt`.
   void send(const std::string& process_id, int attempt) {
     if (stopped) return;
-    auto& key = queues[process_id].front();
+    auto& front = queues[process_id].front();
+    const auto& key = front.key;
     auto snapshot = store.outbox_raw(key);
     auto target = store.callback(process_id);
     auto state = snapshot ? storage::decode_process(*snapshot) : std::nullopt;
@@ -87,6 +93,7 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
       spdlog::warn("callback {}: no target or unreadable snapshot; dropped", key);
       return finish(process_id, /*delivered=*/false);
     }
+    front.ends = model::is_terminal(state->status);
     actors::outgoing_request req;
     req.method = "POST";
     req.url = target->url;
@@ -117,7 +124,7 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
                 const actors::outgoing_response& r) {
     auto queue = queues.find(process_id);
     // Only the entry that was sent may be settled by its answer.
-    if (stopped || queue == queues.end() || queue->second.front() != key) return;
+    if (stopped || queue == queues.end() || queue->second.front().key != key) return;
     if (r.error.empty() && r.status >= 200 && r.status < 300) return finish(process_id, true);
     auto why = r.error.empty() ? "status " + std::to_string(r.status) : r.error;
     if (attempt >= static_cast<int>(settings.callback_attempts)) {
@@ -133,7 +140,7 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
       auto self = weak.lock();
       if (ec || !self) return;
       auto queue = self->queues.find(process_id);
-      if (queue != self->queues.end() && queue->second.front() == key) {
+      if (queue != self->queues.end() && queue->second.front().key == key) {
         self->send(process_id, attempt + 1);
       }
     });
@@ -142,11 +149,11 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
   /// The oldest callback of `process_id` is done with: erase it, go on with the next.
   /// Its key stays known until the erase is durable, so a late signal cannot resend it.
   void finish(const std::string& process_id, bool ok) {
-    const auto& key = queues[process_id].front();
+    const auto& [key, ends] = queues[process_id].front();
     ++(ok ? delivered : given_up);
     storage::batch b;
     store.erase_outbox(b, key);
-    if (reports_the_end(key)) store.erase_callback(b, process_id);  // no secret outlives use
+    if (ends) store.erase_callback(b, process_id);  // no secret outlives its last report
     store.committer().submit(std::move(b), [weak = weak_from_this(), key](const std::string& error) {
       if (!error.empty()) spdlog::warn("callback outbox: {}", error);
       if (auto self = weak.lock()) {
@@ -158,19 +165,12 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
     pop(process_id, /*forget=*/false);
   }
 
-  /// Whether the outbox entry `key` reports the end of its process: the last it will owe.
-  bool reports_the_end(const std::string& key) const {
-    auto raw = store.outbox_raw(key);
-    auto p = raw ? storage::decode_process(*raw) : std::nullopt;
-    return p && model::is_terminal(p->status);
-  }
-
   /// Drops the oldest key of `process_id` without a word (it is no longer in the outbox).
   void next(const std::string& process_id) { pop(process_id, /*forget=*/true); }
 
   void pop(const std::string& process_id, bool forget) {
     auto& queue = queues[process_id];
-    if (forget) known.erase(queue.front());
+    if (forget) known.erase(queue.front().key);
     queue.pop_front();
     if (!queue.empty()) return send(process_id, 1);
     queues.erase(process_id);

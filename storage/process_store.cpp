@@ -117,16 +117,17 @@ std::string id_time_prefix(std::int64_t ms) {
 
 process_page process_store::list(const process_query& q) const {
   process_page page;
-  auto accept = [&](std::string_view raw) {
+  /// The process when it matches the query.
+  auto accept = [&](std::string_view raw) -> std::optional<model::process_state> {
     auto p = decode_process(raw);
-    if (!p || p->sandbox != q.sandbox) return false;
-    if (q.status && p->status != *q.status) return false;
-    if (!q.definition.empty() && p->definition != q.definition) return false;
-    if (!q.scope.empty() && p->scope != q.scope) return false;
-    if (q.visible && !q.visible(p->definition)) return false;
-    if (q.created_from_ms && p->created_ms < *q.created_from_ms) return false;
-    if (q.created_to_ms && p->created_ms > *q.created_to_ms) return false;
-    return true;
+    if (!p || p->sandbox != q.sandbox) return std::nullopt;
+    if (q.status && p->status != *q.status) return std::nullopt;
+    if (!q.definition.empty() && p->definition != q.definition) return std::nullopt;
+    if (!q.scope.empty() && p->scope != q.scope) return std::nullopt;
+    if (q.visible && !q.visible(p->definition)) return std::nullopt;
+    if (q.created_from_ms && p->created_ms < *q.created_from_ms) return std::nullopt;
+    if (q.created_to_ms && p->created_ms > *q.created_to_ms) return std::nullopt;
+    return p;
   };
   std::size_t skipped = 0;
   std::string last;
@@ -136,17 +137,22 @@ process_page process_store::list(const process_query& q) const {
       return false;  // past the time window: nothing further can match
     }
     if (!q.after.empty() && id == q.after) return true;  // the cursor itself (backward seek)
-    if (!accept(raw)) return true;
+    auto p = accept(raw);
+    if (!p) return true;
     if (skipped < q.skip) {
       ++skipped;
       last = std::string(id);
       return true;
     }
-    if (page.items.size() == q.limit) {
+    if (page.items.size() + page.states.size() == q.limit) {
       page.next = last;
       return false;
     }
-    page.items.emplace_back(json_of(raw));
+    if (q.decoded) {
+      page.states.push_back(std::move(*p));
+    } else {
+      page.items.emplace_back(json_of(raw));
+    }
     last = std::string(id);
     return true;
   };

@@ -32,10 +32,12 @@ struct process_query {
   /// Which definitions' processes the caller may see (all when empty). Applied before
   /// paging, so pages stay full and `next` is exact.
   std::function<bool(std::string_view definition)> visible;
+  bool decoded = false;  ///< answer the processes as states (`states`), not JSON (`items`)
 };
 
 struct process_page {
   std::vector<std::string> items;  ///< process JSON documents
+  std::vector<model::process_state> states;  ///< the same, decoded, when the query asked so
   std::string next;  ///< cursor for the next page (the last id taken); empty at the end
 };
 

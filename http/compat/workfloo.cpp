@@ -284,14 +284,12 @@ listed_page list_page(actors::engine& engine, const auth::client& who,
                       storage::process_query q) {
   listed_page out;
   q.visible = [&who](std::string_view definition) { return who.may_use(definition); };
+  q.decoded = true;
   auto page = engine.store().list(q);
   out.has_next = !page.next.empty();
-  for (const auto& json : page.items) {
-    // Listings hold the API JSON; put the format byte back to decode it.
-    auto p = storage::decode_process(std::string(1, storage::format_v1) + json);
-    if (!p) continue;
-    auto def = engine.definitions().find(p->definition, p->version);
-    out.items.emplace_back(std::move(*p), std::move(def));
+  for (auto& p : page.states) {
+    auto def = engine.definitions().find(p.definition, p.version);
+    out.items.emplace_back(std::move(p), std::move(def));
   }
   return out;
 }
