@@ -135,7 +135,7 @@ int serve(const std::optional<std::string>& config_file,
     out += "# TYPE baton_password_hashes_total counter\nbaton_password_hashes_total " +
            std::to_string(auth::password_verifications()) + "\n";
   });
-  http::add_native_routes(*routes, *engine, authenticator, stats);
+  http::add_native_routes(*routes, *engine, authenticator, stats, settings.outgoing);
   http::add_schedule_routes(*routes, *engine, authenticator);
   http::compat::add_scheduler_connector_routes(*routes, *engine, authenticator, settings);
   auth::add_auth_routes(*routes, authenticator);

@@ -84,6 +84,8 @@ const key_spec specs[] = {
      [](settings& s) -> target { return &s.outgoing.callback_attempts; }, rule::none, 1},
     {"outgoing.callback_backoff_ms",
      [](settings& s) -> target { return &s.outgoing.callback_backoff; }, rule::none, 1},
+    {"outgoing.callback_max_in_flight",
+     [](settings& s) -> target { return &s.outgoing.callback_max_in_flight; }, rule::none, 1},
     {"auth.api_keys", [](settings& s) -> target { return &s.auth.api_keys; }, rule::secret_list},
     {"auth.basic_users", [](settings& s) -> target { return &s.auth.basic_users; },
      rule::secret_list},

@@ -52,6 +52,9 @@ struct outgoing_settings {
   millis default_timeout{10'000};
   std::size_t callback_attempts = 8;  ///< tries per callback before it is given up (logged)
   millis callback_backoff{1'000};     ///< wait before the first retry; doubles, up to 5 min
+  /// Callbacks out at once over all processes: a burst of endings must not open thousands of
+  /// connections to one receiver. The rest wait their turn, each process's in order.
+  std::size_t callback_max_in_flight = 64;
 
   bool operator==(const outgoing_settings&) const = default;
 };

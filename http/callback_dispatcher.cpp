@@ -5,12 +5,13 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -37,12 +38,11 @@ std::string callback_header_problem(std::string_view name, std::string_view valu
   return {};
 }
 
-std::string callback_url_problem(std::string_view url) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") ||
-      parsed->host().empty()) {
+std::string callback_url_problem(std::string_view url, const allow_list& allowed) {
+  if (std::holds_alternative<std::string>(parse_target(url))) {
     return "must be an absolute http or https URL";
   }
+  if (auto why = allowed.refusal(url); !why.empty()) return why + " (outgoing.allow_hosts)";
   return {};
 }
 
@@ -63,9 +63,15 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
   struct entry {
     std::string key;
     bool ends = false;
+    int attempt = 1;  ///< the try its next send is
   };
   std::map<std::string, std::deque<entry>> queues;  ///< process id → entries, in order
   std::set<std::string> known;                             ///< keys queued or out
+  /// Processes whose oldest entry may go out but waits for one of the
+  /// `callback_max_in_flight` slots, in the order they became due.
+  std::deque<std::string> waiting_for_slot;
+  std::size_t in_flight = 0;
+  std::minstd_rand jitter{std::random_device{}()};
   std::atomic<std::uint64_t> delivered{0};
   std::atomic<std::uint64_t> given_up{0};
 
@@ -77,13 +83,30 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
     auto process_id = std::string(storage::process_store::process_of_outbox_key(key));
     auto& queue = queues[process_id];
     queue.push_back({std::move(key)});
-    if (queue.size() == 1) send(process_id, 1);  // otherwise it waits for the one ahead
+    if (queue.size() == 1) due_now(process_id);  // otherwise it waits for the one ahead
   }
 
-  /// Sends the oldest callback of `process_id`, try number `attempt`.
-  void send(const std::string& process_id, int attempt) {
+  /// The oldest callback of `process_id` may go out: now, or when a slot frees.
+  void due_now(const std::string& process_id) {
+    if (in_flight < settings.callback_max_in_flight) return send(process_id);
+    waiting_for_slot.push_back(process_id);
+  }
+
+  /// A call came back: its slot goes to the process that waited longest.
+  void release_slot() {
+    --in_flight;
+    while (!waiting_for_slot.empty() && in_flight < settings.callback_max_in_flight) {
+      auto process_id = std::move(waiting_for_slot.front());
+      waiting_for_slot.pop_front();
+      if (queues.count(process_id)) send(process_id);
+    }
+  }
+
+  /// Sends the oldest callback of `process_id`.
+  void send(const std::string& process_id) {
     if (stopped) return;
     auto& front = queues[process_id].front();
+    auto attempt = front.attempt;
     const auto& key = front.key;
     auto snapshot = store.outbox_raw(key);
     auto target = store.callback(process_id);
@@ -109,6 +132,7 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
       return finish(process_id, false);
     }
     req.timeout = settings.default_timeout;
+    ++in_flight;
     // Weak: a handler left in a stopped io_context must not keep its owner alive.
     client.call(std::move(req), [weak = weak_from_this(), process_id, key,
                                  attempt](actors::outgoing_response r) {
@@ -122,17 +146,24 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
 
   void answered(const std::string& process_id, const std::string& key, int attempt,
                 const actors::outgoing_response& r) {
+    if (stopped) return;
+    settle(process_id, key, attempt, r);
+    release_slot();
+  }
+
+  void settle(const std::string& process_id, const std::string& key, int attempt,
+              const actors::outgoing_response& r) {
     auto queue = queues.find(process_id);
     // Only the entry that was sent may be settled by its answer.
-    if (stopped || queue == queues.end() || queue->second.front().key != key) return;
+    if (queue == queues.end() || queue->second.front().key != key) return;
     if (r.error.empty() && r.status >= 200 && r.status < 300) return finish(process_id, true);
     auto why = r.error.empty() ? "status " + std::to_string(r.status) : r.error;
     if (attempt >= static_cast<int>(settings.callback_attempts)) {
       spdlog::warn("callback {}: given up after {} tries ({})", key, attempt, why);
       return finish(process_id, false);
     }
-    auto doubled = settings.callback_backoff * (std::int64_t{1} << std::min(attempt - 1, 20));
-    auto delay = std::min<std::chrono::milliseconds>(max_backoff, doubled);
+    queue->second.front().attempt = attempt + 1;
+    auto delay = backoff(attempt);
     spdlog::info("callback {}: try {} failed ({}); again in {} ms", key, attempt, why,
                  delay.count());
     auto timer = std::make_shared<asio::steady_timer>(io, delay);
@@ -141,19 +172,31 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
       if (ec || !self) return;
       auto queue = self->queues.find(process_id);
       if (queue != self->queues.end() && queue->second.front().key == key) {
-        self->send(process_id, attempt + 1);
+        self->due_now(process_id);
       }
     });
+  }
+
+  /// The wait before try `attempt + 1`: `callback_backoff` doubled per failed try, up to five
+  /// minutes, spread by ±20 % so that the callbacks a receiver's outage held back do not all
+  /// come back in the same instant.
+  std::chrono::milliseconds backoff(int attempt) {
+    auto doubled = settings.callback_backoff * (std::int64_t{1} << std::min(attempt - 1, 20));
+    auto base = std::min<std::chrono::milliseconds>(max_backoff, doubled);
+    std::uniform_real_distribution<double> spread(0.8, 1.2);
+    return std::chrono::milliseconds(
+        std::max<std::int64_t>(1, std::llround(base.count() * spread(jitter))));
   }
 
   /// The oldest callback of `process_id` is done with: erase it, go on with the next.
   /// Its key stays known until the erase is durable, so a late signal cannot resend it.
   void finish(const std::string& process_id, bool ok) {
-    const auto& [key, ends] = queues[process_id].front();
+    const auto& front = queues[process_id].front();
+    const auto& key = front.key;
     ++(ok ? delivered : given_up);
     storage::batch b;
     store.erase_outbox(b, key);
-    if (ends) store.erase_callback(b, process_id);  // no secret outlives its last report
+    if (front.ends) store.erase_callback(b, process_id);  // no secret outlives its last report
     store.committer().submit(std::move(b), [weak = weak_from_this(), key](const std::string& error) {
       if (!error.empty()) spdlog::warn("callback outbox: {}", error);
       if (auto self = weak.lock()) {
@@ -172,7 +215,7 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
     auto& queue = queues[process_id];
     if (forget) known.erase(queue.front().key);
     queue.pop_front();
-    if (!queue.empty()) return send(process_id, 1);
+    if (!queue.empty()) return due_now(process_id);
     queues.erase(process_id);
   }
 };

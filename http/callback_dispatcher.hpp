@@ -8,6 +8,7 @@
 
 #include "actors/delegate_client.hpp"
 #include "config/settings.hpp"
+#include "http/allow_list.hpp"
 #include "model/process.hpp"
 
 namespace baton::storage {
@@ -19,9 +20,10 @@ namespace baton::http {
 /// Renders a callback's body from the process as it was at the moment reported.
 using callback_renderer = std::function<std::string(const model::process_state&)>;
 
-/// Why `url` cannot be a callback target ("must be an absolute http or https URL"), or empty.
-/// Whether its host is allowed is the outgoing allow-list's business, at delivery.
-std::string callback_url_problem(std::string_view url);
+/// Why `url` cannot be a callback target ("must be an absolute http or https URL", "host not
+/// allowed: …" by `outgoing.allow_hosts`), or empty. Checked when the process starts, so
+/// that a target no delivery could reach is refused to the client instead of given up later.
+std::string callback_url_problem(std::string_view url, const allow_list& allowed);
 
 /// Why (`name`, `value`) cannot be a callback header, or empty: `header_problem`, and none of
 /// the headers that frame the request or that Baton sets itself (Host, Content-Length,

@@ -29,7 +29,7 @@ response bad_request(std::string_view detail, std::string_view field) {
 
 /// `{"url": "https://…", "headers": {"name": "value", …}}`, or (message, JSON pointer).
 std::variant<model::callback_target, std::pair<std::string, std::string>> parse_native_callback(
-    dom::element v) {
+    dom::element v, const allow_list& allowed) {
   using problem_at = std::pair<std::string, std::string>;
   if (!v.is_object()) return problem_at{"callback must be {url, headers}", "/callback"};
   model::callback_target target;
@@ -50,7 +50,7 @@ std::variant<model::callback_target, std::pair<std::string, std::string>> parse_
                         "/callback/" + std::string(k)};
     }
   }
-  if (auto why = callback_url_problem(target.url); !why.empty()) {
+  if (auto why = callback_url_problem(target.url, allowed); !why.empty()) {
     return problem_at{"callback url " + why, "/callback/url"};
   }
   return target;
@@ -173,7 +173,8 @@ void list_definitions(actors::engine& engine, request_context, const auth::clien
 
 // ---- processes ------------------------------------------------------------------------------
 
-void start_process(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
+void start_process(actors::engine& engine, request_context ctx, const auth::client& who, responder respond,
+                   const allow_list& callback_hosts) {
   auto body = parse_json_body(ctx.req.body());
   if (!body.ok()) return respond(bad_request("body is not JSON: " + body.error, ""));
   dom::object obj;
@@ -231,7 +232,7 @@ void start_process(actors::engine& engine, request_context ctx, const auth::clie
         }
       }
     } else if (k == "callback") {
-      auto target = parse_native_callback(v);
+      auto target = parse_native_callback(v, callback_hosts);
       if (auto* problem = std::get_if<std::pair<std::string, std::string>>(&target)) {
         return respond(bad_request(problem->first, problem->second));
       }
@@ -534,8 +535,9 @@ void complete_step(actors::engine& engine, request_context ctx, const auth::clie
 }  // namespace
 
 void add_native_routes(router& routes, actors::engine& engine, auth::authenticator& auth,
-                       std::shared_ptr<metrics> stats) {
-  using handler_fn = void (*)(actors::engine&, request_context, const auth::client&, responder);
+                       std::shared_ptr<metrics> stats, const config::outgoing_settings& outgoing) {
+  using handler_fn =
+      std::function<void(actors::engine&, request_context, const auth::client&, responder)>;
   // `audited`: a successful answer is recorded in the audit log (definition changes, cancels).
   auto route = [&](verb method, const char* pattern, auth::role need, handler_fn fn,
                    const char* audited = nullptr) {
@@ -557,7 +559,11 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
   route(verb::put, "/api/v1/definitions/{name}", role::admin, put_definition, "definition_deployed");
   route(verb::get, "/api/v1/definitions/{name}", role::runner, get_definition);
   route(verb::get, "/api/v1/definitions", role::runner, list_definitions);
-  route(verb::post, "/api/v1/processes", role::runner, start_process);
+  route(verb::post, "/api/v1/processes", role::runner,
+        [callback_hosts = std::make_shared<const allow_list>(outgoing.allow_hosts)](
+            actors::engine& e, request_context ctx, const auth::client& who, responder respond) {
+          start_process(e, std::move(ctx), who, std::move(respond), *callback_hosts);
+        });
   route(verb::get, "/api/v1/processes", role::runner, list_processes);
   route(verb::get, "/api/v1/processes/{id}", role::runner, get_process);
   route(verb::get, "/api/v1/processes/{id}/history", role::runner, process_history);

@@ -20,8 +20,9 @@ class authenticator;
 /// execute, complete-step) and /healthz, /readyz, /metrics on `routes`.
 /// `engine` and `stats` must outlive the router.
 /// Every route authenticates through `auth` (API key, Basic, bearer token, session) and
-/// checks the client's role and definition globs.
+/// checks the client's role and definition globs. A process's callback URL must be allowed
+/// by `outgoing.allow_hosts`.
 void add_native_routes(router& routes, actors::engine& engine, auth::authenticator& auth,
-                       std::shared_ptr<metrics> stats);
+                       std::shared_ptr<metrics> stats, const config::outgoing_settings& outgoing);
 
 }  // namespace baton::http

@@ -23,13 +23,14 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <boost/url/parse.hpp>
 #include <cctype>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+#include "http/allow_list.hpp"
 
 namespace baton::http {
 
@@ -45,44 +46,6 @@ std::string lower(std::string_view s) {
   std::string out{s};
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-struct allowed_host {
-  std::string host;  ///< lower-case, without brackets
-  std::optional<std::uint16_t> port;
-};
-
-/// "host", "host:port", "[v6]" or "[v6]:port"; a bare IPv6 address has no port.
-std::optional<allowed_host> parse_allowed(std::string_view entry) {
-  allowed_host out;
-  std::string_view port_text;
-  if (!entry.empty() && entry.front() == '[') {
-    auto close = entry.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    out.host = lower(entry.substr(1, close - 1));
-    auto after = entry.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return std::nullopt;
-      port_text = after.substr(1);
-    }
-  } else if (auto colon = entry.find(':'); colon != std::string_view::npos &&
-                                           entry.find(':', colon + 1) == std::string_view::npos) {
-    out.host = lower(entry.substr(0, colon));
-    port_text = entry.substr(colon + 1);
-  } else {
-    out.host = lower(entry);
-  }
-  if (out.host.empty()) return std::nullopt;
-  if (!port_text.empty()) {
-    unsigned port = 0;
-    for (char c : port_text) {
-      if (c < '0' || c > '9') return std::nullopt;
-      port = port * 10 + static_cast<unsigned>(c - '0');
-      if (port > 65535) return std::nullopt;
-    }
-    out.port = static_cast<std::uint16_t>(port);
-  }
   return out;
 }
 
@@ -145,7 +108,7 @@ class call_op;
 struct detail::outgoing_core {
   config::outgoing_settings settings;
   outgoing_options options;
-  std::vector<allowed_host> allow;
+  http::allow_list allow{{}};
   // Declared before everything that holds sockets or TLS state, so it is destroyed after.
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
@@ -155,13 +118,6 @@ struct detail::outgoing_core {
   std::mutex mutex;  ///< guards `calls` and `idle`; held only for a lookup or an insert
   std::unordered_map<const call_op*, std::weak_ptr<call_op>> calls;
   std::unordered_map<std::string, std::vector<std::unique_ptr<connection>>> idle;
-
-  bool allowed(std::string_view host, std::uint16_t port) const {
-    auto h = lower(host);
-    for (const auto& a : allow)
-      if (a.host == h && (!a.port || *a.port == port)) return true;
-    return false;
-  }
 
   void fail_soon(actors::delegate_client::callback done, std::string error) {
     // Never inside call(): the caller may hold a lock or be mid-way through its own state.
@@ -415,12 +371,9 @@ outgoing_client::outgoing_client(config::outgoing_settings settings, outgoing_op
     : impl_(std::make_shared<detail::outgoing_core>()) {
   impl_->settings = std::move(settings);
   impl_->options = std::move(options);
-  for (const auto& entry : impl_->settings.allow_hosts) {
-    if (auto parsed = parse_allowed(entry))
-      impl_->allow.push_back(std::move(*parsed));
-    else
-      spdlog::warn("outgoing.allow_hosts: ignoring malformed entry '{}'", entry);
-  }
+  impl_->allow = http::allow_list(impl_->settings.allow_hosts);
+  for (const auto& entry : impl_->allow.malformed())
+    spdlog::warn("outgoing.allow_hosts: ignoring malformed entry '{}'", entry);
   impl_->tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                          ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                          ssl::context::no_tlsv1_1);
@@ -472,25 +425,12 @@ std::string header_problem(std::string_view name, std::string_view value) {
   return {};
 }
 
-bool outgoing_client::allowed(std::string_view host, std::uint16_t port) const {
-  return impl_->allowed(host, port);
-}
-
 void outgoing_client::call(actors::outgoing_request request, callback done) {
-  auto parsed = boost::urls::parse_absolute_uri(request.url);
-  if (!parsed) return impl_->fail_soon(std::move(done), "invalid url: " + request.url);
-  const auto& url = *parsed;
-  auto scheme = lower(url.scheme());
-  bool tls = scheme == "https";
-  if (!tls && scheme != "http")
-    return impl_->fail_soon(std::move(done), "unsupported scheme: " + scheme);
-  std::string host = url.host_address();
-  if (host.empty()) return impl_->fail_soon(std::move(done), "invalid url: " + request.url);
-  std::uint16_t port = url.has_port() ? url.port_number() : (tls ? 443 : 80);
-  if (url.has_port() && port == 0)
-    return impl_->fail_soon(std::move(done), "invalid url: " + request.url);
-  std::string authority{url.encoded_host_and_port()};
-  if (!impl_->allowed(host, port))
+  auto parsed = parse_target(request.url);
+  if (auto* why = std::get_if<std::string>(&parsed))
+    return impl_->fail_soon(std::move(done), std::move(*why));
+  auto& [tls, host, port, authority, target] = std::get<url_target>(parsed);
+  if (!impl_->allow.allows(host, port))
     return impl_->fail_soon(std::move(done), "host not allowed: " + authority);
 
   for (const auto& [name, value] : request.headers) {
@@ -507,12 +447,6 @@ void outgoing_client::call(actors::outgoing_request request, callback done) {
   auto& req = op->request();
   req.version(11);
   req.method_string(request.method.empty() ? std::string_view{"GET"} : request.method);
-  std::string target{url.encoded_path()};
-  if (target.empty()) target = "/";
-  if (url.has_query()) {
-    target += '?';
-    target += url.encoded_query();
-  }
   req.target(target);
   req.set(bh::field::host, authority);
   req.set(bh::field::user_agent, "baton");

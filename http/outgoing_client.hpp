@@ -37,10 +37,8 @@ std::string header_problem(std::string_view name, std::string_view value);
 /// turns out closed before any answer arrived is sent once more on a fresh connection
 /// (calls are at-least-once anyway and carry an Idempotency-Key).
 ///
-/// Only hosts in `allow_hosts` may be called: an entry "host" allows every port of that
-/// host, "host:port" (or "[v6]:port") one port; names compare case-insensitively and are
-/// not resolved first, so "localhost" does not allow "127.0.0.1". Any other host fails at
-/// once with the error "host not allowed: <host[:port] as in the URL>".
+/// Only hosts in `allow_hosts` may be called (`allow_list`); any other host fails at once
+/// with the error "host not allowed: <host[:port] as in the URL>".
 ///
 /// Errors (status 0): "host not allowed: …", "invalid url: …", "unsupported scheme: …",
 /// "timeout after N ms", "resolve <host>: …", "connect <host:port>: …",
@@ -58,9 +56,6 @@ class outgoing_client : public actors::delegate_client {
   /// `call` itself. A timeout of zero or less means `settings.default_timeout`.
   /// Thread-safe.
   void call(actors::outgoing_request request, callback done) override;
-
-  /// Whether the allow-list admits `host` (without brackets) on `port`.
-  bool allowed(std::string_view host, std::uint16_t port) const;
 
  private:
   std::shared_ptr<detail::outgoing_core> impl_;

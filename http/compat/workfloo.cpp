@@ -82,7 +82,8 @@ struct start_body {
   std::string callback_key;
 };
 
-std::variant<start_body, response> read_start_body(std::string_view text) {
+std::variant<start_body, response> read_start_body(std::string_view text,
+                                                   const allow_list& callback_hosts) {
   auto body = parse_json_body(text);
   if (!body.ok() || !body.root.is_object()) {
     return error(status::bad_request, "INVALID_JSON", "null", "the body is not a JSON object");
@@ -120,7 +121,7 @@ std::variant<start_body, response> read_start_body(std::string_view text) {
     problems.emplace_back("idWorkflooDefinition", "required");
   }
   if (!out.callback_url.empty()) {
-    if (auto why = callback_url_problem(out.callback_url); !why.empty()) {
+    if (auto why = callback_url_problem(out.callback_url, callback_hosts); !why.empty()) {
       problems.emplace_back("callbackUrl", why);
     }
   }
@@ -156,8 +157,9 @@ response start_answer(actors::process_answer a) {
   }
 }
 
-void start(actors::engine& engine, const config::settings& settings, request_context ctx,
-           const auth::client& who, responder respond) {
+void start(actors::engine& engine, const config::settings& settings,
+           const allow_list& callback_hosts, request_context ctx, const auth::client& who,
+           responder respond) {
   bool sandbox = settings.engine.mode == config::engine_mode::sandbox;
   if (auto flag = ctx.query_value("sandbox")) {
     if (*flag != "true" && *flag != "false") {
@@ -165,7 +167,7 @@ void start(actors::engine& engine, const config::settings& settings, request_con
     }
     sandbox = sandbox || *flag == "true";
   }
-  auto parsed = read_start_body(ctx.req.body());
+  auto parsed = read_start_body(ctx.req.body(), callback_hosts);
   if (auto* r = std::get_if<response>(&parsed)) return respond(std::move(*r));
   auto& body = std::get<start_body>(parsed);
   auto def = engine.definitions().find(body.definition);
@@ -385,8 +387,11 @@ void add_workfloo_routes(router& routes, actors::engine& engine, auth::authentic
     return auth::protect(auth, auth::api_key, auth::role::runner, auth_error, std::move(h));
   };
   routes.add(verb::post, "/api/v1/workfloo",
-             guarded([&engine, &settings](request_context ctx, const auth::client& who, responder r) {
-               start(engine, settings, std::move(ctx), who, std::move(r));
+             guarded([&engine, &settings,
+                      callback_hosts = std::make_shared<const allow_list>(
+                          settings.outgoing.allow_hosts)](request_context ctx,
+                                                          const auth::client& who, responder r) {
+               start(engine, settings, *callback_hosts, std::move(ctx), who, std::move(r));
              }));
   routes.add(verb::get, "/api/v1/workfloo/status/{id}",
              guarded([&engine](request_context ctx, const auth::client& who, responder r) {

@@ -63,3 +63,25 @@ TEST_CASE("native start: a malformed callback is a 400 naming the field", "[e2e]
     CHECK(text(object_of(r), "field") == field);
   }
 }
+
+TEST_CASE("native start: a callback host outside outgoing.allow_hosts is refused at once",
+          "[e2e][callback]") {
+  server_options opts;
+  opts.environment["BATON_OUTGOING__ALLOW_HOSTS"] = "hooks.example.com:443";
+  baton_server server(opts);
+  auto start_with = [&](const std::string& url) {
+    return http_call(server.port(), "POST", "/api/v1/processes",
+                     R"({"definition":"LoanApproval","values":{"applicant":"Al","amount":10},
+                         "callback":{"url":")" + url + R"("}})");
+  };
+  auto refused = start_with("https://evil.example.com/cb");
+  CHECK(refused.status == 400);
+  CHECK(text(object_of(refused), "field") == "/callback/url");
+  CHECK(text(object_of(refused), "detail").find("host not allowed: evil.example.com") !=
+        std::string::npos);
+  CHECK(start_with("http://hooks.example.com/cb").status == 400);  // port 80 is not allowed
+  // Nothing was started by the refusals.
+  auto listed = http_call(server.port(), "GET", "/api/v1/processes");
+  CHECK(object_of(listed).at("items").as_array().empty());
+  CHECK(start_with("https://hooks.example.com/cb").status == 201);
+}

@@ -221,6 +221,15 @@ TEST_CASE("workfloo: every start error in the vendor's exact shape", "[e2e][work
     CHECK(o.at("errors").as_object().contains("form"));
     CHECK(o.at("errors").as_object().contains("callbackUrl"));
   }
+  SECTION("400 VALIDATION_ERROR for a callback host outside outgoing.allow_hosts") {
+    auto r = w.post(R"({"idWorkflooDefinition":"Waiting","callbackUrl":"http://evil.example.com/h"})");
+    CHECK(r.status == 400);
+    auto o = object_of(r);
+    CHECK(text(o, "typeError") == "VALIDATION_ERROR");
+    REQUIRE(o.at("errors").as_object().contains("callbackUrl"));
+    CHECK(parse(r.body).as_object().at("errors").at("callbackUrl").as_string().find(
+              "host not allowed") != std::string::npos);
+  }
   SECTION("400 for a callback key that could write headers of its own, or is huge") {
     for (auto key : {std::string("k\\r\\nHost: evil"), std::string(70'000, 'k')}) {
       auto r = w.post(R"({"idWorkflooDefinition":"Waiting","callbackUrl":"http://127.0.0.1/h",

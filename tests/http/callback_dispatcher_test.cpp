@@ -190,3 +190,36 @@ TEST_CASE("a stopped dispatcher leaves what it did not deliver for the next star
   wait_drained(*store);
   CHECK(outbox_size(*store) == 0);
 }
+
+TEST_CASE("no more callbacks are out at once than callback_max_in_flight", "[http][callback]") {
+  temp_dir dir;
+  auto store = open_store(dir);
+  constexpr int processes = 12;
+  for (int i = 0; i < processes; ++i) {
+    owe(*store, "p" + std::to_string(i),
+        {model::process_status::running, model::process_status::succeeded});
+  }
+  // Each answer is held a little, so that calls overlap if the dispatcher lets them;
+  // every third try fails once, so retries compete for the slots too.
+  std::atomic<int> out{0};
+  std::atomic<int> most{0};
+  scripted_client client([&](std::size_t i) {
+    auto now_out = ++out;
+    for (auto seen = most.load(); now_out > seen && !most.compare_exchange_weak(seen, now_out);) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    --out;
+    return status(i % 3 == 0 ? 503 : 200);
+  });
+  auto settings = quick(5);
+  settings.callback_max_in_flight = 2;
+  http::callback_dispatcher dispatcher(*store, client, settings);
+  dispatcher.add_format("test", status_body);
+  dispatcher.start();
+  wait_drained(*store);
+  CHECK(outbox_size(*store) == 0);
+  CHECK(dispatcher.delivered() == 2 * processes);
+  CHECK(dispatcher.given_up() == 0);
+  CHECK(most.load() <= 2);
+  CHECK(most.load() == 2);  // and the cap is used, not just respected
+}
