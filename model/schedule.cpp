@@ -127,8 +127,15 @@ fire_plan plan_fires(const schedule& s, std::int64_t now_ms) {
   }
   auto due = s.next_fire_ms;
   if (now_ms - due <= misfire_threshold_ms) {
-    plan.fire_times.push_back(due);
-    plan.notes.emplace_back();
+    // Late, not misfired: as in Quartz, each time that came due fires, oldest first (a
+    // seconds cron after a stall of a few seconds runs once per second it missed).
+    std::optional<std::int64_t> t = due;
+    for (int n = 0; t && *t <= now_ms && n < 1000; ++n) {
+      plan.fire_times.push_back(*t);
+      plan.notes.emplace_back();
+      if (s.run_once) break;
+      t = next_cron_fire(s, *t);
+    }
   } else {
     switch (s.misfire) {
       case misfire_policy::fire_once_now:

@@ -280,6 +280,18 @@ TEST_CASE("lateness within the misfire threshold is not a misfire", "[model][sch
   CHECK(too_late.fire_times.empty());
   CHECK(too_late.next_fire_ms == at("2024-01-01T11:00:00Z"));
 
+  SECTION("each time that came due within the threshold fires, as in Quartz") {
+    auto every_second = with_cron("* * * ? * *");
+    every_second.misfire = misfire_policy::skip;
+    every_second.next_fire_ms = at("2024-01-01T10:00:00Z");
+    auto stalled = plan_fires(every_second, at("2024-01-01T10:00:03.500Z"));
+    CHECK(stalled.fire_times == ms_list{at("2024-01-01T10:00:00Z"), at("2024-01-01T10:00:01Z"),
+                                        at("2024-01-01T10:00:02Z"), at("2024-01-01T10:00:03Z")});
+    CHECK(stalled.notes == std::vector<std::string>(4));
+    CHECK(stalled.next_fire_ms == at("2024-01-01T10:00:04Z"));
+    every_second.run_once = true;
+    CHECK(plan_fires(every_second, at("2024-01-01T10:00:03.500Z")).fire_times.size() == 1);
+  }
   SECTION("nothing fires before the due time, nor while paused") {
     CHECK(plan_fires(s, s.next_fire_ms - 1).fire_times.empty());
     s.status = schedule_status::paused;
