@@ -47,6 +47,16 @@ class index_family : public rocksdb::SliceTransform {
   }
 };
 
+/// One insert position for a whole family, for families whose new keys arrive in about
+/// ascending order: processes and their history are keyed by time-ordered ids, so each
+/// insert lands next to the one before and starts its search there instead of at the top.
+class whole_family : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "baton.whole_family"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override { return {key.data(), 0}; }
+  bool InDomain(const rocksdb::Slice&) const override { return true; }
+};
+
 }  // namespace
 
 std::string_view cf_name(cf c) { return names[static_cast<std::size_t>(c)]; }
@@ -112,6 +122,8 @@ std::variant<std::unique_ptr<db>, std::string> db::open(const std::string& path,
     cfo.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     if (name == cf_name(cf::indexes)) {
       cfo.memtable_insert_with_hint_prefix_extractor = std::make_shared<index_family>();
+    } else if (name == cf_name(cf::processes) || name == cf_name(cf::history)) {
+      cfo.memtable_insert_with_hint_prefix_extractor = std::make_shared<whole_family>();
     }
     families.emplace_back(std::string(name), cfo);
   }
