@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
@@ -20,7 +21,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/rfc7230.hpp>
-#include <boost/beast/http/write.hpp>
+#include <charconv>
 #include <chrono>
 #include <deque>
 #include <optional>
@@ -29,6 +30,7 @@
 
 #include "http/problem.hpp"
 #include "http/request_id.hpp"
+#include "http/response_header.hpp"
 #include "http/router.hpp"
 #include "http/server_state.hpp"
 
@@ -356,6 +358,7 @@ class http_session : public session_base {
 
   struct slot {
     std::optional<response> res;
+    std::optional<std::uint64_t> content_length;  ///< none for answers without a body
     std::string request_id;
     std::string_view route;
     clock::time_point received;
@@ -365,8 +368,9 @@ class http_session : public session_base {
     bool close_after = false;
   };
 
-  /// Sets what the server owns in every answer: version, keep-alive, Server, request id,
-  /// and a payload consistent with the method and status; and counts it.
+  /// Decides what the server owns in every answer: version, keep-alive, and a payload
+  /// consistent with the method and status (`Server`, `X-Request-Id` and the length are
+  /// written with the header); and counts it.
   void finalize(slot& s, response& res) {
     namespace bh = beast::http;
     auto status = res.result_int();
@@ -380,32 +384,40 @@ class http_session : public session_base {
     if (!keep) s.close_after = true;
     res.version(s.version);
     res.keep_alive(keep);
-    res.set(bh::field::server, "baton");
-    res.set("X-Request-Id", s.request_id);
 
     bool no_body = (status >= 100 && status < 200) || status == 204 || status == 304;
     if (no_body) {
       res.body().clear();
-      res.erase(bh::field::content_length);
-      res.erase(bh::field::transfer_encoding);
+      s.content_length.reset();
     } else if (s.method == bh::verb::head) {
       // HEAD announces the GET answer's length but sends no body.
-      if (!res.has_content_length()) res.content_length(res.body().size());
-      res.erase(bh::field::transfer_encoding);
+      s.content_length = declared_length(res).value_or(res.body().size());
       res.body().clear();
     } else {
-      res.erase(bh::field::transfer_encoding);
-      res.content_length(res.body().size());
+      s.content_length = res.body().size();
     }
+  }
+
+  /// The Content-Length a handler set itself, if it is a number.
+  static std::optional<std::uint64_t> declared_length(const response& res) {
+    auto text = res[beast::http::field::content_length];
+    std::uint64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return n;
   }
 
   void do_write() {
     if (writing_ || closing_ || queue_.empty() || !queue_.front().res) return;
     writing_ = true;
+    auto& s = queue_.front();
+    header_.clear();
+    append_response_header(header_, *s.res, s.request_id, s.content_length);
     // A client that stops reading its answers is cut off after the idle timeout.
     lowest().expires_after(state_->settings.idle_timeout);
-    beast::http::async_write(derived().stream(), *queue_.front().res,
-                             beast::bind_front_handler(&http_session::on_write, self()));
+    std::array<net::const_buffer, 2> buffers{net::buffer(header_), net::buffer(s.res->body())};
+    net::async_write(derived().stream(), buffers,
+                     beast::bind_front_handler(&http_session::on_write, self()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
@@ -484,6 +496,7 @@ class http_session : public session_base {
   std::uint64_t session_id_;
   std::uint64_t request_count_ = 0;
   beast::flat_buffer buffer_;
+  std::string header_;  ///< the answer being written's header; reused, so it rarely allocates
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   std::deque<slot> queue_;
   std::uint64_t front_seq_ = 0;  ///< request number of queue_.front()
