@@ -1,7 +1,5 @@
 #include "http/plain_session.hpp"
 
-#include <boost/beast/core/tcp_stream.hpp>
-
 #include "http/session.hpp"
 
 namespace baton::http {
@@ -19,7 +17,7 @@ class plain_session : public http_session<plain_session> {
       : http_session(socket.get_executor(), std::move(state), std::move(remote), context),
         stream_(std::move(socket)) {}
 
-  beast::tcp_stream& stream() { return stream_; }
+  tcp::socket& stream() { return stream_; }
 
   void run() {
     // Start on the connection's thread: everything about this session runs there.
@@ -36,9 +34,9 @@ class plain_session : public http_session<plain_session> {
     // still sends until it closes too: closing with unread data resets the connection,
     // which can destroy the answer (a 413, say) before the client has read it.
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.shutdown(tcp::socket::shutdown_send, ec);
     if (ec) return close_now();
-    stream_.expires_after(linger_timeout);
+    read_deadline(linger_timeout);
     buffer_.clear();
     do_linger();
   }
@@ -55,7 +53,7 @@ class plain_session : public http_session<plain_session> {
     do_linger();
   }
 
-  beast::tcp_stream stream_;
+  tcp::socket stream_;
   std::size_t drained_ = 0;
 };
 

@@ -95,7 +95,7 @@ class http_session : public session_base {
         remote_(std::move(remote)),
         context_(context),
         session_id_(state_->next_session.fetch_add(1, std::memory_order_relaxed)),
-        idle_timer_(ex) {}
+        watchdog_(ex) {}
 
   ~http_session() override { state_->leave(this); }
 
@@ -152,15 +152,16 @@ class http_session : public session_base {
     // first bytes without the header deadline. The idle timer closes the connection only
     // while no answer is outstanding, so a slow handler keeps its connection.
     waiting_ = true;
+    read_deadline_ = never;
     if (idle()) idle_since_ = clock::now();
-    watch_idle();
-    lowest().expires_never();
+    watch();
     derived().stream().async_read_some(buffer_.prepare(4096),
                                        beast::bind_front_handler(&http_session::on_wait, self()));
   }
 
   void on_wait(beast::error_code ec, std::size_t n) {
     waiting_ = false;
+    read_deadline_ = never;
     if (closing_) return after_read_cancelled();
     if (ec) return on_read_error(ec);
     buffer_.commit(n);
@@ -184,32 +185,63 @@ class http_session : public session_base {
 
   bool idle() const { return waiting_ && queue_.empty() && !writing_; }
 
-  /// Keeps one lazy timer per connection instead of arming one per request: when it
-  /// fires it closes the connection if it has been idle long enough, and otherwise looks
-  /// again when it could next be due.
-  void watch_idle() {
-    if (idle_timer_armed_ || closing_) return;
-    idle_timer_armed_ = true;
-    auto due = idle() ? idle_since_ + state_->settings.idle_timeout
-                      : clock::now() + state_->settings.idle_timeout;
-    idle_timer_.expires_at(due);
-    idle_timer_.async_wait([self = self()](beast::error_code ec) {
-      self->idle_timer_armed_ = false;
-      if (ec || self->closing_) return;
-      if (self->idle() && clock::now() >= self->idle_since_ + self->state_->settings.idle_timeout)
-        return self->close_now();
-      self->watch_idle();
+  static constexpr clock::time_point never = clock::time_point::max();
+
+  /// The read (or write) in progress must end within `d`, or the connection is closed: what
+  /// Beast's tcp_stream does, without arming and cancelling a timer per operation.
+  void read_deadline(clock::duration d) {
+    read_deadline_ = clock::now() + d;
+    watch();
+  }
+  void write_deadline(clock::duration d) {
+    write_deadline_ = clock::now() + d;
+    watch();
+  }
+
+  /// The earliest of the read's and the write's deadline and, while idle, the idle limit.
+  clock::time_point next_due() const {
+    auto due = std::min(read_deadline_, write_deadline_);
+    if (idle()) due = std::min(due, idle_since_ + state_->settings.idle_timeout);
+    return due;
+  }
+
+  /// One lazy timer per connection enforces every deadline. Setting a deadline is a store;
+  /// the timer is armed again only when something is due before its expiry, and when it
+  /// fires early it looks at what is due next. (tcp_stream's per-operation timer wait and
+  /// cancel, work guards and executor copies were ~2.5k instructions per request.)
+  void watch() {
+    if (closed_) return;
+    auto due = next_due();
+    if (due == never || (watchdog_armed_ && watchdog_due_ <= due)) return;
+    watchdog_armed_ = true;
+    watchdog_due_ = due;
+    // Cancels a later wait; that handler sees operation_aborted and leaves this one be.
+    watchdog_.expires_at(due);
+    watchdog_.async_wait([self = self()](beast::error_code ec) {
+      if (ec == net::error::operation_aborted) return;
+      self->watchdog_armed_ = false;
+      self->on_watchdog();
     });
+  }
+
+  void on_watchdog() {
+    if (closed_) return;
+    auto now = clock::now();
+    if (now >= read_deadline_ || now >= write_deadline_) return close_now();
+    // Idle means no answer is outstanding, so a slow handler keeps its connection.
+    if (idle() && now >= idle_since_ + state_->settings.idle_timeout) return close_now();
+    watch();
   }
 
   void do_read_header() {
     // The header deadline bounds slow-loris clients that trickle a header forever.
-    lowest().expires_after(state_->settings.header_timeout);
+    read_deadline(state_->settings.header_timeout);
     beast::http::async_read_header(derived().stream(), buffer_, *parser_,
                                    beast::bind_front_handler(&http_session::on_header, self()));
   }
 
   void on_header(beast::error_code ec, std::size_t) {
+    read_deadline_ = never;
     if (closing_) return after_read_cancelled();
     if (ec) return on_read_error(ec);
     first_request_ = false;
@@ -226,13 +258,14 @@ class http_session : public session_base {
     // one is, the client sends the body after its own short wait anyway.
     static constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
     writing_ = true;
-    lowest().expires_after(state_->settings.header_timeout);
+    write_deadline(state_->settings.header_timeout);
     net::async_write(derived().stream(), net::buffer(interim.data(), interim.size()),
                      beast::bind_front_handler(&http_session::on_continue, self()));
   }
 
   void on_continue(beast::error_code ec, std::size_t) {
     writing_ = false;
+    write_deadline_ = never;
     if (closing_) return after_read_cancelled();
     if (ec) return close_now();
     do_read_body();
@@ -240,12 +273,13 @@ class http_session : public session_base {
 
   void do_read_body() {
     // The body may be large: it gets the idle timeout as its own deadline.
-    lowest().expires_after(state_->settings.idle_timeout);
+    read_deadline(state_->settings.idle_timeout);
     beast::http::async_read(derived().stream(), buffer_, *parser_,
                             beast::bind_front_handler(&http_session::on_read, self()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
+    read_deadline_ = never;
     if (closing_) return after_read_cancelled();
     if (ec) return on_read_error(ec);
     reading_ = false;
@@ -414,7 +448,7 @@ class http_session : public session_base {
     header_.clear();
     append_response_header(header_, *s.res, s.request_id, s.content_length);
     // A client that stops reading its answers is cut off after the idle timeout.
-    lowest().expires_after(state_->settings.idle_timeout);
+    write_deadline(state_->settings.idle_timeout);
     std::array<net::const_buffer, 2> buffers{net::buffer(header_), net::buffer(s.res->body())};
     net::async_write(derived().stream(), buffers,
                      beast::bind_front_handler(&http_session::on_write, self()));
@@ -422,6 +456,7 @@ class http_session : public session_base {
 
   void on_write(beast::error_code ec, std::size_t) {
     writing_ = false;
+    write_deadline_ = never;
     if (ec) return close_now();
     bool close = queue_.front().close_after;
     queue_.pop_front();
@@ -433,7 +468,10 @@ class http_session : public session_base {
     }
     do_write();
     maybe_finish();
-    if (idle()) idle_since_ = clock::now();
+    if (idle()) {
+      idle_since_ = clock::now();
+      watch();
+    }
   }
 
   /// Closes once every answer owed is written, when no more requests will come.
@@ -450,12 +488,11 @@ class http_session : public session_base {
   void do_close() {
     if (closing_ || closed_) return;
     closing_ = true;
-    idle_timer_.cancel();
     if (reading_) {
       // A read is pending; cancel it, and its handler continues in after_read_cancelled.
       // No write is pending here, so cancelling cannot lose an answer.
       beast::error_code ignored;
-      lowest().socket().cancel(ignored);
+      lowest().cancel(ignored);
       return;
     }
     derived().do_eof();
@@ -471,10 +508,10 @@ class http_session : public session_base {
     if (closed_) return;
     closed_ = true;
     closing_ = true;
-    idle_timer_.cancel();
+    watchdog_.cancel();
     beast::error_code ignored;
-    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
-    lowest().close();
+    lowest().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close(ignored);
     queue_.clear();
     if (entered_) state_->leave(this);
   }
@@ -500,9 +537,12 @@ class http_session : public session_base {
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   std::deque<slot> queue_;
   std::uint64_t front_seq_ = 0;  ///< request number of queue_.front()
-  net::steady_timer idle_timer_;
+  net::steady_timer watchdog_;
+  clock::time_point watchdog_due_;
+  clock::time_point read_deadline_ = never;
+  clock::time_point write_deadline_ = never;
   clock::time_point idle_since_;
-  bool idle_timer_armed_ = false;
+  bool watchdog_armed_ = false;
   bool entered_ = false;
   bool first_request_ = true;
   bool reading_ = false;

@@ -1,7 +1,6 @@
 #include "http/tls_session.hpp"
 
 #include <boost/asio/ssl/context.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "http/session.hpp"
@@ -22,7 +21,7 @@ class tls_session : public http_session<tls_session> {
       : http_session(socket.get_executor(), std::move(state), std::move(remote), context),
         stream_(std::move(socket), ctx) {}
 
-  beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
+  beast::ssl_stream<tcp::socket>& stream() { return stream_; }
 
   void run() {
     net::dispatch(stream_.get_executor(), [self = self()] { self->do_handshake(); });
@@ -34,7 +33,7 @@ class tls_session : public http_session<tls_session> {
     if (!handshake_done_ || stopping_) return close_now();
     // Send close_notify so the client can tell the end of the answers from a truncation;
     // bounded, because a client need not answer it.
-    stream_.next_layer().expires_after(linger_timeout);
+    read_deadline(linger_timeout);
     stream_.async_shutdown(beast::bind_front_handler(&tls_session::on_tls_shutdown, self()));
   }
 
@@ -44,13 +43,14 @@ class tls_session : public http_session<tls_session> {
     reading_ = true;  // so that a stop cancels the handshake like a read
     // The handshake shares the header deadline: both are what a client owes before we
     // know it is a client at all.
-    stream_.next_layer().expires_after(state_->settings.header_timeout);
+    read_deadline(state_->settings.header_timeout);
     stream_.async_handshake(ssl::stream_base::server,
                             beast::bind_front_handler(&tls_session::on_handshake, self()));
   }
 
   void on_handshake(beast::error_code ec) {
     reading_ = false;
+    read_deadline_ = never;
     if (ec || closing_) return close_now();
     handshake_done_ = true;
     do_read();
@@ -58,7 +58,7 @@ class tls_session : public http_session<tls_session> {
 
   void on_tls_shutdown(beast::error_code) { close_now(); }
 
-  beast::ssl_stream<beast::tcp_stream> stream_;
+  beast::ssl_stream<tcp::socket> stream_;
   bool handshake_done_ = false;
 };
 
