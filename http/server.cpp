@@ -2,40 +2,22 @@
 
 #include <spdlog/spdlog.h>
 
-#include <array>
-#include <atomic>
-#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/string.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/rfc7230.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <optional>
+#include <boost/beast/core/error.hpp>
 #include <random>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
-#include <unordered_map>
 
-#include "http/metrics.hpp"
-#include "http/problem.hpp"
-#include "http/router.hpp"
+#include "http/plain_session.hpp"
+#include "http/server_state.hpp"
+#include "http/tls_session.hpp"
 
 namespace baton::http {
 
@@ -43,647 +25,9 @@ namespace {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
-namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
-using clock = std::chrono::steady_clock;
 
-constexpr std::string_view unmatched_route = "unmatched";
 constexpr auto stop_grace = std::chrono::seconds(5);
-constexpr auto linger_timeout = std::chrono::seconds(2);
-constexpr std::size_t linger_limit = 1 << 20;
-constexpr std::size_t max_request_id = 128;
-
-class session_base;
-
-/// What every connection of one server shares. It holds no strong reference to the
-/// io_context: sessions live inside handlers the io_context owns, and a strong reference
-/// from them would keep both alive forever.
-struct shared_state {
-  config::http_settings settings;
-  std::shared_ptr<router> routes;
-  std::shared_ptr<metrics> stats;
-  /// One io_context per I/O thread, each running on one thread only: a connection lives
-  /// on one of them, so its handlers never contend with another thread's for the
-  /// scheduler's lock (measured: 25 µs of CPU per request on one shared io_context with
-  /// two threads, 18 µs on one per thread).
-  std::vector<std::weak_ptr<net::io_context>> contexts;
-  std::optional<ssl::context> tls;
-  std::uint64_t id_seed = 0;
-  std::atomic<std::uint64_t> next_session{1};
-
-  std::mutex mutex;  ///< guards the fields below; taken per connection, never per request
-  std::condition_variable all_closed;
-  std::unordered_map<const session_base*, std::weak_ptr<session_base>> sessions;
-  bool stopping = false;
-
-  /// Registers a new connection; false when the server is stopping and it must close.
-  bool enter(const std::shared_ptr<session_base>& s) {
-    std::lock_guard lock{mutex};
-    if (stopping) return false;
-    sessions.emplace(s.get(), s);
-    stats->connection_opened();
-    return true;
-  }
-
-  void leave(const session_base* s) {
-    std::lock_guard lock{mutex};
-    if (sessions.erase(s) == 0) return;
-    stats->connection_closed();
-    if (sessions.empty()) all_closed.notify_all();
-  }
-};
-
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-/// 16 hex digits, unique per server run: splitmix64 is a bijection, and its input
-/// (session number, request number) never repeats while a connection serves fewer than
-/// 2^24 requests.
-std::string make_request_id(std::uint64_t seed, std::uint64_t session, std::uint64_t n) {
-  static constexpr char hex[] = "0123456789abcdef";
-  auto x = splitmix64(seed ^ ((session << 24) | (n & 0xFFFFFF)));
-  std::string id(16, '0');
-  for (int i = 15; i >= 0; --i, x >>= 4) id[static_cast<std::size_t>(i)] = hex[x & 0xF];
-  return id;
-}
-
-bool usable_request_id(std::string_view id) {
-  if (id.empty() || id.size() > max_request_id) return false;
-  for (char c : id)
-    if (c < 0x21 || c > 0x7E) return false;
-  return true;
-}
-
-bool is_http_parse_error(const beast::error_code& ec) {
-  return ec.category() == beast::http::make_error_code(beast::http::error::bad_method).category();
-}
-
-/// The connection interface that responders and the server's stop see.
-class session_base : public std::enable_shared_from_this<session_base> {
- public:
-  virtual ~session_base() = default;
-  /// Delivers the answer to request `seq`; any thread.
-  virtual void post_response(std::uint64_t seq, response res) = 0;
-  /// Finishes the requests already read, then closes; any thread.
-  virtual void begin_shutdown() = 0;
-  /// Closes at once. Only while no thread runs the io_context.
-  virtual void force_close() = 0;
-};
-
-/// The promise behind one `responder`: answers exactly once, and answers 500 if every copy
-/// of the responder is dropped unanswered, so a connection never waits forever.
-class reply_state {
- public:
-  reply_state(std::shared_ptr<net::io_context> ioc, std::shared_ptr<session_base> session,
-              std::uint64_t seq)
-      : ioc_(std::move(ioc)), session_(std::move(session)), seq_(seq) {}
-
-  ~reply_state() {
-    if (!answered_.load(std::memory_order_relaxed))
-      session_->post_response(
-          seq_, problem(beast::http::status::internal_server_error, "Internal Server Error",
-                        "the request was dropped without an answer"));
-  }
-
-  void answer(response res) {
-    if (answered_.exchange(true)) return;
-    session_->post_response(seq_, std::move(res));
-  }
-
- private:
-  // Declared first so it is released last: posting needs the io_context alive, and when
-  // this is the last reference the io_context's destructor frees the posted handler.
-  std::shared_ptr<net::io_context> ioc_;
-  std::shared_ptr<session_base> session_;
-  std::uint64_t seq_;
-  std::atomic<bool> answered_{false};
-};
-
-/// One connection's HTTP/1.1 logic, shared by the plain and the TLS session (CRTP, as in
-/// Beast's advanced_server_flex). Everything below runs on the connection's executor: an
-/// io_context served by one thread, which plays the part of a strand.
-///
-/// A request goes through: wait for its first byte (idle timeout, after the first
-/// request) → read its header (header timeout) → read its body → route → queue a slot
-/// for its answer. Answers fill their slots in any order and are written from the front,
-/// so a pipelining client gets them in request order.
-template <class Derived>
-class http_session : public session_base {
- public:
-  http_session(const net::any_io_executor& ex, std::shared_ptr<shared_state> state,
-               std::string remote, std::size_t context)
-      : state_(std::move(state)),
-        remote_(std::move(remote)),
-        context_(context),
-        session_id_(state_->next_session.fetch_add(1, std::memory_order_relaxed)),
-        idle_timer_(ex) {}
-
-  ~http_session() override { state_->leave(this); }
-
-  void post_response(std::uint64_t seq, response res) override {
-    // Hop onto the connection's thread: the queue is only ever touched there. `dispatch` runs
-    // inline when the handler answered synchronously on that thread.
-    net::dispatch(derived().stream().get_executor(),
-                  [self = self(), seq, res = std::move(res)]() mutable {
-                    self->on_response(seq, std::move(res));
-                  });
-  }
-
-  void begin_shutdown() override {
-    net::dispatch(derived().stream().get_executor(), [self = self()] { self->on_shutdown(); });
-  }
-
- protected:
-  Derived& derived() { return static_cast<Derived&>(*this); }
-  std::shared_ptr<Derived> self() { return std::static_pointer_cast<Derived>(shared_from_this()); }
-  auto& lowest() { return beast::get_lowest_layer(derived().stream()); }
-
-  /// Enters the server's list of connections; false (and closed) when the server stops.
-  bool register_connection() {
-    if (!state_->enter(shared_from_this())) {
-      close_now();
-      return false;
-    }
-    entered_ = true;
-    return true;
-  }
-
-  void do_read() {
-    if (read_stopped_ || stopping_ || closing_) return;
-    if (queue_.size() >= state_->settings.pipeline_limit) {
-      // Too many answers outstanding: stop reading, so the client's own send buffer
-      // pushes back, until on_write has drained the queue below the limit.
-      read_paused_ = true;
-      return;
-    }
-    reading_ = true;
-    // A fresh parser per request: Beast parsers are single-use, and the limits are per
-    // request.
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(
-        std::min<std::size_t>(state_->settings.header_limit, UINT32_MAX)));
-    parser_->body_limit(state_->settings.body_limit);
-    if (first_request_) return do_read_header();
-    if (buffer_.size() == 0) return do_wait();
-    parse_buffered();
-  }
-
-  void do_wait() {
-    // Between requests the connection is idle, not slow: wait for the next request's
-    // first bytes without the header deadline. The idle timer closes the connection only
-    // while no answer is outstanding, so a slow handler keeps its connection.
-    waiting_ = true;
-    if (idle()) idle_since_ = clock::now();
-    watch_idle();
-    lowest().expires_never();
-    derived().stream().async_read_some(buffer_.prepare(4096),
-                                       beast::bind_front_handler(&http_session::on_wait, self()));
-  }
-
-  void on_wait(beast::error_code ec, std::size_t n) {
-    waiting_ = false;
-    if (closing_) return after_read_cancelled();
-    if (ec) return on_read_error(ec);
-    buffer_.commit(n);
-    parse_buffered();
-  }
-
-  void parse_buffered() {
-    // A request usually arrives whole: parse its header straight from the buffer, and go
-    // back to the socket (under the header deadline) only for a missing part.
-    beast::error_code ec;
-    while (buffer_.size() > 0 && !parser_->is_header_done()) {
-      auto used = parser_->put(buffer_.data(), ec);
-      buffer_.consume(used);
-      if (ec == beast::http::error::need_more) break;
-      if (ec) return on_read_error(ec);
-      if (used == 0) break;
-    }
-    if (parser_->is_header_done()) return on_header({}, 0);
-    do_read_header();
-  }
-
-  bool idle() const { return waiting_ && queue_.empty() && !writing_; }
-
-  /// Keeps one lazy timer per connection instead of arming one per request: when it
-  /// fires it closes the connection if it has been idle long enough, and otherwise looks
-  /// again when it could next be due.
-  void watch_idle() {
-    if (idle_timer_armed_ || closing_) return;
-    idle_timer_armed_ = true;
-    auto due = idle() ? idle_since_ + state_->settings.idle_timeout
-                      : clock::now() + state_->settings.idle_timeout;
-    idle_timer_.expires_at(due);
-    idle_timer_.async_wait([self = self()](beast::error_code ec) {
-      self->idle_timer_armed_ = false;
-      if (ec || self->closing_) return;
-      if (self->idle() && clock::now() >= self->idle_since_ + self->state_->settings.idle_timeout)
-        return self->close_now();
-      self->watch_idle();
-    });
-  }
-
-  void do_read_header() {
-    // The header deadline bounds slow-loris clients that trickle a header forever.
-    lowest().expires_after(state_->settings.header_timeout);
-    beast::http::async_read_header(derived().stream(), buffer_, *parser_,
-                                   beast::bind_front_handler(&http_session::on_header, self()));
-  }
-
-  void on_header(beast::error_code ec, std::size_t) {
-    if (closing_) return after_read_cancelled();
-    if (ec) return on_read_error(ec);
-    first_request_ = false;
-    if (parser_->is_done()) return on_read({}, 0);
-    if (beast::iequals(parser_->get()[beast::http::field::expect], "100-continue") &&
-        buffer_.size() == 0 && queue_.empty() && !writing_)
-      return do_continue();
-    do_read_body();
-  }
-
-  void do_continue() {
-    // The client holds the body back until it hears this interim answer (curl does so
-    // for bodies over 1 KiB). It may only go out when no earlier answer is pending; when
-    // one is, the client sends the body after its own short wait anyway.
-    static constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
-    writing_ = true;
-    lowest().expires_after(state_->settings.header_timeout);
-    net::async_write(derived().stream(), net::buffer(interim.data(), interim.size()),
-                     beast::bind_front_handler(&http_session::on_continue, self()));
-  }
-
-  void on_continue(beast::error_code ec, std::size_t) {
-    writing_ = false;
-    if (closing_) return after_read_cancelled();
-    if (ec) return close_now();
-    do_read_body();
-  }
-
-  void do_read_body() {
-    // The body may be large: it gets the idle timeout as its own deadline.
-    lowest().expires_after(state_->settings.idle_timeout);
-    beast::http::async_read(derived().stream(), buffer_, *parser_,
-                            beast::bind_front_handler(&http_session::on_read, self()));
-  }
-
-  void on_read(beast::error_code ec, std::size_t) {
-    if (closing_) return after_read_cancelled();
-    if (ec) return on_read_error(ec);
-    reading_ = false;
-    bool keep_alive = parser_->get().keep_alive();
-    handle_request(parser_->release());
-    parser_.reset();
-    if (!keep_alive) {
-      // The client said this is its last request: anything after it is not read.
-      read_stopped_ = true;
-      return;
-    }
-    // Read the next request while this one is handled: that is what lets pipelined
-    // requests proceed in parallel, up to pipeline_limit.
-    do_read();
-  }
-
-  void on_read_error(beast::error_code ec) {
-    reading_ = false;
-    read_stopped_ = true;
-    namespace bh = beast::http;
-    if (ec == bh::error::end_of_stream || ec == bh::error::partial_message ||
-        ec == net::error::eof) {
-      // The client finished sending; answer what it already asked for, then close.
-      return maybe_finish();
-    }
-    if (ec == beast::error::timeout || ec == net::error::operation_aborted)
-      return close_now();  // the socket is already closed, no answer can be written
-    if (ec == bh::error::header_limit)
-      return reject(bh::status::request_header_fields_too_large, "Request Header Fields Too Large",
-                    "the request header is larger than " +
-                        std::to_string(state_->settings.header_limit) + " bytes");
-    if (ec == bh::error::body_limit)
-      return reject(bh::status::payload_too_large, "Content Too Large",
-                    "the request body is larger than " +
-                        std::to_string(state_->settings.body_limit) + " bytes");
-    if (is_http_parse_error(ec))
-      return reject(bh::status::bad_request, "Bad Request",
-                    "malformed HTTP request: " + ec.message());
-    close_now();  // a transport error: nobody is listening any more
-  }
-
-  /// Answers a request that could not be read, after the answers already queued, then
-  /// closes: the rest of the byte stream cannot be trusted to start at a request.
-  void reject(beast::http::status status, std::string_view title, std::string detail) {
-    slot s;
-    s.received = clock::now();
-    s.route = unmatched_route;
-    s.close_after = true;
-    if (parser_ && parser_->is_header_done()) {
-      const auto& req = parser_->get();
-      s.version = req.version();
-      s.method = req.method();
-      s.request_id = request_id_for(req);
-    } else {
-      s.request_id = request_id_for(std::string_view{});
-    }
-    parser_.reset();
-    auto seq = front_seq_ + queue_.size();
-    queue_.push_back(std::move(s));
-    on_response(seq, problem(status, title, detail));
-  }
-
-  void handle_request(request req) {
-    slot s;
-    s.received = clock::now();
-    s.version = req.version();
-    s.method = req.method();
-    s.keep_alive = req.keep_alive();
-    s.request_id = request_id_for(req);
-
-    request_context ctx;
-    ctx.request_id = s.request_id;
-    ctx.remote_address = remote_;
-    ctx.received = s.received;
-    ctx.req = std::move(req);
-
-    response error;
-    auto found = state_->routes->resolve(ctx, error);
-    s.route = found.target ? found.route : unmatched_route;
-    auto seq = front_seq_ + queue_.size();
-    queue_.push_back(std::move(s));
-    if (!found.target) return on_response(seq, std::move(error));
-
-    auto reply =
-        std::make_shared<reply_state>(state_->contexts[context_].lock(), shared_from_this(), seq);
-    std::string_view request_id = queue_.back().request_id;
-    try {
-      (*found.target)(std::move(ctx), [reply](response res) { reply->answer(std::move(res)); });
-    } catch (const std::exception& e) {
-      spdlog::error("request {}: handler for {} threw: {}", request_id, found.route, e.what());
-      reply->answer(
-          problem(beast::http::status::internal_server_error, "Internal Server Error",
-                  "the request failed; see the server log for request " + std::string{request_id}));
-    } catch (...) {
-      spdlog::error("request {}: handler for {} threw a non-exception", request_id, found.route);
-      reply->answer(
-          problem(beast::http::status::internal_server_error, "Internal Server Error",
-                  "the request failed; see the server log for request " + std::string{request_id}));
-    }
-  }
-
-  void on_response(std::uint64_t seq, response res) {
-    if (closed_ || seq < front_seq_ || seq - front_seq_ >= queue_.size()) return;
-    auto& s = queue_[seq - front_seq_];
-    if (s.res) return;
-    finalize(s, res);
-    s.res = std::move(res);
-    do_write();
-  }
-
-  struct slot {
-    std::optional<response> res;
-    std::string request_id;
-    std::string_view route;
-    clock::time_point received;
-    beast::http::verb method = beast::http::verb::unknown;
-    unsigned version = 11;
-    bool keep_alive = true;
-    bool close_after = false;
-  };
-
-  /// Sets what the server owns in every answer: version, keep-alive, Server, request id,
-  /// and a payload consistent with the method and status; and counts it.
-  void finalize(slot& s, response& res) {
-    namespace bh = beast::http;
-    auto status = res.result_int();
-    state_->stats->record(s.route, status, clock::now() - s.received);
-    if (status >= 500)
-      spdlog::warn("request {}: {} {} answered {}", s.request_id, bh::to_string(s.method), s.route,
-                   status);
-
-    bool handler_closes = bh::token_list{res[bh::field::connection]}.exists("close");
-    bool keep = s.keep_alive && !s.close_after && !handler_closes && !stopping_;
-    if (!keep) s.close_after = true;
-    res.version(s.version);
-    res.keep_alive(keep);
-    res.set(bh::field::server, "baton");
-    res.set("X-Request-Id", s.request_id);
-
-    bool no_body = (status >= 100 && status < 200) || status == 204 || status == 304;
-    if (no_body) {
-      res.body().clear();
-      res.erase(bh::field::content_length);
-      res.erase(bh::field::transfer_encoding);
-    } else if (s.method == bh::verb::head) {
-      // HEAD announces the GET answer's length but sends no body.
-      if (!res.has_content_length()) res.content_length(res.body().size());
-      res.erase(bh::field::transfer_encoding);
-      res.body().clear();
-    } else {
-      res.erase(bh::field::transfer_encoding);
-      res.content_length(res.body().size());
-    }
-  }
-
-  void do_write() {
-    if (writing_ || closing_ || queue_.empty() || !queue_.front().res) return;
-    writing_ = true;
-    // A client that stops reading its answers is cut off after the idle timeout.
-    lowest().expires_after(state_->settings.idle_timeout);
-    beast::http::async_write(derived().stream(), *queue_.front().res,
-                             beast::bind_front_handler(&http_session::on_write, self()));
-  }
-
-  void on_write(beast::error_code ec, std::size_t) {
-    writing_ = false;
-    if (ec) return close_now();
-    bool close = queue_.front().close_after;
-    queue_.pop_front();
-    ++front_seq_;
-    if (close) return do_close();
-    if (read_paused_ && queue_.size() < state_->settings.pipeline_limit) {
-      read_paused_ = false;
-      do_read();
-    }
-    do_write();
-    maybe_finish();
-    if (idle()) idle_since_ = clock::now();
-  }
-
-  /// Closes once every answer owed is written, when no more requests will come.
-  void maybe_finish() {
-    if ((read_stopped_ || stopping_) && queue_.empty() && !writing_) do_close();
-  }
-
-  void on_shutdown() {
-    stopping_ = true;
-    if (queue_.empty() && !writing_) do_close();
-  }
-
-  /// The graceful close: stop reading, then let the derived session end its stream.
-  void do_close() {
-    if (closing_ || closed_) return;
-    closing_ = true;
-    idle_timer_.cancel();
-    if (reading_) {
-      // A read is pending; cancel it, and its handler continues in after_read_cancelled.
-      // No write is pending here, so cancelling cannot lose an answer.
-      beast::error_code ignored;
-      lowest().socket().cancel(ignored);
-      return;
-    }
-    derived().do_eof();
-  }
-
-  void after_read_cancelled() {
-    reading_ = false;
-    waiting_ = false;
-    derived().do_eof();
-  }
-
-  void close_now() {
-    if (closed_) return;
-    closed_ = true;
-    closing_ = true;
-    idle_timer_.cancel();
-    beast::error_code ignored;
-    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
-    lowest().close();
-    queue_.clear();
-    if (entered_) state_->leave(this);
-  }
-
-  template <class Request>
-  std::string request_id_for(const Request& req) {
-    if constexpr (std::is_same_v<Request, std::string_view>) {
-      return make_request_id(state_->id_seed, session_id_, request_count_++);
-    } else {
-      auto given = req["X-Request-Id"];
-      if (usable_request_id({given.data(), given.size()})) return std::string{given};
-      return make_request_id(state_->id_seed, session_id_, request_count_++);
-    }
-  }
-
-  std::shared_ptr<shared_state> state_;
-  std::string remote_;
-  std::size_t context_;  ///< index of the io_context this connection runs on
-  std::uint64_t session_id_;
-  std::uint64_t request_count_ = 0;
-  beast::flat_buffer buffer_;
-  std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
-  std::deque<slot> queue_;
-  std::uint64_t front_seq_ = 0;  ///< request number of queue_.front()
-  net::steady_timer idle_timer_;
-  clock::time_point idle_since_;
-  bool idle_timer_armed_ = false;
-  bool entered_ = false;
-  bool first_request_ = true;
-  bool reading_ = false;
-  bool waiting_ = false;
-  bool read_paused_ = false;
-  bool read_stopped_ = false;
-  bool writing_ = false;
-  bool stopping_ = false;
-  bool closing_ = false;
-  bool closed_ = false;
-};
-
-/// A connection without TLS.
-class plain_session : public http_session<plain_session> {
- public:
-  plain_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, std::string remote,
-                std::size_t context)
-      : http_session(socket.get_executor(), std::move(state), std::move(remote), context),
-        stream_(std::move(socket)) {}
-
-  beast::tcp_stream& stream() { return stream_; }
-
-  void run() {
-    // Start on the connection's thread: everything about this session runs there.
-    net::dispatch(stream_.get_executor(), [self = self()] {
-      if (self->register_connection()) self->do_read();
-    });
-  }
-
-  void force_close() override { close_now(); }
-
-  void do_eof() {
-    if (stopping_) return close_now();
-    // Half-close, so the client sees the end of the answers, then read and drop what it
-    // still sends until it closes too: closing with unread data resets the connection,
-    // which can destroy the answer (a 413, say) before the client has read it.
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    if (ec) return close_now();
-    stream_.expires_after(linger_timeout);
-    buffer_.clear();
-    do_linger();
-  }
-
- private:
-  void do_linger() {
-    stream_.async_read_some(buffer_.prepare(4096),
-                            beast::bind_front_handler(&plain_session::on_linger, self()));
-  }
-
-  void on_linger(beast::error_code ec, std::size_t n) {
-    drained_ += n;
-    if (ec || drained_ > linger_limit) return close_now();
-    do_linger();
-  }
-
-  beast::tcp_stream stream_;
-  std::size_t drained_ = 0;
-};
-
-/// A connection over TLS: the handshake comes first and counts as reading the header.
-class tls_session : public http_session<tls_session> {
- public:
-  tls_session(tcp::socket&& socket, ssl::context& ctx, std::shared_ptr<shared_state> state,
-              std::string remote, std::size_t context)
-      : http_session(socket.get_executor(), std::move(state), std::move(remote), context),
-        stream_(std::move(socket), ctx) {}
-
-  beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
-
-  void run() {
-    net::dispatch(stream_.get_executor(), [self = self()] { self->do_handshake(); });
-  }
-
-  void force_close() override { close_now(); }
-
-  void do_eof() {
-    if (!handshake_done_ || stopping_) return close_now();
-    // Send close_notify so the client can tell the end of the answers from a truncation;
-    // bounded, because a client need not answer it.
-    stream_.next_layer().expires_after(linger_timeout);
-    stream_.async_shutdown(beast::bind_front_handler(&tls_session::on_tls_shutdown, self()));
-  }
-
- private:
-  void do_handshake() {
-    if (!register_connection()) return;
-    reading_ = true;  // so that a stop cancels the handshake like a read
-    // The handshake shares the header deadline: both are what a client owes before we
-    // know it is a client at all.
-    stream_.next_layer().expires_after(state_->settings.header_timeout);
-    stream_.async_handshake(ssl::stream_base::server,
-                            beast::bind_front_handler(&tls_session::on_handshake, self()));
-  }
-
-  void on_handshake(beast::error_code ec) {
-    reading_ = false;
-    if (ec || closing_) return close_now();
-    handshake_done_ = true;
-    do_read();
-  }
-
-  void on_tls_shutdown(beast::error_code) { close_now(); }
-
-  beast::ssl_stream<beast::tcp_stream> stream_;
-  bool handshake_done_ = false;
-};
 
 /// Accepts connections and starts a session for each.
 class listener : public std::enable_shared_from_this<listener> {
@@ -691,7 +35,7 @@ class listener : public std::enable_shared_from_this<listener> {
   /// @throws boost::system::system_error when the endpoint cannot be bound.
   /// @param contexts where connections go, in turn; the first also runs the acceptor.
   listener(std::vector<net::io_context*> contexts, const tcp::endpoint& endpoint,
-           std::shared_ptr<shared_state> state)
+           std::shared_ptr<server_state> state)
       : contexts_(std::move(contexts)),
         acceptor_(net::make_strand(*contexts_.front())),
         retry_timer_(acceptor_.get_executor()),
@@ -742,11 +86,9 @@ class listener : public std::enable_shared_from_this<listener> {
     socket.set_option(tcp::no_delay(true), ignored);
     auto remote = socket.remote_endpoint(ignored).address().to_string(ignored);
     if (state_->tls)
-      std::make_shared<tls_session>(std::move(socket), *state_->tls, state_, std::move(remote),
-                                    target_)
-          ->run();
+      start_tls_session(std::move(socket), state_, std::move(remote), target_);
     else
-      std::make_shared<plain_session>(std::move(socket), state_, std::move(remote), target_)->run();
+      start_plain_session(std::move(socket), state_, std::move(remote), target_);
     do_accept();
   }
 
@@ -755,7 +97,7 @@ class listener : public std::enable_shared_from_this<listener> {
   std::size_t target_ = 0;  ///< context of the accept in progress
   tcp::acceptor acceptor_;
   net::steady_timer retry_timer_;
-  std::shared_ptr<shared_state> state_;
+  std::shared_ptr<server_state> state_;
   std::uint16_t port_ = 0;
 };
 
@@ -793,7 +135,7 @@ struct server::impl {
   // Declared first so they are destroyed last: everything below refers to them.
   std::vector<std::shared_ptr<net::io_context>> contexts;
   config::http_settings settings;
-  std::shared_ptr<shared_state> state;
+  std::shared_ptr<server_state> state;
   std::shared_ptr<listener> acceptor;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> threads;
@@ -809,7 +151,7 @@ server::server(const config::http_settings& settings, std::shared_ptr<router> ro
   impl_->settings = settings;
   impl_->settings.io_threads = std::max<std::size_t>(settings.io_threads, 1);
   impl_->settings.pipeline_limit = std::max<std::size_t>(settings.pipeline_limit, 1);
-  impl_->state = std::make_shared<shared_state>();
+  impl_->state = std::make_shared<server_state>();
   for (std::size_t i = 0; i < impl_->settings.io_threads; ++i) {
     // Concurrency hint 1: each context runs on exactly one thread.
     impl_->contexts.push_back(std::make_shared<net::io_context>(1));
@@ -829,19 +171,7 @@ void server::start() {
   auto endpoint = resolve_listen(s.listen);
   if (s.tls_cert.empty() != s.tls_key.empty())
     throw std::invalid_argument("http.tls_cert and http.tls_key must be set together");
-  if (!s.tls_cert.empty()) {
-    auto& tls = impl_->state->tls.emplace(ssl::context::tls_server);
-    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                    ssl::context::single_dh_use);
-    try {
-      tls.use_certificate_chain_file(s.tls_cert);
-      tls.use_private_key_file(s.tls_key, ssl::context::pem);
-    } catch (const boost::system::system_error& e) {
-      throw std::runtime_error("cannot use TLS certificate '" + s.tls_cert + "' and key '" +
-                               s.tls_key + "': " + e.what());
-    }
-  }
+  if (!s.tls_cert.empty()) impl_->state->tls = make_tls_context(s.tls_cert, s.tls_key);
   try {
     std::vector<net::io_context*> contexts;
     for (auto& c : impl_->contexts) contexts.push_back(c.get());

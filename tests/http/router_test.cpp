@@ -95,6 +95,29 @@ TEST_CASE("router keeps an encoded slash inside its segment", "[http][router]") 
   CHECK(run(routes, verb::get, "/defs/a/b").res.result() == beast_http::status::not_found);
 }
 
+TEST_CASE("router splits paths with and without escapes alike", "[http][router]") {
+  // A path without '%' is split as it is; one with escapes goes through the decoder. An
+  // escaped 'a' (%61) must not change which route matches or what it captures.
+  router routes;
+  std::optional<request_context> seen;
+  routes.add(verb::get, "/{x}/{*rest}", named("rest", &seen));
+  routes.add(verb::get, "/{x}", named("one", &seen));
+  routes.add(verb::get, "/", named("root", &seen));
+  for (std::string plain : {"/", "/a", "/a/", "/a//b", "/a//b/", "/a/b/c/", "/a/b//"}) {
+    auto escaped = plain;
+    if (auto at = escaped.find('a'); at != std::string::npos) escaped.replace(at, 1, "%61");
+    CAPTURE(plain, escaped);
+    auto a = run(routes, verb::get, plain).res.body();
+    auto seen_plain = seen;
+    auto b = run(routes, verb::get, escaped).res.body();
+    CHECK(a == b);
+    REQUIRE(seen_plain);
+    REQUIRE(seen);
+    CHECK(seen_plain->path == seen->path);
+    CHECK(seen_plain->path_params == seen->path_params);
+  }
+}
+
 TEST_CASE("router decodes the query in order", "[http][router]") {
   router routes;
   std::optional<request_context> seen;
