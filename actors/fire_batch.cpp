@@ -84,10 +84,17 @@ void fire_batch::add_schedule(const model::schedule& s) {
 }
 
 fire_batch::contents fire_batch::take() {
+  auto writes = writes_.count();
+  auto bytes = writes_.bytes();
+  auto fires = fires_.size();
   contents out{std::move(writes_), std::move(fires_), std::move(schedule_ids_)};
+  // The next batch is most likely as large as this one: room for it at once.
   writes_ = storage::batch();
+  writes_.reserve(writes, bytes);
   fires_.clear();
+  fires_.reserve(fires);
   schedule_ids_.clear();
+  schedule_ids_.reserve(out.schedule_ids.size());
   return out;
 }
 

@@ -96,6 +96,11 @@ void batch::put(cf family, std::string_view key, std::string_view value) {
 }
 void batch::erase(cf family, std::string_view key) { impl_->add(family, true, key, {}); }
 std::size_t batch::count() const { return impl_->ops.size(); }
+std::size_t batch::bytes() const { return impl_->bytes.size(); }
+void batch::reserve(std::size_t writes, std::size_t bytes) {
+  impl_->ops.reserve(impl_->ops.size() + writes);
+  impl_->bytes.reserve(impl_->bytes.size() + bytes);
+}
 
 struct db::impl {
   std::unique_ptr<rocksdb::DB> rdb;
