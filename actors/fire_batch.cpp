@@ -57,8 +57,8 @@ model::schedule_run fire_batch::add_fire(const model::schedule& s, std::int64_t 
   auto def = ctx_.definitions.find(launch.state.definition, launch.state.version);
   const auto* scenario =
       launch.state.scenario.empty() ? nullptr : def->find_scenario(launch.state.scenario);
-  auto t = first_transition(launch.state, *def, scenario, true, now_ms);
-  const auto& id = launch.state.id;
+  auto t = first_transition(std::move(launch.state), *def, scenario, true, now_ms);
+  const auto& id = t.state.id;
   ctx_.store.put_process(writes_, t.state, std::nullopt);
   ctx_.store.put_history(writes_, id, t.history);
   ctx_.store.put_idempotent_answer(writes_, req.idempotency_key, id);
@@ -80,21 +80,22 @@ model::schedule_run fire_batch::add_fire(const model::schedule& s, std::int64_t 
 
 void fire_batch::add_schedule(const model::schedule& s) {
   ctx_.store.put_schedule(writes_, s);
-  schedule_ids_.push_back(s.id);
+  bool armed = s.status == model::schedule_status::active && s.next_fire_ms != 0;
+  schedules_.push_back({s.id, armed ? s.next_fire_ms : 0});
 }
 
 fire_batch::contents fire_batch::take() {
   auto writes = writes_.count();
   auto bytes = writes_.bytes();
   auto fires = fires_.size();
-  contents out{std::move(writes_), std::move(fires_), std::move(schedule_ids_)};
+  contents out{std::move(writes_), std::move(fires_), std::move(schedules_)};
   // The next batch is most likely as large as this one: room for it at once.
   writes_ = storage::batch();
   writes_.reserve(writes, bytes);
   fires_.clear();
   fires_.reserve(fires);
-  schedule_ids_.clear();
-  schedule_ids_.reserve(out.schedule_ids.size());
+  schedules_.clear();
+  schedules_.reserve(out.schedules.size());
   return out;
 }
 

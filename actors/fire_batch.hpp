@@ -23,9 +23,17 @@ start_request fire_request(const model::schedule& s, std::int64_t fire_ms);
 /// `skip`) and no scope slot (a scope, or overlap `queue`), which only the actors can give.
 bool batchable(const model::schedule& s);
 
+/// A schedule written by a `fire_batch`, with the fire time to arm once it is durable (0:
+/// none, or the schedule is no longer active). Kept here so that settling the batch needs no
+/// lookup among all schedules (a cache miss or two each, with 100k of them).
+struct batched_schedule {
+  std::string id;
+  std::int64_t arm_ms = 0;
+};
+
 /// One fire in a `fire_batch`, and what remains to do once the batch is durable.
 struct batched_fire {
-  std::uint32_t schedule = 0;  ///< index into the batch's `schedule_ids`
+  std::uint32_t schedule = 0;  ///< index into the batch's `schedules`
   std::int64_t fire_ms = 0;
   bool created = false;  ///< a new process was written (else an earlier run had stored it)
   std::optional<model::process_status> finished;  ///< the new process ended at once
@@ -53,26 +61,26 @@ class fire_batch {
   void add_schedule(const model::schedule& s);
 
   std::size_t fires() const { return fires_.size(); }
-  bool empty() const { return fires_.empty() && schedule_ids_.empty(); }
+  bool empty() const { return fires_.empty() && schedules_.empty(); }
 
   /// What a full batch hands over: the writes to commit, then what to settle once durable.
   struct contents {
     storage::batch writes;
     std::vector<batched_fire> fires;
-    std::vector<std::string> schedule_ids;  ///< the schedules written, to arm once durable
+    std::vector<batched_schedule> schedules;
   };
   /// Empties the batch. @returns what it held.
   contents take();
 
  private:
-  /// The index the schedule of the fires being added gets in `schedule_ids_`.
-  std::uint32_t next_schedule() const { return static_cast<std::uint32_t>(schedule_ids_.size()); }
+  /// The index the schedule of the fires being added gets in `schedules_`.
+  std::uint32_t next_schedule() const { return static_cast<std::uint32_t>(schedules_.size()); }
 
   engine_context& ctx_;
   model::id_generator& ids_;
   storage::batch writes_;
   std::vector<batched_fire> fires_;
-  std::vector<std::string> schedule_ids_;
+  std::vector<batched_schedule> schedules_;
 };
 
 }  // namespace baton::actors

@@ -166,7 +166,7 @@ struct schedule_fired {
 /// Group committer → trigger: a batch of fires is durable (`error` empty) or failed.
 struct fires_stored {
   std::vector<batched_fire> fires;
-  std::vector<std::string> schedule_ids;
+  std::vector<batched_schedule> schedules;
   std::string error;
 };
 /// Trigger → scheduler: processes a batch of fires stored, whose effects need their actor.

@@ -148,7 +148,7 @@ void commit_batch(trigger_self self) {
   auto taken = st.batch->take();
   auto stored = std::make_shared<fires_stored>();
   stored->fires = std::move(taken.fires);
-  stored->schedule_ids = std::move(taken.schedule_ids);
+  stored->schedules = std::move(taken.schedules);
   auto handle = caf::actor_cast<caf::actor>(self);
   st.ctx->store.committer().submit(std::move(taken.writes),
                                    [handle, stored](const std::string& error) {
@@ -214,7 +214,7 @@ void on_fires_stored(trigger_self self, fires_stored& msg) {
   auto& ctx = *st.ctx;
   if (!msg.error.empty()) {
     for (const auto& f : msg.fires) {
-      auto it = st.schedules.find(msg.schedule_ids[f.schedule]);
+      auto it = st.schedules.find(msg.schedules[f.schedule].id);
       if (!f.created || it == st.schedules.end()) continue;
       for (auto& run : it->second.runs) {
         if (run.fire_ms == f.fire_ms && !run.process_id.empty()) {
@@ -235,17 +235,22 @@ void on_fires_stored(trigger_self self, fires_stored& msg) {
     }
   }
   if (!launches.launches.empty()) caf::anon_send(ctx.scheduler, std::move(launches));
-  for (const auto& id : msg.schedule_ids) {
-    auto it = st.schedules.find(id);
-    if (it == st.schedules.end()) continue;  // deleted meanwhile
-    if (msg.error.empty()) {
-      arm(self, it->second);
-    } else {
+  if (msg.error.empty()) {
+    // Straight into the due times: a schedule deleted or paused meanwhile is skipped when
+    // it comes due (see fire_ready).
+    for (auto& w : msg.schedules) {
+      if (w.arm_ms != 0) st.due.emplace(w.arm_ms, std::move(w.id));
+    }
+    rearm(self);
+  } else {
+    for (const auto& w : msg.schedules) {
+      auto it = st.schedules.find(w.id);
+      if (it == st.schedules.end()) continue;  // deleted meanwhile
       auto copy = it->second;
       persist(self, copy, [self, copy](const std::string&) { arm(self, copy); });
     }
   }
-  st.starts_in_flight -= std::min(st.starts_in_flight, msg.schedule_ids.size());
+  st.starts_in_flight -= std::min(st.starts_in_flight, msg.schedules.size());
   fire_ready(self);
 }
 
@@ -257,7 +262,10 @@ void fire_ready(trigger_self self) {
     auto next = std::move(st.ready.front());
     st.ready.pop_front();
     auto it = st.schedules.find(next.schedule_id);
-    if (it == st.schedules.end() || it->second.next_fire_ms != next.due_ms) continue;  // stale
+    if (it == st.schedules.end() || it->second.next_fire_ms != next.due_ms ||
+        it->second.status != model::schedule_status::active) {
+      continue;  // stale: deleted, fired, paused or rescheduled since it was armed
+    }
     fire(self, it->second, next.tick_ms);
   }
   commit_batch(self);
