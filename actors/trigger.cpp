@@ -126,7 +126,8 @@ void count_fire(engine_context& ctx, std::int64_t fire_ms) {
 
 void fire_ready(trigger_self self);
 
-void finish_batch(trigger_self self, const std::string& id) {
+/// Once every fire of a wake-up started one by one is answered: the schedule moves on.
+void finish_answered_fires(trigger_self self, const std::string& id) {
   auto& st = self->state;
   auto it = st.firing.find(id);
   if (it == st.firing.end() || it->second.outstanding > 0) return;
@@ -176,15 +177,15 @@ void fire_batched(trigger_self self, model::schedule& s, const model::fire_plan&
 /// or a look at the previous run.
 void fire_one_by_one(trigger_self self, model::schedule& s, model::fire_plan plan) {
   auto& st = self->state;
-  auto& batch = st.firing[s.id];
-  batch.plan = plan;
+  auto& answering = st.firing[s.id];
+  answering.plan = plan;
   for (std::size_t i = 0; i < plan.fire_times.size(); ++i) {
     auto fire_ms = plan.fire_times[i];
     if (s.overlap == model::overlap_policy::skip && previous_run_active(st, s)) {
       record_run(s, {fire_ms, {}, "skipped: previous run still running"});
       continue;
     }
-    ++batch.outstanding;
+    ++answering.outstanding;
     ++st.starts_in_flight;
     auto handle = caf::actor_cast<caf::actor>(self);
     caf::anon_send(
@@ -194,7 +195,7 @@ void fire_one_by_one(trigger_self self, model::schedule& s, model::fire_plan pla
                   }});
     if (!plan.notes[i].empty()) record_run(s, {fire_ms, {}, plan.notes[i]});
   }
-  finish_batch(self, s.id);
+  finish_answered_fires(self, s.id);
 }
 
 void fire(trigger_self self, model::schedule& s, std::int64_t now) {
@@ -307,7 +308,7 @@ void on_fired(trigger_self self, schedule_fired& msg) {
   auto it = st.firing.find(msg.schedule_id);
   if (it != st.firing.end() && it->second.outstanding > 0) --it->second.outstanding;
   if (st.starts_in_flight > 0) --st.starts_in_flight;
-  finish_batch(self, msg.schedule_id);
+  finish_answered_fires(self, msg.schedule_id);
   fire_ready(self);
 }
 
