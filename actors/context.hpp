@@ -52,8 +52,8 @@ struct engine_context {
   caf::actor trigger;  ///< cron schedules
   callback_signal callback_due{};
 
-  /// Schedule starts the trigger has out at once; further fires of the same tick wait for
-  /// answers. Sending a whole cron second (100k starts) at once kept every process actor,
+  /// Schedule starts the trigger has out at once (starts sent one by one, and schedules in
+  /// fire batches not yet durable); further fires of the same tick wait for answers. Sending a whole cron second (100k starts) at once kept every process actor,
   /// start message and answer alive together and let the heap sprawl (see perf notes).
   std::size_t max_fire_starts_in_flight = 2048;
   std::atomic<std::uint64_t> schedule_fires{0};

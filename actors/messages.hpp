@@ -8,6 +8,8 @@
 #include <caf/atom.hpp>
 
 #include "actors/engine.hpp"
+#include "actors/fire_batch.hpp"
+#include "actors/process.hpp"
 #include "model/process.hpp"
 
 // Messages between Baton's actors. They stay inside one node and carry reply callbacks
@@ -161,6 +163,17 @@ struct schedule_fired {
   process_answer answer;
 };
 
+/// Group committer → trigger: a batch of fires is durable (`error` empty) or failed.
+struct fires_stored {
+  std::vector<batched_fire> fires;
+  std::vector<batched_schedule> schedules;
+  std::string error;
+};
+/// Trigger → scheduler: processes a batch of fires stored, whose effects need their actor.
+struct launch_stored {
+  std::vector<process_launch> launches;
+};
+
 }  // namespace baton::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::start_cmd)
@@ -186,5 +199,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_create)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_change)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_restore)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_fired)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::fires_stored)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::launch_stored)
 // Continuations posted back into an actor from another thread (e.g. after a durable write).
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::function<void()>)

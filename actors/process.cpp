@@ -10,6 +10,7 @@
 
 #include "actors/context.hpp"
 #include "actors/messages.hpp"
+#include "actors/new_process.hpp"
 #include "storage/json_codec.hpp"
 
 namespace baton::actors {
@@ -111,16 +112,6 @@ void persist(process_self self, model::transition t, answer_callback done) {
   });
 }
 
-void finish_counters(engine_context& ctx, model::process_status status) {
-  switch (status) {
-    case model::process_status::succeeded: ++ctx.succeeded; break;
-    case model::process_status::failed: ++ctx.failed; break;
-    case model::process_status::cancelled: ++ctx.cancelled; break;
-    default: return;
-  }
-  --ctx.active;
-}
-
 void on_persisted(process_self self, const persisted& msg) {
   auto& st = self->state;
   if (!st.writing || msg.token != st.token) return;
@@ -138,8 +129,7 @@ void on_persisted(process_self self, const persisted& msg) {
   }
   bool was_new = !st.in_flight_previous.has_value();
   if (was_new) {
-    ++st.ctx->started;
-    ++st.ctx->active;
+    count_stored_start(*st.ctx);
     st.callback.reset();
   }
   if (!st.in_flight_outbox_key.empty()) st.ctx->callback_due(std::move(st.in_flight_outbox_key));
@@ -242,7 +232,7 @@ void perform(process_self self, const model::effect& fx) {
             self->send(st.ctx->scheduler, arm_timer{st.state.id, e.step_id, e.due_ms});
           }
         } else if constexpr (std::is_same_v<T, model::fx_finished>) {
-          finish_counters(*st.ctx, e.status);
+          count_finished(*st.ctx, e.status);
           // Only a scope has a slot to free: skip the message (and the hop) otherwise.
           if (!st.state.scope.empty()) {
             self->send(st.ctx->scheduler, process_finished{st.state.id, st.state.scope});
@@ -312,19 +302,7 @@ caf::behavior process_actor(process_self self, std::shared_ptr<engine_context> c
   if (!st.state.scenario.empty()) st.scenario = st.def->find_scenario(st.state.scenario);
 
   if (launch.is_new) {
-    model::transition t;
-    t.state = st.state;
-    t.history.push_back({++t.state.history_seq, t.state.created_ms, "process_created", {},
-                         st.def->name + " v" + std::to_string(st.def->version)});
-    if (launch.admitted) {
-      model::apply_context actx;
-      actx.now_ms = st.ctx->now_ms();
-      actx.random = 0.5;
-      actx.sandbox_scenario = st.scenario;
-      auto started = model::apply(t.state, *st.def, model::ev_admitted{}, actx);
-      for (auto& h : t.history) started.history.insert(started.history.begin(), h);
-      t = std::move(started);
-    }
+    auto t = first_transition(st.state, *st.def, st.scenario, launch.admitted, st.ctx->now_ms());
     auto done = std::move(launch.done);
     if (launch.wait_timeout_ms && !model::is_terminal(t.state.status) && done) {
       // Synchronous start: the waiter answers when the process ends, or at the timeout with
@@ -339,6 +317,8 @@ caf::behavior process_actor(process_self self, std::shared_ptr<engine_context> c
     persist(self, std::move(t), std::move(done));
   } else if (launch.reissue) {
     for (const auto& fx : model::resume_effects(st.state, *st.def)) perform(self, fx);
+  } else {
+    for (const auto& fx : launch.effects) perform(self, fx);
   }
 
   return {

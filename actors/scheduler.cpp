@@ -12,6 +12,7 @@
 
 #include "actors/context.hpp"
 #include "actors/messages.hpp"
+#include "actors/new_process.hpp"
 #include "actors/process.hpp"
 #include "actors/scope_queue.hpp"
 #include "model/ids.hpp"
@@ -184,50 +185,10 @@ bool resume_chunk_of_backlog(scheduler_self self) {
 void start_process(scheduler_self self, start_cmd& cmd) {
   auto& st = self->state;
   auto& req = cmd.request;
-  auto def = st.ctx->definitions.find(req.definition, req.version);
-  if (!def) {
-    return cmd.done(error_answer(engine_errc::unknown_definition,
-                                 "unknown definition \"" + req.definition + "\"", "definition"));
-  }
-  const model::scenario* scenario = nullptr;
-  bool sandbox = req.sandbox || !req.scenario.empty() ||
-                 st.ctx->settings.engine.mode == config::engine_mode::sandbox;
-  if (!req.scenario.empty()) {
-    scenario = def->find_scenario(req.scenario);
-    if (!scenario) {
-      return cmd.done(error_answer(engine_errc::unknown_scenario, "scenarioId not found",
-                                   "scenarioId"));
-    }
-  } else if (sandbox && def->requires_scenario) {
-    return cmd.done(error_answer(engine_errc::scenario_required, "scenarioId not found",
-                                 "scenarioId"));
-  }
-  auto inputs = model::check_inputs(*def, req.values);
-  if (!inputs.errors.empty()) {
-    auto a = error_answer(engine_errc::invalid_input,
-                          inputs.errors.front().first + ": " + inputs.errors.front().second,
-                          inputs.errors.front().first);
-    a.field_errors = std::move(inputs.errors);
-    return cmd.done(std::move(a));
-  }
   auto now = st.ctx->now_ms();
-  process_launch l;
-  l.is_new = true;
-  l.state.id = st.ids.next(now);
-  l.state.definition = def->name;
-  l.state.version = def->version;
-  l.state.scope = req.scope;
-  l.state.vals = std::move(inputs.accepted);
-  l.state.retry_count = req.retry_count;
-  l.state.created_ms = l.state.updated_ms = now;
-  l.state.scenario = req.scenario;
-  l.state.sandbox = sandbox;
-  l.state.worker = req.worker;
-  l.state.schedule_id = req.schedule_id;
-  l.idempotency_key = req.idempotency_key;
-  if (req.callback) l.state.callback_url = req.callback->url;
-  l.callback = std::move(req.callback);
-  l.wait_timeout_ms = req.wait_timeout_ms;
+  auto prepared = prepare_launch(*st.ctx, req, st.ids.next(now), now);
+  if (auto* refused = std::get_if<process_answer>(&prepared)) return cmd.done(std::move(*refused));
+  auto& l = std::get<process_launch>(prepared);
   l.done = std::move(cmd.done);
   if (req.scope.empty()) {
     l.admitted = true;
@@ -355,10 +316,18 @@ caf::behavior scheduler(scheduler_self self, std::shared_ptr<engine_context> ctx
       },
       [=](tick_atom) { on_tick(self); },
       [=](const process_finished& f) {
-        if (!f.scope.empty()) self->send(scope_queue_of(self, f.scope), release_atom::value, f.process_id);
+        if (!f.scope.empty())
+          self->send(scope_queue_of(self, f.scope), release_atom::value, f.process_id);
       },
       [=](const passivate_request& r) { on_passivate_request(self, r); },
       [=](const restart_process& r) { find_or_rehydrate(self, r.process_id, true); },
+      [=](launch_stored& m) {
+        // Only a command that found the process on disk first (between its batch becoming
+        // durable and this message) has an actor for it already: that one stays.
+        for (auto& l : m.launches) {
+          if (!self->state.live.count(l.state.id)) launch(self, std::move(l));
+        }
+      },
       [=](recovered_work& w) {
         auto& b = self->state.backlog;
         b = recovery_backlog{};

@@ -10,9 +10,12 @@
 #include <random>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "actors/context.hpp"
+#include "actors/fire_batch.hpp"
 #include "actors/messages.hpp"
+#include "actors/new_process.hpp"
 #include "model/ids.hpp"
 #include "storage/json_codec.hpp"
 
@@ -27,23 +30,36 @@ struct due_fire {
   std::int64_t tick_ms = 0;
 };
 
-/// The fires of one wake-up that still wait for their process to be stored.
-struct fire_batch {
+/// The fires of one wake-up, started one by one, that still wait for their process to be
+/// stored.
+struct fires_answering {
   std::size_t outstanding = 0;
   model::fire_plan plan;
 };
+
+/// Fires written per batch: large enough that a commit's fixed costs vanish, small enough
+/// that the next batch is built while this one is written (the in-flight limit allows two).
+constexpr std::size_t fires_per_batch = 1024;
 
 struct trigger_state {
   static inline const char* name = "baton.trigger";
   std::shared_ptr<engine_context> ctx;
   model::id_generator ids{2, static_cast<std::uint32_t>(std::random_device{}())};
+  /// Ids of the processes batched fires start: generator 3 keeps them apart from the
+  /// scheduler's (1) without sharing a generator across threads.
+  model::id_generator process_ids{3, static_cast<std::uint32_t>(std::random_device{}())};
+  std::optional<fire_batch> batch;  ///< the fires being gathered, not yet submitted
+  /// Schedules restored from disk that have not fired since: their first fire time may have
+  /// stored its process before a crash, so a batch looks up its idempotency key first.
+  std::unordered_set<std::string> restored;
   std::unordered_map<std::string, model::schedule> schedules;
   std::multimap<std::int64_t, std::string> due;  ///< may hold stale entries; checked on pop
   std::int64_t armed_due = INT64_MAX;
-  std::unordered_map<std::string, fire_batch> firing;
+  std::unordered_map<std::string, fires_answering> firing;
   /// Schedules found due by a tick, not yet fired: waiting for room among the starts out.
   std::deque<due_fire> ready;
-  std::size_t starts_in_flight = 0;  ///< start commands sent, not yet answered
+  /// Start commands sent and not yet answered, plus schedules in batches not yet durable.
+  std::size_t starts_in_flight = 0;
 };
 
 using trigger_self = caf::stateful_actor<trigger_state>*;
@@ -108,7 +124,10 @@ void count_fire(engine_context& ctx, std::int64_t fire_ms) {
   }
 }
 
-void finish_batch(trigger_self self, const std::string& id) {
+void fire_ready(trigger_self self);
+
+/// Once every fire of a wake-up started one by one is answered: the schedule moves on.
+void finish_answered_fires(trigger_self self, const std::string& id) {
   auto& st = self->state;
   auto it = st.firing.find(id);
   if (it == st.firing.end() || it->second.outstanding > 0) return;
@@ -123,39 +142,117 @@ void finish_batch(trigger_self self, const std::string& id) {
   persist(self, copy, [self, copy](const std::string&) { arm(self, copy); });
 }
 
-void fire(trigger_self self, model::schedule& s, std::int64_t now) {
+/// Submits the fires gathered so far; `on_fires_stored` settles them once durable.
+void commit_batch(trigger_self self) {
   auto& st = self->state;
-  if (st.firing.count(s.id)) return;  // the previous wake-up's fires are still being stored
-  auto plan = model::plan_fires(s, now);
-  auto& batch = st.firing[s.id];
-  batch.plan = plan;
+  if (st.batch->empty()) return;
+  auto taken = st.batch->take();
+  auto stored = std::make_shared<fires_stored>();
+  stored->fires = std::move(taken.fires);
+  stored->schedules = std::move(taken.schedules);
+  auto handle = caf::actor_cast<caf::actor>(self);
+  st.ctx->store.committer().submit(std::move(taken.writes),
+                                   [handle, stored](const std::string& error) {
+                                     stored->error = error;
+                                     caf::anon_send(handle, std::move(*stored));
+                                   });
+}
+
+/// The fires of `plan` and the schedule's advance go into the batch together; nothing is
+/// counted or armed before the batch is durable.
+void fire_batched(trigger_self self, model::schedule& s, const model::fire_plan& plan,
+                  bool restored, std::int64_t now) {
+  auto& st = self->state;
+  for (std::size_t i = 0; i < plan.fire_times.size(); ++i) {
+    record_run(s, st.batch->add_fire(s, plan.fire_times[i], plan.notes[i], restored, now));
+  }
+  s.next_fire_ms = plan.next_fire_ms;
+  if (s.status == model::schedule_status::active) s.status = plan.status;
+  st.batch->add_schedule(s);
+  ++st.starts_in_flight;
+  if (st.batch->fires() >= fires_per_batch) commit_batch(self);
+}
+
+/// One start command per fire time, answered in `on_fired`: for fires that need a scope slot
+/// or a look at the previous run.
+void fire_one_by_one(trigger_self self, model::schedule& s, model::fire_plan plan) {
+  auto& st = self->state;
+  auto& answering = st.firing[s.id];
+  answering.plan = plan;
   for (std::size_t i = 0; i < plan.fire_times.size(); ++i) {
     auto fire_ms = plan.fire_times[i];
     if (s.overlap == model::overlap_policy::skip && previous_run_active(st, s)) {
       record_run(s, {fire_ms, {}, "skipped: previous run still running"});
       continue;
     }
-    start_request req;
-    req.definition = s.definition;
-    req.values = s.vals;
-    req.scope = s.scope;
-    if (s.overlap == model::overlap_policy::queue && req.scope.empty()) {
-      req.scope = "schedule:" + s.id;
-    }
-    req.retry_count = s.retry_count;
-    req.worker = s.worker;
-    req.schedule_id = s.id;
-    req.idempotency_key = "schedule:" + s.id + ":" + std::to_string(fire_ms);
-    ++batch.outstanding;
+    ++answering.outstanding;
     ++st.starts_in_flight;
     auto handle = caf::actor_cast<caf::actor>(self);
-    caf::anon_send(st.ctx->scheduler,
-                   start_cmd{std::move(req), [handle, id = s.id, fire_ms](process_answer a) {
-                               caf::anon_send(handle, schedule_fired{id, fire_ms, std::move(a)});
-                             }});
+    caf::anon_send(
+        st.ctx->scheduler,
+        start_cmd{fire_request(s, fire_ms), [handle, id = s.id, fire_ms](process_answer a) {
+                    caf::anon_send(handle, schedule_fired{id, fire_ms, std::move(a)});
+                  }});
     if (!plan.notes[i].empty()) record_run(s, {fire_ms, {}, plan.notes[i]});
   }
-  finish_batch(self, s.id);
+  finish_answered_fires(self, s.id);
+}
+
+void fire(trigger_self self, model::schedule& s, std::int64_t now) {
+  auto& st = self->state;
+  if (st.firing.count(s.id)) return;  // the previous wake-up's fires are still being stored
+  bool restored = st.restored.erase(s.id) > 0;
+  auto plan = model::plan_fires(s, now);
+  if (batchable(s)) return fire_batched(self, s, plan, restored, now);
+  fire_one_by_one(self, s, std::move(plan));
+}
+
+/// Once a batch is durable: its fires count, its processes that still have work get their
+/// actors, its schedules are armed for their next fire. If it failed, no fire happened: the
+/// runs say why, and the schedules move on as a failed start would.
+void on_fires_stored(trigger_self self, fires_stored& msg) {
+  auto& st = self->state;
+  auto& ctx = *st.ctx;
+  if (!msg.error.empty()) {
+    for (const auto& f : msg.fires) {
+      auto it = st.schedules.find(msg.schedules[f.schedule].id);
+      if (!f.created || it == st.schedules.end()) continue;
+      for (auto& run : it->second.runs) {
+        if (run.fire_ms == f.fire_ms && !run.process_id.empty()) {
+          run.process_id.clear();
+          run.note = "not started: storage: " + msg.error;
+        }
+      }
+    }
+  }
+  launch_stored launches;
+  if (msg.error.empty()) {
+    for (auto& f : msg.fires) {
+      count_fire(ctx, f.fire_ms);
+      if (!f.created) continue;
+      count_stored_start(ctx);
+      if (f.finished) count_finished(ctx, *f.finished);
+      if (f.actor) launches.launches.push_back(std::move(*f.actor));
+    }
+  }
+  if (!launches.launches.empty()) caf::anon_send(ctx.scheduler, std::move(launches));
+  if (msg.error.empty()) {
+    // Straight into the due times: a schedule deleted or paused meanwhile is skipped when
+    // it comes due (see fire_ready).
+    for (auto& w : msg.schedules) {
+      if (w.arm_ms != 0) st.due.emplace(w.arm_ms, std::move(w.id));
+    }
+    rearm(self);
+  } else {
+    for (const auto& w : msg.schedules) {
+      auto it = st.schedules.find(w.id);
+      if (it == st.schedules.end()) continue;  // deleted meanwhile
+      auto copy = it->second;
+      persist(self, copy, [self, copy](const std::string&) { arm(self, copy); });
+    }
+  }
+  st.starts_in_flight -= std::min(st.starts_in_flight, msg.schedules.size());
+  fire_ready(self);
 }
 
 /// Fires ready schedules, oldest due first, while fewer than the limit of starts are out.
@@ -166,9 +263,13 @@ void fire_ready(trigger_self self) {
     auto next = std::move(st.ready.front());
     st.ready.pop_front();
     auto it = st.schedules.find(next.schedule_id);
-    if (it == st.schedules.end() || it->second.next_fire_ms != next.due_ms) continue;  // stale
+    if (it == st.schedules.end() || it->second.next_fire_ms != next.due_ms ||
+        it->second.status != model::schedule_status::active) {
+      continue;  // stale: deleted, fired, paused or rescheduled since it was armed
+    }
     fire(self, it->second, next.tick_ms);
   }
+  commit_batch(self);
 }
 
 void on_tick(trigger_self self) {
@@ -207,7 +308,7 @@ void on_fired(trigger_self self, schedule_fired& msg) {
   auto it = st.firing.find(msg.schedule_id);
   if (it != st.firing.end() && it->second.outstanding > 0) --it->second.outstanding;
   if (st.starts_in_flight > 0) --st.starts_in_flight;
-  finish_batch(self, msg.schedule_id);
+  finish_answered_fires(self, msg.schedule_id);
   fire_ready(self);
 }
 
@@ -289,6 +390,7 @@ void on_change(trigger_self self, schedule_change& cmd) {
 
 caf::behavior trigger(trigger_self self, std::shared_ptr<engine_context> ctx) {
   self->state.ctx = std::move(ctx);
+  self->state.batch.emplace(*self->state.ctx, self->state.process_ids);
   return {
       [=](schedule_create& cmd) { on_create(self, cmd); },
       [=](schedule_change& cmd) { on_change(self, cmd); },
@@ -297,10 +399,12 @@ caf::behavior trigger(trigger_self self, std::shared_ptr<engine_context> ctx) {
         for (auto& s : r.schedules) {
           auto id = s.id;
           auto& stored = self->state.schedules[id] = std::move(s);
+          self->state.restored.insert(id);
           arm(self, stored);
         }
       },
       [=](schedule_fired& msg) { on_fired(self, msg); },
+      [=](fires_stored& msg) { on_fires_stored(self, msg); },
       [=](tick_atom) { on_tick(self); },
       [=](std::function<void()>& continuation) { continuation(); },
   };

@@ -1,8 +1,7 @@
 #pragma once
 
-#include <memory>
-
 #include <caf/fwd.hpp>
+#include <memory>
 
 namespace baton::actors {
 
@@ -12,12 +11,18 @@ struct engine_context;
 /// wake-up armed for the earliest, so 100k idle schedules cost memory, not CPU.
 ///
 ///   create ─► validate ─► persist ─► arm next fire
-///   wake-up ─► plan_fires (misfire policy) ─► per fire time: overlap check ─► start process
-///          (idempotency key "schedule:<id>:<fire ms>") ─► all answered ─► persist runs + next
+///   wake-up ─► plan_fires (misfire policy) ─► batchable? (no scope, overlap allow)
+///     yes ─► fire_batch: new process + idempotency key per fire time, and the schedule's
+///            runs + next fire, in one write with up to ~1k other fires ─► durable ─► count,
+///            launch actors for processes with work left, arm next fire
+///     no  ─► per fire time: overlap check ─► start process (scheduler, scope queue) ─►
+///            all answered ─► persist runs + next ─► arm next fire
 ///
-/// A fire's process is stored before the schedule moves on; a crash in between fires the
-/// same time again after restart, and the idempotency key turns that into a no-op, so a
-/// schedule never starts two processes for one fire time.
+/// A batched fire and its schedule's advance are durable together or not at all. A fire
+/// started one by one has its process stored before the schedule moves on; a crash in
+/// between fires the same time again after restart, and the idempotency key
+/// "schedule:<id>:<fire ms>" turns that into a no-op (a restored schedule's first batched
+/// fire looks the key up too), so a schedule never starts two processes for one fire time.
 caf::actor spawn_trigger(caf::actor_system& sys, std::shared_ptr<engine_context> ctx);
 
 }  // namespace baton::actors

@@ -62,13 +62,28 @@ class whole_family : public rocksdb::SliceTransform {
 std::string_view cf_name(cf c) { return names[static_cast<std::size_t>(c)]; }
 
 struct batch::impl {
-  // Writes are recorded by family index and applied against handles at write time.
+  // Writes are recorded by family index and applied against handles at write time. Keys
+  // and values live end to end in one buffer: two allocations per write (and two frees on
+  // the writer thread) were a tenth of a batched cron second.
   struct op {
     cf family;
     bool erase;
-    std::string key, value;
+    std::uint32_t key_at, key_size, value_size;  ///< the value follows its key
   };
   std::vector<op> ops;
+  std::string bytes;
+
+  void add(cf family, bool erase, std::string_view key, std::string_view value) {
+    ops.push_back({family, erase, static_cast<std::uint32_t>(bytes.size()),
+                   static_cast<std::uint32_t>(key.size()),
+                   static_cast<std::uint32_t>(value.size())});
+    bytes.append(key);
+    bytes.append(value);
+  }
+  rocksdb::Slice key(const op& o) const { return {bytes.data() + o.key_at, o.key_size}; }
+  rocksdb::Slice value(const op& o) const {
+    return {bytes.data() + o.key_at + o.key_size, o.value_size};
+  }
 };
 
 batch::batch() : impl_(std::make_unique<impl>()) {}
@@ -77,12 +92,15 @@ batch::batch(batch&&) noexcept = default;
 batch& batch::operator=(batch&&) noexcept = default;
 
 void batch::put(cf family, std::string_view key, std::string_view value) {
-  impl_->ops.push_back({family, false, std::string(key), std::string(value)});
+  impl_->add(family, false, key, value);
 }
-void batch::erase(cf family, std::string_view key) {
-  impl_->ops.push_back({family, true, std::string(key), {}});
-}
+void batch::erase(cf family, std::string_view key) { impl_->add(family, true, key, {}); }
 std::size_t batch::count() const { return impl_->ops.size(); }
+std::size_t batch::bytes() const { return impl_->bytes.size(); }
+void batch::reserve(std::size_t writes, std::size_t bytes) {
+  impl_->ops.reserve(impl_->ops.size() + writes);
+  impl_->bytes.reserve(impl_->bytes.size() + bytes);
+}
 
 struct db::impl {
   std::unique_ptr<rocksdb::DB> rdb;
@@ -177,11 +195,16 @@ void db::scan_backward(cf family, std::string_view prefix, std::string_view star
 std::string db::write(batch& b) { return write_all({&b}); }
 
 std::string db::write_all(const std::vector<const batch*>& batches) {
-  rocksdb::WriteBatch wb;
+  // Room for every record up front: a commit of a few thousand schedule fires is megabytes,
+  // and growing the buffer by doubling copied it about twice over.
+  std::size_t bytes = 12;  // the batch header
+  for (const auto* b : batches) bytes += b->impl_->bytes.size() + 16 * b->impl_->ops.size();
+  rocksdb::WriteBatch wb(bytes);
   for (const auto* b : batches) {
-    for (const auto& op : b->impl_->ops) {
+    const auto& in = *b->impl_;
+    for (const auto& op : in.ops) {
       auto* h = impl_->handle(op.family);
-      auto s = op.erase ? wb.Delete(h, slice(op.key)) : wb.Put(h, slice(op.key), slice(op.value));
+      auto s = op.erase ? wb.Delete(h, in.key(op)) : wb.Put(h, in.key(op), in.value(op));
       if (!s.ok()) return error_of(s);
     }
   }

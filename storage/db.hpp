@@ -37,6 +37,11 @@ public:
   void erase(cf family, std::string_view key);
   std::size_t count() const;
   bool empty() const { return count() == 0; }
+  /// The bytes of keys and values held so far.
+  std::size_t bytes() const;
+  /// Room for `writes` more writes of `bytes` in all: a batch built up to megabytes (a cron
+  /// second's fires) otherwise copies itself over as it grows.
+  void reserve(std::size_t writes, std::size_t bytes);
 
 private:
   friend class db;

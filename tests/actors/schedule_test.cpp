@@ -503,3 +503,71 @@ TEST_CASE("schedules due together beyond the limit of starts in flight each fire
   for (const auto& s : schedules) CHECK(processes_of(fx, s.id).size() == 2);
   CHECK(fx.context().schedule_fires.load() == 10);
 }
+
+TEST_CASE("fires due together are stored with their schedules, counted once, not fired again",
+          "[actors][schedule]") {
+  testing::engine_options options;
+  options.sync = true;
+  engine_fixture fx(options);
+  fx.deploy(defs::instant);
+  const auto t0 = fx.now();
+  std::vector<model::schedule> schedules;
+  for (int i = 0; i < 3; ++i) schedules.push_back(created(fx, schedule_of("Instant", every_10s)));
+
+  fx.advance(10'000ms);
+  std::set<std::string> process_ids;
+  for (const auto& s : schedules) {
+    REQUIRE(processes_of(fx, s.id).size() == 1);
+    auto stored_now = stored(fx, s.id);
+    REQUIRE(started_runs(stored_now).size() == 1);
+    const auto run = started_runs(stored_now)[0];
+    CHECK(run.fire_ms == t0 + 10'000);
+    CHECK(stored_now.next_fire_ms == t0 + 20'000);
+    CHECK(fx.status(run.process_id) == process_status::succeeded);
+    CHECK(fx.load(run.process_id).schedule_id == s.id);
+    auto key = "schedule:" + s.id + ":" + std::to_string(t0 + 10'000);
+    CHECK(fx.store().idempotent_answer(key) == run.process_id);
+    process_ids.insert(run.process_id);
+  }
+  CHECK(process_ids.size() == 3);
+  auto& c = fx.context();
+  CHECK(c.schedule_fires.load() == 3);
+  CHECK(c.started.load() == 3);
+  CHECK(c.succeeded.load() == 3);
+  CHECK(c.active.load() == 0);
+
+  // After a restart the stored fire is not fired again; the next one is, once.
+  fx.restart(1s);
+  fx.advance(0ms);
+  for (const auto& s : schedules) CHECK(processes_of(fx, s.id).size() == 1);
+  CHECK(fx.context().schedule_fires.load() == 0);
+  fx.advance(9'000ms);
+  for (const auto& s : schedules) {
+    CHECK(processes_of(fx, s.id).size() == 2);
+    CHECK(fire_times(stored(fx, s.id)) == std::vector<std::int64_t>{t0 + 10'000, t0 + 20'000});
+  }
+  CHECK(fx.context().schedule_fires.load() == 3);
+}
+
+TEST_CASE("a batched fire whose process has more to do gets its actor for it",
+          "[actors][schedule]") {
+  engine_fixture fx;
+  fx.deploy(defs::short_nap);
+  fx.deploy(defs::flaky);
+  auto napping = created(fx, schedule_of("ShortNap", every_10s));
+  auto calling = created(fx, schedule_of("Flaky", every_10s));
+
+  fx.advance(10'000ms);
+  auto nap_runs = started_runs(stored(fx, napping.id));
+  REQUIRE(nap_runs.size() == 1);
+  const auto nap_id = nap_runs[0].process_id;
+  CHECK(fx.status(nap_id) == process_status::running);
+  // The http step's call went out from the stored process' actor.
+  REQUIRE(fx.delegates().count() == 1);
+  CHECK(fx.delegates().request(0).url == "http://pricing.test/p");
+  CHECK(fx.context().active.load() == 2);
+
+  fx.advance(2'000ms);  // the timer step was armed: the nap ends
+  CHECK(fx.status(nap_id) == process_status::succeeded);
+  CHECK(fx.load(nap_id).outputs.at("x") == model::value::of_string("short"));
+}
