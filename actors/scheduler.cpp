@@ -96,8 +96,14 @@ live_process* find_or_rehydrate(scheduler_self self, const std::string& id, bool
   ++st.ctx->rehydrated;
   process_launch l;
   l.state = std::move(*stored);
-  // A command may reach a recovered process before the backlog does: its call goes out now.
-  l.reissue = st.backlog.take_reissue(id) || reissue;
+  // A command may reach a process before whatever owes it an actor: the recovery backlog
+  // after a restart, or the launch of a batched schedule fire. Its call goes out and its
+  // timer is armed now. An actor passivated at a timer gets the timer armed again, which is
+  // harmless: the second expiry finds the step no longer waiting.
+  auto need = model::recovery_need_of(l.state).kind;
+  bool owes_work = need == model::recovery_kind::reissue ||
+                   need == model::recovery_kind::timer || need == model::recovery_kind::retry;
+  l.reissue = st.backlog.take_reissue(id) || reissue || owes_work;
   return &launch(self, std::move(l));
 }
 
@@ -323,7 +329,8 @@ caf::behavior scheduler(scheduler_self self, std::shared_ptr<engine_context> ctx
       [=](const restart_process& r) { find_or_rehydrate(self, r.process_id, true); },
       [=](launch_stored& m) {
         // Only a command that found the process on disk first (between its batch becoming
-        // durable and this message) has an actor for it already: that one stays.
+        // durable and this message) has an actor for it already: that one stays, and
+        // `find_or_rehydrate` gave it this work.
         for (auto& l : m.launches) {
           if (!self->state.live.count(l.state.id)) launch(self, std::move(l));
         }
