@@ -395,7 +395,8 @@ caf::behavior trigger(trigger_self self, std::shared_ptr<engine_context> ctx) {
       [=](schedule_create& cmd) { on_create(self, cmd); },
       [=](schedule_change& cmd) { on_change(self, cmd); },
       [=](schedule_restore& r) {
-        // After downtime: each schedule's misfire policy applies once, on the first tick.
+        // After downtime, the first tick plans what each schedule missed (`plan_fires`): up to
+        // 60 s late every missed time fires, later its misfire policy applies once.
         for (auto& s : r.schedules) {
           auto id = s.id;
           auto& stored = self->state.schedules[id] = std::move(s);
