@@ -117,3 +117,31 @@ TEST_CASE("a command that reaches a recovered http step first re-issues its call
   CHECK(fx.status(a.process_id) == process_status::succeeded);
   CHECK(fx.load(a.process_id).outputs.at("price") == value::of_integer(9));
 }
+
+TEST_CASE("a process a command loads from disk performs the work it owes, whoever owed it",
+          "[actors][recovery]") {
+  // A batched schedule fire stores its process and hands it to the scheduler a message
+  // later; a command can load it from disk in between. Modelled here without the race: the
+  // process is at an http step on disk, and neither the recovery index nor anything else
+  // will give it an actor (its active marker is gone).
+  engine_fixture fx;
+  fx.deploy(defs::flaky);
+  auto& calls = fx.delegates();
+  auto a = fx.start("Flaky");
+  REQUIRE(calls.count() == 1);
+  fx.shutdown();
+  storage::batch b;
+  b.erase(storage::cf::indexes, "a/" + a.process_id);
+  REQUIRE(fx.store().database().write(b).empty());
+  fx.restart();
+  REQUIRE(calls.count() == 1);  // recovery did not know it
+
+  testing::answers<actors::process_answer> done;
+  fx.engine().execute(a.process_id, a.process_id + "-9", done.callback());
+  fx.settle();
+  CHECK(done.get().code == engine_errc::not_found);
+  REQUIRE(calls.count() == 2);  // loaded by the command: its call goes out
+  calls.answer(1, 200, R"({"price": 9})");
+  fx.settle();
+  CHECK(fx.status(a.process_id) == process_status::succeeded);
+}
