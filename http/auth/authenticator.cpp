@@ -14,20 +14,34 @@ namespace baton::http::auth {
 namespace {
 
 /// The principal of statically configured credentials and of `auth.required = false`.
-client static_admin(std::string name) {
+std::shared_ptr<const client> static_admin(std::string name) {
   client c;
   c.id = name;
   c.name = std::move(name);
   c.role = role::admin;
-  return c;
+  return std::make_shared<const client>(std::move(c));
 }
 
-outcome ok(client c) {
+/// The admin behind `auth.api_keys`, made once: every request with such a key shares it.
+const std::shared_ptr<const client>& config_key_admin() {
+  static const auto admin = static_admin("config-key");
+  return admin;
+}
+
+/// Everyone, when `auth.required` is false.
+const std::shared_ptr<const client>& anonymous_admin() {
+  static const auto admin = static_admin("anonymous");
+  return admin;
+}
+
+outcome ok(std::shared_ptr<const client> c) {
   outcome o;
   o.result = outcome::kind::ok;
   o.who = std::move(c);
   return o;
 }
+
+outcome ok(client c) { return ok(std::make_shared<const client>(std::move(c))); }
 
 }  // namespace
 
@@ -104,15 +118,16 @@ outcome authenticator::api_key_check(std::string_view key, const std::string& ad
     o.retry_after = wait;
     return o;
   }
-  if (auto c = key_owner(key)) return ok(std::move(*c));
+  if (auto c = key_owner(key)) return ok(std::move(c));
   return failure({}, address, "api key");
 }
 
-std::optional<client> authenticator::key_owner(std::string_view key) const {
+std::shared_ptr<const client> authenticator::key_owner(std::string_view key) const {
   bool static_match = false;
   for (const auto& k : settings_.api_keys) static_match |= equal_constant_time(k, key);
-  if (static_match) return static_admin("config-key");
-  return clients_.by_api_key(key);
+  if (static_match) return config_key_admin();
+  auto owner = clients_.by_api_key(key);
+  return owner ? std::make_shared<const client>(std::move(*owner)) : nullptr;
 }
 
 outcome authenticator::token_check(std::string_view token, const request_context& ctx) {
@@ -126,7 +141,7 @@ outcome authenticator::token_check(std::string_view token, const request_context
 }
 
 outcome authenticator::authenticate(const request_context& ctx, unsigned schemes) {
-  if (!settings_.required) return ok(static_admin("anonymous"));
+  if (!settings_.required) return ok(anonymous_admin());
   const auto& address = ctx.remote_address;
   auto authorization = ctx.header("authorization");
   auto space = authorization.find(' ');
@@ -154,7 +169,7 @@ outcome authenticator::authenticate(const request_context& ctx, unsigned schemes
           o.retry_after = wait;
           return o;
         }
-        if (auto c = key_owner(credentials)) return ok(std::move(*c));
+        if (auto c = key_owner(credentials)) return ok(std::move(c));
       }
       if (schemes & bearer_token) return token_check(credentials, ctx);
       return failure({}, address, "api key");

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -25,7 +26,8 @@ inline constexpr unsigned native_schemes = api_key | basic | bearer_token | oaut
 
 struct outcome {
   enum class kind { ok, missing, invalid, throttled } result = kind::missing;
-  std::optional<client> who;
+  /// Shared, so that the configured keys' client is not copied for every request.
+  std::shared_ptr<const client> who;
   int retry_after = 0;  ///< seconds, when throttled
 };
 
@@ -53,7 +55,7 @@ class authenticator {
  private:
   outcome api_key_check(std::string_view key, const std::string& address);
   /// The client (or static admin) owning API key `key`, if any; records nothing.
-  std::optional<client> key_owner(std::string_view key) const;
+  std::shared_ptr<const client> key_owner(std::string_view key) const;
   outcome token_check(std::string_view token, const request_context& ctx);
   outcome failure(std::string_view name, const std::string& address, std::string_view scheme);
 
