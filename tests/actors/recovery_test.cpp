@@ -92,6 +92,18 @@ TEST_CASE("scope queues come back in order and admit as before the restart",
   }
 }
 
+namespace {
+
+/// Sends `id` a command it rejects (an unknown step): the process is loaded, nothing changes.
+void load_with_a_rejected_command(engine_fixture& fx, const std::string& id) {
+  testing::answers<actors::process_answer> done;
+  fx.engine().execute(id, id + "-9", done.callback());
+  fx.settle();
+  CHECK(done.get().code == engine_errc::not_found);
+}
+
+}  // namespace
+
 TEST_CASE("a command that reaches a recovered http step first re-issues its call, once",
           "[actors][recovery]") {
   engine_fixture fx;
@@ -104,10 +116,7 @@ TEST_CASE("a command that reaches a recovered http step first re-issues its call
   // call, so it loads the process first. It is rejected (no such step) and leaves the
   // process as it was: without the re-issue on load, the call would never be made again.
   fx.restart_unsettled();
-  testing::answers<actors::process_answer> done;
-  fx.engine().execute(a.process_id, a.process_id + "-9", done.callback());
-  fx.settle();
-  CHECK(done.get().code == engine_errc::not_found);
+  load_with_a_rejected_command(fx, a.process_id);
   REQUIRE(calls.count() == 2);
   CHECK(calls.header(1, "Idempotency-Key") == a.process_id + "-1.1");
 
@@ -136,10 +145,7 @@ TEST_CASE("a process a command loads from disk performs the work it owes, whoeve
   fx.restart();
   REQUIRE(calls.count() == 1);  // recovery did not know it
 
-  testing::answers<actors::process_answer> done;
-  fx.engine().execute(a.process_id, a.process_id + "-9", done.callback());
-  fx.settle();
-  CHECK(done.get().code == engine_errc::not_found);
+  load_with_a_rejected_command(fx, a.process_id);
   REQUIRE(calls.count() == 2);  // loaded by the command: its call goes out
   calls.answer(1, 200, R"({"price": 9})");
   fx.settle();
