@@ -91,11 +91,8 @@ bool allow_list::allows(std::string_view host, std::uint16_t port) const {
       entries_, [&](const entry& e) { return e.host == h && (e.any_port || e.port == port); });
 }
 
-std::string allow_list::refusal(std::string_view url) const {
-  auto target = parse_target(url);
-  if (auto* why = std::get_if<std::string>(&target)) return std::move(*why);
-  const auto& t = std::get<url_target>(target);
-  return allows(t.host, t.port) ? std::string{} : "host not allowed: " + t.authority;
+std::string allow_list::refusal(const url_target& target) const {
+  return allows(target.host, target.port) ? std::string{} : "host not allowed: " + target.authority;
 }
 
 }  // namespace baton::http

@@ -28,9 +28,9 @@ public:
   explicit allow_list(const std::vector<std::string>& entries);
 
   bool allows(std::string_view host, std::uint16_t port) const;
-  /// Why a call to `url` would be refused ("invalid url: …", "unsupported scheme: …",
-  /// "host not allowed: <host[:port] as in the URL>"), or empty.
-  std::string refusal(std::string_view url) const;
+  /// Why a call to `target` would be refused ("host not allowed: <host[:port] as in the
+  /// URL>"), or empty.
+  std::string refusal(const url_target& target) const;
   /// The entries that were not understood (and allow nothing), for a warning.
   const std::vector<std::string>& malformed() const { return malformed_; }
 

@@ -39,10 +39,10 @@ std::string callback_header_problem(std::string_view name, std::string_view valu
 }
 
 std::string callback_url_problem(std::string_view url, const allow_list& allowed) {
-  if (std::holds_alternative<std::string>(parse_target(url))) {
-    return "must be an absolute http or https URL";
-  }
-  if (auto why = allowed.refusal(url); !why.empty()) return why + " (outgoing.allow_hosts)";
+  auto target = parse_target(url);
+  const auto* t = std::get_if<url_target>(&target);
+  if (!t) return "must be an absolute http or https URL";
+  if (auto why = allowed.refusal(*t); !why.empty()) return why + " (outgoing.allow_hosts)";
   return {};
 }
 

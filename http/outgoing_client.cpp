@@ -429,9 +429,10 @@ void outgoing_client::call(actors::outgoing_request request, callback done) {
   auto parsed = parse_target(request.url);
   if (auto* why = std::get_if<std::string>(&parsed))
     return impl_->fail_soon(std::move(done), std::move(*why));
-  auto& [tls, host, port, authority, target] = std::get<url_target>(parsed);
-  if (!impl_->allow.allows(host, port))
-    return impl_->fail_soon(std::move(done), "host not allowed: " + authority);
+  const auto& to = std::get<url_target>(parsed);
+  if (auto why = impl_->allow.refusal(to); !why.empty())
+    return impl_->fail_soon(std::move(done), std::move(why));
+  const auto& [tls, host, port, authority, target] = to;
 
   for (const auto& [name, value] : request.headers) {
     if (auto why = header_problem(name, value); !why.empty()) {

@@ -102,29 +102,35 @@ void load_with_a_rejected_command(engine_fixture& fx, const std::string& id) {
   CHECK(done.get().code == engine_errc::not_found);
 }
 
+/// Starts a Flaky process, whose http call goes out and stays unanswered; @returns its id.
+std::string start_calling(engine_fixture& fx) {
+  fx.deploy(defs::flaky);
+  auto a = fx.start("Flaky");
+  REQUIRE(fx.delegates().count() == 1);
+  return a.process_id;
+}
+
 }  // namespace
 
 TEST_CASE("a command that reaches a recovered http step first re-issues its call, once",
           "[actors][recovery]") {
   engine_fixture fx;
-  fx.deploy(defs::flaky);
   auto& calls = fx.delegates();
-  auto a = fx.start("Flaky");
-  REQUIRE(calls.count() == 1);
+  const auto id = start_calling(fx);
 
   // The command is in the scheduler's mailbox ahead of the chunk that would re-issue the
   // call, so it loads the process first. It is rejected (no such step) and leaves the
   // process as it was: without the re-issue on load, the call would never be made again.
   fx.restart_unsettled();
-  load_with_a_rejected_command(fx, a.process_id);
+  load_with_a_rejected_command(fx, id);
   REQUIRE(calls.count() == 2);
-  CHECK(calls.header(1, "Idempotency-Key") == a.process_id + "-1.1");
+  CHECK(calls.header(1, "Idempotency-Key") == id + "-1.1");
 
   calls.answer(1, 200, R"({"price": 9})");
   fx.settle();
   CHECK(calls.count() == 2);
-  CHECK(fx.status(a.process_id) == process_status::succeeded);
-  CHECK(fx.load(a.process_id).outputs.at("price") == value::of_integer(9));
+  CHECK(fx.status(id) == process_status::succeeded);
+  CHECK(fx.load(id).outputs.at("price") == value::of_integer(9));
 }
 
 TEST_CASE("a process a command loads from disk performs the work it owes, whoever owed it",
@@ -134,20 +140,18 @@ TEST_CASE("a process a command loads from disk performs the work it owes, whoeve
   // process is at an http step on disk, and neither the recovery index nor anything else
   // will give it an actor (its active marker is gone).
   engine_fixture fx;
-  fx.deploy(defs::flaky);
   auto& calls = fx.delegates();
-  auto a = fx.start("Flaky");
-  REQUIRE(calls.count() == 1);
+  const auto id = start_calling(fx);
   fx.shutdown();
   storage::batch b;
-  b.erase(storage::cf::indexes, "a/" + a.process_id);
+  b.erase(storage::cf::indexes, "a/" + id);
   REQUIRE(fx.store().database().write(b).empty());
   fx.restart();
   REQUIRE(calls.count() == 1);  // recovery did not know it
 
-  load_with_a_rejected_command(fx, a.process_id);
+  load_with_a_rejected_command(fx, id);
   REQUIRE(calls.count() == 2);  // loaded by the command: its call goes out
   calls.answer(1, 200, R"({"price": 9})");
   fx.settle();
-  CHECK(fx.status(a.process_id) == process_status::succeeded);
+  CHECK(fx.status(id) == process_status::succeeded);
 }
