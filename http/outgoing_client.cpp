@@ -1,28 +1,17 @@
 #include "http/outgoing_client.hpp"
 
-#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cctype>
 #include <mutex>
 #include <optional>
@@ -31,6 +20,7 @@
 #include <vector>
 
 #include "http/allow_list.hpp"
+#include "http/outgoing_connection.hpp"
 
 namespace baton::http {
 
@@ -49,12 +39,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool is_ip_literal(const std::string& host) {
-  beast::error_code ec;
-  net::ip::make_address(host, ec);
-  return !ec;
-}
-
 using clock = std::chrono::steady_clock;
 
 /// How long an idle connection stays in the pool; servers often close sooner (Node: 5 s),
@@ -62,44 +46,7 @@ using clock = std::chrono::steady_clock;
 constexpr auto pool_idle_limit = std::chrono::seconds(15);
 constexpr std::size_t pool_per_host = 32;
 
-/// One client connection; kept behind a pointer so that it can wait in the pool between
-/// calls without moving its stream.
-struct connection {
-  connection(const net::any_io_executor& ex, ssl::context* tls_context) {
-    if (tls_context)
-      tls.emplace(ex, *tls_context);
-    else
-      plain.emplace(ex);
-  }
-
-  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
-
-  void close() {
-    beast::error_code ignored;
-    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
-    lowest().close();
-  }
-
-  /// Whether the server has closed (or sent something unasked on) this idle connection.
-  /// Only plain connections can tell without reading: a TLS server may legitimately send
-  /// session tickets after the handshake.
-  bool stale() {
-    if (tls) return false;
-    auto& socket = lowest().socket();
-    beast::error_code ec;
-    char probe;
-    socket.non_blocking(true, ec);
-    if (ec) return true;
-    socket.receive(net::buffer(&probe, 1), tcp::socket::message_peek, ec);
-    bool alive = ec == net::error::would_block || ec == net::error::try_again;
-    socket.non_blocking(false, ec);
-    return !alive || ec.failed();
-  }
-
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
-  clock::time_point idle_since;
-};
+using detail::outgoing_connection;
 
 class call_op;
 
@@ -117,7 +64,7 @@ struct detail::outgoing_core {
 
   std::mutex mutex;  ///< guards `calls` and `idle`; held only for a lookup or an insert
   std::unordered_map<const call_op*, std::weak_ptr<call_op>> calls;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<connection>>> idle;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<outgoing_connection>>> idle;
 
   void fail_soon(actors::delegate_client::callback done, std::string error) {
     // Never inside call(): the caller may hold a lock or be mid-way through its own state.
@@ -133,9 +80,9 @@ struct detail::outgoing_core {
   }
 
   /// A pooled connection to `key` that still looks alive, or null.
-  std::unique_ptr<connection> take(const std::string& key) {
-    std::vector<std::unique_ptr<connection>> discard;
-    std::unique_ptr<connection> found;
+  std::unique_ptr<outgoing_connection> take(const std::string& key) {
+    std::vector<std::unique_ptr<outgoing_connection>> discard;
+    std::unique_ptr<outgoing_connection> found;
     {
       std::lock_guard lock{mutex};
       auto it = idle.find(key);
@@ -156,7 +103,7 @@ struct detail::outgoing_core {
     return found;
   }
 
-  void give_back(const std::string& key, std::unique_ptr<connection> c) {
+  void give_back(const std::string& key, std::unique_ptr<outgoing_connection> c) {
     c->idle_since = clock::now();
     {
       std::lock_guard lock{mutex};
@@ -180,7 +127,7 @@ class call_op : public std::enable_shared_from_this<call_op> {
  public:
   call_op(std::shared_ptr<detail::outgoing_core> client, actors::delegate_client::callback done,
           std::string pool_key, bool tls, std::string host, std::uint16_t port,
-          std::chrono::milliseconds timeout, std::unique_ptr<connection> reused)
+          std::chrono::milliseconds timeout, std::unique_ptr<outgoing_connection> reused)
       : client_(std::move(client)),
         done_(std::move(done)),
         // A reused connection keeps the strand its stream was made with; nothing else
@@ -199,7 +146,7 @@ class call_op : public std::enable_shared_from_this<call_op> {
     reset_parser();
   }
 
-  bh::request<bh::string_body>& request() { return req_; }
+  detail::outgoing_request_message& request() { return req_; }
 
   void start() {
     net::dispatch(strand_, [self = shared_from_this()] { self->begin(); });
@@ -243,23 +190,18 @@ class call_op : public std::enable_shared_from_this<call_op> {
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
     if (finished_) return;
     if (ec) return fail("resolve " + host_ + ": " + ec.message());
-    conn_ = std::make_unique<connection>(strand_, tls_ ? &client_->tls : nullptr);
-    conn_->lowest().async_connect(
-        results, beast::bind_front_handler(&call_op::on_connect, shared_from_this()));
+    conn_ = std::make_unique<outgoing_connection>(strand_, tls_ ? &client_->tls : nullptr);
+    conn_->async_connect(results,
+                         beast::bind_front_handler(&call_op::on_connect, shared_from_this()));
   }
 
-  void on_connect(beast::error_code ec, const tcp::endpoint&) {
+  void on_connect(beast::error_code ec) {
     if (finished_) return;
     if (ec) return fail("connect " + host_ + ":" + std::to_string(port_) + ": " + ec.message());
     beast::error_code ignored;
     conn_->lowest().socket().set_option(tcp::no_delay(true), ignored);
     if (!tls_) return do_write();
-    // SNI, so that virtual hosts pick the right certificate; then the certificate must
-    // name the host we asked for, not merely chain to a trusted root.
-    auto& stream = *conn_->tls;
-    if (!is_ip_literal(host_)) SSL_set_tlsext_host_name(stream.native_handle(), host_.c_str());
-    stream.set_verify_callback(ssl::host_name_verification(host_));
-    stream.async_handshake(ssl::stream_base::client,
+    conn_->async_handshake(host_,
                            beast::bind_front_handler(&call_op::on_handshake, shared_from_this()));
   }
 
@@ -270,11 +212,7 @@ class call_op : public std::enable_shared_from_this<call_op> {
   }
 
   void do_write() {
-    auto next = beast::bind_front_handler(&call_op::on_write, shared_from_this());
-    if (conn_->tls)
-      bh::async_write(*conn_->tls, req_, std::move(next));
-    else
-      bh::async_write(*conn_->plain, req_, std::move(next));
+    conn_->async_write(req_, beast::bind_front_handler(&call_op::on_write, shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
@@ -284,11 +222,8 @@ class call_op : public std::enable_shared_from_this<call_op> {
       return fail("write: " + ec.message());
     }
     if (req_.method() == bh::verb::head) parser_->skip(true);
-    auto next = beast::bind_front_handler(&call_op::on_read, shared_from_this());
-    if (conn_->tls)
-      bh::async_read(*conn_->tls, buffer_, *parser_, std::move(next));
-    else
-      bh::async_read(*conn_->plain, buffer_, *parser_, std::move(next));
+    conn_->async_read(buffer_, *parser_,
+                      beast::bind_front_handler(&call_op::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -352,10 +287,10 @@ class call_op : public std::enable_shared_from_this<call_op> {
   net::any_io_executor strand_;
   tcp::resolver resolver_;
   net::steady_timer deadline_;
-  std::unique_ptr<connection> conn_;
+  std::unique_ptr<outgoing_connection> conn_;
   beast::flat_buffer buffer_;
-  bh::request<bh::string_body> req_;
-  std::optional<bh::response_parser<bh::string_body>> parser_;
+  detail::outgoing_request_message req_;
+  std::optional<detail::outgoing_response_parser> parser_;
   std::string pool_key_;
   std::string host_;
   std::uint16_t port_;
