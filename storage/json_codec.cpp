@@ -53,7 +53,9 @@ void field(std::string& out, std::string_view k, std::string_view v) {
 }
 void field(std::string& out, std::string_view k, std::int64_t v) {
   key(out, k);
-  out += std::to_string(v);
+  // Without std::to_string's temporary: a snapshot and its history carry a dozen numbers.
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
 }
 void field(std::string& out, std::string_view k, bool v) {
   key(out, k);
@@ -136,7 +138,8 @@ void append_values(std::string& out, const model::values& vals) {
 
 std::string encode_process(const model::process_state& p) {
   std::string out;
-  out.reserve(512);
+  // About 250 bytes a process and 250 a step: one allocation for the usual snapshot.
+  out.reserve(256 + 256 * p.steps.size());
   out += format_v1;
   out += '{';
   field(out, "id", p.id);
