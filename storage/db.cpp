@@ -8,7 +8,6 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
 
-#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -178,6 +177,7 @@ std::optional<std::string> db::get(cf family, std::string_view key) const {
 
 void db::scan(cf family, std::string_view prefix, std::string_view start,
               const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  skip_perf_counts();
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(impl_->rdb->NewIterator(ro, impl_->handle(family)));
   for (it->Seek(slice(start.empty() ? prefix : start)); it->Valid(); it->Next()) {
@@ -191,6 +191,7 @@ void db::scan(cf family, std::string_view prefix, std::string_view start,
 
 void db::scan_backward(cf family, std::string_view prefix, std::string_view start,
                        const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  skip_perf_counts();
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(impl_->rdb->NewIterator(ro, impl_->handle(family)));
   // Every key with the prefix sorts before prefix + 0xff…: the last of them is found from there.
@@ -212,27 +213,14 @@ std::string db::write_all(const std::vector<const batch*>& batches) {
   // and growing the buffer by doubling copied it about twice over.
   std::size_t bytes = 12;  // the batch header
   for (const auto* b : batches) bytes += b->impl_->bytes.size() + 16 * b->impl_->ops.size();
-  // Every write in key order per family: each memtable insert then lands next to the one
-  // before it, where the family's insert hint points, instead of searching the skip list
-  // from levels up (a commit interleaves new processes with the ends of older ones). The
-  // sort is stable, so writes to one key keep their order; the batch is atomic either way.
-  struct ref {
-    const batch::impl* in;
-    const batch::impl::op* op;
-  };
-  std::vector<ref> order;
-  for (const auto* b : batches) {
-    for (const auto& op : b->impl_->ops) order.push_back({b->impl_.get(), &op});
-  }
-  std::stable_sort(order.begin(), order.end(), [](const ref& x, const ref& y) {
-    if (x.op->family != y.op->family) return x.op->family < y.op->family;
-    return x.in->key(*x.op).compare(y.in->key(*y.op)) < 0;
-  });
   rocksdb::WriteBatch wb(bytes);
-  for (const auto& [in, op] : order) {
-    auto* h = impl_->handle(op->family);
-    auto s = op->erase ? wb.Delete(h, in->key(*op)) : wb.Put(h, in->key(*op), in->value(*op));
-    if (!s.ok()) return error_of(s);
+  for (const auto* b : batches) {
+    const auto& in = *b->impl_;
+    for (const auto& op : in.ops) {
+      auto* h = impl_->handle(op.family);
+      auto s = op.erase ? wb.Delete(h, in.key(op)) : wb.Put(h, in.key(op), in.value(op));
+      if (!s.ok()) return error_of(s);
+    }
   }
   rocksdb::WriteOptions wo;
   wo.sync = sync_;

@@ -166,8 +166,8 @@ TEST_CASE("an empty batch and a batch with erases commit in order", "[storage]")
 
 TEST_CASE("one commit of several batches keeps each key's writes in submission order",
           "[storage]") {
-  // The commit applies writes sorted by family and key (cheaper memtable inserts); writes
-  // to one key must still land in the order they were submitted, across batches too.
+  // The batches of one commit become one RocksDB write: a later submission's write to a key
+  // must win over an earlier one's, as if each had been committed alone.
   temp_dir dir;
   auto store = open_store(dir);
   storage::batch first, second, third;
