@@ -34,7 +34,7 @@ void skip_perf_counts() {
 }
 
 /// The family of an index key: its tag ("a/", "c/", ...), or for the status index the tag
-/// and the status ("s/RUNNING/"); never anything per process, since each family costs a
+/// and the status ("s/SUCCEEDED/"); never anything per process, since each family costs a
 /// remembered position in every memtable. The memtable keeps one insert position per
 /// family, so a commit that writes into several index families does not search the skip
 /// list from the top for each key: 12 % fewer instructions per start + complete
