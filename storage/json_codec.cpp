@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <charconv>
+#include <cstring>
 
 #include "model/ids.hpp"
 
@@ -36,10 +37,23 @@ void str(std::string& out, std::string_view s) {
 /// A member name of our own (a literal): it needs no escaping, which saved 7k instructions
 /// per process start.
 void key(std::string& out, std::string_view k) {
-  if (out.back() != '{' && out.back() != '[') out += ',';
-  out += '"';
-  out += k;
-  out += "\":";
+  // One append for separator, quotes and name: four appends cost ~4k per start + complete.
+  bool first = out.back() == '{' || out.back() == '[';
+  char buf[48];
+  if (k.size() > sizeof buf - 4) {  // longer than any of our names
+    out += first ? "\"" : ",\"";
+    out += k;
+    out += "\":";
+    return;
+  }
+  std::size_t n = 0;
+  if (!first) buf[n++] = ',';
+  buf[n++] = '"';
+  std::memcpy(buf + n, k.data(), k.size());
+  n += k.size();
+  buf[n++] = '"';
+  buf[n++] = ':';
+  out.append(buf, n);
 }
 /// A member name that came from outside (a value's name), escaped.
 void user_key(std::string& out, std::string_view k) {
