@@ -11,12 +11,17 @@ namespace baton::storage {
 
 namespace {
 
-// Index keys: "a/<id>" marks an active process; "s/<STATUS>/<id>" lists by status;
-// "x/<id>" marks a sandbox process (kept apart from real listings).
+// Index keys: "a/<id>" marks an active process; "s/<STATUS>/<id>" lists by status, for every
+// status but RUNNING; "x/<id>" marks a sandbox process (kept apart from real listings).
 std::string active_key(std::string_view id) { return "a/" + std::string(id); }
 std::string status_key(model::process_status s, std::string_view id) {
   return "s/" + std::string(model::to_string(s)) + "/" + std::string(id);
 }
+/// RUNNING processes are listed from the active markers (whose need tells a WAITING one
+/// apart), not from a status index: a process that parks at once would write "s/RUNNING/"
+/// at its start and erase it at its end, two of the nine keys of a start + complete.
+/// Data stored before keeps its "s/RUNNING/" keys, which nothing reads any more.
+bool has_status_key(model::process_status s) { return s != model::process_status::running; }
 /// "<id>/<seq as 16 hex digits>": a process's history sorts by sequence number. Built by
 /// hand because snprintf took a few hundred instructions per key.
 std::string history_key(std::string_view id, std::uint64_t seq) {
@@ -55,8 +60,11 @@ std::string process_store::put_process(batch& b, const model::process_state& p,
                                        std::optional<model::process_status> previous) const {
   auto snapshot = encode_process(p);
   b.put(cf::processes, p.id, snapshot);
-  if (previous && *previous != p.status) b.erase(cf::indexes, status_key(*previous, p.id));
-  if (!previous || *previous != p.status) b.put(cf::indexes, status_key(p.status, p.id), {});
+  bool changed = !previous || *previous != p.status;
+  if (changed && previous && has_status_key(*previous)) {
+    b.erase(cf::indexes, status_key(*previous, p.id));
+  }
+  if (changed && has_status_key(p.status)) b.put(cf::indexes, status_key(p.status, p.id), {});
   if (model::is_terminal(p.status)) {
     if (previous && !model::is_terminal(*previous)) b.erase(cf::indexes, active_key(p.id));
   } else {
@@ -173,7 +181,17 @@ process_page process_store::list(const process_query& q) const {
       db_->scan(family, prefix, start, visit);
     }
   };
-  if (q.status) {
+  if (q.status && !has_status_key(*q.status)) {
+    scan(cf::indexes, "a/", [&](std::string_view k, std::string_view v) {
+      auto id = k.substr(2);
+      // A marker whose need is admission belongs to a WAITING process: skip it unread.
+      if (auto need = decode_recovery_need(v); need && need->kind == model::recovery_kind::queued) {
+        return true;
+      }
+      auto raw = db_->get(cf::processes, id);
+      return raw ? take(id, *raw) : true;
+    });
+  } else if (q.status) {
     auto prefix = "s/" + std::string(model::to_string(*q.status)) + "/";
     scan(cf::indexes, prefix, [&](std::string_view k, std::string_view) {
       auto id = k.substr(prefix.size());

@@ -163,3 +163,26 @@ TEST_CASE("an empty batch and a batch with erases commit in order", "[storage]")
   CHECK(store->database().get(storage::cf::scopes, "s") == "2");
   CHECK_FALSE(store->database().get(storage::cf::scopes, "t"));
 }
+
+TEST_CASE("one commit of several batches keeps each key's writes in submission order",
+          "[storage]") {
+  // The batches of one commit become one RocksDB write: a later submission's write to a key
+  // must win over an earlier one's, as if each had been committed alone.
+  temp_dir dir;
+  auto store = open_store(dir);
+  storage::batch first, second, third;
+  first.put(storage::cf::scopes, "b", "1");
+  first.put(storage::cf::history, "a", "h");
+  first.erase(storage::cf::scopes, "a");
+  second.put(storage::cf::scopes, "b", "2");
+  second.put(storage::cf::scopes, "a", "3");
+  second.put(storage::cf::scopes, "c", "4");
+  third.erase(storage::cf::scopes, "c");
+  third.put(storage::cf::history, "a", "h2");
+  auto& db = store->database();
+  REQUIRE(db.write_all({&first, &second, &third}).empty());
+  CHECK(db.get(storage::cf::scopes, "a") == "3");
+  CHECK(db.get(storage::cf::scopes, "b") == "2");
+  CHECK_FALSE(db.get(storage::cf::scopes, "c"));
+  CHECK(db.get(storage::cf::history, "a") == "h2");
+}

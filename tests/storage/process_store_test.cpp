@@ -330,6 +330,61 @@ TEST_CASE("one transition's history is one record, read back entry by entry", "[
   CHECK(store->history_raw(legacy).size() == 2);
 }
 
+TEST_CASE("a running process has no status index entry: RUNNING lists the active markers",
+          "[storage]") {
+  temp_dir dir;
+  model::id_generator gen(1);
+  auto parked = simple(gen.next(1'000), process_status::running);
+  auto queued = simple(gen.next(1'001), process_status::waiting, "A", "s");
+  auto legacy_running = simple(gen.next(1'002), process_status::running);
+  auto legacy_ended = simple(gen.next(1'003), process_status::running);
+  {
+    auto store = open_store(dir);
+    // A start that parks at once writes its snapshot and active marker, nothing more; its
+    // end writes the snapshot, the terminal status entry and the marker's erase.
+    storage::batch started;
+    store->put_process(started, parked, std::nullopt);
+    CHECK(started.count() == 2);
+    REQUIRE(commit(*store, std::move(started)).empty());
+    storage::batch b;
+    store->put_process(b, queued, std::nullopt);
+    // Data stored before this layout: "s/RUNNING/" entries beside the markers. One of
+    // these processes ends now, which leaves its old entry behind, unread.
+    for (const auto* p : {&legacy_running, &legacy_ended}) {
+      store->put_process(b, *p, std::nullopt);
+      b.put(storage::cf::indexes, "s/RUNNING/" + p->id, {});
+    }
+    // A marker from before needs were kept (empty) says nothing of the status.
+    b.put(storage::cf::indexes, "a/" + queued.id, {});
+    REQUIRE(commit(*store, std::move(b)).empty());
+    storage::batch ended;
+    legacy_ended.status = process_status::succeeded;
+    store->put_process(ended, legacy_ended, process_status::running);
+    CHECK(ended.count() == 3);
+    REQUIRE(commit(*store, std::move(ended)).empty());
+  }
+  auto store = open_store(dir);
+  auto by_status = [&](process_status s, bool newest_first = false) {
+    storage::process_query q;
+    q.status = s;
+    q.newest_first = newest_first;
+    return ids_of(store->list(q));
+  };
+  CHECK(by_status(process_status::running) ==
+        std::vector<std::string>{parked.id, legacy_running.id});
+  CHECK(by_status(process_status::running, true) ==
+        std::vector<std::string>{legacy_running.id, parked.id});
+  CHECK(by_status(process_status::waiting) == std::vector<std::string>{queued.id});
+  CHECK(by_status(process_status::succeeded) == std::vector<std::string>{legacy_ended.id});
+  storage::process_query paged;  // the cursor works over the markers as over an index
+  paged.status = process_status::running;
+  paged.limit = 1;
+  auto page = store->list(paged);
+  CHECK(ids_of(page) == std::vector<std::string>{parked.id});
+  paged.after = page.next;
+  CHECK(ids_of(store->list(paged)) == std::vector<std::string>{legacy_running.id});
+}
+
 TEST_CASE("list filters by status, definition and scope and pages with a cursor", "[storage]") {
   temp_dir dir;
   model::id_generator gen(1);
