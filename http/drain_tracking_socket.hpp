@@ -34,7 +34,8 @@
 #include <utility>
 
 #if BOOST_VERSION / 100 != 1081
-#error "drain_tracking_socket follows the epoll reactor of Boost.Asio 1.81: check it against this Boost"
+#error \
+    "drain_tracking_socket follows the epoll reactor of Boost.Asio 1.81: check it against this Boost"
 #endif
 #if !defined(BOOST_ASIO_HAS_EPOLL) || defined(BOOST_ASIO_HAS_IO_URING_AS_DEFAULT)
 #error "drain_tracking_socket needs Asio's epoll reactor"
@@ -100,7 +101,9 @@ class recv_op : public adetail::reactor_op {
 /// A `tcp::socket` whose `async_read_some` does not try a recv() after a read that emptied
 /// the receive queue, until epoll reports new data (see the top of this file). Everything
 /// else is the plain socket's. Reads take one contiguous buffer and a completion handler
-/// (not a token): what Beast's reads and the session pass.
+/// (not a token): what Beast's reads and the session pass. `cancel()` and `close()` end a
+/// pending read as usual; per-operation cancellation slots are not connected, and nothing
+/// here emits on one.
 class drain_tracking_socket : public boost::asio::ip::tcp::socket {
  public:
   explicit drain_tracking_socket(boost::asio::ip::tcp::socket&& socket)
@@ -124,8 +127,8 @@ class drain_tracking_socket : public boost::asio::ip::tcp::socket {
       // Nothing to read into (a zero-size recv would look like the end of the stream), a
       // closed socket, or no non-blocking mode: answer at once, as Asio does.
       if (!ec && impl.socket_ == adetail::invalid_socket) ec = boost::asio::error::bad_descriptor;
-      boost::asio::post(get_executor(), adetail::bind_handler(std::forward<Handler>(handler), ec,
-                                                              std::size_t{0}));
+      boost::asio::post(get_executor(),
+                        adetail::bind_handler(std::forward<Handler>(handler), ec, std::size_t{0}));
       return;
     }
     handler_type h(std::forward<Handler>(handler));
@@ -136,7 +139,7 @@ class drain_tracking_socket : public boost::asio::ip::tcp::socket {
       reactor_ = &boost::asio::use_service<adetail::reactor>(
           boost::asio::query(get_executor(), boost::asio::execution::context));
     reactor_->start_op(adetail::reactor::read_op, impl.socket_, impl.reactor_data_, p.p,
-                     is_continuation, true);
+                       is_continuation, true);
     p.v = p.p = 0;
   }
 

@@ -208,9 +208,9 @@ router::resolution router::resolve(request_context& ctx, response& error) const 
   if (!is_plain_path(target)) {
     auto parsed = boost::urls::parse_origin_form(target);
     if (!parsed) {
-      error = problem(beast_http::status::bad_request, "Bad Request",
-                      "the request target is not a valid origin-form URI", "target",
-                      ctx.req.version());
+      error =
+          problem(beast_http::status::bad_request, "Bad Request",
+                  "the request target is not a valid origin-form URI", "target", ctx.req.version());
       return {};
     }
     url = *parsed;

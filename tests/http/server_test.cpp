@@ -295,8 +295,10 @@ TEST_CASE("server reads bodies larger than its read buffer", "[http][server]") {
   scoped_server srv{test_routes()};
   raw_connection c{srv.port()};
   std::string body = "\"" + std::string(300'000, 'x') + "\"";
-  auto head = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  auto head =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
   c.send(head + body + get(srv.port(), "/hello"));
   auto res = c.read_response();
   CHECK(res.status == 201);
