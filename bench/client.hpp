@@ -3,12 +3,15 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "http/drain_tracking_socket.hpp"
 
 namespace baton::bench {
 
@@ -30,6 +33,10 @@ std::string make_request(std::string_view method, std::string_view target, std::
 
 /// One keep-alive HTTP/1.1 connection driven by coroutines on one io_context. It connects
 /// lazily and reconnects after an error or a `Connection: close` answer.
+///
+/// It shares the machine's cores with the server it measures, so a request costs it little:
+/// the server's socket (no recv() that can only find nothing after each request), and one
+/// lazy timer for the deadlines instead of a timer armed and cancelled per operation.
 class connection {
  public:
   connection(asio::io_context& io, tcp::endpoint server, std::chrono::milliseconds timeout);
@@ -41,14 +48,29 @@ class connection {
   /// Connections opened so far (1 on a healthy keep-alive connection).
   std::uint64_t connects() const { return connects_; }
 
+  /// Closes the connection and its timer, so that the io_context can run out of work.
+  /// Call it once no exchange will follow.
+  void stop();
+
  private:
+  using clock = std::chrono::steady_clock;
+
   asio::awaitable<bool> ensure_open(http_reply& reply);
   void close();
+  /// The exchange under way must end by `deadline_`; the timer is armed only when it is not.
+  void watch();
+  /// "read: timeout" when the deadline closed the connection, else "read: <why>".
+  std::string failure(std::string_view what, const boost::system::error_code& ec) const;
 
-  boost::beast::tcp_stream stream_;
+  asio::io_context& io_;
+  std::optional<baton::http::drain_tracking_socket> socket_;
   tcp::endpoint server_;
   std::chrono::milliseconds timeout_;
   boost::beast::flat_buffer buffer_;
+  asio::steady_timer watchdog_;
+  clock::time_point deadline_ = clock::time_point::max();  ///< max: no exchange under way
+  bool watchdog_armed_ = false;
+  bool timed_out_ = false;  ///< the deadline closed the connection during this exchange
   bool open_ = false;
   std::uint64_t connects_ = 0;
 };

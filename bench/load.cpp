@@ -185,7 +185,8 @@ load_result run_load(const tcp::endpoint& server, const load_options& opt, const
 
   for (auto& w : workers) {
     for (auto& c : w->connections) {
-      asio::co_spawn(w->io, drive(*w, *c, run), asio::detached);
+      // The connection's deadline timer would keep the io_context running after the loop.
+      asio::co_spawn(w->io, drive(*w, *c, run), [&conn = *c](std::exception_ptr) { conn.stop(); });
     }
   }
   std::vector<std::thread> pool;

@@ -1,5 +1,6 @@
 #include "http/plain_session.hpp"
 
+#include "http/drain_tracking_socket.hpp"
 #include "http/session.hpp"
 
 namespace baton::http {
@@ -17,7 +18,7 @@ class plain_session : public http_session<plain_session> {
       : http_session(socket.get_executor(), std::move(state), std::move(remote), context),
         stream_(std::move(socket)) {}
 
-  tcp::socket& stream() { return stream_; }
+  drain_tracking_socket& stream() { return stream_; }
 
   void run() {
     // Start on the connection's thread: everything about this session runs there.
@@ -53,7 +54,7 @@ class plain_session : public http_session<plain_session> {
     do_linger();
   }
 
-  tcp::socket stream_;
+  drain_tracking_socket stream_;
   std::size_t drained_ = 0;
 };
 

@@ -118,6 +118,24 @@ TEST_CASE("router splits paths with and without escapes alike", "[http][router]"
   }
 }
 
+TEST_CASE("router takes every path character as it is and refuses the others", "[http][router]") {
+  // Paths of plain characters skip Boost.URL's check: they must be exactly those it
+  // accepts, captured unchanged.
+  router routes;
+  std::optional<request_context> seen;
+  routes.add(verb::get, "/p/{x}", named("p", &seen));
+  std::string all = "az09AZ-._~!$&'()*+,;=:@";
+  CHECK(run(routes, verb::get, "/p/" + all).res.body() == "p");
+  CHECK(seen->param("x") == all);
+  CHECK(run(routes, verb::get, "/p/a?x=1").res.body() == "p");
+  CHECK(seen->query_value("x") == "1");
+  for (std::string bad : {"/p/a b", "/p/a\"b", "/p/a<b", "/p/a{b", "/p/a|b", "/p/a\\b", "/p/a^b",
+                          "/p/a`b", "/p/a[b", "/p/a#b", "/p/a\xc3\xa9", "p/a", "*", "/p/%zz"}) {
+    CAPTURE(bad);
+    CHECK(run(routes, verb::get, bad).res.result() == beast_http::status::bad_request);
+  }
+}
+
 TEST_CASE("router decodes the query in order", "[http][router]") {
   router routes;
   std::optional<request_context> seen;
