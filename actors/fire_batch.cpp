@@ -78,8 +78,16 @@ model::schedule_run fire_batch::add_fire(const model::schedule& s, std::int64_t 
   return run;
 }
 
-void fire_batch::add_schedule(const model::schedule& s) {
-  ctx_.store.put_schedule(writes_, s);
+void fire_batch::add_fires(model::schedule& s, const model::fire_plan& plan,
+                           bool look_up_earlier, std::int64_t now_ms) {
+  dropped_.clear();
+  for (std::size_t i = 0; i < plan.fire_times.size(); ++i) {
+    auto run = add_fire(s, plan.fire_times[i], plan.notes[i], look_up_earlier, now_ms);
+    if (auto dropped = model::record_run(s, std::move(run))) dropped_.push_back(*dropped);
+  }
+  s.next_fire_ms = plan.next_fire_ms;
+  if (s.status == model::schedule_status::active) s.status = plan.status;
+  ctx_.store.put_schedule_advance(writes_, s, plan.fire_times, dropped_);
   bool armed = s.status == model::schedule_status::active && s.next_fire_ms != 0;
   schedules_.push_back({s.id, armed ? s.next_fire_ms : 0});
 }

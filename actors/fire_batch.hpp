@@ -43,7 +43,7 @@ struct batched_fire {
 };
 
 /// The writes of many schedule fires in one RocksDB batch: each fire's new process
-/// (snapshot, indexes, history, idempotency key) and each schedule's advance past its fires,
+/// (snapshot, indexes, history, idempotency key) and run, carrying its schedule's advance,
 /// so that a fire and its schedule moving on are durable together or not at all. One commit
 /// for thousands of fires replaces a start message, a process actor and two commits per fire.
 class fire_batch {
@@ -51,14 +51,13 @@ class fire_batch {
   /// @param process_ids makes the new processes' ids; owned by the caller (not thread-safe)
   fire_batch(engine_context& ctx, model::id_generator& process_ids);
 
-  /// Adds the fire of `s` at `fire_ms`; `add_schedule(s)` follows after the last of them.
-  /// `look_up_earlier`: `s` was restored from disk, so a run before a crash may have stored this
+  /// Adds the fires of `plan`, planned for `s` at `now_ms`, and `s`'s advance past them: their
+  /// runs are recorded in `s`, which moves on to the plan's next fire time and status, and
+  /// both are written. Nothing of it counts before the batch is durable.
+  /// `look_up_earlier`: `s` was restored from disk, so a run before a crash may have stored a
   /// fire's process already; then that one counts.
-  /// @returns the schedule's run for this fire: its process, or why none was started.
-  model::schedule_run add_fire(const model::schedule& s, std::int64_t fire_ms, std::string note,
-                               bool look_up_earlier, std::int64_t now_ms);
-  /// Adds `s` as it is after its fires (runs recorded, next fire time, status).
-  void add_schedule(const model::schedule& s);
+  void add_fires(model::schedule& s, const model::fire_plan& plan, bool look_up_earlier,
+                 std::int64_t now_ms);
 
   std::size_t fires() const { return fires_.size(); }
   bool empty() const { return fires_.empty() && schedules_.empty(); }
@@ -73,6 +72,9 @@ class fire_batch {
   contents take();
 
  private:
+  /// The fire of `s` at `fire_ms`. @returns its run: its process, or why none was started.
+  model::schedule_run add_fire(const model::schedule& s, std::int64_t fire_ms, std::string note,
+                               bool look_up_earlier, std::int64_t now_ms);
   /// The index the schedule of the fires being added gets in `schedules_`.
   std::uint32_t next_schedule() const { return static_cast<std::uint32_t>(schedules_.size()); }
 
@@ -81,6 +83,7 @@ class fire_batch {
   storage::batch writes_;
   std::vector<batched_fire> fires_;
   std::vector<batched_schedule> schedules_;
+  std::vector<std::int64_t> dropped_;  ///< runs the fires being added dropped; reused
 };
 
 }  // namespace baton::actors

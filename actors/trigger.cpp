@@ -35,6 +35,7 @@ struct due_fire {
 struct fires_answering {
   std::size_t outstanding = 0;
   model::fire_plan plan;
+  std::vector<std::int64_t> dropped;  ///< runs dropped to make room, erased with the advance
 };
 
 /// Fires written per batch: large enough that a commit's fixed costs vanish, small enough
@@ -88,10 +89,8 @@ void arm(trigger_self self, const model::schedule& s) {
   rearm(self);
 }
 
-/// Writes the schedule; `then` runs in the actor once it is durable.
-void persist(trigger_self self, const model::schedule& s, std::function<void(std::string)> then) {
-  storage::batch b;
-  self->state.ctx->store.put_schedule(b, s);
+/// Commits writes of schedules; `then` runs in the actor once they are durable.
+void persist(trigger_self self, storage::batch b, std::function<void(std::string)> then) {
   auto handle = caf::actor_cast<caf::actor>(self);
   auto shared = std::make_shared<std::function<void(std::string)>>(std::move(then));
   self->state.ctx->store.committer().submit(std::move(b), [handle, shared](const std::string& e) {
@@ -109,9 +108,9 @@ bool previous_run_active(const trigger_state& st, const model::schedule& s) {
   return false;
 }
 
-void record_run(model::schedule& s, model::schedule_run run) {
-  s.runs.push_back(std::move(run));
-  if (s.runs.size() > model::max_runs_kept) s.runs.erase(s.runs.begin());
+/// Records a run of a wake-up's fires started one by one.
+void record_run(fires_answering& answering, model::schedule& s, model::schedule_run run) {
+  if (auto dropped = model::record_run(s, std::move(run))) answering.dropped.push_back(*dropped);
 }
 
 /// A fire counts once its process is durably created (the answer to its start), and its lag
@@ -131,15 +130,17 @@ void finish_answered_fires(trigger_self self, const std::string& id) {
   auto& st = self->state;
   auto it = st.firing.find(id);
   if (it == st.firing.end() || it->second.outstanding > 0) return;
-  auto plan = std::move(it->second.plan);
+  auto answered = std::move(it->second);
   st.firing.erase(it);
   auto sit = st.schedules.find(id);
   if (sit == st.schedules.end()) return;  // deleted meanwhile
   auto& s = sit->second;
-  s.next_fire_ms = plan.next_fire_ms;
-  if (s.status == model::schedule_status::active) s.status = plan.status;
+  s.next_fire_ms = answered.plan.next_fire_ms;
+  if (s.status == model::schedule_status::active) s.status = answered.plan.status;
+  storage::batch b;
+  st.ctx->store.put_schedule_advance(b, s, answered.plan.fire_times, answered.dropped);
   auto copy = s;
-  persist(self, copy, [self, copy](const std::string&) { arm(self, copy); });
+  persist(self, std::move(b), [self, copy](const std::string&) { arm(self, copy); });
 }
 
 /// Submits the fires gathered so far; `on_fires_stored` settles them once durable.
@@ -163,12 +164,7 @@ void commit_batch(trigger_self self) {
 void fire_batched(trigger_self self, model::schedule& s, const model::fire_plan& plan,
                   bool restored, std::int64_t now) {
   auto& st = self->state;
-  for (std::size_t i = 0; i < plan.fire_times.size(); ++i) {
-    record_run(s, st.batch->add_fire(s, plan.fire_times[i], plan.notes[i], restored, now));
-  }
-  s.next_fire_ms = plan.next_fire_ms;
-  if (s.status == model::schedule_status::active) s.status = plan.status;
-  st.batch->add_schedule(s);
+  st.batch->add_fires(s, plan, restored, now);
   ++st.starts_in_flight;
   if (st.batch->fires() >= fires_per_batch) commit_batch(self);
 }
@@ -182,7 +178,7 @@ void fire_one_by_one(trigger_self self, model::schedule& s, model::fire_plan pla
   for (std::size_t i = 0; i < plan.fire_times.size(); ++i) {
     auto fire_ms = plan.fire_times[i];
     if (s.overlap == model::overlap_policy::skip && previous_run_active(st, s)) {
-      record_run(s, {fire_ms, {}, "skipped: previous run still running"});
+      record_run(answering, s, {fire_ms, {}, "skipped: previous run still running"});
       continue;
     }
     ++answering.outstanding;
@@ -193,7 +189,7 @@ void fire_one_by_one(trigger_self self, model::schedule& s, model::fire_plan pla
         start_cmd{fire_request(s, fire_ms), [handle, id = s.id, fire_ms](process_answer a) {
                     caf::anon_send(handle, schedule_fired{id, fire_ms, std::move(a)});
                   }});
-    if (!plan.notes[i].empty()) record_run(s, {fire_ms, {}, plan.notes[i]});
+    if (!plan.notes[i].empty()) record_run(answering, s, {fire_ms, {}, plan.notes[i]});
   }
   finish_answered_fires(self, s.id);
 }
@@ -247,8 +243,11 @@ void on_fires_stored(trigger_self self, fires_stored& msg) {
     for (const auto& w : msg.schedules) {
       auto it = st.schedules.find(w.id);
       if (it == st.schedules.end()) continue;  // deleted meanwhile
+      // In full: the runs the failed batch dropped to make room are still stored.
+      storage::batch b;
+      st.ctx->store.put_schedule(b, it->second);
       auto copy = it->second;
-      persist(self, copy, [self, copy](const std::string&) { arm(self, copy); });
+      persist(self, std::move(b), [self, copy](const std::string&) { arm(self, copy); });
     }
   }
   st.starts_in_flight -= std::min(st.starts_in_flight, msg.schedules.size());
@@ -286,8 +285,9 @@ void on_tick(trigger_self self) {
 
 void on_fired(trigger_self self, schedule_fired& msg) {
   auto& st = self->state;
+  auto it = st.firing.find(msg.schedule_id);
   auto sit = st.schedules.find(msg.schedule_id);
-  if (sit != st.schedules.end()) {
+  if (sit != st.schedules.end() && it != st.firing.end()) {
     auto& runs = sit->second.runs;
     // The note recorded at fire time (misfire) is replaced by the run with its process.
     std::string note;
@@ -300,12 +300,11 @@ void on_fired(trigger_self self, schedule_fired& msg) {
     }
     if (msg.answer.code == engine_errc::ok) {
       count_fire(*st.ctx, msg.fire_ms);
-      record_run(sit->second, {msg.fire_ms, msg.answer.process_id, note});
+      record_run(it->second, sit->second, {msg.fire_ms, msg.answer.process_id, note});
     } else {
-      record_run(sit->second, {msg.fire_ms, {}, "not started: " + msg.answer.message});
+      record_run(it->second, sit->second, {msg.fire_ms, {}, "not started: " + msg.answer.message});
     }
   }
-  auto it = st.firing.find(msg.schedule_id);
   if (it != st.firing.end() && it->second.outstanding > 0) --it->second.outstanding;
   if (st.starts_in_flight > 0) --st.starts_in_flight;
   finish_answered_fires(self, msg.schedule_id);
@@ -333,7 +332,9 @@ void on_create(trigger_self self, schedule_create& cmd) {
   s.next_fire_ms = plan.next_fire_ms;
   s.status = plan.status;
   st.schedules[s.id] = s;
-  persist(self, s, [self, s, done = std::move(cmd.done)](const std::string& e) {
+  storage::batch b;
+  st.ctx->store.put_schedule(b, s);
+  persist(self, std::move(b), [self, s, done = std::move(cmd.done)](const std::string& e) {
     if (!e.empty()) {
       self->state.schedules.erase(s.id);
       return done(error(engine_errc::storage_failure, "storage: " + e));
@@ -353,10 +354,9 @@ void on_change(trigger_self self, schedule_change& cmd) {
   }
   auto& s = it->second;
   if (cmd.action == schedule_action::remove) {
-    auto id = s.id;
-    st.schedules.erase(it);
     storage::batch b;
-    st.ctx->store.erase_schedule(b, id);
+    st.ctx->store.erase_schedule(b, s);
+    st.schedules.erase(it);
     auto done = std::move(cmd.done);
     st.ctx->store.committer().submit(std::move(b), [done](const std::string& e) {
       done(e.empty() ? schedule_answer{} : error(engine_errc::storage_failure, "storage: " + e));
@@ -378,8 +378,10 @@ void on_change(trigger_self self, schedule_change& cmd) {
       if (!next) s.status = model::schedule_status::complete;
     }
   }
+  storage::batch b;
+  st.ctx->store.put_schedule_advance(b, s, {}, {});
   auto copy = s;
-  persist(self, copy, [self, copy, done = std::move(cmd.done)](const std::string& e) {
+  persist(self, std::move(b), [self, copy, done = std::move(cmd.done)](const std::string& e) {
     if (!e.empty()) return done(error(engine_errc::storage_failure, "storage: " + e));
     arm(self, copy);
     schedule_answer a;

@@ -12,9 +12,9 @@ struct engine_context;
 ///
 ///   create ─► validate ─► persist ─► arm next fire
 ///   wake-up ─► plan_fires (misfire policy) ─► batchable? (no scope, overlap allow)
-///     yes ─► fire_batch: new process + idempotency key per fire time, and the schedule's
-///            runs + next fire, in one write with up to ~1k other fires ─► durable ─► count,
-///            launch actors for processes with work left, arm next fire
+///     yes ─► fire_batch: new process + idempotency key per fire time, and its run carrying
+///            the schedule's next fire, in one write with up to ~1k other fires ─► durable ─►
+///            count, launch actors for processes with work left, arm next fire
 ///     no  ─► per fire time: overlap check ─► start process (scheduler, scope queue) ─►
 ///            all answered ─► persist runs + next ─► arm next fire
 ///

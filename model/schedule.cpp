@@ -1,5 +1,6 @@
 #include "model/schedule.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "model/cron.hpp"
@@ -90,6 +91,18 @@ std::vector<std::pair<std::string, std::string>> check_schedule(const schedule& 
   if (s.retry_count < 0) errors.emplace_back("retryCount", "must be 0 or more");
   if (s.catch_up_window_ms < 0) errors.emplace_back("catchUpWindowMs", "must be 0 or more");
   return errors;
+}
+
+std::optional<std::int64_t> record_run(schedule& s, schedule_run run) {
+  // Runs arrive in fire time order but for the answers of a wake-up's fires started one by
+  // one; kept ordered, the oldest is the first and the stored runs sort the same way.
+  auto at = std::upper_bound(s.runs.begin(), s.runs.end(), run.fire_ms,
+                             [](std::int64_t t, const schedule_run& r) { return t < r.fire_ms; });
+  s.runs.insert(at, std::move(run));
+  if (s.runs.size() <= max_runs_kept) return std::nullopt;
+  auto dropped = s.runs.front().fire_ms;
+  s.runs.erase(s.runs.begin());
+  return dropped;
 }
 
 namespace {

@@ -58,10 +58,14 @@ struct schedule {
   schedule_status status = schedule_status::active;
   std::int64_t created_ms = 0;
   std::int64_t next_fire_ms = 0;  ///< 0: none planned
-  std::vector<schedule_run> runs;  ///< the latest runs, newest last (bounded)
+  std::vector<schedule_run> runs;  ///< the latest runs, oldest fire time first (bounded)
 };
 
 inline constexpr std::size_t max_runs_kept = 20;
+
+/// Adds `run` to `s.runs` in fire time order and keeps the newest `max_runs_kept`.
+/// @returns the fire time of the run dropped to make room, if one was.
+std::optional<std::int64_t> record_run(schedule& s, schedule_run run);
 /// A fire this late is still "on time"; later it is a misfire (Quartz's default threshold).
 inline constexpr std::int64_t misfire_threshold_ms = 60'000;
 

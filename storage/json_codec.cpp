@@ -286,7 +286,22 @@ std::optional<model::callback_target> decode_callback(std::string_view stored) {
   return c;
 }
 
-std::string encode_schedule(const model::schedule& s) {
+namespace {
+
+void append_run_object(std::string& out, const model::schedule_run& r) {
+  out += '{';
+  field(out, "fireMs", r.fire_ms);
+  if (!r.process_id.empty()) field(out, "processId", r.process_id);
+  if (!r.note.empty()) field(out, "note", r.note);
+  out += '}';
+}
+
+model::schedule_run run_of(dom::element r) {
+  return {int_of(r, "fireMs"), text_of(r, "processId"), text_of(r, "note")};
+}
+
+/// The schedule's members, with its runs or without them.
+std::string schedule_document(const model::schedule& s, bool with_runs) {
   std::string out;
   out += format_v1;
   out += '{';
@@ -309,18 +324,49 @@ std::string encode_schedule(const model::schedule& s) {
   field(out, "status", model::to_string(s.status));
   field(out, "createdMs", s.created_ms);
   field(out, "nextFireMs", s.next_fire_ms);
-  key(out, "runs");
-  out += '[';
-  for (const auto& r : s.runs) {
-    if (out.back() != '[') out += ',';
-    out += '{';
-    field(out, "fireMs", r.fire_ms);
-    if (!r.process_id.empty()) field(out, "processId", r.process_id);
-    if (!r.note.empty()) field(out, "note", r.note);
+  if (with_runs) {
+    key(out, "runs");
+    out += '[';
+    for (const auto& r : s.runs) {
+      if (out.back() != '[') out += ',';
+      append_run_object(out, r);
+    }
+    out += ']';
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace
+
+std::string encode_schedule(const model::schedule& s) { return schedule_document(s, true); }
+
+std::string encode_schedule_record(const model::schedule& s) {
+  return schedule_document(s, false);
+}
+
+std::string encode_schedule_run(const model::schedule_run& r, const schedule_advance* advance) {
+  std::string out;
+  out += format_v1;
+  append_run_object(out, r);
+  if (advance) {
+    out.pop_back();
+    field(out, "nextFireMs", advance->next_fire_ms);
+    field(out, "status", model::to_string(advance->status));
     out += '}';
   }
-  out += ']';
-  out += '}';
+  return out;
+}
+
+std::optional<stored_schedule_run> decode_schedule_run(std::string_view stored) {
+  dom::element doc;
+  if (!parse_stored(stored, doc)) return std::nullopt;
+  stored_schedule_run out{run_of(doc), std::nullopt};
+  std::int64_t next;
+  if (doc["nextFireMs"].get_int64().get(next) == simdjson::SUCCESS) {
+    auto status = model::parse_schedule_status(text_of(doc, "status"));
+    if (status) out.advance = schedule_advance{next, *status};
+  }
   return out;
 }
 
@@ -349,9 +395,7 @@ std::optional<model::schedule> decode_schedule(std::string_view stored) {
   s.next_fire_ms = int_of(doc, "nextFireMs");
   dom::array runs;
   if (doc["runs"].get_array().get(runs) == simdjson::SUCCESS) {
-    for (dom::element r : runs) {
-      s.runs.push_back({int_of(r, "fireMs"), text_of(r, "processId"), text_of(r, "note")});
-    }
+    for (dom::element r : runs) s.runs.push_back(run_of(r));
   }
   return s;
 }

@@ -50,9 +50,27 @@ std::string definition_json(const model::definition& d);
 std::string encode_callback(const model::callback_target& c);
 std::optional<model::callback_target> decode_callback(std::string_view stored);
 
-/// A schedule as stored: format byte + the JSON the API shows.
+/// A schedule with its runs: format byte + the JSON the API shows. Schedules were stored so
+/// before their runs had records of their own, and `decode_schedule` still reads that.
 std::string encode_schedule(const model::schedule& s);
+/// A schedule's own record: as `encode_schedule`, without the runs (stored apart).
+std::string encode_schedule_record(const model::schedule& s);
 std::optional<model::schedule> decode_schedule(std::string_view stored);
+
+/// A schedule's state after a fire, stored in the fire's run record: a batched fire moves
+/// its schedule on without rewriting the schedule's record.
+struct schedule_advance {
+  std::int64_t next_fire_ms = 0;
+  model::schedule_status status = model::schedule_status::active;
+};
+/// One run of a schedule as stored: format byte + {"fireMs", "processId"?, "note"?} as in
+/// the schedule's "runs", plus "nextFireMs" and "status" when it carries an `advance`.
+std::string encode_schedule_run(const model::schedule_run& r, const schedule_advance* advance);
+struct stored_schedule_run {
+  model::schedule_run run;
+  std::optional<schedule_advance> advance;
+};
+std::optional<stored_schedule_run> decode_schedule_run(std::string_view stored);
 
 /// A process' recovery need as kept in its active marker: format byte +
 /// "<kind><due ms>|<processStepId>|<scope>", kind one of n q t r h (none, queued, timer,

@@ -282,27 +282,6 @@ std::vector<model::definition> process_store::load_definitions() const {
   return out;
 }
 
-void process_store::put_schedule(batch& b, const model::schedule& s) const {
-  b.put(cf::schedules, s.id, encode_schedule(s));
-}
-
-void process_store::erase_schedule(batch& b, std::string_view id) const {
-  b.erase(cf::schedules, id);
-}
-
-std::optional<std::string> process_store::schedule_raw(std::string_view id) const {
-  return db_->get(cf::schedules, id);
-}
-
-std::vector<model::schedule> process_store::load_schedules() const {
-  std::vector<model::schedule> out;
-  db_->scan(cf::schedules, {}, {}, [&](std::string_view, std::string_view v) {
-    if (auto s = decode_schedule(v)) out.push_back(std::move(*s));
-    return true;
-  });
-  return out;
-}
-
 std::optional<std::string> process_store::idempotent_answer(std::string_view key) const {
   return db_->get(cf::idempotency, key);
 }

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -96,9 +97,30 @@ public:
   /// Every stored version of every definition, oldest version first per name.
   std::vector<model::definition> load_definitions() const;
 
-  // ---- schedules ----
+  // ---- schedules (storage/schedule_store.cpp) ----
+  // A schedule is its record under its id (`encode_schedule_record`) and one record per run
+  // under "<id>/<fire ms as 16 hex digits>", of which reads take the newest `max_runs_kept`.
+  // A fire writes its run, carrying the schedule's next fire time and status, and not the
+  // schedule's record: when the newest run carries a state, it outranks the record's. A
+  // record from before runs were stored apart holds its runs itself; they are read too.
+
+  /// Stores `s` as it is: its record, its runs (the newest carrying its state), and the
+  /// erasure of every stored run it no longer has. Reads the stored runs: a batch not yet
+  /// committed that writes runs of `s` must not be in flight.
   void put_schedule(batch& b, const model::schedule& s) const;
-  void erase_schedule(batch& b, std::string_view id) const;
+  /// Stores that `s` moved on: past its fires at `fire_times` (their runs, each carrying
+  /// `s`'s next fire time and status), or without fires to its present state (its record,
+  /// and its newest run carrying that state); and erases its runs `dropped` to make room
+  /// (`model::record_run`) unless `s` has a run of that fire time again.
+  /// @pre each of `fire_times` is the fire time of a run of `s` or was dropped since.
+  void put_schedule_advance(batch& b, const model::schedule& s,
+                            std::span<const std::int64_t> fire_times,
+                            std::span<const std::int64_t> dropped) const;
+  /// Erases the schedule's record, its stored runs and the runs of `s` (a batch in flight
+  /// may store those after this read).
+  void erase_schedule(batch& b, const model::schedule& s) const;
+  std::optional<model::schedule> load_schedule(std::string_view id) const;
+  /// The schedule as the API shows it: `encode_schedule` of `load_schedule`.
   std::optional<std::string> schedule_raw(std::string_view id) const;
   std::vector<model::schedule> load_schedules() const;
 

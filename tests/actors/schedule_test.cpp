@@ -571,3 +571,50 @@ TEST_CASE("a batched fire whose process has more to do gets its actor for it",
   CHECK(fx.status(nap_id) == process_status::succeeded);
   CHECK(fx.load(nap_id).outputs.at("x") == model::value::of_string("short"));
 }
+
+TEST_CASE("a schedule keeps its newest runs, stored apart, across fires and restarts",
+          "[actors][schedule]") {
+  testing::engine_options options;
+  options.sync = true;
+  engine_fixture fx(options);
+  fx.deploy(defs::instant);
+  const auto t0 = fx.now();
+  auto spec = schedule_of("Instant", every_10s);
+  SECTION("fired in batches") {}
+  SECTION("fired one by one (its own scope)") { spec.overlap = overlap_policy::queue; }
+  auto s = created(fx, spec);
+  auto stored_run_records = [&] {
+    std::size_t n = 0;
+    fx.store().database().scan(storage::cf::schedules, s.id + "/", {},
+                               [&](std::string_view, std::string_view) { return ++n, true; });
+    return n;
+  };
+
+  for (int i = 0; i < 25; ++i) fx.advance(10s);
+  REQUIRE(processes_of(fx, s.id).size() == 25);
+  auto after = stored(fx, s.id);
+  REQUIRE(after.runs.size() == model::max_runs_kept);
+  CHECK(after.runs.front().fire_ms == t0 + 60'000);  // the five oldest made room
+  CHECK(after.runs.back().fire_ms == t0 + 250'000);
+  CHECK(started_runs(after).size() == model::max_runs_kept);
+  CHECK(after.next_fire_ms == t0 + 260'000);
+  CHECK(stored_run_records() == model::max_runs_kept);  // the dropped ones were erased
+
+  fx.restart();
+  CHECK(storage::encode_schedule(stored(fx, s.id)) == storage::encode_schedule(after));
+  fx.advance(10s);  // the restored schedule fires on, and makes room again
+  CHECK(processes_of(fx, s.id).size() == 26);
+  auto later = stored(fx, s.id);
+  REQUIRE(later.runs.size() == model::max_runs_kept);
+  CHECK(later.runs.front().fire_ms == t0 + 70'000);
+  CHECK(later.runs.back().fire_ms == t0 + 260'000);
+  CHECK(later.next_fire_ms == t0 + 270'000);
+  CHECK(stored_run_records() == model::max_runs_kept);
+
+  auto paused = change(fx, s.id, schedule_action::pause);
+  REQUIRE(paused.code == engine_errc::ok);
+  fx.restart();
+  CHECK(stored(fx, s.id).status == schedule_status::paused);
+  fx.advance(60s);
+  CHECK(processes_of(fx, s.id).size() == 26);
+}
