@@ -44,7 +44,7 @@ model::schedule_run fire_batch::add_fire(const model::schedule& s, std::int64_t 
   auto req = fire_request(s, fire_ms);
   if (look_up_earlier) {
     if (auto earlier = ctx_.store.idempotent_answer(req.idempotency_key)) {
-      fires_.push_back({next_schedule(), fire_ms, false, std::nullopt, std::nullopt});
+      fires_.push_back({next_schedule(), fire_ms, false, std::nullopt, nullptr});
       return {fire_ms, std::move(*earlier), std::move(note)};
     }
   }
@@ -63,7 +63,7 @@ model::schedule_run fire_batch::add_fire(const model::schedule& s, std::int64_t 
   ctx_.store.put_history(writes_, id, t.history);
   ctx_.store.put_idempotent_answer(writes_, req.idempotency_key, id);
 
-  batched_fire fire{next_schedule(), fire_ms, true, std::nullopt, std::nullopt};
+  batched_fire fire{next_schedule(), fire_ms, true, std::nullopt, nullptr};
   for (const auto& fx : t.effects) {
     if (const auto* end = std::get_if<model::fx_finished>(&fx)) fire.finished = end->status;
   }
@@ -72,7 +72,7 @@ model::schedule_run fire_batch::add_fire(const model::schedule& s, std::int64_t 
     launch.is_new = false;
     launch.state = std::move(t.state);
     launch.effects = std::move(t.effects);
-    fire.actor = std::move(launch);
+    fire.actor = std::make_shared<process_launch>(std::move(launch));
   }
   fires_.push_back(std::move(fire));
   return run;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,8 +39,10 @@ struct batched_fire {
   bool created = false;  ///< a new process was written (else an earlier run had stored it)
   std::optional<model::process_status> finished;  ///< the new process ended at once
   /// The new process did not end at once and its effects (an http call, a timer) need its
-  /// actor: launched from the stored state, performing them.
-  std::optional<process_launch> actor;
+  /// actor: launched from the stored state, performing them. Behind a pointer: a launch is
+  /// ~1 KB, and a batch's thousand fires are moved as they are added and settled (shared,
+  /// because a CAF 0.17 message must be copyable).
+  std::shared_ptr<process_launch> actor;
 };
 
 /// The writes of many schedule fires in one RocksDB batch: each fire's new process

@@ -60,6 +60,8 @@ class index_family : public rocksdb::SliceTransform {
 /// One insert position for a whole family, for families whose new keys arrive in about
 /// ascending order: processes and their history are keyed by time-ordered ids, so each
 /// insert lands next to the one before and starts its search there instead of at the top.
+/// Schedules due together fire in the order they were armed, mostly that of their
+/// time-ordered ids: their runs and idempotency keys ("schedule:<id>:<ms>") ascend too.
 class whole_family : public rocksdb::SliceTransform {
  public:
   const char* Name() const override { return "baton.whole_family"; }
@@ -150,7 +152,8 @@ std::variant<std::unique_ptr<db>, std::string> db::open(const std::string& path,
     cfo.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     if (name == cf_name(cf::indexes)) {
       cfo.memtable_insert_with_hint_prefix_extractor = std::make_shared<index_family>();
-    } else if (name == cf_name(cf::processes) || name == cf_name(cf::history)) {
+    } else if (name == cf_name(cf::processes) || name == cf_name(cf::history) ||
+               name == cf_name(cf::schedules) || name == cf_name(cf::idempotency)) {
       cfo.memtable_insert_with_hint_prefix_extractor = std::make_shared<whole_family>();
     }
     families.emplace_back(std::string(name), cfo);
