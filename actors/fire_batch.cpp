@@ -78,8 +78,10 @@ model::schedule_run fire_batch::add_fire(const model::schedule& s, std::int64_t 
   return run;
 }
 
-void fire_batch::add_fires(model::schedule& s, const model::fire_plan& plan,
-                           bool look_up_earlier, std::int64_t now_ms) {
+void fire_batch::add_fires(const std::shared_ptr<model::schedule>& schedule,
+                           const model::fire_plan& plan, bool look_up_earlier,
+                           std::int64_t now_ms) {
+  auto& s = *schedule;
   dropped_.clear();
   for (std::size_t i = 0; i < plan.fire_times.size(); ++i) {
     auto run = add_fire(s, plan.fire_times[i], plan.notes[i], look_up_earlier, now_ms);
@@ -89,7 +91,7 @@ void fire_batch::add_fires(model::schedule& s, const model::fire_plan& plan,
   if (s.status == model::schedule_status::active) s.status = plan.status;
   ctx_.store.put_schedule_advance(writes_, s, plan.fire_times, dropped_);
   bool armed = s.status == model::schedule_status::active && s.next_fire_ms != 0;
-  schedules_.push_back({s.id, armed ? s.next_fire_ms : 0});
+  schedules_.push_back({schedule, armed ? s.next_fire_ms : 0});
 }
 
 fire_batch::contents fire_batch::take() {

@@ -28,7 +28,7 @@ bool batchable(const model::schedule& s);
 /// none, or the schedule is no longer active). Kept here so that settling the batch needs no
 /// lookup among all schedules (a cache miss or two each, with 100k of them).
 struct batched_schedule {
-  std::string id;
+  std::weak_ptr<model::schedule> schedule;  ///< expired: deleted meanwhile
   std::int64_t arm_ms = 0;
 };
 
@@ -59,8 +59,8 @@ class fire_batch {
   /// both are written. Nothing of it counts before the batch is durable.
   /// `look_up_earlier`: `s` was restored from disk, so a run before a crash may have stored a
   /// fire's process already; then that one counts.
-  void add_fires(model::schedule& s, const model::fire_plan& plan, bool look_up_earlier,
-                 std::int64_t now_ms);
+  void add_fires(const std::shared_ptr<model::schedule>& s, const model::fire_plan& plan,
+                 bool look_up_earlier, std::int64_t now_ms);
 
   std::size_t fires() const { return fires_.size(); }
   bool empty() const { return fires_.empty() && schedules_.empty(); }

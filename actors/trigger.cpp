@@ -25,7 +25,7 @@ namespace {
 
 /// A schedule found due by a tick: its due entry, and the tick's time to plan with.
 struct due_fire {
-  std::string schedule_id;
+  std::weak_ptr<model::schedule> schedule;
   std::int64_t due_ms = 0;
   std::int64_t tick_ms = 0;
 };
@@ -53,8 +53,11 @@ struct trigger_state {
   /// Schedules restored from disk that have not fired since: their first fire time may have
   /// stored its process before a crash, so a batch looks up its idempotency key first.
   std::unordered_set<std::string> restored;
-  std::unordered_map<std::string, model::schedule> schedules;
-  std::multimap<std::int64_t, std::string> due;  ///< may hold stale entries; checked on pop
+  /// Shared so that due times hold the schedule itself: looking 100k ids up in a cron second
+  /// was a cache miss or two each. A deleted schedule's due entries expire with it.
+  std::unordered_map<std::string, std::shared_ptr<model::schedule>> schedules;
+  /// May hold stale entries (deleted, paused, rescheduled); checked on pop.
+  std::multimap<std::int64_t, std::weak_ptr<model::schedule>> due;
   std::int64_t armed_due = INT64_MAX;
   std::unordered_map<std::string, fires_answering> firing;
   /// Schedules found due by a tick, not yet fired: waiting for room among the starts out.
@@ -83,9 +86,10 @@ void rearm(trigger_self self) {
   self->delayed_send(self, std::chrono::milliseconds(delay), tick_atom::value);
 }
 
-void arm(trigger_self self, const model::schedule& s) {
-  if (s.status != model::schedule_status::active || s.next_fire_ms == 0) return;
-  self->state.due.emplace(s.next_fire_ms, s.id);
+/// Arms `s` for its next fire time as `written` (the state stored, whatever changed since).
+void arm(trigger_self self, std::weak_ptr<model::schedule> s, const model::schedule& written) {
+  if (written.status != model::schedule_status::active || written.next_fire_ms == 0) return;
+  self->state.due.emplace(written.next_fire_ms, std::move(s));
   rearm(self);
 }
 
@@ -134,13 +138,15 @@ void finish_answered_fires(trigger_self self, const std::string& id) {
   st.firing.erase(it);
   auto sit = st.schedules.find(id);
   if (sit == st.schedules.end()) return;  // deleted meanwhile
-  auto& s = sit->second;
+  auto& s = *sit->second;
   s.next_fire_ms = answered.plan.next_fire_ms;
   if (s.status == model::schedule_status::active) s.status = answered.plan.status;
   storage::batch b;
   st.ctx->store.put_schedule_advance(b, s, answered.plan.fire_times, answered.dropped);
-  auto copy = s;
-  persist(self, std::move(b), [self, copy](const std::string&) { arm(self, copy); });
+  persist(self, std::move(b),
+          [self, handle = std::weak_ptr(sit->second), copy = s](const std::string&) {
+            arm(self, handle, copy);
+          });
 }
 
 /// Submits the fires gathered so far; `on_fires_stored` settles them once durable.
@@ -161,8 +167,8 @@ void commit_batch(trigger_self self) {
 
 /// The fires of `plan` and the schedule's advance go into the batch together; nothing is
 /// counted or armed before the batch is durable.
-void fire_batched(trigger_self self, model::schedule& s, const model::fire_plan& plan,
-                  bool restored, std::int64_t now) {
+void fire_batched(trigger_self self, const std::shared_ptr<model::schedule>& s,
+                  const model::fire_plan& plan, bool restored, std::int64_t now) {
   auto& st = self->state;
   st.batch->add_fires(s, plan, restored, now);
   ++st.starts_in_flight;
@@ -194,12 +200,16 @@ void fire_one_by_one(trigger_self self, model::schedule& s, model::fire_plan pla
   finish_answered_fires(self, s.id);
 }
 
-void fire(trigger_self self, model::schedule& s, std::int64_t now) {
+void fire(trigger_self self, const std::shared_ptr<model::schedule>& schedule, std::int64_t now) {
   auto& st = self->state;
-  if (st.firing.count(s.id)) return;  // the previous wake-up's fires are still being stored
-  bool restored = st.restored.erase(s.id) > 0;
+  auto& s = *schedule;
+  // The emptiness checks spare hashing the id twice per fire in a cron second.
+  if (!st.firing.empty() && st.firing.count(s.id)) {
+    return;  // the previous wake-up's fires are still being stored
+  }
+  bool restored = !st.restored.empty() && st.restored.erase(s.id) > 0;
   auto plan = model::plan_fires(s, now);
-  if (batchable(s)) return fire_batched(self, s, plan, restored, now);
+  if (batchable(s)) return fire_batched(self, schedule, plan, restored, now);
   fire_one_by_one(self, s, std::move(plan));
 }
 
@@ -211,9 +221,9 @@ void on_fires_stored(trigger_self self, fires_stored& msg) {
   auto& ctx = *st.ctx;
   if (!msg.error.empty()) {
     for (const auto& f : msg.fires) {
-      auto it = st.schedules.find(msg.schedules[f.schedule].id);
-      if (!f.created || it == st.schedules.end()) continue;
-      for (auto& run : it->second.runs) {
+      auto s = msg.schedules[f.schedule].schedule.lock();
+      if (!f.created || !s) continue;  // no process written, or the schedule deleted meanwhile
+      for (auto& run : s->runs) {
         if (run.fire_ms == f.fire_ms && !run.process_id.empty()) {
           run.process_id.clear();
           run.note = "not started: storage: " + msg.error;
@@ -236,18 +246,19 @@ void on_fires_stored(trigger_self self, fires_stored& msg) {
     // Straight into the due times: a schedule deleted or paused meanwhile is skipped when
     // it comes due (see fire_ready).
     for (auto& w : msg.schedules) {
-      if (w.arm_ms != 0) st.due.emplace(w.arm_ms, std::move(w.id));
+      if (w.arm_ms != 0) st.due.emplace(w.arm_ms, std::move(w.schedule));
     }
     rearm(self);
   } else {
     for (const auto& w : msg.schedules) {
-      auto it = st.schedules.find(w.id);
-      if (it == st.schedules.end()) continue;  // deleted meanwhile
+      auto s = w.schedule.lock();
+      if (!s) continue;  // deleted meanwhile
       // In full: the runs the failed batch dropped to make room are still stored.
       storage::batch b;
-      st.ctx->store.put_schedule(b, it->second);
-      auto copy = it->second;
-      persist(self, std::move(b), [self, copy](const std::string&) { arm(self, copy); });
+      st.ctx->store.put_schedule(b, *s);
+      persist(self, std::move(b), [self, handle = w.schedule, copy = *s](const std::string&) {
+        arm(self, handle, copy);
+      });
     }
   }
   st.starts_in_flight -= std::min(st.starts_in_flight, msg.schedules.size());
@@ -261,12 +272,11 @@ void fire_ready(trigger_self self) {
   while (!st.ready.empty() && st.starts_in_flight < st.ctx->max_fire_starts_in_flight) {
     auto next = std::move(st.ready.front());
     st.ready.pop_front();
-    auto it = st.schedules.find(next.schedule_id);
-    if (it == st.schedules.end() || it->second.next_fire_ms != next.due_ms ||
-        it->second.status != model::schedule_status::active) {
+    auto s = next.schedule.lock();
+    if (!s || s->next_fire_ms != next.due_ms || s->status != model::schedule_status::active) {
       continue;  // stale: deleted, fired, paused or rescheduled since it was armed
     }
-    fire(self, it->second, next.tick_ms);
+    fire(self, s, next.tick_ms);
   }
   commit_batch(self);
 }
@@ -288,7 +298,7 @@ void on_fired(trigger_self self, schedule_fired& msg) {
   auto it = st.firing.find(msg.schedule_id);
   auto sit = st.schedules.find(msg.schedule_id);
   if (sit != st.schedules.end() && it != st.firing.end()) {
-    auto& runs = sit->second.runs;
+    auto& runs = sit->second->runs;
     // The note recorded at fire time (misfire) is replaced by the run with its process.
     std::string note;
     auto pending = std::find_if(runs.begin(), runs.end(), [&](const model::schedule_run& r) {
@@ -300,9 +310,9 @@ void on_fired(trigger_self self, schedule_fired& msg) {
     }
     if (msg.answer.code == engine_errc::ok) {
       count_fire(*st.ctx, msg.fire_ms);
-      record_run(it->second, sit->second, {msg.fire_ms, msg.answer.process_id, note});
+      record_run(it->second, *sit->second, {msg.fire_ms, msg.answer.process_id, note});
     } else {
-      record_run(it->second, sit->second, {msg.fire_ms, {}, "not started: " + msg.answer.message});
+      record_run(it->second, *sit->second, {msg.fire_ms, {}, "not started: " + msg.answer.message});
     }
   }
   if (it != st.firing.end() && it->second.outstanding > 0) --it->second.outstanding;
@@ -331,15 +341,16 @@ void on_create(trigger_self self, schedule_create& cmd) {
   auto plan = model::plan_new(s, now);
   s.next_fire_ms = plan.next_fire_ms;
   s.status = plan.status;
-  st.schedules[s.id] = s;
+  auto& kept = st.schedules[s.id] = std::make_shared<model::schedule>(s);
   storage::batch b;
   st.ctx->store.put_schedule(b, s);
-  persist(self, std::move(b), [self, s, done = std::move(cmd.done)](const std::string& e) {
+  persist(self, std::move(b), [self, handle = std::weak_ptr(kept), s,
+                               done = std::move(cmd.done)](const std::string& e) {
     if (!e.empty()) {
       self->state.schedules.erase(s.id);
       return done(error(engine_errc::storage_failure, "storage: " + e));
     }
-    arm(self, s);
+    arm(self, handle, s);
     schedule_answer a;
     a.schedule = s;
     done(std::move(a));
@@ -352,7 +363,7 @@ void on_change(trigger_self self, schedule_change& cmd) {
   if (it == st.schedules.end()) {
     return cmd.done(error(engine_errc::not_found, "unknown schedule \"" + cmd.id + "\"", "id"));
   }
-  auto& s = it->second;
+  auto& s = *it->second;
   if (cmd.action == schedule_action::remove) {
     storage::batch b;
     st.ctx->store.erase_schedule(b, s);
@@ -381,9 +392,10 @@ void on_change(trigger_self self, schedule_change& cmd) {
   storage::batch b;
   st.ctx->store.put_schedule_advance(b, s, {}, {});
   auto copy = s;
-  persist(self, std::move(b), [self, copy, done = std::move(cmd.done)](const std::string& e) {
+  persist(self, std::move(b), [self, handle = std::weak_ptr(it->second), copy,
+                               done = std::move(cmd.done)](const std::string& e) {
     if (!e.empty()) return done(error(engine_errc::storage_failure, "storage: " + e));
-    arm(self, copy);
+    arm(self, handle, copy);
     schedule_answer a;
     a.schedule = copy;
     done(std::move(a));
@@ -401,9 +413,10 @@ caf::behavior trigger(trigger_self self, std::shared_ptr<engine_context> ctx) {
         // 60 s late every missed time fires, later its misfire policy applies once.
         for (auto& s : r.schedules) {
           auto id = s.id;
-          auto& stored = self->state.schedules[id] = std::move(s);
+          auto& stored = self->state.schedules[id] =
+              std::make_shared<model::schedule>(std::move(s));
           self->state.restored.insert(id);
-          arm(self, stored);
+          arm(self, stored, *stored);
         }
       },
       [=](schedule_fired& msg) { on_fired(self, msg); },

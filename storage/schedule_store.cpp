@@ -56,9 +56,9 @@ class schedule_reader {
     }
     // Runs a record of the earlier layout holds; a run record of the same fire time is newer.
     for (auto& r : s_.runs) {
-      bool stored_apart = std::any_of(runs_.begin(), runs_.end(), [&](const model::schedule_run& x) {
-        return x.fire_ms == r.fire_ms;
-      });
+      bool stored_apart =
+          std::any_of(runs_.begin(), runs_.end(),
+                      [&](const model::schedule_run& x) { return x.fire_ms == r.fire_ms; });
       if (!stored_apart) runs_.push_back(std::move(r));
     }
     std::stable_sort(runs_.begin(), runs_.end(),
@@ -89,7 +89,8 @@ void process_store::put_schedule(batch& b, const model::schedule& s) const {
   auto state = state_of(s);
   for (const auto& r : s.runs) {
     bool newest = &r == &s.runs.back();
-    b.put(cf::schedules, run_key(s.id, r.fire_ms), encode_schedule_run(r, newest ? &state : nullptr));
+    b.put(cf::schedules, run_key(s.id, r.fire_ms),
+          encode_schedule_run(r, newest ? &state : nullptr));
   }
 }
 
