@@ -574,9 +574,7 @@ TEST_CASE("a batched fire whose process has more to do gets its actor for it",
 
 TEST_CASE("a schedule keeps its newest runs, stored apart, across fires and restarts",
           "[actors][schedule]") {
-  testing::engine_options options;
-  options.sync = true;
-  engine_fixture fx(options);
+  engine_fixture fx;
   fx.deploy(defs::instant);
   const auto t0 = fx.now();
   auto spec = schedule_of("Instant", every_10s);
