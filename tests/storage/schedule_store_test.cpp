@@ -202,6 +202,13 @@ TEST_CASE("an erased schedule leaves no record and no runs", "[storage][schedule
   CHECK_FALSE(store->schedule_raw(gone.id));
   CHECK(stored_runs(*store, gone.id) == 0);
 
+  // A run without its schedule's record (left by a write racing an erasure) is not read.
+  auto orphan = every_second();
+  orphan.id = "018bcfe56800000100000003";
+  fire(*store, orphan);
+  REQUIRE(stored_runs(*store, orphan.id) == 1);
+  CHECK_FALSE(store->load_schedule(orphan.id));
+
   auto loaded = store->load_schedules();
   REQUIRE(loaded.size() == 1);
   CHECK(json_of(loaded[0]) == json_of(kept));
