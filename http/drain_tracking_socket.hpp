@@ -8,16 +8,25 @@
 // syscall in three per request (perf tracepoints, status GETs at 64 connections), and on
 // this paravirtualized VM a syscall is the dearest thing a request does.
 //
-// epoll(7): on a stream socket, a read that returns fewer bytes than asked for has emptied
-// the receive queue, and any later data raises a new edge. The read here reports such a
-// short read to Asio's reactor as `done_and_exhausted`, as Asio already does for a short
-// write. The reactor then starts the next read by waiting for the next edge, with no
-// recv() and no epoll_ctl(); an edge that arrives meanwhile re-enables the speculative
-// recv(), under the same descriptor lock. Pipelined requests, which arrive while the
-// socket is still being read, therefore still go straight to recv().
+// The kernel says when a read has emptied the receive queue: with TCP_INQ set, each
+// recvmsg() carries the bytes still queued (tcp(7)); after the peer's FIN it says 1, and
+// bytes past an urgent mark count too, so "0" means nothing is left to read, not even the
+// end of the stream. Such a read is reported to Asio's reactor as `done_and_exhausted`, as
+// Asio already does for a short write. The reactor then starts the next read by waiting for
+// the next epoll edge, with no recv() and no epoll_ctl(); any data or FIN that arrives
+// later raises a new edge, which re-enables the speculative recv() under the same
+// descriptor lock. Pipelined requests, which are queued when the read returns, still go
+// straight to recv(). (A short read alone is not proof: a request and its FIN can arrive
+// under one edge, and a read that stopped short of the FIN would then wait for an edge that
+// never comes, holding a half-closed connection until the idle timeout.) Where TCP_INQ is
+// unknown the count is missing and every read stays speculative, as in plain Asio.
 //
 // This reaches into Asio's reactor (detail::), whose shape is fixed per Boost release; the
 // version check below makes an upgrade look at it again.
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <boost/asio/detail/bind_handler.hpp>
 #include <boost/asio/detail/fenced_block.hpp>
@@ -30,6 +39,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/version.hpp>
+#include <cerrno>
+#include <cstring>
 #include <type_traits>
 #include <utility>
 
@@ -64,11 +75,39 @@ class recv_op : public adetail::reactor_op {
 
   static status do_perform(reactor_op* base) {
     auto* o = static_cast<recv_op*>(base);
-    if (!adetail::socket_ops::non_blocking_recv1(o->socket_, o->buffer_.data(), o->buffer_.size(),
-                                                 0, true, o->ec_, o->bytes_transferred_))
-      return not_done;
+    iovec iov{o->buffer_.data(), o->buffer_.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n;
+    do n = ::recvmsg(o->socket_, &msg, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return not_done;
     // Errors and the end of the stream transfer nothing, and are exhausted too.
-    return o->bytes_transferred_ < o->buffer_.size() ? done_and_exhausted : done;
+    if (n <= 0) {
+      o->bytes_transferred_ = 0;
+      o->ec_ = n == 0 ? boost::system::error_code(boost::asio::error::eof)
+                      : boost::system::error_code(errno, boost::asio::error::get_system_category());
+      return done_and_exhausted;
+    }
+    o->bytes_transferred_ = static_cast<std::size_t>(n);
+    o->ec_ = {};
+    return queued_after(msg) == 0 ? done_and_exhausted : done;
+  }
+
+  /// The TCP_CM_INQ count of bytes still queued that recvmsg() attached, or -1 without one.
+  static int queued_after(msghdr& msg) {
+    for (auto* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == SOL_TCP && c->cmsg_type == TCP_CM_INQ) {
+        int queued;
+        std::memcpy(&queued, CMSG_DATA(c), sizeof queued);
+        return queued;
+      }
+    }
+    return -1;
   }
 
   // As reactive_socket_recv_op::do_complete: `owner` is null when the io_context is
@@ -99,9 +138,9 @@ class recv_op : public adetail::reactor_op {
 }  // namespace drain_detail
 
 /// A `tcp::socket` whose `async_read_some` does not try a recv() after a read that emptied
-/// the receive queue, until epoll reports new data (see the top of this file). Everything
-/// else is the plain socket's. Reads take one contiguous buffer and a completion handler
-/// (not a token): what Beast's reads and the session pass. `cancel()` and `close()` end a
+/// the receive queue (by the kernel's count), until epoll reports new data (see the top of this
+/// file). Everything else is the plain socket's. Reads take one contiguous buffer and a completion
+/// handler (not a token): what Beast's reads and the session pass. `cancel()` and `close()` end a
 /// pending read as usual; per-operation cancellation slots are not connected, and nothing
 /// here emits on one.
 class drain_tracking_socket : public boost::asio::ip::tcp::socket {
@@ -131,6 +170,13 @@ class drain_tracking_socket : public boost::asio::ip::tcp::socket {
                         adetail::bind_handler(std::forward<Handler>(handler), ec, std::size_t{0}));
       return;
     }
+    if (!counts_queued_) {
+      // Set on the first read, when the socket is open (a client's opens at its connect):
+      // reads learn how much is still queued; if the kernel refuses, they stay speculative.
+      int on = 1;
+      ::setsockopt(impl.socket_, SOL_TCP, TCP_INQ, &on, sizeof on);
+      counts_queued_ = true;
+    }
     handler_type h(std::forward<Handler>(handler));
     bool is_continuation = boost_asio_handler_cont_helpers::is_continuation(h);
     typename op::ptr p = {boost::asio::detail::addressof(h), op::ptr::allocate(h), 0};
@@ -145,6 +191,7 @@ class drain_tracking_socket : public boost::asio::ip::tcp::socket {
 
  private:
   boost::asio::detail::reactor* reactor_ = nullptr;  ///< the socket's io_context's, once looked up
+  bool counts_queued_ = false;                       ///< TCP_INQ requested
 };
 
 }  // namespace baton::http

@@ -1,6 +1,6 @@
 #include "http/native_api.hpp"
 
-
+#include <algorithm>
 #include <charconv>
 
 #include "actors/definition_registry.hpp"
@@ -61,9 +61,10 @@ response forbidden_definition(std::string_view name) {
                  "this client may not use definition \"" + std::string(name) + "\"", "definition");
 }
 
-/// Whether `who` may touch every process, whatever its definition.
+/// Whether `who` may touch every process, whatever its definition: one of its globs is a
+/// bare `*`. (Matching the text "*" against its globs would also let `?` pass.)
 bool may_touch_any(const auth::client& who) {
-  return who.may_use("*") || who.definitions == std::vector<std::string>{"*"};
+  return std::ranges::find(who.definitions, "*") != who.definitions.end();
 }
 
 /// Whether `who` may touch the process stored as `raw` (by its definition's name).

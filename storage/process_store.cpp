@@ -20,7 +20,8 @@ std::string status_key(model::process_status s, std::string_view id) {
 /// RUNNING processes are listed from the active markers (whose need tells a WAITING one
 /// apart), not from a status index: a process that parks at once would write "s/RUNNING/"
 /// at its start and erase it at its end, two of the nine keys of a start + complete.
-/// Data stored before keeps its "s/RUNNING/" keys, which nothing reads any more.
+/// Data stored before had "s/RUNNING/" keys: `open` erases them (an older binary reading a
+/// newer store would therefore not list RUNNING processes; going back is not supported).
 bool has_status_key(model::process_status s) { return s != model::process_status::running; }
 /// "<id>/<seq as 16 hex digits>": a process's history sorts by sequence number. Built by
 /// hand because snprintf took a few hundred instructions per key.
@@ -37,6 +38,20 @@ std::string definition_key(std::string_view name, std::int64_t version) {
   return std::string(name) + buf;
 }
 
+/// Erases the "s/RUNNING/" keys of data stored before RUNNING was listed from the active
+/// markers: nothing reads them, and they would stay forever (an empty scan when none are).
+std::string erase_running_index(db& database) {
+  const auto prefix = status_key(model::process_status::running, "");
+  batch b;
+  std::size_t erased = 0;
+  database.scan(cf::indexes, prefix, {}, [&](std::string_view k, std::string_view) {
+    b.erase(cf::indexes, k);
+    ++erased;
+    return true;
+  });
+  return erased ? database.write(b) : std::string();
+}
+
 }  // namespace
 
 std::variant<std::unique_ptr<process_store>, std::string> process_store::open(
@@ -48,6 +63,7 @@ std::variant<std::unique_ptr<process_store>, std::string> process_store::open(
   if (auto* error = std::get_if<std::string>(&opened)) return *error;
   std::unique_ptr<process_store> s(new process_store());
   s->db_ = std::move(std::get<std::unique_ptr<db>>(opened));
+  if (auto error = erase_running_index(*s->db_); !error.empty()) return error;
   s->committer_ = std::make_unique<group_committer>(*s->db_);
   return s;
 }
@@ -137,13 +153,15 @@ process_page process_store::list(const process_query& q) const {
     if (q.created_to_ms && p->created_ms > *q.created_to_ms) return std::nullopt;
     return p;
   };
+  /// Whether the scan has passed the time window: nothing further can match.
+  auto past_window = [&](std::string_view id) {
+    return q.newest_first ? q.created_from_ms && id_ms(id) < *q.created_from_ms
+                          : q.created_to_ms && id_ms(id) > *q.created_to_ms;
+  };
   std::size_t skipped = 0;
   std::string last;
   auto take = [&](std::string_view id, std::string_view raw) {
-    if (q.newest_first ? q.created_from_ms && id_ms(id) < *q.created_from_ms
-                       : q.created_to_ms && id_ms(id) > *q.created_to_ms) {
-      return false;  // past the time window: nothing further can match
-    }
+    if (past_window(id)) return false;
     if (!q.after.empty() && id == q.after) return true;  // the cursor itself (backward seek)
     auto p = accept(raw);
     if (!p) return true;
@@ -184,6 +202,7 @@ process_page process_store::list(const process_query& q) const {
   if (q.status && !has_status_key(*q.status)) {
     scan(cf::indexes, "a/", [&](std::string_view k, std::string_view v) {
       auto id = k.substr(2);
+      if (past_window(id)) return false;
       // A marker whose need is admission belongs to a WAITING process: skip it unread.
       if (auto need = decode_recovery_need(v); need && need->kind == model::recovery_kind::queued) {
         return true;

@@ -357,6 +357,9 @@ TEST_CASE("roles and definition globs: 403 for another client's definition and f
   INFO(foreign_step.body);
   CHECK(foreign_step.status == 403);
   CHECK(text(object_of(foreign_step), "message") == "Forbidden");
+  // A glob that matches the text "*" (any one character) gives no right to every process.
+  auto one_char = create_client(port, admin, "onechar", "runner", R"(["?"])");
+  CHECK(complete_step(port, other + "-1", "{}", key_header(one_char.api_key)).status == 403);
   CHECK(text(get_process(port, other, key_header(admin)), "status") == "RUNNING");
 
   // Its own definition: start and read are fine; cancel needs an operator.

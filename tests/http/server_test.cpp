@@ -1,5 +1,10 @@
 #include "http/server.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -432,6 +437,56 @@ TEST_CASE("server closes idle keep-alive connections but not busy ones", "[http]
   raw_connection busy{srv.port()};
   busy.send(get(srv.port(), "/later/900"));
   CHECK(busy.read_response().body == "later 900");
+}
+
+namespace {
+
+/// Sends `request` and the end of the stream in one segment (corked, then half-closed), so
+/// that both arrive under one epoll edge, and reads until the server closes. How long that
+/// took, and what was read.
+std::pair<std::chrono::steady_clock::duration, std::string> request_and_half_close(
+    std::uint16_t port, std::string_view request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+  timeval limit{10, 0};  // a hung server fails the test instead of hanging it
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  int on = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+  REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+  ::shutdown(fd, SHUT_WR);
+  auto start = std::chrono::steady_clock::now();
+  std::string got;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) got.append(buf, std::size_t(n));
+  auto took = std::chrono::steady_clock::now() - start;
+  ::close(fd);
+  return {took, got};
+}
+
+}  // namespace
+
+TEST_CASE("server closes at once a connection whose client half-closed after its request",
+          "[http][server]") {
+  // The read that takes the request may also be the one that leaves only the FIN queued:
+  // the next read must still see the end of the stream, not wait for the idle timeout.
+  config::http_settings settings;
+  settings.idle_timeout = 3000ms;
+  scoped_server srv{test_routes(), settings};
+  for (int i = 0; i < 20; ++i) {
+    auto [took, got] = request_and_half_close(srv.port(), "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(got.find("hello") != std::string::npos);
+    CHECK(took < 2000ms);
+  }
+  // Two pipelined requests, then the end of the stream: both answered, then closed.
+  auto [took, got] = request_and_half_close(
+      srv.port(), "GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(got.find("hello") != got.rfind("hello"));
+  CHECK(took < 2000ms);
 }
 
 TEST_CASE("server counts requests by route in its metrics", "[http][server][metrics]") {

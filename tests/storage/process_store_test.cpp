@@ -349,7 +349,8 @@ TEST_CASE("a running process has no status index entry: RUNNING lists the active
     storage::batch b;
     store->put_process(b, queued, std::nullopt);
     // Data stored before this layout: "s/RUNNING/" entries beside the markers. One of
-    // these processes ends now, which leaves its old entry behind, unread.
+    // these processes ends now, which leaves its old entry behind, unread until the store
+    // is opened again, which erases them all.
     for (const auto* p : {&legacy_running, &legacy_ended}) {
       store->put_process(b, *p, std::nullopt);
       b.put(storage::cf::indexes, "s/RUNNING/" + p->id, {});
@@ -364,6 +365,10 @@ TEST_CASE("a running process has no status index entry: RUNNING lists the active
     REQUIRE(commit(*store, std::move(ended)).empty());
   }
   auto store = open_store(dir);
+  std::size_t running_index = 0;
+  store->database().scan(storage::cf::indexes, "s/RUNNING/", {},
+                         [&](std::string_view, std::string_view) { return ++running_index, true; });
+  CHECK(running_index == 0);
   auto by_status = [&](process_status s, bool newest_first = false) {
     storage::process_query q;
     q.status = s;
