@@ -86,8 +86,17 @@ void rearm(trigger_self self) {
   self->delayed_send(self, std::chrono::milliseconds(delay), tick_atom::value);
 }
 
-/// Arms `s` for its next fire time as `written` (the state stored, whatever changed since).
-void arm(trigger_self self, std::weak_ptr<model::schedule> s, const model::schedule& written) {
+/// What a schedule's due entry is armed from: its next fire time and status as written,
+/// whatever changed since (a stale entry is skipped when it comes due).
+struct written_state {
+  std::int64_t next_fire_ms = 0;
+  model::schedule_status status = model::schedule_status::active;
+  explicit written_state(const model::schedule& s)
+      : next_fire_ms(s.next_fire_ms), status(s.status) {}
+};
+
+/// Arms `s` for its next fire time as `written`.
+void arm(trigger_self self, std::weak_ptr<model::schedule> s, written_state written) {
   if (written.status != model::schedule_status::active || written.next_fire_ms == 0) return;
   self->state.due.emplace(written.next_fire_ms, std::move(s));
   rearm(self);
@@ -144,9 +153,8 @@ void finish_answered_fires(trigger_self self, const std::string& id) {
   storage::batch b;
   st.ctx->store.put_schedule_advance(b, s, answered.plan.fire_times, answered.dropped);
   persist(self, std::move(b),
-          [self, handle = std::weak_ptr(sit->second), copy = s](const std::string&) {
-            arm(self, handle, copy);
-          });
+          [self, handle = std::weak_ptr(sit->second), written = written_state(s)](
+              const std::string&) { arm(self, handle, written); });
 }
 
 /// Submits the fires gathered so far; `on_fires_stored` settles them once durable.
@@ -256,9 +264,10 @@ void on_fires_stored(trigger_self self, fires_stored& msg) {
       // In full: the runs the failed batch dropped to make room are still stored.
       storage::batch b;
       st.ctx->store.put_schedule(b, *s);
-      persist(self, std::move(b), [self, handle = w.schedule, copy = *s](const std::string&) {
-        arm(self, handle, copy);
-      });
+      persist(self, std::move(b),
+              [self, handle = w.schedule, written = written_state(*s)](const std::string&) {
+                arm(self, handle, written);
+              });
     }
   }
   st.starts_in_flight -= std::min(st.starts_in_flight, msg.schedules.size());
@@ -342,15 +351,17 @@ void on_create(trigger_self self, schedule_create& cmd) {
   s.next_fire_ms = plan.next_fire_ms;
   s.status = plan.status;
   auto& kept = st.schedules[s.id] = std::make_shared<model::schedule>(s);
+  // Its record alone: a new schedule has no runs, stored or to erase (put_schedule would
+  // scan for them on every create).
   storage::batch b;
-  st.ctx->store.put_schedule(b, s);
+  st.ctx->store.put_schedule_advance(b, s, {}, {});
   persist(self, std::move(b), [self, handle = std::weak_ptr(kept), s,
                                done = std::move(cmd.done)](const std::string& e) {
     if (!e.empty()) {
       self->state.schedules.erase(s.id);
       return done(error(engine_errc::storage_failure, "storage: " + e));
     }
-    arm(self, handle, s);
+    arm(self, handle, written_state(s));
     schedule_answer a;
     a.schedule = s;
     done(std::move(a));
@@ -395,7 +406,7 @@ void on_change(trigger_self self, schedule_change& cmd) {
   persist(self, std::move(b), [self, handle = std::weak_ptr(it->second), copy,
                                done = std::move(cmd.done)](const std::string& e) {
     if (!e.empty()) return done(error(engine_errc::storage_failure, "storage: " + e));
-    arm(self, handle, copy);
+    arm(self, handle, written_state(copy));
     schedule_answer a;
     a.schedule = copy;
     done(std::move(a));
@@ -416,7 +427,7 @@ caf::behavior trigger(trigger_self self, std::shared_ptr<engine_context> ctx) {
           auto& stored = self->state.schedules[id] =
               std::make_shared<model::schedule>(std::move(s));
           self->state.restored.insert(id);
-          arm(self, stored, *stored);
+          arm(self, stored, written_state(*stored));
         }
       },
       [=](schedule_fired& msg) { on_fired(self, msg); },
