@@ -35,12 +35,12 @@ void add_to_scope(std::map<std::string, scope_restore, std::less<>>& scopes, std
 
 }  // namespace
 
-std::unique_ptr<engine> engine::create(const config::settings& settings,
+storage::result<std::unique_ptr<engine>> engine::create(const config::settings& settings,
                                        storage::process_store& store, delegate_client& delegates,
                                        clock_ms now_ms) {
   auto e = std::make_unique<engine_impl>(settings, store, delegates, std::move(now_ms));
-  e->recover();
-  return e;
+  if (auto recovered = e->recover(); !recovered.ok()) return recovered;
+  return std::unique_ptr<engine>(std::move(e));
 }
 
 engine_impl::engine_impl(const config::settings& settings, storage::process_store& store,
@@ -88,15 +88,21 @@ void engine_impl::shutdown() {
   // Writes still in flight answer actors that are gone: harmless while the system lives, so
   // wait for them here rather than in the store's destructor after the system is gone.
   std::promise<void> flushed;
-  ctx_->store.committer().submit(storage::batch{}, [&flushed](const std::string&) {
+  ctx_->store.committer().submit(storage::batch{}, [&flushed](const storage::status&) {
     flushed.set_value();
   });
   flushed.get_future().wait();
 }
 
-void engine_impl::recover() {
+storage::status engine_impl::recover() {
   auto& store = ctx_->store;
-  for (auto& def : store.load_definitions()) {
+  // Every read here must succeed: an engine that started without part of its definitions,
+  // processes or schedules would answer 404 for work it holds.
+  auto definitions = store.load_definitions();
+  if (!definitions.ok()) return definitions.error();
+  auto schedules = store.load_schedules();
+  if (!schedules.ok()) return schedules.error();
+  for (auto& def : definitions.value()) {
     next_version_[def.name] = def.version + 1;
     ctx_->definitions.add(std::make_shared<const model::definition>(std::move(def)));
   }
@@ -105,7 +111,7 @@ void engine_impl::recover() {
   // readiness. Nothing is written here, so a crash during that resume recovers the same way.
   std::map<std::string, scope_restore, std::less<>> scopes;
   recovered_work work;
-  store.for_each_recovery_need([&](std::string_view id, model::recovery_need need) {
+  auto scanned = store.for_each_recovery_need([&](std::string_view id, model::recovery_need need) {
     ++ctx_->active;
     if (!need.scope.empty()) add_to_scope(scopes, id, need);
     switch (need.kind) {
@@ -123,10 +129,12 @@ void engine_impl::recover() {
       case model::recovery_kind::reissue: work.reissue.emplace_back(id); break;
     }
   });
+  if (!scanned.ok()) return scanned;
   for (auto& [name, restore] : scopes) caf::anon_send(ctx_->scheduler, std::move(restore));
   caf::anon_send(ctx_->scheduler, std::move(work));
-  caf::anon_send(ctx_->trigger, schedule_restore{store.load_schedules()});
+  caf::anon_send(ctx_->trigger, schedule_restore{std::move(schedules).value()});
   ctx_->ready = true;
+  return {};
 }
 
 void engine_impl::start(start_request request, answer_callback done) {
@@ -162,7 +170,7 @@ void engine_impl::deploy(model::definition def, std::function<void(deploy_answer
     std::lock_guard lock(deploy_mutex_);
     auto latest = ctx_->definitions.find(def.name);
     if (latest && latest->source == def.source) {
-      return done(deploy_answer{{}, latest, false});
+      return done(deploy_answer{engine_errc::ok, {}, latest, false});
     }
     auto& next = next_version_[def.name];
     if (next == 0) next = 1;
@@ -172,10 +180,19 @@ void engine_impl::deploy(model::definition def, std::function<void(deploy_answer
   storage::batch b;
   ctx_->store.put_definition(b, *deployed);
   ctx_->store.committer().submit(std::move(b), [this, deployed, done = std::move(done)](
-                                                    const std::string& error) {
-    if (!error.empty()) return done(deploy_answer{"storage: " + error, nullptr, false});
+                                                    const storage::status& written) {
+    if (!written.ok()) {
+      {
+        // The version was not stored: the next deploy of this name may take it.
+        std::lock_guard lock(deploy_mutex_);
+        auto& next = next_version_[deployed->name];
+        if (next == deployed->version + 1) next = deployed->version;
+      }
+      auto message = storage_message(written, "deploying " + deployed->name);
+      return done(deploy_answer{errc_of(written), std::move(message), nullptr, false});
+    }
     ctx_->definitions.add(deployed);
-    done(deploy_answer{{}, deployed, true});
+    done(deploy_answer{engine_errc::ok, {}, deployed, true});
   });
 }
 
@@ -188,7 +205,7 @@ void engine_impl::list_scopes(std::function<void(std::vector<scope_info>)> done)
 }
 
 void engine_impl::configure_scope(std::string name, scope_settings settings,
-                                  std::function<void(scope_info)> done) {
+                                  std::function<void(scope_answer)> done) {
   caf::anon_send(ctx_->scheduler,
                  scope_configure{std::move(name), std::move(settings), std::move(done)});
 }
@@ -240,6 +257,18 @@ void engine_impl::collect_metrics(std::string& out) const {
   }
   line("baton_store_batch_size_sum", "", s.submissions);
   line("baton_store_batch_size_count", "", s.commits);
+  out += "# TYPE baton_store_writes_refused_total counter\n";
+  line("baton_store_writes_refused_total", "", s.refused);
+  out += "# TYPE baton_store_resumed_total counter\n";
+  line("baton_store_resumed_total", "", s.resumed);
+  auto refusing = c.store.committer().refusing();
+  auto volume = c.store.disk().last();
+  out += "# TYPE baton_store_refusing_writes gauge\n";
+  line("baton_store_refusing_writes", "", refusing.ok() ? 0 : 1);
+  out += "# TYPE baton_data_volume_available_bytes gauge\n";
+  line("baton_data_volume_available_bytes", "", volume.available);
+  out += "# TYPE baton_data_volume_min_free_bytes gauge\n";
+  line("baton_data_volume_min_free_bytes", "", volume.min_free);
 }
 
 }  // namespace baton::actors

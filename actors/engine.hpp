@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "model/process.hpp"
 #include "model/schedule.hpp"
 #include "model/value.hpp"
+#include "storage/status.hpp"
 
 namespace baton::storage {
 class process_store;
@@ -35,9 +37,16 @@ enum class engine_errc : std::uint8_t {
   not_waiting,         ///< 412: step not waiting / process not in a state for this
   invalid_params,      ///< 412: complete-step params
   conflict,            ///< 409: e.g. cancel of a finished process
-  storage_failure,     ///< 500
+  storage_unavailable, ///< 503 + Retry-After: an I/O error, corruption, or RocksDB recovering
+  storage_full,        ///< 507 + Retry-After: the data volume is below its free-space watermark
   shutting_down,       ///< 503
 };
+
+/// The engine error for a failed storage call.
+engine_errc errc_of(const storage::status& failure);
+/// What a client is told of a failed storage call: no path, no RocksDB text (those go to the
+/// log, with `doing`, from here).
+std::string storage_message(const storage::status& failure, std::string_view doing);
 
 struct start_request {
   std::string definition;
@@ -90,8 +99,16 @@ struct scope_info {
   std::vector<std::string> queued;  ///< in admission order: position = index + 1
 };
 
+/// The answer to a change of a scope's settings.
+struct scope_answer {
+  engine_errc code = engine_errc::ok;
+  std::string message;
+  scope_info info;  ///< the scope under its new settings, when ok
+};
+
 struct deploy_answer {
-  std::string error;  ///< storage failure; empty on success
+  engine_errc code = engine_errc::ok;  ///< a storage failure when not ok
+  std::string message;
   std::shared_ptr<const model::definition> definition;
   bool created = false;  ///< false: identical to the latest version, nothing new deployed
 };
@@ -115,7 +132,8 @@ public:
 
   /// Starts the actor system, recovers non-terminal processes, and becomes ready.
   /// @param now_ms wall clock in ms since the epoch (tests pass a fake one)
-  static std::unique_ptr<engine> create(const config::settings& settings,
+  /// @returns failed when the store could not be read.
+  static storage::result<std::unique_ptr<engine>> create(const config::settings& settings,
                                         storage::process_store& store, delegate_client& delegates,
                                         clock_ms now_ms = {});
   virtual ~engine() = default;
@@ -132,8 +150,10 @@ public:
 
   virtual void scope(std::string name, std::function<void(scope_info)> done) = 0;
   virtual void list_scopes(std::function<void(std::vector<scope_info>)> done) = 0;
+  /// Stores a scope's settings and then applies them: nothing changes when they could not be
+  /// stored.
   virtual void configure_scope(std::string name, scope_settings settings,
-                               std::function<void(scope_info)> done) = 0;
+                               std::function<void(scope_answer)> done) = 0;
 
   /// Validates, stores and arms a schedule; its id, status and first fire time are assigned.
   virtual void create_schedule(model::schedule s, schedule_callback done) = 0;

@@ -21,7 +21,8 @@ public:
   ~engine_impl() override;
 
   /// Loads definitions and non-terminal processes, rebuilds queues and timers.
-  void recover();
+  /// @returns failed when the store could not be read: the engine must not become ready.
+  storage::status recover();
 
   void start(start_request request, answer_callback done) override;
   void complete_step(std::string step_id, model::values params, answer_callback done) override;
@@ -35,7 +36,7 @@ public:
   void scope(std::string name, std::function<void(scope_info)> done) override;
   void list_scopes(std::function<void(std::vector<scope_info>)> done) override;
   void configure_scope(std::string name, scope_settings settings,
-                       std::function<void(scope_info)> done) override;
+                       std::function<void(scope_answer)> done) override;
   void create_schedule(model::schedule s, schedule_callback done) override;
   void change_schedule(std::string id, schedule_action action, schedule_callback done) override;
   void on_callback_due(std::function<void(std::string)> sink) override {

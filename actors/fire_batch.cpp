@@ -43,9 +43,14 @@ model::schedule_run fire_batch::add_fire(const model::schedule& s, std::int64_t 
                                          std::int64_t now_ms) {
   auto req = fire_request(s, fire_ms);
   if (look_up_earlier) {
-    if (auto earlier = ctx_.store.idempotent_answer(req.idempotency_key)) {
+    auto earlier = ctx_.store.idempotent_answer(req.idempotency_key);
+    if (!earlier.ok()) {
+      // Not knowing whether it started before, it is not started again: the run says why.
+      return {fire_ms, {}, "not started: " + storage_message(earlier.error(), "reading a fire's key")};
+    }
+    if (earlier.value()) {
       fires_.push_back({next_schedule(), fire_ms, false, std::nullopt, nullptr});
-      return {fire_ms, std::move(*earlier), std::move(note)};
+      return {fire_ms, std::move(*earlier.value()), std::move(note)};
     }
   }
   auto prepared = prepare_launch(ctx_, req, ids_.next(now_ms), now_ms);

@@ -55,7 +55,7 @@ struct complete_cmd {
 /// Group committer → process: the write with `token` is durable (or failed).
 struct persisted {
   std::uint64_t token;
-  std::string error;
+  storage::status written;
 };
 
 /// Delegate client → process: an http step's call ended.
@@ -116,7 +116,13 @@ struct scope_list_query {
 struct scope_configure {
   std::string scope;
   scope_settings settings;
-  std::function<void(scope_info)> done;
+  std::function<void(scope_answer)> done;
+};
+/// Group committer → scope queue: a scope's new settings are stored (or failed to be).
+struct scope_settings_stored {
+  scope_info settings;  ///< the settings as stored (queues are the actor's own)
+  std::function<void(scope_answer)> done;
+  storage::status written;
 };
 
 /// Scheduler → itself: an idempotent start answered; answer the duplicates that waited.
@@ -167,7 +173,7 @@ struct schedule_fired {
 struct fires_stored {
   std::vector<batched_fire> fires;
   std::vector<batched_schedule> schedules;
-  std::string error;
+  storage::status written;
 };
 /// Trigger → scheduler: processes a batch of fires stored, whose effects need their actor.
 struct launch_stored {
@@ -191,6 +197,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::restart_process)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_list_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_configure)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_settings_stored)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_restore)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::recovered_work)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::admission)

@@ -42,6 +42,12 @@ struct process_actor_state {
   bool in_flight_is_completion = false;
   model::values in_flight_params;
 
+  /// An event of the engine's own (a timer, an http answer) whose transition is in flight:
+  /// no client retries it, so when its write fails the process applies it again later.
+  std::optional<model::event> in_flight_own_event;
+  /// Commands wait while a failed write of an own event is retried after a pause.
+  bool holding = false;
+
   std::deque<pending_command> queue;
   std::vector<answer_callback> waiters;  ///< synchronous starts waiting for the end
   bool calling = false;                  ///< an http call is out
@@ -107,8 +113,8 @@ void persist(process_self self, model::transition t, answer_callback done) {
   st.in_flight_done = std::move(done);
   auto token = ++st.token;
   auto handle = caf::actor_cast<caf::actor>(self);
-  st.ctx->store.committer().submit(std::move(b), [handle, token](const std::string& error) {
-    caf::anon_send(handle, persisted{token, error});
+  st.ctx->store.committer().submit(std::move(b), [handle, token](const storage::status& written) {
+    caf::anon_send(handle, persisted{token, written});
   });
 }
 
@@ -118,8 +124,19 @@ void on_persisted(process_self self, const persisted& msg) {
   st.writing = false;
   auto done = std::move(st.in_flight_done);
   st.in_flight_done = nullptr;
-  if (!msg.error.empty()) {
-    if (done) done(error_answer(engine_errc::storage_failure, "storage: " + msg.error));
+  auto own_event = std::move(st.in_flight_own_event);
+  st.in_flight_own_event.reset();
+  if (!msg.written.ok()) {
+    // The state stays what it was before this transition: memory never runs ahead of disk.
+    auto message = storage_message(msg.written, "writing process " + st.state.id);
+    if (done) done(error_answer(errc_of(msg.written), std::move(message)));
+    if (own_event && st.state.history_seq != 0) {
+      // Applied again to the same state, it makes the same transition once storage is back.
+      st.queue.push_front({std::move(*own_event), nullptr, engine_errc::conflict});
+      st.holding = true;
+      self->delayed_send(self, std::chrono::seconds(1), resume_atom::value);
+      return;
+    }
     if (st.state.history_seq == 0) {  // never created: give the scope slot back, leave
       st.waiters.clear();
       self->send(st.ctx->scheduler, process_finished{st.state.id, st.state.scope});
@@ -163,6 +180,7 @@ void apply_now(process_self self, const model::event& ev, answer_callback done,
     if (done) done(error_answer(code, t.rejected));
     return handle_next(self);
   }
+  if (!done) st.in_flight_own_event = ev;
   persist(self, std::move(t), std::move(done));
 }
 
@@ -189,7 +207,7 @@ void complete_now(process_self self, complete_cmd& cmd, answer_callback done) {
 
 void handle_next(process_self self) {
   auto& st = self->state;
-  if (st.writing) return;
+  if (st.writing || st.holding) return;
   if (st.queue.empty()) return maybe_idle(self);
   auto next = std::move(st.queue.front());
   st.queue.pop_front();
@@ -245,7 +263,8 @@ void perform(process_self self, const model::effect& fx) {
 /// Nothing queued, nothing in flight: after a while (at once when finished) ask to leave.
 void maybe_idle(process_self self) {
   auto& st = self->state;
-  if (st.writing || !st.queue.empty() || !st.waiters.empty() || st.calling || st.passivating) {
+  if (st.writing || st.holding || !st.queue.empty() || !st.waiters.empty() || st.calling ||
+      st.passivating) {
     return;
   }
   auto generation = ++st.idle_generation;
@@ -334,11 +353,15 @@ caf::behavior process_actor(process_self self, std::shared_ptr<engine_context> c
         enqueue(self, {std::move(cmd), std::move(done), engine_errc::not_waiting});
       },
       [=](persisted& msg) { on_persisted(self, msg); },
+      [=](resume_atom) {
+        self->state.holding = false;
+        handle_next(self);
+      },
       [=](http_result& msg) { on_http_result(self, msg); },
       [=](idle_atom, std::uint64_t generation) {
         auto& s = self->state;
-        if (generation != s.idle_generation || s.writing || !s.queue.empty() || s.calling ||
-            !s.waiters.empty()) {
+        if (generation != s.idle_generation || s.writing || s.holding || !s.queue.empty() ||
+            s.calling || !s.waiters.empty()) {
           return;
         }
         s.passivating = true;

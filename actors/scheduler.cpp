@@ -87,15 +87,18 @@ live_process& launch(scheduler_self self, process_launch launch) {
   return entry;
 }
 
-/// The live actor of `id`, rehydrated from its snapshot when passivated; null if unknown.
-live_process* find_or_rehydrate(scheduler_self self, const std::string& id, bool reissue = false) {
+/// The live actor of `id`, rehydrated from its snapshot when passivated; null if unknown;
+/// failed when its snapshot could not be read (which is not "unknown").
+storage::result<live_process*> find_or_rehydrate(scheduler_self self, const std::string& id,
+                                                 bool reissue = false) {
   auto& st = self->state;
   if (auto it = st.live.find(id); it != st.live.end()) return &it->second;
   auto stored = st.ctx->store.load_process(id);
-  if (!stored) return nullptr;
+  if (!stored.ok()) return stored.error();
+  if (!stored.value()) return static_cast<live_process*>(nullptr);
   ++st.ctx->rehydrated;
   process_launch l;
-  l.state = std::move(*stored);
+  l.state = std::move(*stored.value());
   // A command may reach a process before whatever owes it an actor: the recovery backlog
   // after a restart, or the launch of a batched schedule fire. Its call goes out and its
   // timer is armed now. An actor passivated at a timer gets the timer armed again, which is
@@ -107,14 +110,22 @@ live_process* find_or_rehydrate(scheduler_self self, const std::string& id, bool
   return &launch(self, std::move(l));
 }
 
+/// Sends `msg` to the process `id`. @returns whether it was delivered (false: no such
+/// process), or failed when the process could not be read.
 template <class Message>
-bool deliver(scheduler_self self, const std::string& id, Message&& msg) {
-  auto* p = find_or_rehydrate(self, id);
+storage::result<bool> deliver(scheduler_self self, const std::string& id, Message&& msg) {
+  auto found = find_or_rehydrate(self, id);
+  if (!found.ok()) return found.error();
+  auto* p = found.value();
   if (!p) return false;
   ++p->sent;
   self->send(p->handle, std::forward<Message>(msg));
   return true;
 }
+
+/// How long work of the engine's own (a due timer, an admission) waits before it is tried
+/// again when its process could not be read: the disk may come back, and then it goes on.
+constexpr auto unreadable_retry = std::chrono::seconds(1);
 
 caf::actor scope_queue_of(scheduler_self self, const std::string& scope) {
   auto& st = self->state;
@@ -147,7 +158,12 @@ void on_tick(scheduler_self self) {
        ++n) {
     auto node = st.timers.extract(st.timers.begin());
     auto& [process_id, step_id] = node.mapped();
-    deliver(self, process_id, event_cmd{process_id, model::ev_due{step_id}, nullptr});
+    auto sent = deliver(self, process_id, event_cmd{process_id, model::ev_due{step_id}, nullptr});
+    if (!sent.ok()) {
+      (void)storage_message(sent.error(), "rehydrating process " + process_id);
+      self->delayed_send(self, unreadable_retry,
+                         arm_timer{process_id, step_id, now});
+    }
   }
   if (!st.timers.empty() && st.timers.begin()->first <= now) {
     st.armed_due = now;
@@ -166,7 +182,10 @@ bool resume_chunk_of_backlog(scheduler_self self) {
   std::size_t budget = resume_chunk;
   for (; budget > 0 && b.next_admit < w.admit.size(); --budget, ++b.next_admit) {
     const auto& id = w.admit[b.next_admit];
-    deliver(self, id, event_cmd{id, model::ev_admitted{}, nullptr});
+    if (auto sent = deliver(self, id, event_cmd{id, model::ev_admitted{}, nullptr}); !sent.ok()) {
+      (void)storage_message(sent.error(), "rehydrating process " + id);
+      self->delayed_send(self, unreadable_retry, admit_cmd{id});
+    }
   }
   bool armed = false;
   for (; budget > 0 && b.next_timer < w.timers.size(); --budget, ++b.next_timer) {
@@ -181,7 +200,11 @@ bool resume_chunk_of_backlog(scheduler_self self) {
   for (; budget > 0 && b.next_reissue < w.reissue.size(); --budget, ++b.next_reissue) {
     if (b.reissued[b.next_reissue]) continue;  // a command loaded it first
     b.reissued[b.next_reissue] = true;
-    find_or_rehydrate(self, w.reissue[b.next_reissue], true);
+    const auto& id = w.reissue[b.next_reissue];
+    if (auto found = find_or_rehydrate(self, id, true); !found.ok()) {
+      (void)storage_message(found.error(), "rehydrating process " + id);
+      self->delayed_send(self, unreadable_retry, restart_process{id});
+    }
   }
   if (!b.done()) return true;
   b = recovery_backlog{};  // give the memory back
@@ -220,14 +243,21 @@ void on_start(scheduler_self self, start_cmd& cmd) {
   auto& st = self->state;
   const auto key = cmd.request.idempotency_key;
   if (key.empty()) return start_process(self, cmd);
-  if (auto stored = st.ctx->store.idempotent_answer(key)) {
-    auto snapshot = st.ctx->store.process_raw(*stored);
+  auto unreadable = [&](const storage::status& failed) {
+    cmd.done(error_answer(errc_of(failed), storage_message(failed, "reading idempotency key")));
+  };
+  auto stored = st.ctx->store.idempotent_answer(key);
+  if (!stored.ok()) return unreadable(stored.error());
+  if (stored.value()) {
+    const auto& id = *stored.value();
+    auto snapshot = st.ctx->store.process_raw(id);
+    if (!snapshot.ok()) return unreadable(snapshot.error());
     process_answer a;
-    a.process_id = *stored;
+    a.process_id = id;
     a.replayed = true;
-    if (snapshot) {
-      a.process_json = std::string(storage::json_of(*snapshot));
-      if (auto p = storage::decode_process(*snapshot)) {
+    if (snapshot.value()) {
+      a.process_json = std::string(storage::json_of(*snapshot.value()));
+      if (auto p = storage::decode_process(*snapshot.value())) {
         a.status = p->status;
         a.outputs = p->outputs;
       }
@@ -302,19 +332,34 @@ caf::behavior scheduler(scheduler_self self, std::shared_ptr<engine_context> ctx
       [=](event_cmd& cmd) {
         auto id = cmd.process_id;
         auto done = cmd.done;
-        if (!deliver(self, id, std::move(cmd)) && done) {
+        auto sent = deliver(self, id, std::move(cmd));
+        if (!done) return;
+        if (!sent.ok()) {
+          done(error_answer(errc_of(sent.error()),
+                            storage_message(sent.error(), "rehydrating process " + id)));
+        } else if (!sent.value()) {
           done(error_answer(engine_errc::not_found, "unknown process \"" + id + "\""));
         }
       },
       [=](complete_cmd& cmd) {
         auto id = cmd.process_id;
         auto done = cmd.done;
-        if (!deliver(self, id, std::move(cmd)) && done) {
+        auto sent = deliver(self, id, std::move(cmd));
+        if (!done) return;
+        if (!sent.ok()) {
+          done(error_answer(errc_of(sent.error()),
+                            storage_message(sent.error(), "rehydrating process " + id)));
+        } else if (!sent.value()) {
           done(error_answer(engine_errc::not_found, "unknown processStepId", "processStepId"));
         }
       },
       [=](admit_cmd& cmd) {
-        deliver(self, cmd.process_id, event_cmd{cmd.process_id, model::ev_admitted{}, nullptr});
+        auto sent =
+            deliver(self, cmd.process_id, event_cmd{cmd.process_id, model::ev_admitted{}, nullptr});
+        if (!sent.ok()) {
+          (void)storage_message(sent.error(), "rehydrating process " + cmd.process_id);
+          self->delayed_send(self, unreadable_retry, std::move(cmd));
+        }
       },
       [=](const arm_timer& t) {
         self->state.timers.emplace(t.due_ms, std::make_pair(t.process_id, t.step_id));
@@ -326,7 +371,12 @@ caf::behavior scheduler(scheduler_self self, std::shared_ptr<engine_context> ctx
           self->send(scope_queue_of(self, f.scope), release_atom::value, f.process_id);
       },
       [=](const passivate_request& r) { on_passivate_request(self, r); },
-      [=](const restart_process& r) { find_or_rehydrate(self, r.process_id, true); },
+      [=](const restart_process& r) {
+        if (auto found = find_or_rehydrate(self, r.process_id, true); !found.ok()) {
+          (void)storage_message(found.error(), "restarting process " + r.process_id);
+          self->delayed_send(self, unreadable_retry, r);
+        }
+      },
       [=](launch_stored& m) {
         // Only a command that found the process on disk first (between its batch becoming
         // durable and this message) has an actor for it already: that one stays, and

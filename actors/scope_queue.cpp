@@ -2,6 +2,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include <algorithm>
@@ -20,6 +21,9 @@ struct scope_queue_state {
   static inline const char* name = "baton.scope_queue";
   std::shared_ptr<engine_context> ctx;
   scope_info info;
+  /// The settings as last sent to storage: a change made while another is being written
+  /// builds on it, so that two quick partial changes both hold.
+  scope_info configured;
   std::set<std::string> running;
   std::deque<std::string> queued;
 };
@@ -50,10 +54,17 @@ std::string encode_settings(const scope_info& info) {
          ",\"paused\":" + (info.paused ? "true" : "false") + "}";
 }
 
+/// The scope's stored settings. A scope whose settings cannot be read keeps the defaults
+/// and says so in the log: refusing every start of the scope would be worse, and a later
+/// change stores them whole again.
 void load_settings(scope_queue_state& st) {
   auto raw = st.ctx->store.database().get(storage::cf::scopes, st.info.name);
-  if (!raw) return;
-  auto json = storage::json_of(*raw);
+  if (!raw.ok()) {
+    (void)storage_message(raw.error(), "reading the settings of scope " + st.info.name);
+    return;
+  }
+  if (!raw.value()) return;
+  auto json = storage::json_of(*raw.value());
   if (auto v = storage::value_at_pointer(json, "/limit")) st.info.limit = v->integer;
   if (auto v = storage::value_at_pointer(json, "/rejectWhenBusy")) st.info.reject_when_busy = v->boolean;
   if (auto v = storage::value_at_pointer(json, "/paused")) st.info.paused = v->boolean;
@@ -63,6 +74,7 @@ caf::behavior scope_queue(scope_self self, std::shared_ptr<engine_context> ctx, 
   self->state.ctx = std::move(ctx);
   self->state.info.name = std::move(name);
   load_settings(self->state);
+  self->state.configured = self->state.info;
   return {
       [=](reserve_atom, const std::string& id, bool reject_if_busy) -> admission {
         auto& st = self->state;
@@ -92,17 +104,35 @@ caf::behavior scope_queue(scope_self self, std::shared_ptr<engine_context> ctx, 
       },
       [=](scope_query& q) { q.done(snapshot(self->state)); },
       [=](scope_configure& c) {
+        // Stored first and applied once durable: the queue never runs under settings that a
+        // crash would take back, nor under ones whose write failed.
         auto& st = self->state;
-        if (c.settings.limit) st.info.limit = *c.settings.limit;
-        if (c.settings.reject_when_busy) st.info.reject_when_busy = *c.settings.reject_when_busy;
-        if (c.settings.paused) st.info.paused = *c.settings.paused;
+        scope_info next = st.configured;
+        if (c.settings.limit) next.limit = *c.settings.limit;
+        if (c.settings.reject_when_busy) next.reject_when_busy = *c.settings.reject_when_busy;
+        if (c.settings.paused) next.paused = *c.settings.paused;
+        storage::batch b;
+        b.put(storage::cf::scopes, st.info.name, encode_settings(next));
+        st.configured = next;
+        auto handle = caf::actor_cast<caf::actor>(self);
+        st.ctx->store.committer().submit(
+            std::move(b), [handle, next, done = std::move(c.done)](const storage::status& written) {
+              caf::anon_send(handle, scope_settings_stored{next, done, written});
+            });
+      },
+      [=](scope_settings_stored& msg) {
+        auto& st = self->state;
+        if (!msg.written.ok()) {
+          st.configured = st.info;
+          auto message = storage_message(msg.written, "storing the settings of scope " + st.info.name);
+          return msg.done(scope_answer{errc_of(msg.written), std::move(message), {}});
+        }
+        st.info.limit = msg.settings.limit;
+        st.info.reject_when_busy = msg.settings.reject_when_busy;
+        st.info.paused = msg.settings.paused;
         // Admit first, so that the answer shows the queue under the new settings.
         admit_waiting(self);
-        storage::batch b;
-        b.put(storage::cf::scopes, st.info.name, encode_settings(st.info));
-        auto info = snapshot(st);
-        st.ctx->store.committer().submit(std::move(b), [done = std::move(c.done), info](
-                                                             const std::string&) { done(info); });
+        msg.done(scope_answer{engine_errc::ok, {}, snapshot(st)});
       },
   };
 }

@@ -103,10 +103,12 @@ void arm(trigger_self self, std::weak_ptr<model::schedule> s, written_state writ
 }
 
 /// Commits writes of schedules; `then` runs in the actor once they are durable.
-void persist(trigger_self self, storage::batch b, std::function<void(std::string)> then) {
+void persist(trigger_self self, storage::batch b,
+             std::function<void(const storage::status&)> then) {
   auto handle = caf::actor_cast<caf::actor>(self);
-  auto shared = std::make_shared<std::function<void(std::string)>>(std::move(then));
-  self->state.ctx->store.committer().submit(std::move(b), [handle, shared](const std::string& e) {
+  auto shared = std::make_shared<std::function<void(const storage::status&)>>(std::move(then));
+  self->state.ctx->store.committer().submit(std::move(b), [handle, shared](
+                                                              const storage::status& e) {
     // Back into the actor: the continuation touches actor state.
     caf::anon_send(handle, std::function<void()>([shared, e] { (*shared)(e); }));
   });
@@ -116,7 +118,10 @@ bool previous_run_active(const trigger_state& st, const model::schedule& s) {
   for (auto it = s.runs.rbegin(); it != s.runs.rend(); ++it) {
     if (it->process_id.empty()) continue;
     auto p = st.ctx->store.load_process(it->process_id);
-    return p && !model::is_terminal(p->status);
+    // Unreadable counts as active: a fire that `skip`s while its last run is active must
+    // not start a second run on a guess.
+    if (!p.ok()) return true;
+    return p.value() && !model::is_terminal(p.value()->status);
   }
   return false;
 }
@@ -154,7 +159,11 @@ void finish_answered_fires(trigger_self self, const std::string& id) {
   st.ctx->store.put_schedule_advance(b, s, answered.plan.fire_times, answered.dropped);
   persist(self, std::move(b),
           [self, handle = std::weak_ptr(sit->second), written = written_state(s)](
-              const std::string&) { arm(self, handle, written); });
+              const storage::status&) {
+            // Armed even when the write failed: the schedule moves on in memory, and after a
+            // restart the stored state plans the same fires again as misfires.
+            arm(self, handle, written);
+          });
 }
 
 /// Submits the fires gathered so far; `on_fires_stored` settles them once durable.
@@ -167,8 +176,8 @@ void commit_batch(trigger_self self) {
   stored->schedules = std::move(taken.schedules);
   auto handle = caf::actor_cast<caf::actor>(self);
   st.ctx->store.committer().submit(std::move(taken.writes),
-                                   [handle, stored](const std::string& error) {
-                                     stored->error = error;
+                                   [handle, stored](const storage::status& written) {
+                                     stored->written = written;
                                      caf::anon_send(handle, std::move(*stored));
                                    });
 }
@@ -227,20 +236,21 @@ void fire(trigger_self self, const std::shared_ptr<model::schedule>& schedule, s
 void on_fires_stored(trigger_self self, fires_stored& msg) {
   auto& st = self->state;
   auto& ctx = *st.ctx;
-  if (!msg.error.empty()) {
+  if (!msg.written.ok()) {
+    auto why = storage_message(msg.written, "storing schedule fires");
     for (const auto& f : msg.fires) {
       auto s = msg.schedules[f.schedule].schedule.lock();
       if (!f.created || !s) continue;  // no process written, or the schedule deleted meanwhile
       for (auto& run : s->runs) {
         if (run.fire_ms == f.fire_ms && !run.process_id.empty()) {
           run.process_id.clear();
-          run.note = "not started: storage: " + msg.error;
+          run.note = "not started: " + why;
         }
       }
     }
   }
   launch_stored launches;
-  if (msg.error.empty()) {
+  if (msg.written.ok()) {
     for (auto& f : msg.fires) {
       count_fire(ctx, f.fire_ms);
       if (!f.created) continue;
@@ -250,7 +260,7 @@ void on_fires_stored(trigger_self self, fires_stored& msg) {
     }
   }
   if (!launches.launches.empty()) caf::anon_send(ctx.scheduler, std::move(launches));
-  if (msg.error.empty()) {
+  if (msg.written.ok()) {
     // Straight into the due times: a schedule deleted or paused meanwhile is skipped when
     // it comes due (see fire_ready).
     for (auto& w : msg.schedules) {
@@ -263,9 +273,13 @@ void on_fires_stored(trigger_self self, fires_stored& msg) {
       if (!s) continue;  // deleted meanwhile
       // In full: the runs the failed batch dropped to make room are still stored.
       storage::batch b;
-      st.ctx->store.put_schedule(b, *s);
+      if (auto read = st.ctx->store.put_schedule(b, *s); !read.ok()) {
+        (void)storage_message(read, "reading the runs of schedule " + s->id);
+        arm(self, w.schedule, written_state(*s));
+        continue;
+      }
       persist(self, std::move(b),
-              [self, handle = w.schedule, written = written_state(*s)](const std::string&) {
+              [self, handle = w.schedule, written = written_state(*s)](const storage::status&) {
                 arm(self, handle, written);
               });
     }
@@ -356,10 +370,10 @@ void on_create(trigger_self self, schedule_create& cmd) {
   storage::batch b;
   st.ctx->store.put_schedule_advance(b, s, {}, {});
   persist(self, std::move(b), [self, handle = std::weak_ptr(kept), s,
-                               done = std::move(cmd.done)](const std::string& e) {
-    if (!e.empty()) {
+                               done = std::move(cmd.done)](const storage::status& e) {
+    if (!e.ok()) {
       self->state.schedules.erase(s.id);
-      return done(error(engine_errc::storage_failure, "storage: " + e));
+      return done(error(errc_of(e), storage_message(e, "creating schedule " + s.id)));
     }
     arm(self, handle, written_state(s));
     schedule_answer a;
@@ -374,20 +388,33 @@ void on_change(trigger_self self, schedule_change& cmd) {
   if (it == st.schedules.end()) {
     return cmd.done(error(engine_errc::not_found, "unknown schedule \"" + cmd.id + "\"", "id"));
   }
-  auto& s = *it->second;
+  // A change holds in memory from now, so that no fire slips in between it and its write
+  // (a run written after the change would carry the old state), and is taken back when it
+  // could not be stored: the schedule then goes on as it would after a restart.
+  auto failed = [id = cmd.id](const storage::status& e) {
+    return error(errc_of(e), storage_message(e, "changing schedule " + id));
+  };
   if (cmd.action == schedule_action::remove) {
     storage::batch b;
-    st.ctx->store.erase_schedule(b, s);
+    if (auto read = st.ctx->store.erase_schedule(b, *it->second); !read.ok()) {
+      return cmd.done(failed(read));
+    }
+    auto kept = std::move(it->second);
     st.schedules.erase(it);
-    auto done = std::move(cmd.done);
-    st.ctx->store.committer().submit(std::move(b), [done](const std::string& e) {
-      done(e.empty() ? schedule_answer{} : error(engine_errc::storage_failure, "storage: " + e));
+    persist(self, std::move(b), [self, kept, done = std::move(cmd.done),
+                                 failed](const storage::status& e) {
+      if (e.ok()) return done(schedule_answer{});
+      self->state.schedules.emplace(kept->id, kept);
+      arm(self, kept, written_state(*kept));
+      done(failed(e));
     });
     return;
   }
+  auto& s = *it->second;
   if (s.status == model::schedule_status::complete) {
     return cmd.done(error(engine_errc::conflict, "schedule is COMPLETE"));
   }
+  auto before = written_state(s);
   if (cmd.action == schedule_action::pause) {
     s.status = model::schedule_status::paused;
   } else {
@@ -403,9 +430,16 @@ void on_change(trigger_self self, schedule_change& cmd) {
   storage::batch b;
   st.ctx->store.put_schedule_advance(b, s, {}, {});
   auto copy = s;
-  persist(self, std::move(b), [self, handle = std::weak_ptr(it->second), copy,
-                               done = std::move(cmd.done)](const std::string& e) {
-    if (!e.empty()) return done(error(engine_errc::storage_failure, "storage: " + e));
+  persist(self, std::move(b), [self, handle = std::weak_ptr(it->second), copy, before,
+                               done = std::move(cmd.done), failed](const storage::status& e) {
+    if (!e.ok()) {
+      if (auto kept = handle.lock()) {
+        kept->status = before.status;
+        kept->next_fire_ms = before.next_fire_ms;
+        arm(self, handle, before);
+      }
+      return done(failed(e));
+    }
     arm(self, handle, written_state(copy));
     schedule_answer a;
     a.schedule = copy;

@@ -24,12 +24,12 @@ void print(const http::auth::client& c) {
 int clients_command(const std::string& data_dir, const std::string& action, const std::string& name,
                     const std::string& role_name, const std::string& definitions) {
   auto opened = storage::process_store::open(data_dir, true);
-  if (auto* error = std::get_if<std::string>(&opened)) {
+  if (!opened.ok()) {
     std::cerr << "cannot open " << data_dir
-              << " (stop the server, or use /api/v1/clients): " << *error << "\n";
+              << " (stop the server, or use /api/v1/clients): " << opened.error().describe() << "\n";
     return 1;
   }
-  auto store = std::move(std::get<std::unique_ptr<storage::process_store>>(opened));
+  auto store = std::move(opened).value();
   http::auth::client_directory clients(*store);
   if (action == "list") {
     for (const auto& c : clients.list()) print(c);

@@ -61,8 +61,14 @@ int main(int argc, char** argv) {
     if (!listen.empty()) flags["http.listen"] = listen;
     if (!data.empty()) flags["storage.data_dir"] = data;
     if (!definitions.empty()) flags["engine.definitions_dir"] = definitions;
-    return baton::cmd::serve(config_file.empty() ? std::nullopt : std::optional(config_file),
-                             flags);
+    try {
+      return baton::cmd::serve(config_file.empty() ? std::nullopt : std::optional(config_file),
+                               flags);
+    } catch (const std::exception& e) {
+      // Start-up reads that fail (the auth secret, the clients) end here: said, not aborted.
+      std::cerr << "baton: cannot serve: " << e.what() << "\n";
+      return 1;
+    }
   }
   if (next->parsed()) return baton::cmd::cron_next(expr, tz, from, count);
   if (dump->parsed()) return baton::cmd::db_dump(dump_data, family, prefix);

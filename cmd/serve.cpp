@@ -59,8 +59,8 @@ bool deploy_directory(actors::engine& engine, const std::string& dir) {
     engine.deploy(std::move(std::get<model::definition>(parsed)),
                   [&done](actors::deploy_answer a) { done.set_value(std::move(a)); });
     auto answer = done.get_future().get();
-    if (!answer.error.empty()) {
-      spdlog::error("{}: {}", file.string(), answer.error);
+    if (answer.code != actors::engine_errc::ok) {
+      spdlog::error("{}: {}", file.string(), answer.message);
       ok = false;
     } else {
       spdlog::info("definition {} v{} ({})", answer.definition->name, answer.definition->version,
@@ -92,14 +92,37 @@ int serve(const std::optional<std::string>& config_file,
 
   bool sync = settings.storage.mode == config::durability::sync;
   if (!sync) spdlog::warn("storage.mode = async: an acknowledged write may be lost in a crash");
-  auto opened = storage::process_store::open(settings.storage.data_dir, sync);
-  if (auto* error = std::get_if<std::string>(&opened)) {
-    spdlog::error("cannot open the store in {}: {}", settings.storage.data_dir, *error);
+  storage::store_options options;
+  options.sync = sync;
+  options.min_free_bytes = settings.storage.min_free_bytes;
+  options.ballast_bytes = settings.storage.ballast_bytes;
+  auto opened = storage::process_store::open(settings.storage.data_dir, options);
+  if (!opened.ok()) {
+    spdlog::error("cannot open the store in {}: {}", settings.storage.data_dir,
+                  opened.error().describe());
+    if (opened.error().code() == storage::storage_errc::no_space) {
+      spdlog::error("the data volume is full: free space on it (the ballast, if any, is gone "
+                    "already) and start again");
+    }
     return 1;
   }
-  auto store = std::move(std::get<std::unique_ptr<storage::process_store>>(opened));
+  auto store = std::move(opened).value();
+  for (const auto& note : store->opening_notes()) spdlog::warn("{}", note);
+  store->committer().on_refusal_change([](const storage::status& now) {
+    if (now.ok()) {
+      spdlog::warn("storage: writes are taken again");
+    } else {
+      spdlog::warn("storage: writes refused until this clears: {}", now.describe());
+    }
+  });
   auto delegates = std::make_unique<http::outgoing_client>(settings.outgoing);
-  auto engine = actors::engine::create(settings, *store, *delegates);
+  auto created = actors::engine::create(settings, *store, *delegates);
+  if (!created.ok()) {
+    spdlog::error("cannot recover from the store in {}: {} (see `baton db check`)",
+                  settings.storage.data_dir, created.error().describe());
+    return 1;
+  }
+  auto engine = std::move(created).value();
   http::callback_dispatcher callbacks(*store, *delegates, settings.outgoing);
   callbacks.add_format("workfloo", http::compat::workfloo_callback_renderer(*engine));
   engine->on_callback_due([&callbacks](std::string key) { callbacks.due(std::move(key)); });

@@ -57,17 +57,21 @@ int db_dump(const std::string& data_dir, const std::string& family, const std::s
     return 2;
   }
   auto opened = storage::db::open(data_dir + "/db", false);
-  if (auto* error = std::get_if<std::string>(&opened)) {
-    std::cerr << "cannot open " << data_dir << ": " << *error << "\n";
+  if (!opened.ok()) {
+    std::cerr << "cannot open " << data_dir << ": " << opened.error().describe() << "\n";
     return 1;
   }
-  auto& database = *std::get<std::unique_ptr<storage::db>>(opened);
-  database.scan(*which, prefix, {}, [](std::string_view key, std::string_view value) {
+  auto& database = *opened.value();
+  auto scanned = database.scan(*which, prefix, {}, [](std::string_view key, std::string_view value) {
     std::cout << key << "\t"
               << (value.empty() || value[0] != storage::format_v1 ? value : storage::json_of(value))
               << "\n";
     return true;
   });
+  if (!scanned.ok()) {
+    std::cerr << "the dump stopped on a read error: " << scanned.describe() << "\n";
+    return 1;
+  }
   return 0;
 }
 

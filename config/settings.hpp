@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,9 +29,21 @@ struct http_settings {
 
 enum class durability { sync, async };
 
+/// A size worked out from the data volume when the server starts (the default of the two
+/// sizes below): see each.
+inline constexpr std::size_t size_from_volume = SIZE_MAX;
+
 struct storage_settings {
   std::string data_dir = "./data";
   durability mode = durability::sync;
+  /// Below this much free space on the data volume every write is refused with 507 (reads go
+  /// on) until space returns. Default: 256 MiB or 2 % of the volume, whichever is smaller;
+  /// 0 turns the check off.
+  std::size_t min_free_bytes = size_from_volume;
+  /// A file of this size kept in the data folder and deleted at start-up when the volume is
+  /// too full to open the store. Default: 64 MiB or 1 % of the volume, whichever is smaller;
+  /// 0 keeps none.
+  std::size_t ballast_bytes = size_from_volume;
 
   bool operator==(const storage_settings&) const = default;
 };

@@ -108,8 +108,19 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
     auto& front = queues[process_id].front();
     auto attempt = front.attempt;
     const auto& key = front.key;
-    auto snapshot = store.outbox_raw(key);
-    auto target = store.callback(process_id);
+    auto stored_snapshot = store.outbox_raw(key);
+    auto stored_target = store.callback(process_id);
+    if (!stored_snapshot.ok() || !stored_target.ok()) {
+      // Not readable now is not gone: it counts as a failed try and is tried again later.
+      const auto& failed =
+          stored_snapshot.ok() ? stored_target.error() : stored_snapshot.error();
+      spdlog::warn("callback {}: cannot read it: {}", key, failed.describe());
+      actors::outgoing_response unread;
+      unread.error = "the outbox could not be read";
+      return settle(process_id, key, attempt, unread);
+    }
+    const auto& snapshot = stored_snapshot.value();
+    const auto& target = stored_target.value();
     auto state = snapshot ? storage::decode_process(*snapshot) : std::nullopt;
     if (!snapshot) return next(process_id);  // delivered already (a late duplicate signal)
     if (!target || !state) {
@@ -197,8 +208,10 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
     storage::batch b;
     store.erase_outbox(b, key);
     if (front.ends) store.erase_callback(b, process_id);  // no secret outlives its last report
-    store.committer().submit(std::move(b), [weak = weak_from_this(), key](const std::string& error) {
-      if (!error.empty()) spdlog::warn("callback outbox: {}", error);
+    store.committer().submit(std::move(b), [weak = weak_from_this(), key](
+                                               const storage::status& written) {
+      // Not erased: it is sent again after a restart, which at-least-once allows.
+      if (!written.ok()) spdlog::warn("callback outbox: {}", written.describe());
       if (auto self = weak.lock()) {
         asio::post(self->io, [weak, key] {
           if (auto self = weak.lock()) self->known.erase(key);
@@ -240,9 +253,13 @@ void callback_dispatcher::start() {
     // before this point, so the scan below reads it.
     i->started = true;
     std::vector<std::string> pending;
-    i->store.for_each_outbox([&](std::string_view key, std::string_view) {
+    auto scanned = i->store.for_each_outbox([&](std::string_view key, std::string_view) {
       pending.emplace_back(key);
     });
+    if (!scanned.ok()) {
+      spdlog::error("callback outbox: cannot read it all ({}); the rest goes after a restart",
+                    scanned.describe());
+    }
     for (auto& key : pending) i->enqueue(std::move(key));
   });
 }

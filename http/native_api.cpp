@@ -78,7 +78,9 @@ bool may_touch(const auth::client& who, std::string_view raw) {
 template <class Format, class Next>
 void with_process_access(actors::engine& engine, const auth::client& who, std::string_view id,
                          responder& respond, Format format, Next next) {
-  auto raw = engine.store().process_raw(id);
+  auto stored = engine.store().process_raw(id);
+  if (!stored.ok()) return respond(storage_problem(stored.error(), "reading a process"));
+  auto& raw = stored.value();
   if (!raw) return respond(format(status::not_found, "unknown process \"" + std::string(id) + "\""));
   if (!may_touch(who, *raw)) return respond(format(status::forbidden, "this client may not touch that process"));
   next(std::move(*raw));
@@ -143,8 +145,9 @@ void put_definition(actors::engine& engine, request_context ctx, const auth::cli
   }
   engine.deploy(std::move(std::get<model::definition>(parsed)),
                 [respond](actors::deploy_answer a) {
-                  if (!a.error.empty()) {
-                    return respond(problem(status::internal_server_error, "Storage failure", a.error));
+                  if (a.code != actors::engine_errc::ok) {
+                    auto m = map_error(a.code);
+                    return respond(problem(m.status, m.title, a.message));
                   }
                   respond(json_response(a.created ? status::created : status::ok,
                                         storage::definition_json(*a.definition)));
@@ -294,7 +297,9 @@ void list_processes(actors::engine& engine, request_context ctx, const auth::cli
   q.sandbox = engine.sandbox_mode();
   if (auto s = ctx.query_value("sandbox")) q.sandbox = *s == "true";
   q.visible = [&who](std::string_view definition) { return who.may_use(definition); };
-  auto page = engine.store().list(q);
+  auto listed = engine.store().list(q);
+  if (!listed.ok()) return respond(storage_problem(listed.error(), "listing processes"));
+  const auto& page = listed.value();
   std::string out = "{\"items\":[";
   for (const auto& item : page.items) {
     if (out.back() != '[') out += ',';
@@ -309,8 +314,10 @@ void list_processes(actors::engine& engine, request_context ctx, const auth::cli
 void process_history(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
   auto id = ctx.param("id");
   with_process_access(engine, who, id, respond, native_format, [&](const std::string&) {
-    respond(json_response(status::ok, "{\"items\":" +
-                                          storage::history_array(engine.store().history_raw(id)) + "}"));
+    auto history = engine.store().history_raw(id);
+    if (!history.ok()) return respond(storage_problem(history.error(), "reading a history"));
+    respond(json_response(status::ok,
+                          "{\"items\":" + storage::history_array(history.value()) + "}"));
   });
 }
 
@@ -385,8 +392,12 @@ void put_scope(actors::engine& engine, request_context ctx, const auth::client& 
       return respond(bad_request("unknown field \"" + std::string(k) + "\"", "/" + std::string(k)));
     }
   }
-  engine.configure_scope(std::string(ctx.param("scope")), s, [respond](actors::scope_info info) {
-    respond(json_response(status::ok, scope_json(info)));
+  engine.configure_scope(std::string(ctx.param("scope")), s, [respond](actors::scope_answer a) {
+    if (a.code != actors::engine_errc::ok) {
+      auto m = map_error(a.code);
+      return respond(problem(m.status, m.title, a.message));
+    }
+    respond(json_response(status::ok, scope_json(a.info)));
   });
 }
 
@@ -462,7 +473,11 @@ std::vector<std::pair<std::string, std::string>> missing_params(
     const std::vector<std::pair<std::string, std::string>>& bad) {
   std::vector<std::pair<std::string, std::string>> out;
   auto pid = model::process_id_of_step(step_id);
-  auto state = pid ? engine.store().load_process(*pid) : std::nullopt;
+  std::optional<model::process_state> state;
+  if (pid) {
+    // Unreadable here only leaves the missing params unnamed; the answer is 412 regardless.
+    if (auto loaded = engine.store().load_process(*pid); loaded.ok()) state = std::move(loaded).value();
+  }
   const auto* exec = state ? state->active() : nullptr;
   auto def = state ? engine.definitions().find(state->definition, state->version) : nullptr;
   const auto* step = exec && def && exec->id == step_id ? def->find_step(exec->step) : nullptr;
@@ -511,7 +526,13 @@ void complete_step(actors::engine& engine, request_context ctx, const auth::clie
   }
   // A client that may touch any process needs no snapshot read (a RocksDB get per completion).
   if (auto pid = may_touch_any(who) ? std::nullopt : model::process_id_of_step(step_id)) {
-    if (auto raw = engine.store().process_raw(*pid); raw && !may_touch(who, *raw)) {
+    auto raw = engine.store().process_raw(*pid);
+    if (!raw.ok()) {
+      auto refusal = refusal_of(raw.error(), "reading a process to complete");
+      return respond(vendor_answer(refusal.status, "Storage unavailable",
+                                   reasons_json({{"error", refusal.message}})));
+    }
+    if (raw.value() && !may_touch(who, *raw.value())) {
       return respond(vendor_answer(status::forbidden, "Forbidden",
                                    reasons_json({{"processStepId", "this client may not touch that process"}})));
     }
@@ -532,6 +553,13 @@ void complete_step(actors::engine& engine, request_context ctx, const auth::clie
       case engine_errc::not_found:
         return respond(vendor_answer(status::precondition_failed, "Step is not waiting",
                                      reasons_json({{"processStepId", a.message}})));
+      case engine_errc::storage_full:
+        return respond(vendor_answer(status::insufficient_storage, "Insufficient storage",
+                                     reasons_json({{"error", a.message}})));
+      case engine_errc::storage_unavailable:
+      case engine_errc::shutting_down:
+        return respond(vendor_answer(status::service_unavailable, "Service unavailable",
+                                     reasons_json({{"error", a.message}})));
       default:
         return respond(vendor_answer(status::internal_server_error, "Internal error",
                                      reasons_json({{"error", a.message}})));
@@ -609,9 +637,17 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
     respond(text_response(status::ok, "ok\n"));
   });
   routes.add(verb::get, "/readyz", [&engine](request_context, responder respond) {
-    bool ready = engine.ready();
-    respond(text_response(ready ? status::ok : status::service_unavailable,
-                          ready ? "ready\n" : "recovering\n"));
+    if (!engine.ready()) return respond(text_response(status::service_unavailable, "recovering\n"));
+    // Not ready for writes is not ready: a balancer should send work elsewhere. The guard's
+    // reason carries only sizes; RocksDB's text (paths) stays in the log.
+    auto refused = engine.store().committer().refusing();
+    if (refused.ok()) return respond(text_response(status::ok, "ready\n"));
+    auto why = refused.code() == storage::storage_errc::no_space && !refused.detail().empty() &&
+                       refused.detail().find('/') == std::string::npos
+                   ? refused.detail()
+                   : "storage " + std::string(storage::to_string(refused.code())) +
+                         "; see the server log";
+    respond(text_response(status::service_unavailable, "writes refused: " + why + "\n"));
   });
   routes.add(verb::get, "/metrics", [stats](request_context, responder respond) {
     respond(text_response(status::ok, stats->render(), metrics_content_type));

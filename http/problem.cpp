@@ -115,7 +115,11 @@ response problem(beast_http::status status, std::string_view title, std::string_
                  std::string_view field, unsigned version) {
   std::string body;
   body.reserve(64 + title.size() + detail.size() + field.size());
-  body += R"({"type":"about:blank","title":")";
+  // A type of its own where a client should act on the kind rather than read the title: a
+  // full volume clears only when an operator frees space.
+  body += status == beast_http::status::insufficient_storage
+              ? R"({"type":"https://baton.dev/problems/insufficient-storage","title":")"
+              : R"({"type":"about:blank","title":")";
   json_escape_to(body, title);
   body += R"(","status":)";
   body += std::to_string(static_cast<unsigned>(status));

@@ -8,7 +8,8 @@
 namespace baton::http {
 
 /// An RFC 9457 problem+json answer:
-/// `{"type":"about:blank","title":...,"status":...,"detail":...,"field":...}`.
+/// `{"type":"about:blank","title":...,"status":...,"detail":...,"field":...}`; a 507 has the
+/// type `https://baton.dev/problems/insufficient-storage`.
 /// `field` names the offending request field (a JSON pointer or a parameter name) and is
 /// omitted when empty. Sets `Content-Type: application/problem+json` and the payload size.
 response problem(beast_http::status status, std::string_view title, std::string_view detail,

@@ -169,8 +169,12 @@ void add_schedule_routes(router& routes, actors::engine& engine, auth::authentic
              }));
   routes.add(verb::get, "/api/v1/schedules",
              guarded([&engine](request_context, const auth::client&, responder respond) {
+               auto schedules = engine.store().load_schedules();
+               if (!schedules.ok()) {
+                 return respond(storage_problem(schedules.error(), "listing schedules"));
+               }
                std::string out = "[";
-               for (const auto& s : engine.store().load_schedules()) {
+               for (const auto& s : schedules.value()) {
                  if (out.size() > 1) out += ',';
                  out += schedule_json(s, 1);
                }
@@ -178,8 +182,9 @@ void add_schedule_routes(router& routes, actors::engine& engine, auth::authentic
              }));
   routes.add(verb::get, "/api/v1/schedules/{id}",
              guarded([&engine](request_context ctx, const auth::client&, responder respond) {
-               auto raw = engine.store().schedule_raw(ctx.param("id"));
-               auto s = raw ? storage::decode_schedule(*raw) : std::nullopt;
+               auto loaded = engine.store().load_schedule(ctx.param("id"));
+               if (!loaded.ok()) return respond(storage_problem(loaded.error(), "reading a schedule"));
+               const auto& s = loaded.value();
                if (!s) return respond(problem(status::not_found, "Not found", "unknown schedule", "id"));
                respond(json_response(status::ok, schedule_json(*s)));
              }));

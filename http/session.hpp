@@ -413,6 +413,11 @@ class http_session : public session_base {
       spdlog::warn("request {}: {} {} answered {}", s.request_id, bh::to_string(s.method), s.route,
                    status);
 
+    // A refusal for a passing cause (storage unavailable or full, shutting down, no owner)
+    // always tells the client when to come back, whichever front end's format it is in.
+    if ((status == 503 || status == 507) && res[bh::field::retry_after].empty())
+      res.set(bh::field::retry_after, "1");
+
     bool handler_closes = bh::token_list{res[bh::field::connection]}.exists("close");
     bool keep = s.keep_alive && !s.close_after && !handler_closes && !stopping_;
     if (!keep) s.close_after = true;

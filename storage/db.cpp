@@ -19,8 +19,16 @@ constexpr std::array<std::string_view, cf_count> names = {
     "definitions", "processes", "history", "scopes", "schedules",
     "idempotency", "indexes",   "auth",    "meta"};
 
-/// The one place a RocksDB status becomes our error text.
-std::string error_of(const rocksdb::Status& s) { return s.ok() ? std::string{} : s.ToString(); }
+/// The one place a RocksDB status becomes ours.
+status status_of(const rocksdb::Status& s) {
+  if (s.ok()) return {};
+  auto code = s.IsNoSpace()                          ? storage_errc::no_space
+              : s.IsCorruption()                     ? storage_errc::corruption
+              : s.IsShutdownInProgress()             ? storage_errc::shutting_down
+              : s.IsBusy() || s.IsTryAgain() || s.IsTimedOut() ? storage_errc::busy
+                                                     : storage_errc::io_error;
+  return {code, s.ToString()};
+}
 
 rocksdb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
 
@@ -127,7 +135,7 @@ struct db::impl {
 db::db(std::unique_ptr<impl> i, bool sync) : impl_(std::move(i)), sync_(sync) {}
 db::~db() = default;
 
-std::variant<std::unique_ptr<db>, std::string> db::open(const std::string& path, bool sync) {
+result<std::unique_ptr<db>> db::open(const std::string& path, bool sync) {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
@@ -162,7 +170,7 @@ std::variant<std::unique_ptr<db>, std::string> db::open(const std::string& path,
   auto i = std::make_unique<impl>();
   rocksdb::DB* raw = nullptr;
   auto status = rocksdb::DB::Open(rocksdb::DBOptions(options), path, families, &i->handles, &raw);
-  if (!status.ok()) return error_of(status);
+  if (!status.ok()) return status_of(status);
   i->rdb.reset(raw);
   // The default family is opened because RocksDB requires it; nothing lives there.
   raw->DestroyColumnFamilyHandle(i->handles.back());
@@ -170,18 +178,19 @@ std::variant<std::unique_ptr<db>, std::string> db::open(const std::string& path,
   return std::unique_ptr<db>(new db(std::move(i), sync));
 }
 
-std::optional<std::string> db::get(cf family, std::string_view key) const {
+result<std::optional<std::string>> db::get(cf family, std::string_view key) const {
   skip_perf_counts();
   // One default ReadOptions for every point read instead of constructing one per call.
   static const rocksdb::ReadOptions read_options;
   std::string out;
   auto s = impl_->rdb->Get(read_options, impl_->handle(family), slice(key), &out);
-  if (!s.ok()) return std::nullopt;
-  return out;
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return status_of(s);
+  return std::optional<std::string>(std::move(out));
 }
 
-void db::scan(cf family, std::string_view prefix, std::string_view start,
-              const std::function<bool(std::string_view, std::string_view)>& visit) const {
+status db::scan(cf family, std::string_view prefix, std::string_view start,
+                const visitor& visit) const {
   skip_perf_counts();
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(impl_->rdb->NewIterator(ro, impl_->handle(family)));
@@ -190,12 +199,15 @@ void db::scan(cf family, std::string_view prefix, std::string_view start,
     std::string_view k(key.data(), key.size());
     if (!k.starts_with(prefix)) break;
     auto v = it->value();
-    if (!visit(k, std::string_view(v.data(), v.size()))) break;
+    if (!visit(k, std::string_view(v.data(), v.size()))) return {};
   }
+  // An iterator that is no longer valid has either reached the end or failed: only its
+  // status tells which.
+  return status_of(it->status());
 }
 
-void db::scan_backward(cf family, std::string_view prefix, std::string_view start,
-                       const std::function<bool(std::string_view, std::string_view)>& visit) const {
+status db::scan_backward(cf family, std::string_view prefix, std::string_view start,
+                         const visitor& visit) const {
   skip_perf_counts();
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(impl_->rdb->NewIterator(ro, impl_->handle(family)));
@@ -206,13 +218,16 @@ void db::scan_backward(cf family, std::string_view prefix, std::string_view star
     std::string_view k(key.data(), key.size());
     if (!k.starts_with(prefix)) break;
     auto v = it->value();
-    if (!visit(k, std::string_view(v.data(), v.size()))) break;
+    if (!visit(k, std::string_view(v.data(), v.size()))) return {};
   }
+  return status_of(it->status());
 }
 
-std::string db::write(batch& b) { return write_all({&b}); }
+status db::write(batch& b) { return write_all({&b}); }
 
-std::string db::write_all(const std::vector<const batch*>& batches) {
+status db::resume() { return status_of(impl_->rdb->Resume()); }
+
+status db::write_all(const std::vector<const batch*>& batches) {
   skip_perf_counts();
   // Room for every record up front: a commit of a few thousand schedule fires is megabytes,
   // and growing the buffer by doubling copied it about twice over.
@@ -224,12 +239,12 @@ std::string db::write_all(const std::vector<const batch*>& batches) {
     for (const auto& op : in.ops) {
       auto* h = impl_->handle(op.family);
       auto s = op.erase ? wb.Delete(h, in.key(op)) : wb.Put(h, in.key(op), in.value(op));
-      if (!s.ok()) return error_of(s);
+      if (!s.ok()) return status_of(s);
     }
   }
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
-  return error_of(impl_->rdb->Write(wo, &wb));
+  return status_of(impl_->rdb->Write(wo, &wb));
 }
 
 }  // namespace baton::storage

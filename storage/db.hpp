@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "storage/status.hpp"
+
 namespace baton::storage {
 
 /// The column families of DESIGN.md, in the order they are opened.
@@ -52,28 +54,36 @@ private:
 /// The embedded RocksDB. Reads are thread-safe; `write` is called by the group committer.
 class db {
 public:
-  /// Opens (creating if needed) the database in `path`. `sync`: every write syncs the WAL.
-  /// @returns the database, or the error text.
-  static std::variant<std::unique_ptr<db>, std::string> open(const std::string& path, bool sync);
+  /// Opens (creating if needed) the database in `path`, its files owner-only. `sync`: every
+  /// write syncs the WAL.
+  static result<std::unique_ptr<db>> open(const std::string& path, bool sync);
   ~db();
 
-  std::optional<std::string> get(cf family, std::string_view key) const;
+  /// The value under `key`; an empty optional when there is none. A key that could not be
+  /// read is a failed result, never "none".
+  result<std::optional<std::string>> get(cf family, std::string_view key) const;
 
+  using visitor = std::function<bool(std::string_view key, std::string_view value)>;
   /// Calls `visit` for each key with `prefix`, in key order, starting at `start` (or the
   /// prefix itself when empty), until `visit` returns false.
-  void scan(cf family, std::string_view prefix, std::string_view start,
-            const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+  /// @returns failed when the iteration stopped on an error rather than at its end: what was
+  /// visited until then is a partial answer.
+  status scan(cf family, std::string_view prefix, std::string_view start,
+              const visitor& visit) const;
 
   /// Like `scan`, newest key first: from `start` (or the prefix's last key when empty) down.
-  void scan_backward(cf family, std::string_view prefix, std::string_view start,
-                     const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+  status scan_backward(cf family, std::string_view prefix, std::string_view start,
+                       const visitor& visit) const;
 
   /// Applies `b` atomically; synced when the database was opened with sync.
-  /// @returns empty on success, else the error text.
-  std::string write(batch& b);
+  status write(batch& b);
   /// Applies every batch of `batches` in one atomic write (one WAL sync when synced), in
-  /// order, without copying them into one batch first. @returns as `write`.
-  std::string write_all(const std::vector<const batch*>& batches);
+  /// order, without copying them into one batch first.
+  status write_all(const std::vector<const batch*>& batches);
+
+  /// After a failed write RocksDB stops taking writes (a background error) until told to
+  /// resume; this asks it to, e.g. once the volume has room again. Ok when writes are open.
+  status resume();
 
   bool synced() const { return sync_; }
 

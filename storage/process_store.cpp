@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <sys/stat.h>
+
 #include "storage/json_codec.hpp"
 
 namespace baton::storage {
@@ -40,31 +42,79 @@ std::string definition_key(std::string_view name, std::int64_t version) {
 
 /// Erases the "s/RUNNING/" keys of data stored before RUNNING was listed from the active
 /// markers: nothing reads them, and they would stay forever (an empty scan when none are).
-std::string erase_running_index(db& database) {
+status erase_running_index(db& database) {
   const auto prefix = status_key(model::process_status::running, "");
   batch b;
   std::size_t erased = 0;
-  database.scan(cf::indexes, prefix, {}, [&](std::string_view k, std::string_view) {
+  auto scanned = database.scan(cf::indexes, prefix, {}, [&](std::string_view k, std::string_view) {
     b.erase(cf::indexes, k);
     ++erased;
     return true;
   });
-  return erased ? database.write(b) : std::string();
+  if (!scanned.ok()) return scanned;
+  return erased ? database.write(b) : status();
+}
+
+/// A stored record that does not decode: the store is damaged, which is not "not found".
+status undecodable(std::string_view what, std::string_view key) {
+  return {storage_errc::corruption, std::string(what) + " record '" + std::string(key) +
+                                        "' does not decode"};
+}
+
+/// Takes group and other permissions away from the data folder and all in it. The store
+/// holds password and API-key hashes, the secret that signs tokens, and every process's
+/// values; like PostgreSQL, Baton keeps them from other local users. @returns what it changed.
+std::vector<std::string> make_owner_only(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> changed;
+  auto fix = [&](const fs::path& p) {
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0 || S_ISLNK(st.st_mode)) return;
+    if ((st.st_mode & (S_IRWXG | S_IRWXO)) == 0) return;
+    if (::chmod(p.c_str(), st.st_mode & 07700) == 0) changed.push_back(p.string());
+  };
+  fix(dir);
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    fix(it->path());
+  }
+  return changed;
 }
 
 }  // namespace
 
-std::variant<std::unique_ptr<process_store>, std::string> process_store::open(
-    const std::string& data_dir, bool sync) {
+result<std::unique_ptr<process_store>> process_store::open(const std::string& data_dir,
+                                                           store_options options) {
+  // Everything the process creates from here on is owner-only from the start (RocksDB's
+  // files, the server secret, the initial admin key), not chmod-ed after the fact.
+  ::umask(077);
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
-  if (ec) return "cannot create " + data_dir + ": " + ec.message();
-  auto opened = db::open(data_dir + "/db", sync);
-  if (auto* error = std::get_if<std::string>(&opened)) return *error;
+  if (ec) return status{storage_errc::io_error, "cannot create " + data_dir + ": " + ec.message()};
   std::unique_ptr<process_store> s(new process_store());
-  s->db_ = std::move(std::get<std::unique_ptr<db>>(opened));
-  if (auto error = erase_running_index(*s->db_); !error.empty()) return error;
-  s->committer_ = std::make_unique<group_committer>(*s->db_);
+  auto fixed = make_owner_only(data_dir);
+  if (!fixed.empty()) {
+    s->notes_.push_back("the data folder was readable by other users; made owner-only: " +
+                        std::to_string(fixed.size()) + " files and folders, " + fixed.front() +
+                        (fixed.size() > 1 ? " and more" : ""));
+  }
+  s->disk_ = std::make_unique<disk_guard>(data_dir, options.min_free_bytes, options.ballast_bytes);
+  if (s->disk_->release_ballast()) {
+    s->notes_.push_back("the data volume is below storage.min_free_bytes: deleted the ballast (" +
+                        std::to_string(s->disk_->ballast_bytes()) + " bytes) to open the store");
+  }
+  auto opened = db::open(data_dir + "/db", options.sync);
+  if (!opened.ok() && opened.error().code() == storage_errc::no_space &&
+      s->disk_->release_ballast(true)) {
+    s->notes_.push_back("the data volume was too full to open the store: deleted the ballast (" +
+                        std::to_string(s->disk_->ballast_bytes()) + " bytes) and tried again");
+    opened = db::open(data_dir + "/db", options.sync);
+  }
+  if (!opened.ok()) return opened.error();
+  s->db_ = std::move(opened).value();
+  if (auto erased = erase_running_index(*s->db_); !erased.ok()) return erased;
+  (void)s->disk_->lay_ballast();
+  s->committer_ = std::make_unique<group_committer>(*s->db_, s->disk_.get());
   return s;
 }
 
@@ -102,22 +152,28 @@ void process_store::put_history(batch& b, std::string_view process_id,
   b.put(cf::history, history_key(process_id, sorted.front()->seq), encode_history_run(sorted));
 }
 
-std::optional<std::string> process_store::process_raw(std::string_view id) const {
+result<std::optional<std::string>> process_store::process_raw(std::string_view id) const {
   return db_->get(cf::processes, id);
 }
 
-std::optional<model::process_state> process_store::load_process(std::string_view id) const {
+result<std::optional<model::process_state>> process_store::load_process(
+    std::string_view id) const {
   auto raw = process_raw(id);
-  if (!raw) return std::nullopt;
-  return decode_process(*raw);
+  if (!raw.ok()) return raw.error();
+  if (!raw.value()) return std::optional<model::process_state>();
+  auto p = decode_process(*raw.value());
+  if (!p) return undecodable("process", id);
+  return p;
 }
 
-std::vector<std::string> process_store::history_raw(std::string_view id) const {
+result<std::vector<std::string>> process_store::history_raw(std::string_view id) const {
   std::vector<std::string> out;
-  db_->scan(cf::history, std::string(id) + "/", {}, [&](std::string_view, std::string_view v) {
-    split_history_record(v, out);
-    return true;
-  });
+  auto scanned = db_->scan(cf::history, std::string(id) + "/", {},
+                           [&](std::string_view, std::string_view v) {
+                             split_history_record(v, out);
+                             return true;
+                           });
+  if (!scanned.ok()) return scanned;
   return out;
 }
 
@@ -139,12 +195,17 @@ std::string id_time_prefix(std::int64_t ms) {
 
 }  // namespace
 
-process_page process_store::list(const process_query& q) const {
+result<process_page> process_store::list(const process_query& q) const {
   process_page page;
+  status failed;
   /// The process when it matches the query.
-  auto accept = [&](std::string_view raw) -> std::optional<model::process_state> {
+  auto accept = [&](std::string_view id, std::string_view raw) -> std::optional<model::process_state> {
     auto p = decode_process(raw);
-    if (!p || p->sandbox != q.sandbox) return std::nullopt;
+    if (!p) {
+      failed = undecodable("process", id);
+      return std::nullopt;
+    }
+    if (p->sandbox != q.sandbox) return std::nullopt;
     if (q.status && p->status != *q.status) return std::nullopt;
     if (!q.definition.empty() && p->definition != q.definition) return std::nullopt;
     if (!q.scope.empty() && p->scope != q.scope) return std::nullopt;
@@ -163,7 +224,8 @@ process_page process_store::list(const process_query& q) const {
   auto take = [&](std::string_view id, std::string_view raw) {
     if (past_window(id)) return false;
     if (!q.after.empty() && id == q.after) return true;  // the cursor itself (backward seek)
-    auto p = accept(raw);
+    auto p = accept(id, raw);
+    if (!failed.ok()) return false;
     if (!p) return true;
     if (skipped < q.skip) {
       ++skipped;
@@ -193,11 +255,19 @@ process_page process_store::list(const process_query& q) const {
   }
   auto scan = [&](cf family, const std::string& prefix, const auto& visit) {
     auto start = from_id.empty() ? std::string() : prefix + from_id;
-    if (q.newest_first) {
-      db_->scan_backward(family, prefix, start, visit);
-    } else {
-      db_->scan(family, prefix, start, visit);
+    auto scanned = q.newest_first ? db_->scan_backward(family, prefix, start, visit)
+                                  : db_->scan(family, prefix, start, visit);
+    if (failed.ok()) failed = std::move(scanned);
+  };
+  /// Takes the process an index entry names; an entry whose process is gone is passed over
+  /// (a status index and its snapshot are written in one batch, so that is no damage here).
+  auto take_indexed = [&](std::string_view id) {
+    auto raw = db_->get(cf::processes, id);
+    if (!raw.ok()) {
+      failed = raw.error();
+      return false;
     }
+    return raw.value() ? take(id, *raw.value()) : true;
   };
   if (q.status && !has_status_key(*q.status)) {
     scan(cf::indexes, "a/", [&](std::string_view k, std::string_view v) {
@@ -207,43 +277,55 @@ process_page process_store::list(const process_query& q) const {
       if (auto need = decode_recovery_need(v); need && need->kind == model::recovery_kind::queued) {
         return true;
       }
-      auto raw = db_->get(cf::processes, id);
-      return raw ? take(id, *raw) : true;
+      return take_indexed(id);
     });
   } else if (q.status) {
     auto prefix = "s/" + std::string(model::to_string(*q.status)) + "/";
     scan(cf::indexes, prefix, [&](std::string_view k, std::string_view) {
-      auto id = k.substr(prefix.size());
-      auto raw = db_->get(cf::processes, id);
-      return raw ? take(id, *raw) : true;
+      return take_indexed(k.substr(prefix.size()));
     });
   } else {
     scan(cf::processes, std::string(), [&](std::string_view k, std::string_view v) {
       return take(k, v);
     });
   }
+  if (!failed.ok()) return failed;
   return page;
 }
 
-void process_store::for_each_active(
+status process_store::for_each_active(
     const std::function<void(model::process_state)>& visit) const {
-  db_->scan(cf::indexes, "a/", {}, [&](std::string_view k, std::string_view) {
-    if (auto p = load_process(k.substr(2))) visit(std::move(*p));
+  status failed;
+  auto scanned = db_->scan(cf::indexes, "a/", {}, [&](std::string_view k, std::string_view) {
+    auto p = load_process(k.substr(2));
+    if (!p.ok()) {
+      failed = p.error();
+      return false;
+    }
+    if (p.value()) visit(std::move(*p.value()));
     return true;
   });
+  return failed.ok() ? scanned : failed;
 }
 
-void process_store::for_each_recovery_need(
+status process_store::for_each_recovery_need(
     const std::function<void(std::string_view, model::recovery_need)>& visit) const {
-  db_->scan(cf::indexes, "a/", {}, [&](std::string_view k, std::string_view v) {
+  status failed;
+  auto scanned = db_->scan(cf::indexes, "a/", {}, [&](std::string_view k, std::string_view v) {
     auto id = k.substr(2);
     if (auto need = decode_recovery_need(v)) {
       visit(id, std::move(*need));
-    } else if (auto p = load_process(id)) {  // a marker from before needs were kept
-      visit(id, model::recovery_need_of(*p));
+      return true;
     }
+    auto p = load_process(id);  // a marker from before needs were kept
+    if (!p.ok()) {
+      failed = p.error();
+      return false;
+    }
+    if (p.value()) visit(id, model::recovery_need_of(*p.value()));
     return true;
   });
+  return failed.ok() ? scanned : failed;
 }
 
 void process_store::put_callback(batch& b, std::string_view process_id,
@@ -251,9 +333,14 @@ void process_store::put_callback(batch& b, std::string_view process_id,
   b.put(cf::indexes, "c/" + std::string(process_id), encode_callback(c));
 }
 
-std::optional<model::callback_target> process_store::callback(std::string_view process_id) const {
+result<std::optional<model::callback_target>> process_store::callback(
+    std::string_view process_id) const {
   auto raw = db_->get(cf::indexes, "c/" + std::string(process_id));
-  return raw ? decode_callback(*raw) : std::nullopt;
+  if (!raw.ok()) return raw.error();
+  if (!raw.value()) return std::optional<model::callback_target>();
+  auto c = decode_callback(*raw.value());
+  if (!c) return undecodable("callback", process_id);
+  return c;
 }
 
 void process_store::erase_callback(batch& b, std::string_view process_id) const {
@@ -271,15 +358,15 @@ void process_store::erase_outbox(batch& b, std::string_view key) const {
   b.erase(cf::indexes, key);
 }
 
-void process_store::for_each_outbox(
+status process_store::for_each_outbox(
     const std::function<void(std::string_view, std::string_view)>& visit) const {
-  db_->scan(cf::indexes, "o/", {}, [&](std::string_view k, std::string_view v) {
+  return db_->scan(cf::indexes, "o/", {}, [&](std::string_view k, std::string_view v) {
     visit(k, v);
     return true;
   });
 }
 
-std::optional<std::string> process_store::outbox_raw(std::string_view key) const {
+result<std::optional<std::string>> process_store::outbox_raw(std::string_view key) const {
   return db_->get(cf::indexes, key);
 }
 
@@ -292,16 +379,24 @@ void process_store::put_definition(batch& b, const model::definition& d) const {
   b.put(cf::definitions, definition_key(d.name, d.version), encode_definition(d));
 }
 
-std::vector<model::definition> process_store::load_definitions() const {
+result<std::vector<model::definition>> process_store::load_definitions() const {
   std::vector<model::definition> out;
-  db_->scan(cf::definitions, {}, {}, [&](std::string_view, std::string_view v) {
-    if (auto d = decode_definition(v)) out.push_back(std::move(*d));
+  status failed;
+  auto scanned = db_->scan(cf::definitions, {}, {}, [&](std::string_view k, std::string_view v) {
+    auto d = decode_definition(v);
+    if (!d) {
+      failed = undecodable("definition", k);
+      return false;
+    }
+    out.push_back(std::move(*d));
     return true;
   });
+  if (!failed.ok()) return failed;
+  if (!scanned.ok()) return scanned;
   return out;
 }
 
-std::optional<std::string> process_store::idempotent_answer(std::string_view key) const {
+result<std::optional<std::string>> process_store::idempotent_answer(std::string_view key) const {
   return db_->get(cf::idempotency, key);
 }
 

@@ -14,7 +14,9 @@
 #include "model/process.hpp"
 #include "model/schedule.hpp"
 #include "storage/db.hpp"
+#include "storage/disk_guard.hpp"
 #include "storage/group_commit.hpp"
+#include "storage/status.hpp"
 
 namespace baton::storage {
 
@@ -42,17 +44,36 @@ struct process_page {
   std::string next;  ///< cursor for the next page (the last id taken); empty at the end
 };
 
+/// How the data folder is kept: see `disk_guard`.
+struct store_options {
+  bool sync = true;
+  std::uint64_t min_free_bytes = disk_guard::from_volume;  ///< 0: no watermark
+  std::uint64_t ballast_bytes = disk_guard::from_volume;   ///< 0: no ballast
+};
+
 /// The record layout of processes, history, indexes, definitions and idempotency keys.
 /// All writes go into a caller's batch (committed by the group committer); reads are direct.
+///
+/// Every read answers a `result`: an empty optional is "not there", a failed result is "could
+/// not read" (I/O error, corruption: a stored record that does not decode), and the two are
+/// never confused. A caller must look (`[[nodiscard]]`).
 class process_store {
 public:
-  /// Opens the database in `data_dir` and starts the group committer.
-  static std::variant<std::unique_ptr<process_store>, std::string> open(const std::string& data_dir,
-                                                                        bool sync);
+  /// Opens the database in `data_dir/db` and starts the group committer. The folder and
+  /// everything created in it are owner-only; a folder that others could read is made so.
+  /// A volume too full to open the store gets the ballast deleted and the open tried again.
+  /// What was done to the folder is told in `opening_notes` (for the log, at WARN).
+  static result<std::unique_ptr<process_store>> open(const std::string& data_dir,
+                                                     store_options options);
+  static result<std::unique_ptr<process_store>> open(const std::string& data_dir, bool sync) {
+    return open(data_dir, store_options{.sync = sync});
+  }
   ~process_store();
 
   db& database() { return *db_; }
   group_committer& committer() { return *committer_; }
+  disk_guard& disk() { return *disk_; }
+  const std::vector<std::string>& opening_notes() const { return notes_; }
 
   // ---- processes ----
   /// Snapshot, status index and active marker of `p`; `previous` is the status it had
@@ -61,22 +82,22 @@ public:
                    std::optional<model::process_status> previous) const;
   void put_history(batch& b, std::string_view process_id,
                    const std::vector<model::history_entry>& entries) const;
-  std::optional<std::string> process_raw(std::string_view id) const;
-  std::optional<model::process_state> load_process(std::string_view id) const;
-  std::vector<std::string> history_raw(std::string_view id) const;
-  process_page list(const process_query& q) const;
+  result<std::optional<std::string>> process_raw(std::string_view id) const;
+  result<std::optional<model::process_state>> load_process(std::string_view id) const;
+  result<std::vector<std::string>> history_raw(std::string_view id) const;
+  result<process_page> list(const process_query& q) const;
   /// Every non-terminal process, in id (creation) order.
-  void for_each_active(const std::function<void(model::process_state)>& visit) const;
+  status for_each_active(const std::function<void(model::process_state)>& visit) const;
   /// Every non-terminal process' id and what it needs after a restart, in id (creation)
   /// order, from the active markers alone: no snapshot is read unless a marker predates
   /// the needs kept there. The id is valid during the call only.
-  void for_each_recovery_need(
+  status for_each_recovery_need(
       const std::function<void(std::string_view, model::recovery_need)>& visit) const;
 
   // ---- callbacks ----
   /// The callback target of a process, written with its first snapshot.
   void put_callback(batch& b, std::string_view process_id, const model::callback_target& c) const;
-  std::optional<model::callback_target> callback(std::string_view process_id) const;
+  result<std::optional<model::callback_target>> callback(std::string_view process_id) const;
   /// Forgets the target (and the secret in its headers) once nothing more will be reported.
   void erase_callback(batch& b, std::string_view process_id) const;
   /// An undelivered callback: the snapshot at a moment worth reporting, under a key that
@@ -86,16 +107,16 @@ public:
                          std::string_view snapshot) const;
   void erase_outbox(batch& b, std::string_view key) const;
   /// Every undelivered callback, in key order (per process, in the order they arose).
-  void for_each_outbox(
+  status for_each_outbox(
       const std::function<void(std::string_view key, std::string_view snapshot)>& visit) const;
-  std::optional<std::string> outbox_raw(std::string_view key) const;
+  result<std::optional<std::string>> outbox_raw(std::string_view key) const;
   /// The process an outbox key belongs to.
   static std::string_view process_of_outbox_key(std::string_view key);
 
   // ---- definitions ----
   void put_definition(batch& b, const model::definition& d) const;
   /// Every stored version of every definition, oldest version first per name.
-  std::vector<model::definition> load_definitions() const;
+  result<std::vector<model::definition>> load_definitions() const;
 
   // ---- schedules (storage/schedule_store.cpp) ----
   // A schedule is its record under its id (`encode_schedule_record`) and one record per run
@@ -107,7 +128,7 @@ public:
   /// Stores `s` as it is: its record, its runs (the newest carrying its state), and the
   /// erasure of every stored run it no longer has. Reads the stored runs: a batch not yet
   /// committed that writes runs of `s` must not be in flight.
-  void put_schedule(batch& b, const model::schedule& s) const;
+  status put_schedule(batch& b, const model::schedule& s) const;
   /// Stores that `s` moved on: past its fires at `fire_times` (their runs, each carrying
   /// `s`'s next fire time and status), or without fires to its present state (its record,
   /// and its newest run carrying that state); and erases its runs `dropped` to make room
@@ -118,20 +139,22 @@ public:
                             std::span<const std::int64_t> dropped) const;
   /// Erases the schedule's record, its stored runs and the runs of `s` (a batch in flight
   /// may store those after this read).
-  void erase_schedule(batch& b, const model::schedule& s) const;
-  std::optional<model::schedule> load_schedule(std::string_view id) const;
+  status erase_schedule(batch& b, const model::schedule& s) const;
+  result<std::optional<model::schedule>> load_schedule(std::string_view id) const;
   /// The schedule as the API shows it: `encode_schedule` of `load_schedule`.
-  std::optional<std::string> schedule_raw(std::string_view id) const;
-  std::vector<model::schedule> load_schedules() const;
+  result<std::optional<std::string>> schedule_raw(std::string_view id) const;
+  result<std::vector<model::schedule>> load_schedules() const;
 
   // ---- idempotency ----
-  std::optional<std::string> idempotent_answer(std::string_view key) const;
+  result<std::optional<std::string>> idempotent_answer(std::string_view key) const;
   void put_idempotent_answer(batch& b, std::string_view key, std::string_view answer) const;
 
 private:
   process_store() = default;
+  std::unique_ptr<disk_guard> disk_;
   std::unique_ptr<db> db_;
   std::unique_ptr<group_committer> committer_;
+  std::vector<std::string> notes_;
 };
 
 }  // namespace baton::storage

@@ -80,18 +80,21 @@ class schedule_reader {
 
 }  // namespace
 
-void process_store::put_schedule(batch& b, const model::schedule& s) const {
+status process_store::put_schedule(batch& b, const model::schedule& s) const {
   b.put(cf::schedules, s.id, encode_schedule_record(s));
-  db_->scan(cf::schedules, runs_prefix(s.id), {}, [&](std::string_view k, std::string_view) {
-    b.erase(cf::schedules, k);  // a run `s` still has is put again below, after this
-    return true;
-  });
+  auto scanned = db_->scan(cf::schedules, runs_prefix(s.id), {},
+                           [&](std::string_view k, std::string_view) {
+                             b.erase(cf::schedules, k);  // a run `s` still has is put again below
+                             return true;
+                           });
+  if (!scanned.ok()) return scanned;
   auto state = state_of(s);
   for (const auto& r : s.runs) {
     bool newest = &r == &s.runs.back();
     b.put(cf::schedules, run_key(s.id, r.fire_ms),
           encode_schedule_run(r, newest ? &state : nullptr));
   }
+  return {};
 }
 
 void process_store::put_schedule_advance(batch& b, const model::schedule& s,
@@ -117,50 +120,68 @@ void process_store::put_schedule_advance(batch& b, const model::schedule& s,
   }
 }
 
-void process_store::erase_schedule(batch& b, const model::schedule& s) const {
+status process_store::erase_schedule(batch& b, const model::schedule& s) const {
   b.erase(cf::schedules, s.id);
-  db_->scan(cf::schedules, runs_prefix(s.id), {}, [&](std::string_view k, std::string_view) {
-    b.erase(cf::schedules, k);
-    return true;
-  });
+  auto scanned = db_->scan(cf::schedules, runs_prefix(s.id), {},
+                           [&](std::string_view k, std::string_view) {
+                             b.erase(cf::schedules, k);
+                             return true;
+                           });
+  if (!scanned.ok()) return scanned;
   for (const auto& r : s.runs) b.erase(cf::schedules, run_key(s.id, r.fire_ms));
+  return {};
 }
 
-std::optional<model::schedule> process_store::load_schedule(std::string_view id) const {
+result<std::optional<model::schedule>> process_store::load_schedule(std::string_view id) const {
   auto raw = db_->get(cf::schedules, id);
-  auto record = raw ? decode_schedule(*raw) : std::nullopt;
-  if (!record) return std::nullopt;
+  if (!raw.ok()) return raw.error();
+  if (!raw.value()) return std::optional<model::schedule>();
+  auto record = decode_schedule(*raw.value());
+  if (!record) return status{storage_errc::corruption,
+                             "schedule record '" + std::string(id) + "' does not decode"};
   schedule_reader reader(std::move(*record));
-  db_->scan(cf::schedules, runs_prefix(id), {}, [&](std::string_view, std::string_view v) {
-    reader.add_run(v);
-    return true;
-  });
-  return std::move(reader).finish();
+  auto scanned = db_->scan(cf::schedules, runs_prefix(id), {},
+                           [&](std::string_view, std::string_view v) {
+                             reader.add_run(v);
+                             return true;
+                           });
+  if (!scanned.ok()) return scanned;
+  return std::optional<model::schedule>(std::move(reader).finish());
 }
 
-std::optional<std::string> process_store::schedule_raw(std::string_view id) const {
+result<std::optional<std::string>> process_store::schedule_raw(std::string_view id) const {
   auto s = load_schedule(id);
-  if (!s) return std::nullopt;
-  return encode_schedule(*s);
+  if (!s.ok()) return s.error();
+  if (!s.value()) return std::optional<std::string>();
+  return std::optional<std::string>(encode_schedule(*s.value()));
 }
 
-std::vector<model::schedule> process_store::load_schedules() const {
+result<std::vector<model::schedule>> process_store::load_schedules() const {
   std::vector<model::schedule> out;
   std::optional<schedule_reader> reading;
+  status failed;
   auto finish = [&] {
     if (reading) out.push_back(std::move(*reading).finish());
     reading.reset();
   };
-  db_->scan(cf::schedules, {}, {}, [&](std::string_view k, std::string_view v) {
+  auto scanned = db_->scan(cf::schedules, {}, {}, [&](std::string_view k, std::string_view v) {
     auto slash = k.find('/');
     if (slash == std::string_view::npos) {
       finish();
-      if (auto record = decode_schedule(v)) reading.emplace(std::move(*record));
+      auto record = decode_schedule(v);
+      if (!record) {
+        failed = {storage_errc::corruption,
+                  "schedule record '" + std::string(k) + "' does not decode"};
+        return false;
+      }
+      reading.emplace(std::move(*record));
     } else if (reading && k.substr(0, slash) == reading->id()) {
       reading->add_run(v);
     }  // else: a run whose schedule was erased while its fire was being written
     return true;
   });
+  if (!failed.ok()) return failed;
+  if (!scanned.ok()) return scanned;
   finish();
   return out;
 }

@@ -126,16 +126,22 @@ bool client::may_use(std::string_view definition) const {
 
 client_directory::client_directory(storage::process_store& store) : store_(store) {
   auto& db = store_.database();
-  if (auto s = db.get(storage::cf::meta, "auth-secret"); s && s->size() == 32) {
-    secret_ = *s;
+  auto stored = db.get(storage::cf::meta, "auth-secret");
+  // Unreadable is not absent: a new secret here would void every API key and token.
+  if (!stored.ok()) {
+    throw std::runtime_error("cannot read the auth secret: " + stored.error().describe());
+  }
+  if (stored.value() && stored.value()->size() == 32) {
+    secret_ = *stored.value();
   } else {
     secret_ = random_bytes(32);
     storage::batch b;
     b.put(storage::cf::meta, "auth-secret", secret_);
-    auto error = db.write(b);
-    if (!error.empty()) throw std::runtime_error("cannot store the auth secret: " + error);
+    if (auto written = db.write(b); !written.ok()) {
+      throw std::runtime_error("cannot store the auth secret: " + written.describe());
+    }
   }
-  db.scan(storage::cf::auth, client_prefix, {}, [this](std::string_view, std::string_view v) {
+  auto scanned = db.scan(storage::cf::auth, client_prefix, {}, [this](std::string_view, std::string_view v) {
     if (auto c = decode(v)) {
       id_by_name_[c->name] = c->id;
       if (!c->api_key_hash.empty()) id_by_key_hash_[c->api_key_hash] = c->id;
@@ -143,6 +149,7 @@ client_directory::client_directory(storage::process_store& store) : store_(store
     }
     return true;
   });
+  if (!scanned.ok()) throw std::runtime_error("cannot read the clients: " + scanned.describe());
 }
 
 std::string client_directory::key_hash(std::string_view api_key) const {
@@ -210,7 +217,9 @@ std::optional<client> client_directory::check_password(std::string_view name,
 void client_directory::persist(const client& c, std::function<void(std::string)> done) {
   storage::batch b;
   b.put(storage::cf::auth, std::string(client_prefix) + c.id, encode(c));
-  store_.committer().submit(std::move(b), std::move(done));
+  store_.committer().submit(std::move(b), [done = std::move(done)](const storage::status& w) {
+    if (done) done(w.ok() ? std::string() : w.describe());
+  });
 }
 
 void client_directory::create(std::string name, role r, std::vector<std::string> definitions,

@@ -23,7 +23,7 @@ grant_store::grant_store(storage::process_store& store, std::string secret,
   auto now = now_ms();
   for (auto [prefix, target] : {std::pair{std::string_view("token/"), &tokens_},
                                 std::pair{std::string_view("session/"), &sessions_}}) {
-    store_.database().scan(
+    auto scanned = store_.database().scan(
         storage::cf::auth, prefix, {}, [&](std::string_view k, std::string_view v) {
           auto client = storage::value_at_pointer(storage::json_of(v), "/client");
           auto expires = storage::value_at_pointer(storage::json_of(v), "/expiresMs");
@@ -32,6 +32,9 @@ grant_store::grant_store(storage::process_store& store, std::string secret,
           }
           return true;
         });
+    if (!scanned.ok()) {
+      throw std::runtime_error("cannot read tokens and sessions: " + scanned.describe());
+    }
   }
 }
 

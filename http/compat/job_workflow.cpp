@@ -1,4 +1,5 @@
 #include "http/compat/job_workflow.hpp"
+#include "http/engine_errors.hpp"
 
 #include "actors/engine.hpp"
 #include "http/auth/guard.hpp"
@@ -75,6 +76,11 @@ void start_job(actors::engine& engine, const config::settings& settings, request
                              "a job of this scope is already in progress"));
       case engine_errc::invalid_input:
         return respond(error(status::bad_request, "INVALID_PARAMETER", a.message));
+      case engine_errc::storage_full:
+        return respond(error(status::insufficient_storage, "INSUFFICIENT_STORAGE", a.message));
+      case engine_errc::storage_unavailable:
+      case engine_errc::shutting_down:
+        return respond(error(status::service_unavailable, "SERVICE_UNAVAILABLE", a.message));
       default:
         return respond(error(status::internal_server_error, "UNKNOWN_EXCEPTION", a.message));
     }
@@ -99,8 +105,14 @@ std::string_view job_status(model::process_status s) {
 
 void job_state(actors::engine& engine, request_context ctx, const auth::client& who,
                responder respond) {
-  auto raw = engine.store().process_raw(ctx.param("jobId"));
-  auto p = raw ? storage::decode_process(*raw) : std::nullopt;
+  auto loaded = engine.store().load_process(ctx.param("jobId"));
+  if (!loaded.ok()) {
+    auto refusal = refusal_of(loaded.error(), "reading a job");
+    auto code = refusal.status == status::insufficient_storage ? "INSUFFICIENT_STORAGE"
+                                                               : "SERVICE_UNAVAILABLE";
+    return respond(error(refusal.status, code, refusal.message));
+  }
+  const auto& p = loaded.value();
   if (!p || p->scope.rfind("jobworkflow:", 0) != 0) {
     return respond(error(status::not_found, "NOT_FOUND", "unknown jobId"));
   }

@@ -1,5 +1,7 @@
 #include "http/compat/process_engine.hpp"
 
+#include "http/engine_errors.hpp"
+
 #include "actors/engine.hpp"
 #include "http/auth/guard.hpp"
 #include "http/json_body.hpp"
@@ -87,7 +89,9 @@ void execute(actors::engine& engine, request_context ctx, const auth::client& wh
     if (a.code == engine_errc::invalid_input) {
       return respond(fault(status::bad_request, "parameter " + a.message));
     }
-    if (a.code != engine_errc::ok) return respond(fault(status::internal_server_error, a.message));
+    if (a.code != engine_errc::ok) {
+      return respond(fault(passing_or(a.code, status::internal_server_error), a.message));
+    }
     if (result_name.empty()) {
       auto r = text_response(status::ok, "");
       r.set("X-Process-Id", a.process_id);
@@ -142,7 +146,7 @@ void run_process(actors::engine& engine, request_context ctx, const auth::client
     if (a.code != engine_errc::ok) {
       auto s = a.code == engine_errc::unknown_definition ? status::not_found
                : a.code == engine_errc::invalid_input    ? status::bad_request
-                                                         : status::internal_server_error;
+                                                         : passing_or(a.code, status::internal_server_error);
       return respond(fault(s, a.message));
     }
     std::string out = "{\"processId\":\"" + a.process_id + "\",\"processStatus\":\"" +

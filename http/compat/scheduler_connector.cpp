@@ -1,5 +1,7 @@
 #include "http/compat/scheduler_connector.hpp"
 
+#include "http/engine_errors.hpp"
+
 #include <charconv>
 
 #include "actors/engine.hpp"
@@ -125,10 +127,7 @@ void start(actors::engine& engine, const config::settings& settings, request_con
       }
       if (a.code != actors::engine_errc::ok) {
         auto field = a.field.empty() ? "" : "values." + a.field + ": ";
-        return respond(message(a.code == actors::engine_errc::storage_failure
-                                   ? status::internal_server_error
-                                   : status::bad_request,
-                               field + a.message));
+        return respond(message(passing_or(a.code, status::bad_request), field + a.message));
       }
       respond(json_response(
           status::ok, "{\"message\":\"Process saved\",\"robustaSpid\":\"" + a.process_id + "\"}"));
@@ -169,10 +168,7 @@ void start(actors::engine& engine, const config::settings& settings, request_con
       auto field = a.field == "cron" ? "quartzDef" : a.field;
       auto text = a.message;
       if (a.field == "cron") text = "quartzDef: " + text.substr(text.find(':') + 2);
-      return respond(message(a.code == actors::engine_errc::storage_failure
-                                 ? status::internal_server_error
-                                 : status::bad_request,
-                             text));
+      return respond(message(passing_or(a.code, status::bad_request), text));
     }
     respond(json_response(
         status::ok, "{\"message\":\"Process saved\",\"robustaSpid\":\"" + a.schedule.id + "\"}"));
@@ -195,15 +191,25 @@ std::string_view connector_status(model::process_status s) {
 void status_of(actors::engine& engine, request_context ctx, responder respond) {
   std::string id(ctx.param("robustaSpid"));
   auto& store = engine.store();
-  std::optional<model::process_state> process;
-  if (auto raw = store.process_raw(id)) {
-    process = storage::decode_process(*raw);
-  } else if (auto sched_raw = store.schedule_raw(id)) {
-    auto s = storage::decode_schedule(*sched_raw);
-    if (s) {
-      for (auto it = s->runs.rbegin(); it != s->runs.rend() && !process; ++it) {
-        if (!it->process_id.empty()) process = store.load_process(it->process_id);
-      }
+  auto unreadable = [&](const storage::status& failed) {
+    auto refusal = refusal_of(failed, "reading a connector status");
+    respond(message(refusal.status, refusal.message));
+  };
+  auto loaded = store.load_process(id);
+  if (!loaded.ok()) return unreadable(loaded.error());
+  std::optional<model::process_state> process = std::move(loaded).value();
+  if (!process) {
+    auto schedule = store.load_schedule(id);
+    if (!schedule.ok()) return unreadable(schedule.error());
+    if (!schedule.value()) {
+      return respond(message(status::not_found, "robustaSpid " + id + " not found"));
+    }
+    const auto& runs = schedule.value()->runs;
+    for (auto it = runs.rbegin(); it != runs.rend() && !process; ++it) {
+      if (it->process_id.empty()) continue;
+      auto run = store.load_process(it->process_id);
+      if (!run.ok()) return unreadable(run.error());
+      process = std::move(run).value();
     }
     if (!process) {
       return respond(
@@ -211,10 +217,7 @@ void status_of(actors::engine& engine, request_context ctx, responder respond) {
                         "{\"status\":\"WAITING\",\"message\":\"Your transaction is waiting "
                         "for its first run.\"}"));
     }
-  } else {
-    return respond(message(status::not_found, "robustaSpid " + id + " not found"));
   }
-  if (!process) return respond(message(status::internal_server_error, "unreadable record"));
   auto st = connector_status(process->status);
   std::string text =
       process->status == model::process_status::succeeded ? "Your transaction has ended."

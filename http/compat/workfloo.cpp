@@ -4,11 +4,13 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <variant>
 
 #include "actors/definition_registry.hpp"
 #include "actors/engine.hpp"
 #include "http/auth/guard.hpp"
 #include "http/compat/workfloo_view.hpp"
+#include "http/engine_errors.hpp"
 #include "http/json_body.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
@@ -62,6 +64,15 @@ response field_errors(std::vector<std::pair<std::string, std::string>> errors) {
 
 response not_found(std::string_view what) {
   return error(status::not_found, "ELEMENT_NOT_EXIST_ERROR", "null", std::string(what) + " not found");
+}
+
+/// A read that failed, in the envelope: 503, or 507 when the volume is full.
+response unreadable(const storage::status& failed) {
+  auto refusal = refusal_of(failed, "reading for workfloo");
+  return error(refusal.status,
+               refusal.status == status::insufficient_storage ? "INSUFFICIENT_STORAGE"
+                                                              : "SERVICE_UNAVAILABLE",
+               "null", refusal.message);
 }
 
 /// 401 carries no body; 403 and 429 the envelope.
@@ -151,7 +162,10 @@ response start_answer(actors::process_answer a) {
                               ? std::vector<std::pair<std::string, std::string>>{{a.field, a.message}}
                               : std::move(a.field_errors));
     case engine_errc::shutting_down:
+    case engine_errc::storage_unavailable:
       return error(status::service_unavailable, "SERVICE_UNAVAILABLE", "null", a.message);
+    case engine_errc::storage_full:
+      return error(status::insufficient_storage, "INSUFFICIENT_STORAGE", "null", a.message);
     default:
       return error(status::internal_server_error, "INTERNAL_ERROR", "null", a.message);
   }
@@ -201,8 +215,9 @@ void start(actors::engine& engine, const config::settings& settings,
 template <class Render>
 void with_execution(actors::engine& engine, const request_context& ctx, const auth::client& who,
                     const responder& respond, Render render) {
-  auto raw = engine.store().process_raw(ctx.param("id"));
-  auto p = raw ? storage::decode_process(*raw) : std::nullopt;
+  auto loaded = engine.store().load_process(ctx.param("id"));
+  if (!loaded.ok()) return respond(unreadable(loaded.error()));
+  const auto& p = loaded.value();
   if (!p) return respond(not_found("workfloo"));
   if (!who.may_use(p->definition)) {
     return respond(error(status::forbidden, "FORBIDDEN", "null", "this key may not read it"));
@@ -282,12 +297,15 @@ struct listed_page {
   bool has_next = false;
 };
 
-listed_page list_page(actors::engine& engine, const auth::client& who,
-                      storage::process_query q) {
+/// A page of the listing, or the answer to a listing that could not be read.
+std::variant<listed_page, response> list_page(actors::engine& engine, const auth::client& who,
+                                              storage::process_query q) {
   listed_page out;
   q.visible = [&who](std::string_view definition) { return who.may_use(definition); };
   q.decoded = true;
-  auto page = engine.store().list(q);
+  auto listed = engine.store().list(q);
+  if (!listed.ok()) return unreadable(listed.error());
+  auto& page = listed.value();
   out.has_next = !page.next.empty();
   for (auto& p : page.states) {
     auto def = engine.definitions().find(p.definition, p.version);
@@ -301,7 +319,9 @@ void list_v1(actors::engine& engine, const config::settings& settings, request_c
   auto parsed = read_list_query(ctx, settings);
   if (auto* r = std::get_if<response>(&parsed)) return respond(std::move(*r));
   auto& q = std::get<list_query>(parsed);
-  auto page = list_page(engine, who, q.store);
+  auto listed = list_page(engine, who, q.store);
+  if (auto* r = std::get_if<response>(&listed)) return respond(std::move(*r));
+  auto& page = std::get<listed_page>(listed);
   auto now = now_ms();
   std::string out = "{\"currentPage\":" + std::to_string(q.page) +
                     ",\"hasNextPage\":" + (page.has_next ? "true" : "false") + ",\"items\":[";
@@ -347,7 +367,9 @@ void list_v2(actors::engine& engine, const config::settings& settings, request_c
   if (format != "json" && format != "csv") {
     return respond(field_errors({{"format", "must be json or csv"}}));
   }
-  auto page = list_page(engine, who, q.store);
+  auto listed = list_page(engine, who, q.store);
+  if (auto* r = std::get_if<response>(&listed)) return respond(std::move(*r));
+  auto& page = std::get<listed_page>(listed);
   response r;
   if (format == "csv") {
     std::string out(workfloo::csv_header());
