@@ -95,7 +95,7 @@ class fake_delegate final : public actors::delegate_client {
 class parked_writer {
  public:
   explicit parked_writer(storage::group_committer& committer) : gate_(std::make_shared<gate>()) {
-    committer.submit(storage::batch{}, [g = gate_](const std::string&) {
+    committer.submit(storage::batch{}, [g = gate_](const storage::status&) {
       std::unique_lock lock(g->mutex);
       g->parked = true;
       g->cv.notify_all();
@@ -220,7 +220,7 @@ class engine_fixture {
     engine_->deploy(definition_of(json), done.callback());
     settle();
     auto a = done.get();
-    REQUIRE(a.error.empty());
+    REQUIRE(a.code == actors::engine_errc::ok);
     REQUIRE(a.definition);
     return a.definition;
   }
@@ -264,15 +264,17 @@ class engine_fixture {
   }
 
   actors::scope_info configure_scope(std::string name, actors::scope_settings settings) {
-    answers<actors::scope_info> done;
+    answers<actors::scope_answer> done;
     engine_->configure_scope(std::move(name), std::move(settings), done.callback());
     settle();
-    return done.get();
+    auto a = done.get();
+    REQUIRE(a.code == actors::engine_errc::ok);
+    return a.info;
   }
 
   /// The stored snapshot; fails the test when there is none.
   model::process_state load(std::string_view id) {
-    auto p = store_->load_process(id);
+    auto p = store_->load_process(id).value();
     REQUIRE(p);
     return std::move(*p);
   }
@@ -298,7 +300,7 @@ class engine_fixture {
     close();
     now_ms_ += downtime.count();
     open();
-    engine_->recover();
+    REQUIRE(engine_->recover().ok());
   }
 
   /// Stops the engine once nothing is in flight (the writer idle, so the engine's shutdown
@@ -325,8 +327,8 @@ class engine_fixture {
     settings.storage.mode = options_.sync ? config::durability::sync : config::durability::async;
     settings.storage.data_dir = dir_.str();
     auto opened = storage::process_store::open(dir_.str(), options_.sync);
-    if (auto* error = std::get_if<std::string>(&opened)) FAIL("cannot open store: " << *error);
-    store_ = std::move(std::get<std::unique_ptr<storage::process_store>>(opened));
+    if (!opened.ok()) FAIL("cannot open store: " << opened.error().describe());
+    store_ = std::move(opened).value();
     shut_down_ = false;
     engine_ = std::make_unique<actors::engine_impl>(
         settings, *store_, delegates_, [this] { return now_ms_.load(); }, /*testing=*/true);

@@ -59,7 +59,7 @@ actors::schedule_answer change(engine_fixture& fx, const std::string& id, schedu
 
 /// The schedule as stored; fails the test when there is none.
 model::schedule stored(engine_fixture& fx, const std::string& id) {
-  auto raw = fx.store().schedule_raw(id);
+  auto raw = fx.store().schedule_raw(id).value();
   REQUIRE(raw);
   auto s = storage::decode_schedule(*raw);
   REQUIRE(s);
@@ -71,7 +71,7 @@ std::vector<std::string> processes_of(engine_fixture& fx, const std::string& id)
   storage::process_query q;
   q.limit = 1000;
   std::vector<std::string> out;
-  for (const auto& json : fx.store().list(q).items) {
+  for (const auto& json : fx.store().list(q).value().items) {
     if (json.find("\"scheduleId\":\"" + id + "\"") != std::string::npos) out.push_back(json);
   }
   return out;
@@ -267,7 +267,7 @@ TEST_CASE("a deleted schedule is gone and fires no more", "[actors][schedule]") 
 
   auto removed = change(fx, s.id, schedule_action::remove);
   CHECK(removed.code == engine_errc::ok);
-  CHECK_FALSE(fx.store().schedule_raw(s.id));
+  CHECK_FALSE(fx.store().schedule_raw(s.id).value());
   fx.advance(60s);
   CHECK(processes_of(fx, s.id).size() == 1);
   CHECK(change(fx, s.id, schedule_action::pause).code == engine_errc::not_found);
@@ -294,7 +294,7 @@ TEST_CASE("a bad schedule is rejected, naming the field", "[actors][schedule]") 
   CHECK(unknown.code == engine_errc::unknown_definition);
   CHECK(unknown.field == "definition");
 
-  CHECK(fx.store().load_schedules().empty());
+  CHECK(fx.store().load_schedules().value().empty());
 }
 
 TEST_CASE("overlap policies decide about a fire while the previous run still runs",
@@ -443,7 +443,7 @@ TEST_CASE("a fire time that is fired again after a restart starts no second proc
   auto s = created(fx, schedule_of("Instant", every_10s));
   // The record as it was before the fire: as if the server crashed after the fire's process
   // was stored but before the schedule moved on.
-  auto before = fx.store().schedule_raw(s.id);
+  auto before = fx.store().schedule_raw(s.id).value();
   REQUIRE(before);
   auto old = storage::decode_schedule(*before);
   REQUIRE(old);
@@ -456,8 +456,8 @@ TEST_CASE("a fire time that is fired again after a restart starts no second proc
 
   fx.shutdown();
   storage::batch b;
-  fx.store().put_schedule(b, *old);
-  REQUIRE(fx.store().database().write(b).empty());
+  REQUIRE(fx.store().put_schedule(b, *old).ok());
+  REQUIRE(fx.store().database().write(b).ok());
   REQUIRE(stored(fx, s.id).runs.empty());
 
   fx.restart(2s);
@@ -495,7 +495,7 @@ TEST_CASE("schedules due together beyond the limit of starts in flight each fire
     CHECK(started_runs(after)[0].fire_ms == t0 + 10'000);
     CHECK(after.next_fire_ms == t0 + 20'000);
     auto key = "schedule:" + s.id + ":" + std::to_string(t0 + 10'000);
-    CHECK(fx.store().idempotent_answer(key) == started_runs(after)[0].process_id);
+    CHECK(fx.store().idempotent_answer(key).value() == started_runs(after)[0].process_id);
   }
   CHECK(fx.context().schedule_fires.load() == 5);
 
@@ -526,7 +526,7 @@ TEST_CASE("fires due together are stored with their schedules, counted once, not
     CHECK(fx.status(run.process_id) == process_status::succeeded);
     CHECK(fx.load(run.process_id).schedule_id == s.id);
     auto key = "schedule:" + s.id + ":" + std::to_string(t0 + 10'000);
-    CHECK(fx.store().idempotent_answer(key) == run.process_id);
+    CHECK(fx.store().idempotent_answer(key).value() == run.process_id);
     process_ids.insert(run.process_id);
   }
   CHECK(process_ids.size() == 3);
@@ -583,8 +583,11 @@ TEST_CASE("a schedule keeps its newest runs, stored apart, across fires and rest
   auto s = created(fx, spec);
   auto stored_run_records = [&] {
     std::size_t n = 0;
-    fx.store().database().scan(storage::cf::schedules, s.id + "/", {},
-                               [&](std::string_view, std::string_view) { return ++n, true; });
+    REQUIRE(fx.store()
+                .database()
+                .scan(storage::cf::schedules, s.id + "/", {},
+                      [&](std::string_view, std::string_view) { return ++n, true; })
+                .ok());
     return n;
   };
 

@@ -64,7 +64,7 @@ TEST_CASE("a scope with limit 1 admits its processes one at a time, in order", "
   waiting.status = process_status::waiting;
   waiting.scope = "fifo";
   std::vector<std::string> listed;
-  for (const auto& item : fx.store().list(waiting).items) {
+  for (const auto& item : fx.store().list(waiting).value().items) {
     listed.push_back(storage::value_at_pointer(item, "/id")->text);
   }
   CHECK(listed == ids_of(started, 1));
@@ -116,7 +116,7 @@ TEST_CASE("changing a scope's limit admits more, and never preempts", "[actors]"
   CHECK(fx.status(started[4].process_id) == process_status::waiting);
 
   // The limit is stored, and the queue is rebuilt from the snapshots after a restart.
-  auto stored = fx.store().database().get(storage::cf::scopes, "lim");
+  auto stored = fx.store().database().get(storage::cf::scopes, "lim").value();
   REQUIRE(stored);
   CHECK(storage::value_at_pointer(storage::json_of(*stored), "/limit") == value::of_integer(1));
   fx.restart();
@@ -159,7 +159,7 @@ TEST_CASE("a busy scope rejects when asked to", "[actors]") {
   auto plain = fx.start("Wait", "busy");
   CHECK(plain.code == engine_errc::scope_busy);
   // Nothing was stored for the rejected starts, and nothing queued.
-  CHECK(fx.store().list({}).items.size() == 1);
+  CHECK(fx.store().list({}).value().items.size() == 1);
   CHECK(fx.scope("busy").queued.empty());
 
   fx.complete(fx.active_step(first.process_id), answer_params());

@@ -51,8 +51,8 @@ TEST_CASE("concurrent submitters are each answered once and batched into fewer c
           b.put(storage::cf::idempotency, key_of(t, i), "v" + std::to_string(t * per_thread + i));
           b.put(storage::cf::meta, key_of(t, i), "m");
           store->committer().submit(std::move(b),
-                                    [&, n = t * per_thread + i](const std::string& error) {
-                                      if (!error.empty()) ++errors;
+                                    [&, n = t * per_thread + i](const storage::status& written) {
+                                      if (!written.ok()) ++errors;
                                       ++calls[n];
                                       ++answered;
                                     });
@@ -83,9 +83,9 @@ TEST_CASE("concurrent submitters are each answered once and batched into fewer c
   int missing = 0;
   for (int t = 0; t < threads; ++t) {
     for (int i = 0; i < per_thread; ++i) {
-      auto v = store->database().get(storage::cf::idempotency, key_of(t, i));
+      auto v = store->database().get(storage::cf::idempotency, key_of(t, i)).value();
       if (!v || *v != "v" + std::to_string(t * per_thread + i)) ++missing;
-      if (!store->database().get(storage::cf::meta, key_of(t, i))) ++missing;
+      if (!store->database().get(storage::cf::meta, key_of(t, i)).value()) ++missing;
     }
   }
   CHECK(missing == 0);
@@ -101,8 +101,8 @@ TEST_CASE("closing the store commits and answers everything still queued", "[sto
     for (int i = 0; i < total; ++i) {
       storage::batch b;
       b.put(storage::cf::processes, key_of(0, i), "x");
-      store->committer().submit(std::move(b), [&](const std::string& error) {
-        if (!error.empty()) ++errors;
+      store->committer().submit(std::move(b), [&](const storage::status& written) {
+        if (!written.ok()) ++errors;
         ++answered;
       });
     }
@@ -111,28 +111,28 @@ TEST_CASE("closing the store commits and answers everything still queued", "[sto
   CHECK(errors.load() == 0);
   auto store = open_store(dir, true);
   int found = 0;
-  store->database().scan(storage::cf::processes, "t0-", {}, [&](auto, auto) {
+  REQUIRE(store->database().scan(storage::cf::processes, "t0-", {}, [&](auto, auto) {
     ++found;
     return true;
-  });
+  }).ok());
   CHECK(found == total);
 }
 
 TEST_CASE("a commit carries at most max_batch submissions", "[storage]") {
   temp_dir dir;
   auto opened = storage::db::open(dir.str() + "/db", true);
-  REQUIRE(std::holds_alternative<std::unique_ptr<storage::db>>(opened));
-  auto database = std::move(std::get<std::unique_ptr<storage::db>>(opened));
+  REQUIRE(opened.ok());
+  auto database = std::move(opened).value();
   std::atomic<int> answered{0};
   {
-    storage::group_committer committer(*database, 8);
+    storage::group_committer committer(*database, nullptr, 8);
     std::vector<std::thread> submitters;
     for (int t = 0; t < 4; ++t) {
       submitters.emplace_back([&, t] {
         for (int i = 0; i < 100; ++i) {
           storage::batch b;
           b.put(storage::cf::meta, key_of(t, i), "x");
-          committer.submit(std::move(b), [&](const std::string&) { ++answered; });
+          committer.submit(std::move(b), [&](const storage::status&) { ++answered; });
         }
       });
     }
@@ -143,7 +143,7 @@ TEST_CASE("a commit carries at most max_batch submissions", "[storage]") {
     CHECK(stats.largest <= 8);
     CHECK(stats.commits >= 50);
   }
-  CHECK(database->get(storage::cf::meta, key_of(3, 99)) == "x");
+  CHECK(database->get(storage::cf::meta, key_of(3, 99)).value() == "x");
 }
 
 TEST_CASE("an empty batch and a batch with erases commit in order", "[storage]") {
@@ -160,8 +160,8 @@ TEST_CASE("an empty batch and a batch with erases commit in order", "[storage]")
   replace.put(storage::cf::scopes, "t", "3");
   replace.erase(storage::cf::scopes, "t");
   REQUIRE(testing::commit(*store, std::move(replace)).empty());
-  CHECK(store->database().get(storage::cf::scopes, "s") == "2");
-  CHECK_FALSE(store->database().get(storage::cf::scopes, "t"));
+  CHECK(store->database().get(storage::cf::scopes, "s").value() == "2");
+  CHECK_FALSE(store->database().get(storage::cf::scopes, "t").value());
 }
 
 TEST_CASE("one commit of several batches keeps each key's writes in submission order",
@@ -180,9 +180,9 @@ TEST_CASE("one commit of several batches keeps each key's writes in submission o
   third.erase(storage::cf::scopes, "c");
   third.put(storage::cf::history, "a", "h2");
   auto& db = store->database();
-  REQUIRE(db.write_all({&first, &second, &third}).empty());
-  CHECK(db.get(storage::cf::scopes, "a") == "3");
-  CHECK(db.get(storage::cf::scopes, "b") == "2");
-  CHECK_FALSE(db.get(storage::cf::scopes, "c"));
-  CHECK(db.get(storage::cf::history, "a") == "h2");
+  REQUIRE(db.write_all({&first, &second, &third}).ok());
+  CHECK(db.get(storage::cf::scopes, "a").value() == "3");
+  CHECK(db.get(storage::cf::scopes, "b").value() == "2");
+  CHECK_FALSE(db.get(storage::cf::scopes, "c").value());
+  CHECK(db.get(storage::cf::history, "a").value() == "h2");
 }

@@ -145,7 +145,7 @@ std::vector<std::string> ids_of(const storage::process_page& page) {
 
 std::vector<std::string> active_ids(const storage::process_store& store) {
   std::vector<std::string> out;
-  store.for_each_active([&](model::process_state p) { out.push_back(p.id); });
+  REQUIRE(store.for_each_active([&](model::process_state p) { out.push_back(p.id); }).ok());
   return out;
 }
 
@@ -183,13 +183,13 @@ TEST_CASE("a process snapshot survives close and reopen", "[storage]") {
     REQUIRE(commit(*store, std::move(b)).empty());
   }
   auto store = open_store(dir, true);
-  auto raw = store->process_raw(p.id);
+  auto raw = store->process_raw(p.id).value();
   REQUIRE(raw);
   CHECK(*raw == snapshot);
-  auto loaded = store->load_process(p.id);
+  auto loaded = store->load_process(p.id).value();
   REQUIRE(loaded);
   check_same(*loaded, p);
-  CHECK_FALSE(store->load_process("0000000003e8000100000002"));
+  CHECK_FALSE(store->load_process("0000000003e8000100000002").value());
 }
 
 TEST_CASE("status index and active markers follow transitions across reopen", "[storage]") {
@@ -220,7 +220,7 @@ TEST_CASE("status index and active markers follow transitions across reopen", "[
   }
   auto store = open_store(dir);
   std::vector<std::pair<std::string, process_status>> active;
-  store->for_each_active([&](model::process_state p) { active.emplace_back(p.id, p.status); });
+  REQUIRE(store->for_each_active([&](model::process_state p) { active.emplace_back(p.id, p.status); }).ok());
   CHECK(active ==
         std::vector<std::pair<std::string, process_status>>{{ids[0], process_status::waiting},
                                                             {ids[1], process_status::running},
@@ -229,7 +229,7 @@ TEST_CASE("status index and active markers follow transitions across reopen", "[
   auto by_status = [&](process_status s) {
     storage::process_query q;
     q.status = s;
-    return ids_of(store->list(q));
+    return ids_of(store->list(q).value());
   };
   CHECK(by_status(process_status::waiting) == std::vector<std::string>{ids[0]});
   CHECK(by_status(process_status::running) == std::vector<std::string>{ids[1], ids[4]});
@@ -259,7 +259,7 @@ TEST_CASE("history comes back in sequence order, per process", "[storage]") {
     }
   }
   auto store = open_store(dir);
-  auto history = store->history_raw(a);
+  auto history = store->history_raw(a).value();
   REQUIRE(history.size() == 300);
   for (std::size_t i = 0; i < history.size(); ++i) {
     auto json = storage::json_of(history[i]);
@@ -275,10 +275,10 @@ TEST_CASE("history comes back in sequence order, per process", "[storage]") {
   CHECK(storage::value_at_pointer(array, "/299/detail")->text == "detail \"300\"");
   CHECK_FALSE(storage::value_at_pointer(array, "/300"));
 
-  auto other = store->history_raw(b);
+  auto other = store->history_raw(b).value();
   REQUIRE(other.size() == 6);
   CHECK(storage::value_at_pointer(storage::json_of(other.front()), "/type")->text == "other");
-  CHECK(store->history_raw("0000000003e8000100000003").empty());
+  CHECK(store->history_raw("0000000003e8000100000003").value().empty());
   CHECK(storage::history_array({}) == "[]");
 }
 
@@ -302,15 +302,15 @@ TEST_CASE("one transition's history is one record, read back entry by entry", "[
     REQUIRE(commit(*store, std::move(later)).empty());
 
     std::size_t records = 0;
-    store->database().scan(storage::cf::history, id + "/", {},
+    REQUIRE(store->database().scan(storage::cf::history, id + "/", {},
                            [&](std::string_view, std::string_view) {
                              ++records;
                              return true;
-                           });
+                           }).ok());
     CHECK(records == 2);
   }
   auto store = open_store(dir);
-  auto history = store->history_raw(id);
+  auto history = store->history_raw(id).value();
   REQUIRE(history.size() == 4);
   for (std::size_t i = 0; i < history.size(); ++i) {
     CHECK(history[i].front() == storage::format_v1);
@@ -327,7 +327,7 @@ TEST_CASE("one transition's history is one record, read back entry by entry", "[
         "process_succeeded");
   auto array = storage::history_array(history);
   CHECK(storage::value_at_pointer(array, "/3/atMs")->integer == 40);
-  CHECK(store->history_raw(legacy).size() == 2);
+  CHECK(store->history_raw(legacy).value().size() == 2);
 }
 
 TEST_CASE("a running process has no status index entry: RUNNING lists the active markers",
@@ -366,14 +366,14 @@ TEST_CASE("a running process has no status index entry: RUNNING lists the active
   }
   auto store = open_store(dir);
   std::size_t running_index = 0;
-  store->database().scan(storage::cf::indexes, "s/RUNNING/", {},
-                         [&](std::string_view, std::string_view) { return ++running_index, true; });
+  REQUIRE(store->database().scan(storage::cf::indexes, "s/RUNNING/", {},
+                         [&](std::string_view, std::string_view) { return ++running_index, true; }).ok());
   CHECK(running_index == 0);
   auto by_status = [&](process_status s, bool newest_first = false) {
     storage::process_query q;
     q.status = s;
     q.newest_first = newest_first;
-    return ids_of(store->list(q));
+    return ids_of(store->list(q).value());
   };
   CHECK(by_status(process_status::running) ==
         std::vector<std::string>{parked.id, legacy_running.id});
@@ -384,10 +384,10 @@ TEST_CASE("a running process has no status index entry: RUNNING lists the active
   storage::process_query paged;  // the cursor works over the markers as over an index
   paged.status = process_status::running;
   paged.limit = 1;
-  auto page = store->list(paged);
+  auto page = store->list(paged).value();
   CHECK(ids_of(page) == std::vector<std::string>{parked.id});
   paged.after = page.next;
-  CHECK(ids_of(store->list(paged)) == std::vector<std::string>{legacy_running.id});
+  CHECK(ids_of(store->list(paged).value()) == std::vector<std::string>{legacy_running.id});
 }
 
 TEST_CASE("list filters by status, definition and scope and pages with a cursor", "[storage]") {
@@ -419,7 +419,7 @@ TEST_CASE("list filters by status, definition and scope and pages with a cursor"
     }
     return out;
   };
-  auto list = [&](storage::process_query q) { return ids_of(store->list(q)); };
+  auto list = [&](storage::process_query q) { return ids_of(store->list(q).value()); };
 
   SECTION("filters") {
     storage::process_query q;
@@ -442,7 +442,7 @@ TEST_CASE("list filters by status, definition and scope and pages with a cursor"
     CHECK(list(sandbox).size() == 2);
     storage::process_query none;
     none.definition = "Nope";
-    auto page = store->list(none);
+    auto page = store->list(none).value();
     CHECK(page.items.empty());
     CHECK(page.next.empty());
   }
@@ -451,7 +451,7 @@ TEST_CASE("list filters by status, definition and scope and pages with a cursor"
     auto page_through = [&](storage::process_query q) {
       std::vector<std::string> seen;
       for (int pages = 0; pages < 20; ++pages) {
-        auto page = store->list(q);
+        auto page = store->list(q).value();
         CHECK(page.items.size() <= q.limit);
         for (auto& id : ids_of(page)) seen.push_back(id);
         if (page.next.empty()) return seen;
@@ -463,7 +463,7 @@ TEST_CASE("list filters by status, definition and scope and pages with a cursor"
     };
     storage::process_query q;
     q.limit = 5;
-    auto first = store->list(q);
+    auto first = store->list(q).value();
     CHECK(first.items.size() == 5);
     CHECK(first.next == all[4].id);
     CHECK(page_through(q) == expect([](auto&) { return true; }));
@@ -511,7 +511,7 @@ TEST_CASE("definition versions survive close and reopen, oldest first per name",
     REQUIRE(commit(*store, std::move(b)).empty());
   }
   auto store = open_store(dir);
-  auto defs = store->load_definitions();
+  auto defs = store->load_definitions().value();
   std::vector<std::pair<std::string, std::int64_t>> order;
   for (const auto& d : defs) order.emplace_back(d.name, d.version);
   CHECK(order == std::vector<std::pair<std::string, std::int64_t>>{
@@ -542,10 +542,10 @@ TEST_CASE("idempotency keys survive close and reopen", "[storage]") {
     REQUIRE(commit(*store, std::move(b)).empty());
   }
   auto store = open_store(dir, true);
-  CHECK(store->idempotent_answer("order-1") == "0000000003e8000100000009");
-  CHECK(store->idempotent_answer("order-2") == "0000000003e8000100000002");
-  CHECK_FALSE(store->idempotent_answer("order-3"));
-  CHECK_FALSE(store->idempotent_answer(""));
+  CHECK(store->idempotent_answer("order-1").value() == "0000000003e8000100000009");
+  CHECK(store->idempotent_answer("order-2").value() == "0000000003e8000100000002");
+  CHECK_FALSE(store->idempotent_answer("order-3").value());
+  CHECK_FALSE(store->idempotent_answer("").value());
 }
 
 TEST_CASE("list pages newest first by page number within a creation-time window", "[storage]") {
@@ -567,28 +567,28 @@ TEST_CASE("list pages newest first by page number within a creation-time window"
   storage::process_query q;
   q.newest_first = true;
   q.limit = 3;
-  auto page = store->list(q);
+  auto page = store->list(q).value();
   CHECK(ids_of(page) == std::vector<std::string>(ids.begin(), ids.begin() + 3));
   CHECK(page.next == ids[2]);
   q.skip = 9;  // the last page holds the oldest alone and says it is the last
-  page = store->list(q);
+  page = store->list(q).value();
   CHECK(ids_of(page) == std::vector<std::string>{ids[9]});
   CHECK(page.next.empty());
   q.skip = 0;
   q.after = ids[2];  // a cursor works backwards too
-  CHECK(ids_of(store->list(q)) == std::vector<std::string>(ids.begin() + 3, ids.begin() + 6));
+  CHECK(ids_of(store->list(q).value()) == std::vector<std::string>(ids.begin() + 3, ids.begin() + 6));
 
   storage::process_query window;
   window.newest_first = true;
   window.created_from_ms = 12'000;
   window.created_to_ms = 14'500;
-  CHECK(ids_of(store->list(window)) == std::vector<std::string>{ids[5], ids[6], ids[7]});
+  CHECK(ids_of(store->list(window).value()) == std::vector<std::string>{ids[5], ids[6], ids[7]});
   window.newest_first = false;
-  CHECK(ids_of(store->list(window)) == std::vector<std::string>{ids[7], ids[6], ids[5]});
+  CHECK(ids_of(store->list(window).value()) == std::vector<std::string>{ids[7], ids[6], ids[5]});
   window.status = process_status::running;  // 13'000 only
-  CHECK(ids_of(store->list(window)) == std::vector<std::string>{ids[6]});
+  CHECK(ids_of(store->list(window).value()) == std::vector<std::string>{ids[6]});
   window.newest_first = true;
-  CHECK(ids_of(store->list(window)) == std::vector<std::string>{ids[6]});
+  CHECK(ids_of(store->list(window).value()) == std::vector<std::string>{ids[6]});
 }
 
 TEST_CASE("callback targets and outbox entries survive reopen, in order per process",
@@ -606,24 +606,24 @@ TEST_CASE("callback targets and outbox entries survive reopen, in order per proc
     REQUIRE(commit(*store, std::move(b)).empty());
   }
   auto store = open_store(dir);
-  auto target = store->callback("p1");
+  auto target = store->callback("p1").value();
   REQUIRE(target);
   CHECK(target->url == "http://hooks.example/x");
   CHECK(target->format == "workfloo");
   CHECK(target->headers == std::vector<std::pair<std::string, std::string>>{{"x-api-key", "s\"ecret"}});
-  CHECK_FALSE(store->callback("p2"));
+  CHECK_FALSE(store->callback("p2").value());
 
   std::vector<std::string> seen;
-  store->for_each_outbox([&](std::string_view key, std::string_view) { seen.emplace_back(key); });
+  REQUIRE(store->for_each_outbox([&](std::string_view key, std::string_view) { seen.emplace_back(key); }).ok());
   CHECK(seen == keys);  // seq 2 before seq 10, though "10" < "2" as text
   CHECK(storage::process_store::process_of_outbox_key(keys[1]) == "p1");
-  CHECK(*store->outbox_raw(keys[2]) == "\x01{\"id\":\"p2\"}");
+  CHECK(*store->outbox_raw(keys[2]).value() == "\x01{\"id\":\"p2\"}");
 
   storage::batch b;
   store->erase_outbox(b, keys[0]);
   REQUIRE(commit(*store, std::move(b)).empty());
   seen.clear();
-  store->for_each_outbox([&](std::string_view key, std::string_view) { seen.emplace_back(key); });
+  REQUIRE(store->for_each_outbox([&](std::string_view key, std::string_view) { seen.emplace_back(key); }).ok());
   CHECK(seen == std::vector<std::string>{keys[1], keys[2]});
 }
 
@@ -649,8 +649,8 @@ TEST_CASE("the active marker keeps what a process needs after a restart", "[stor
   }
   auto store = open_store(dir);
   std::vector<std::pair<std::string, model::recovery_need>> seen;
-  store->for_each_recovery_need(
-      [&](std::string_view id, model::recovery_need need) { seen.emplace_back(id, need); });
+  REQUIRE(store->for_each_recovery_need(
+      [&](std::string_view id, model::recovery_need need) { seen.emplace_back(id, need); }).ok());
   REQUIRE(seen.size() == 3);
   CHECK(seen[0].first == queued.id);
   CHECK(seen[0].second == model::recovery_need{model::recovery_kind::queued, 0, {}, "a|scope"});

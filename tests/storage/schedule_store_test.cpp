@@ -51,14 +51,14 @@ void fire(storage::process_store& store, model::schedule& s, std::string note = 
 /// How many run records of schedule `id` are stored.
 std::size_t stored_runs(storage::process_store& store, const std::string& id) {
   std::size_t n = 0;
-  store.database().scan(storage::cf::schedules, id + "/", {},
-                        [&](std::string_view, std::string_view) { return ++n, true; });
+  REQUIRE(store.database().scan(storage::cf::schedules, id + "/", {},
+                        [&](std::string_view, std::string_view) { return ++n, true; }).ok());
   return n;
 }
 
 /// The schedule as the API shows it, read from `store`.
 std::string shown(storage::process_store& store, const std::string& id) {
-  auto raw = store.schedule_raw(id);
+  auto raw = store.schedule_raw(id).value();
   REQUIRE(raw);
   return std::string(storage::json_of(*raw));
 }
@@ -76,7 +76,7 @@ TEST_CASE("a schedule's runs are stored apart: the newest kept, shown as before,
   {
     auto store = open_store(dir, true);
     storage::batch b;
-    store->put_schedule(b, s);
+    REQUIRE(store->put_schedule(b, s).ok());
     REQUIRE(commit(*store, std::move(b)).empty());
     CHECK(shown(*store, s.id) == json_of(s));
 
@@ -93,7 +93,7 @@ TEST_CASE("a schedule's runs are stored apart: the newest kept, shown as before,
     CHECK(shown(*store, s.id) == json_of(s));
   }
   auto store = open_store(dir, true);
-  auto loaded = store->load_schedules();
+  auto loaded = store->load_schedules().value();
   REQUIRE(loaded.size() == 1);
   CHECK(json_of(loaded[0]) == json_of(s));
   CHECK(loaded[0].next_fire_ms == t0 + 26 * second);
@@ -106,7 +106,7 @@ TEST_CASE("a schedule's state without a fire outranks the state its runs carry",
   auto store = open_store(dir, true);
   auto s = every_second();
   storage::batch created;
-  store->put_schedule(created, s);
+  REQUIRE(store->put_schedule(created, s).ok());
   REQUIRE(commit(*store, std::move(created)).empty());
   fire(*store, s);
   fire(*store, s);
@@ -115,20 +115,20 @@ TEST_CASE("a schedule's state without a fire outranks the state its runs carry",
   storage::batch paused;
   store->put_schedule_advance(paused, s, {}, {});
   REQUIRE(commit(*store, std::move(paused)).empty());
-  CHECK(store->load_schedule(s.id)->status == schedule_status::paused);
+  CHECK(store->load_schedule(s.id).value()->status == schedule_status::paused);
 
   s.status = schedule_status::active;
   s.next_fire_ms = t0 + 60 * second;  // resumed later: planned from then
   storage::batch resumed;
   store->put_schedule_advance(resumed, s, {}, {});
   REQUIRE(commit(*store, std::move(resumed)).empty());
-  auto loaded = store->load_schedule(s.id);
+  auto loaded = store->load_schedule(s.id).value();
   REQUIRE(loaded);
   CHECK(loaded->status == schedule_status::active);
   CHECK(loaded->next_fire_ms == t0 + 60 * second);
 
   fire(*store, s);  // a fire after the resume carries the state again
-  CHECK(store->load_schedule(s.id)->next_fire_ms == t0 + 61 * second);
+  CHECK(store->load_schedule(s.id).value()->next_fire_ms == t0 + 61 * second);
   CHECK(shown(*store, s.id) == json_of(s));
 }
 
@@ -139,14 +139,14 @@ TEST_CASE("put_schedule stores a schedule as it is, erasing runs it no longer ha
   auto before = every_second();
   auto s = before;
   storage::batch created;
-  store->put_schedule(created, s);
+  REQUIRE(store->put_schedule(created, s).ok());
   REQUIRE(commit(*store, std::move(created)).empty());
   fire(*store, s);
   fire(*store, s);
-  REQUIRE(store->load_schedule(s.id)->runs.size() == 2);
+  REQUIRE(store->load_schedule(s.id).value()->runs.size() == 2);
 
   storage::batch rewound;
-  store->put_schedule(rewound, before);
+  REQUIRE(store->put_schedule(rewound, before).ok());
   REQUIRE(commit(*store, std::move(rewound)).empty());
   CHECK(stored_runs(*store, s.id) == 0);
   CHECK(shown(*store, s.id) == json_of(before));
@@ -167,14 +167,14 @@ TEST_CASE("a schedule stored with its runs inside (the earlier layout) is read t
     REQUIRE(commit(*store, std::move(b)).empty());
   }
   auto store = open_store(dir, true);
-  auto loaded = store->load_schedules();
+  auto loaded = store->load_schedules().value();
   REQUIRE(loaded.size() == 1);
   CHECK(json_of(loaded[0]) == json_of(s));
 
   // Fires after the upgrade add runs of their own; the old ones make room as any would.
   fire(*store, s);
   CHECK(shown(*store, s.id) == json_of(s));
-  CHECK(store->load_schedule(s.id)->runs.size() == 4);
+  CHECK(store->load_schedule(s.id).value()->runs.size() == 4);
   for (int i = 0; i < 20; ++i) fire(*store, s);
   CHECK(shown(*store, s.id) == json_of(s));
   CHECK(s.runs.front().process_id.rfind("p", 0) == 0);
@@ -188,7 +188,7 @@ TEST_CASE("an erased schedule leaves no record and no runs", "[storage][schedule
   kept.id = "018bcfe56800000100000002";
   for (auto* s : {&gone, &kept}) {
     storage::batch b;
-    store->put_schedule(b, *s);
+    REQUIRE(store->put_schedule(b, *s).ok());
     REQUIRE(commit(*store, std::move(b)).empty());
     fire(*store, *s);
   }
@@ -196,10 +196,10 @@ TEST_CASE("an erased schedule leaves no record and no runs", "[storage][schedule
   // it is among the schedule's runs.
   auto in_flight = fired(*store, gone);
   storage::batch erased;
-  store->erase_schedule(erased, gone);
+  REQUIRE(store->erase_schedule(erased, gone).ok());
   REQUIRE(commit(*store, std::move(in_flight)).empty());
   REQUIRE(commit(*store, std::move(erased)).empty());
-  CHECK_FALSE(store->schedule_raw(gone.id));
+  CHECK_FALSE(store->schedule_raw(gone.id).value());
   CHECK(stored_runs(*store, gone.id) == 0);
 
   // A run without its schedule's record (left by a write racing an erasure) is not read.
@@ -207,9 +207,9 @@ TEST_CASE("an erased schedule leaves no record and no runs", "[storage][schedule
   orphan.id = "018bcfe56800000100000003";
   fire(*store, orphan);
   REQUIRE(stored_runs(*store, orphan.id) == 1);
-  CHECK_FALSE(store->load_schedule(orphan.id));
+  CHECK_FALSE(store->load_schedule(orphan.id).value());
 
-  auto loaded = store->load_schedules();
+  auto loaded = store->load_schedules().value();
   REQUIRE(loaded.size() == 1);
   CHECK(json_of(loaded[0]) == json_of(kept));
 }

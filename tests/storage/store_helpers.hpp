@@ -15,8 +15,8 @@ namespace baton::testing {
 /// Opens the store in `dir`, failing the test when it cannot.
 inline std::unique_ptr<storage::process_store> open_store(const temp_dir& dir, bool sync = false) {
   auto opened = storage::process_store::open(dir.str(), sync);
-  if (auto* error = std::get_if<std::string>(&opened)) FAIL("cannot open store: " << *error);
-  return std::move(std::get<std::unique_ptr<storage::process_store>>(opened));
+  if (!opened.ok()) FAIL("cannot open store: " << opened.error().describe());
+  return std::move(opened).value();
 }
 
 /// Submits `b` through the group committer and waits until it is durable.
@@ -24,8 +24,9 @@ inline std::unique_ptr<storage::process_store> open_store(const temp_dir& dir, b
 inline std::string commit(storage::process_store& store, storage::batch b) {
   auto promise = std::make_shared<std::promise<std::string>>();
   auto answered = promise->get_future();
-  store.committer().submit(std::move(b),
-                           [promise](const std::string& error) { promise->set_value(error); });
+  store.committer().submit(std::move(b), [promise](const storage::status& written) {
+    promise->set_value(written.ok() ? std::string() : written.describe());
+  });
   if (answered.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
     FAIL("commit did not answer within 10 s");
   }
