@@ -63,7 +63,10 @@ backup_outcome backup(const db& database, const std::string& data_dir, const std
   if (!relative.empty() && *relative.begin() != "..") {
     return failed(backup_errc::inside_data, "must lie outside the server's data folder");
   }
-  if (auto why = check_target(target, "the folder"); !why.ok()) return why;
+  if (auto why = check_target(target, "the folder"); !why.ok()) {
+    if (why.code == backup_errc::not_empty) why.detail = "must be a new or empty folder";
+    return why;
+  }
   fs::create_directories(target, ec);
   if (ec) return failed(backup_errc::io, "cannot create " + to + ": " + ec.message());
 
