@@ -19,8 +19,7 @@ int db_check(const std::string& data_dir) {
   }
   auto opened = storage::db::open(data_dir + "/db", false);
   if (auto* error = std::get_if<std::string>(&opened)) {
-    std::cerr << "cannot open " << data_dir << " (is a server running on it?): " << *error
-              << "\n";
+    std::cerr << "cannot open " << data_dir << " (is a server running on it?): " << *error << "\n";
     return 2;
   }
   auto report = storage::check(*std::get<std::unique_ptr<storage::db>>(opened));

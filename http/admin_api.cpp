@@ -86,8 +86,8 @@ void add_admin_routes(router& routes, actors::engine& engine, auth::authenticato
             // table files, so it takes about as long as one flush, and it is rare and
             // admin-only; the other io threads serve meanwhile.
             auto began = std::chrono::steady_clock::now();
-            auto taken = storage::backup(engine.store().database(), data_dir,
-                                         std::get<std::string>(target));
+            auto taken =
+                storage::backup(engine.store().database(), data_dir, std::get<std::string>(target));
             if (!taken.ok()) return respond(backup_problem(taken, ctx));
             auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - began)
@@ -95,12 +95,12 @@ void add_admin_routes(router& routes, actors::engine& engine, auth::authenticato
             const auto& s = taken.summary;
             spdlog::info("request {}: backup by {} into {}: {} files, {} bytes, sequence {}, {} ms",
                          ctx.request_id, who.name, s.folder, s.files, s.bytes, s.sequence, took);
-            respond(json_response(
-                status::created,
-                "{\"to\":\"" + json_escape(s.folder) + "\",\"sequence\":" +
-                    std::to_string(s.sequence) + ",\"files\":" + std::to_string(s.files) +
-                    ",\"bytes\":" + std::to_string(s.bytes) + ",\"tookMs\":" +
-                    std::to_string(took) + "}"));
+            respond(
+                json_response(status::created, "{\"to\":\"" + json_escape(s.folder) +
+                                                   "\",\"sequence\":" + std::to_string(s.sequence) +
+                                                   ",\"files\":" + std::to_string(s.files) +
+                                                   ",\"bytes\":" + std::to_string(s.bytes) +
+                                                   ",\"tookMs\":" + std::to_string(took) + "}"));
           }));
 }
 

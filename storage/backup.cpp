@@ -15,7 +15,9 @@ namespace {
 /// The database's folder inside a data folder, as process_store::open lays it out.
 fs::path db_folder(const fs::path& data_dir) { return data_dir / "db"; }
 
-backup_outcome failed(backup_errc code, std::string detail) { return {code, std::move(detail), {}}; }
+backup_outcome failed(backup_errc code, std::string detail) {
+  return {code, std::move(detail), {}};
+}
 
 /// Why `folder` cannot receive a copy: it must not exist or be an empty folder.
 backup_outcome check_target(const fs::path& folder, std::string_view what) {

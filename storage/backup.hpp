@@ -11,11 +11,11 @@ class db;
 /// detail may be shown to them); `io` is ours (the detail names internal paths: log it).
 enum class backup_errc : std::uint8_t {
   ok,
-  not_absolute,   ///< the target is not an absolute path
-  not_empty,      ///< the target exists and is not an empty folder
-  inside_data,    ///< the target lies in the live data folder
-  not_a_backup,   ///< restore: the source holds no backup
-  io,             ///< reading or writing failed
+  not_absolute,  ///< the target is not an absolute path
+  not_empty,     ///< the target exists and is not an empty folder
+  inside_data,   ///< the target lies in the live data folder
+  not_a_backup,  ///< restore: the source holds no backup
+  io,            ///< reading or writing failed
 };
 
 /// What a backup or a restore made: a data folder whose `db` holds the copy.

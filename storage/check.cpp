@@ -1,9 +1,9 @@
 #include "storage/check.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 #include <fmt/format.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <charconv>
 #include <unordered_map>
 
@@ -144,9 +144,9 @@ class checker {
                          std::string(model::to_string(p->status)) + " process");
     }
     if (queued && need->scope != p->scope) {
-      return problem(cf::indexes, k,
-                     "queued in scope \"" + need->scope + "\" but the process is in \"" +
-                         p->scope + "\"");
+      return problem(
+          cf::indexes, k,
+          "queued in scope \"" + need->scope + "\" but the process is in \"" + p->scope + "\"");
     }
     if (queued && !need->scope.empty()) ++report_.queued_processes;
   }
@@ -166,8 +166,7 @@ class checker {
     }
     if (p->status != *status) {
       return problem(cf::indexes, k,
-                     "status entry of a " + std::string(model::to_string(p->status)) +
-                         " process");
+                     "status entry of a " + std::string(model::to_string(p->status)) + " process");
     }
     p->has_status = true;
   }
@@ -271,8 +270,7 @@ std::string check_problem::to_string() const {
 std::string check_report::summary() const {
   std::string out;
   for (std::size_t i = 0; i < cf_count; ++i) {
-    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", records[i],
-                       cf_name(static_cast<cf>(i)));
+    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", records[i], cf_name(static_cast<cf>(i)));
   }
   out += fmt::format(" records; {} processes ({} active, {} queued in scopes), {} schedules",
                      processes, active_processes, queued_processes, schedules);

@@ -12,7 +12,7 @@ namespace baton::storage {
 /// One thing wrong in a store: where, and what.
 struct check_problem {
   cf family;
-  std::string key;   ///< printable: bytes outside ASCII shown as \xNN
+  std::string key;  ///< printable: bytes outside ASCII shown as \xNN
   std::string what;
   /// "<family> <key>: <what>", one line.
   std::string to_string() const;

@@ -75,9 +75,10 @@ class start_loop {
     for (int i = 0; i < max && !stopping_; ++i) {
       // Processes that stay (waiting for a step, some queued in a scope) and ones that end.
       std::string body =
-          i % 3 == 0   ? R"({"definition":"BackupWork","scope":"line"})"
-          : i % 3 == 1 ? R"({"definition":"BackupWork"})"
-                       : R"({"definition":"OneStepNotepadRunner","values":{"username":"a","surname":"b"}})";
+          i % 3 == 0 ? R"({"definition":"BackupWork","scope":"line"})"
+          : i % 3 == 1
+              ? R"({"definition":"BackupWork"})"
+              : R"({"definition":"OneStepNotepadRunner","values":{"username":"a","surname":"b"}})";
       test_response r;
       try {
         r = http_call(port, "POST", "/api/v1/processes", body);
@@ -110,9 +111,10 @@ class start_loop {
 
 }  // namespace
 
-TEST_CASE("a backup taken under load restores to a consistent store with every acknowledged "
-          "process",
-          "[e2e][backup]") {
+TEST_CASE(
+    "a backup taken under load restores to a consistent store with every acknowledged "
+    "process",
+    "[e2e][backup]") {
   definitions_folder defs;
   defs.add("BackupWork", work_definition);
   defs.add("OneStepNotepadRunner",
@@ -134,8 +136,7 @@ TEST_CASE("a backup taken under load restores to a consistent store with every a
     // Every start acknowledged before the request goes out must be in the backup; those
     // acknowledged while it runs may or may not be.
     before = load.acknowledged();
-    taken = http_call(server.port(), "POST", "/api/v1/admin/backup",
-                      R"({"to":")" + to + R"("})");
+    taken = http_call(server.port(), "POST", "/api/v1/admin/backup", R"({"to":")" + to + R"("})");
     all = load.stop();
     CHECK(load.refused() == 0);
   }

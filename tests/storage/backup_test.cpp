@@ -79,8 +79,7 @@ TEST_CASE("a backup goes only into a new or empty folder outside the data folder
   CHECK(storage::backup(store->database(), data.str(), backups.str() + "/empty").ok());
 }
 
-TEST_CASE("a restore refuses a target in use and a source that is no backup",
-          "[storage][backup]") {
+TEST_CASE("a restore refuses a target in use and a source that is no backup", "[storage][backup]") {
   temp_dir data, backups, other;
   {
     auto store = open_store(data);

@@ -31,8 +31,8 @@ model::process_state process(std::string id, process_status status, std::string 
 /// a callback and its outbox entry, an idempotency key, a definition, a scope and a schedule.
 void fill(storage::process_store& store) {
   storage::batch b;
-  auto parsed = storage::parse_definition(
-      R"({"name":"Work","steps":[{"id":"wait","kind":"external"}]})");
+  auto parsed =
+      storage::parse_definition(R"({"name":"Work","steps":[{"id":"wait","kind":"external"}]})");
   REQUIRE(std::holds_alternative<model::definition>(parsed));
   auto def = std::get<model::definition>(parsed);
   def.version = 1;
@@ -47,8 +47,9 @@ void fill(storage::process_store& store) {
   store.put_callback(b, "p2", {"http://hooks.test/cb", {}, "native"});
   store.put_outbox(b, "p2", 1, storage::encode_process(running));
   store.put_idempotent_answer(b, "key-1", "p3");
-  b.put(storage::cf::scopes, "line",
-        std::string(1, storage::format_v1) + R"({"limit":1,"rejectWhenBusy":false,"paused":false})");
+  b.put(
+      storage::cf::scopes, "line",
+      std::string(1, storage::format_v1) + R"({"limit":1,"rejectWhenBusy":false,"paused":false})");
   model::schedule s;
   s.id = "018bcfe56800000100000001";
   s.definition = "Work";
@@ -154,8 +155,8 @@ TEST_CASE("check reports records that do not decode", "[storage][check]") {
   CHECK(has_line(report, "history p1/0000000000000002: history record does not decode"));
   CHECK(has_line(report, "definitions Broken/000000000001: definition does not decode"));
   CHECK(has_line(report, "indexes c/p1: callback target does not decode"));
-  CHECK(has_line(report,
-                 "schedules 018bcfe56800000100000001/00000000000000ff: schedule run does not decode"));
+  CHECK(has_line(
+      report, "schedules 018bcfe56800000100000001/00000000000000ff: schedule run does not decode"));
 }
 
 TEST_CASE("check keeps its report bounded and shows keys printably", "[storage][check]") {
