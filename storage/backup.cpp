@@ -23,6 +23,9 @@ backup_outcome failed(backup_errc code, std::string detail) {
 backup_outcome check_target(const fs::path& folder, std::string_view what) {
   std::error_code ec;
   auto state = fs::status(folder, ec);
+  if (ec == std::errc::not_a_directory) {  // a file stands where one of its parents would
+    return failed(backup_errc::not_empty, std::string(what) + " is below a file");
+  }
   if (ec && ec != std::errc::no_such_file_or_directory) {
     return failed(backup_errc::io, "cannot inspect " + folder.string() + ": " + ec.message());
   }
@@ -57,8 +60,10 @@ backup_outcome backup(const db& database, const std::string& data_dir, const std
   fs::path target(to);
   if (!target.is_absolute()) return failed(backup_errc::not_absolute, "must be an absolute path");
   target = target.lexically_normal();
+  // Compared with links resolved: a path through a link into the data folder is inside it.
   std::error_code ec;
-  auto live = fs::weakly_canonical(fs::absolute(data_dir, ec), ec);
+  auto live = fs::weakly_canonical(data_dir, ec);
+  if (ec) return failed(backup_errc::io, "cannot resolve " + data_dir + ": " + ec.message());
   auto wanted = fs::weakly_canonical(target, ec);
   if (ec) return failed(backup_errc::io, "cannot resolve " + to + ": " + ec.message());
   auto relative = wanted.lexically_relative(live);

@@ -75,6 +75,8 @@ TEST_CASE("a backup goes only into a new or empty folder outside the data folder
         backup_errc::not_empty);
   CHECK(storage::backup(store->database(), data.str(), backups.str() + "/file").code ==
         backup_errc::not_empty);
+  CHECK(storage::backup(store->database(), data.str(), backups.str() + "/file/below").code ==
+        backup_errc::not_empty);
   fs::create_directories(backups.str() + "/empty");
   CHECK(storage::backup(store->database(), data.str(), backups.str() + "/empty").ok());
 }
