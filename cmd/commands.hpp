@@ -17,6 +17,15 @@ int cron_next(const std::string& expr, const std::string& tz, const std::string&
 /// `baton db dump`: prints stored records as JSON lines. @returns the exit code.
 int db_dump(const std::string& data_dir, const std::string& family, const std::string& prefix);
 
+/// `baton db check`: checks that every record decodes and every index agrees with the
+/// processes (storage::check); prints one line per problem, then a summary.
+/// @returns 0 when consistent, 1 when not, 2 when there is no store to check.
+int db_check(const std::string& data_dir);
+
+/// `baton db restore`: makes the data folder `data_dir` from the backup in `from`.
+/// @returns 0 when restored, 2 for a refused source or target, 1 when copying failed.
+int db_restore(const std::string& from, const std::string& data_dir);
+
 /// `baton clients create|list|disable|enable|rotate`: manages clients in the store directly
 /// (with the server stopped; a running server offers the same over /api/v1/clients).
 int clients_command(const std::string& data_dir, const std::string& action, const std::string& name,

@@ -28,6 +28,15 @@ int main(int argc, char** argv) {
   dump->add_option("--data", dump_data, "data folder");
   dump->add_option("--cf", family, "column family");
   dump->add_option("--prefix", prefix, "key prefix");
+  auto* check = db->add_subcommand("check", "check that the store is consistent (server stopped)");
+  std::string check_data = "./data";
+  check->add_option("--data", check_data, "data folder");
+  auto* restore = db->add_subcommand("restore", "make a data folder from a backup");
+  std::string restore_from, restore_data;
+  restore->add_option("--from", restore_from, "backup folder (POST /api/v1/admin/backup)")
+      ->required();
+  restore->add_option("--data", restore_data, "new data folder (must not exist or be empty)")
+      ->required();
 
   auto* clients =
       app.add_subcommand("clients", "manage clients (server stopped)")->require_subcommand(1);
@@ -72,5 +81,7 @@ int main(int argc, char** argv) {
   }
   if (next->parsed()) return baton::cmd::cron_next(expr, tz, from, count);
   if (dump->parsed()) return baton::cmd::db_dump(dump_data, family, prefix);
+  if (check->parsed()) return baton::cmd::db_check(check_data);
+  if (restore->parsed()) return baton::cmd::db_restore(restore_from, restore_data);
   return 1;
 }

@@ -9,6 +9,7 @@
 
 #include "actors/engine.hpp"
 #include "cmd/commands.hpp"
+#include "http/admin_api.hpp"
 #include "http/auth/audit_log.hpp"
 #include "http/auth/auth_api.hpp"
 #include "http/auth/authenticator.hpp"
@@ -160,6 +161,7 @@ int serve(const std::optional<std::string>& config_file,
   });
   http::add_native_routes(*routes, *engine, authenticator, stats, settings.outgoing);
   http::add_schedule_routes(*routes, *engine, authenticator);
+  http::add_admin_routes(*routes, *engine, authenticator, settings.storage.data_dir);
   http::compat::add_scheduler_connector_routes(*routes, *engine, authenticator, settings);
   auth::add_auth_routes(*routes, authenticator);
   http::compat::add_job_workflow_routes(*routes, *engine, authenticator, settings);

@@ -87,6 +87,13 @@ public:
 
   bool synced() const { return sync_; }
 
+  /// Writes a consistent copy of the database, as of one moment, into the folder `dir` (which
+  /// must not exist) while reads and writes go on: RocksDB's checkpoint, which flushes the
+  /// memtables and hard-links the table files when `dir` is on the same filesystem (copies
+  /// them otherwise). `sequence` is the last write sequence number the copy holds.
+  /// @returns empty on success, else the error text.
+  [[nodiscard]] std::string checkpoint(const std::string& dir, std::uint64_t& sequence) const;
+
 private:
   struct impl;
   explicit db(std::unique_ptr<impl> i, bool sync);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "storage/json_codec.hpp"
@@ -28,8 +29,17 @@ public:
     std::lock_guard lock(mutex_);
     auto index = calls_.size();
     calls_.push_back(std::move(request));
+    most_out_ = std::max(most_out_, ++out_);
+    changed_.notify_all();
     threads_.emplace_back([this, index, done = std::move(done)] {
-      done(answer_(index));
+      auto answer = answer_(index);
+      {
+        // No longer out before the dispatcher hears of it: the dispatcher frees its slot
+        // only later, so `most_out` never counts more calls than it had out at once.
+        std::lock_guard l(mutex_);
+        --out_;
+      }
+      done(std::move(answer));
       std::lock_guard l(mutex_);
       ++answered_;
       changed_.notify_all();
@@ -43,12 +53,32 @@ public:
     return calls_;
   }
 
+  /// Waits (5 s at most) until `n` calls were made, answered or not.
+  void wait_made(std::size_t n) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, std::chrono::seconds(5), [&] { return calls_.size() >= n; });
+  }
+
+  /// The request of call `index`, which was made.
+  actors::outgoing_request request(std::size_t index) {
+    std::lock_guard lock(mutex_);
+    return calls_.at(index);
+  }
+
+  /// The most calls that were out (made, not yet answered) at one moment.
+  std::size_t most_out() {
+    std::lock_guard lock(mutex_);
+    return most_out_;
+  }
+
 private:
   std::function<actors::outgoing_response(std::size_t)> answer_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<actors::outgoing_request> calls_;
   std::size_t answered_ = 0;
+  std::size_t out_ = 0;
+  std::size_t most_out_ = 0;
   std::vector<std::thread> threads_;
 };
 
@@ -199,17 +229,24 @@ TEST_CASE("no more callbacks are out at once than callback_max_in_flight", "[htt
     owe(*store, "p" + std::to_string(i),
         {model::process_status::running, model::process_status::succeeded});
   }
-  // Each answer is held a little, so that calls overlap if the dispatcher lets them;
-  // every third try fails once, so retries compete for the slots too.
-  std::atomic<int> out{0};
-  std::atomic<int> most{0};
+  // Which tries fail is decided by the callback, never by the order in which calls happen
+  // to arrive: a rule on the call index let one callback draw five failures in a row under
+  // load and be given up. The first try of the first callback of every third process fails
+  // once, so retries compete for the slots, and all are delivered however threads interleave.
+  std::mutex mutex;
+  std::set<std::string> tried;
   scripted_client client([&](std::size_t i) {
-    auto now_out = ++out;
-    for (auto seen = most.load(); now_out > seen && !most.compare_exchange_weak(seen, now_out);) {
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    --out;
-    return status(i % 3 == 0 ? 503 : 200);
+    auto headers = client.request(i).headers;
+    auto key = std::find_if(headers.begin(), headers.end(), [](const auto& h) {
+                 return h.first == "Idempotency-Key";
+               })->second;  // "p<N>/<seq as 16 hex digits>"
+    // Both slots are free at start, so the first two calls go out together: the first is
+    // answered only once the second was made, so a dispatcher that uses its cap is seen to.
+    if (i == 0) client.wait_made(2);
+    std::lock_guard lock(mutex);
+    bool first_try = tried.insert(key).second;
+    bool fails_once = key.ends_with("/0000000000000001") && std::stoi(key.substr(1)) % 3 == 0;
+    return status(first_try && fails_once ? 503 : 200);
   });
   auto settings = quick(5);
   settings.callback_max_in_flight = 2;
@@ -220,6 +257,8 @@ TEST_CASE("no more callbacks are out at once than callback_max_in_flight", "[htt
   CHECK(outbox_size(*store) == 0);
   CHECK(dispatcher.delivered() == 2 * processes);
   CHECK(dispatcher.given_up() == 0);
-  CHECK(most.load() <= 2);
-  CHECK(most.load() == 2);  // and the cap is used, not just respected
+  constexpr std::size_t failed_tries = 4;  // p0, p3, p6, p9
+  CHECK(client.wait_for(2 * processes + failed_tries).size() == 2 * processes + failed_tries);
+  CHECK(client.most_out() <= 2);
+  CHECK(client.most_out() == 2);  // and the cap is used, not just respected
 }

@@ -1,0 +1,107 @@
+#include "http/admin_api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+
+#include "actors/engine.hpp"
+#include "http/auth/guard.hpp"
+#include "http/json_body.hpp"
+#include "http/problem.hpp"
+#include "http/router.hpp"
+#include "storage/backup.hpp"
+#include "storage/process_store.hpp"
+
+namespace baton::http {
+
+using beast_http::status;
+using beast_http::verb;
+
+namespace {
+
+/// Seconds a client is asked to wait before trying a backup that could not be written again.
+constexpr int backup_retry_after_s = 30;
+
+/// The one table from backup errors to HTTP: the caller's mistakes name `/to`; ours are a 503
+/// whose detail leaks no path or RocksDB text (the log has them, under the request id).
+response backup_problem(const storage::backup_outcome& o, const request_context& ctx) {
+  using storage::backup_errc;
+  switch (o.code) {
+    case backup_errc::not_absolute:
+    case backup_errc::not_empty:
+    case backup_errc::inside_data:
+    case backup_errc::not_a_backup:
+      return problem(status::bad_request, "Bad request", "to " + o.detail, "/to");
+    case backup_errc::ok:
+    case backup_errc::io:
+      break;
+  }
+  spdlog::error("request {}: backup failed: {}", ctx.request_id, o.detail);
+  auto r = problem(status::service_unavailable, "Backup failed",
+                   "the backup could not be written; the server log has why (request id " +
+                       ctx.request_id + ")");
+  r.set(beast_http::field::retry_after, std::to_string(backup_retry_after_s));
+  return r;
+}
+
+/// The `to` of a backup request, or the 400 answer.
+std::variant<std::string, response> read_target(std::string_view text) {
+  auto body = parse_json_body(text);
+  dom::object obj;
+  if (!body.ok() || body.root.get_object().get(obj) != simdjson::SUCCESS) {
+    return problem(status::bad_request, "Bad request", "body must be a JSON object", "");
+  }
+  std::string_view to;
+  auto v = member(obj, "to");
+  if (!v || v->get_string().get(to) != simdjson::SUCCESS || to.empty()) {
+    return problem(status::bad_request, "Bad request",
+                   "to must be the absolute path of a folder on the server's machine", "/to");
+  }
+  return std::string(to);
+}
+
+}  // namespace
+
+void add_admin_routes(router& routes, actors::engine& engine, auth::authenticator& auth,
+                      const std::string& data_dir) {
+  // One backup at a time: two at once would only compete for the same disk.
+  auto one_at_a_time = std::make_shared<std::mutex>();
+  routes.add(
+      verb::post, "/api/v1/admin/backup",
+      auth::protect(
+          auth, auth::native_schemes, auth::role::admin, auth::problem_format,
+          [&engine, data_dir, one_at_a_time](request_context ctx, const auth::client& who,
+                                             responder respond) {
+            auto target = read_target(ctx.req.body());
+            if (auto* error = std::get_if<response>(&target)) return respond(std::move(*error));
+            std::unique_lock lock(*one_at_a_time, std::try_to_lock);
+            if (!lock) {
+              auto r = problem(status::conflict, "Backup running", "another backup is running");
+              r.set(beast_http::field::retry_after, "1");
+              return respond(std::move(r));
+            }
+            // Runs on this io thread: a checkpoint flushes the memtables and hard-links
+            // table files, so it takes about as long as one flush, and it is rare and
+            // admin-only; the other io threads serve meanwhile.
+            auto began = std::chrono::steady_clock::now();
+            auto taken =
+                storage::backup(engine.store().database(), data_dir, std::get<std::string>(target));
+            if (!taken.ok()) return respond(backup_problem(taken, ctx));
+            auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - began)
+                            .count();
+            const auto& s = taken.summary;
+            spdlog::info("request {}: backup by {} into {}: {} files, {} bytes, sequence {}, {} ms",
+                         ctx.request_id, who.name, s.folder, s.files, s.bytes, s.sequence, took);
+            respond(
+                json_response(status::created, "{\"to\":\"" + json_escape(s.folder) +
+                                                   "\",\"sequence\":" + std::to_string(s.sequence) +
+                                                   ",\"files\":" + std::to_string(s.files) +
+                                                   ",\"bytes\":" + std::to_string(s.bytes) +
+                                                   ",\"tookMs\":" + std::to_string(took) + "}"));
+          }));
+}
+
+}  // namespace baton::http
