@@ -18,11 +18,12 @@ int db_check(const std::string& data_dir) {
     return 2;
   }
   auto opened = storage::db::open(data_dir + "/db", false);
-  if (auto* error = std::get_if<std::string>(&opened)) {
-    std::cerr << "cannot open " << data_dir << " (is a server running on it?): " << *error << "\n";
+  if (!opened.ok()) {
+    std::cerr << "cannot open " << data_dir
+              << " (is a server running on it?): " << opened.error().describe() << "\n";
     return 2;
   }
-  auto report = storage::check(*std::get<std::unique_ptr<storage::db>>(opened));
+  auto report = storage::check(*opened.value());
   for (const auto& p : report.problems) std::cout << p.to_string() << "\n";
   if (report.more_problems) std::cout << "... and " << report.more_problems << " more\n";
   std::cout << report.summary() << std::endl;

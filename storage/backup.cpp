@@ -81,9 +81,9 @@ backup_outcome backup(const db& database, const std::string& data_dir, const std
   out.summary.folder = target.string();
   // RocksDB creates the checkpoint's folder itself and refuses one that exists; the target
   // may exist (empty), so the copy goes one level down, where a data folder keeps it.
-  if (auto error = database.checkpoint(db_folder(target).string(), out.summary.sequence);
-      !error.empty()) {
-    return failed(backup_errc::io, "checkpoint into " + to + ": " + error);
+  if (auto made = database.checkpoint(db_folder(target).string(), out.summary.sequence);
+      !made.ok()) {
+    return failed(backup_errc::io, "checkpoint into " + to + ": " + made.describe());
   }
   if (auto error = measure(target, out.summary)) {
     return failed(backup_errc::io, "cannot measure " + to + ": " + error.message());
@@ -112,9 +112,7 @@ backup_outcome restore(const std::string& from, const std::string& data_dir) {
   if (ec) return undo("cannot copy " + source.string() + ": " + ec.message());
   {
     auto opened = db::open(db_folder(target).string(), false);
-    if (auto* error = std::get_if<std::string>(&opened)) {
-      return undo("the copy does not open: " + *error);
-    }
+    if (!opened.ok()) return undo("the copy does not open: " + opened.error().describe());
   }
   backup_outcome out;
   out.summary.folder = target.string();

@@ -248,13 +248,13 @@ status db::write_all(const std::vector<const batch*>& batches) {
   return status_of(impl_->rdb->Write(wo, &wb));
 }
 
-std::string db::checkpoint(const std::string& dir, std::uint64_t& sequence) const {
+status db::checkpoint(const std::string& dir, std::uint64_t& sequence) const {
   rocksdb::Checkpoint* raw = nullptr;
-  if (auto s = rocksdb::Checkpoint::Create(impl_->rdb.get(), &raw); !s.ok()) return error_of(s);
+  if (auto s = rocksdb::Checkpoint::Create(impl_->rdb.get(), &raw); !s.ok()) return status_of(s);
   std::unique_ptr<rocksdb::Checkpoint> maker(raw);
   // A flush first (log_size_for_flush 0): the copy then holds table files and a short log,
   // rather than a copy of up to max_total_wal_size of live log.
-  return error_of(maker->CreateCheckpoint(dir, 0, &sequence));
+  return status_of(maker->CreateCheckpoint(dir, 0, &sequence));
 }
 
 }  // namespace baton::storage

@@ -92,7 +92,7 @@ public:
   /// memtables and hard-links the table files when `dir` is on the same filesystem (copies
   /// them otherwise). `sequence` is the last write sequence number the copy holds.
   /// @returns empty on success, else the error text.
-  [[nodiscard]] std::string checkpoint(const std::string& dir, std::uint64_t& sequence) const;
+  status checkpoint(const std::string& dir, std::uint64_t& sequence) const;
 
 private:
   struct impl;

@@ -56,15 +56,15 @@ void fill(storage::process_store& store) {
   s.cron = "* * * ? * *";
   s.time_zone = "UTC";
   s.runs.push_back({1'700'000'001'000, "p3", ""});
-  store.put_schedule(b, s);
+  REQUIRE(store.put_schedule(b, s).ok());
   REQUIRE(commit(store, std::move(b)).empty());
 }
 
 /// Opens the database of the store in `dir` as `baton db check` does.
 std::unique_ptr<storage::db> reopen(const temp_dir& dir) {
   auto opened = storage::db::open(dir.str() + "/db", false);
-  if (auto* error = std::get_if<std::string>(&opened)) FAIL("cannot open: " << *error);
-  return std::move(std::get<std::unique_ptr<storage::db>>(opened));
+  if (!opened.ok()) FAIL("cannot open: " << opened.error().describe());
+  return std::move(opened).value();
 }
 
 std::vector<std::string> lines(const storage::check_report& r) {
