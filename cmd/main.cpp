@@ -12,6 +12,9 @@ int main(int argc, char** argv) {
   serve->add_option("--listen", listen, "host:port (port 0 picks a free one)");
   serve->add_option("--data", data, "data folder (RocksDB)");
   serve->add_option("--definitions", definitions, "folder of definition JSON files to deploy");
+  bool print_routes = false;
+  serve->add_flag("--print-routes", print_routes,
+                  "print every route (METHOD pattern) and exit without listening");
 
   auto* cron = app.add_subcommand("cron", "Quartz cron expressions")->require_subcommand(1);
   auto* next = cron->add_subcommand("next", "print the next fire times of an expression");
@@ -62,7 +65,7 @@ int main(int argc, char** argv) {
     if (!data.empty()) flags["storage.data_dir"] = data;
     if (!definitions.empty()) flags["engine.definitions_dir"] = definitions;
     return baton::cmd::serve(config_file.empty() ? std::nullopt : std::optional(config_file),
-                             flags);
+                             flags, print_routes);
   }
   if (next->parsed()) return baton::cmd::cron_next(expr, tz, from, count);
   if (dump->parsed()) return baton::cmd::db_dump(dump_data, family, prefix);

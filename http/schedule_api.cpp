@@ -44,6 +44,26 @@ response schedule_problem(const actors::schedule_answer& a) {
   return problem(m.status, m.title, a.message, a.field);
 }
 
+/// The engine's own answer for an unknown schedule. A schedule of a definition the client may
+/// not use gets it too, word for word, so that its existence is not revealed.
+response unknown_schedule(std::string_view id) {
+  actors::schedule_answer a;
+  a.code = actors::engine_errc::not_found;
+  a.message = "unknown schedule \"" + std::string(id) + "\"";
+  a.field = "id";
+  return schedule_problem(a);
+}
+
+/// The stored schedule `id` when `who` may use its definition; nullopt when it is unknown or
+/// foreign (the two answer alike).
+std::optional<model::schedule> visible_schedule(actors::engine& engine, const auth::client& who,
+                                                std::string_view id) {
+  auto raw = engine.store().schedule_raw(id);
+  auto s = raw ? storage::decode_schedule(*raw) : std::nullopt;
+  if (!s || !who.may_use(s->definition)) return std::nullopt;
+  return s;
+}
+
 /// Reads a native schedule body; returns the error answer when it is not one.
 std::variant<model::schedule, response> read_schedule(std::string_view text) {
   auto body = parse_json_body(text);
@@ -143,7 +163,9 @@ void cron_next(request_context ctx, responder respond) {
 }  // namespace
 
 void add_schedule_routes(router& routes, actors::engine& engine, auth::authenticator& auth) {
-  // Reads need a runner; creating, pausing, resuming and deleting schedules an operator.
+  // Reads need a runner; creating, pausing, resuming and deleting schedules an operator. A
+  // schedule belongs to its definition: a client sees and changes only those of definitions
+  // its globs allow (others answer 404, as unknown ones do), and creates only those (403).
   auto guarded_as = [&auth](auth::role need, auto fn) {
     return auth::protect(auth, auth::native_schemes, need, auth::problem_format,
                          [fn](request_context ctx, const auth::client& who, responder respond) {
@@ -168,23 +190,27 @@ void add_schedule_routes(router& routes, actors::engine& engine, auth::authentic
                                       });
              }));
   routes.add(verb::get, "/api/v1/schedules",
-             guarded([&engine](request_context, const auth::client&, responder respond) {
+             guarded([&engine](request_context, const auth::client& who, responder respond) {
                std::string out = "[";
                for (const auto& s : engine.store().load_schedules()) {
+                 if (!who.may_use(s.definition)) continue;
                  if (out.size() > 1) out += ',';
                  out += schedule_json(s, 1);
                }
                respond(json_response(status::ok, out + "]"));
              }));
   routes.add(verb::get, "/api/v1/schedules/{id}",
-             guarded([&engine](request_context ctx, const auth::client&, responder respond) {
-               auto raw = engine.store().schedule_raw(ctx.param("id"));
-               auto s = raw ? storage::decode_schedule(*raw) : std::nullopt;
-               if (!s) return respond(problem(status::not_found, "Not found", "unknown schedule", "id"));
+             guarded([&engine](request_context ctx, const auth::client& who, responder respond) {
+               auto s = visible_schedule(engine, who, ctx.param("id"));
+               if (!s) return respond(unknown_schedule(ctx.param("id")));
                respond(json_response(status::ok, schedule_json(*s)));
              }));
   auto change = [&engine, &guarded_as](actors::schedule_action action) {
-    return guarded_as(auth::role::operator_, [&engine, action](request_context ctx, const auth::client&, responder respond) {
+    return guarded_as(auth::role::operator_, [&engine, action](request_context ctx, const auth::client& who, responder respond) {
+      // Checked before the engine acts: a foreign schedule is left as it is.
+      if (!visible_schedule(engine, who, ctx.param("id"))) {
+        return respond(unknown_schedule(ctx.param("id")));
+      }
       engine.change_schedule(std::string(ctx.param("id")), action, [respond, action](actors::schedule_answer a) {
         if (a.code != actors::engine_errc::ok) return respond(schedule_problem(a));
         if (action == actors::schedule_action::remove) {
