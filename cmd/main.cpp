@@ -64,8 +64,8 @@ int main(int argc, char** argv) {
     if (!listen.empty()) flags["http.listen"] = listen;
     if (!data.empty()) flags["storage.data_dir"] = data;
     if (!definitions.empty()) flags["engine.definitions_dir"] = definitions;
-    return baton::cmd::serve(config_file.empty() ? std::nullopt : std::optional(config_file),
-                             flags, print_routes);
+    return baton::cmd::serve(config_file.empty() ? std::nullopt : std::optional(config_file), flags,
+                             print_routes);
   }
   if (next->parsed()) return baton::cmd::cron_next(expr, tz, from, count);
   if (dump->parsed()) return baton::cmd::db_dump(dump_data, family, prefix);

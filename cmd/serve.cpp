@@ -118,8 +118,8 @@ int serve(const std::optional<std::string>& config_file,
   auth::authenticator authenticator(settings.auth, clients, grants, limits, audit);
   if (!settings.auth.required) {
     spdlog::warn("auth.required = false: every caller is an admin");
-  } else if (auto key = print_routes ? std::nullopt
-                                     : clients.bootstrap_admin(settings.storage.data_dir)) {
+  } else if (auto key =
+                 print_routes ? std::nullopt : clients.bootstrap_admin(settings.storage.data_dir)) {
     // Shown once; no default password exists.
     std::cout << "created client \"admin\" with API key " << *key << " (also in "
               << settings.storage.data_dir << "/initial-admin-key)" << std::endl;
@@ -136,8 +136,7 @@ int serve(const std::optional<std::string>& config_file,
     out += "# TYPE baton_password_hashes_total counter\nbaton_password_hashes_total " +
            std::to_string(auth::password_verifications()) + "\n";
   });
-  http::add_native_routes(*routes, *engine, authenticator, stats, settings.http,
-                          settings.outgoing);
+  http::add_native_routes(*routes, *engine, authenticator, stats, settings.http, settings.outgoing);
   http::add_schedule_routes(*routes, *engine, authenticator);
   http::compat::add_scheduler_connector_routes(*routes, *engine, authenticator, settings);
   auth::add_auth_routes(*routes, authenticator);

@@ -384,7 +384,8 @@ bool may_see_process(actors::engine& engine, const auth::client& who, std::strin
 
 /// A scope as `who` may see it: only the processes it may see are listed, each queued one
 /// with its true position (so a client learns how many wait ahead, not whose they are).
-std::string scope_json(actors::engine& engine, const auth::client& who, const actors::scope_info& s) {
+std::string scope_json(actors::engine& engine, const auth::client& who,
+                       const actors::scope_info& s) {
   std::string out = "{\"name\":\"" + json_escape(s.name) + "\",\"limit\":" + std::to_string(s.limit) +
                     ",\"busy\":\"" + (s.reject_when_busy ? "reject" : "queue") +
                     "\",\"paused\":" + (s.paused ? "true" : "false") + ",\"running\":[";
@@ -418,10 +419,12 @@ std::string scope_json(actors::engine& engine, const auth::client& who, const ac
 ///
 /// The check reads each process's snapshot and every schedule, which is fine for a rare admin
 /// action; a process admitted between the check and the change is not looked at.
-bool may_change_scope(actors::engine& engine, const auth::client& who, const actors::scope_info& s) {
+bool may_change_scope(actors::engine& engine, const auth::client& who,
+                      const actors::scope_info& s) {
   if (may_touch_any(who)) return true;
   auto all_visible = [&](const std::vector<std::string>& ids) {
-    return std::ranges::all_of(ids, [&](const auto& id) { return may_see_process(engine, who, id); });
+    return std::ranges::all_of(ids,
+                               [&](const auto& id) { return may_see_process(engine, who, id); });
   };
   if (!all_visible(s.running) || !all_visible(s.queued)) return false;
   return std::ranges::all_of(engine.store().load_schedules(), [&](const model::schedule& sched) {
@@ -463,10 +466,10 @@ void put_scope(actors::engine& engine, request_context ctx, const auth::client& 
   if (!limited) return configure(who);
   engine.scope(name, [&engine, limited, configure, respond](actors::scope_info info) {
     if (!may_change_scope(engine, *limited, info)) {
-      return respond(problem(status::forbidden, "Forbidden",
-                             "scope \"" + info.name +
-                                 "\" is also used by definitions this client may not use",
-                             "scope"));
+      return respond(
+          problem(status::forbidden, "Forbidden",
+                  "scope \"" + info.name + "\" is also used by definitions this client may not use",
+                  "scope"));
     }
     configure(*limited);
   });
@@ -663,20 +666,23 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
   routes.add(verb::get, "/api/v1/scopes",
              auth::protect(auth, auth::native_schemes, role::runner, auth::problem_format,
                            [&engine](request_context, const auth::client& who, responder respond) {
-                             engine.list_scopes([&engine, respond, who](std::vector<actors::scope_info> all) {
+                             engine.list_scopes([&engine, respond,
+                                                 who](std::vector<actors::scope_info> all) {
                                std::string out = "[";
                                for (const auto& s : all)
                                  out += (out.size() > 1 ? "," : "") + scope_json(engine, who, s);
                                respond(json_response(status::ok, out + "]"));
                              });
                            }));
-  routes.add(verb::get, "/api/v1/scopes/{scope}",
-             auth::protect(auth, auth::native_schemes, role::runner, auth::problem_format,
-                           [&engine](request_context ctx, const auth::client& who, responder respond) {
-                             engine.scope(std::string(ctx.param("scope")), [&engine, respond, who](actors::scope_info info) {
-                               respond(json_response(status::ok, scope_json(engine, who, info)));
-                             });
-                           }));
+  routes.add(
+      verb::get, "/api/v1/scopes/{scope}",
+      auth::protect(auth, auth::native_schemes, role::runner, auth::problem_format,
+                    [&engine](request_context ctx, const auth::client& who, responder respond) {
+                      engine.scope(std::string(ctx.param("scope")), [&engine, respond,
+                                                                     who](actors::scope_info info) {
+                        respond(json_response(status::ok, scope_json(engine, who, info)));
+                      });
+                    }));
   // complete-step answers in the vendor's envelope, its 401 included.
   routes.add(verb::post, "/api/v1/processes/complete-step",
              auth::protect(auth, auth::api_key | auth::bearer_token | auth::basic | auth::session,
@@ -706,11 +712,11 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
     routes.add(verb::get, "/metrics", render_metrics);
   } else {
     routes.add(verb::get, "/metrics",
-               auth::protect(auth, auth::native_schemes, role::runner, auth::problem_format,
-                             [render_metrics](request_context ctx, const auth::client&,
-                                              responder respond) {
-                               render_metrics(std::move(ctx), std::move(respond));
-                             }));
+               auth::protect(
+                   auth, auth::native_schemes, role::runner, auth::problem_format,
+                   [render_metrics](request_context ctx, const auth::client&, responder respond) {
+                     render_metrics(std::move(ctx), std::move(respond));
+                   }));
   }
 }
 

@@ -206,7 +206,9 @@ void add_schedule_routes(router& routes, actors::engine& engine, auth::authentic
                respond(json_response(status::ok, schedule_json(*s)));
              }));
   auto change = [&engine, &guarded_as](actors::schedule_action action) {
-    return guarded_as(auth::role::operator_, [&engine, action](request_context ctx, const auth::client& who, responder respond) {
+    return guarded_as(auth::role::operator_, [&engine, action](request_context ctx,
+                                                               const auth::client& who,
+                                                               responder respond) {
       // Checked before the engine acts: a foreign schedule is left as it is.
       if (!visible_schedule(engine, who, ctx.param("id"))) {
         return respond(unknown_schedule(ctx.param("id")));

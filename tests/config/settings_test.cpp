@@ -459,9 +459,8 @@ TEST_CASE("http.metrics_public comes from the environment and must be a boolean"
   CHECK(on.values.http.metrics_public);
   auto bad = load(std::nullopt, {{"BATON_HTTP__METRICS_PUBLIC", "yes please"}}, {});
   REQUIRE(bad.problems.size() == 1);
-  CHECK(contains(
-      find_problem(bad, "http.metrics_public", "env BATON_HTTP__METRICS_PUBLIC").message,
-      "true or false"));
+  CHECK(contains(find_problem(bad, "http.metrics_public", "env BATON_HTTP__METRICS_PUBLIC").message,
+                 "true or false"));
 }
 
 TEST_CASE("process_environment reads the real environment", "[config]") {

@@ -84,10 +84,10 @@ struct matrix_fixture {
       clients[i] = create_client(port, root, "matrix-" + std::string(role_names[i]),
                                  std::string(role_names[i]), R"(["Loan*"])");
     }
-    for (auto [name, json] : {std::pair{own_name, own_definition},
-                              std::pair{own_timer_name, own_timer_definition},
-                              std::pair{foreign_name, own_definition},
-                              std::pair{foreign_timer_name, own_timer_definition}}) {
+    for (auto [name, json] :
+         {std::pair{own_name, own_definition}, std::pair{own_timer_name, own_timer_definition},
+          std::pair{foreign_name, own_definition},
+          std::pair{foreign_timer_name, own_timer_definition}}) {
       REQUIRE(deploy(port, std::string(name), json, key_header(root)).status / 100 == 2);
     }
     // One process in each scope, so that the scope reads have something to hide.
@@ -102,8 +102,7 @@ struct matrix_fixture {
   }
 
   /// A new RUNNING process, started by the bootstrap admin; @returns its id.
-  std::string fresh_process(bool foreign, std::string_view scope = {},
-                            std::string_view name = {}) {
+  std::string fresh_process(bool foreign, std::string_view scope = {}, std::string_view name = {}) {
     auto def = name.empty() ? definition(foreign) : std::string(name);
     std::string body = R"({"definition":")" + def + "\"";
     if (!scope.empty()) body += R"(,"scope":")" + std::string(scope) + "\"";
@@ -153,10 +152,15 @@ std::vector<row> matrix() {
   const std::string auth_tests = "tests/e2e/auth_test.cpp";
   std::vector<row> rows = {
       // ---- definitions
-      {"PUT", "/api/v1/definitions/{name}", 401, {forbidden, forbidden, ok}, all_403,
+      {"PUT",
+       "/api/v1/definitions/{name}",
+       401,
+       {forbidden, forbidden, ok},
+       all_403,
        [](matrix_fixture& f, bool foreign) {
          // Deployed already (at start): a second, identical deploy answers 200.
-         return call{"/api/v1/definitions/" + f.definition(foreign), std::string(own_definition), {}};
+         return call{
+             "/api/v1/definitions/" + f.definition(foreign), std::string(own_definition), {}};
        }},
       {"GET", "/api/v1/definitions/{name}", 401, all_ok, all_403,
        [](matrix_fixture& f, bool foreign) {
@@ -167,21 +171,33 @@ std::vector<row> matrix() {
          return call{"/api/v1/definitions", {}, std::string(foreign_name)};
        }},
       // ---- processes
-      {"POST", "/api/v1/processes", 401, {created, created, created}, all_403,
+      {"POST",
+       "/api/v1/processes",
+       401,
+       {created, created, created},
+       all_403,
        [](matrix_fixture& f, bool foreign) {
          return call{"/api/v1/processes", R"({"definition":")" + f.definition(foreign) + "\"}", {}};
        }},
       {"GET", "/api/v1/processes", 401, all_ok, all_ok,
        [](matrix_fixture& f, bool foreign) {
          // Asking for the foreign definition by name still shows none of its processes.
-         return call{"/api/v1/processes?definition=" + f.definition(foreign), {},
+         return call{"/api/v1/processes?definition=" + f.definition(foreign),
+                     {},
                      foreign ? f.foreign_in_scope : std::string{}};
        }},
       {"GET", "/api/v1/processes/{id}", 401, all_ok, all_404, on_fresh_process("")},
       {"GET", "/api/v1/processes/{id}/history", 401, all_ok, all_404, on_fresh_process("/history")},
-      {"POST", "/api/v1/processes/{id}/cancel", 401, {forbidden, ok, ok},
-       {forbidden, not_found, not_found}, on_fresh_process("/cancel")},
-      {"POST", "/api/v1/processes/{id}/steps/{stepId}/execute", 401, {forbidden, ok, ok},
+      {"POST",
+       "/api/v1/processes/{id}/cancel",
+       401,
+       {forbidden, ok, ok},
+       {forbidden, not_found, not_found},
+       on_fresh_process("/cancel")},
+      {"POST",
+       "/api/v1/processes/{id}/steps/{stepId}/execute",
+       401,
+       {forbidden, ok, ok},
        {forbidden, not_found, not_found},
        [](matrix_fixture& f, bool foreign) {
          auto id = f.fresh_process(foreign, {}, foreign ? foreign_timer_name : own_timer_name);
@@ -191,46 +207,79 @@ std::vector<row> matrix() {
       {"POST", "/api/v1/processes/complete-step", 401, all_ok, all_403,
        [](matrix_fixture& f, bool foreign) {
          return call{"/api/v1/processes/complete-step",
-                     R"({"processStepId":")" + f.fresh_process(foreign) + R"(-1","params":{}})", {}};
+                     R"({"processStepId":")" + f.fresh_process(foreign) + R"(-1","params":{}})",
+                     {}};
        }},
       // ---- scopes
       {"GET", "/api/v1/scopes", 401, all_ok, all_ok,
-       [](matrix_fixture& f, bool) { return call{"/api/v1/scopes", {}, f.foreign_in_scope}; }},
+       [](matrix_fixture& f, bool) {
+         return call{"/api/v1/scopes", {}, f.foreign_in_scope};
+       }},
       {"GET", "/api/v1/scopes/{scope}", 401, all_ok, all_ok,
        [](matrix_fixture& f, bool foreign) {
-         return call{"/api/v1/scopes/" + std::string(foreign ? foreign_scope : own_scope), {},
+         return call{"/api/v1/scopes/" + std::string(foreign ? foreign_scope : own_scope),
+                     {},
                      f.foreign_in_scope};
        }},
-      {"PUT", "/api/v1/scopes/{scope}", 401, {forbidden, ok, ok}, all_403,
+      {"PUT",
+       "/api/v1/scopes/{scope}",
+       401,
+       {forbidden, ok, ok},
+       all_403,
        [](matrix_fixture&, bool foreign) {
          return call{"/api/v1/scopes/" + std::string(foreign ? foreign_scope : own_scope),
-                     R"({"limit":5})", {}};
+                     R"({"limit":5})",
+                     {}};
        }},
       // ---- schedules
-      {"POST", "/api/v1/schedules", 401, {forbidden, created, created}, all_403,
+      {"POST",
+       "/api/v1/schedules",
+       401,
+       {forbidden, created, created},
+       all_403,
        [](matrix_fixture& f, bool foreign) {
          return call{"/api/v1/schedules", f.schedule_body(foreign), {}};
        }},
       {"GET", "/api/v1/schedules", 401, all_ok, all_ok,
-       [](matrix_fixture& f, bool) { return call{"/api/v1/schedules", {}, f.foreign_schedule}; }},
+       [](matrix_fixture& f, bool) {
+         return call{"/api/v1/schedules", {}, f.foreign_schedule};
+       }},
       {"GET", "/api/v1/schedules/{id}", 401, all_ok, all_404,
        [](matrix_fixture& f, bool foreign) {
-         return call{"/api/v1/schedules/" + (foreign ? f.foreign_schedule : f.own_schedule), {}, {}};
+         return call{
+             "/api/v1/schedules/" + (foreign ? f.foreign_schedule : f.own_schedule), {}, {}};
        }},
-      {"DELETE", "/api/v1/schedules/{id}", 401, {forbidden, no_content, no_content},
-       {forbidden, not_found, not_found}, on_fresh_schedule("")},
-      {"POST", "/api/v1/schedules/{id}/pause", 401, {forbidden, ok, ok},
-       {forbidden, not_found, not_found}, on_fresh_schedule("/pause")},
-      {"POST", "/api/v1/schedules/{id}/resume", 401, {forbidden, ok, ok},
-       {forbidden, not_found, not_found}, on_fresh_schedule("/resume")},
-      {"GET", "/api/v1/cron/next", 401, all_ok, all_ok, same("/api/v1/cron/next?expr=0+0+12+*+*+%3F&tz=UTC")},
+      {"DELETE",
+       "/api/v1/schedules/{id}",
+       401,
+       {forbidden, no_content, no_content},
+       {forbidden, not_found, not_found},
+       on_fresh_schedule("")},
+      {"POST",
+       "/api/v1/schedules/{id}/pause",
+       401,
+       {forbidden, ok, ok},
+       {forbidden, not_found, not_found},
+       on_fresh_schedule("/pause")},
+      {"POST",
+       "/api/v1/schedules/{id}/resume",
+       401,
+       {forbidden, ok, ok},
+       {forbidden, not_found, not_found},
+       on_fresh_schedule("/resume")},
+      {"GET", "/api/v1/cron/next", 401, all_ok, all_ok,
+       same("/api/v1/cron/next?expr=0+0+12+*+*+%3F&tz=UTC")},
       // ---- clients and audit: the admin's alone (globs do not apply)
       {"GET", "/api/v1/clients", 401, admin_only, admin_only, same("/api/v1/clients")},
-      {"POST", "/api/v1/clients", 401, {forbidden, forbidden, created},
+      {"POST",
+       "/api/v1/clients",
+       401,
+       {forbidden, forbidden, created},
        {forbidden, forbidden, created},
        [](matrix_fixture& f, bool) {
          return call{"/api/v1/clients",
-                     R"({"name":")" + f.fresh_client_name() + R"(","role":"runner"})", {}};
+                     R"({"name":")" + f.fresh_client_name() + R"(","role":"runner"})",
+                     {}};
        }},
       {"GET", "/api/v1/clients/{name}", 401, admin_only, admin_only,
        same("/api/v1/clients/matrix-runner")},
@@ -280,7 +329,8 @@ std::vector<row> matrix() {
   for (std::string prefix : {"", "/0", "/{app}", "/{app}/0"}) {
     auto base = prefix + "/ServiceModel/ProcessEngineService.svc";
     for (std::string method : {"GET", "POST"}) {
-      rows.push_back({method, base + "/{schema}/Execute", 0, {}, {}, {}, "tests/e2e/compat_test.cpp"});
+      rows.push_back(
+          {method, base + "/{schema}/Execute", 0, {}, {}, {}, "tests/e2e/compat_test.cpp"});
       rows.push_back(
           {method, base + "/ExecProcElByUId/{uid}", 0, {}, {}, {}, "tests/e2e/compat_test.cpp"});
     }
@@ -303,8 +353,9 @@ std::pair<std::string, int> run(const std::string& command) {
 /// Every (method, pattern) the binary serves, from `baton serve --print-routes`.
 std::set<std::pair<std::string, std::string>> served_routes() {
   temp_dir data;
-  auto [out, status] = run(std::string(BATON_BINARY) + " serve --print-routes --listen 127.0.0.1:0 --data " +
-                           (data.path() / "data").string() + " 2>/dev/null");
+  auto [out, status] =
+      run(std::string(BATON_BINARY) + " serve --print-routes --listen 127.0.0.1:0 --data " +
+          (data.path() / "data").string() + " 2>/dev/null");
   INFO(out);
   REQUIRE(status == 0);
   std::set<std::pair<std::string, std::string>> routes;
@@ -328,7 +379,7 @@ TEST_CASE("every served route has a row in the authorization matrix", "[e2e][aut
   // And no row for a route that is gone (a renamed route would otherwise keep a dead row).
   for (const auto& route : listed) {
     INFO("matrix() lists a route the server does not serve: " << route.first << " "
-                                                             << route.second);
+                                                              << route.second);
     CHECK(served.count(route) == 1);
   }
 }

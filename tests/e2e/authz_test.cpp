@@ -35,7 +35,9 @@ struct loan_clients {
   new_client runner = create_client(port, admin, "loans", "runner", R"(["Loan*"])");
   new_client op = create_client(port, admin, "loan-ops", "operator", R"(["Loan*"])");
 
-  loan_clients() { REQUIRE(deploy(port, "Waiting", waiting_definition, as_admin()).status / 100 == 2); }
+  loan_clients() {
+    REQUIRE(deploy(port, "Waiting", waiting_definition, as_admin()).status / 100 == 2);
+  }
   header_list as_admin() const { return key_header(admin); }
   header_list as_runner() const { return key_header(runner.api_key); }
   header_list as_operator() const { return key_header(op.api_key); }
@@ -52,8 +54,8 @@ test_response start_call(std::uint16_t port, const std::string& body, header_lis
 TEST_CASE("an idempotency key is scoped to its client: another client's key starts its own process",
           "[e2e][authz]") {
   loan_clients f;
-  auto theirs = start_call(f.port, R"({"definition":"Waiting","idempotencyKey":"order-1"})",
-                           f.as_admin());
+  auto theirs =
+      start_call(f.port, R"({"definition":"Waiting","idempotencyKey":"order-1"})", f.as_admin());
   REQUIRE(theirs.status == 201);
   auto admin_process = text(object_of(theirs), "id");
 
@@ -72,13 +74,14 @@ TEST_CASE("an idempotency key is scoped to its client: another client's key star
   CHECK(mine.body.find("Waiting") == std::string::npos);
 
   // Each client's retry replays its own process; the header spelling is the same key.
-  auto again = start_call(f.port, R"({"definition":"LoanApproval",)" + std::string(loan_values) + "}",
-                          {{"x-api-key", f.runner.api_key}, {"Idempotency-Key", "order-1"}});
+  auto again =
+      start_call(f.port, R"({"definition":"LoanApproval",)" + std::string(loan_values) + "}",
+                 {{"x-api-key", f.runner.api_key}, {"Idempotency-Key", "order-1"}});
   REQUIRE(again.status == 200);
   CHECK(again.header("Idempotent-Replayed") == "true");
   CHECK(text(object_of(again), "id") == text(own, "id"));
-  auto admin_again = start_call(f.port, R"({"definition":"Waiting","idempotencyKey":"order-1"})",
-                                f.as_admin());
+  auto admin_again =
+      start_call(f.port, R"({"definition":"Waiting","idempotencyKey":"order-1"})", f.as_admin());
   REQUIRE(admin_again.status == 200);
   CHECK(text(object_of(admin_again), "id") == admin_process);
 
@@ -127,14 +130,15 @@ TEST_CASE("schedules of a definition outside the globs are neither listed nor ch
   CHECK(list.body.find("Waiting") == std::string::npos);
 
   // A foreign schedule answers exactly as an unknown one, and stays as it was.
-  auto unknown = http_call(f.port, "GET", "/api/v1/schedules/ffffffffffffffffffffffff", {},
-                           f.as_runner());
+  auto unknown =
+      http_call(f.port, "GET", "/api/v1/schedules/ffffffffffffffffffffffff", {}, f.as_runner());
   auto hidden = http_call(f.port, "GET", "/api/v1/schedules/" + foreign, {}, f.as_runner());
   CHECK(hidden.status == 404);
   CHECK(unknown.status == 404);
   CHECK(text(object_of(hidden), "title") == text(object_of(unknown), "title"));
   for (std::string action : {"/pause", "/resume"}) {
-    auto r = http_call(f.port, "POST", "/api/v1/schedules/" + foreign + action, {}, f.as_operator());
+    auto r =
+        http_call(f.port, "POST", "/api/v1/schedules/" + foreign + action, {}, f.as_operator());
     INFO(action << " " << r.body);
     CHECK(r.status == 404);
   }
@@ -143,7 +147,8 @@ TEST_CASE("schedules of a definition outside the globs are neither listed nor ch
   CHECK(schedule_status(f, foreign) == "ACTIVE");
 
   // Its own: pause and delete work.
-  auto paused = http_call(f.port, "POST", "/api/v1/schedules/" + own + "/pause", {}, f.as_operator());
+  auto paused =
+      http_call(f.port, "POST", "/api/v1/schedules/" + own + "/pause", {}, f.as_operator());
   REQUIRE(paused.status == 200);
   CHECK(schedule_status(f, own) == "PAUSED");
   CHECK(http_call(f.port, "DELETE", "/api/v1/schedules/" + own, {}, f.as_operator()).status == 204);
@@ -180,9 +185,9 @@ TEST_CASE("a scope shows only the client's processes and is changed only when al
   // queues behind them.
   auto theirs = start(f.port, R"({"definition":"Waiting","scope":"shared"})", f.as_admin());
   auto theirs_queued = start(f.port, R"({"definition":"Waiting","scope":"shared"})", f.as_admin());
-  auto mine = start(f.port,
-                    R"({"definition":"LoanApproval","scope":"shared",)" + std::string(loan_values) + "}",
-                    f.as_runner());
+  auto mine = start(
+      f.port, R"({"definition":"LoanApproval","scope":"shared",)" + std::string(loan_values) + "}",
+      f.as_runner());
   auto all = ids_in(scope_as(f, "shared", f.as_admin()));
   CHECK(all == std::vector<std::string>{theirs, theirs_queued, mine});
   auto seen = scope_as(f, "shared", f.as_runner());
@@ -197,8 +202,8 @@ TEST_CASE("a scope shows only the client's processes and is changed only when al
   CHECK(listed.body.find(mine) != std::string::npos);
 
   // The operator of Loan* may not pause a scope another definition's process runs in.
-  auto pause = http_call(f.port, "PUT", "/api/v1/scopes/shared", R"({"paused":true})",
-                         f.as_operator());
+  auto pause =
+      http_call(f.port, "PUT", "/api/v1/scopes/shared", R"({"paused":true})", f.as_operator());
   INFO(pause.body);
   CHECK(pause.status == 403);
   CHECK(scope_as(f, "shared", f.as_admin()).at("paused").as_bool() == false);
@@ -215,8 +220,8 @@ TEST_CASE("a scope shows only the client's processes and is changed only when al
 
   // A scope a foreign schedule starts processes in is not its alone, though empty now.
   admin_schedule(f, "Waiting", R"(,"scope":"nightly")");
-  auto scheduled = http_call(f.port, "PUT", "/api/v1/scopes/nightly", R"({"limit":2})",
-                             f.as_operator());
+  auto scheduled =
+      http_call(f.port, "PUT", "/api/v1/scopes/nightly", R"({"limit":2})", f.as_operator());
   CHECK(scheduled.status == 403);
   // An admin whose globs are `*` may change any scope.
   CHECK(http_call(f.port, "PUT", "/api/v1/scopes/shared", R"({"paused":true})", f.as_admin())
