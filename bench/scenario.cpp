@@ -20,9 +20,11 @@ std::string read_text(const std::filesystem::path& p) {
 
 /// Samples the server's /proc and /metrics as the measured window opens and closes.
 struct window_probe {
-  window_probe(const target& tt, run_report& r) : t(tt), report(r) {}
+  window_probe(const target& tt, run_report& r, std::string key)
+      : t(tt), report(r), api_key(std::move(key)) {}
   const target& t;
   run_report& report;
+  std::string api_key;  ///< /metrics needs credentials
   metrics_sample metrics_open, metrics_close;
   std::chrono::steady_clock::time_point opened, closed;
 
@@ -30,12 +32,12 @@ struct window_probe {
     lo.on_window_open = [this] {
       opened = std::chrono::steady_clock::now();
       report.server_before = sample_process(t.pid);
-      metrics_open = scrape_metrics(t.endpoint);
+      metrics_open = scrape_metrics(t.endpoint, api_key);
     };
     lo.on_window_close = [this] {
       closed = std::chrono::steady_clock::now();
       report.server_after = sample_process(t.pid);
-      metrics_close = scrape_metrics(t.endpoint);
+      metrics_close = scrape_metrics(t.endpoint, api_key);
     };
   }
 
@@ -168,7 +170,7 @@ run_report run_throughput(const bench_options& options) {
         "GETs spread over {} processes waiting at an external step (RUNNING)", ids->size()));
   }
   auto lo = options.load;
-  window_probe probe(t, report);
+  window_probe probe(t, report, options.api_key);
   probe.attach(lo);
   report.mode = mode_of(lo);
   report.load = run_load(t.endpoint, lo, unit_for(options, t, ids));

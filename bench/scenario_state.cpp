@@ -135,7 +135,7 @@ run_report run_cron(const bench_options& options) {
   report.figure("waited_for_fire_s", (fire_ms - wall_ms()) / 1000.0);
   std::this_thread::sleep_for(milliseconds(std::max<std::int64_t>(0, fire_ms - wall_ms() - 500)));
 
-  auto before = scrape_metrics(t.endpoint);
+  auto before = scrape_metrics(t.endpoint, options.api_key);
   report.server_before = sample_process(t.pid);
   auto cpu_from = steady::now();
   const char* finished = "baton_processes_finished_total{status=\"SUCCEEDED\"}";
@@ -144,7 +144,7 @@ run_report run_cron(const bench_options& options) {
   metrics_sample now;
   // Stop before the next minute's fires would mix in.
   while (wall_ms() < fire_ms + 58'000) {
-    now = scrape_metrics(t.endpoint);
+    now = scrape_metrics(t.endpoint, options.api_key);
     auto since = (wall_ms() - fire_ms) / 1000.0;
     auto delta = [&](const char* series) { return now[series] - before[series]; };
     if (fired_s < 0 && delta("baton_schedule_fires_total") >= target_n) fired_s = since;
@@ -292,7 +292,7 @@ run_report run_memory(const bench_options& options) {
   auto wait_from = steady::now();
   double live = -1;
   while (seconds_since(wait_from) < 300) {
-    auto m = scrape_metrics(t.endpoint);
+    auto m = scrape_metrics(t.endpoint, options.api_key);
     live = m["baton_process_actors_live"];
     if (m.ok && live <= 0) break;
     std::this_thread::sleep_for(milliseconds(100));

@@ -31,8 +31,8 @@ metrics_sample parse_metrics(std::string_view text) {
   return out;
 }
 
-metrics_sample scrape_metrics(const tcp::endpoint& server) {
-  auto reply = fetch(server, "GET", "/metrics");
+metrics_sample scrape_metrics(const tcp::endpoint& server, std::string_view api_key) {
+  auto reply = fetch(server, "GET", "/metrics", {}, api_key);
   if (reply.status != 200) return {};
   return parse_metrics(reply.body);
 }

@@ -22,8 +22,9 @@ struct metrics_sample {
 /// Parses the Prometheus text format; comments and malformed lines are skipped.
 metrics_sample parse_metrics(std::string_view text);
 
-/// GET /metrics; `ok` is false when the server did not answer 200.
-metrics_sample scrape_metrics(const tcp::endpoint& server);
+/// GET /metrics with `api_key` (the server needs credentials unless `http.metrics_public`);
+/// `ok` is false when the server did not answer 200.
+metrics_sample scrape_metrics(const tcp::endpoint& server, std::string_view api_key);
 
 /// What the group committer did between two scrapes.
 struct store_delta {

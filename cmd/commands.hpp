@@ -7,8 +7,10 @@
 namespace baton::cmd {
 
 /// `baton serve`: runs the server until SIGINT or SIGTERM. @returns the exit code.
+/// With `print_routes` it prints every route it would serve ("METHOD pattern" per line,
+/// the same registration as a real start) and exits without listening.
 int serve(const std::optional<std::string>& config_file,
-          const std::map<std::string, std::string>& flags);
+          const std::map<std::string, std::string>& flags, bool print_routes = false);
 
 /// `baton cron next EXPR`: prints the next fire times. @returns the exit code.
 int cron_next(const std::string& expr, const std::string& tz, const std::string& from,

@@ -12,6 +12,9 @@ int main(int argc, char** argv) {
   serve->add_option("--listen", listen, "host:port (port 0 picks a free one)");
   serve->add_option("--data", data, "data folder (RocksDB)");
   serve->add_option("--definitions", definitions, "folder of definition JSON files to deploy");
+  bool print_routes = false;
+  serve->add_flag("--print-routes", print_routes,
+                  "print every route (METHOD pattern) and exit without listening");
 
   auto* cron = app.add_subcommand("cron", "Quartz cron expressions")->require_subcommand(1);
   auto* next = cron->add_subcommand("next", "print the next fire times of an expression");
@@ -72,7 +75,7 @@ int main(int argc, char** argv) {
     if (!definitions.empty()) flags["engine.definitions_dir"] = definitions;
     try {
       return baton::cmd::serve(config_file.empty() ? std::nullopt : std::optional(config_file),
-                               flags);
+                               flags, print_routes);
     } catch (const std::exception& e) {
       // Start-up reads that fail (the auth secret, the clients) end here: said, not aborted.
       std::cerr << "baton: cannot serve: " << e.what() << "\n";

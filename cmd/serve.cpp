@@ -74,7 +74,7 @@ bool deploy_directory(actors::engine& engine, const std::string& dir) {
 }  // namespace
 
 int serve(const std::optional<std::string>& config_file,
-          const std::map<std::string, std::string>& flags) {
+          const std::map<std::string, std::string>& flags, bool print_routes) {
   auto loaded = config::load(config_file, config::process_environment(), flags);
   if (!loaded.problems.empty()) {
     for (const auto& p : loaded.problems) {
@@ -142,7 +142,8 @@ int serve(const std::optional<std::string>& config_file,
   auth::authenticator authenticator(settings.auth, clients, grants, limits, audit);
   if (!settings.auth.required) {
     spdlog::warn("auth.required = false: every caller is an admin");
-  } else if (auto key = clients.bootstrap_admin(settings.storage.data_dir)) {
+  } else if (auto key =
+                 print_routes ? std::nullopt : clients.bootstrap_admin(settings.storage.data_dir)) {
     // Shown once; no default password exists.
     std::cout << "created client \"admin\" with API key " << *key << " (also in "
               << settings.storage.data_dir << "/initial-admin-key)" << std::endl;
@@ -159,7 +160,7 @@ int serve(const std::optional<std::string>& config_file,
     out += "# TYPE baton_password_hashes_total counter\nbaton_password_hashes_total " +
            std::to_string(auth::password_verifications()) + "\n";
   });
-  http::add_native_routes(*routes, *engine, authenticator, stats, settings.outgoing);
+  http::add_native_routes(*routes, *engine, authenticator, stats, settings.http, settings.outgoing);
   http::add_schedule_routes(*routes, *engine, authenticator);
   http::add_admin_routes(*routes, *engine, authenticator, settings.storage.data_dir);
   http::compat::add_scheduler_connector_routes(*routes, *engine, authenticator, settings);
@@ -167,6 +168,18 @@ int serve(const std::optional<std::string>& config_file,
   http::compat::add_job_workflow_routes(*routes, *engine, authenticator, settings);
   http::compat::add_process_engine_routes(*routes, *engine, authenticator);
   http::compat::add_workfloo_routes(*routes, *engine, authenticator, settings);
+  if (print_routes) {
+    for (const auto& r : routes->routes()) {
+      std::cout << http::beast_http::to_string(r.method) << ' ' << r.pattern << '\n';
+    }
+    std::cout.flush();
+    engine->shutdown();
+    callbacks.stop();
+    delegates.reset();
+    engine.reset();
+    store.reset();
+    return 0;
+  }
   http::server server(settings.http, routes, stats);
   try {
     server.start();

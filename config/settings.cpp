@@ -67,6 +67,7 @@ const key_spec specs[] = {
      rule::none, 1},
     {"http.tls_cert", [](settings& s) -> target { return &s.http.tls_cert; }},
     {"http.tls_key", [](settings& s) -> target { return &s.http.tls_key; }},
+    {"http.metrics_public", [](settings& s) -> target { return &s.http.metrics_public; }},
     {"storage.data_dir", [](settings& s) -> target { return &s.storage.data_dir; },
      rule::non_empty},
     {"storage.mode", [](settings& s) -> target { return &s.storage.mode; }},

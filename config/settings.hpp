@@ -23,6 +23,9 @@ struct http_settings {
   std::size_t pipeline_limit = 16;      ///< requests queued per connection
   std::string tls_cert;                 ///< PEM file; TLS is on when both are set
   std::string tls_key;
+  /// true: GET /metrics answers without credentials (a scraper on a trusted network).
+  /// false: it needs any authenticated client, as every native read does.
+  bool metrics_public = false;
 
   bool operator==(const http_settings&) const = default;
 };

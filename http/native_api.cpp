@@ -74,16 +74,29 @@ bool may_touch(const auth::client& who, std::string_view raw) {
   return def && who.may_use(def->text);
 }
 
-/// Runs `next` when `who` may touch process `id` (404 / 403 otherwise, in `format`).
+/// Runs `next` when `who` may touch process `id`; 404 otherwise, in `format`. A process of a
+/// definition outside the client's globs answers exactly as an unknown one, so that ids
+/// cannot be probed for existence.
 template <class Format, class Next>
 void with_process_access(actors::engine& engine, const auth::client& who, std::string_view id,
                          responder& respond, Format format, Next next) {
   auto stored = engine.store().process_raw(id);
   if (!stored.ok()) return respond(storage_problem(stored.error(), "reading a process"));
   auto& raw = stored.value();
-  if (!raw) return respond(format(status::not_found, "unknown process \"" + std::string(id) + "\""));
-  if (!may_touch(who, *raw)) return respond(format(status::forbidden, "this client may not touch that process"));
+  if (!raw || !may_touch(who, *raw)) {
+    return respond(format(status::not_found, "unknown process \"" + std::string(id) + "\""));
+  }
   next(std::move(*raw));
+}
+
+/// The key under which `who`'s idempotency key is stored. Keys are scoped to the client that
+/// sent them (Stripe's rule): another client's `order-1` is a different key, so a client can
+/// never be answered with a process that someone else started. Schedule fires store their
+/// own `schedule:` keys (actors/fire_batch.cpp), which no client key can spell any more.
+/// Keys stored before this scoping (bare, unprefixed) stay in old data folders but simply
+/// no longer match: a retry across that upgrade starts a new process.
+std::string scoped_idempotency_key(const auth::client& who, std::string_view key) {
+  return "c:" + who.id + ":" + std::string(key);
 }
 
 response native_format(status s, std::string message) {
@@ -255,10 +268,27 @@ void start_process(actors::engine& engine, request_context ctx, const auth::clie
     return respond(forbidden_definition(def->name));
   }
   if (auto key = ctx.header("idempotency-key"); !key.empty()) req.idempotency_key = key;
+  if (!req.idempotency_key.empty()) {
+    req.idempotency_key = scoped_idempotency_key(who, req.idempotency_key);
+  }
   bool waiting = req.wait_timeout_ms.has_value();
-  engine.start(std::move(req), [respond, wait_result, waiting](actors::process_answer a) {
+  // Only a client limited by its globs needs to be checked against a replay; copying it only
+  // then keeps the hot path of `*` clients free of the copy.
+  auto limited = may_touch_any(who) ? nullptr : std::make_shared<const auth::client>(who);
+  engine.start(std::move(req), [respond, wait_result, waiting,
+                                limited = std::move(limited)](actors::process_answer a) {
     if (a.code != actors::engine_errc::ok) {
       return respond(engine_problem(a));
+    }
+    // The key is the client's own, but its globs may have narrowed since the first start: a
+    // replay never hands out a process the client may not see now.
+    if (a.replayed && limited) {
+      auto def = storage::value_at_pointer(a.process_json, "/definition");
+      if (!def || !limited->may_use(def->text)) {
+        return respond(problem(status::conflict, "Idempotency key in use",
+                               "this idempotency key started a process this client may not see",
+                               "/idempotencyKey"));
+      }
     }
     auto code = a.replayed ? status::ok : status::created;
     if (waiting) code = a.wait_timed_out ? status::accepted : status::ok;
@@ -352,20 +382,64 @@ void execute_step(actors::engine& engine, request_context ctx, const auth::clien
 
 // ---- scopes ---------------------------------------------------------------------------------
 
-std::string scope_json(const actors::scope_info& s) {
+/// Whether `who` may see process `id`: one snapshot read, unless its globs allow everything.
+bool may_see_process(actors::engine& engine, const auth::client& who, std::string_view id) {
+  if (may_touch_any(who)) return true;
+  // Unreadable counts as not visible (and so a scope change is refused): closed, not open.
+  auto raw = engine.store().process_raw(id);
+  return raw.ok() && raw.value() && may_touch(who, *raw.value());
+}
+
+/// A scope as `who` may see it: only the processes it may see are listed, each queued one
+/// with its true position (so a client learns how many wait ahead, not whose they are).
+std::string scope_json(actors::engine& engine, const auth::client& who,
+                       const actors::scope_info& s) {
   std::string out = "{\"name\":\"" + json_escape(s.name) + "\",\"limit\":" + std::to_string(s.limit) +
                     ",\"busy\":\"" + (s.reject_when_busy ? "reject" : "queue") +
                     "\",\"paused\":" + (s.paused ? "true" : "false") + ",\"running\":[";
-  for (std::size_t i = 0; i < s.running.size(); ++i) {
-    out += (i ? ",\"" : "\"") + s.running[i] + "\"";
+  bool first = true;
+  for (const auto& id : s.running) {
+    if (!may_see_process(engine, who, id)) continue;
+    out += (first ? "\"" : ",\"") + id + "\"";
+    first = false;
   }
   out += "],\"queued\":[";
+  first = true;
   for (std::size_t i = 0; i < s.queued.size(); ++i) {
-    out += (i ? ",{" : "{");
+    if (!may_see_process(engine, who, s.queued[i])) continue;
+    out += (first ? "{" : ",{");
     out += "\"id\":\"" + s.queued[i] + "\",\"position\":" + std::to_string(i + 1) + "}";
+    first = false;
   }
   out += "]}";
   return out;
+}
+
+/// Whether `who` may change scope `s` (pause, resume, limit, busy policy).
+///
+/// A scope has no owner of its own: it belongs to the definitions that use it. A client whose
+/// globs hold a bare `*` may change any scope. Any other client may change a scope only when
+/// every process running or queued in it, and every schedule that starts processes in it, is
+/// of a definition its globs allow; otherwise pausing it would stall, and resizing it would
+/// starve or flood, another customer's work. A scope nothing uses yet is anyone's (an operator
+/// of `Loan*` may prepare `loans` before its first start). The engine keeps no record of the
+/// definitions that used a scope in the past, so only what is in it now counts.
+///
+/// The check reads each process's snapshot and every schedule, which is fine for a rare admin
+/// action; a process admitted between the check and the change is not looked at.
+bool may_change_scope(actors::engine& engine, const auth::client& who,
+                      const actors::scope_info& s) {
+  if (may_touch_any(who)) return true;
+  auto all_visible = [&](const std::vector<std::string>& ids) {
+    return std::ranges::all_of(ids,
+                               [&](const auto& id) { return may_see_process(engine, who, id); });
+  };
+  if (!all_visible(s.running) || !all_visible(s.queued)) return false;
+  auto schedules = engine.store().load_schedules();
+  if (!schedules.ok()) return false;
+  return std::ranges::all_of(schedules.value(), [&](const model::schedule& sched) {
+    return sched.scope != s.name || who.may_use(sched.definition);
+  });
 }
 
 void put_scope(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
@@ -392,12 +466,26 @@ void put_scope(actors::engine& engine, request_context ctx, const auth::client& 
       return respond(bad_request("unknown field \"" + std::string(k) + "\"", "/" + std::string(k)));
     }
   }
-  engine.configure_scope(std::string(ctx.param("scope")), s, [respond](actors::scope_answer a) {
-    if (a.code != actors::engine_errc::ok) {
-      auto m = map_error(a.code);
-      return respond(problem(m.status, m.title, a.message));
+  auto name = std::string(ctx.param("scope"));
+  auto limited = may_touch_any(who) ? nullptr : std::make_shared<const auth::client>(who);
+  auto configure = [&engine, name, s, respond](const auth::client& as) {
+    engine.configure_scope(name, s, [&engine, respond, as](actors::scope_answer a) {
+      if (a.code != actors::engine_errc::ok) {
+        auto m = map_error(a.code);
+        return respond(problem(m.status, m.title, a.message));
+      }
+      respond(json_response(status::ok, scope_json(engine, as, a.info)));
+    });
+  };
+  if (!limited) return configure(who);
+  engine.scope(name, [&engine, limited, configure, respond](actors::scope_info info) {
+    if (!may_change_scope(engine, *limited, info)) {
+      return respond(
+          problem(status::forbidden, "Forbidden",
+                  "scope \"" + info.name + "\" is also used by definitions this client may not use",
+                  "scope"));
     }
-    respond(json_response(status::ok, scope_json(a.info)));
+    configure(*limited);
   });
 }
 
@@ -570,7 +658,8 @@ void complete_step(actors::engine& engine, request_context ctx, const auth::clie
 }  // namespace
 
 void add_native_routes(router& routes, actors::engine& engine, auth::authenticator& auth,
-                       std::shared_ptr<metrics> stats, const config::outgoing_settings& outgoing) {
+                       std::shared_ptr<metrics> stats, const config::http_settings& http,
+                       const config::outgoing_settings& outgoing) {
   using handler_fn =
       std::function<void(actors::engine&, request_context, const auth::client&, responder)>;
   // `audited`: a successful answer is recorded in the audit log (definition changes, cancels).
@@ -607,20 +696,24 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
   route(verb::put, "/api/v1/scopes/{scope}", role::operator_, put_scope);
   routes.add(verb::get, "/api/v1/scopes",
              auth::protect(auth, auth::native_schemes, role::runner, auth::problem_format,
-                           [&engine](request_context, const auth::client&, responder respond) {
-                             engine.list_scopes([respond](std::vector<actors::scope_info> all) {
+                           [&engine](request_context, const auth::client& who, responder respond) {
+                             engine.list_scopes([&engine, respond,
+                                                 who](std::vector<actors::scope_info> all) {
                                std::string out = "[";
-                               for (const auto& s : all) out += (out.size() > 1 ? "," : "") + scope_json(s);
+                               for (const auto& s : all)
+                                 out += (out.size() > 1 ? "," : "") + scope_json(engine, who, s);
                                respond(json_response(status::ok, out + "]"));
                              });
                            }));
-  routes.add(verb::get, "/api/v1/scopes/{scope}",
-             auth::protect(auth, auth::native_schemes, role::runner, auth::problem_format,
-                           [&engine](request_context ctx, const auth::client&, responder respond) {
-                             engine.scope(std::string(ctx.param("scope")), [respond](actors::scope_info info) {
-                               respond(json_response(status::ok, scope_json(info)));
-                             });
-                           }));
+  routes.add(
+      verb::get, "/api/v1/scopes/{scope}",
+      auth::protect(auth, auth::native_schemes, role::runner, auth::problem_format,
+                    [&engine](request_context ctx, const auth::client& who, responder respond) {
+                      engine.scope(std::string(ctx.param("scope")), [&engine, respond,
+                                                                     who](actors::scope_info info) {
+                        respond(json_response(status::ok, scope_json(engine, who, info)));
+                      });
+                    }));
   // complete-step answers in the vendor's envelope, its 401 included.
   routes.add(verb::post, "/api/v1/processes/complete-step",
              auth::protect(auth, auth::api_key | auth::bearer_token | auth::basic | auth::session,
@@ -649,9 +742,21 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
                          "; see the server log";
     respond(text_response(status::service_unavailable, "writes refused: " + why + "\n"));
   });
-  routes.add(verb::get, "/metrics", [stats](request_context, responder respond) {
+  // Metrics name definitions and scopes and show the load: by default any authenticated
+  // client may read them (give the scraper a runner client), not the whole network.
+  auto render_metrics = [stats](request_context, responder respond) {
     respond(text_response(status::ok, stats->render(), metrics_content_type));
-  });
+  };
+  if (http.metrics_public) {
+    routes.add(verb::get, "/metrics", render_metrics);
+  } else {
+    routes.add(verb::get, "/metrics",
+               auth::protect(
+                   auth, auth::native_schemes, role::runner, auth::problem_format,
+                   [render_metrics](request_context ctx, const auth::client&, responder respond) {
+                     render_metrics(std::move(ctx), std::move(respond));
+                   }));
+  }
 }
 
 }  // namespace baton::http

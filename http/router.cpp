@@ -286,6 +286,21 @@ router::resolution router::resolve(request_context& ctx, response& error) const 
   return {&s.found->target, info.pattern};
 }
 
+std::vector<router::route_entry> router::routes() const {
+  std::vector<route_entry> out;
+  auto collect = [&out](const node& n, auto& self) -> void {
+    for (const auto* endpoints : {&n.here, &n.rest})
+      for (const auto& e : *endpoints) out.push_back({e.method, e.route->pattern});
+    for (const auto& [text, child] : n.literals) self(*child, self);
+    if (n.param) self(*n.param, self);
+  };
+  collect(*root_, collect);
+  std::sort(out.begin(), out.end(), [](const route_entry& a, const route_entry& b) {
+    return a.pattern != b.pattern ? a.pattern < b.pattern : a.method < b.method;
+  });
+  return out;
+}
+
 void router::dispatch(request_context ctx, responder respond) const {
   response error;
   auto found = resolve(ctx, error);

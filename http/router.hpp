@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/request_context.hpp"
 
@@ -50,6 +51,16 @@ class router {
   /// `resolve`, then runs the handler with `respond`, or answers the error through it.
   /// Exceptions from the handler propagate to the caller.
   void dispatch(request_context ctx, responder respond) const;
+
+  /// One registered route, as given to `add`.
+  struct route_entry {
+    beast_http::verb method;
+    std::string pattern;
+  };
+
+  /// Every registered (method, pattern), sorted by pattern then method: lets a test hold each
+  /// route to a table of expectations, so that a new route cannot go unchecked.
+  std::vector<route_entry> routes() const;
 
  private:
   struct node;

@@ -44,6 +44,29 @@ response schedule_problem(const actors::schedule_answer& a) {
   return problem(m.status, m.title, a.message, a.field);
 }
 
+/// The engine's own answer for an unknown schedule. A schedule of a definition the client may
+/// not use gets it too, word for word, so that its existence is not revealed.
+response unknown_schedule(std::string_view id) {
+  actors::schedule_answer a;
+  a.code = actors::engine_errc::not_found;
+  a.message = "unknown schedule \"" + std::string(id) + "\"";
+  a.field = "id";
+  return schedule_problem(a);
+}
+
+/// The stored schedule `id` when `who` may use its definition; nullopt when it is unknown or
+/// foreign (the two answer alike).
+storage::result<std::optional<model::schedule>> visible_schedule(actors::engine& engine,
+                                                                 const auth::client& who,
+                                                                 std::string_view id) {
+  auto loaded = engine.store().load_schedule(id);
+  if (!loaded.ok()) return loaded;
+  if (loaded.value() && !who.may_use(loaded.value()->definition)) {
+    return std::optional<model::schedule>();
+  }
+  return loaded;
+}
+
 /// Reads a native schedule body; returns the error answer when it is not one.
 std::variant<model::schedule, response> read_schedule(std::string_view text) {
   auto body = parse_json_body(text);
@@ -143,7 +166,9 @@ void cron_next(request_context ctx, responder respond) {
 }  // namespace
 
 void add_schedule_routes(router& routes, actors::engine& engine, auth::authenticator& auth) {
-  // Reads need a runner; creating, pausing, resuming and deleting schedules an operator.
+  // Reads need a runner; creating, pausing, resuming and deleting schedules an operator. A
+  // schedule belongs to its definition: a client sees and changes only those of definitions
+  // its globs allow (others answer 404, as unknown ones do), and creates only those (403).
   auto guarded_as = [&auth](auth::role need, auto fn) {
     return auth::protect(auth, auth::native_schemes, need, auth::problem_format,
                          [fn](request_context ctx, const auth::client& who, responder respond) {
@@ -168,28 +193,35 @@ void add_schedule_routes(router& routes, actors::engine& engine, auth::authentic
                                       });
              }));
   routes.add(verb::get, "/api/v1/schedules",
-             guarded([&engine](request_context, const auth::client&, responder respond) {
+             guarded([&engine](request_context, const auth::client& who, responder respond) {
                auto schedules = engine.store().load_schedules();
                if (!schedules.ok()) {
                  return respond(storage_problem(schedules.error(), "listing schedules"));
                }
                std::string out = "[";
                for (const auto& s : schedules.value()) {
+                 if (!who.may_use(s.definition)) continue;
                  if (out.size() > 1) out += ',';
                  out += schedule_json(s, 1);
                }
                respond(json_response(status::ok, out + "]"));
              }));
   routes.add(verb::get, "/api/v1/schedules/{id}",
-             guarded([&engine](request_context ctx, const auth::client&, responder respond) {
-               auto loaded = engine.store().load_schedule(ctx.param("id"));
-               if (!loaded.ok()) return respond(storage_problem(loaded.error(), "reading a schedule"));
-               const auto& s = loaded.value();
-               if (!s) return respond(problem(status::not_found, "Not found", "unknown schedule", "id"));
+             guarded([&engine](request_context ctx, const auth::client& who, responder respond) {
+               auto found = visible_schedule(engine, who, ctx.param("id"));
+               if (!found.ok()) return respond(storage_problem(found.error(), "reading a schedule"));
+               const auto& s = found.value();
+               if (!s) return respond(unknown_schedule(ctx.param("id")));
                respond(json_response(status::ok, schedule_json(*s)));
              }));
   auto change = [&engine, &guarded_as](actors::schedule_action action) {
-    return guarded_as(auth::role::operator_, [&engine, action](request_context ctx, const auth::client&, responder respond) {
+    return guarded_as(auth::role::operator_, [&engine, action](request_context ctx,
+                                                               const auth::client& who,
+                                                               responder respond) {
+      // Checked before the engine acts: a foreign schedule is left as it is.
+      auto found = visible_schedule(engine, who, ctx.param("id"));
+      if (!found.ok()) return respond(storage_problem(found.error(), "reading a schedule"));
+      if (!found.value()) return respond(unknown_schedule(ctx.param("id")));
       engine.change_schedule(std::string(ctx.param("id")), action, [respond, action](actors::schedule_answer a) {
         if (a.code != actors::engine_errc::ok) return respond(schedule_problem(a));
         if (action == actors::schedule_action::remove) {

@@ -88,6 +88,7 @@ TEST_CASE("no sources give the documented defaults", "[config]") {
   CHECK(r.values.http.header_timeout == 10s);
   CHECK(r.values.http.idle_timeout == 60s);
   CHECK(r.values.http.pipeline_limit == 16);
+  CHECK_FALSE(r.values.http.metrics_public);
   CHECK(r.values.storage.data_dir == "./data");
   CHECK(r.values.storage.mode == durability::sync);
   CHECK(r.values.engine.passivate_after == 30s);
@@ -110,6 +111,7 @@ idle_timeout_ms = 2500
 pipeline_limit = 4
 tls_cert = "/etc/baton/cert.pem"
 tls_key = "/etc/baton/key.pem"
+metrics_public = true
 
 [storage]
 data_dir = "/var/lib/baton"
@@ -142,6 +144,7 @@ api_keys = ["k1", "k2"]
   CHECK(v.http.pipeline_limit == 4);
   CHECK(v.http.tls_cert == "/etc/baton/cert.pem");
   CHECK(v.http.tls_key == "/etc/baton/key.pem");
+  CHECK(v.http.metrics_public);
   CHECK(v.storage.data_dir == "/var/lib/baton");
   CHECK(v.storage.mode == durability::async);
   CHECK(v.engine.definitions_dir == "defs");
@@ -449,6 +452,17 @@ TEST_CASE("wrong types and values from the environment", "[config]") {
   CHECK(ok.values.engine.parallel_scopes);
 }
 
+TEST_CASE("http.metrics_public comes from the environment and must be a boolean", "[config]") {
+  auto on = load(std::nullopt, {{"BATON_HTTP__METRICS_PUBLIC", "true"}}, {});
+  INFO(describe(on.problems));
+  REQUIRE(on.problems.empty());
+  CHECK(on.values.http.metrics_public);
+  auto bad = load(std::nullopt, {{"BATON_HTTP__METRICS_PUBLIC", "yes please"}}, {});
+  REQUIRE(bad.problems.size() == 1);
+  CHECK(contains(find_problem(bad, "http.metrics_public", "env BATON_HTTP__METRICS_PUBLIC").message,
+                 "true or false"));
+}
+
 TEST_CASE("process_environment reads the real environment", "[config]") {
   ::setenv("BATON_CONFIG_TEST_PROBE", "a=b", 1);
   auto env = process_environment();
@@ -484,7 +498,7 @@ TEST_CASE("the sample baton.toml documents every key with its true default", "[c
       uncommented += line + "\n";
     }
   }
-  CHECK(keys == 26);
+  CHECK(keys == 27);
   auto active = load(dir.write("active.toml", uncommented), {}, {});
   INFO(describe(active.problems));
   REQUIRE(active.problems.empty());

@@ -193,3 +193,25 @@ TEST_CASE("router rejects malformed and duplicate patterns", "[http][router]") {
   CHECK_THROWS_AS(routes.add(verb::get, "/a/b{c}", named("bad")), std::invalid_argument);
   CHECK_THROWS_AS(routes.add(verb::get, "/a/{*rest}/b", named("bad")), std::invalid_argument);
 }
+
+TEST_CASE("router lists every registered route with its method and pattern", "[http][router]") {
+  router r;
+  r.add(verb::get, "/api/v1/processes/{id}", named("get"));
+  r.add(verb::post, "/api/v1/processes/{id}/cancel", named("cancel"));
+  r.add(verb::get, "/api/v1/processes", named("list"));
+  r.add(verb::post, "/api/v1/processes", named("start"));
+  r.add(verb::get, "/files/{*rest}", named("files"));
+  r.add(verb::get, "/", named("root"));
+  std::vector<std::pair<verb, std::string>> listed;
+  for (const auto& e : r.routes()) listed.emplace_back(e.method, e.pattern);
+  std::vector<std::pair<verb, std::string>> expected{
+      {verb::get, "/"},
+      {verb::get, "/api/v1/processes"},
+      {verb::post, "/api/v1/processes"},
+      {verb::get, "/api/v1/processes/{id}"},
+      {verb::post, "/api/v1/processes/{id}/cancel"},
+      {verb::get, "/files/{*rest}"},
+  };
+  CHECK(listed == expected);
+  CHECK(router{}.routes().empty());
+}
