@@ -484,7 +484,7 @@ TEST_CASE("the sample baton.toml documents every key with its true default", "[c
       uncommented += line + "\n";
     }
   }
-  CHECK(keys == 26);
+  CHECK(keys == 27);
   auto active = load(dir.write("active.toml", uncommented), {}, {});
   INFO(describe(active.problems));
   REQUIRE(active.problems.empty());
