@@ -31,7 +31,7 @@ TEST_CASE("a created client's key survives a kill -9 right after the 201",
   CHECK(read_status(port, basic("fresh", c.password)) == 200);
 }
 
-TEST_CASE("a rotated key survives a kill -9 right after the 200; the old one stays dead",
+TEST_CASE("a rotated key survives a kill -9 right after the 200, the old one stays dead",
           "[e2e][auth][durability]") {
   baton_server server(auth_options());
   auto admin = admin_key(server);

@@ -438,8 +438,7 @@ TEST_CASE("session login sets the cookies; requests need BPMCSRF; logout ends th
   CHECK(read_status(port, s.headers()) == 401);  // the 4th failure: nothing follows it
 }
 
-TEST_CASE("Logout ends a session only when the request carries its BPMCSRF header",
-          "[e2e][auth]") {
+TEST_CASE("Logout ends a session only when the request carries its BPMCSRF header", "[e2e][auth]") {
   baton_server server(auth_options());
   auto port = server.port();
   auto c = create_client(port, admin_key(server), "leaver", "runner");

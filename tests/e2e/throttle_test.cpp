@@ -78,7 +78,7 @@ TEST_CASE(
   bystanders_are_answered(port, admin, bystander);
 }
 
-TEST_CASE("one unknown name guessed 100 times waits by name; a real name's password still works",
+TEST_CASE("one unknown name guessed 100 times waits by name, real names still get in",
           "[e2e][auth][throttle]") {
   baton_server server(auth_options());
   auto port = server.port();

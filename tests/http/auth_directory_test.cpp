@@ -60,7 +60,7 @@ TEST_CASE("an unknown name and a wrong password both cost one Argon2 check", "[h
   CHECK(d.password_slots().taken() == 0);  // every check gave its slot back
 }
 
-TEST_CASE("a check that finds no free slot is busy at once; a cached one does not need a slot",
+TEST_CASE("a check that finds no free slot is busy at once, a cached one needs no slot",
           "[http][auth]") {
   baton::test::temp_dir dir;
   auto store = open_store(dir);
@@ -83,7 +83,7 @@ TEST_CASE("a check that finds no free slot is busy at once; a cached one does no
   CHECK(d.check_password("bob", bob_secrets.password).result == auth::password_check::kind::ok);
 }
 
-TEST_CASE("rotate and disable take effect once durable; both survive a reopen", "[http][auth]") {
+TEST_CASE("rotate and disable take effect once durable and survive a reopen", "[http][auth]") {
   baton::test::temp_dir dir;
   std::string new_key;
   {
