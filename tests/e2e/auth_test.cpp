@@ -2,9 +2,10 @@
 // with auth required (the fixture's default is an open server unless a test sets some
 // BATON_AUTH__ variable, so every test here sets BATON_AUTH__REQUIRED).
 //
-// All requests come from 127.0.0.1, and failures are throttled per source address (3 free
-// failures, then growing delays), so each test case keeps to at most 3 failed attempts per
-// server unless throttling is what it tests.
+// All requests come from 127.0.0.1. Wrong passwords are throttled per name and unknown
+// credentials per source address (3 free failures, then growing delays), so each test case
+// keeps to at most 3 failed attempts per server unless throttling is what it tests
+// (tests/e2e/throttle_test.cpp shows that valid credentials are never refused for them).
 
 #include <sys/stat.h>
 #include <sys/wait.h>
