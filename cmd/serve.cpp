@@ -134,7 +134,7 @@ int serve(const std::optional<std::string>& config_file,
     return 2;
   }
   namespace auth = http::auth;
-  auth::client_directory clients(*store);
+  auth::client_directory clients(*store, settings.auth.password_checks_at_once);
   auth::grant_store grants(*store, clients.secret(), settings.auth.token_ttl,
                            settings.auth.session_ttl);
   auth::throttle limits;

@@ -99,6 +99,8 @@ const key_spec specs[] = {
     {"auth.session_ttl_ms", [](settings& s) -> target { return &s.auth.session_ttl; }, rule::none,
      1},
     {"auth.oauth_host", [](settings& s) -> target { return &s.auth.oauth_host; }},
+    {"auth.password_checks_at_once",
+     [](settings& s) -> target { return &s.auth.password_checks_at_once; }, rule::none, 1, 64},
 };
 
 constexpr std::pair<std::string_view, durability> durability_names[] = {

@@ -82,6 +82,10 @@ struct auth_settings {
   millis token_ttl{7'200'000};           ///< OAuth access tokens expire after this
   millis session_ttl{1'800'000};         ///< idle sessions expire after this (sliding)
   std::string oauth_host;                ///< when set, X-Forwarded-Host must equal it
+  /// Argon2 password checks that may run at once; more get 503 with Retry-After. Each costs
+  /// ~19 MiB and tens of ms of a core, and they run on the I/O threads: a bound here keeps
+  /// a flood of wrong passwords from taking every thread from the other clients.
+  std::size_t password_checks_at_once = 1;
 
   bool operator==(const auth_settings&) const = default;
 };

@@ -1,11 +1,14 @@
 #include "http/auth/auth_api.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "http/auth/audit_log.hpp"
 #include "http/auth/grants.hpp"
 #include "http/auth/guard.hpp"
 #include "http/json_body.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
+#include "storage/status.hpp"
 
 namespace baton::http::auth {
 
@@ -66,18 +69,45 @@ std::string form_value(std::string_view body, std::string_view key) {
 
 using done_fn = client_directory::done_fn;
 
+/// A write the store did not make durable: our fault, and likely brief. The caller gets 503
+/// with Retry-After and no storage text; the log gets the text with the request id.
+response not_stored(const std::string& request_id, std::string_view what, std::string_view error) {
+  spdlog::error("request {}: {} not stored: {}", request_id, what, error);
+  // The text starts with the storage code (`storage::status::describe`): a full volume is 507,
+  // which clears only when an operator frees space.
+  if (error.starts_with(storage::to_string(storage::storage_errc::no_space))) {
+    auto r = problem(status::insufficient_storage, "Insufficient storage",
+                     "the data volume is full; nothing was changed. Retry after space is freed");
+    r.set(beast_http::field::retry_after, "1");
+    return r;
+  }
+  auto r = problem(status::service_unavailable, "Not stored",
+                   "the change could not be stored; nothing was changed, try again");
+  r.set(beast_http::field::retry_after, "1");
+  return r;
+}
+
+/// 503 with Retry-After when no password check slot was free, in the route's own format.
+response busy(response r, int retry_after) {
+  r.set(beast_http::field::retry_after, std::to_string(retry_after));
+  return r;
+}
+
 /// Answers a client mutation: the client (with its new secrets when `show_secrets`).
+/// Runs from the group commit's callback: the answer goes out only once the change is durable.
 done_fn answer_client(responder respond, status ok_status, bool show_secrets, audit_log& audit,
-                      std::string event, std::string by, std::string source) {
-  return [=, &audit](client_directory::result r) {
+                      std::string event, std::string by, const request_context& ctx) {
+  return [=, &audit, source = ctx.remote_address,
+          request_id = ctx.request_id](client_directory::result r) {
     if (auto* error = std::get_if<std::string>(&r)) {
-      auto code = error->rfind("unknown client", 0) == 0 ? status::not_found
-                  : error->rfind("storage", 0) == 0      ? status::internal_server_error
-                                                         : status::conflict;
+      if (error->rfind("storage", 0) == 0) return respond(not_stored(request_id, event, *error));
+      auto code = error->rfind("unknown client", 0) == 0 ? status::not_found : status::conflict;
       if (error->rfind("name must", 0) == 0) code = status::bad_request;
       return respond(problem(code, "Client not changed", *error, "name"));
     }
     auto& [c, secrets] = std::get<0>(r);
+    // Audit entries do not wait for their own sync: the change they record is durable
+    // already, and losing the last entries in a crash loses no acknowledged state.
     audit.record(event, by, source, c.name);
     respond(json_response(ok_status, show_secrets ? with_secrets(c, secrets) : client_json(c)));
   };
@@ -111,9 +141,9 @@ void create_client(authenticator& auth, request_context ctx, const client& who, 
   }
   if (name.empty())
     return respond(problem(status::bad_request, "Bad request", "name is required", "/name"));
-  auth.clients().create(name, r, globs,
-                        answer_client(respond, status::created, true, auth.audit(),
-                                      "client_created", who.name, ctx.remote_address));
+  auth.clients().create(
+      name, r, globs,
+      answer_client(respond, status::created, true, auth.audit(), "client_created", who.name, ctx));
 }
 
 response login_answer(status s, int code, std::string_view message) {
@@ -142,36 +172,54 @@ void login(authenticator& auth, request_context ctx, responder respond) {
     r.set(beast_http::field::retry_after, std::to_string(o.retry_after));
     return respond(std::move(r));
   }
+  if (o.result == outcome::kind::busy) {
+    return respond(
+        busy(login_answer(status::service_unavailable, 1, "Too many logins at once; try again."),
+             o.retry_after));
+  }
   if (o.result != outcome::kind::ok || o.who->id == o.who->name) {
     // Static config credentials have no client record to bind a session to.
     return respond(
         login_answer(status::ok, 1, "Either the user name or the password is incorrect."));
   }
-  auto s = auth.grants().open_session(o.who->id);
-  auth.audit().record("login", o.who->name, ctx.remote_address, "session");
+  auth.grants().open_session(
+      o.who->id, [&auth, who = o.who, respond, source = ctx.remote_address,
+                  request_id = ctx.request_id](const std::string& error, const issued_session& s) {
+        if (!error.empty()) return respond(not_stored(request_id, "session", error));
+        auth.audit().record("login", who->name, source, "session");
+        auto r = login_answer(status::ok, 0, "");
+        r.insert(beast_http::field::set_cookie,
+                 "BPMSESSIONID=" + s.id + "; Path=/; HttpOnly; SameSite=Lax");
+        r.insert(beast_http::field::set_cookie,
+                 ".ASPXAUTH=" + s.aspxauth + "; Path=/; HttpOnly; SameSite=Lax");
+        r.insert(beast_http::field::set_cookie, "BPMCSRF=" + s.csrf + "; Path=/; SameSite=Lax");
+        r.insert(beast_http::field::set_cookie, "UserName=" + who->name + "; Path=/; SameSite=Lax");
+        respond(std::move(r));
+      });
+}
+
+response logged_out() {
   auto r = login_answer(status::ok, 0, "");
-  r.insert(beast_http::field::set_cookie,
-           "BPMSESSIONID=" + s.id + "; Path=/; HttpOnly; SameSite=Lax");
-  r.insert(beast_http::field::set_cookie,
-           ".ASPXAUTH=" + s.aspxauth + "; Path=/; HttpOnly; SameSite=Lax");
-  r.insert(beast_http::field::set_cookie, "BPMCSRF=" + s.csrf + "; Path=/; SameSite=Lax");
-  r.insert(beast_http::field::set_cookie, "UserName=" + o.who->name + "; Path=/; SameSite=Lax");
-  respond(std::move(r));
+  for (auto name : {"BPMSESSIONID", ".ASPXAUTH", "BPMCSRF", "UserName"}) {
+    r.insert(beast_http::field::set_cookie, std::string(name) + "=; Path=/; Max-Age=0");
+  }
+  return r;
 }
 
 void logout(authenticator& auth, request_context ctx, responder respond) {
   // Only a request that proves the session (cookie + matching BPMCSRF header) ends it:
   // another site's form could send the cookie, never the header.
   auto sid = cookie(ctx, "BPMSESSIONID");
-  if (!sid.empty() && auth.authenticate(ctx, session).result == outcome::kind::ok &&
-      auth.grants().close_session(sid)) {
-    auth.audit().record("logout", "", ctx.remote_address, "session");
+  if (sid.empty() || auth.authenticate(ctx, session).result != outcome::kind::ok) {
+    return respond(logged_out());
   }
-  auto r = login_answer(status::ok, 0, "");
-  for (auto name : {"BPMSESSIONID", ".ASPXAUTH", "BPMCSRF", "UserName"}) {
-    r.insert(beast_http::field::set_cookie, std::string(name) + "=; Path=/; Max-Age=0");
-  }
-  respond(std::move(r));
+  auth.grants().close_session(
+      sid, [&auth, respond, source = ctx.remote_address, request_id = ctx.request_id](
+               const std::string& error, bool closed) {
+        if (!error.empty()) return respond(not_stored(request_id, "logout", error));
+        if (closed) auth.audit().record("logout", "", source, "session");
+        respond(logged_out());
+      });
 }
 
 response oauth_error(status s, std::string_view error, std::string_view description) {
@@ -203,6 +251,11 @@ void token(authenticator& auth, request_context ctx, responder respond) {
     r.set(beast_http::field::retry_after, std::to_string(o.retry_after));
     return respond(std::move(r));
   }
+  if (o.result == outcome::kind::busy) {
+    return respond(busy(oauth_error(status::service_unavailable, "temporarily_unavailable",
+                                    "too many password checks at once"),
+                        o.retry_after));
+  }
   if (o.result != outcome::kind::ok || o.who->id == o.who->name) {
     return respond(oauth_error(status::bad_request, "invalid_grant", "authentication failure"));
   }
@@ -210,13 +263,19 @@ void token(authenticator& auth, request_context ctx, responder respond) {
   if (host.empty()) host = ctx.header("host");
   auto instance = "https://" + std::string(host);
   auto id = instance + "/id/" + o.who->id;
-  auto t = auth.grants().issue_token(o.who->id, id);
-  auth.audit().record("token_issued", o.who->name, ctx.remote_address, grant);
-  respond(json_response(
-      status::ok, "{\"access_token\":\"" + t.access_token + "\",\"instance_url\":\"" +
-                      json_escape(instance) + "\",\"id\":\"" + json_escape(id) +
-                      "\",\"token_type\":\"Bearer\",\"issued_at\":\"" +
-                      std::to_string(t.issued_ms) + "\",\"signature\":\"" + t.signature + "\"}"));
+  auth.grants().issue_token(
+      o.who->id, id,
+      [&auth, who = o.who, respond, instance, id, grant, source = ctx.remote_address,
+       request_id = ctx.request_id](const std::string& error, const issued_token& t) {
+        if (!error.empty()) return respond(not_stored(request_id, "token", error));
+        auth.audit().record("token_issued", who->name, source, grant);
+        respond(json_response(status::ok, "{\"access_token\":\"" + t.access_token +
+                                              "\",\"instance_url\":\"" + json_escape(instance) +
+                                              "\",\"id\":\"" + json_escape(id) +
+                                              "\",\"token_type\":\"Bearer\",\"issued_at\":\"" +
+                                              std::to_string(t.issued_ms) + "\",\"signature\":\"" +
+                                              t.signature + "\"}"));
+      });
 }
 
 }  // namespace
@@ -247,17 +306,17 @@ void add_auth_routes(router& routes, authenticator& auth) {
              admin([&auth](request_context ctx, const client& who, responder respond) {
                auth.clients().rotate(ctx.param("name"),
                                      answer_client(respond, status::ok, true, auth.audit(),
-                                                   "client_rotated", who.name, ctx.remote_address));
+                                                   "client_rotated", who.name, ctx));
              }));
   for (bool enable : {false, true}) {
-    routes.add(
-        verb::post, enable ? "/api/v1/clients/{name}/enable" : "/api/v1/clients/{name}/disable",
-        admin([&auth, enable](request_context ctx, const client& who, responder respond) {
-          auth.clients().set_enabled(ctx.param("name"), enable,
-                                     answer_client(respond, status::ok, false, auth.audit(),
-                                                   enable ? "client_enabled" : "client_disabled",
-                                                   who.name, ctx.remote_address));
-        }));
+    routes.add(verb::post,
+               enable ? "/api/v1/clients/{name}/enable" : "/api/v1/clients/{name}/disable",
+               admin([&auth, enable](request_context ctx, const client& who, responder respond) {
+                 auth.clients().set_enabled(
+                     ctx.param("name"), enable,
+                     answer_client(respond, status::ok, false, auth.audit(),
+                                   enable ? "client_enabled" : "client_disabled", who.name, ctx));
+               }));
   }
   routes.add(verb::get, "/api/v1/audit",
              admin([&auth](request_context ctx, const client&, responder respond) {
@@ -270,14 +329,20 @@ void add_auth_routes(router& routes, authenticator& auth) {
   routes.add(verb::post, "/services/oauth2/token", [&auth](request_context ctx, responder respond) {
     token(auth, std::move(ctx), std::move(respond));
   });
-  routes.add(
-      verb::post, "/services/oauth2/revoke", [&auth](request_context ctx, responder respond) {
-        auto t = form_value(ctx.req.body(), "token");
-        if (!t.empty() && auth.grants().revoke_token(t)) {
-          auth.audit().record("token_revoked", "", ctx.remote_address);
-        }
-        respond(text_response(status::ok, ""));  // RFC 7009: the same answer for unknown tokens
-      });
+  routes.add(verb::post, "/services/oauth2/revoke",
+             [&auth](request_context ctx, responder respond) {
+               auto t = form_value(ctx.req.body(), "token");
+               // RFC 7009: the same answer for unknown tokens.
+               if (t.empty()) return respond(text_response(status::ok, ""));
+               auth.grants().revoke_token(
+                   t, [&auth, respond, source = ctx.remote_address, request_id = ctx.request_id](
+                          const std::string& error, bool revoked) {
+                     if (!error.empty())
+                       return respond(not_stored(request_id, "revocation", error));
+                     if (revoked) auth.audit().record("token_revoked", "", source);
+                     respond(text_response(status::ok, ""));
+                   });
+             });
   for (std::string prefix : {"", "/0"}) {
     routes.add(verb::post, prefix + "/ServiceModel/AuthService.svc/Login",
                [&auth](request_context ctx, responder respond) {

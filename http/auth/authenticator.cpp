@@ -43,6 +43,13 @@ outcome ok(std::shared_ptr<const client> c) {
 
 outcome ok(client c) { return ok(std::make_shared<const client>(std::move(c))); }
 
+outcome refused(outcome::kind k, int retry_after = 0) {
+  outcome o;
+  o.result = k;
+  o.retry_after = retry_after;
+  return o;
+}
+
 }  // namespace
 
 std::string cookie(const request_context& ctx, std::string_view name) {
@@ -82,44 +89,66 @@ std::string authenticator::challenge(unsigned schemes) {
   return out;
 }
 
-outcome authenticator::failure(std::string_view name, const std::string& address,
-                               std::string_view scheme) {
-  limits_.failed(name, address);
-  audit_.record("auth_failed", name, address, scheme);
-  outcome o;
-  o.result = outcome::kind::invalid;
-  return o;
+outcome authenticator::unknown_credential(const std::string& address, std::string_view scheme) {
+  if (int wait = limits_.address_retry_after(address); wait > 0) {
+    // Not counted again: the block does not grow while the guesser is told to wait.
+    audit_.record("throttled", "", address, scheme);
+    return refused(outcome::kind::throttled, wait);
+  }
+  limits_.address_failed(address);
+  audit_.record("auth_failed", "", address, scheme);
+  return refused(outcome::kind::invalid);
 }
 
 outcome authenticator::check_password(std::string_view name, std::string_view password,
                                       const std::string& address) {
-  if (int wait = limits_.retry_after(name, address); wait > 0) {
+  // Someone is guessing this name's password: it waits, right or wrong, before any Argon2
+  // runs. Every name (known or not) can get such a record, so the wait reveals nothing.
+  if (int wait = limits_.name_retry_after(name); wait > 0) {
     audit_.record("throttled", name, address, "password");
-    outcome o;
-    o.result = outcome::kind::throttled;
-    o.retry_after = wait;
-    return o;
+    return refused(outcome::kind::throttled, wait);
   }
   auto pair = std::string(name) + ":" + std::string(password);
+  auto prefix = std::string(name) + ":";
   bool static_match = false;
-  for (const auto& u : settings_.basic_users) static_match |= equal_constant_time(u, pair);
-  if (static_match) return ok(static_admin(std::string(name)));
-  if (auto c = clients_.check_password(name, password)) {
-    limits_.succeeded(name);
-    return ok(std::move(*c));
+  bool static_name = false;
+  for (const auto& u : settings_.basic_users) {
+    static_match |= equal_constant_time(u, pair);
+    static_name |= u.rfind(prefix, 0) == 0;
   }
-  return failure(name, address, "password");
+  if (static_match) {
+    limits_.succeeded(name);
+    return ok(static_admin(std::string(name)));
+  }
+  auto check = clients_.check_password(name, password);
+  switch (check.result) {
+    case password_check::kind::ok:
+      limits_.succeeded(name);
+      return ok(std::move(*check.who));
+    case password_check::kind::busy:
+      // Argon2 is rationed; the caller may try again in a second. Nobody is at fault.
+      return refused(outcome::kind::busy, 1);
+    case password_check::kind::wrong:
+      break;
+  }
+  // A wrong password is a guess at this name's secret: it counts against the name. An
+  // unknown name is a guess at who exists: it also counts against the address. An address
+  // already blocked is told to wait either way, so the answer does not tell the two apart.
+  int address_wait = limits_.address_retry_after(address);
+  limits_.name_failed(name);
+  if (!check.name_known && !static_name && address_wait == 0) limits_.address_failed(address);
+  if (address_wait > 0) {
+    audit_.record("throttled", name, address, "password");
+    return refused(outcome::kind::throttled, address_wait);
+  }
+  audit_.record("auth_failed", name, address, "password");
+  return refused(outcome::kind::invalid);
 }
 
 outcome authenticator::api_key_check(std::string_view key, const std::string& address) {
-  if (int wait = limits_.retry_after({}, address); wait > 0) {
-    outcome o;
-    o.result = outcome::kind::throttled;
-    o.retry_after = wait;
-    return o;
-  }
+  // The key first: a valid key is answered whatever failures its address has.
   if (auto c = key_owner(key)) return ok(std::move(c));
-  return failure({}, address, "api key");
+  return unknown_credential(address, "api key");
 }
 
 std::shared_ptr<const client> authenticator::key_owner(std::string_view key) const {
@@ -132,11 +161,11 @@ std::shared_ptr<const client> authenticator::key_owner(std::string_view key) con
 
 outcome authenticator::token_check(std::string_view token, const request_context& ctx) {
   if (!settings_.oauth_host.empty() && ctx.header("x-forwarded-host") != settings_.oauth_host) {
-    return failure({}, ctx.remote_address, "token: wrong X-Forwarded-Host");
+    return unknown_credential(ctx.remote_address, "token: wrong X-Forwarded-Host");
   }
   auto id = grants_.check_token(token);
   auto c = id ? clients_.find(*id) : std::nullopt;
-  if (!c || !c->enabled) return failure({}, ctx.remote_address, "token");
+  if (!c || !c->enabled) return unknown_credential(ctx.remote_address, "token");
   return ok(std::move(*c));
 }
 
@@ -156,23 +185,17 @@ outcome authenticator::authenticate(const request_context& ctx, unsigned schemes
       bool decoded = false;
       auto pair = base64_decode(credentials, decoded);
       auto colon = pair.find(':');
-      if (!decoded || colon == std::string::npos) return failure({}, address, "basic");
+      if (!decoded || colon == std::string::npos) return unknown_credential(address, "basic");
       return check_password(pair.substr(0, colon), pair.substr(colon + 1), address);
     }
     if (kind == "bearer" && (schemes & (api_key | bearer_token))) {
       // The value may be an API key or an access token: try the key first (cheap, no
       // failure recorded), then the token; one failure is recorded when neither matches.
       if (schemes & api_key) {
-        if (int wait = limits_.retry_after({}, address); wait > 0) {
-          outcome o;
-          o.result = outcome::kind::throttled;
-          o.retry_after = wait;
-          return o;
-        }
         if (auto c = key_owner(credentials)) return ok(std::move(c));
       }
       if (schemes & bearer_token) return token_check(credentials, ctx);
-      return failure({}, address, "api key");
+      return unknown_credential(address, "api key");
     }
     if (kind == "oauth" && (schemes & oauth_header)) {
       bool decoded = false;
@@ -182,7 +205,7 @@ outcome authenticator::authenticate(const request_context& ctx, unsigned schemes
       std::string_view token, id, issued, signature;
       if (!decoded || parser.parse(text).get(doc) != simdjson::SUCCESS ||
           doc["access_token"].get_string().get(token) != simdjson::SUCCESS) {
-        return failure({}, address, "oauth header");
+        return unknown_credential(address, "oauth header");
       }
       // The signature ties the token to its id and issue time, as the token answer said.
       if (doc["id"].get_string().get(id) == simdjson::SUCCESS &&
@@ -192,12 +215,12 @@ outcome authenticator::authenticate(const request_context& ctx, unsigned schemes
         auto res = std::from_chars(issued.data(), issued.data() + issued.size(), issued_ms);
         if (res.ec != std::errc{} ||
             !equal_constant_time(signature, grants_.signature(id, issued_ms))) {
-          return failure({}, address, "oauth header: bad signature");
+          return unknown_credential(address, "oauth header: bad signature");
         }
       }
       return token_check(token, ctx);
     }
-    return failure({}, address, "unsupported scheme");
+    return unknown_credential(address, "unsupported scheme");
   }
   if (schemes & api_key) {
     if (auto key = ctx.header("x-api-key"); !key.empty()) return api_key_check(key, address);
@@ -208,11 +231,11 @@ outcome authenticator::authenticate(const request_context& ctx, unsigned schemes
       auto header_csrf = ctx.header("bpmcsrf");
       auto cookie_csrf = cookie(ctx, "BPMCSRF");
       if (header_csrf.empty() || !equal_constant_time(header_csrf, cookie_csrf)) {
-        return failure({}, address, "session: missing or wrong BPMCSRF");
+        return unknown_credential(address, "session: missing or wrong BPMCSRF");
       }
       auto id = grants_.check_session(sid, header_csrf);
       auto c = id ? clients_.find(*id) : std::nullopt;
-      if (!c || !c->enabled) return failure({}, address, "session");
+      if (!c || !c->enabled) return unknown_credential(address, "session");
       return ok(std::move(*c));
     }
   }

@@ -25,15 +25,18 @@ enum scheme : unsigned {
 inline constexpr unsigned native_schemes = api_key | basic | bearer_token | oauth_header | session;
 
 struct outcome {
-  enum class kind { ok, missing, invalid, throttled } result = kind::missing;
+  /// busy: no password check slot was free (503; nothing was counted against anyone).
+  enum class kind { ok, missing, invalid, throttled, busy } result = kind::missing;
   /// Shared, so that the configured keys' client is not copied for every request.
   std::shared_ptr<const client> who;
-  int retry_after = 0;  ///< seconds, when throttled
+  int retry_after = 0;  ///< seconds, when throttled or busy
 };
 
 /// One auth model for every front end: finds the client behind a request's credentials.
-/// Failures are throttled per client name and source address and audited; an error never
-/// says whether the name or the secret was wrong.
+/// Every credential is checked before any failure record is looked at, so a valid one is
+/// answered whatever others did from its address; the one exception is a password for a
+/// name under a guessing block (see `throttle`). Failures are audited; an error never says
+/// whether the name or the secret was wrong.
 class authenticator {
  public:
   authenticator(const config::auth_settings& settings, client_directory& clients,
@@ -44,6 +47,7 @@ class authenticator {
   static std::string challenge(unsigned schemes);
 
   /// Checks a name and password (Basic, token endpoint, session login), with throttling.
+  /// A wrong password counts against the name, an unknown name also against the address.
   outcome check_password(std::string_view name, std::string_view password,
                          const std::string& address);
 
@@ -57,7 +61,9 @@ class authenticator {
   /// The client (or static admin) owning API key `key`, if any; records nothing.
   std::shared_ptr<const client> key_owner(std::string_view key) const;
   outcome token_check(std::string_view token, const request_context& ctx);
-  outcome failure(std::string_view name, const std::string& address, std::string_view scheme);
+  /// A credential that matched no identity: 429 when `address` is already blocked, else it
+  /// is counted against the address and answered 401.
+  outcome unknown_credential(const std::string& address, std::string_view scheme);
 
   config::auth_settings settings_;
   client_directory& clients_;

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <fstream>
@@ -124,7 +125,8 @@ bool client::may_use(std::string_view definition) const {
   return false;
 }
 
-client_directory::client_directory(storage::process_store& store) : store_(store) {
+client_directory::client_directory(storage::process_store& store, std::size_t checks_at_once)
+    : store_(store), password_slots_(checks_at_once) {
   auto& db = store_.database();
   auto stored = db.get(storage::cf::meta, "auth-secret");
   // Unreadable is not absent: a new secret here would void every API key and token.
@@ -185,9 +187,10 @@ bool client_directory::empty() const {
   return by_id_.empty();
 }
 
-std::optional<client> client_directory::check_password(std::string_view name,
-                                                       std::string_view password) {
+password_check client_directory::check_password(std::string_view name, std::string_view password) {
+  password_check out;
   auto c = find(name);
+  out.name_known = c.has_value();
   auto cache_key = to_hex(hmac_sha256(secret_, std::string(name) + '\0' + std::string(password)));
   auto now = now_ms();
   {
@@ -196,22 +199,33 @@ std::optional<client> client_directory::check_password(std::string_view name,
     if (it != password_cache_.end()) {
       if (c && c->enabled && c->id == it->second.client_id &&
           c->generation == it->second.generation && it->second.expires_ms > now) {
-        return c;
+        out.result = password_check::kind::ok;
+        out.who = std::move(c);
+        return out;
       }
       password_cache_.erase(it);
     }
   }
+  auto slot = password_slots_.try_take();
+  if (!slot) {
+    out.result = password_check::kind::busy;
+    return out;
+  }
+  bool verified = false;
   if (!c || c->password_hash.empty()) {
     // Same cost as a real check, so the answer time does not tell whether the name exists.
     static const std::string decoy = hash_password("decoy password");
     verify_password(decoy, password);
-    return std::nullopt;
+  } else {
+    verified = verify_password(c->password_hash, password);
   }
-  if (!verify_password(c->password_hash, password) || !c->enabled) return std::nullopt;
+  if (!verified || !c->enabled) return out;
   std::lock_guard lock(cache_mutex_);
   if (password_cache_.size() > 100'000) password_cache_.clear();  // bounded
   password_cache_[cache_key] = {c->id, c->generation, now + cache_ttl_ms};
-  return c;
+  out.result = password_check::kind::ok;
+  out.who = std::move(c);
+  return out;
 }
 
 void client_directory::persist(const client& c, std::function<void(std::string)> done) {
@@ -258,6 +272,17 @@ void client_directory::create(std::string name, role r, std::vector<std::string>
   });
 }
 
+void client_directory::apply(const client& c) {
+  std::unique_lock lock(mutex_);
+  auto it = by_id_.find(c.id);
+  if (it == by_id_.end()) return;  // clients are never deleted; nothing to apply to
+  if (it->second.api_key_hash != c.api_key_hash) {
+    id_by_key_hash_.erase(it->second.api_key_hash);
+    id_by_key_hash_[c.api_key_hash] = c.id;
+  }
+  it->second = c;
+}
+
 void client_directory::rotate(std::string_view name_or_id, done_fn done) {
   auto found = find(name_or_id);
   if (!found) return done(std::string("unknown client \"" + std::string(name_or_id) + "\""));
@@ -266,35 +291,24 @@ void client_directory::rotate(std::string_view name_or_id, done_fn done) {
   c.password_hash = hash_password(secrets.password);
   c.api_key_hash = key_hash(secrets.api_key);
   ++c.generation;
-  {
-    std::unique_lock lock(mutex_);
-    id_by_key_hash_.erase(found->api_key_hash);
-    id_by_key_hash_[c.api_key_hash] = c.id;
-    by_id_[c.id] = c;
-  }
-  persist(c, [c, secrets, done = std::move(done)](const std::string& error) {
+  // Memory changes only once the record is durable: a key shown to the caller must survive a
+  // crash, and the old key must keep working if the write fails (the caller was told 503).
+  persist(c, [this, c, secrets, done = std::move(done)](const std::string& error) {
     if (!error.empty()) return done("storage: " + error);
+    apply(c);
     done(std::make_pair(c, secrets));
   });
 }
 
 void client_directory::set_enabled(std::string_view name_or_id, bool enabled, done_fn done) {
-  client c;
-  {
-    std::unique_lock lock(mutex_);
-    auto it = by_id_.find(name_or_id);
-    if (it == by_id_.end()) {
-      auto alias = id_by_name_.find(name_or_id);
-      if (alias != id_by_name_.end()) it = by_id_.find(alias->second);
-    }
-    if (it == by_id_.end())
-      return done(std::string("unknown client \"" + std::string(name_or_id) + "\""));
-    it->second.enabled = enabled;
-    ++it->second.generation;
-    c = it->second;
-  }
-  persist(c, [c, done = std::move(done)](const std::string& error) {
+  auto found = find(name_or_id);
+  if (!found) return done(std::string("unknown client \"" + std::string(name_or_id) + "\""));
+  client c = *found;
+  c.enabled = enabled;
+  ++c.generation;
+  persist(c, [this, c, done = std::move(done)](const std::string& error) {
     if (!error.empty()) return done("storage: " + error);
+    apply(c);
     done(std::make_pair(c, issued_secrets{}));
   });
 }

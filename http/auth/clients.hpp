@@ -12,6 +12,8 @@
 #include <variant>
 #include <vector>
 
+#include "http/auth/check_slots.hpp"
+
 namespace baton::storage {
 class process_store;
 }
@@ -48,6 +50,14 @@ struct issued_secrets {
 
 bool glob_match(std::string_view pattern, std::string_view text);
 
+/// What a password check found. `name_known` lets the throttle count a wrong password
+/// against the name and an unknown name against the address; it never reaches the caller.
+struct password_check {
+  enum class kind { ok, wrong, busy } result = kind::wrong;
+  std::optional<client> who;  ///< when ok
+  bool name_known = false;
+};
+
 /// Every client, in memory and in the `auth` column family. Thread-safe. Checks are cheap:
 /// an API key costs one HMAC; a password costs one Argon2 hash, then a cache entry keyed by
 /// an HMAC of name and password (so the cache reveals nothing) answers for a minute, until
@@ -58,7 +68,8 @@ class client_directory {
   using done_fn = std::function<void(result)>;
 
   /// Loads the clients and the server secret (created on first start).
-  explicit client_directory(storage::process_store& store);
+  /// @param checks_at_once how many Argon2 verifications may run at the same time.
+  explicit client_directory(storage::process_store& store, std::size_t checks_at_once = 1);
 
   const std::string& secret() const { return secret_; }
 
@@ -67,13 +78,22 @@ class client_directory {
   std::vector<client> list() const;
   bool empty() const;
 
-  /// The client when `password` is its password and it is enabled.
-  std::optional<client> check_password(std::string_view name, std::string_view password);
+  /// ok with the client when `password` is its password and it is enabled. An unknown name
+  /// runs Argon2 against a decoy hash, so it costs what a wrong password costs. A check not
+  /// answered from the cache needs one of `checks_at_once` slots; busy when none is free
+  /// (the caller answers 503 with Retry-After: a queue that refuses, never one that piles up).
+  password_check check_password(std::string_view name, std::string_view password);
+
+  /// The slots Argon2 checks take (for /metrics, and for tests that fill them).
+  check_slots& password_slots() { return password_slots_; }
 
   /// Creates a client with a new password and API key; `done` runs once it is durable.
+  /// The name is reserved at once (two creations cannot both win) and freed if the write fails.
   void create(std::string name, role r, std::vector<std::string> definitions, done_fn done);
-  /// New password and API key; the old ones stop working at once.
+  /// New password and API key; `done` runs once durable, and from then on (not before) the
+  /// old ones fail. A failed write changes nothing.
   void rotate(std::string_view name_or_id, done_fn done);
+  /// Takes effect, in memory too, once durable; a failed write changes nothing.
   void set_enabled(std::string_view name_or_id, bool enabled, done_fn done);
 
   /// First start with no clients: creates `admin` with a random API key, writes the key to
@@ -82,6 +102,8 @@ class client_directory {
 
  private:
   void persist(const client& c, std::function<void(std::string)> done);
+  /// Makes the durable record `c` the one in memory (after a rotate or an enable/disable).
+  void apply(const client& c);
   std::string key_hash(std::string_view api_key) const;
 
   storage::process_store& store_;
@@ -98,6 +120,8 @@ class client_directory {
   };
   std::mutex cache_mutex_;
   std::unordered_map<std::string, cached_check> password_cache_;
+
+  check_slots password_slots_;
 };
 
 }  // namespace baton::http::auth

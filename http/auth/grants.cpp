@@ -42,7 +42,8 @@ std::string grant_store::hash(std::string_view kind, std::string_view value) con
   return to_hex(hmac_sha256(secret_, std::string(kind) + ':' + std::string(value)));
 }
 
-void grant_store::persist(std::string_view key, const grant& g, bool erase) {
+void grant_store::persist(std::string_view key, const grant& g, bool erase,
+                          std::function<void(const std::string&)> done) {
   storage::batch b;
   if (erase) {
     b.erase(storage::cf::auth, key);
@@ -51,26 +52,57 @@ void grant_store::persist(std::string_view key, const grant& g, bool erase) {
           std::string(1, storage::format_v1) + "{\"client\":\"" + g.client_id +
               "\",\"expiresMs\":" + std::to_string(g.expires_ms) + "}");
   }
-  store_.committer().submit(std::move(b), nullptr);
+  // The callers speak the error text (`status::describe`: the storage code first).
+  store_.committer().submit(std::move(b), [done = std::move(done)](const storage::status& w) {
+    done(w.ok() ? std::string() : w.describe());
+  });
+}
+
+void grant_store::add(grant_map& target, std::string_view prefix, const std::string& h, grant g,
+                      std::function<void(const std::string&)> done) {
+  persist(std::string(prefix) + h, g, false,
+          [this, &target, h, g, done = std::move(done)](const std::string& error) {
+            if (error.empty()) {
+              std::lock_guard lock(mutex_);
+              target[h] = g;
+            }
+            done(error);
+          });
+}
+
+void grant_store::remove(grant_map& target, std::string_view prefix, const std::string& h,
+                         revoked_fn done) {
+  grant old;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = target.find(h);
+    if (it == target.end()) return done({}, false);
+    old = std::move(it->second);
+    target.erase(it);
+  }
+  persist(std::string(prefix) + h, {}, true,
+          [this, &target, h, old, done = std::move(done)](const std::string& error) {
+            if (!error.empty()) {
+              std::lock_guard lock(mutex_);
+              target.emplace(h, old);
+            }
+            done(error, error.empty());
+          });
 }
 
 std::string grant_store::signature(std::string_view id_url, std::int64_t issued_ms) const {
   return base64(hmac_sha256(secret_, std::string(id_url) + std::to_string(issued_ms)));
 }
 
-issued_token grant_store::issue_token(const std::string& client_id, std::string_view id_url) {
+void grant_store::issue_token(const std::string& client_id, std::string_view id_url,
+                              issued_fn<issued_token> done) {
   issued_token t;
   t.access_token = base64url(random_bytes(32));
   t.issued_ms = now_ms();
   t.signature = signature(id_url, t.issued_ms);
   auto h = hash("token", t.access_token);
-  grant g{client_id, t.issued_ms + token_ttl_.count()};
-  {
-    std::lock_guard lock(mutex_);
-    tokens_[h] = g;
-  }
-  persist("token/" + h, g);
-  return t;
+  add(tokens_, "token/", h, {client_id, t.issued_ms + token_ttl_.count()},
+      [t, done = std::move(done)](const std::string& error) { done(error, t); });
 }
 
 std::optional<std::string> grant_store::check_token(std::string_view token) {
@@ -85,33 +117,21 @@ std::optional<std::string> grant_store::check_token(std::string_view token) {
   return it->second.client_id;
 }
 
-bool grant_store::revoke_token(std::string_view token) {
-  auto h = hash("token", token);
-  {
-    std::lock_guard lock(mutex_);
-    if (!tokens_.erase(h)) return false;
-  }
-  persist("token/" + h, {}, true);
-  return true;
+void grant_store::revoke_token(std::string_view token, revoked_fn done) {
+  remove(tokens_, "token/", hash("token", token), std::move(done));
 }
 
 std::string grant_store::csrf_for(std::string_view session_id) const {
   return base64url(hmac_sha256(secret_, "csrf:" + std::string(session_id)));
 }
 
-issued_session grant_store::open_session(const std::string& client_id) {
+void grant_store::open_session(const std::string& client_id, issued_fn<issued_session> done) {
   issued_session s;
   s.id = base64url(random_bytes(24));
   s.csrf = csrf_for(s.id);
   s.aspxauth = to_hex(hmac_sha256(secret_, "aspxauth:" + s.id));
-  auto h = hash("session", s.id);
-  grant g{client_id, now_ms() + session_ttl_.count()};
-  {
-    std::lock_guard lock(mutex_);
-    sessions_[h] = g;
-  }
-  persist("session/" + h, g);
-  return s;
+  add(sessions_, "session/", hash("session", s.id), {client_id, now_ms() + session_ttl_.count()},
+      [s, done = std::move(done)](const std::string& error) { done(error, s); });
 }
 
 std::optional<std::string> grant_store::check_session(std::string_view session_id,
@@ -131,14 +151,8 @@ std::optional<std::string> grant_store::check_session(std::string_view session_i
   return it->second.client_id;
 }
 
-bool grant_store::close_session(std::string_view session_id) {
-  auto h = hash("session", session_id);
-  {
-    std::lock_guard lock(mutex_);
-    if (!sessions_.erase(h)) return false;
-  }
-  persist("session/" + h, {}, true);
-  return true;
+void grant_store::close_session(std::string_view session_id, revoked_fn done) {
+  remove(sessions_, "session/", hash("session", session_id), std::move(done));
 }
 
 void throttle::bump(record& r, std::int64_t now, std::int64_t cap_ms) {
@@ -150,25 +164,36 @@ void throttle::bump(record& r, std::int64_t now, std::int64_t cap_ms) {
   r.blocked_until_ms = now + delay;
 }
 
-int throttle::retry_after(std::string_view name, std::string_view address) {
-  auto now = now_ms();
-  std::lock_guard lock(mutex_);
-  std::int64_t until = 0;
-  if (auto it = by_name_.find(std::string(name)); it != by_name_.end()) {
-    until = std::max(until, it->second.blocked_until_ms);
-  }
-  if (auto it = by_address_.find(std::string(address)); it != by_address_.end()) {
-    until = std::max(until, it->second.blocked_until_ms);
-  }
-  return until > now ? static_cast<int>((until - now + 999) / 1000) : 0;
+int throttle::wait_seconds(const std::unordered_map<std::string, record>& records,
+                           std::string_view key, std::int64_t now) {
+  auto it = records.find(std::string(key));
+  if (it == records.end() || it->second.blocked_until_ms <= now) return 0;
+  return static_cast<int>((it->second.blocked_until_ms - now + 999) / 1000);
 }
 
-void throttle::failed(std::string_view name, std::string_view address) {
+int throttle::name_retry_after(std::string_view name) {
+  auto now = now_ms();
+  std::lock_guard lock(mutex_);
+  return wait_seconds(by_name_, name, now);
+}
+
+int throttle::address_retry_after(std::string_view address) {
+  auto now = now_ms();
+  std::lock_guard lock(mutex_);
+  return wait_seconds(by_address_, address, now);
+}
+
+void throttle::name_failed(std::string_view name) {
   auto now = now_ms();
   std::lock_guard lock(mutex_);
   if (by_name_.size() > 100'000) by_name_.clear();  // bounded under a spray of names
+  bump(by_name_[std::string(name)], now, 30'000);
+}
+
+void throttle::address_failed(std::string_view address) {
+  auto now = now_ms();
+  std::lock_guard lock(mutex_);
   if (by_address_.size() > 100'000) by_address_.clear();
-  if (!name.empty()) bump(by_name_[std::string(name)], now, 30'000);
   bump(by_address_[std::string(address)], now, 60'000);
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -30,24 +31,38 @@ struct issued_session {
 
 /// Access tokens and sessions: stored as keyed hashes in the `auth` column family (a leaked
 /// database does not leak usable tokens), checked in memory. Thread-safe.
+///
+/// Every write is answered from the group commit's callback, on its thread: `error` is empty
+/// once the write is durable, else the storage's text (for the log, never for the caller).
+/// Memory follows the disk: a grant is usable only once stored, and a failed revocation
+/// leaves the grant as it was, so that the caller's retry finds it again.
 class grant_store {
  public:
+  template <class T>
+  using issued_fn = std::function<void(const std::string& error, const T& issued)>;
+  /// `revoked` is false when there was nothing to revoke (and then nothing is written).
+  using revoked_fn = std::function<void(const std::string& error, bool revoked)>;
+
   grant_store(storage::process_store& store, std::string secret,
               std::chrono::milliseconds token_ttl, std::chrono::milliseconds session_ttl);
 
-  issued_token issue_token(const std::string& client_id, std::string_view id_url);
+  /// A new token for `client_id`; `done` gets it once durable (and only then does it work).
+  void issue_token(const std::string& client_id, std::string_view id_url,
+                   issued_fn<issued_token> done);
   /// The client id of a valid, unexpired, unrevoked token.
   std::optional<std::string> check_token(std::string_view token);
-  bool revoke_token(std::string_view token);
+  /// Refused at once; `done` once the erasure is durable.
+  void revoke_token(std::string_view token, revoked_fn done);
   /// HMAC-SHA256(secret, id + issued_at), base64: what the token answer's signature holds.
   std::string signature(std::string_view id_url, std::int64_t issued_ms) const;
 
-  issued_session open_session(const std::string& client_id);
+  /// A new session for `client_id`; `done` gets it once durable (and only then does it work).
+  void open_session(const std::string& client_id, issued_fn<issued_session> done);
   /// The client id when the session is live and `csrf` is the value bound to it; each use
   /// extends the session (sliding expiry).
   std::optional<std::string> check_session(std::string_view session_id, std::string_view csrf);
-  /// The session's client id without the CSRF check (for logout and cookie-only reads).
-  bool close_session(std::string_view session_id);
+  /// Ends the session at once; `done` once the erasure is durable.
+  void close_session(std::string_view session_id, revoked_fn done);
   std::string csrf_for(std::string_view session_id) const;
 
  private:
@@ -55,26 +70,46 @@ class grant_store {
     std::string client_id;
     std::int64_t expires_ms;
   };
+  using grant_map = std::unordered_map<std::string, grant>;
   std::string hash(std::string_view kind, std::string_view value) const;
-  void persist(std::string_view key, const grant& g, bool erase = false);
+  void persist(std::string_view key, const grant& g, bool erase,
+               std::function<void(const std::string&)> done);
+  /// Stores `g` under `prefix` + `h` and puts it in `target` once durable.
+  void add(grant_map& target, std::string_view prefix, const std::string& h, grant g,
+           std::function<void(const std::string&)> done);
+  /// Takes `h` out of `target` at once and erases it from the disk; puts it back if that fails.
+  void remove(grant_map& target, std::string_view prefix, const std::string& h, revoked_fn done);
 
   storage::process_store& store_;
   std::string secret_;
   std::chrono::milliseconds token_ttl_, session_ttl_;
   std::mutex mutex_;
-  std::unordered_map<std::string, grant> tokens_;    // by hash
-  std::unordered_map<std::string, grant> sessions_;  // by hash
+  grant_map tokens_;    // by hash
+  grant_map sessions_;  // by hash
 };
 
-/// Growing delays after failed logins, per client name and per source address: 3 free
-/// failures, then 1 s, 2 s, 4 s … capped (30 s per name so the real owner is never locked
-/// out for long, 60 s per address). A success clears the name's record; ten quiet minutes
-/// clear any record, so old failures do not keep an address (a shared NAT) on the edge.
+/// Growing delays after failed attempts, kept so that they fall on the guesser alone:
+/// 3 free failures, then 1 s, 2 s, 4 s … capped.
+///
+/// - Per claimed name (30 s cap, so the real owner is never locked out for long): wrong
+///   passwords for that name, known or not (an unknown name gets a record too, so a block
+///   does not tell whether the name exists). Only password attempts for the name wait.
+/// - Per source address (60 s cap): credentials that name no one — an unknown user name,
+///   API key, token or session. It never refuses a valid credential: callers check the
+///   credential first and consult the address only to answer a failure, so a NAT, a proxy
+///   or one host shared with a guesser costs the other clients nothing.
+///
+/// A success clears the name's record; ten quiet minutes clear any record.
 class throttle {
  public:
-  /// Seconds to wait before another attempt; 0 when allowed now.
-  int retry_after(std::string_view name, std::string_view address);
-  void failed(std::string_view name, std::string_view address);
+  /// Seconds before `name` may try a password again; 0 when allowed now.
+  int name_retry_after(std::string_view name);
+  /// Seconds `address` should wait before presenting unknown credentials again; 0 when none.
+  int address_retry_after(std::string_view address);
+  /// A wrong password for `name`.
+  void name_failed(std::string_view name);
+  /// A credential from `address` that matched no identity.
+  void address_failed(std::string_view address);
   void succeeded(std::string_view name);
 
  private:
@@ -84,6 +119,8 @@ class throttle {
     std::int64_t last_failure_ms = 0;
   };
   static void bump(record& r, std::int64_t now, std::int64_t cap_ms);
+  static int wait_seconds(const std::unordered_map<std::string, record>& records,
+                          std::string_view key, std::int64_t now);
   std::mutex mutex_;
   std::unordered_map<std::string, record> by_name_;
   std::unordered_map<std::string, record> by_address_;

@@ -7,10 +7,11 @@ namespace baton::http::auth {
 using beast_http::status;
 
 response problem_format(status s, std::string_view message) {
-  std::string_view title = s == status::unauthorized        ? "Unauthorized"
-                           : s == status::forbidden         ? "Forbidden"
-                           : s == status::too_many_requests ? "Too many failed attempts"
-                                                            : "Error";
+  std::string_view title = s == status::unauthorized          ? "Unauthorized"
+                           : s == status::forbidden           ? "Forbidden"
+                           : s == status::too_many_requests   ? "Too many failed attempts"
+                           : s == status::service_unavailable ? "Busy"
+                                                              : "Error";
   return problem(s, title, message);
 }
 
@@ -24,6 +25,11 @@ handler protect(authenticator& auth, unsigned schemes, role need, error_format f
         break;
       case outcome::kind::throttled: {
         auto r = format(status::too_many_requests, "too many failed attempts; try again later");
+        r.set(beast_http::field::retry_after, std::to_string(o.retry_after));
+        return respond(std::move(r));
+      }
+      case outcome::kind::busy: {
+        auto r = format(status::service_unavailable, "too many password checks at once; retry");
         r.set(beast_http::field::retry_after, std::to_string(o.retry_after));
         return respond(std::move(r));
       }

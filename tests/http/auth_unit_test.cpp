@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "http/auth/check_slots.hpp"
 #include "http/auth/clients.hpp"
 #include "http/auth/grants.hpp"
 #include "http/auth/secrets.hpp"
@@ -68,36 +69,33 @@ TEST_CASE("base64 encodes with padding and decodes what Basic and OAuth headers 
 TEST_CASE("the throttle allows 3 failures, then doubles its delay up to a cap", "[http][auth]") {
   auth::throttle t;
   for (int i = 0; i < 3; ++i) {
-    t.failed("ann", "10.0.0.1");
-    CHECK(t.retry_after("ann", "10.0.0.1") == 0);
+    t.name_failed("ann");
+    CHECK(t.name_retry_after("ann") == 0);
   }
-  t.failed("ann", "10.0.0.1");
-  CHECK(t.retry_after("ann", "10.0.0.1") == 1);
-  t.failed("ann", "10.0.0.1");
-  CHECK(t.retry_after("ann", "10.0.0.1") == 2);
-  t.failed("ann", "10.0.0.1");
-  CHECK(t.retry_after("ann", "10.0.0.1") == 4);
-  // Both records block: the name from any address, the address for any name.
-  CHECK(t.retry_after("ann", "10.0.0.2") == 4);
-  CHECK(t.retry_after("bob", "10.0.0.1") == 4);
-  CHECK(t.retry_after("bob", "10.0.0.2") == 0);
-  // A success clears the name's record, not the address's.
+  t.name_failed("ann");
+  CHECK(t.name_retry_after("ann") == 1);
+  t.name_failed("ann");
+  CHECK(t.name_retry_after("ann") == 2);
+  t.name_failed("ann");
+  CHECK(t.name_retry_after("ann") == 4);
+  // A name's record is the name's alone: other names and every address are untouched.
+  CHECK(t.name_retry_after("bob") == 0);
+  CHECK(t.address_retry_after("10.0.0.1") == 0);
   t.succeeded("ann");
-  CHECK(t.retry_after("ann", "10.0.0.2") == 0);
-  CHECK(t.retry_after("ann", "10.0.0.1") == 4);
+  CHECK(t.name_retry_after("ann") == 0);
 
-  // Caps: 30 s per name (failures from many addresses), 60 s per address.
+  // Caps: 30 s per name, 60 s per address.
   auth::throttle spread;
-  for (int i = 0; i < 40; ++i) spread.failed("carl", "10.1.0." + std::to_string(i));
-  CHECK(spread.retry_after("carl", "10.9.9.9") == 30);
+  for (int i = 0; i < 40; ++i) spread.name_failed("carl");
+  CHECK(spread.name_retry_after("carl") == 30);
   auth::throttle sprayed;
-  for (int i = 0; i < 40; ++i) sprayed.failed("name" + std::to_string(i), "10.2.0.1");
-  CHECK(sprayed.retry_after("someone", "10.2.0.1") == 60);
-  // An API-key failure has no name: only the address counts.
-  auth::throttle keys;
-  for (int i = 0; i < 5; ++i) keys.failed("", "10.3.0.1");
-  CHECK(keys.retry_after("", "10.3.0.2") == 0);
-  CHECK(keys.retry_after("", "10.3.0.1") > 0);
+  for (int i = 0; i < 40; ++i) sprayed.address_failed("10.2.0.1");
+  CHECK(sprayed.address_retry_after("10.2.0.1") == 60);
+  CHECK(sprayed.address_retry_after("10.2.0.2") == 0);
+  CHECK(sprayed.name_retry_after("someone") == 0);
+  // A success for a name does not clear an address.
+  sprayed.succeeded("someone");
+  CHECK(sprayed.address_retry_after("10.2.0.1") == 60);
 }
 
 TEST_CASE("passwords are Argon2id and each check counts once", "[http][auth]") {
@@ -112,4 +110,19 @@ TEST_CASE("passwords are Argon2id and each check counts once", "[http][auth]") {
   CHECK(auth::equal_constant_time("abc", "abc"));
   CHECK_FALSE(auth::equal_constant_time("abc", "abd"));
   CHECK_FALSE(auth::equal_constant_time("abc", "abcd"));
+}
+
+TEST_CASE("check slots: a bounded number taken at once, given back when released", "[http][auth]") {
+  auth::check_slots slots(2);
+  auto a = slots.try_take();
+  auto b = slots.try_take();
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK_FALSE(slots.try_take());
+  CHECK(slots.taken() == 2);
+  a.reset();
+  CHECK(slots.taken() == 1);
+  auto c = slots.try_take();
+  CHECK(c);
+  CHECK_FALSE(slots.try_take());
 }
