@@ -136,8 +136,9 @@ struct db::impl {
 db::db(std::unique_ptr<impl> i, bool sync) : impl_(std::move(i)), sync_(sync) {}
 db::~db() = default;
 
-result<std::unique_ptr<db>> db::open(const std::string& path, bool sync) {
+result<std::unique_ptr<db>> db::open(const std::string& path, bool sync, bool preallocate) {
   rocksdb::Options options;
+  options.allow_fallocate = preallocate;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);

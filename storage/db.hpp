@@ -55,8 +55,11 @@ private:
 class db {
 public:
   /// Opens (creating if needed) the database in `path`, its files owner-only. `sync`: every
-  /// write syncs the WAL.
-  static result<std::unique_ptr<db>> open(const std::string& path, bool sync);
+  /// write syncs the WAL. `preallocate`: reserve room for log and table files ahead (about
+  /// 1.1 × the 32 MiB write buffer each), which spares a sync the file-size update but needs
+  /// that room free: off on a small or nearly full volume.
+  static result<std::unique_ptr<db>> open(const std::string& path, bool sync,
+                                          bool preallocate = true);
   ~db();
 
   /// The value under `key`; an empty optional when there is none. A key that could not be

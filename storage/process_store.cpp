@@ -103,12 +103,20 @@ result<std::unique_ptr<process_store>> process_store::open(const std::string& da
     s->notes_.push_back("the data volume is below storage.min_free_bytes: deleted the ballast (" +
                         std::to_string(s->disk_->ballast_bytes()) + " bytes) to open the store");
   }
-  auto opened = db::open(data_dir + "/db", options.sync);
+  // RocksDB reserves ~35 MB ahead for each new log and table file: on a volume with less
+  // room than a few of those, that reservation alone fills it (a restart that replays the
+  // log writes a table and a new log at once), so it is left off there.
+  constexpr std::uint64_t room_to_preallocate = 512ull << 20;
+  bool preallocate = s->disk_->last().available >= room_to_preallocate;
+  if (!preallocate) {
+    s->notes_.push_back("less than 512 MiB free on the data volume: files are not preallocated");
+  }
+  auto opened = db::open(data_dir + "/db", options.sync, preallocate);
   if (!opened.ok() && opened.error().code() == storage_errc::no_space &&
       s->disk_->release_ballast(true)) {
     s->notes_.push_back("the data volume was too full to open the store: deleted the ballast (" +
                         std::to_string(s->disk_->ballast_bytes()) + " bytes) and tried again");
-    opened = db::open(data_dir + "/db", options.sync);
+    opened = db::open(data_dir + "/db", options.sync, false);
   }
   if (!opened.ok()) return opened.error();
   s->db_ = std::move(opened).value();

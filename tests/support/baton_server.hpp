@@ -27,6 +27,7 @@ struct server_options {
   std::string definitions = std::string(BATON_SOURCE_DIR) + "/examples/definitions";
   std::vector<std::string> extra_args;             ///< e.g. {"--config", "x.toml"}
   std::map<std::string, std::string> environment;  ///< BATON_* overrides
+  std::string data_dir;  ///< the data folder; empty: `data` in a temporary folder of its own
 };
 
 class baton_server {
