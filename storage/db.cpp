@@ -1,6 +1,8 @@
 #include "storage/db.hpp"
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/options.h>
 #include <rocksdb/perf_level.h>
 #include <rocksdb/table.h>
@@ -10,6 +12,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <array>
+#include <optional>
 #include <vector>
 
 namespace baton::storage {
@@ -78,6 +81,75 @@ class whole_family : public rocksdb::SliceTransform {
   bool InDomain(const rocksdb::Slice&) const override { return true; }
 };
 
+/// A file RocksDB writes, failing appends and syncs while the switch says so.
+class faulty_file : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  faulty_file(std::unique_ptr<rocksdb::FSWritableFile> file, std::shared_ptr<fault_switch> faults)
+      : FSWritableFileOwnerWrapper(std::move(file)), faults_(std::move(faults)) {}
+
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                           rocksdb::IODebugContext* dbg) override {
+    if (auto f = fault()) return *f;
+    return FSWritableFileOwnerWrapper::Append(data, o, dbg);
+  }
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                           const rocksdb::DataVerificationInfo& v,
+                           rocksdb::IODebugContext* dbg) override {
+    if (auto f = fault()) return *f;
+    return FSWritableFileOwnerWrapper::Append(data, o, v, dbg);
+  }
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
+    if (auto f = fault()) return *f;
+    return FSWritableFileOwnerWrapper::Sync(o, dbg);
+  }
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
+    if (auto f = fault()) return *f;
+    return FSWritableFileOwnerWrapper::Fsync(o, dbg);
+  }
+
+ private:
+  std::optional<rocksdb::IOStatus> fault() {
+    switch (faults_->failing.load()) {
+      case storage_errc::ok: return std::nullopt;
+      case storage_errc::no_space: ++faults_->failed; return rocksdb::IOStatus::NoSpace("injected");
+      default: ++faults_->failed; return rocksdb::IOStatus::IOError("injected");
+    }
+  }
+  std::shared_ptr<fault_switch> faults_;
+};
+
+class faulty_file_system : public rocksdb::FileSystemWrapper {
+ public:
+  faulty_file_system(const std::shared_ptr<rocksdb::FileSystem>& target,
+                     std::shared_ptr<fault_switch> faults)
+      : FileSystemWrapper(target), faults_(std::move(faults)) {}
+  const char* Name() const override { return "baton.faulty_file_system"; }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& f, const rocksdb::FileOptions& o,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* r,
+                                    rocksdb::IODebugContext* dbg) override {
+    return wrap(target()->NewWritableFile(f, o, r, dbg), r);
+  }
+  rocksdb::IOStatus ReopenWritableFile(const std::string& f, const rocksdb::FileOptions& o,
+                                       std::unique_ptr<rocksdb::FSWritableFile>* r,
+                                       rocksdb::IODebugContext* dbg) override {
+    return wrap(target()->ReopenWritableFile(f, o, r, dbg), r);
+  }
+  rocksdb::IOStatus ReuseWritableFile(const std::string& f, const std::string& old,
+                                      const rocksdb::FileOptions& o,
+                                      std::unique_ptr<rocksdb::FSWritableFile>* r,
+                                      rocksdb::IODebugContext* dbg) override {
+    return wrap(target()->ReuseWritableFile(f, old, o, r, dbg), r);
+  }
+
+ private:
+  rocksdb::IOStatus wrap(rocksdb::IOStatus s, std::unique_ptr<rocksdb::FSWritableFile>* r) {
+    if (s.ok()) *r = std::make_unique<faulty_file>(std::move(*r), faults_);
+    return s;
+  }
+  std::shared_ptr<fault_switch> faults_;
+};
+
 }  // namespace
 
 std::string_view cf_name(cf c) { return names[static_cast<std::size_t>(c)]; }
@@ -124,6 +196,7 @@ void batch::reserve(std::size_t writes, std::size_t bytes) {
 }
 
 struct db::impl {
+  std::unique_ptr<rocksdb::Env> env;  ///< a test's faulty file system; outlives the DB below
   std::unique_ptr<rocksdb::DB> rdb;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::ColumnFamilyHandle* handle(cf c) const { return handles[static_cast<std::size_t>(c)]; }
@@ -136,9 +209,16 @@ struct db::impl {
 db::db(std::unique_ptr<impl> i, bool sync) : impl_(std::move(i)), sync_(sync) {}
 db::~db() = default;
 
-result<std::unique_ptr<db>> db::open(const std::string& path, bool sync, bool preallocate) {
+result<std::unique_ptr<db>> db::open(const std::string& path, bool sync, bool preallocate,
+                                     std::shared_ptr<fault_switch> faults) {
   rocksdb::Options options;
   options.allow_fallocate = preallocate;
+  std::unique_ptr<rocksdb::Env> faulty_env;
+  if (faults) {
+    faulty_env = rocksdb::NewCompositeEnv(
+        std::make_shared<faulty_file_system>(rocksdb::FileSystem::Default(), faults));
+    options.env = faulty_env.get();
+  }
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
@@ -174,6 +254,7 @@ result<std::unique_ptr<db>> db::open(const std::string& path, bool sync, bool pr
   auto status = rocksdb::DB::Open(rocksdb::DBOptions(options), path, families, &i->handles, &raw);
   if (!status.ok()) return status_of(status);
   i->rdb.reset(raw);
+  i->env = std::move(faulty_env);
   // The default family is opened because RocksDB requires it; nothing lives there.
   raw->DestroyColumnFamilyHandle(i->handles.back());
   i->handles.pop_back();

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "storage/fault_injection.hpp"
 #include "storage/status.hpp"
 
 namespace baton::storage {
@@ -58,8 +59,10 @@ public:
   /// write syncs the WAL. `preallocate`: reserve room for log and table files ahead (about
   /// 1.1 × the 32 MiB write buffer each), which spares a sync the file-size update but needs
   /// that room free: off on a small or nearly full volume.
+  /// `faults`: a test's switch that fails file writes on demand; null in a server.
   static result<std::unique_ptr<db>> open(const std::string& path, bool sync,
-                                          bool preallocate = true);
+                                          bool preallocate = true,
+                                          std::shared_ptr<fault_switch> faults = nullptr);
   ~db();
 
   /// The value under `key`; an empty optional when there is none. A key that could not be

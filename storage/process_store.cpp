@@ -111,12 +111,12 @@ result<std::unique_ptr<process_store>> process_store::open(const std::string& da
   if (!preallocate) {
     s->notes_.push_back("less than 512 MiB free on the data volume: files are not preallocated");
   }
-  auto opened = db::open(data_dir + "/db", options.sync, preallocate);
+  auto opened = db::open(data_dir + "/db", options.sync, preallocate, options.faults);
   if (!opened.ok() && opened.error().code() == storage_errc::no_space &&
       s->disk_->release_ballast(true)) {
     s->notes_.push_back("the data volume was too full to open the store: deleted the ballast (" +
                         std::to_string(s->disk_->ballast_bytes()) + " bytes) and tried again");
-    opened = db::open(data_dir + "/db", options.sync, false);
+    opened = db::open(data_dir + "/db", options.sync, false, options.faults);
   }
   if (!opened.ok()) return opened.error();
   s->db_ = std::move(opened).value();

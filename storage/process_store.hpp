@@ -49,6 +49,7 @@ struct store_options {
   bool sync = true;
   std::uint64_t min_free_bytes = disk_guard::from_volume;  ///< 0: no watermark
   std::uint64_t ballast_bytes = disk_guard::from_volume;   ///< 0: no ballast
+  std::shared_ptr<fault_switch> faults;  ///< tests only: fails file writes on demand
 };
 
 /// The record layout of processes, history, indexes, definitions and idempotency keys.

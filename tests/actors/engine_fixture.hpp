@@ -169,6 +169,7 @@ inline model::definition definition_of(std::string_view json) {
 struct engine_options {
   bool sync = false;  ///< storage durability
   std::chrono::milliseconds passivate_after{30'000};
+  std::shared_ptr<storage::fault_switch> faults;  ///< fails the store's file writes on demand
 };
 
 class engine_fixture {
@@ -326,7 +327,10 @@ class engine_fixture {
     settings.engine.passivate_after = options_.passivate_after;
     settings.storage.mode = options_.sync ? config::durability::sync : config::durability::async;
     settings.storage.data_dir = dir_.str();
-    auto opened = storage::process_store::open(dir_.str(), options_.sync);
+    storage::store_options store_options;
+    store_options.sync = options_.sync;
+    store_options.faults = options_.faults;
+    auto opened = storage::process_store::open(dir_.str(), store_options);
     if (!opened.ok()) FAIL("cannot open store: " << opened.error().describe());
     store_ = std::move(opened).value();
     shut_down_ = false;
