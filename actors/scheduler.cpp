@@ -123,6 +123,19 @@ storage::result<bool> deliver(scheduler_self self, const std::string& id, Messag
   return true;
 }
 
+/// Answers a client's command that did not reach its process: `unknown` when there is no
+/// such process, a storage error when it could not be read.
+void answer_undelivered(const storage::result<bool>& sent, const answer_callback& done,
+                        const std::string& id, process_answer unknown) {
+  if (!done) return;
+  if (!sent.ok()) {
+    done(error_answer(errc_of(sent.error()),
+                      storage_message(sent.error(), "rehydrating process " + id)));
+  } else if (!sent.value()) {
+    done(std::move(unknown));
+  }
+}
+
 /// How long work of the engine's own (a due timer, an admission) waits before it is tried
 /// again when its process could not be read: the disk may come back, and then it goes on.
 constexpr auto unreadable_retry = std::chrono::seconds(1);
@@ -332,26 +345,15 @@ caf::behavior scheduler(scheduler_self self, std::shared_ptr<engine_context> ctx
       [=](event_cmd& cmd) {
         auto id = cmd.process_id;
         auto done = cmd.done;
-        auto sent = deliver(self, id, std::move(cmd));
-        if (!done) return;
-        if (!sent.ok()) {
-          done(error_answer(errc_of(sent.error()),
-                            storage_message(sent.error(), "rehydrating process " + id)));
-        } else if (!sent.value()) {
-          done(error_answer(engine_errc::not_found, "unknown process \"" + id + "\""));
-        }
+        answer_undelivered(deliver(self, id, std::move(cmd)), done, id,
+                           error_answer(engine_errc::not_found, "unknown process \"" + id + "\""));
       },
       [=](complete_cmd& cmd) {
         auto id = cmd.process_id;
         auto done = cmd.done;
-        auto sent = deliver(self, id, std::move(cmd));
-        if (!done) return;
-        if (!sent.ok()) {
-          done(error_answer(errc_of(sent.error()),
-                            storage_message(sent.error(), "rehydrating process " + id)));
-        } else if (!sent.value()) {
-          done(error_answer(engine_errc::not_found, "unknown processStepId", "processStepId"));
-        }
+        answer_undelivered(
+            deliver(self, id, std::move(cmd)), done, id,
+            error_answer(engine_errc::not_found, "unknown processStepId", "processStepId"));
       },
       [=](admit_cmd& cmd) {
         auto sent =
