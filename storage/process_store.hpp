@@ -67,7 +67,9 @@ public:
   static result<std::unique_ptr<process_store>> open(const std::string& data_dir,
                                                      store_options options);
   static result<std::unique_ptr<process_store>> open(const std::string& data_dir, bool sync) {
-    return open(data_dir, store_options{.sync = sync});
+    store_options options;
+    options.sync = sync;
+    return open(data_dir, options);
   }
   ~process_store();
 
