@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "actors/engine.hpp"
 #include "http/auth/guard.hpp"
@@ -76,18 +77,26 @@ void add_admin_routes(router& routes, actors::engine& engine, auth::authenticato
                                              responder respond) {
             auto target = read_target(ctx.req.body());
             if (auto* error = std::get_if<response>(&target)) return respond(std::move(*error));
-            std::unique_lock lock(*one_at_a_time, std::try_to_lock);
-            if (!lock) {
-              auto r = problem(status::conflict, "Backup running", "another backup is running");
-              r.set(beast_http::field::retry_after, "1");
-              return respond(std::move(r));
-            }
             // Runs on this io thread: a checkpoint flushes the memtables and hard-links
             // table files, so it takes about as long as one flush, and it is rare and
             // admin-only; the other io threads serve meanwhile.
             auto began = std::chrono::steady_clock::now();
-            auto taken =
-                storage::backup(engine.store().database(), data_dir, std::get<std::string>(target));
+            std::optional<storage::backup_outcome> outcome;
+            {
+              // Released before the answer goes out: a client that sends its next backup as
+              // soon as it reads this answer must not find this one still running.
+              std::unique_lock lock(*one_at_a_time, std::try_to_lock);
+              if (lock) {
+                outcome = storage::backup(engine.store().database(), data_dir,
+                                          std::get<std::string>(target));
+              }
+            }
+            if (!outcome) {
+              auto r = problem(status::conflict, "Backup running", "another backup is running");
+              r.set(beast_http::field::retry_after, "1");
+              return respond(std::move(r));
+            }
+            const auto& taken = *outcome;
             if (!taken.ok()) return respond(backup_problem(taken, ctx));
             auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - began)
