@@ -47,7 +47,10 @@ void disk_guard::read_volume() {
 bool disk_guard::has_room(bool recheck) {
   std::lock_guard lock(mutex_);
   if (configured_min_free_ == 0) return true;
-  if (recheck || std::chrono::steady_clock::now() - read_at_ >= std::chrono::seconds(1)) {
+  // Near the watermark a second of writes can cross it, and past it lies the device's own
+  // ENOSPC: there the volume is read on every commit (a statvfs costs about a microsecond).
+  bool near = last_.available < 2 * last_.min_free;
+  if (recheck || near || std::chrono::steady_clock::now() - read_at_ >= std::chrono::seconds(1)) {
     read_volume();
     // Laid again here, once there is room for it: the next full volume needs it as well.
     if (!ballast_laid_) lay_locked();
