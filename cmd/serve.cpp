@@ -168,16 +168,21 @@ int serve(const std::optional<std::string>& config_file,
   http::compat::add_job_workflow_routes(*routes, *engine, authenticator, settings);
   http::compat::add_process_engine_routes(*routes, *engine, authenticator);
   http::compat::add_workfloo_routes(*routes, *engine, authenticator, settings);
-  if (print_routes) {
-    for (const auto& r : routes->routes()) {
-      std::cout << http::beast_http::to_string(r.method) << ' ' << r.pattern << '\n';
-    }
-    std::cout.flush();
+  // Order matters: no actors, then no outgoing calls posting to them, then the actor
+  // system, then the store.
+  auto shut_down = [&] {
     engine->shutdown();
     callbacks.stop();
     delegates.reset();
     engine.reset();
     store.reset();
+  };
+  if (print_routes) {
+    for (const auto& r : routes->routes()) {
+      std::cout << http::beast_http::to_string(r.method) << ' ' << r.pattern << '\n';
+    }
+    std::cout.flush();
+    shut_down();
     return 0;
   }
   http::server server(settings.http, routes, stats);
@@ -194,14 +199,8 @@ int serve(const std::optional<std::string>& config_file,
   int signal = 0;
   sigwait(&stop_signals, &signal);
   spdlog::info("signal {}: stopping", signal);
-  // Order matters: no new requests, then no actors, then no outgoing calls posting to them,
-  // then the actor system, then the store.
-  server.stop();
-  engine->shutdown();
-  callbacks.stop();
-  delegates.reset();
-  engine.reset();
-  store.reset();
+  server.stop();  // no new requests first
+  shut_down();
   return 0;
 }
 
