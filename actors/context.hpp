@@ -7,11 +7,11 @@
 #include <random>
 #include <string>
 
-#include <caf/actor.hpp>
-
 #include "actors/definition_registry.hpp"
 #include "actors/delegate_client.hpp"
 #include "actors/engine.hpp"
+#include "actors/scheduler.hpp"
+#include "actors/trigger.hpp"
 #include "config/settings.hpp"
 #include "storage/process_store.hpp"
 
@@ -47,9 +47,9 @@ struct engine_context {
   engine::clock_ms now_ms;
   definition_registry definitions;
 
-  caf::actor scheduler;
-  caf::actor retry;
-  caf::actor trigger;  ///< cron schedules
+  scheduler_actor scheduler;
+  retry_actor retry;
+  trigger_actor trigger;  ///< cron schedules
   callback_signal callback_due{};
 
   /// Schedule starts the trigger has out at once (starts sent one by one, and schedules in

@@ -1,10 +1,10 @@
 #include "actors/engine_impl.hpp"
 
-#include <caf/atom.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
-#include <caf/scoped_actor.hpp>
+#include <caf/sec.hpp>
 #include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include <chrono>
 #include <future>
@@ -13,7 +13,6 @@
 #include "actors/messages.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/trigger.hpp"
-#include "storage/json_codec.hpp"
 
 namespace baton::actors {
 
@@ -33,7 +32,31 @@ void add_to_scope(std::map<std::string, scope_restore, std::less<>>& scopes, std
   list.emplace_back(id);
 }
 
+/// What a caller hears when its request got no reply: the actor is gone (the engine is
+/// stopping) or it did not answer in time.
+template <class Answer>
+Answer unanswered(const caf::error& e) {
+  Answer a{};
+  if constexpr (requires { a.code; }) {
+    bool timed_out = e == caf::sec::request_timeout;
+    a.code = timed_out ? engine_errc::timed_out : engine_errc::shutting_down;
+    a.message = timed_out ? "the engine did not answer in time" : "the engine is shutting down";
+  }
+  return a;
+}
+
 }  // namespace
+
+template <class Answer, class Handle, class Message>
+void engine_impl::ask(const Handle& dest, Message msg, std::function<void(Answer)> done,
+                      std::chrono::milliseconds timeout) {
+  caf::anon_send(bridge_, outside_call{[dest, msg = std::move(msg), done = std::move(done),
+                                        timeout](bridge_actor::pointer self) {
+                   self->request(dest, timeout, msg).then(
+                       [done](Answer& a) { done(std::move(a)); },
+                       [done](caf::error& e) { done(unanswered<Answer>(e)); });
+                 }});
+}
 
 storage::result<std::unique_ptr<engine>> engine::create(const config::settings& settings,
                                        storage::process_store& store, delegate_client& delegates,
@@ -64,6 +87,8 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
   ctx_->retry = spawn_retry(*system_, ctx_);
   ctx_->scheduler = spawn_scheduler(*system_, ctx_);
   ctx_->trigger = spawn_trigger(*system_, ctx_);
+  deployer_ = spawn_deployer(*system_, ctx_);
+  bridge_ = spawn_bridge(*system_);
 }
 
 engine_impl::~engine_impl() {
@@ -78,6 +103,8 @@ void engine_impl::shutdown() {
   caf::anon_send_exit(ctx_->scheduler, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_->retry, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_->trigger, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(deployer_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(bridge_, caf::exit_reason::user_shutdown);
   // The test coordinator has no threads: unless the exit messages run here, nothing waits
   // for actors that nobody runs.
   if (auto* sched = dynamic_cast<caf::scheduler::test_coordinator*>(&system_->scheduler())) {
@@ -103,7 +130,6 @@ storage::status engine_impl::recover() {
   auto schedules = store.load_schedules();
   if (!schedules.ok()) return schedules.error();
   for (auto& def : definitions.value()) {
-    next_version_[def.name] = def.version + 1;
     ctx_->definitions.add(std::make_shared<const model::definition>(std::move(def)));
   }
   // Only the active index is read: a process waiting for a command stays on disk until one
@@ -138,7 +164,11 @@ storage::status engine_impl::recover() {
 }
 
 void engine_impl::start(start_request request, answer_callback done) {
-  caf::anon_send(ctx_->scheduler, start_cmd{std::move(request), std::move(done)});
+  auto timeout = request_timeout;
+  // A synchronous start waits for its process inside the engine: that much longer.
+  if (request.wait_timeout_ms) timeout += std::chrono::milliseconds(*request.wait_timeout_ms);
+  ask<process_answer>(ctx_->scheduler, start_process{std::move(request)}, std::move(done),
+                      timeout);
 }
 
 void engine_impl::complete_step(std::string step_id, model::values params, answer_callback done) {
@@ -150,72 +180,49 @@ void engine_impl::complete_step(std::string step_id, model::values params, answe
     a.field = "processStepId";
     return done(std::move(a));
   }
-  caf::anon_send(ctx_->scheduler, complete_cmd{std::string(*process_id), std::move(step_id),
-                                               std::move(params), std::move(done)});
+  ask<process_answer>(ctx_->scheduler,
+                      actors::complete_step{std::string(*process_id), std::move(step_id), std::move(params)},
+                      std::move(done));
 }
 
 void engine_impl::cancel(std::string process_id, std::string reason, answer_callback done) {
-  caf::anon_send(ctx_->scheduler, event_cmd{process_id, model::ev_cancel{std::move(reason)},
-                                            std::move(done), engine_errc::conflict});
+  ask<process_answer>(ctx_->scheduler,
+                      process_command{std::move(process_id), model::ev_cancel{std::move(reason)},
+                                      engine_errc::conflict},
+                      std::move(done));
 }
 
 void engine_impl::execute(std::string process_id, std::string step_id, answer_callback done) {
-  caf::anon_send(ctx_->scheduler, event_cmd{process_id, model::ev_execute{std::move(step_id)},
-                                            std::move(done), engine_errc::conflict});
+  ask<process_answer>(ctx_->scheduler,
+                      process_command{std::move(process_id), model::ev_execute{std::move(step_id)},
+                                      engine_errc::conflict},
+                      std::move(done));
 }
 
 void engine_impl::deploy(model::definition def, std::function<void(deploy_answer)> done) {
-  std::shared_ptr<const model::definition> deployed;
-  {
-    std::lock_guard lock(deploy_mutex_);
-    auto latest = ctx_->definitions.find(def.name);
-    if (latest && latest->source == def.source) {
-      return done(deploy_answer{engine_errc::ok, {}, latest, false});
-    }
-    auto& next = next_version_[def.name];
-    if (next == 0) next = 1;
-    def.version = next++;
-    deployed = std::make_shared<const model::definition>(std::move(def));
-  }
-  storage::batch b;
-  ctx_->store.put_definition(b, *deployed);
-  ctx_->store.committer().submit(std::move(b), [this, deployed, done = std::move(done)](
-                                                    const storage::status& written) {
-    if (!written.ok()) {
-      {
-        // The version was not stored: the next deploy of this name may take it.
-        std::lock_guard lock(deploy_mutex_);
-        auto& next = next_version_[deployed->name];
-        if (next == deployed->version + 1) next = deployed->version;
-      }
-      auto message = storage_message(written, "deploying " + deployed->name);
-      return done(deploy_answer{errc_of(written), std::move(message), nullptr, false});
-    }
-    ctx_->definitions.add(deployed);
-    done(deploy_answer{engine_errc::ok, {}, deployed, true});
-  });
+  ask<deploy_answer>(deployer_, deploy_definition{std::move(def)}, std::move(done));
 }
 
 void engine_impl::scope(std::string name, std::function<void(scope_info)> done) {
-  caf::anon_send(ctx_->scheduler, scope_query{std::move(name), std::move(done)});
+  ask<scope_info>(ctx_->scheduler, scope_query{std::move(name)}, std::move(done));
 }
 
 void engine_impl::list_scopes(std::function<void(std::vector<scope_info>)> done) {
-  caf::anon_send(ctx_->scheduler, scope_list_query{std::move(done)});
+  ask<std::vector<scope_info>>(ctx_->scheduler, scope_list_query{}, std::move(done));
 }
 
 void engine_impl::configure_scope(std::string name, scope_settings settings,
                                   std::function<void(scope_answer)> done) {
-  caf::anon_send(ctx_->scheduler,
-                 scope_configure{std::move(name), std::move(settings), std::move(done)});
+  ask<scope_answer>(ctx_->scheduler, scope_configure{std::move(name), std::move(settings)},
+                    std::move(done));
 }
 
 void engine_impl::create_schedule(model::schedule s, schedule_callback done) {
-  caf::anon_send(ctx_->trigger, schedule_create{std::move(s), std::move(done)});
+  ask<schedule_answer>(ctx_->trigger, schedule_create{std::move(s)}, std::move(done));
 }
 
 void engine_impl::change_schedule(std::string id, schedule_action action, schedule_callback done) {
-  caf::anon_send(ctx_->trigger, schedule_change{std::move(id), action, std::move(done)});
+  ask<schedule_answer>(ctx_->trigger, schedule_change{std::move(id), action}, std::move(done));
 }
 
 void engine_impl::collect_metrics(std::string& out) const {

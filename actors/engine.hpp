@@ -40,6 +40,7 @@ enum class engine_errc : std::uint8_t {
   storage_unavailable, ///< 503 + Retry-After: an I/O error, corruption, or RocksDB recovering
   storage_full,        ///< 507 + Retry-After: the data volume is below its free-space watermark
   shutting_down,       ///< 503
+  timed_out,           ///< 503 + Retry-After: the engine did not answer in time
 };
 
 /// The engine error for a failed storage call.

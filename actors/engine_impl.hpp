@@ -1,13 +1,14 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
-#include <mutex>
 
-#include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include "actors/bridge.hpp"
 #include "actors/context.hpp"
+#include "actors/deployer.hpp"
 #include "actors/engine.hpp"
 
 namespace baton::actors {
@@ -51,11 +52,22 @@ public:
   engine_context& context() { return *ctx_; }
 
 private:
+  /// Sends `msg` to `dest` as a request through the bridge; `done` gets the reply, or an
+  /// answer saying why there is none (the actor is gone, or did not answer within `timeout`).
+  template <class Answer, class Handle, class Message>
+  void ask(const Handle& dest, Message msg, std::function<void(Answer)> done,
+           std::chrono::milliseconds timeout = request_timeout);
+
+  /// How long a client's command may take inside the engine. Generous: a write waits for at
+  /// most one group commit, so only a stalled disk or a stuck actor comes near it, and then
+  /// the client hears so (503) instead of waiting forever.
+  static constexpr std::chrono::milliseconds request_timeout{30'000};
+
   caf::actor_system_config config_;
   std::unique_ptr<caf::actor_system> system_;
   std::shared_ptr<engine_context> ctx_;
-  std::mutex deploy_mutex_;
-  std::map<std::string, std::int64_t> next_version_;
+  bridge_actor bridge_;
+  deployer_actor deployer_;
   bool stopped_ = false;
 };
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "actors/engine.hpp"
-#include "actors/process.hpp"
+#include "actors/process_launch.hpp"
 #include "model/ids.hpp"
 #include "model/schedule.hpp"
 #include "storage/db.hpp"

@@ -1,20 +1,22 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 
+#include "actors/delegate_client.hpp"
 #include "actors/engine.hpp"
-#include "actors/fire_batch.hpp"
-#include "actors/process.hpp"
+#include "actors/process_launch.hpp"
 #include "model/process.hpp"
+#include "model/schedule.hpp"
+#include "storage/status.hpp"
 
-// Messages between Baton's actors. They stay inside one node and carry reply callbacks
-// (std::function), so they are allowed as unsafe (process-local) message types; a message
-// that crosses nodes gets an `inspect` overload instead.
+// The messages of Baton's actors: named structs, no callbacks. An answer travels back as the
+// reply to a request (`request(...).then(...)`), never as a function inside a message, so
+// that every message could be serialised and sent to another node.
 
 namespace baton::actors {
 
@@ -29,39 +31,48 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 /// How a scope queue answered a reservation.
 enum class admission : std::uint8_t { admitted, queued, rejected };
 
-/// HTTP → scheduler: start a process.
-struct start_cmd {
+// -- commands from clients (answered with a `process_answer`) -----------------------------
+
+/// Start a process.
+struct start_process {
   start_request request;
-  answer_callback done;
 };
 
-/// Anyone → scheduler → process: apply an event; answer `done` (may be empty).
-/// `reject_code` is the error a rejection of this command maps to.
-struct event_cmd {
+/// Apply a client's event (cancel, execute) to one process. `reject_code` is the error a
+/// rejection of this command maps to.
+struct process_command {
   std::string process_id;
   model::event event;
-  answer_callback done;
   engine_errc reject_code = engine_errc::conflict;
 };
 
-/// HTTP → scheduler → process: complete an external step with params.
-struct complete_cmd {
+/// Complete an external step with params.
+struct complete_step {
   std::string process_id;
   std::string step_id;
   model::values params;
-  answer_callback done;
 };
 
-/// Group committer → process: the write with `token` is durable (or failed).
-struct persisted {
-  std::uint64_t token;
+// -- the engine's own work (no reply) ----------------------------------------------------
+
+/// An event of the engine's own (a due timer, an admission): no client waits for it, so a
+/// process whose write of it fails applies it again later.
+struct engine_event {
+  std::string process_id;
+  model::event event;
+};
+
+/// A write submitted to the group committer with `token` is durable (or failed). Every
+/// actor that writes gets this back and keeps what the write was for under its token.
+struct write_done {
+  std::uint64_t token = 0;
   storage::status written;
 };
 
 /// Delegate client → process: an http step's call ended.
 struct http_result {
   std::string step_id;
-  int attempt;
+  int attempt = 0;
   outgoing_response response;
 };
 
@@ -69,14 +80,14 @@ struct http_result {
 struct arm_timer {
   std::string process_id;
   std::string step_id;
-  std::int64_t due_ms;
+  std::int64_t due_ms = 0;
 };
 
 /// Process → retry: the step's retry backoff ends at `due_ms`.
 struct schedule_retry {
   std::string process_id;
   std::string step_id;
-  std::int64_t due_ms;
+  std::int64_t due_ms = 0;
 };
 
 /// Process → scheduler: the process reached a terminal status; free its scope slot.
@@ -89,11 +100,18 @@ struct process_finished {
 /// it got from the scheduler, so the scheduler knows none is still on its way.
 struct passivate_request {
   std::string process_id;
-  std::uint64_t handled;
+  std::uint64_t handled = 0;
+};
+
+/// Process → scheduler: the first answer to an idempotent start; duplicates that waited for
+/// it get the same.
+struct start_answered {
+  std::string idempotency_key;
+  process_answer answer;
 };
 
 /// Scope queue → scheduler: the process got its slot.
-struct admit_cmd {
+struct admit_process {
   std::string process_id;
 };
 
@@ -105,30 +123,18 @@ struct restart_process {
   std::string process_id;
 };
 
-/// HTTP → scheduler → scope queue.
+// -- scopes -------------------------------------------------------------------------------
+
+/// A scope's settings and queues (answered with `scope_info`).
 struct scope_query {
   std::string scope;
-  std::function<void(scope_info)> done;
 };
-struct scope_list_query {
-  std::function<void(std::vector<scope_info>)> done;
-};
+/// Every scope (answered with `std::vector<scope_info>`).
+struct scope_list_query {};
+/// Change a scope's settings (answered with `scope_answer` once stored).
 struct scope_configure {
   std::string scope;
   scope_settings settings;
-  std::function<void(scope_answer)> done;
-};
-/// Group committer → scope queue: a scope's new settings are stored (or failed to be).
-struct scope_settings_stored {
-  scope_info settings;  ///< the settings as stored (queues are the actor's own)
-  std::function<void(scope_answer)> done;
-  storage::status written;
-};
-
-/// Scheduler → itself: an idempotent start answered; answer the duplicates that waited.
-struct idempotent_answered {
-  std::string key;
-  process_answer answer;
 };
 
 /// Recovery → scheduler → scope queue: its state as stored.
@@ -142,71 +148,70 @@ struct scope_restore {
 /// The scheduler works through it in bounded chunks, so commands are served meanwhile.
 /// Each list is in id order (the index's order).
 struct recovered_work {
-  std::vector<std::string> admit;     ///< WAITING without a scope
-  std::vector<arm_timer> timers;      ///< timer steps and external deadlines
+  std::vector<std::string> admit;  ///< WAITING without a scope
+  std::vector<arm_timer> timers;   ///< timer steps and external deadlines
   std::vector<schedule_retry> retries;
-  std::vector<std::string> reissue;   ///< http calls that may have been in flight
+  std::vector<std::string> reissue;  ///< http calls that may have been in flight
 };
 
-/// HTTP → trigger: schedule commands.
+// -- schedules ----------------------------------------------------------------------------
+
+/// Validate, store and arm a schedule (answered with `schedule_answer`).
 struct schedule_create {
   model::schedule schedule;
-  schedule_callback done;
 };
+/// Pause, resume or remove a schedule (answered with `schedule_answer`).
 struct schedule_change {
   std::string id;
-  schedule_action action;
-  schedule_callback done;
+  schedule_action action = schedule_action::pause;
 };
 /// Recovery → trigger: every stored schedule.
 struct schedule_restore {
   std::vector<model::schedule> schedules;
-};
-/// Scheduler → trigger: the process of one fire was started (or not).
-struct schedule_fired {
-  std::string schedule_id;
-  std::int64_t fire_ms;
-  process_answer answer;
-};
-
-/// Group committer → trigger: a batch of fires is durable (`error` empty) or failed.
-struct fires_stored {
-  std::vector<batched_fire> fires;
-  std::vector<batched_schedule> schedules;
-  storage::status written;
 };
 /// Trigger → scheduler: processes a batch of fires stored, whose effects need their actor.
 struct launch_stored {
   std::vector<process_launch> launches;
 };
 
+// -- definitions --------------------------------------------------------------------------
+
+/// Deploy a definition: a new version when it differs from the latest (answered with
+/// `deploy_answer`).
+struct deploy_definition {
+  model::definition definition;
+};
+
 }  // namespace baton::actors
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::start_cmd)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::event_cmd)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::complete_cmd)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::persisted)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::start_process)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::process_command)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::complete_step)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::engine_event)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::write_done)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::http_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::arm_timer)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_retry)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::process_finished)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::passivate_request)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::admit_cmd)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::start_answered)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::admit_process)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::process_crashed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::restart_process)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_list_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_configure)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_settings_stored)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_restore)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::recovered_work)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::admission)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::idempotent_answered)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_create)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_change)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_restore)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_fired)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::fires_stored)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::launch_stored)
-// Continuations posted back into an actor from another thread (e.g. after a durable write).
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::function<void()>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::deploy_definition)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::process_answer)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_info)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<baton::actors::scope_info>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_answer)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_answer)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::deploy_answer)

@@ -5,7 +5,7 @@
 #include <variant>
 
 #include "actors/engine.hpp"
-#include "actors/process.hpp"
+#include "actors/process_launch.hpp"
 #include "model/process.hpp"
 
 namespace baton::actors {

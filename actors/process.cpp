@@ -1,15 +1,15 @@
 #include "actors/process.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
-#include <caf/stateful_actor.hpp>
 #include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include <deque>
 #include <random>
 
 #include "actors/context.hpp"
-#include "actors/messages.hpp"
+#include "actors/durable_write.hpp"
 #include "actors/new_process.hpp"
 #include "storage/json_codec.hpp"
 
@@ -17,12 +17,20 @@ namespace baton::actors {
 
 namespace {
 
-/// A command waiting its turn while a write is in flight.
+using answer_promise = caf::typed_response_promise<process_answer>;
+
+/// A command waiting its turn while a write is in flight. `answer` is not pending for an
+/// event of the engine's own.
 struct pending_command {
-  std::variant<model::event, complete_cmd> command;
-  answer_callback done;
+  std::variant<model::event, complete_step> command;
+  answer_promise answer;
   engine_errc reject_code = engine_errc::conflict;
 };
+
+/// Answers whoever waits on `answer`, if anybody does.
+void reply(answer_promise& answer, process_answer a) {
+  if (answer.pending()) answer.deliver(std::move(a));
+}
 
 struct process_actor_state {
   static inline const char* name = "baton.process";
@@ -38,7 +46,7 @@ struct process_actor_state {
   model::transition in_flight;
   std::string in_flight_snapshot;
   std::optional<model::process_status> in_flight_previous;
-  answer_callback in_flight_done;
+  answer_promise in_flight_answer;
   bool in_flight_is_completion = false;
   model::values in_flight_params;
 
@@ -49,7 +57,10 @@ struct process_actor_state {
   bool holding = false;
 
   std::deque<pending_command> queue;
-  std::vector<answer_callback> waiters;  ///< synchronous starts waiting for the end
+  std::vector<answer_promise> waiters;  ///< synchronous starts waiting for the end
+  /// An idempotent start not answered yet: its first answer goes to the scheduler too, for
+  /// the duplicates that wait for it.
+  bool report_start_answer = false;
   bool calling = false;                  ///< an http call is out
   std::uint64_t handled = 0;             ///< messages handled from the scheduler
   std::uint64_t idle_generation = 0;
@@ -59,7 +70,7 @@ struct process_actor_state {
   std::string in_flight_outbox_key;                ///< the callback this write makes due
 };
 
-using process_self = caf::stateful_actor<process_actor_state>*;
+using process_self = process_actor::stateful_pointer<process_actor_state>;
 
 /// A draw in [0,1) for retry jitter. One generator per thread, seeded once: seeding per
 /// process actor cost a random_device read (a trapping cpuid on VMs) on every start.
@@ -89,8 +100,25 @@ void handle_next(process_self self);
 void perform(process_self self, const model::effect& fx);
 void maybe_idle(process_self self);
 
+/// The answer to the start that created this process (directly, or to a synchronous start
+/// as a waiter): an idempotent one tells the scheduler too, once.
+void report_start(process_self self, const process_answer& a) {
+  auto& st = self->state;
+  if (!st.report_start_answer) return;
+  st.report_start_answer = false;
+  self->send(st.ctx->scheduler, start_answered{st.idempotency_key, a});
+}
+
+void answer_waiters(process_self self, const process_answer& a) {
+  auto& st = self->state;
+  if (st.waiters.empty()) return;
+  report_start(self, a);
+  for (auto& w : st.waiters) reply(w, a);
+  st.waiters.clear();
+}
+
 /// Writes the transition; the rest happens in `on_persisted`.
-void persist(process_self self, model::transition t, answer_callback done) {
+void persist(process_self self, model::transition t, answer_promise answer) {
   auto& st = self->state;
   // A process not yet stored has no previous status: its indexes are all new.
   auto previous = st.state.history_seq == 0 ? std::nullopt : std::optional(st.state.status);
@@ -110,35 +138,34 @@ void persist(process_self self, model::transition t, answer_callback done) {
   st.writing = true;
   st.in_flight = std::move(t);
   st.in_flight_previous = previous;
-  st.in_flight_done = std::move(done);
-  auto token = ++st.token;
-  auto handle = caf::actor_cast<caf::actor>(self);
-  st.ctx->store.committer().submit(std::move(b), [handle, token](const storage::status& written) {
-    caf::anon_send(handle, persisted{token, written});
-  });
+  st.in_flight_answer = std::move(answer);
+  submit_durable(st.ctx->store.committer(), caf::actor_cast<process_actor>(self), ++st.token,
+                 std::move(b));
 }
 
-void on_persisted(process_self self, const persisted& msg) {
+void on_persisted(process_self self, const write_done& msg) {
   auto& st = self->state;
   if (!st.writing || msg.token != st.token) return;
   st.writing = false;
-  auto done = std::move(st.in_flight_done);
-  st.in_flight_done = nullptr;
+  auto answer = std::move(st.in_flight_answer);
+  st.in_flight_answer = answer_promise{};
   auto own_event = std::move(st.in_flight_own_event);
   st.in_flight_own_event.reset();
   if (!msg.written.ok()) {
     // The state stays what it was before this transition: memory never runs ahead of disk.
-    auto message = storage_message(msg.written, "writing process " + st.state.id);
-    if (done) done(error_answer(errc_of(msg.written), std::move(message)));
+    auto failed =
+        error_answer(errc_of(msg.written), storage_message(msg.written, "writing process " + st.state.id));
+    reply(answer, failed);
     if (own_event && st.state.history_seq != 0) {
       // Applied again to the same state, it makes the same transition once storage is back.
-      st.queue.push_front({std::move(*own_event), nullptr, engine_errc::conflict});
+      st.queue.push_front({std::move(*own_event), answer_promise{}, engine_errc::conflict});
       st.holding = true;
       self->delayed_send(self, std::chrono::seconds(1), resume_atom::value);
       return;
     }
     if (st.state.history_seq == 0) {  // never created: give the scope slot back, leave
-      st.waiters.clear();
+      answer_waiters(self, failed);
+      report_start(self, failed);
       self->send(st.ctx->scheduler, process_finished{st.state.id, st.state.scope});
       st.state.status = model::process_status::failed;
     }
@@ -153,19 +180,19 @@ void on_persisted(process_self self, const persisted& msg) {
   st.state = std::move(st.in_flight.state);
   auto effects = std::move(st.in_flight.effects);
   for (const auto& fx : effects) perform(self, fx);
-  auto answer = answer_of(st, std::move(st.in_flight_snapshot));
-  if (st.in_flight_is_completion) answer.params = std::move(st.in_flight_params);
+  auto a = answer_of(st, std::move(st.in_flight_snapshot));
+  if (st.in_flight_is_completion) a.params = std::move(st.in_flight_params);
   st.in_flight_is_completion = false;
-  if (model::is_terminal(st.state.status)) {
-    for (auto& w : st.waiters) w(answer);
-    st.waiters.clear();
+  if (model::is_terminal(st.state.status)) answer_waiters(self, a);
+  if (answer.pending()) {
+    if (was_new) report_start(self, a);
+    reply(answer, std::move(a));
   }
-  if (done) done(std::move(answer));
   handle_next(self);
 }
 
 /// Applies an event now (no write is in flight).
-void apply_now(process_self self, const model::event& ev, answer_callback done,
+void apply_now(process_self self, const model::event& ev, answer_promise answer,
                engine_errc reject_code) {
   auto& st = self->state;
   model::apply_context actx;
@@ -177,18 +204,18 @@ void apply_now(process_self self, const model::event& ev, answer_callback done,
     st.in_flight_is_completion = false;
     auto code = reject_code;
     if (t.rejected == "unknown step") code = engine_errc::not_found;
-    if (done) done(error_answer(code, t.rejected));
+    reply(answer, error_answer(code, t.rejected));
     return handle_next(self);
   }
-  if (!done) st.in_flight_own_event = ev;
-  persist(self, std::move(t), std::move(done));
+  if (!answer.pending()) st.in_flight_own_event = ev;
+  persist(self, std::move(t), std::move(answer));
 }
 
-void complete_now(process_self self, complete_cmd& cmd, answer_callback done) {
+void complete_now(process_self self, complete_step& cmd, answer_promise answer) {
   auto& st = self->state;
   auto check = model::check_completion(st.state, *st.def, cmd.step_id, cmd.params);
   if (check.step_not_waiting) {
-    if (done) done(error_answer(engine_errc::not_waiting, check.reason));
+    reply(answer, error_answer(engine_errc::not_waiting, check.reason));
     return handle_next(self);
   }
   if (!check.param_errors.empty()) {
@@ -196,12 +223,12 @@ void complete_now(process_self self, complete_cmd& cmd, answer_callback done) {
     a.field = check.param_errors.front().first;
     a.field_errors = std::move(check.param_errors);
     a.process_id = st.state.id;
-    if (done) done(std::move(a));
+    reply(answer, std::move(a));
     return handle_next(self);
   }
   st.in_flight_is_completion = true;
   st.in_flight_params = check.accepted;
-  apply_now(self, model::ev_completed{cmd.step_id, std::move(check.accepted)}, std::move(done),
+  apply_now(self, model::ev_completed{cmd.step_id, std::move(check.accepted)}, std::move(answer),
             engine_errc::not_waiting);
 }
 
@@ -211,10 +238,10 @@ void handle_next(process_self self) {
   if (st.queue.empty()) return maybe_idle(self);
   auto next = std::move(st.queue.front());
   st.queue.pop_front();
-  if (auto* cmd = std::get_if<complete_cmd>(&next.command)) {
-    complete_now(self, *cmd, std::move(next.done));
+  if (auto* cmd = std::get_if<complete_step>(&next.command)) {
+    complete_now(self, *cmd, std::move(next.answer));
   } else {
-    apply_now(self, std::get<model::event>(next.command), std::move(next.done), next.reject_code);
+    apply_now(self, std::get<model::event>(next.command), std::move(next.answer), next.reject_code);
   }
 }
 
@@ -222,6 +249,12 @@ void enqueue(process_self self, pending_command cmd) {
   self->state.queue.push_back(std::move(cmd));
   ++self->state.idle_generation;
   handle_next(self);
+}
+
+/// A message from the scheduler: counted for the passivation handshake.
+void from_scheduler(process_self self) {
+  ++self->state.handled;
+  self->state.passivating = false;
 }
 
 void perform(process_self self, const model::effect& fx) {
@@ -238,7 +271,7 @@ void perform(process_self self, const model::effect& fx) {
           if (e.timeout_ms > 0) req.timeout = std::chrono::milliseconds(e.timeout_ms);
           else req.timeout = st.ctx->settings.outgoing.default_timeout;
           st.calling = true;
-          auto handle = caf::actor_cast<caf::actor>(self);
+          auto handle = caf::actor_cast<process_actor>(self);
           st.ctx->delegates.call(std::move(req), [handle, id = e.step_id, attempt = e.attempt](
                                                      outgoing_response r) {
             caf::anon_send(handle, http_result{id, attempt, std::move(r)});
@@ -299,11 +332,33 @@ void on_http_result(process_self self, http_result& msg) {
       }
     }
   }
-  enqueue(self, {model::event(std::move(ev)), nullptr, engine_errc::conflict});
+  enqueue(self, {model::event(std::move(ev)), answer_promise{}, engine_errc::conflict});
 }
 
-caf::behavior process_actor(process_self self, std::shared_ptr<engine_context> ctx,
-                            process_launch launch) {
+/// Starts a new process (its first write), or resumes a loaded one's effects.
+void begin(process_self self, process_launch& launch, answer_promise answer) {
+  auto& st = self->state;
+  if (launch.is_new) {
+    st.report_start_answer = !st.idempotency_key.empty();
+    auto t = first_transition(st.state, *st.def, st.scenario, launch.admitted, st.ctx->now_ms());
+    if (launch.wait_timeout_ms && !model::is_terminal(t.state.status) && answer.pending()) {
+      // Synchronous start: the waiter answers when the process ends, or at the timeout with
+      // 202; a failed creation answers it at once.
+      st.waiters.push_back(std::move(answer));
+      answer = answer_promise{};
+      self->delayed_send(self, std::chrono::milliseconds(*launch.wait_timeout_ms),
+                         wait_atom::value, std::uint64_t{0});
+    }
+    persist(self, std::move(t), std::move(answer));
+  } else if (launch.reissue) {
+    for (const auto& fx : model::resume_effects(st.state, *st.def)) perform(self, fx);
+  } else {
+    for (const auto& fx : launch.effects) perform(self, fx);
+  }
+}
+
+process_actor::behavior_type process(process_self self, std::shared_ptr<engine_context> ctx,
+                                     process_launch launch, answer_promise answer) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.state = std::move(launch.state);
@@ -314,45 +369,31 @@ caf::behavior process_actor(process_self self, std::shared_ptr<engine_context> c
   self->attach_functor([c = st.ctx] { --c->live; });
   if (!st.def) {
     // The definition version is gone (should not happen: versions are never deleted).
-    if (launch.done) launch.done(error_answer(engine_errc::unknown_definition, "definition missing"));
+    reply(answer, error_answer(engine_errc::unknown_definition, "definition missing"));
     self->quit();
-    return {};
+    return process_actor::behavior_type::make_empty_behavior();
   }
   if (!st.state.scenario.empty()) st.scenario = st.def->find_scenario(st.state.scenario);
-
-  if (launch.is_new) {
-    auto t = first_transition(st.state, *st.def, st.scenario, launch.admitted, st.ctx->now_ms());
-    auto done = std::move(launch.done);
-    if (launch.wait_timeout_ms && !model::is_terminal(t.state.status) && done) {
-      // Synchronous start: the waiter answers when the process ends, or at the timeout with
-      // 202. The creation itself answers only when its write fails.
-      st.waiters.push_back(done);
-      self->delayed_send(self, std::chrono::milliseconds(*launch.wait_timeout_ms),
-                         wait_atom::value, std::uint64_t{0});
-      done = [original = std::move(done)](process_answer a) {
-        if (a.code != engine_errc::ok) original(std::move(a));
-      };
-    }
-    persist(self, std::move(t), std::move(done));
-  } else if (launch.reissue) {
-    for (const auto& fx : model::resume_effects(st.state, *st.def)) perform(self, fx);
-  } else {
-    for (const auto& fx : launch.effects) perform(self, fx);
-  }
+  begin(self, launch, std::move(answer));
 
   return {
-      [=](event_cmd& cmd) {
-        ++self->state.handled;
-        self->state.passivating = false;
-        enqueue(self, {model::event(std::move(cmd.event)), std::move(cmd.done), cmd.reject_code});
+      [=](process_command& cmd) -> caf::result<process_answer> {
+        from_scheduler(self);
+        auto answer = self->make_response_promise<process_answer>();
+        enqueue(self, {model::event(std::move(cmd.event)), answer, cmd.reject_code});
+        return answer;
       },
-      [=](complete_cmd& cmd) {
-        ++self->state.handled;
-        self->state.passivating = false;
-        auto done = std::move(cmd.done);
-        enqueue(self, {std::move(cmd), std::move(done), engine_errc::not_waiting});
+      [=](complete_step& cmd) -> caf::result<process_answer> {
+        from_scheduler(self);
+        auto answer = self->make_response_promise<process_answer>();
+        enqueue(self, {std::move(cmd), answer, engine_errc::not_waiting});
+        return answer;
       },
-      [=](persisted& msg) { on_persisted(self, msg); },
+      [=](engine_event& ev) {
+        from_scheduler(self);
+        enqueue(self, {std::move(ev.event), answer_promise{}, engine_errc::conflict});
+      },
+      [=](const write_done& msg) { on_persisted(self, msg); },
       [=](resume_atom) {
         self->state.holding = false;
         handle_next(self);
@@ -378,8 +419,7 @@ caf::behavior process_actor(process_self self, std::shared_ptr<engine_context> c
         auto snapshot = storage::encode_process(s.state);
         auto a = answer_of(s, std::move(snapshot));
         a.wait_timed_out = true;
-        for (auto& w : s.waiters) w(a);
-        s.waiters.clear();
+        answer_waiters(self, a);
         maybe_idle(self);
       },
   };
@@ -387,9 +427,10 @@ caf::behavior process_actor(process_self self, std::shared_ptr<engine_context> c
 
 }  // namespace
 
-caf::actor spawn_process(caf::event_based_actor* parent, std::shared_ptr<engine_context> ctx,
-                         process_launch launch) {
-  return parent->spawn<caf::monitored>(process_actor, std::move(ctx), std::move(launch));
+process_actor spawn_process(scheduler_actor::pointer parent, std::shared_ptr<engine_context> ctx,
+                            process_launch launch, answer_promise answer) {
+  return parent->spawn<caf::monitored>(process, std::move(ctx), std::move(launch),
+                                       std::move(answer));
 }
 
 }  // namespace baton::actors

@@ -1,29 +1,19 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 
-#include "actors/engine.hpp"
-#include "model/process.hpp"
+#include "actors/messages.hpp"
+#include "actors/scheduler.hpp"
 
 namespace baton::actors {
 
 struct engine_context;
-
-/// How a process actor comes to life.
-struct process_launch {
-  model::process_state state;
-  bool is_new = false;    ///< not stored yet: the first write creates it
-  bool admitted = false;  ///< new: it has its scope slot and starts running at once
-  bool reissue = false;   ///< loaded after a restart or crash: re-issue in-flight effects
-  /// Stored already by a batch (a schedule's fire) with these effects still to perform.
-  std::vector<model::effect> effects;
-  std::string idempotency_key;
-  std::optional<model::callback_target> callback;  ///< new: stored with the first snapshot
-  std::optional<std::int64_t> wait_timeout_ms;  ///< synchronous start
-  answer_callback done;   ///< new: answered once created (or once ended, when waiting)
-};
 
 /// One live process: applies events through the pure state machine, persists the snapshot
 /// and history in one batch, and only then performs the effects and answers.
@@ -31,11 +21,24 @@ struct process_launch {
 ///   spawn ──► [persist] ──► idle ◄──────────────┐
 ///                             │ event / complete │ answered
 ///                             ▼                  │
-///                          writing ──persisted──►┘   (events arriving meanwhile queue up)
+///                          writing ──write_done─►┘   (events arriving meanwhile queue up)
 ///   idle for passivate_after, or terminal ──► passivate_request ──ok──► quit
+using process_actor = caf::typed_actor<
+    caf::replies_to<process_command>::with<process_answer>,
+    caf::replies_to<complete_step>::with<process_answer>,
+    caf::reacts_to<engine_event>,
+    caf::reacts_to<write_done>,
+    caf::reacts_to<resume_atom>,
+    caf::reacts_to<http_result>,
+    caf::reacts_to<idle_atom, std::uint64_t>,
+    caf::reacts_to<passivate_atom>,
+    caf::reacts_to<wait_atom, std::uint64_t>>;
+
 /// Spawns the actor monitored by `parent` (the scheduler): a link would put an entry per
 /// live process into the parent's attachables, which every exit searches one by one.
-caf::actor spawn_process(caf::event_based_actor* parent, std::shared_ptr<engine_context> ctx,
-                         process_launch launch);
+/// @param answer who waits for the new process (a start), or nobody (a loaded process)
+process_actor spawn_process(scheduler_actor::pointer parent, std::shared_ptr<engine_context> ctx,
+                            process_launch launch,
+                            caf::typed_response_promise<process_answer> answer = {});
 
 }  // namespace baton::actors

@@ -1,17 +1,16 @@
 #include "actors/scheduler.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/system_messages.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include <algorithm>
 #include <map>
 #include <unordered_map>
 
 #include "actors/context.hpp"
-#include "actors/messages.hpp"
 #include "actors/new_process.hpp"
 #include "actors/process.hpp"
 #include "actors/scope_queue.hpp"
@@ -23,7 +22,7 @@ namespace baton::actors {
 namespace {
 
 struct live_process {
-  caf::actor handle;
+  process_actor handle;
   std::uint64_t sent = 0;  ///< messages sent to it, compared on passivation
 };
 
@@ -54,20 +53,23 @@ struct recovery_backlog {
 /// tens of µs).
 constexpr std::size_t resume_chunk = 256;
 
+using answer_promise = caf::typed_response_promise<process_answer>;
+
 struct scheduler_state {
   static inline const char* name = "baton.scheduler";
   std::shared_ptr<engine_context> ctx;
   model::id_generator ids{1, static_cast<std::uint32_t>(std::random_device{}())};
   std::unordered_map<std::string, live_process> live;
   std::unordered_map<caf::actor_addr, std::string> id_by_addr;
-  std::map<std::string, caf::actor, std::less<>> scopes;
+  std::map<std::string, scope_queue_actor, std::less<>> scopes;
   std::multimap<std::int64_t, std::pair<std::string, std::string>> timers;
   std::int64_t armed_due = INT64_MAX;
-  std::unordered_map<std::string, std::vector<answer_callback>> idempotent_in_flight;
+  /// Duplicates of an idempotent start whose first is in flight, by key.
+  std::unordered_map<std::string, std::vector<answer_promise>> idempotent_in_flight;
   recovery_backlog backlog;
 };
 
-using scheduler_self = caf::stateful_actor<scheduler_state>*;
+using scheduler_self = scheduler_actor::stateful_pointer<scheduler_state>;
 
 process_answer error_answer(engine_errc code, std::string message, std::string field = {}) {
   process_answer a;
@@ -77,10 +79,10 @@ process_answer error_answer(engine_errc code, std::string message, std::string f
   return a;
 }
 
-live_process& launch(scheduler_self self, process_launch launch) {
+live_process& launch(scheduler_self self, process_launch launch, answer_promise answer = {}) {
   auto& st = self->state;
   auto id = launch.state.id;
-  auto handle = spawn_process(self, st.ctx, std::move(launch));
+  auto handle = spawn_process(self, st.ctx, std::move(launch), std::move(answer));
   st.id_by_addr[handle.address()] = id;
   auto& entry = st.live[id];
   entry = live_process{std::move(handle), 0};
@@ -110,37 +112,41 @@ storage::result<live_process*> find_or_rehydrate(scheduler_self self, const std:
   return &launch(self, std::move(l));
 }
 
-/// Sends `msg` to the process `id`. @returns whether it was delivered (false: no such
-/// process), or failed when the process could not be read.
-template <class Message>
-storage::result<bool> deliver(scheduler_self self, const std::string& id, Message&& msg) {
+/// Hands a client's command to the process it names (rehydrated if need be), which answers
+/// the client itself. @returns the answer when it did not reach its process: `unknown` when
+/// there is no such process, a storage error when it could not be read.
+template <class Command>
+caf::result<process_answer> delegate_command(scheduler_self self, Command&& cmd,
+                                             process_answer unknown) {
+  auto id = cmd.process_id;
+  auto found = find_or_rehydrate(self, id);
+  if (!found.ok()) {
+    return error_answer(errc_of(found.error()),
+                        storage_message(found.error(), "rehydrating process " + id));
+  }
+  auto* p = found.value();
+  if (!p) return unknown;
+  ++p->sent;
+  return self->delegate(p->handle, std::forward<Command>(cmd));
+}
+
+/// Gives the engine's own event to process `id`. @returns whether it was delivered (false:
+/// no such process), or failed when the process could not be read.
+storage::result<bool> deliver(scheduler_self self, const std::string& id, model::event ev) {
   auto found = find_or_rehydrate(self, id);
   if (!found.ok()) return found.error();
   auto* p = found.value();
   if (!p) return false;
   ++p->sent;
-  self->send(p->handle, std::forward<Message>(msg));
+  self->send(p->handle, engine_event{id, std::move(ev)});
   return true;
-}
-
-/// Answers a client's command that did not reach its process: `unknown` when there is no
-/// such process, a storage error when it could not be read.
-void answer_undelivered(const storage::result<bool>& sent, const answer_callback& done,
-                        const std::string& id, process_answer unknown) {
-  if (!done) return;
-  if (!sent.ok()) {
-    done(error_answer(errc_of(sent.error()),
-                      storage_message(sent.error(), "rehydrating process " + id)));
-  } else if (!sent.value()) {
-    done(std::move(unknown));
-  }
 }
 
 /// How long work of the engine's own (a due timer, an admission) waits before it is tried
 /// again when its process could not be read: the disk may come back, and then it goes on.
 constexpr auto unreadable_retry = std::chrono::seconds(1);
 
-caf::actor scope_queue_of(scheduler_self self, const std::string& scope) {
+scope_queue_actor scope_queue_of(scheduler_self self, const std::string& scope) {
   auto& st = self->state;
   auto it = st.scopes.find(scope);
   if (it != st.scopes.end()) return it->second;
@@ -171,11 +177,10 @@ void on_tick(scheduler_self self) {
        ++n) {
     auto node = st.timers.extract(st.timers.begin());
     auto& [process_id, step_id] = node.mapped();
-    auto sent = deliver(self, process_id, event_cmd{process_id, model::ev_due{step_id}, nullptr});
+    auto sent = deliver(self, process_id, model::ev_due{step_id});
     if (!sent.ok()) {
       (void)storage_message(sent.error(), "rehydrating process " + process_id);
-      self->delayed_send(self, unreadable_retry,
-                         arm_timer{process_id, step_id, now});
+      self->delayed_send(self, unreadable_retry, arm_timer{process_id, step_id, now});
     }
   }
   if (!st.timers.empty() && st.timers.begin()->first <= now) {
@@ -186,6 +191,20 @@ void on_tick(scheduler_self self) {
   rearm(self);
 }
 
+void admit(scheduler_self self, const std::string& id) {
+  if (auto sent = deliver(self, id, model::ev_admitted{}); !sent.ok()) {
+    (void)storage_message(sent.error(), "rehydrating process " + id);
+    self->delayed_send(self, unreadable_retry, admit_process{id});
+  }
+}
+
+void restart(scheduler_self self, const std::string& id, std::string_view doing) {
+  if (auto found = find_or_rehydrate(self, id, true); !found.ok()) {
+    (void)storage_message(found.error(), std::string(doing) + id);
+    self->delayed_send(self, unreadable_retry, restart_process{id});
+  }
+}
+
 /// One chunk of the recovery backlog: admissions first (they were waiting longest), then
 /// timers, retries and calls to re-issue. @returns false when the backlog is empty.
 bool resume_chunk_of_backlog(scheduler_self self) {
@@ -194,11 +213,7 @@ bool resume_chunk_of_backlog(scheduler_self self) {
   auto& w = b.work;
   std::size_t budget = resume_chunk;
   for (; budget > 0 && b.next_admit < w.admit.size(); --budget, ++b.next_admit) {
-    const auto& id = w.admit[b.next_admit];
-    if (auto sent = deliver(self, id, event_cmd{id, model::ev_admitted{}, nullptr}); !sent.ok()) {
-      (void)storage_message(sent.error(), "rehydrating process " + id);
-      self->delayed_send(self, unreadable_retry, admit_cmd{id});
-    }
+    admit(self, w.admit[b.next_admit]);
   }
   bool armed = false;
   for (; budget > 0 && b.next_timer < w.timers.size(); --budget, ++b.next_timer) {
@@ -213,51 +228,69 @@ bool resume_chunk_of_backlog(scheduler_self self) {
   for (; budget > 0 && b.next_reissue < w.reissue.size(); --budget, ++b.next_reissue) {
     if (b.reissued[b.next_reissue]) continue;  // a command loaded it first
     b.reissued[b.next_reissue] = true;
-    const auto& id = w.reissue[b.next_reissue];
-    if (auto found = find_or_rehydrate(self, id, true); !found.ok()) {
-      (void)storage_message(found.error(), "rehydrating process " + id);
-      self->delayed_send(self, unreadable_retry, restart_process{id});
-    }
+    restart(self, w.reissue[b.next_reissue], "rehydrating process ");
   }
   if (!b.done()) return true;
   b = recovery_backlog{};  // give the memory back
   return false;
 }
 
-void start_process(scheduler_self self, start_cmd& cmd) {
+/// Answers a start that never reached a process actor, and the duplicates that waited for
+/// it when it was idempotent.
+void refuse_start(scheduler_self self, answer_promise& answer, const std::string& key,
+                  process_answer refusal) {
+  if (!key.empty()) self->send(self, start_answered{key, refusal});
+  answer.deliver(std::move(refusal));
+}
+
+void start_new(scheduler_self self, start_request& req, answer_promise answer) {
   auto& st = self->state;
-  auto& req = cmd.request;
   auto now = st.ctx->now_ms();
   auto prepared = prepare_launch(*st.ctx, req, st.ids.next(now), now);
-  if (auto* refused = std::get_if<process_answer>(&prepared)) return cmd.done(std::move(*refused));
+  if (auto* refused = std::get_if<process_answer>(&prepared)) {
+    return refuse_start(self, answer, req.idempotency_key, std::move(*refused));
+  }
   auto& l = std::get<process_launch>(prepared);
-  l.done = std::move(cmd.done);
   if (req.scope.empty()) {
     l.admitted = true;
-    launch(self, std::move(l));
+    launch(self, std::move(l), std::move(answer));
     return;
   }
   auto pending = std::make_shared<process_launch>(std::move(l));
   self->request(scope_queue_of(self, req.scope), caf::infinite, reserve_atom::value,
                 pending->state.id, req.reject_if_busy)
-      .then([=](admission a) {
-        if (a == admission::rejected) {
-          return pending->done(error_answer(engine_errc::scope_busy,
-                                            "scope \"" + pending->state.scope + "\" is busy",
-                                            "scope"));
-        }
-        pending->admitted = a == admission::admitted;
-        launch(self, std::move(*pending));
-      });
+      .then(
+          [=](admission a) mutable {
+            if (a == admission::rejected) {
+              return refuse_start(self, answer, pending->idempotency_key,
+                                  error_answer(engine_errc::scope_busy,
+                                               "scope \"" + pending->state.scope + "\" is busy",
+                                               "scope"));
+            }
+            pending->admitted = a == admission::admitted;
+            launch(self, std::move(*pending), answer);
+          },
+          [=](caf::error&) mutable {
+            refuse_start(self, answer, pending->idempotency_key,
+                         error_answer(engine_errc::shutting_down, "scope queue is gone"));
+          });
 }
 
 /// Idempotent start: a stored key answers at once; a key in flight waits for the first.
-void on_start(scheduler_self self, start_cmd& cmd) {
+caf::result<process_answer> on_start(scheduler_self self, start_process& cmd) {
   auto& st = self->state;
-  const auto key = cmd.request.idempotency_key;
-  if (key.empty()) return start_process(self, cmd);
+  auto& req = cmd.request;
+  // Made only where the answer comes later: making one marks the request as answered, so a
+  // value returned afterwards would go nowhere.
+  auto later = [&] { return self->make_response_promise<process_answer>(); };
+  const auto& key = req.idempotency_key;
+  if (key.empty()) {
+    auto answer = later();
+    start_new(self, req, answer);
+    return answer;
+  }
   auto unreadable = [&](const storage::status& failed) {
-    cmd.done(error_answer(errc_of(failed), storage_message(failed, "reading idempotency key")));
+    return error_answer(errc_of(failed), storage_message(failed, "reading idempotency key"));
   };
   auto stored = st.ctx->store.idempotent_answer(key);
   if (!stored.ok()) return unreadable(stored.error());
@@ -275,19 +308,28 @@ void on_start(scheduler_self self, start_cmd& cmd) {
         a.outputs = p->outputs;
       }
     }
-    return cmd.done(std::move(a));
+    return a;
   }
+  auto answer = later();
   auto [it, first] = st.idempotent_in_flight.try_emplace(key);
   if (!first) {
-    it->second.push_back(std::move(cmd.done));
-    return;
+    it->second.push_back(answer);
+    return answer;
   }
-  auto handle = caf::actor_cast<caf::actor>(self);
-  cmd.done = [handle, key, original = std::move(cmd.done)](process_answer a) {
-    caf::anon_send(handle, idempotent_answered{key, a});
-    original(std::move(a));
-  };
-  start_process(self, cmd);
+  start_new(self, req, answer);
+  return answer;
+}
+
+void on_start_answered(scheduler_self self, const start_answered& msg) {
+  auto& st = self->state;
+  auto it = st.idempotent_in_flight.find(msg.idempotency_key);
+  if (it == st.idempotent_in_flight.end()) return;
+  for (auto& waiting : it->second) {
+    auto a = msg.answer;
+    a.replayed = true;
+    waiting.deliver(std::move(a));
+  }
+  st.idempotent_in_flight.erase(it);
 }
 
 void on_process_down(scheduler_self self, const caf::down_msg& msg) {
@@ -313,11 +355,38 @@ void on_passivate_request(scheduler_self self, const passivate_request& r) {
   st.live.erase(it);
   // It leaves on request: no need to hear of its exit (one message fewer per process).
   st.id_by_addr.erase(handle.address());
-  self->demonitor(handle);
+  self->demonitor(handle.address());
   self->send(handle, passivate_atom::value);
 }
 
-caf::behavior scheduler(scheduler_self self, std::shared_ptr<engine_context> ctx) {
+/// Every scope's state, gathered from the queues.
+caf::result<std::vector<scope_info>> on_list_scopes(scheduler_self self) {
+  auto& st = self->state;
+  if (st.scopes.empty()) return std::vector<scope_info>{};
+  struct gather {
+    std::vector<scope_info> items;
+    std::size_t outstanding;
+    caf::typed_response_promise<std::vector<scope_info>> answer;
+  };
+  auto g = std::make_shared<gather>();
+  g->outstanding = st.scopes.size();
+  g->answer = self->make_response_promise<std::vector<scope_info>>();
+  // The replies come back into this actor one by one: no lock needed.
+  auto one_in = [g] {
+    if (--g->outstanding == 0) g->answer.deliver(std::move(g->items));
+  };
+  for (auto& [name, queue] : st.scopes) {
+    self->request(queue, caf::infinite, scope_query{name})
+        .then([g, one_in](scope_info& info) {
+                g->items.push_back(std::move(info));
+                one_in();
+              },
+              [one_in](caf::error&) { one_in(); });
+  }
+  return g->answer;
+}
+
+scheduler_actor::behavior_type scheduler(scheduler_self self, std::shared_ptr<engine_context> ctx) {
   self->state.ctx = std::move(ctx);
   // Scope queues are linked to the scheduler, so a shutdown takes them along. Processes
   // are monitored instead (see spawn_process) and told to exit here.
@@ -330,39 +399,24 @@ caf::behavior scheduler(scheduler_self self, std::shared_ptr<engine_context> ctx
   // A process that dies of an error is restarted from its snapshot by the retry actor.
   self->set_down_handler([=](caf::down_msg& msg) { on_process_down(self, msg); });
   return {
-      [=](start_cmd& cmd) { on_start(self, cmd); },
-      [=](idempotent_answered& msg) {
-        auto& st = self->state;
-        auto it = st.idempotent_in_flight.find(msg.key);
-        if (it == st.idempotent_in_flight.end()) return;
-        for (auto& waiting : it->second) {
-          auto a = msg.answer;
-          a.replayed = true;
-          waiting(std::move(a));
-        }
-        st.idempotent_in_flight.erase(it);
+      [=](start_process& cmd) { return on_start(self, cmd); },
+      [=](process_command& cmd) {
+        auto unknown = error_answer(engine_errc::not_found, "unknown process \"" + cmd.process_id + "\"");
+        return delegate_command(self, std::move(cmd), std::move(unknown));
       },
-      [=](event_cmd& cmd) {
-        auto id = cmd.process_id;
-        auto done = cmd.done;
-        answer_undelivered(deliver(self, id, std::move(cmd)), done, id,
-                           error_answer(engine_errc::not_found, "unknown process \"" + id + "\""));
+      [=](complete_step& cmd) {
+        auto unknown = error_answer(engine_errc::not_found, "unknown processStepId", "processStepId");
+        return delegate_command(self, std::move(cmd), std::move(unknown));
       },
-      [=](complete_cmd& cmd) {
-        auto id = cmd.process_id;
-        auto done = cmd.done;
-        answer_undelivered(
-            deliver(self, id, std::move(cmd)), done, id,
-            error_answer(engine_errc::not_found, "unknown processStepId", "processStepId"));
-      },
-      [=](admit_cmd& cmd) {
-        auto sent =
-            deliver(self, cmd.process_id, event_cmd{cmd.process_id, model::ev_admitted{}, nullptr});
-        if (!sent.ok()) {
-          (void)storage_message(sent.error(), "rehydrating process " + cmd.process_id);
-          self->delayed_send(self, unreadable_retry, std::move(cmd));
+      [=](engine_event& ev) {
+        // The engine's own events are for processes it knows; one gone meanwhile is no loss.
+        auto id = ev.process_id;
+        if (auto sent = deliver(self, id, std::move(ev.event)); !sent.ok()) {
+          (void)storage_message(sent.error(), "rehydrating process " + id);
         }
       },
+      [=](const start_answered& msg) { on_start_answered(self, msg); },
+      [=](const admit_process& cmd) { admit(self, cmd.process_id); },
       [=](const arm_timer& t) {
         self->state.timers.emplace(t.due_ms, std::make_pair(t.process_id, t.step_id));
         rearm(self);
@@ -373,12 +427,7 @@ caf::behavior scheduler(scheduler_self self, std::shared_ptr<engine_context> ctx
           self->send(scope_queue_of(self, f.scope), release_atom::value, f.process_id);
       },
       [=](const passivate_request& r) { on_passivate_request(self, r); },
-      [=](const restart_process& r) {
-        if (auto found = find_or_rehydrate(self, r.process_id, true); !found.ok()) {
-          (void)storage_message(found.error(), "restarting process " + r.process_id);
-          self->delayed_send(self, unreadable_retry, r);
-        }
-      },
+      [=](const restart_process& r) { restart(self, r.process_id, "restarting process "); },
       [=](launch_stored& m) {
         // Only a command that found the process on disk first (between its batch becoming
         // durable and this message) has an actor for it already: that one stays, and
@@ -399,28 +448,11 @@ caf::behavior scheduler(scheduler_self self, std::shared_ptr<engine_context> ctx
         if (resume_chunk_of_backlog(self)) self->send(self, resume_atom::value);
       },
       [=](scope_restore& r) { self->send(scope_queue_of(self, r.scope), std::move(r)); },
-      [=](scope_query& q) { self->send(scope_queue_of(self, q.scope), std::move(q)); },
-      [=](scope_configure& c) { self->send(scope_queue_of(self, c.scope), std::move(c)); },
-      [=](scope_list_query& q) {
-        auto& st = self->state;
-        struct gather {
-          std::mutex mutex;
-          std::vector<scope_info> items;
-          std::size_t expected;
-          std::function<void(std::vector<scope_info>)> done;
-        };
-        if (st.scopes.empty()) return q.done({});
-        auto g = std::make_shared<gather>();
-        g->expected = st.scopes.size();
-        g->done = std::move(q.done);
-        for (auto& [name, queue] : st.scopes) {
-          self->send(queue, scope_query{name, [g](scope_info info) {
-                                          std::lock_guard lock(g->mutex);
-                                          g->items.push_back(std::move(info));
-                                          if (g->items.size() == g->expected) g->done(std::move(g->items));
-                                        }});
-        }
+      [=](scope_query& q) { return self->delegate(scope_queue_of(self, q.scope), std::move(q)); },
+      [=](scope_configure& c) {
+        return self->delegate(scope_queue_of(self, c.scope), std::move(c));
       },
+      [=](const scope_list_query&) { return on_list_scopes(self); },
   };
 }
 
@@ -430,14 +462,15 @@ struct retry_state {
   std::unordered_map<std::string, int> crashes;
 };
 
-caf::behavior retry(caf::stateful_actor<retry_state>* self, std::shared_ptr<engine_context> ctx) {
+retry_actor::behavior_type retry(retry_actor::stateful_pointer<retry_state> self,
+                                 std::shared_ptr<engine_context> ctx) {
   self->state.ctx = std::move(ctx);
   return {
       [=](const schedule_retry& r) {
         auto& st = self->state;
         auto delay = std::max<std::int64_t>(0, r.due_ms - st.ctx->now_ms());
         self->delayed_send(st.ctx->scheduler, std::chrono::milliseconds(delay),
-                           event_cmd{r.process_id, model::ev_due{r.step_id}, nullptr});
+                           engine_event{r.process_id, model::ev_due{r.step_id}});
       },
       [=](const process_crashed& c) {
         // Restart from the last snapshot with growing delays; a process that keeps crashing
@@ -453,11 +486,11 @@ caf::behavior retry(caf::stateful_actor<retry_state>* self, std::shared_ptr<engi
 
 }  // namespace
 
-caf::actor spawn_scheduler(caf::actor_system& sys, std::shared_ptr<engine_context> ctx) {
+scheduler_actor spawn_scheduler(caf::actor_system& sys, std::shared_ptr<engine_context> ctx) {
   return sys.spawn(scheduler, std::move(ctx));
 }
 
-caf::actor spawn_retry(caf::actor_system& sys, std::shared_ptr<engine_context> ctx) {
+retry_actor spawn_retry(caf::actor_system& sys, std::shared_ptr<engine_context> ctx) {
   return sys.spawn(retry, std::move(ctx));
 }
 

@@ -1,8 +1,13 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/messages.hpp"
 
 namespace baton::actors {
 
@@ -14,11 +19,33 @@ struct engine_context;
 /// wake-up armed for the earliest, so idle timers cost no CPU.
 ///
 ///   start ─► [scope? reserve] ─► spawn process ─► (process persists, answers)
-///   command ─► live process? ─no─► load snapshot ─► spawn ─► deliver
+///   command ─► live process? ─no─► load snapshot ─► spawn ─► delegate
 ///   passivate_request ─► nothing in flight to it? ─► forget it, tell it to quit
-caf::actor spawn_scheduler(caf::actor_system& sys, std::shared_ptr<engine_context> ctx);
+using scheduler_actor = caf::typed_actor<
+    caf::replies_to<start_process>::with<process_answer>,
+    caf::replies_to<process_command>::with<process_answer>,
+    caf::replies_to<complete_step>::with<process_answer>,
+    caf::reacts_to<engine_event>,
+    caf::reacts_to<start_answered>,
+    caf::reacts_to<admit_process>,
+    caf::reacts_to<arm_timer>,
+    caf::reacts_to<tick_atom>,
+    caf::reacts_to<process_finished>,
+    caf::reacts_to<passivate_request>,
+    caf::reacts_to<restart_process>,
+    caf::reacts_to<launch_stored>,
+    caf::reacts_to<recovered_work>,
+    caf::reacts_to<resume_atom>,
+    caf::reacts_to<scope_restore>,
+    caf::replies_to<scope_query>::with<scope_info>,
+    caf::replies_to<scope_list_query>::with<std::vector<scope_info>>,
+    caf::replies_to<scope_configure>::with<scope_answer>>;
 
 /// Applies retry backoffs and restarts crashed process actors from their snapshot.
-caf::actor spawn_retry(caf::actor_system& sys, std::shared_ptr<engine_context> ctx);
+using retry_actor =
+    caf::typed_actor<caf::reacts_to<schedule_retry>, caf::reacts_to<process_crashed>>;
+
+scheduler_actor spawn_scheduler(caf::actor_system& sys, std::shared_ptr<engine_context> ctx);
+retry_actor spawn_retry(caf::actor_system& sys, std::shared_ptr<engine_context> ctx);
 
 }  // namespace baton::actors

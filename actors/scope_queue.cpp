@@ -1,16 +1,17 @@
 #include "actors/scope_queue.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include <algorithm>
 #include <deque>
+#include <map>
 #include <set>
 
 #include "actors/context.hpp"
-#include "actors/messages.hpp"
+#include "actors/durable_write.hpp"
 #include "storage/json_codec.hpp"
 
 namespace baton::actors {
@@ -26,9 +27,16 @@ struct scope_queue_state {
   scope_info configured;
   std::set<std::string> running;
   std::deque<std::string> queued;
+  /// Settings being stored, and who waits for them, by write token.
+  struct storing {
+    scope_info settings;
+    caf::typed_response_promise<scope_answer> answer;
+  };
+  std::map<std::uint64_t, storing> writing;
+  std::uint64_t token = 0;
 };
 
-using scope_self = caf::stateful_actor<scope_queue_state>*;
+using scope_self = scope_queue_actor::stateful_pointer<scope_queue_state>;
 
 scope_info snapshot(const scope_queue_state& st) {
   auto out = st.info;
@@ -44,7 +52,7 @@ void admit_waiting(scope_self self) {
     auto id = std::move(st.queued.front());
     st.queued.pop_front();
     st.running.insert(id);
-    self->send(st.ctx->scheduler, admit_cmd{std::move(id)});
+    self->send(st.ctx->scheduler, admit_process{std::move(id)});
   }
 }
 
@@ -70,7 +78,7 @@ void load_settings(scope_queue_state& st) {
   if (auto v = storage::value_at_pointer(json, "/paused")) st.info.paused = v->boolean;
 }
 
-caf::behavior scope_queue(scope_self self, std::shared_ptr<engine_context> ctx, std::string name) {
+scope_queue_actor::behavior_type scope_queue(scope_self self, std::shared_ptr<engine_context> ctx, std::string name) {
   self->state.ctx = std::move(ctx);
   self->state.info.name = std::move(name);
   load_settings(self->state);
@@ -102,8 +110,8 @@ caf::behavior scope_queue(scope_self self, std::shared_ptr<engine_context> ctx, 
         for (const auto& id : msg.queued) st.queued.push_back(id);
         admit_waiting(self);
       },
-      [=](scope_query& q) { q.done(snapshot(self->state)); },
-      [=](scope_configure& c) {
+      [=](const scope_query&) { return snapshot(self->state); },
+      [=](scope_configure& c) -> caf::result<scope_answer> {
         // Stored first and applied once durable: the queue never runs under settings that a
         // crash would take back, nor under ones whose write failed.
         auto& st = self->state;
@@ -114,33 +122,39 @@ caf::behavior scope_queue(scope_self self, std::shared_ptr<engine_context> ctx, 
         storage::batch b;
         b.put(storage::cf::scopes, st.info.name, encode_settings(next));
         st.configured = next;
-        auto handle = caf::actor_cast<caf::actor>(self);
-        st.ctx->store.committer().submit(
-            std::move(b), [handle, next, done = std::move(c.done)](const storage::status& written) {
-              caf::anon_send(handle, scope_settings_stored{next, done, written});
-            });
+        auto answer = self->make_response_promise<scope_answer>();
+        auto token = ++st.token;
+        st.writing.emplace(token, scope_queue_state::storing{next, answer});
+        submit_durable(st.ctx->store.committer(), caf::actor_cast<scope_queue_actor>(self), token,
+                       std::move(b));
+        return answer;
       },
-      [=](scope_settings_stored& msg) {
+      [=](const write_done& msg) {
         auto& st = self->state;
+        auto it = st.writing.find(msg.token);
+        if (it == st.writing.end()) return;
+        auto [settings, answer] = std::move(it->second);
+        st.writing.erase(it);
         if (!msg.written.ok()) {
           st.configured = st.info;
           auto message = storage_message(msg.written, "storing the settings of scope " + st.info.name);
-          return msg.done(scope_answer{errc_of(msg.written), std::move(message), {}});
+          answer.deliver(scope_answer{errc_of(msg.written), std::move(message), {}});
+          return;
         }
-        st.info.limit = msg.settings.limit;
-        st.info.reject_when_busy = msg.settings.reject_when_busy;
-        st.info.paused = msg.settings.paused;
+        st.info.limit = settings.limit;
+        st.info.reject_when_busy = settings.reject_when_busy;
+        st.info.paused = settings.paused;
         // Admit first, so that the answer shows the queue under the new settings.
         admit_waiting(self);
-        msg.done(scope_answer{engine_errc::ok, {}, snapshot(st)});
+        answer.deliver(scope_answer{engine_errc::ok, {}, snapshot(st)});
       },
   };
 }
 
 }  // namespace
 
-caf::actor spawn_scope_queue(caf::event_based_actor* parent, std::shared_ptr<engine_context> ctx,
-                             std::string name) {
+scope_queue_actor spawn_scope_queue(scheduler_actor::pointer parent,
+                                    std::shared_ptr<engine_context> ctx, std::string name) {
   return parent->spawn<caf::linked>(scope_queue, std::move(ctx), std::move(name));
 }
 

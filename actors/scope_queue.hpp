@@ -4,6 +4,11 @@
 #include <string>
 
 #include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/messages.hpp"
+#include "actors/scheduler.hpp"
 
 namespace baton::actors {
 
@@ -16,7 +21,16 @@ struct engine_context;
 ///                                   ├─ reject or policy reject ─► rejected (409)
 ///                                   └─ queued (FIFO)
 ///   release(id) ─► running -= id (or dequeued) ─► admit the head while slots are free
-caf::actor spawn_scope_queue(caf::event_based_actor* parent, std::shared_ptr<engine_context> ctx,
-                             std::string name);
+using scope_queue_actor = caf::typed_actor<
+    caf::replies_to<reserve_atom, std::string, bool>::with<admission>,
+    caf::reacts_to<release_atom, std::string>,
+    caf::reacts_to<scope_restore>,
+    caf::replies_to<scope_query>::with<scope_info>,
+    caf::replies_to<scope_configure>::with<scope_answer>,
+    caf::reacts_to<write_done>>;
+
+/// Spawns the queue linked to `parent` (the scheduler), so a shutdown takes it along.
+scope_queue_actor spawn_scope_queue(scheduler_actor::pointer parent,
+                                    std::shared_ptr<engine_context> ctx, std::string name);
 
 }  // namespace baton::actors

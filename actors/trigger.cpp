@@ -1,9 +1,9 @@
 #include "actors/trigger.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
-#include <caf/stateful_actor.hpp>
 #include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include <deque>
 #include <map>
@@ -13,8 +13,8 @@
 #include <unordered_set>
 
 #include "actors/context.hpp"
+#include "actors/durable_write.hpp"
 #include "actors/fire_batch.hpp"
-#include "actors/messages.hpp"
 #include "actors/new_process.hpp"
 #include "model/ids.hpp"
 #include "storage/json_codec.hpp"
@@ -42,6 +42,15 @@ struct fires_answering {
 /// that the next batch is built while this one is written (the in-flight limit allows two).
 constexpr std::size_t fires_per_batch = 1024;
 
+/// What a written batch of fires settles once durable.
+struct stored_fires {
+  std::vector<batched_fire> fires;
+  std::vector<batched_schedule> schedules;
+};
+
+/// What to do once a write of the trigger's is durable (or failed).
+using after_write = std::function<void(const storage::status&)>;
+
 struct trigger_state {
   static inline const char* name = "baton.trigger";
   std::shared_ptr<engine_context> ctx;
@@ -64,9 +73,13 @@ struct trigger_state {
   std::deque<due_fire> ready;
   /// Start commands sent and not yet answered, plus schedules in batches not yet durable.
   std::size_t starts_in_flight = 0;
+  /// Writes in flight, by token.
+  std::unordered_map<std::uint64_t, after_write> writing;
+  std::uint64_t token = 0;
 };
 
-using trigger_self = caf::stateful_actor<trigger_state>*;
+using trigger_self = trigger_actor::stateful_pointer<trigger_state>;
+using schedule_promise = caf::typed_response_promise<schedule_answer>;
 
 schedule_answer error(engine_errc code, std::string message, std::string field = {}) {
   schedule_answer a;
@@ -103,15 +116,21 @@ void arm(trigger_self self, std::weak_ptr<model::schedule> s, written_state writ
 }
 
 /// Commits writes of schedules; `then` runs in the actor once they are durable.
-void persist(trigger_self self, storage::batch b,
-             std::function<void(const storage::status&)> then) {
-  auto handle = caf::actor_cast<caf::actor>(self);
-  auto shared = std::make_shared<std::function<void(const storage::status&)>>(std::move(then));
-  self->state.ctx->store.committer().submit(std::move(b), [handle, shared](
-                                                              const storage::status& e) {
-    // Back into the actor: the continuation touches actor state.
-    caf::anon_send(handle, std::function<void()>([shared, e] { (*shared)(e); }));
-  });
+void persist(trigger_self self, storage::batch b, after_write then) {
+  auto& st = self->state;
+  auto token = ++st.token;
+  st.writing.emplace(token, std::move(then));
+  submit_durable(st.ctx->store.committer(), caf::actor_cast<trigger_actor>(self), token,
+                 std::move(b));
+}
+
+void on_written(trigger_self self, const write_done& done) {
+  auto& st = self->state;
+  auto it = st.writing.find(done.token);
+  if (it == st.writing.end()) return;
+  auto then = std::move(it->second);
+  st.writing.erase(it);
+  then(done.written);
 }
 
 bool previous_run_active(const trigger_state& st, const model::schedule& s) {
@@ -142,6 +161,9 @@ void count_fire(engine_context& ctx, std::int64_t fire_ms) {
 }
 
 void fire_ready(trigger_self self);
+void on_fires_stored(trigger_self self, stored_fires& msg, const storage::status& written);
+void on_fired(trigger_self self, const std::string& schedule_id, std::int64_t fire_ms,
+              const process_answer& answer);
 
 /// Once every fire of a wake-up started one by one is answered: the schedule moves on.
 void finish_answered_fires(trigger_self self, const std::string& id) {
@@ -171,15 +193,12 @@ void commit_batch(trigger_self self) {
   auto& st = self->state;
   if (st.batch->empty()) return;
   auto taken = st.batch->take();
-  auto stored = std::make_shared<fires_stored>();
+  auto stored = std::make_shared<stored_fires>();
   stored->fires = std::move(taken.fires);
   stored->schedules = std::move(taken.schedules);
-  auto handle = caf::actor_cast<caf::actor>(self);
-  st.ctx->store.committer().submit(std::move(taken.writes),
-                                   [handle, stored](const storage::status& written) {
-                                     stored->written = written;
-                                     caf::anon_send(handle, std::move(*stored));
-                                   });
+  persist(self, std::move(taken.writes), [self, stored](const storage::status& written) {
+    on_fires_stored(self, *stored, written);
+  });
 }
 
 /// The fires of `plan` and the schedule's advance go into the batch together; nothing is
@@ -206,12 +225,14 @@ void fire_one_by_one(trigger_self self, model::schedule& s, model::fire_plan pla
     }
     ++answering.outstanding;
     ++st.starts_in_flight;
-    auto handle = caf::actor_cast<caf::actor>(self);
-    caf::anon_send(
-        st.ctx->scheduler,
-        start_cmd{fire_request(s, fire_ms), [handle, id = s.id, fire_ms](process_answer a) {
-                    caf::anon_send(handle, schedule_fired{id, fire_ms, std::move(a)});
-                  }});
+    self->request(st.ctx->scheduler, caf::infinite, start_process{fire_request(s, fire_ms)})
+        .then([self, id = s.id, fire_ms](process_answer& a) { on_fired(self, id, fire_ms, a); },
+              [self, id = s.id, fire_ms](caf::error&) {
+                process_answer gone;
+                gone.code = engine_errc::shutting_down;
+                gone.message = "the scheduler is gone";
+                on_fired(self, id, fire_ms, gone);
+              });
     if (!plan.notes[i].empty()) record_run(answering, s, {fire_ms, {}, plan.notes[i]});
   }
   finish_answered_fires(self, s.id);
@@ -233,11 +254,11 @@ void fire(trigger_self self, const std::shared_ptr<model::schedule>& schedule, s
 /// Once a batch is durable: its fires count, its processes that still have work get their
 /// actors, its schedules are armed for their next fire. If it failed, no fire happened: the
 /// runs say why, and the schedules move on as a failed start would.
-void on_fires_stored(trigger_self self, fires_stored& msg) {
+void on_fires_stored(trigger_self self, stored_fires& msg, const storage::status& written) {
   auto& st = self->state;
   auto& ctx = *st.ctx;
-  if (!msg.written.ok()) {
-    auto why = storage_message(msg.written, "storing schedule fires");
+  if (!written.ok()) {
+    auto why = storage_message(written, "storing schedule fires");
     for (const auto& f : msg.fires) {
       auto s = msg.schedules[f.schedule].schedule.lock();
       if (!f.created || !s) continue;  // no process written, or the schedule deleted meanwhile
@@ -250,7 +271,7 @@ void on_fires_stored(trigger_self self, fires_stored& msg) {
     }
   }
   launch_stored launches;
-  if (msg.written.ok()) {
+  if (written.ok()) {
     for (auto& f : msg.fires) {
       count_fire(ctx, f.fire_ms);
       if (!f.created) continue;
@@ -259,8 +280,8 @@ void on_fires_stored(trigger_self self, fires_stored& msg) {
       if (f.actor) launches.launches.push_back(std::move(*f.actor));
     }
   }
-  if (!launches.launches.empty()) caf::anon_send(ctx.scheduler, std::move(launches));
-  if (msg.written.ok()) {
+  if (!launches.launches.empty()) self->send(ctx.scheduler, std::move(launches));
+  if (written.ok()) {
     // Straight into the due times: a schedule deleted or paused meanwhile is skipped when
     // it comes due (see fire_ready).
     for (auto& w : msg.schedules) {
@@ -316,39 +337,40 @@ void on_tick(trigger_self self) {
   rearm(self);
 }
 
-void on_fired(trigger_self self, schedule_fired& msg) {
+void on_fired(trigger_self self, const std::string& schedule_id, std::int64_t fire_ms,
+              const process_answer& answer) {
   auto& st = self->state;
-  auto it = st.firing.find(msg.schedule_id);
-  auto sit = st.schedules.find(msg.schedule_id);
+  auto it = st.firing.find(schedule_id);
+  auto sit = st.schedules.find(schedule_id);
   if (sit != st.schedules.end() && it != st.firing.end()) {
     auto& runs = sit->second->runs;
     // The note recorded at fire time (misfire) is replaced by the run with its process.
     std::string note;
     auto pending = std::find_if(runs.begin(), runs.end(), [&](const model::schedule_run& r) {
-      return r.fire_ms == msg.fire_ms && r.process_id.empty();
+      return r.fire_ms == fire_ms && r.process_id.empty();
     });
     if (pending != runs.end()) {
       note = pending->note;
       runs.erase(pending);
     }
-    if (msg.answer.code == engine_errc::ok) {
-      count_fire(*st.ctx, msg.fire_ms);
-      record_run(it->second, *sit->second, {msg.fire_ms, msg.answer.process_id, note});
+    if (answer.code == engine_errc::ok) {
+      count_fire(*st.ctx, fire_ms);
+      record_run(it->second, *sit->second, {fire_ms, answer.process_id, note});
     } else {
-      record_run(it->second, *sit->second, {msg.fire_ms, {}, "not started: " + msg.answer.message});
+      record_run(it->second, *sit->second, {fire_ms, {}, "not started: " + answer.message});
     }
   }
   if (it != st.firing.end() && it->second.outstanding > 0) --it->second.outstanding;
   if (st.starts_in_flight > 0) --st.starts_in_flight;
-  finish_answered_fires(self, msg.schedule_id);
+  finish_answered_fires(self, schedule_id);
   fire_ready(self);
 }
 
-void on_create(trigger_self self, schedule_create& cmd) {
+caf::result<schedule_answer> on_create(trigger_self self, schedule_create& cmd) {
   auto& st = self->state;
   auto& s = cmd.schedule;
   if (!st.ctx->definitions.find(s.definition)) {
-    return cmd.done(error(engine_errc::unknown_definition,
+    return (error(engine_errc::unknown_definition,
                           "unknown definition \"" + s.definition + "\"", "definition"));
   }
   auto problems = model::check_schedule(s);
@@ -356,7 +378,7 @@ void on_create(trigger_self self, schedule_create& cmd) {
     auto a = error(engine_errc::invalid_input,
                    problems.front().first + ": " + problems.front().second, problems.front().first);
     a.field_errors = std::move(problems);
-    return cmd.done(std::move(a));
+    return a;
   }
   auto now = st.ctx->now_ms();
   s.id = st.ids.next(now);
@@ -369,24 +391,27 @@ void on_create(trigger_self self, schedule_create& cmd) {
   // scan for them on every create).
   storage::batch b;
   st.ctx->store.put_schedule_advance(b, s, {}, {});
-  persist(self, std::move(b), [self, handle = std::weak_ptr(kept), s,
-                               done = std::move(cmd.done)](const storage::status& e) {
-    if (!e.ok()) {
-      self->state.schedules.erase(s.id);
-      return done(error(errc_of(e), storage_message(e, "creating schedule " + s.id)));
-    }
-    arm(self, handle, written_state(s));
-    schedule_answer a;
-    a.schedule = s;
-    done(std::move(a));
-  });
+  auto answer = self->make_response_promise<schedule_answer>();
+  persist(self, std::move(b),
+          [self, handle = std::weak_ptr(kept), s, answer](const storage::status& e) mutable {
+            if (!e.ok()) {
+              self->state.schedules.erase(s.id);
+              answer.deliver(error(errc_of(e), storage_message(e, "creating schedule " + s.id)));
+              return;
+            }
+            arm(self, handle, written_state(s));
+            schedule_answer a;
+            a.schedule = s;
+            answer.deliver(std::move(a));
+          });
+  return answer;
 }
 
-void on_change(trigger_self self, schedule_change& cmd) {
+caf::result<schedule_answer> on_change(trigger_self self, schedule_change& cmd) {
   auto& st = self->state;
   auto it = st.schedules.find(cmd.id);
   if (it == st.schedules.end()) {
-    return cmd.done(error(engine_errc::not_found, "unknown schedule \"" + cmd.id + "\"", "id"));
+    return error(engine_errc::not_found, "unknown schedule \"" + cmd.id + "\"", "id");
   }
   // A change holds in memory from now, so that no fire slips in between it and its write
   // (a run written after the change would carry the old state), and is taken back when it
@@ -397,22 +422,25 @@ void on_change(trigger_self self, schedule_change& cmd) {
   if (cmd.action == schedule_action::remove) {
     storage::batch b;
     if (auto read = st.ctx->store.erase_schedule(b, *it->second); !read.ok()) {
-      return cmd.done(failed(read));
+      return failed(read);
     }
     auto kept = std::move(it->second);
     st.schedules.erase(it);
-    persist(self, std::move(b), [self, kept, done = std::move(cmd.done),
-                                 failed](const storage::status& e) {
-      if (e.ok()) return done(schedule_answer{});
+    auto answer = self->make_response_promise<schedule_answer>();
+    persist(self, std::move(b), [self, kept, answer, failed](const storage::status& e) mutable {
+      if (e.ok()) {
+        answer.deliver(schedule_answer{});
+        return;
+      }
       self->state.schedules.emplace(kept->id, kept);
       arm(self, kept, written_state(*kept));
-      done(failed(e));
+      answer.deliver(failed(e));
     });
-    return;
+    return answer;
   }
   auto& s = *it->second;
   if (s.status == model::schedule_status::complete) {
-    return cmd.done(error(engine_errc::conflict, "schedule is COMPLETE"));
+    return error(engine_errc::conflict, "schedule is COMPLETE");
   }
   auto before = written_state(s);
   if (cmd.action == schedule_action::pause) {
@@ -430,29 +458,32 @@ void on_change(trigger_self self, schedule_change& cmd) {
   storage::batch b;
   st.ctx->store.put_schedule_advance(b, s, {}, {});
   auto copy = s;
-  persist(self, std::move(b), [self, handle = std::weak_ptr(it->second), copy, before,
-                               done = std::move(cmd.done), failed](const storage::status& e) {
+  auto answer = self->make_response_promise<schedule_answer>();
+  persist(self, std::move(b), [self, handle = std::weak_ptr(it->second), copy, before, answer,
+                               failed](const storage::status& e) mutable {
     if (!e.ok()) {
       if (auto kept = handle.lock()) {
         kept->status = before.status;
         kept->next_fire_ms = before.next_fire_ms;
         arm(self, handle, before);
       }
-      return done(failed(e));
+      answer.deliver(failed(e));
+      return;
     }
     arm(self, handle, written_state(copy));
     schedule_answer a;
     a.schedule = copy;
-    done(std::move(a));
+    answer.deliver(std::move(a));
   });
+  return answer;
 }
 
-caf::behavior trigger(trigger_self self, std::shared_ptr<engine_context> ctx) {
+trigger_actor::behavior_type trigger(trigger_self self, std::shared_ptr<engine_context> ctx) {
   self->state.ctx = std::move(ctx);
   self->state.batch.emplace(*self->state.ctx, self->state.process_ids);
   return {
-      [=](schedule_create& cmd) { on_create(self, cmd); },
-      [=](schedule_change& cmd) { on_change(self, cmd); },
+      [=](schedule_create& cmd) { return on_create(self, cmd); },
+      [=](schedule_change& cmd) { return on_change(self, cmd); },
       [=](schedule_restore& r) {
         // After downtime, the first tick plans what each schedule missed (`plan_fires`): up to
         // 60 s late every missed time fires, later its misfire policy applies once.
@@ -464,16 +495,14 @@ caf::behavior trigger(trigger_self self, std::shared_ptr<engine_context> ctx) {
           arm(self, stored, written_state(*stored));
         }
       },
-      [=](schedule_fired& msg) { on_fired(self, msg); },
-      [=](fires_stored& msg) { on_fires_stored(self, msg); },
+      [=](const write_done& done) { on_written(self, done); },
       [=](tick_atom) { on_tick(self); },
-      [=](std::function<void()>& continuation) { continuation(); },
   };
 }
 
 }  // namespace
 
-caf::actor spawn_trigger(caf::actor_system& sys, std::shared_ptr<engine_context> ctx) {
+trigger_actor spawn_trigger(caf::actor_system& sys, std::shared_ptr<engine_context> ctx) {
   return sys.spawn(trigger, std::move(ctx));
 }
 

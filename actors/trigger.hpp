@@ -1,7 +1,12 @@
 #pragma once
 
-#include <caf/fwd.hpp>
 #include <memory>
+
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/messages.hpp"
 
 namespace baton::actors {
 
@@ -23,6 +28,13 @@ struct engine_context;
 /// between fires the same time again after restart, and the idempotency key
 /// "schedule:<id>:<fire ms>" turns that into a no-op (a restored schedule's first batched
 /// fire looks the key up too), so a schedule never starts two processes for one fire time.
-caf::actor spawn_trigger(caf::actor_system& sys, std::shared_ptr<engine_context> ctx);
+using trigger_actor = caf::typed_actor<
+    caf::replies_to<schedule_create>::with<schedule_answer>,
+    caf::replies_to<schedule_change>::with<schedule_answer>,
+    caf::reacts_to<schedule_restore>,
+    caf::reacts_to<write_done>,
+    caf::reacts_to<tick_atom>>;
+
+trigger_actor spawn_trigger(caf::actor_system& sys, std::shared_ptr<engine_context> ctx);
 
 }  // namespace baton::actors

@@ -21,6 +21,7 @@ error_mapping map_error(actors::engine_errc code) {
     case engine_errc::storage_unavailable: return {s::service_unavailable, "Storage unavailable"};
     case engine_errc::storage_full: return {s::insufficient_storage, "Insufficient storage"};
     case engine_errc::shutting_down: return {s::service_unavailable, "Shutting down"};
+    case engine_errc::timed_out: return {s::service_unavailable, "Engine busy"};
   }
   return {s::internal_server_error, "Internal error"};
 }
@@ -30,7 +31,8 @@ beast_http::status passing_or(actors::engine_errc code, beast_http::status other
   switch (code) {
     case engine_errc::storage_unavailable:
     case engine_errc::storage_full:
-    case engine_errc::shutting_down: return map_error(code).status;
+    case engine_errc::shutting_down:
+    case engine_errc::timed_out: return map_error(code).status;
     default: return otherwise;
   }
 }

@@ -646,6 +646,7 @@ void complete_step(actors::engine& engine, request_context ctx, const auth::clie
                                      reasons_json({{"error", a.message}})));
       case engine_errc::storage_unavailable:
       case engine_errc::shutting_down:
+      case engine_errc::timed_out:
         return respond(vendor_answer(status::service_unavailable, "Service unavailable",
                                      reasons_json({{"error", a.message}})));
       default:

@@ -80,6 +80,7 @@ void start_job(actors::engine& engine, const config::settings& settings, request
         return respond(error(status::insufficient_storage, "INSUFFICIENT_STORAGE", a.message));
       case engine_errc::storage_unavailable:
       case engine_errc::shutting_down:
+      case engine_errc::timed_out:
         return respond(error(status::service_unavailable, "SERVICE_UNAVAILABLE", a.message));
       default:
         return respond(error(status::internal_server_error, "UNKNOWN_EXCEPTION", a.message));

@@ -162,6 +162,7 @@ response start_answer(actors::process_answer a) {
                               ? std::vector<std::pair<std::string, std::string>>{{a.field, a.message}}
                               : std::move(a.field_errors));
     case engine_errc::shutting_down:
+    case engine_errc::timed_out:
     case engine_errc::storage_unavailable:
       return error(status::service_unavailable, "SERVICE_UNAVAILABLE", "null", a.message);
     case engine_errc::storage_full:

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <memory>
+
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/messages.hpp"
+
+namespace baton::actors {
+
+struct engine_context;
+
+/// The one way definitions are deployed: numbers versions per name and stores each before it
+/// can be started. Reads (`definition_registry`) stay lock-shared on any thread.
+///
+///   deploy ─► same source as the latest? ─yes─► answer it (created = false)
+///                 │ no
+///                 └─► next version ─► persist ─► durable? ─yes─► registry += it ─► answer
+///                                                         └─no──► version given back ─► error
+using deployer_actor = caf::typed_actor<caf::replies_to<deploy_definition>::with<deploy_answer>,
+                                        caf::reacts_to<write_done>>;
+
+deployer_actor spawn_deployer(caf::actor_system& sys, std::shared_ptr<engine_context> ctx);
+
+}  // namespace baton::actors
