@@ -51,6 +51,8 @@ struct engine_context {
   retry_actor retry;
   trigger_actor trigger;  ///< cron schedules
   callback_signal callback_due{};
+  /// Store readers get a thread each (see `store_readers`); not on the test coordinator.
+  bool detached_readers = true;
 
   /// Schedule starts the trigger has out at once (starts sent one by one, and schedules in
   /// fire batches not yet durable); further fires of the same tick wait for answers. Sending a whole cron second (100k starts) at once kept every process actor,

@@ -84,6 +84,7 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
   system_ = std::make_unique<caf::actor_system>(config_);
   ctx_ = std::shared_ptr<engine_context>(new engine_context{
       settings, store, delegates, now_ms ? std::move(now_ms) : clock_ms(system_now_ms), {}, {}, {}, {}});
+  ctx_->detached_readers = !testing;
   ctx_->retry = spawn_retry(*system_, ctx_);
   ctx_->scheduler = spawn_scheduler(*system_, ctx_);
   ctx_->trigger = spawn_trigger(*system_, ctx_);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -123,6 +124,26 @@ struct restart_process {
   std::string process_id;
 };
 
+// -- reads (answered by a store reader, so that no shared actor waits on the disk) --------
+
+/// Read a process' snapshot (answered with `loaded_process`).
+struct load_process {
+  std::string process_id;
+};
+struct loaded_process {
+  storage::status read;  ///< failed: the snapshot could not be read (not "unknown")
+  std::optional<model::process_state> state;  ///< none: no such process
+};
+
+/// Look up the process an idempotency key started (answered with `found_start`).
+struct find_start {
+  std::string idempotency_key;
+};
+struct found_start {
+  storage::status read;
+  std::optional<process_answer> answer;  ///< the first start's answer, replayed; none: new key
+};
+
 // -- scopes -------------------------------------------------------------------------------
 
 /// A scope's settings and queues (answered with `scope_info`).
@@ -198,6 +219,10 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::start_answered)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::admit_process)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::process_crashed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::restart_process)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::load_process)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::loaded_process)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::find_start)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::found_start)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_list_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_configure)

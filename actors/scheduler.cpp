@@ -14,6 +14,7 @@
 #include "actors/new_process.hpp"
 #include "actors/process.hpp"
 #include "actors/scope_queue.hpp"
+#include "actors/store_reader.hpp"
 #include "model/ids.hpp"
 #include "storage/json_codec.hpp"
 
@@ -53,7 +54,31 @@ struct recovery_backlog {
 /// tens of µs).
 constexpr std::size_t resume_chunk = 256;
 
+/// Reads of snapshots and idempotency keys at once: a cold read waits for the disk, so two
+/// let another go on meanwhile; more would only contend on this 2-core kind of machine.
+constexpr std::size_t store_reader_count = 2;
+
+/// How long work of the engine's own (a due timer, an admission) waits before it is tried
+/// again when its process could not be read: the disk may come back, and then it goes on.
+constexpr auto unreadable_retry = std::chrono::seconds(1);
+
 using answer_promise = caf::typed_response_promise<process_answer>;
+
+/// Work for a process that has no live actor yet: it waits while a reader reads the snapshot.
+struct pending_work {
+  std::variant<std::monostate, process_command, complete_step, engine_event> message;
+  answer_promise answer;   ///< a client's command: who waits for it
+  process_answer unknown;  ///< what that client hears when there is no such process
+  /// The engine's own work, sent again after a pause when the snapshot could not be read:
+  /// the disk may come back, and then it goes on.
+  std::variant<std::monostate, arm_timer, admit_process, restart_process> again;
+};
+
+/// A snapshot being read, and the work that waits for it, in arrival order.
+struct loading_process {
+  std::vector<pending_work> waiting;
+  bool reissue = false;  ///< re-issue its in-flight effects once loaded (a restart)
+};
 
 struct scheduler_state {
   static inline const char* name = "baton.scheduler";
@@ -66,6 +91,8 @@ struct scheduler_state {
   std::int64_t armed_due = INT64_MAX;
   /// Duplicates of an idempotent start whose first is in flight, by key.
   std::unordered_map<std::string, std::vector<answer_promise>> idempotent_in_flight;
+  std::unordered_map<std::string, loading_process> loading;
+  store_readers readers;
   recovery_backlog backlog;
 };
 
@@ -89,18 +116,18 @@ live_process& launch(scheduler_self self, process_launch launch, answer_promise 
   return entry;
 }
 
-/// The live actor of `id`, rehydrated from its snapshot when passivated; null if unknown;
-/// failed when its snapshot could not be read (which is not "unknown").
-storage::result<live_process*> find_or_rehydrate(scheduler_self self, const std::string& id,
-                                                 bool reissue = false) {
+live_process* live_of(scheduler_self self, const std::string& id) {
+  auto& live = self->state.live;
+  auto it = live.find(id);
+  return it == live.end() ? nullptr : &it->second;
+}
+
+/// An actor for a process read from its snapshot.
+live_process& rehydrate(scheduler_self self, model::process_state state, bool reissue) {
   auto& st = self->state;
-  if (auto it = st.live.find(id); it != st.live.end()) return &it->second;
-  auto stored = st.ctx->store.load_process(id);
-  if (!stored.ok()) return stored.error();
-  if (!stored.value()) return static_cast<live_process*>(nullptr);
   ++st.ctx->rehydrated;
   process_launch l;
-  l.state = std::move(*stored.value());
+  l.state = std::move(state);
   // A command may reach a process before whatever owes it an actor: the recovery backlog
   // after a restart, or the launch of a batched schedule fire. Its call goes out and its
   // timer is armed now. An actor passivated at a timer gets the timer armed again, which is
@@ -108,43 +135,94 @@ storage::result<live_process*> find_or_rehydrate(scheduler_self self, const std:
   auto need = model::recovery_need_of(l.state).kind;
   bool owes_work = need == model::recovery_kind::reissue ||
                    need == model::recovery_kind::timer || need == model::recovery_kind::retry;
-  l.reissue = st.backlog.take_reissue(id) || reissue || owes_work;
-  return &launch(self, std::move(l));
+  l.reissue = st.backlog.take_reissue(l.state.id) || reissue || owes_work;
+  return launch(self, std::move(l));
 }
 
-/// Hands a client's command to the process it names (rehydrated if need be), which answers
-/// the client itself. @returns the answer when it did not reach its process: `unknown` when
-/// there is no such process, a storage error when it could not be read.
+/// Gives `work` to the live actor `p`. A client's command is delegated: the process answers
+/// the client itself.
+void hand_over(scheduler_self self, live_process& p, pending_work& work) {
+  std::visit(
+      [&](auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, engine_event>) {
+          ++p.sent;
+          self->send(p.handle, std::move(m));
+        } else if constexpr (!std::is_same_v<T, std::monostate>) {
+          ++p.sent;
+          work.answer.delegate(p.handle, std::move(m));
+        }
+      },
+      work.message);
+}
+
+void on_loaded(scheduler_self self, const std::string& id, loaded_process& loaded);
+
+/// Sends `work` to process `id`: at once when its actor is live, else once a reader has read
+/// its snapshot. The scheduler never waits on the disk itself: a slow read holds up the work
+/// of that one process, and later work for it queues behind in order.
+void route(scheduler_self self, const std::string& id, pending_work work, bool reissue = false) {
+  auto& st = self->state;
+  if (auto* p = live_of(self, id)) return hand_over(self, *p, work);
+  auto [it, first] = st.loading.try_emplace(id);
+  it->second.waiting.push_back(std::move(work));
+  it->second.reissue |= reissue;
+  if (!first) return;
+  self->request(st.readers.next(), caf::infinite, load_process{id})
+      .then([self, id](loaded_process& loaded) { on_loaded(self, id, loaded); },
+            [self, id](caf::error&) {
+              loaded_process gone{{storage::storage_errc::shutting_down, "the reader is gone"}, {}};
+              on_loaded(self, id, gone);
+            });
+}
+
+void on_loaded(scheduler_self self, const std::string& id, loaded_process& loaded) {
+  auto& st = self->state;
+  auto node = st.loading.extract(id);
+  if (node.empty()) return;
+  auto& waiting = node.mapped().waiting;
+  // Launched meanwhile (a batched fire's launch): the live actor is the one, fresher than
+  // what was read.
+  auto* p = live_of(self, id);
+  if (!p && !loaded.read.ok()) {
+    auto message = storage_message(loaded.read, "rehydrating process " + id);
+    for (auto& w : waiting) {
+      if (w.answer.pending()) w.answer.deliver(error_answer(errc_of(loaded.read), message));
+      std::visit(
+          [&](auto& m) {
+            if constexpr (!std::is_same_v<std::decay_t<decltype(m)>, std::monostate>) {
+              self->delayed_send(self, unreadable_retry, std::move(m));
+            }
+          },
+          w.again);
+    }
+    return;
+  }
+  if (!p && !loaded.state) {
+    for (auto& w : waiting) {
+      if (w.answer.pending()) w.answer.deliver(std::move(w.unknown));
+    }
+    return;
+  }
+  if (!p) p = &rehydrate(self, std::move(*loaded.state), node.mapped().reissue);
+  for (auto& w : waiting) hand_over(self, *p, w);
+}
+
+/// Hands a client's command to the process it names, which answers the client itself; a
+/// client asking for a process that does not exist hears `unknown`.
 template <class Command>
 caf::result<process_answer> delegate_command(scheduler_self self, Command&& cmd,
                                              process_answer unknown) {
-  auto id = cmd.process_id;
-  auto found = find_or_rehydrate(self, id);
-  if (!found.ok()) {
-    return error_answer(errc_of(found.error()),
-                        storage_message(found.error(), "rehydrating process " + id));
+  if (auto* p = live_of(self, cmd.process_id)) {
+    ++p->sent;
+    return self->delegate(p->handle, std::forward<Command>(cmd));
   }
-  auto* p = found.value();
-  if (!p) return unknown;
-  ++p->sent;
-  return self->delegate(p->handle, std::forward<Command>(cmd));
+  auto answer = self->make_response_promise<process_answer>();
+  auto id = cmd.process_id;
+  route(self, id, pending_work{std::forward<Command>(cmd), answer, std::move(unknown), {}});
+  return answer;
 }
 
-/// Gives the engine's own event to process `id`. @returns whether it was delivered (false:
-/// no such process), or failed when the process could not be read.
-storage::result<bool> deliver(scheduler_self self, const std::string& id, model::event ev) {
-  auto found = find_or_rehydrate(self, id);
-  if (!found.ok()) return found.error();
-  auto* p = found.value();
-  if (!p) return false;
-  ++p->sent;
-  self->send(p->handle, engine_event{id, std::move(ev)});
-  return true;
-}
-
-/// How long work of the engine's own (a due timer, an admission) waits before it is tried
-/// again when its process could not be read: the disk may come back, and then it goes on.
-constexpr auto unreadable_retry = std::chrono::seconds(1);
 
 scope_queue_actor scope_queue_of(scheduler_self self, const std::string& scope) {
   auto& st = self->state;
@@ -177,11 +255,9 @@ void on_tick(scheduler_self self) {
        ++n) {
     auto node = st.timers.extract(st.timers.begin());
     auto& [process_id, step_id] = node.mapped();
-    auto sent = deliver(self, process_id, model::ev_due{step_id});
-    if (!sent.ok()) {
-      (void)storage_message(sent.error(), "rehydrating process " + process_id);
-      self->delayed_send(self, unreadable_retry, arm_timer{process_id, step_id, now});
-    }
+    route(self, process_id,
+          {engine_event{process_id, model::ev_due{step_id}}, {}, {},
+           arm_timer{process_id, step_id, now}});
   }
   if (!st.timers.empty() && st.timers.begin()->first <= now) {
     st.armed_due = now;
@@ -192,17 +268,12 @@ void on_tick(scheduler_self self) {
 }
 
 void admit(scheduler_self self, const std::string& id) {
-  if (auto sent = deliver(self, id, model::ev_admitted{}); !sent.ok()) {
-    (void)storage_message(sent.error(), "rehydrating process " + id);
-    self->delayed_send(self, unreadable_retry, admit_process{id});
-  }
+  route(self, id, {engine_event{id, model::ev_admitted{}}, {}, {}, admit_process{id}});
 }
 
-void restart(scheduler_self self, const std::string& id, std::string_view doing) {
-  if (auto found = find_or_rehydrate(self, id, true); !found.ok()) {
-    (void)storage_message(found.error(), std::string(doing) + id);
-    self->delayed_send(self, unreadable_retry, restart_process{id});
-  }
+/// An actor for `id` that re-issues its in-flight effects (after a crash or a restart).
+void restart(scheduler_self self, const std::string& id) {
+  route(self, id, {std::monostate{}, {}, {}, restart_process{id}}, true);
 }
 
 /// One chunk of the recovery backlog: admissions first (they were waiting longest), then
@@ -228,19 +299,19 @@ bool resume_chunk_of_backlog(scheduler_self self) {
   for (; budget > 0 && b.next_reissue < w.reissue.size(); --budget, ++b.next_reissue) {
     if (b.reissued[b.next_reissue]) continue;  // a command loaded it first
     b.reissued[b.next_reissue] = true;
-    restart(self, w.reissue[b.next_reissue], "rehydrating process ");
+    restart(self, w.reissue[b.next_reissue]);
   }
   if (!b.done()) return true;
   b = recovery_backlog{};  // give the memory back
   return false;
 }
 
-/// Answers a start that never reached a process actor, and the duplicates that waited for
-/// it when it was idempotent.
-void refuse_start(scheduler_self self, answer_promise& answer, const std::string& key,
-                  process_answer refusal) {
-  if (!key.empty()) self->send(self, start_answered{key, refusal});
-  answer.deliver(std::move(refusal));
+/// Answers a start that did not reach a process actor (refused, or replayed from the key's
+/// first start), and the duplicates that waited for it when it was idempotent.
+void answer_start(scheduler_self self, answer_promise& answer, const std::string& key,
+                  process_answer a) {
+  if (!key.empty()) self->send(self, start_answered{key, a});
+  answer.deliver(std::move(a));
 }
 
 void start_new(scheduler_self self, start_request& req, answer_promise answer) {
@@ -248,7 +319,7 @@ void start_new(scheduler_self self, start_request& req, answer_promise answer) {
   auto now = st.ctx->now_ms();
   auto prepared = prepare_launch(*st.ctx, req, st.ids.next(now), now);
   if (auto* refused = std::get_if<process_answer>(&prepared)) {
-    return refuse_start(self, answer, req.idempotency_key, std::move(*refused));
+    return answer_start(self, answer, req.idempotency_key, std::move(*refused));
   }
   auto& l = std::get<process_launch>(prepared);
   if (req.scope.empty()) {
@@ -262,7 +333,7 @@ void start_new(scheduler_self self, start_request& req, answer_promise answer) {
       .then(
           [=](admission a) mutable {
             if (a == admission::rejected) {
-              return refuse_start(self, answer, pending->idempotency_key,
+              return answer_start(self, answer, pending->idempotency_key,
                                   error_answer(engine_errc::scope_busy,
                                                "scope \"" + pending->state.scope + "\" is busy",
                                                "scope"));
@@ -271,52 +342,41 @@ void start_new(scheduler_self self, start_request& req, answer_promise answer) {
             launch(self, std::move(*pending), answer);
           },
           [=](caf::error&) mutable {
-            refuse_start(self, answer, pending->idempotency_key,
+            answer_start(self, answer, pending->idempotency_key,
                          error_answer(engine_errc::shutting_down, "scope queue is gone"));
           });
 }
 
-/// Idempotent start: a stored key answers at once; a key in flight waits for the first.
+/// Idempotent start: a key in flight waits for the first; the first asks a reader whether
+/// the key is stored (then its process is the answer) before it starts anything.
 caf::result<process_answer> on_start(scheduler_self self, start_process& cmd) {
   auto& st = self->state;
-  auto& req = cmd.request;
-  // Made only where the answer comes later: making one marks the request as answered, so a
-  // value returned afterwards would go nowhere.
-  auto later = [&] { return self->make_response_promise<process_answer>(); };
-  const auto& key = req.idempotency_key;
+  auto answer = self->make_response_promise<process_answer>();
+  auto key = cmd.request.idempotency_key;
   if (key.empty()) {
-    auto answer = later();
-    start_new(self, req, answer);
+    start_new(self, cmd.request, answer);
     return answer;
   }
-  auto unreadable = [&](const storage::status& failed) {
-    return error_answer(errc_of(failed), storage_message(failed, "reading idempotency key"));
-  };
-  auto stored = st.ctx->store.idempotent_answer(key);
-  if (!stored.ok()) return unreadable(stored.error());
-  if (stored.value()) {
-    const auto& id = *stored.value();
-    auto snapshot = st.ctx->store.process_raw(id);
-    if (!snapshot.ok()) return unreadable(snapshot.error());
-    process_answer a;
-    a.process_id = id;
-    a.replayed = true;
-    if (snapshot.value()) {
-      a.process_json = std::string(storage::json_of(*snapshot.value()));
-      if (auto p = storage::decode_process(*snapshot.value())) {
-        a.status = p->status;
-        a.outputs = p->outputs;
-      }
-    }
-    return a;
-  }
-  auto answer = later();
   auto [it, first] = st.idempotent_in_flight.try_emplace(key);
   if (!first) {
     it->second.push_back(answer);
     return answer;
   }
-  start_new(self, req, answer);
+  self->request(st.readers.next(), caf::infinite, find_start{key})
+      .then(
+          [=, req = std::move(cmd.request)](found_start& found) mutable {
+            if (!found.read.ok()) {
+              auto message = storage_message(found.read, "reading idempotency key");
+              return answer_start(self, answer, key,
+                                  error_answer(errc_of(found.read), std::move(message)));
+            }
+            if (found.answer) return answer_start(self, answer, key, std::move(*found.answer));
+            start_new(self, req, answer);
+          },
+          [=](caf::error&) mutable {
+            answer_start(self, answer, key,
+                         error_answer(engine_errc::shutting_down, "the reader is gone"));
+          });
   return answer;
 }
 
@@ -388,6 +448,8 @@ caf::result<std::vector<scope_info>> on_list_scopes(scheduler_self self) {
 
 scheduler_actor::behavior_type scheduler(scheduler_self self, std::shared_ptr<engine_context> ctx) {
   self->state.ctx = std::move(ctx);
+  self->state.readers = store_readers::spawn(self, self->state.ctx, store_reader_count,
+                                             self->state.ctx->detached_readers);
   // Scope queues are linked to the scheduler, so a shutdown takes them along. Processes
   // are monitored instead (see spawn_process) and told to exit here.
   self->set_exit_handler([=](caf::exit_msg& msg) {
@@ -409,11 +471,8 @@ scheduler_actor::behavior_type scheduler(scheduler_self self, std::shared_ptr<en
         return delegate_command(self, std::move(cmd), std::move(unknown));
       },
       [=](engine_event& ev) {
-        // The engine's own events are for processes it knows; one gone meanwhile is no loss.
         auto id = ev.process_id;
-        if (auto sent = deliver(self, id, std::move(ev.event)); !sent.ok()) {
-          (void)storage_message(sent.error(), "rehydrating process " + id);
-        }
+        route(self, id, {std::move(ev), {}, {}, {}});
       },
       [=](const start_answered& msg) { on_start_answered(self, msg); },
       [=](const admit_process& cmd) { admit(self, cmd.process_id); },
@@ -427,7 +486,7 @@ scheduler_actor::behavior_type scheduler(scheduler_self self, std::shared_ptr<en
           self->send(scope_queue_of(self, f.scope), release_atom::value, f.process_id);
       },
       [=](const passivate_request& r) { on_passivate_request(self, r); },
-      [=](const restart_process& r) { restart(self, r.process_id, "restarting process "); },
+      [=](const restart_process& r) { restart(self, r.process_id); },
       [=](launch_stored& m) {
         // Only a command that found the process on disk first (between its batch becoming
         // durable and this message) has an actor for it already: that one stays, and

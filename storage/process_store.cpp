@@ -1,5 +1,7 @@
 #include "storage/process_store.hpp"
 
+#include "storage/fault_injection.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -120,6 +122,7 @@ result<std::unique_ptr<process_store>> process_store::open(const std::string& da
   }
   if (!opened.ok()) return opened.error();
   s->db_ = std::move(opened).value();
+  s->faults_ = options.faults;
   if (auto erased = erase_running_index(*s->db_); !erased.ok()) return erased;
   (void)s->disk_->lay_ballast();
   s->committer_ = std::make_unique<group_committer>(*s->db_, s->disk_.get());
@@ -166,6 +169,7 @@ result<std::optional<std::string>> process_store::process_raw(std::string_view i
 
 result<std::optional<model::process_state>> process_store::load_process(
     std::string_view id) const {
+  if (faults_) faults_->wait_while_reads_stalled();
   auto raw = process_raw(id);
   if (!raw.ok()) return raw.error();
   if (!raw.value()) return std::optional<model::process_state>();

@@ -158,6 +158,7 @@ private:
   std::unique_ptr<db> db_;
   std::unique_ptr<group_committer> committer_;
   std::vector<std::string> notes_;
+  std::shared_ptr<fault_switch> faults_;  ///< tests only
 };
 
 }  // namespace baton::storage

@@ -1,0 +1,46 @@
+#include "actors/store_reader.hpp"
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/context.hpp"
+#include "storage/json_codec.hpp"
+
+namespace baton::actors {
+
+namespace {
+
+found_start replayed_start(const engine_context& ctx, const std::string& key) {
+  auto stored = ctx.store.idempotent_answer(key);
+  if (!stored.ok()) return {stored.error(), std::nullopt};
+  if (!stored.value()) return {};
+  const auto& id = *stored.value();
+  auto snapshot = ctx.store.process_raw(id);
+  if (!snapshot.ok()) return {snapshot.error(), std::nullopt};
+  process_answer a;
+  a.process_id = id;
+  a.replayed = true;
+  if (snapshot.value()) {
+    a.process_json = std::string(storage::json_of(*snapshot.value()));
+    if (auto p = storage::decode_process(*snapshot.value())) {
+      a.status = p->status;
+      a.outputs = p->outputs;
+    }
+  }
+  return {{}, std::move(a)};
+}
+
+}  // namespace
+
+store_reader_actor::behavior_type store_reader(store_reader_actor::pointer self,
+                                               std::shared_ptr<engine_context> ctx) {
+  return {
+      [ctx](const load_process& q) {
+        auto stored = ctx->store.load_process(q.process_id);
+        if (!stored.ok()) return loaded_process{stored.error(), std::nullopt};
+        return loaded_process{{}, std::move(stored).value()};
+      },
+      [ctx](const find_start& q) { return replayed_start(*ctx, q.idempotency_key); },
+  };
+}
+
+}  // namespace baton::actors
