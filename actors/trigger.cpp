@@ -16,6 +16,7 @@
 #include "actors/durable_write.hpp"
 #include "actors/fire_batch.hpp"
 #include "actors/new_process.hpp"
+#include "actors/store_reader.hpp"
 #include "model/ids.hpp"
 #include "storage/json_codec.hpp"
 
@@ -73,6 +74,7 @@ struct trigger_state {
   std::deque<due_fire> ready;
   /// Start commands sent and not yet answered, plus schedules in batches not yet durable.
   std::size_t starts_in_flight = 0;
+  store_reader_actor reader;  ///< reads the previous run of a schedule that skips overlaps
   /// Writes in flight, by token.
   std::unordered_map<std::uint64_t, after_write> writing;
   std::uint64_t token = 0;
@@ -133,16 +135,19 @@ void on_written(trigger_self self, const write_done& done) {
   then(done.written);
 }
 
-bool previous_run_active(const trigger_state& st, const model::schedule& s) {
+/// The process of the schedule's latest run that started one; empty when none did.
+std::string last_started_run(const model::schedule& s) {
   for (auto it = s.runs.rbegin(); it != s.runs.rend(); ++it) {
-    if (it->process_id.empty()) continue;
-    auto p = st.ctx->store.load_process(it->process_id);
-    // Unreadable counts as active: a fire that `skip`s while its last run is active must
-    // not start a second run on a guess.
-    if (!p.ok()) return true;
-    return p.value() && !model::is_terminal(p.value()->status);
+    if (!it->process_id.empty()) return it->process_id;
   }
-  return false;
+  return {};
+}
+
+/// Whether a read process is still running. Unreadable counts as active: a fire that
+/// `skip`s while its last run is active must not start a second run on a guess.
+bool still_active(const loaded_process& loaded) {
+  if (!loaded.read.ok()) return true;
+  return loaded.state && !model::is_terminal(loaded.state->status);
 }
 
 /// Records a run of a wake-up's fires started one by one.
@@ -211,15 +216,36 @@ void fire_batched(trigger_self self, const std::shared_ptr<model::schedule>& s,
   if (st.batch->fires() >= fires_per_batch) commit_batch(self);
 }
 
+void start_fires(trigger_self self, model::schedule& s, bool previous_active);
+
 /// One start command per fire time, answered in `on_fired`: for fires that need a scope slot
-/// or a look at the previous run.
+/// or a look at the previous run. That look is a read, made by a reader: the schedule waits
+/// for it (it counts as firing, so a tick meanwhile passes it over), the trigger does not.
 void fire_one_by_one(trigger_self self, model::schedule& s, model::fire_plan plan) {
   auto& st = self->state;
+  st.firing[s.id].plan = std::move(plan);
+  auto last = s.overlap == model::overlap_policy::skip ? last_started_run(s) : std::string();
+  if (last.empty()) return start_fires(self, s, false);
+  self->request(st.reader, caf::infinite, load_process{last})
+      .then(
+          [self, id = s.id](loaded_process& loaded) {
+            auto it = self->state.schedules.find(id);
+            if (it == self->state.schedules.end()) {  // deleted meanwhile
+              self->state.firing.erase(id);
+              return;
+            }
+            start_fires(self, *it->second, still_active(loaded));
+          },
+          [self, id = s.id](caf::error&) { self->state.firing.erase(id); });
+}
+
+void start_fires(trigger_self self, model::schedule& s, bool previous_active) {
+  auto& st = self->state;
   auto& answering = st.firing[s.id];
-  answering.plan = plan;
+  const auto& plan = answering.plan;
   for (std::size_t i = 0; i < plan.fire_times.size(); ++i) {
     auto fire_ms = plan.fire_times[i];
-    if (s.overlap == model::overlap_policy::skip && previous_run_active(st, s)) {
+    if (previous_active) {
       record_run(answering, s, {fire_ms, {}, "skipped: previous run still running"});
       continue;
     }
@@ -481,6 +507,9 @@ caf::result<schedule_answer> on_change(trigger_self self, schedule_change& cmd) 
 trigger_actor::behavior_type trigger(trigger_self self, std::shared_ptr<engine_context> ctx) {
   self->state.ctx = std::move(ctx);
   self->state.batch.emplace(*self->state.ctx, self->state.process_ids);
+  self->state.reader = self->state.ctx->detached_readers
+                           ? self->spawn<caf::detached + caf::linked>(store_reader, self->state.ctx)
+                           : self->spawn<caf::linked>(store_reader, self->state.ctx);
   return {
       [=](schedule_create& cmd) { return on_create(self, cmd); },
       [=](schedule_change& cmd) { return on_change(self, cmd); },
