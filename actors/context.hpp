@@ -11,7 +11,6 @@
 #include "actors/delegate_client.hpp"
 #include "actors/engine.hpp"
 #include "actors/scheduler.hpp"
-#include "actors/trigger.hpp"
 #include "config/settings.hpp"
 #include "storage/process_store.hpp"
 
@@ -47,9 +46,9 @@ struct engine_context {
   engine::clock_ms now_ms;
   definition_registry definitions;
 
+  /// The one entry point: it hands schedules, deploys and retries on to the system actors it
+  /// supervises.
   scheduler_actor scheduler;
-  retry_actor retry;
-  trigger_actor trigger;  ///< cron schedules
   callback_signal callback_due{};
   /// Store readers get a thread each (see `store_readers`); not on the test coordinator.
   bool detached_readers = true;

@@ -84,8 +84,8 @@ deployer_actor::behavior_type deployer(deployer_self self, std::shared_ptr<engin
 
 }  // namespace
 
-deployer_actor spawn_deployer(caf::actor_system& sys, std::shared_ptr<engine_context> ctx) {
-  return sys.spawn(deployer, std::move(ctx));
+deployer_actor spawn_deployer(scheduler_actor::pointer parent, std::shared_ptr<engine_context> ctx) {
+  return parent->spawn<caf::monitored>(deployer, std::move(ctx));
 }
 
 }  // namespace baton::actors

@@ -7,6 +7,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/scheduler.hpp"
 
 namespace baton::actors {
 
@@ -22,6 +23,7 @@ struct engine_context;
 using deployer_actor = caf::typed_actor<caf::replies_to<deploy_definition>::with<deploy_answer>,
                                         caf::reacts_to<write_done>>;
 
-deployer_actor spawn_deployer(caf::actor_system& sys, std::shared_ptr<engine_context> ctx);
+/// Spawns the deployer monitored by `parent` (the scheduler, its supervisor).
+deployer_actor spawn_deployer(scheduler_actor::pointer parent, std::shared_ptr<engine_context> ctx);
 
 }  // namespace baton::actors

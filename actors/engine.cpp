@@ -32,15 +32,21 @@ void add_to_scope(std::map<std::string, scope_restore, std::less<>>& scopes, std
   list.emplace_back(id);
 }
 
-/// What a caller hears when its request got no reply: the actor is gone (the engine is
-/// stopping) or it did not answer in time.
+/// What a caller hears when its request got no reply: the engine is stopping, or the actor
+/// did not answer in time, or it failed before it answered (it is restarted from what is
+/// stored; the command may or may not have been applied, as after a timeout).
 template <class Answer>
-Answer unanswered(const caf::error& e) {
+Answer unanswered(const caf::error& e, bool stopping) {
   Answer a{};
   if constexpr (requires { a.code; }) {
-    bool timed_out = e == caf::sec::request_timeout;
-    a.code = timed_out ? engine_errc::timed_out : engine_errc::shutting_down;
-    a.message = timed_out ? "the engine did not answer in time" : "the engine is shutting down";
+    if (stopping) {
+      a.code = engine_errc::shutting_down;
+      a.message = "the engine is shutting down";
+    } else {
+      a.code = engine_errc::timed_out;
+      a.message = e == caf::sec::request_timeout ? "the engine did not answer in time"
+                                                 : "the engine failed to answer; try again";
+    }
   }
   return a;
 }
@@ -50,11 +56,11 @@ Answer unanswered(const caf::error& e) {
 template <class Answer, class Handle, class Message>
 void engine_impl::ask(const Handle& dest, Message msg, std::function<void(Answer)> done,
                       std::chrono::milliseconds timeout) {
-  caf::anon_send(bridge_, outside_call{[dest, msg = std::move(msg), done = std::move(done),
-                                        timeout](bridge_actor::pointer self) {
+  caf::anon_send(bridge_, outside_call{[dest, msg = std::move(msg), done = std::move(done), timeout,
+                                        ctx = ctx_](bridge_actor::pointer self) {
                    self->request(dest, timeout, msg).then(
                        [done](Answer& a) { done(std::move(a)); },
-                       [done](caf::error& e) { done(unanswered<Answer>(e)); });
+                       [done, ctx](caf::error& e) { done(unanswered<Answer>(e, !ctx->ready)); });
                  }});
 }
 
@@ -85,10 +91,7 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
   ctx_ = std::shared_ptr<engine_context>(new engine_context{
       settings, store, delegates, now_ms ? std::move(now_ms) : clock_ms(system_now_ms), {}, {}, {}, {}});
   ctx_->detached_readers = !testing;
-  ctx_->retry = spawn_retry(*system_, ctx_);
   ctx_->scheduler = spawn_scheduler(*system_, ctx_);
-  ctx_->trigger = spawn_trigger(*system_, ctx_);
-  deployer_ = spawn_deployer(*system_, ctx_);
   bridge_ = spawn_bridge(*system_);
 }
 
@@ -102,9 +105,6 @@ void engine_impl::shutdown() {
   stopped_ = true;
   ctx_->ready = false;
   caf::anon_send_exit(ctx_->scheduler, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(ctx_->retry, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(ctx_->trigger, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(deployer_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(bridge_, caf::exit_reason::user_shutdown);
   // The test coordinator has no threads: unless the exit messages run here, nothing waits
   // for actors that nobody runs.
@@ -159,7 +159,7 @@ storage::status engine_impl::recover() {
   if (!scanned.ok()) return scanned;
   for (auto& [name, restore] : scopes) caf::anon_send(ctx_->scheduler, std::move(restore));
   caf::anon_send(ctx_->scheduler, std::move(work));
-  caf::anon_send(ctx_->trigger, schedule_restore{std::move(schedules).value()});
+  caf::anon_send(ctx_->scheduler, schedule_restore{std::move(schedules).value()});
   ctx_->ready = true;
   return {};
 }
@@ -201,7 +201,7 @@ void engine_impl::execute(std::string process_id, std::string step_id, answer_ca
 }
 
 void engine_impl::deploy(model::definition def, std::function<void(deploy_answer)> done) {
-  ask<deploy_answer>(deployer_, deploy_definition{std::move(def)}, std::move(done));
+  ask<deploy_answer>(ctx_->scheduler, deploy_definition{std::move(def)}, std::move(done));
 }
 
 void engine_impl::scope(std::string name, std::function<void(scope_info)> done) {
@@ -219,11 +219,11 @@ void engine_impl::configure_scope(std::string name, scope_settings settings,
 }
 
 void engine_impl::create_schedule(model::schedule s, schedule_callback done) {
-  ask<schedule_answer>(ctx_->trigger, schedule_create{std::move(s)}, std::move(done));
+  ask<schedule_answer>(ctx_->scheduler, schedule_create{std::move(s)}, std::move(done));
 }
 
 void engine_impl::change_schedule(std::string id, schedule_action action, schedule_callback done) {
-  ask<schedule_answer>(ctx_->trigger, schedule_change{std::move(id), action}, std::move(done));
+  ask<schedule_answer>(ctx_->scheduler, schedule_change{std::move(id), action}, std::move(done));
 }
 
 void engine_impl::collect_metrics(std::string& out) const {

@@ -8,7 +8,6 @@
 
 #include "actors/bridge.hpp"
 #include "actors/context.hpp"
-#include "actors/deployer.hpp"
 #include "actors/engine.hpp"
 
 namespace baton::actors {
@@ -67,7 +66,6 @@ private:
   std::unique_ptr<caf::actor_system> system_;
   std::shared_ptr<engine_context> ctx_;
   bridge_actor bridge_;
-  deployer_actor deployer_;
   bool stopped_ = false;
 };
 

@@ -28,6 +28,7 @@ using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using wait_atom = caf::atom_constant<caf::atom("wait")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
+using reload_atom = caf::atom_constant<caf::atom("reload")>;
 
 /// How a scope queue answered a reservation.
 enum class admission : std::uint8_t { admitted, queued, rejected };
@@ -144,6 +145,13 @@ struct found_start {
   std::optional<process_answer> answer;  ///< the first start's answer, replayed; none: new key
 };
 
+/// Read every stored schedule (answered with `schedules_loaded`): a restarted trigger's.
+struct load_schedules {};
+struct schedules_loaded {
+  storage::status read;
+  std::vector<model::schedule> schedules;
+};
+
 // -- scopes -------------------------------------------------------------------------------
 
 /// A scope's settings and queues (answered with `scope_info`).
@@ -223,6 +231,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::load_process)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::loaded_process)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::find_start)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::found_start)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::load_schedules)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedules_loaded)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_list_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_configure)

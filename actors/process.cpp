@@ -178,8 +178,9 @@ void on_persisted(process_self self, const write_done& msg) {
   }
   if (!st.in_flight_outbox_key.empty()) st.ctx->callback_due(std::move(st.in_flight_outbox_key));
   st.state = std::move(st.in_flight.state);
-  auto effects = std::move(st.in_flight.effects);
-  for (const auto& fx : effects) perform(self, fx);
+  // Answered before the effects are performed: the state is durable, and an effect that
+  // fails (an exception ends this actor, which is then restarted from the snapshot) must not
+  // cost the client its answer.
   auto a = answer_of(st, std::move(st.in_flight_snapshot));
   if (st.in_flight_is_completion) a.params = std::move(st.in_flight_params);
   st.in_flight_is_completion = false;
@@ -188,6 +189,8 @@ void on_persisted(process_self self, const write_done& msg) {
     if (was_new) report_start(self, a);
     reply(answer, std::move(a));
   }
+  auto effects = std::move(st.in_flight.effects);
+  for (const auto& fx : effects) perform(self, fx);
   handle_next(self);
 }
 
@@ -278,7 +281,7 @@ void perform(process_self self, const model::effect& fx) {
           });
         } else if constexpr (std::is_same_v<T, model::fx_arm_timer>) {
           if (e.retry) {
-            self->send(st.ctx->retry, schedule_retry{st.state.id, e.step_id, e.due_ms});
+            self->send(st.ctx->scheduler, schedule_retry{st.state.id, e.step_id, e.due_ms});
           } else {
             self->send(st.ctx->scheduler, arm_timer{st.state.id, e.step_id, e.due_ms});
           }

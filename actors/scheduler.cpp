@@ -5,6 +5,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/system_messages.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <map>
@@ -13,8 +14,11 @@
 #include "actors/context.hpp"
 #include "actors/new_process.hpp"
 #include "actors/process.hpp"
+#include "actors/deployer.hpp"
+#include "actors/retry.hpp"
 #include "actors/scope_queue.hpp"
 #include "actors/store_reader.hpp"
+#include "actors/trigger.hpp"
 #include "model/ids.hpp"
 #include "storage/json_codec.hpp"
 
@@ -80,9 +84,17 @@ struct loading_process {
   bool reissue = false;  ///< re-issue its in-flight effects once loaded (a restart)
 };
 
+/// The system actors the scheduler supervises.
+struct system_actors {
+  retry_actor retry;
+  trigger_actor trigger;
+  deployer_actor deployer;
+};
+
 struct scheduler_state {
   static inline const char* name = "baton.scheduler";
   std::shared_ptr<engine_context> ctx;
+  system_actors sys;
   model::id_generator ids{1, static_cast<std::uint32_t>(std::random_device{}())};
   std::unordered_map<std::string, live_process> live;
   std::unordered_map<caf::actor_addr, std::string> id_by_addr;
@@ -294,7 +306,7 @@ bool resume_chunk_of_backlog(scheduler_self self) {
   }
   if (armed) rearm(self);
   for (; budget > 0 && b.next_retry < w.retries.size(); --budget, ++b.next_retry) {
-    self->send(st.ctx->retry, std::move(w.retries[b.next_retry]));
+    self->send(st.sys.retry, std::move(w.retries[b.next_retry]));
   }
   for (; budget > 0 && b.next_reissue < w.reissue.size(); --budget, ++b.next_reissue) {
     if (b.reissued[b.next_reissue]) continue;  // a command loaded it first
@@ -392,8 +404,76 @@ void on_start_answered(scheduler_self self, const start_answered& msg) {
   st.idempotent_in_flight.erase(it);
 }
 
+/// Names the system actors have in the actor system's registry.
+const auto retry_name = caf::atom("retry");
+const auto trigger_name = caf::atom("trigger");
+const auto deployer_name = caf::atom("deployer");
+
+template <class Handle>
+void name(scheduler_self self, caf::atom_value key, const Handle& h) {
+  auto& registry = self->system().registry();
+  registry.erase(key);  // `put` keeps an existing entry
+  registry.put(key, caf::actor_cast<caf::strong_actor_ptr>(h));
+}
+
+/// Gives a restarted trigger the schedules as stored; tried again while they cannot be read.
+void reload_schedules(scheduler_self self) {
+  auto& st = self->state;
+  self->request(st.readers.next(), caf::infinite, load_schedules{})
+      .then(
+          [self](schedules_loaded& loaded) {
+            if (!loaded.read.ok()) {
+              (void)storage_message(loaded.read, "reading the schedules for the trigger");
+              self->delayed_send(self, unreadable_retry, reload_atom::value);
+              return;
+            }
+            self->send(self->state.sys.trigger, schedule_restore{std::move(loaded.schedules)});
+          },
+          [](caf::error&) {});  // the reader goes only with the scheduler
+}
+
+void spawn_system_actors(scheduler_self self) {
+  auto& st = self->state;
+  st.sys.retry = spawn_retry(self, st.ctx);
+  st.sys.trigger = spawn_trigger(self, st.ctx);
+  st.sys.deployer = spawn_deployer(self, st.ctx);
+  name(self, retry_name, st.sys.retry);
+  name(self, trigger_name, st.sys.trigger);
+  name(self, deployer_name, st.sys.deployer);
+}
+
+/// A system actor went down. Unless the engine is stopping, it failed: a new one takes its
+/// place, from what is stored. Work it held in memory is lost: a deploy or schedule change
+/// in flight gets no answer (its client hears 503 at the request timeout), a retry it was
+/// timing is sent anyway (the clock holds it), and a crash count starts again.
+/// @returns false when `source` is not a system actor.
+bool on_system_down(scheduler_self self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  auto failed = [&](const char* what) {
+    spdlog::error("the {} actor failed ({}); restarting it", what, caf::to_string(msg.reason));
+  };
+  if (msg.source == st.sys.retry.address()) {
+    failed("retry");
+    st.sys.retry = spawn_retry(self, st.ctx);
+    name(self, retry_name, st.sys.retry);
+  } else if (msg.source == st.sys.trigger.address()) {
+    failed("trigger");
+    st.sys.trigger = spawn_trigger(self, st.ctx);
+    name(self, trigger_name, st.sys.trigger);
+    reload_schedules(self);
+  } else if (msg.source == st.sys.deployer.address()) {
+    failed("deployer");
+    st.sys.deployer = spawn_deployer(self, st.ctx);
+    name(self, deployer_name, st.sys.deployer);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 void on_process_down(scheduler_self self, const caf::down_msg& msg) {
   auto& st = self->state;
+  if (on_system_down(self, msg)) return;
   auto it = st.id_by_addr.find(msg.source);
   if (it == st.id_by_addr.end()) return;
   auto id = std::move(it->second);
@@ -403,7 +483,7 @@ void on_process_down(scheduler_self self, const caf::down_msg& msg) {
     st.live.erase(live);
   }
   bool crashed = msg.reason && msg.reason != caf::exit_reason::normal;
-  if (crashed) self->send(st.ctx->retry, process_crashed{id});
+  if (crashed) self->send(st.sys.retry, process_crashed{id});
 }
 
 /// Lets an idle process leave memory, unless a message to it is still on its way.
@@ -450,11 +530,18 @@ scheduler_actor::behavior_type scheduler(scheduler_self self, std::shared_ptr<en
   self->state.ctx = std::move(ctx);
   self->state.readers = store_readers::spawn(self, self->state.ctx, store_reader_count,
                                              self->state.ctx->detached_readers);
+  spawn_system_actors(self);
   // Scope queues are linked to the scheduler, so a shutdown takes them along. Processes
   // are monitored instead (see spawn_process) and told to exit here.
   self->set_exit_handler([=](caf::exit_msg& msg) {
     if (msg.reason == caf::exit_reason::user_shutdown || msg.reason == caf::exit_reason::kill) {
-      for (auto& [id, process] : self->state.live) self->send_exit(process.handle, msg.reason);
+      auto& st = self->state;
+      for (auto& [id, process] : st.live) self->send_exit(process.handle, msg.reason);
+      self->send_exit(st.sys.retry, msg.reason);
+      self->send_exit(st.sys.trigger, msg.reason);
+      self->send_exit(st.sys.deployer, msg.reason);
+      auto& registry = self->system().registry();
+      for (auto key : {retry_name, trigger_name, deployer_name}) registry.erase(key);
       self->quit(msg.reason);
     }
   });
@@ -512,34 +599,12 @@ scheduler_actor::behavior_type scheduler(scheduler_self self, std::shared_ptr<en
         return self->delegate(scope_queue_of(self, c.scope), std::move(c));
       },
       [=](const scope_list_query&) { return on_list_scopes(self); },
-  };
-}
-
-struct retry_state {
-  static inline const char* name = "baton.retry";
-  std::shared_ptr<engine_context> ctx;
-  std::unordered_map<std::string, int> crashes;
-};
-
-retry_actor::behavior_type retry(retry_actor::stateful_pointer<retry_state> self,
-                                 std::shared_ptr<engine_context> ctx) {
-  self->state.ctx = std::move(ctx);
-  return {
-      [=](const schedule_retry& r) {
-        auto& st = self->state;
-        auto delay = std::max<std::int64_t>(0, r.due_ms - st.ctx->now_ms());
-        self->delayed_send(st.ctx->scheduler, std::chrono::milliseconds(delay),
-                           engine_event{r.process_id, model::ev_due{r.step_id}});
-      },
-      [=](const process_crashed& c) {
-        // Restart from the last snapshot with growing delays; a process that keeps crashing
-        // its actor is left stored as it is, to be retried when next touched.
-        auto& st = self->state;
-        auto n = ++st.crashes[c.process_id];
-        if (n > 5) return;
-        auto delay = std::chrono::milliseconds(100LL << std::min(n, 6));
-        self->delayed_send(st.ctx->scheduler, delay, restart_process{c.process_id});
-      },
+      [=](schedule_retry& r) { self->send(self->state.sys.retry, std::move(r)); },
+      [=](schedule_create& c) { return self->delegate(self->state.sys.trigger, std::move(c)); },
+      [=](schedule_change& c) { return self->delegate(self->state.sys.trigger, std::move(c)); },
+      [=](schedule_restore& r) { self->send(self->state.sys.trigger, std::move(r)); },
+      [=](deploy_definition& d) { return self->delegate(self->state.sys.deployer, std::move(d)); },
+      [=](reload_atom) { reload_schedules(self); },
   };
 }
 
@@ -547,10 +612,6 @@ retry_actor::behavior_type retry(retry_actor::stateful_pointer<retry_state> self
 
 scheduler_actor spawn_scheduler(caf::actor_system& sys, std::shared_ptr<engine_context> ctx) {
   return sys.spawn(scheduler, std::move(ctx));
-}
-
-retry_actor spawn_retry(caf::actor_system& sys, std::shared_ptr<engine_context> ctx) {
-  return sys.spawn(retry, std::move(ctx));
 }
 
 }  // namespace baton::actors

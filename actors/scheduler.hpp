@@ -39,13 +39,23 @@ using scheduler_actor = caf::typed_actor<
     caf::reacts_to<scope_restore>,
     caf::replies_to<scope_query>::with<scope_info>,
     caf::replies_to<scope_list_query>::with<std::vector<scope_info>>,
-    caf::replies_to<scope_configure>::with<scope_answer>>;
+    caf::replies_to<scope_configure>::with<scope_answer>,
+    // Handed on to the system actors the scheduler supervises (see `spawn_scheduler`).
+    caf::reacts_to<schedule_retry>,
+    caf::replies_to<schedule_create>::with<schedule_answer>,
+    caf::replies_to<schedule_change>::with<schedule_answer>,
+    caf::reacts_to<schedule_restore>,
+    caf::replies_to<deploy_definition>::with<deploy_answer>,
+    caf::reacts_to<reload_atom>>;  // read the schedules again for a restarted trigger
 
-/// Applies retry backoffs and restarts crashed process actors from their snapshot.
-using retry_actor =
-    caf::typed_actor<caf::reacts_to<schedule_retry>, caf::reacts_to<process_crashed>>;
-
+/// The scheduler, which supervises the engine's system actors: it spawns the retry actor,
+/// the trigger and the deployer, monitors them, and restarts one that fails (the trigger
+/// from the schedules as stored). Everything for them comes through the scheduler, so
+/// nobody holds a handle that a restart makes stale. Each is registered in the actor
+/// system's registry under its name ("retry", "trigger", "deployer") for operators and
+/// tests.
+///
+///   system actor down with an error ─► respawn ─► (trigger: read schedules ─► restore)
 scheduler_actor spawn_scheduler(caf::actor_system& sys, std::shared_ptr<engine_context> ctx);
-retry_actor spawn_retry(caf::actor_system& sys, std::shared_ptr<engine_context> ctx);
 
 }  // namespace baton::actors

@@ -40,6 +40,11 @@ store_reader_actor::behavior_type store_reader(store_reader_actor::pointer self,
         return loaded_process{{}, std::move(stored).value()};
       },
       [ctx](const find_start& q) { return replayed_start(*ctx, q.idempotency_key); },
+      [ctx](const load_schedules&) {
+        auto stored = ctx->store.load_schedules();
+        if (!stored.ok()) return schedules_loaded{stored.error(), {}};
+        return schedules_loaded{{}, std::move(stored).value()};
+      },
   };
 }
 

@@ -17,7 +17,8 @@ struct engine_context;
 /// (a cold block, a busy disk) holds up the one command that needs it and nothing else.
 using store_reader_actor =
     caf::typed_actor<caf::replies_to<load_process>::with<loaded_process>,
-                     caf::replies_to<find_start>::with<found_start>>;
+                     caf::replies_to<find_start>::with<found_start>,
+                     caf::replies_to<load_schedules>::with<schedules_loaded>>;
 
 /// A few readers, asked in turn.
 class store_readers {

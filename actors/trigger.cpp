@@ -531,8 +531,8 @@ trigger_actor::behavior_type trigger(trigger_self self, std::shared_ptr<engine_c
 
 }  // namespace
 
-trigger_actor spawn_trigger(caf::actor_system& sys, std::shared_ptr<engine_context> ctx) {
-  return sys.spawn(trigger, std::move(ctx));
+trigger_actor spawn_trigger(scheduler_actor::pointer parent, std::shared_ptr<engine_context> ctx) {
+  return parent->spawn<caf::monitored>(trigger, std::move(ctx));
 }
 
 }  // namespace baton::actors

@@ -7,6 +7,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/scheduler.hpp"
 
 namespace baton::actors {
 
@@ -35,6 +36,7 @@ using trigger_actor = caf::typed_actor<
     caf::reacts_to<write_done>,
     caf::reacts_to<tick_atom>>;
 
-trigger_actor spawn_trigger(caf::actor_system& sys, std::shared_ptr<engine_context> ctx);
+/// Spawns the trigger monitored by `parent` (the scheduler, its supervisor).
+trigger_actor spawn_trigger(scheduler_actor::pointer parent, std::shared_ptr<engine_context> ctx);
 
 }  // namespace baton::actors

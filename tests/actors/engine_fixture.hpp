@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,16 @@ class fake_delegate final : public actors::delegate_client {
  public:
   void call(actors::outgoing_request request, callback done) override {
     std::lock_guard lock(mutex_);
+    if (throws_ > 0) {
+      --throws_;
+      throw std::runtime_error("injected: the delegate client threw");
+    }
     calls_.push_back({std::move(request), std::move(done), false});
+  }
+  /// The next `n` calls throw (inside the process actor that makes them) instead of going out.
+  void throw_on_next_calls(int n) {
+    std::lock_guard lock(mutex_);
+    throws_ = n;
   }
 
   std::size_t count() const {
@@ -87,6 +97,7 @@ class fake_delegate final : public actors::delegate_client {
   };
   mutable std::mutex mutex_;
   std::vector<recorded> calls_;
+  int throws_ = 0;
 };
 
 /// Holds the group committer's writer thread inside a callback until destroyed. Once the
