@@ -152,6 +152,12 @@ struct schedules_loaded {
   std::vector<model::schedule> schedules;
 };
 
+/// Read which non-terminal processes a scope holds (answered with `scope_loaded`): a
+/// restarted scope queue's.
+struct load_scope {
+  std::string scope;
+};
+
 // -- scopes -------------------------------------------------------------------------------
 
 /// A scope's settings and queues (answered with `scope_info`).
@@ -171,6 +177,11 @@ struct scope_restore {
   std::string scope;
   std::vector<std::string> running;
   std::vector<std::string> queued;
+};
+
+struct scope_loaded {
+  storage::status read;
+  scope_restore restore;
 };
 
 /// Recovery → scheduler: what the non-terminal processes need, read from the active index.
@@ -233,6 +244,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::find_start)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::found_start)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::load_schedules)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedules_loaded)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::load_scope)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_loaded)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_list_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_configure)

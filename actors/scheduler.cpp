@@ -432,6 +432,40 @@ void reload_schedules(scheduler_self self) {
           [](caf::error&) {});  // the reader goes only with the scheduler
 }
 
+/// Gives a restarted scope queue its processes as stored; tried again while they cannot be
+/// read.
+void reload_scope(scheduler_self self, const std::string& scope) {
+  auto& st = self->state;
+  self->request(st.readers.next(), caf::infinite, load_scope{scope})
+      .then(
+          [self, scope](scope_loaded& loaded) {
+            if (!loaded.read.ok()) {
+              (void)storage_message(loaded.read, "reading the processes of scope " + scope);
+              self->delayed_send(self, unreadable_retry, load_scope{scope});
+              return;
+            }
+            auto it = self->state.scopes.find(scope);
+            if (it != self->state.scopes.end()) self->send(it->second, std::move(loaded.restore));
+          },
+          [](caf::error&) {});  // the reader goes only with the scheduler
+}
+
+/// A scope queue (linked to the scheduler) ended with an error: a new one takes its place and
+/// holds every request until it has the scope's processes as stored. Reservations it had
+/// granted to processes not yet stored are not known to the new one.
+/// @returns false when `source` is not a scope queue.
+bool on_scope_queue_down(scheduler_self self, const caf::exit_msg& msg) {
+  auto& st = self->state;
+  auto it = std::find_if(st.scopes.begin(), st.scopes.end(),
+                         [&](const auto& entry) { return entry.second.address() == msg.source; });
+  if (it == st.scopes.end()) return false;
+  spdlog::error("the queue of scope {} failed ({}); restarting it", it->first,
+                caf::to_string(msg.reason));
+  it->second = spawn_scope_queue(self, st.ctx, it->first, /*restoring=*/true);
+  reload_scope(self, it->first);
+  return true;
+}
+
 void spawn_system_actors(scheduler_self self) {
   auto& st = self->state;
   st.sys.retry = spawn_retry(self, st.ctx);
@@ -543,7 +577,9 @@ scheduler_actor::behavior_type scheduler(scheduler_self self, std::shared_ptr<en
       auto& registry = self->system().registry();
       for (auto key : {retry_name, trigger_name, deployer_name}) registry.erase(key);
       self->quit(msg.reason);
+      return;
     }
+    if (msg.reason) on_scope_queue_down(self, msg);
   });
   // A process that dies of an error is restarted from its snapshot by the retry actor.
   self->set_down_handler([=](caf::down_msg& msg) { on_process_down(self, msg); });
@@ -605,6 +641,7 @@ scheduler_actor::behavior_type scheduler(scheduler_self self, std::shared_ptr<en
       [=](schedule_restore& r) { self->send(self->state.sys.trigger, std::move(r)); },
       [=](deploy_definition& d) { return self->delegate(self->state.sys.deployer, std::move(d)); },
       [=](reload_atom) { reload_schedules(self); },
+      [=](const load_scope& q) { reload_scope(self, q.scope); },
   };
 }
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -34,6 +35,10 @@ struct scope_queue_state {
   };
   std::map<std::uint64_t, storing> writing;
   std::uint64_t token = 0;
+  /// A queue restarted after a failure knows nothing of its processes until the scheduler
+  /// sends what is stored (`scope_restore`): what comes meanwhile waits here, in order.
+  bool restoring = false;
+  std::vector<std::function<void()>> stashed;
 };
 
 using scope_self = scope_queue_actor::stateful_pointer<scope_queue_state>;
@@ -78,55 +83,75 @@ void load_settings(scope_queue_state& st) {
   if (auto v = storage::value_at_pointer(json, "/paused")) st.info.paused = v->boolean;
 }
 
-scope_queue_actor::behavior_type scope_queue(scope_self self, std::shared_ptr<engine_context> ctx, std::string name) {
+admission reserve(scope_self self, const std::string& id, bool reject_if_busy) {
+  auto& st = self->state;
+  bool free = !st.info.paused && st.queued.empty() &&
+              static_cast<std::int64_t>(st.running.size()) < st.info.limit;
+  if (free) {
+    st.running.insert(id);
+    return admission::admitted;
+  }
+  if (reject_if_busy || st.info.reject_when_busy) return admission::rejected;
+  st.queued.push_back(id);
+  return admission::queued;
+}
+
+void release(scope_self self, const std::string& id) {
+  auto& st = self->state;
+  if (!st.running.erase(id)) {
+    auto it = std::find(st.queued.begin(), st.queued.end(), id);
+    if (it != st.queued.end()) st.queued.erase(it);
+  }
+  admit_waiting(self);
+}
+
+void restore(scope_self self, const scope_restore& msg) {
+  auto& st = self->state;
+  st.running.insert(msg.running.begin(), msg.running.end());
+  for (const auto& id : msg.queued) st.queued.push_back(id);
+  admit_waiting(self);
+  if (!st.restoring) return;
+  st.restoring = false;
+  auto stashed = std::move(st.stashed);
+  st.stashed.clear();
+  for (auto& work : stashed) work();
+}
+
+void configure(scope_self self, const scope_configure& c,
+               caf::typed_response_promise<scope_answer> answer);
+
+scope_queue_actor::behavior_type scope_queue(scope_self self, std::shared_ptr<engine_context> ctx,
+                                             std::string name, bool restoring) {
   self->state.ctx = std::move(ctx);
   self->state.info.name = std::move(name);
+  self->state.restoring = restoring;
   load_settings(self->state);
   self->state.configured = self->state.info;
   return {
-      [=](reserve_atom, const std::string& id, bool reject_if_busy) -> admission {
-        auto& st = self->state;
-        bool free = !st.info.paused && st.queued.empty() &&
-                    static_cast<std::int64_t>(st.running.size()) < st.info.limit;
-        if (free) {
-          st.running.insert(id);
-          return admission::admitted;
-        }
-        if (reject_if_busy || st.info.reject_when_busy) return admission::rejected;
-        st.queued.push_back(id);
-        return admission::queued;
+      [=](reserve_atom, const std::string& id, bool reject_if_busy) -> caf::result<admission> {
+        if (!self->state.restoring) return reserve(self, id, reject_if_busy);
+        auto answer = self->make_response_promise<admission>();
+        self->state.stashed.push_back([=]() mutable { answer.deliver(reserve(self, id, reject_if_busy)); });
+        return answer;
       },
       [=](release_atom, const std::string& id) {
-        auto& st = self->state;
-        if (!st.running.erase(id)) {
-          auto it = std::find(st.queued.begin(), st.queued.end(), id);
-          if (it != st.queued.end()) st.queued.erase(it);
-        }
-        admit_waiting(self);
+        if (!self->state.restoring) return release(self, id);
+        self->state.stashed.push_back([=] { release(self, id); });
       },
-      [=](const scope_restore& msg) {
-        auto& st = self->state;
-        st.running.insert(msg.running.begin(), msg.running.end());
-        for (const auto& id : msg.queued) st.queued.push_back(id);
-        admit_waiting(self);
+      [=](const scope_restore& msg) { restore(self, msg); },
+      [=](const scope_query&) -> caf::result<scope_info> {
+        if (!self->state.restoring) return snapshot(self->state);
+        auto answer = self->make_response_promise<scope_info>();
+        self->state.stashed.push_back([=]() mutable { answer.deliver(snapshot(self->state)); });
+        return answer;
       },
-      [=](const scope_query&) { return snapshot(self->state); },
       [=](scope_configure& c) -> caf::result<scope_answer> {
-        // Stored first and applied once durable: the queue never runs under settings that a
-        // crash would take back, nor under ones whose write failed.
-        auto& st = self->state;
-        scope_info next = st.configured;
-        if (c.settings.limit) next.limit = *c.settings.limit;
-        if (c.settings.reject_when_busy) next.reject_when_busy = *c.settings.reject_when_busy;
-        if (c.settings.paused) next.paused = *c.settings.paused;
-        storage::batch b;
-        b.put(storage::cf::scopes, st.info.name, encode_settings(next));
-        st.configured = next;
         auto answer = self->make_response_promise<scope_answer>();
-        auto token = ++st.token;
-        st.writing.emplace(token, scope_queue_state::storing{next, answer});
-        submit_durable(st.ctx->store.committer(), caf::actor_cast<scope_queue_actor>(self), token,
-                       std::move(b));
+        if (!self->state.restoring) {
+          configure(self, c, answer);
+        } else {
+          self->state.stashed.push_back([=]() mutable { configure(self, c, answer); });
+        }
         return answer;
       },
       [=](const write_done& msg) {
@@ -151,11 +176,30 @@ scope_queue_actor::behavior_type scope_queue(scope_self self, std::shared_ptr<en
   };
 }
 
+/// Stored first and applied once durable: the queue never runs under settings that a crash
+/// would take back, nor under ones whose write failed.
+void configure(scope_self self, const scope_configure& c,
+               caf::typed_response_promise<scope_answer> answer) {
+        auto& st = self->state;
+        scope_info next = st.configured;
+        if (c.settings.limit) next.limit = *c.settings.limit;
+        if (c.settings.reject_when_busy) next.reject_when_busy = *c.settings.reject_when_busy;
+        if (c.settings.paused) next.paused = *c.settings.paused;
+        storage::batch b;
+        b.put(storage::cf::scopes, st.info.name, encode_settings(next));
+        st.configured = next;
+        auto token = ++st.token;
+        st.writing.emplace(token, scope_queue_state::storing{next, std::move(answer)});
+        submit_durable(st.ctx->store.committer(), caf::actor_cast<scope_queue_actor>(self), token,
+                       std::move(b));
+}
+
 }  // namespace
 
 scope_queue_actor spawn_scope_queue(scheduler_actor::pointer parent,
-                                    std::shared_ptr<engine_context> ctx, std::string name) {
-  return parent->spawn<caf::linked>(scope_queue, std::move(ctx), std::move(name));
+                                    std::shared_ptr<engine_context> ctx, std::string name,
+                                    bool restoring) {
+  return parent->spawn<caf::linked>(scope_queue, std::move(ctx), std::move(name), restoring);
 }
 
 }  // namespace baton::actors

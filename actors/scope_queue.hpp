@@ -30,7 +30,10 @@ using scope_queue_actor = caf::typed_actor<
     caf::reacts_to<write_done>>;
 
 /// Spawns the queue linked to `parent` (the scheduler), so a shutdown takes it along.
+/// @param restoring a queue that replaces one that failed: it holds every request until it
+///        gets its processes as stored (`scope_restore`)
 scope_queue_actor spawn_scope_queue(scheduler_actor::pointer parent,
-                                    std::shared_ptr<engine_context> ctx, std::string name);
+                                    std::shared_ptr<engine_context> ctx, std::string name,
+                                    bool restoring = false);
 
 }  // namespace baton::actors

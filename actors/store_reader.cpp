@@ -40,6 +40,19 @@ store_reader_actor::behavior_type store_reader(store_reader_actor::pointer self,
         return loaded_process{{}, std::move(stored).value()};
       },
       [ctx](const find_start& q) { return replayed_start(*ctx, q.idempotency_key); },
+      [ctx](const load_scope& q) {
+        // The active index in id order, as recovery reads it: queued in admission order.
+        scope_loaded out;
+        out.restore.scope = q.scope;
+        out.read = ctx->store.for_each_recovery_need(
+            [&](std::string_view id, const model::recovery_need& need) {
+              if (need.scope != q.scope) return;
+              auto& list = need.kind == model::recovery_kind::queued ? out.restore.queued
+                                                                     : out.restore.running;
+              list.emplace_back(id);
+            });
+        return out;
+      },
       [ctx](const load_schedules&) {
         auto stored = ctx->store.load_schedules();
         if (!stored.ok()) return schedules_loaded{stored.error(), {}};

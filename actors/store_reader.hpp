@@ -18,7 +18,8 @@ struct engine_context;
 using store_reader_actor =
     caf::typed_actor<caf::replies_to<load_process>::with<loaded_process>,
                      caf::replies_to<find_start>::with<found_start>,
-                     caf::replies_to<load_schedules>::with<schedules_loaded>>;
+                     caf::replies_to<load_schedules>::with<schedules_loaded>,
+                     caf::replies_to<load_scope>::with<scope_loaded>>;
 
 /// A few readers, asked in turn.
 class store_readers {

@@ -6,6 +6,7 @@
 #include <caf/actor_registry.hpp>
 #include <caf/atom.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/scheduled_actor.hpp>
 #include <caf/send.hpp>
 #include <catch2/catch.hpp>
 
@@ -154,4 +155,41 @@ TEST_CASE("a failed deployer is restarted and deploys go on", "[actors][supervis
   changed.insert(changed.find("\"outputs\""), "\"description\": \"changed\", ");
   auto v3 = fx.deploy(changed);
   CHECK(v3->version == 2);  // numbered on from the registry, not from the lost state
+}
+
+TEST_CASE("a failed scope queue is restarted from the stored processes of its scope",
+          "[actors][supervision]") {
+  engine_fixture fx;
+  fx.deploy(defs::wait);
+  auto a = fx.start("Wait", "s");
+  auto b = fx.start("Wait", "s");
+  REQUIRE(a.status == process_status::running);
+  REQUIRE(b.status == process_status::waiting);
+
+  // A query for the scope makes its queue the next actor with work: fail it there, as an
+  // exception escaping its handler would.
+  testing::answers<actors::scope_info> during;
+  fx.engine().scope("s", during.callback());
+  auto& sched = fx.sched();
+  caf::strong_actor_ptr queue;
+  for (int i = 0; i < 100 && sched.has_job(); ++i) {
+    auto& next = sched.next_job<caf::scheduled_actor>();
+    if (std::string_view(next.name()) == "baton.scope_queue") {
+      queue = caf::actor_cast<caf::strong_actor_ptr>(&next);
+      break;
+    }
+    sched.run_once();
+  }
+  REQUIRE(queue);
+  caf::anon_send_exit(queue, caf::exit_reason::unhandled_exception);
+  fx.settle();
+
+  auto restored = fx.scope("s");
+  CHECK(restored.running == std::vector<std::string>{a.process_id});
+  CHECK(restored.queued == std::vector<std::string>{b.process_id});
+  auto c = fx.start("Wait", "s");
+  CHECK(c.status == process_status::waiting);  // FIFO and the limit hold
+  REQUIRE(fx.cancel(a.process_id).code == engine_errc::ok);
+  CHECK(fx.status(b.process_id) == process_status::running);
+  CHECK(fx.scope("s").queued == std::vector<std::string>{c.process_id});
 }
