@@ -22,6 +22,7 @@ struct retry_policy {
   std::int64_t initial_ms = 1000;
   std::int64_t max_ms = 60'000;
   double jitter = 0;  ///< 0..1: fraction of the delay drawn at random
+  bool operator==(const retry_policy&) const = default;
 };
 
 struct input_decl {
@@ -29,6 +30,7 @@ struct input_decl {
   value_type type = value_type::string;
   bool required = false;
   std::optional<value> default_value;
+  bool operator==(const input_decl&) const = default;
 };
 
 /// A parameter an external step expects in complete-step.
@@ -36,6 +38,7 @@ struct param_decl {
   std::string name;
   value_type type = value_type::string;
   bool required = true;
+  bool operator==(const param_decl&) const = default;
 };
 
 struct http_spec {
@@ -45,11 +48,13 @@ struct http_spec {
   std::optional<std::string> body;  ///< JSON text with ${name} holes, rendered as JSON values
   std::vector<int> expect;          ///< accepted statuses; empty: any 2xx
   std::vector<std::pair<std::string, std::string>> map;  ///< value name → JSON pointer
+  bool operator==(const http_spec&) const = default;
 };
 
 struct switch_case {
   std::string when;  ///< condition expression
   std::string next;
+  bool operator==(const switch_case&) const = default;
 };
 
 /// One step of a definition. Fields apply by kind; the rest stay empty.
@@ -69,6 +74,7 @@ struct step {
   std::vector<switch_case> cases;  ///< switch
   std::optional<std::string> default_next;  ///< switch: when no case matches
   std::string message;             ///< fail: template
+  bool operator==(const step&) const = default;
 };
 
 /// Canned behaviour for one step in a sandbox scenario.
@@ -76,11 +82,13 @@ struct scenario_step {
   values outputs;                   ///< http: values as if mapped from the answer
   std::optional<std::string> fail;  ///< the step fails with this message
   std::optional<values> complete;   ///< external: completed at once with these params
+  bool operator==(const scenario_step&) const = default;
 };
 
 struct scenario {
   std::string id;
   std::map<std::string, scenario_step, std::less<>> steps;
+  bool operator==(const scenario&) const = default;
 };
 
 /// A named, versioned process model.
@@ -99,6 +107,7 @@ struct definition {
   const step* find_step(std::string_view id) const;
   std::optional<std::size_t> step_index(std::string_view id) const;
   const scenario* find_scenario(std::string_view id) const;
+  bool operator==(const definition&) const = default;
 };
 
 /// One problem found in a definition, located by JSON pointer.
@@ -106,6 +115,7 @@ struct definition_problem {
   std::string pointer;  ///< e.g. "/steps/2/next"
   std::string message;  ///< e.g. "unknown step \"notfy\""
   std::string to_string() const { return pointer + ": " + message; }
+  bool operator==(const definition_problem&) const = default;
 };
 
 /// Semantic checks (every problem, not just the first): unique step ids, targets of

@@ -39,6 +39,7 @@ struct step_execution {
   bool retry_pending = false;   ///< failed attempt waiting for its backoff to end
   std::string error;
   values params;                ///< external: completion params; http: mapped answer
+  bool operator==(const step_execution&) const = default;
 };
 
 /// The whole durable state of one process: what a snapshot holds.
@@ -69,6 +70,7 @@ struct process_state {
   const step_execution* active() const;
   step_execution* active();
   const step_execution* find_execution(std::string_view step_execution_id) const;
+  bool operator==(const process_state&) const = default;
 };
 
 /// A caller's callback: POST `format`-shaped status documents to `url` with `headers`.
@@ -76,6 +78,7 @@ struct callback_target {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string format = "native";  ///< which front end renders the body ("native", "workfloo")
+  bool operator==(const callback_target&) const = default;
 };
 
 /// Whether the transition from `before` to `after` is one a callback reports: the process
@@ -90,12 +93,15 @@ struct history_entry {
   std::string type;     ///< e.g. "step_started", "step_completed", "process_succeeded"
   std::string step_id;  ///< processStepId, when about a step
   std::string detail;
+  bool operator==(const history_entry&) const = default;
 };
 
 // ---- events -----------------------------------------------------------------------------
 
 /// The process got its scope slot (or needs none) and begins its first step.
-struct ev_admitted {};
+struct ev_admitted {
+  bool operator==(const ev_admitted&) const = default;
+};
 /// An http step's call answered (or failed to). `mapped` holds the answer's mapped values.
 struct ev_http_answered {
   std::string step_id;
@@ -103,22 +109,27 @@ struct ev_http_answered {
   int status = 0;
   values mapped;
   std::string error;  ///< transport error or mapping problem; empty when the call answered
+  bool operator==(const ev_http_answered&) const = default;
 };
 /// complete-step on an external step, params already checked by `check_completion`.
 struct ev_completed {
   std::string step_id;
   values params;
+  bool operator==(const ev_completed&) const = default;
 };
 /// A due time passed: a timer step, a retry backoff, or an external step's deadline.
 struct ev_due {
   std::string step_id;
+  bool operator==(const ev_due&) const = default;
 };
 struct ev_cancel {
   std::string reason;
+  bool operator==(const ev_cancel&) const = default;
 };
 /// Run one element now: fire a waiting timer or retry, re-issue an http call.
 struct ev_execute {
   std::string step_id;
+  bool operator==(const ev_execute&) const = default;
 };
 using event = std::variant<ev_admitted, ev_http_answered, ev_completed, ev_due, ev_cancel,
                            ev_execute>;
@@ -133,19 +144,23 @@ struct fx_call_http {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::int64_t timeout_ms = 0;
+  bool operator==(const fx_call_http&) const = default;
 };
 struct fx_await_external {
   std::string step_id;
+  bool operator==(const fx_await_external&) const = default;
 };
 /// Deliver ev_due for `step_id` at `due_ms` (timer step, retry backoff or deadline).
 struct fx_arm_timer {
   std::string step_id;
   std::int64_t due_ms = 0;
   bool retry = false;  ///< a retry backoff rather than a timer or deadline
+  bool operator==(const fx_arm_timer&) const = default;
 };
 /// The process reached a terminal status; its scope slot is free.
 struct fx_finished {
   process_status status = process_status::succeeded;
+  bool operator==(const fx_finished&) const = default;
 };
 using effect = std::variant<fx_call_http, fx_await_external, fx_arm_timer, fx_finished>;
 
@@ -161,6 +176,7 @@ struct transition {
   std::vector<effect> effects;
   std::vector<history_entry> history;
   std::string rejected;  ///< non-empty: the event did not apply (state unchanged)
+  bool operator==(const transition&) const = default;
 };
 
 /// The state machine: a pure function of the state, the definition and the event.

@@ -36,6 +36,7 @@ struct schedule_run {
   std::int64_t fire_ms = 0;
   std::string process_id;  ///< empty when skipped
   std::string note;        ///< "skipped: previous run still running", "misfire: fired late"
+  bool operator==(const schedule_run&) const = default;
 };
 
 /// A cron trigger with a time window that starts processes of one definition.
@@ -59,6 +60,7 @@ struct schedule {
   std::int64_t created_ms = 0;
   std::int64_t next_fire_ms = 0;  ///< 0: none planned
   std::vector<schedule_run> runs;  ///< the latest runs, oldest fire time first (bounded)
+  bool operator==(const schedule&) const = default;
 };
 
 inline constexpr std::size_t max_runs_kept = 20;
@@ -84,6 +86,7 @@ struct fire_plan {
   std::vector<std::string> notes;        ///< per fire time
   std::int64_t next_fire_ms = 0;         ///< 0: none
   schedule_status status = schedule_status::active;
+  bool operator==(const fire_plan&) const = default;
 };
 fire_plan plan_fires(const schedule& s, std::int64_t now_ms);
 
