@@ -87,6 +87,7 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
     config_.set("scheduler.policy", caf::atom("sharing"));
   }
   config_.set("logger.verbosity", caf::atom("quiet"));
+  add_message_types(config_);
   system_ = std::make_unique<caf::actor_system>(config_);
   ctx_ = std::shared_ptr<engine_context>(new engine_context{
       settings, store, delegates, now_ms ? std::move(now_ms) : clock_ms(system_now_ms), {}, {}, {}, {}});

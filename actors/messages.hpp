@@ -5,19 +5,23 @@
 #include <string>
 #include <vector>
 
-#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/type_id.hpp>
 
 #include "actors/delegate_client.hpp"
 #include "actors/engine.hpp"
 #include "actors/process_launch.hpp"
+#include "model/inspect.hpp"
 #include "model/process.hpp"
 #include "model/schedule.hpp"
 #include "storage/status.hpp"
 
 // The messages of Baton's actors: named structs, no callbacks. An answer travels back as the
 // reply to a request (`request(...).then(...)`), never as a function inside a message, so
-// that every message could be serialised and sent to another node.
+// that every message can be serialised and sent to another node. Each has a free `inspect`
+// (at the end of this file) and a type ID in the one `baton` block; `add_message_types`
+// registers them all with an actor system.
 
 namespace baton::actors {
 
@@ -222,44 +226,312 @@ struct deploy_definition {
   model::definition definition;
 };
 
+// -- inspection ---------------------------------------------------------------------------
+
+/// Enums print as their underlying integer (serializers handle enums themselves).
+using model::inspect;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, outgoing_response& x) {
+  return f(caf::meta::type_name("baton::actors::outgoing_response"), x.status, x.body, x.error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, start_request& x) {
+  return f(caf::meta::type_name("baton::actors::start_request"), x.definition, x.version,
+           x.values, x.scope, x.reject_if_busy, x.idempotency_key, x.retry_count, x.scenario,
+           x.sandbox, x.worker, x.schedule_id, x.callback, x.wait_timeout_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, process_answer& x) {
+  return f(caf::meta::type_name("baton::actors::process_answer"), x.code, x.message, x.field,
+           x.field_errors, x.process_id, x.process_json, x.status, x.replayed, x.wait_timed_out,
+           x.next_step_id, x.outputs, x.params);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scope_settings& x) {
+  return f(caf::meta::type_name("baton::actors::scope_settings"), x.limit, x.reject_when_busy,
+           x.paused);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scope_info& x) {
+  return f(caf::meta::type_name("baton::actors::scope_info"), x.name, x.limit,
+           x.reject_when_busy, x.paused, x.running, x.queued);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scope_answer& x) {
+  return f(caf::meta::type_name("baton::actors::scope_answer"), x.code, x.message, x.info);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, deploy_answer& x) {
+  return f(caf::meta::type_name("baton::actors::deploy_answer"), x.code, x.message,
+           x.definition, x.created);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, schedule_answer& x) {
+  return f(caf::meta::type_name("baton::actors::schedule_answer"), x.code, x.message, x.field,
+           x.field_errors, x.schedule);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, process_launch& x) {
+  return f(caf::meta::type_name("baton::actors::process_launch"), x.state, x.is_new, x.admitted,
+           x.reissue, x.effects, x.idempotency_key, x.callback, x.wait_timeout_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, start_process& x) {
+  return f(caf::meta::type_name("baton::actors::start_process"), x.request);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, process_command& x) {
+  return f(caf::meta::type_name("baton::actors::process_command"), x.process_id, x.event,
+           x.reject_code);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, complete_step& x) {
+  return f(caf::meta::type_name("baton::actors::complete_step"), x.process_id, x.step_id,
+           x.params);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, engine_event& x) {
+  return f(caf::meta::type_name("baton::actors::engine_event"), x.process_id, x.event);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, write_done& x) {
+  return f(caf::meta::type_name("baton::actors::write_done"), x.token, x.written);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, http_result& x) {
+  return f(caf::meta::type_name("baton::actors::http_result"), x.step_id, x.attempt,
+           x.response);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, arm_timer& x) {
+  return f(caf::meta::type_name("baton::actors::arm_timer"), x.process_id, x.step_id, x.due_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, schedule_retry& x) {
+  return f(caf::meta::type_name("baton::actors::schedule_retry"), x.process_id, x.step_id,
+           x.due_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, process_finished& x) {
+  return f(caf::meta::type_name("baton::actors::process_finished"), x.process_id, x.scope);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, passivate_request& x) {
+  return f(caf::meta::type_name("baton::actors::passivate_request"), x.process_id, x.handled);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, start_answered& x) {
+  return f(caf::meta::type_name("baton::actors::start_answered"), x.idempotency_key, x.answer);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, admit_process& x) {
+  return f(caf::meta::type_name("baton::actors::admit_process"), x.process_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, process_crashed& x) {
+  return f(caf::meta::type_name("baton::actors::process_crashed"), x.process_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, restart_process& x) {
+  return f(caf::meta::type_name("baton::actors::restart_process"), x.process_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, load_process& x) {
+  return f(caf::meta::type_name("baton::actors::load_process"), x.process_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, loaded_process& x) {
+  return f(caf::meta::type_name("baton::actors::loaded_process"), x.read, x.state);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, find_start& x) {
+  return f(caf::meta::type_name("baton::actors::find_start"), x.idempotency_key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, found_start& x) {
+  return f(caf::meta::type_name("baton::actors::found_start"), x.read, x.answer);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, load_schedules&) {
+  return f(caf::meta::type_name("baton::actors::load_schedules"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, schedules_loaded& x) {
+  return f(caf::meta::type_name("baton::actors::schedules_loaded"), x.read, x.schedules);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, load_scope& x) {
+  return f(caf::meta::type_name("baton::actors::load_scope"), x.scope);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scope_restore& x) {
+  return f(caf::meta::type_name("baton::actors::scope_restore"), x.scope, x.running, x.queued);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scope_loaded& x) {
+  return f(caf::meta::type_name("baton::actors::scope_loaded"), x.read, x.restore);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scope_query& x) {
+  return f(caf::meta::type_name("baton::actors::scope_query"), x.scope);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scope_list_query&) {
+  return f(caf::meta::type_name("baton::actors::scope_list_query"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scope_configure& x) {
+  return f(caf::meta::type_name("baton::actors::scope_configure"), x.scope, x.settings);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recovered_work& x) {
+  return f(caf::meta::type_name("baton::actors::recovered_work"), x.admit, x.timers, x.retries,
+           x.reissue);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, schedule_create& x) {
+  return f(caf::meta::type_name("baton::actors::schedule_create"), x.schedule);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, schedule_change& x) {
+  return f(caf::meta::type_name("baton::actors::schedule_change"), x.id, x.action);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, schedule_restore& x) {
+  return f(caf::meta::type_name("baton::actors::schedule_restore"), x.schedules);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, launch_stored& x) {
+  return f(caf::meta::type_name("baton::actors::launch_stored"), x.launches);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, deploy_definition& x) {
+  return f(caf::meta::type_name("baton::actors::deploy_definition"), x.definition);
+}
+
 }  // namespace baton::actors
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::start_process)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::process_command)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::complete_step)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::engine_event)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::write_done)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::http_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::arm_timer)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_retry)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::process_finished)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::passivate_request)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::start_answered)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::admit_process)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::process_crashed)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::restart_process)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::load_process)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::loaded_process)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::find_start)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::found_start)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::load_schedules)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedules_loaded)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::load_scope)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_loaded)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_query)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_list_query)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_configure)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_restore)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::recovered_work)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::admission)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_create)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_change)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_restore)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::launch_stored)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::deploy_definition)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::process_answer)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_info)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<baton::actors::scope_info>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::scope_answer)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::schedule_answer)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(baton::actors::deploy_answer)
+namespace baton::storage {
+
+/// A storage status crosses actors (a write's outcome, a read's): its code and its detail.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, status& x) {
+  constexpr auto name = caf::meta::type_name("baton::storage::status");
+  if constexpr (Inspector::reads_state) {
+    auto code = static_cast<std::uint8_t>(x.code());
+    auto detail = std::string(x.detail());
+    return f(name, code, detail);
+  } else {
+    std::uint8_t code = 0;
+    std::string detail;
+    if (auto err = f(name, code, detail)) return err;
+    x = code == 0 ? status{} : status{static_cast<storage_errc>(code), std::move(detail)};
+    return {};
+  }
+}
+
+}  // namespace baton::storage
+
+// Every type that travels in a message between Baton's actors, in one block. Appending keeps
+// the IDs of those before; the IDs are what another node will see.
+CAF_BEGIN_TYPE_ID_BLOCK(baton, caf::first_custom_type_id)
+  CAF_ADD_TYPE_ID(baton, (baton::actors::admission))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::engine_errc))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_action))
+  CAF_ADD_TYPE_ID(baton, (baton::storage::status))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::outgoing_response))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::start_request))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::process_answer))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::scope_settings))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::scope_info))
+  CAF_ADD_TYPE_ID(baton, (std::vector<baton::actors::scope_info>))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::scope_answer))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::deploy_answer))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_answer))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::process_launch))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::start_process))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::process_command))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::complete_step))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::engine_event))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::write_done))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::http_result))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::arm_timer))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_retry))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::process_finished))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::passivate_request))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::start_answered))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::admit_process))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::process_crashed))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::restart_process))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::load_process))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::loaded_process))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::find_start))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::found_start))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::load_schedules))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::schedules_loaded))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::load_scope))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::scope_loaded))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::scope_query))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::scope_list_query))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::scope_configure))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::scope_restore))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::recovered_work))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_create))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_change))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_restore))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::launch_stored))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::deploy_definition))
+CAF_END_TYPE_ID_BLOCK(baton)
+
+namespace caf {
+class actor_system_config;
+}
+
+namespace baton::actors {
+
+/// Registers every type of the `baton` block with `cfg` under its name, so that messages of
+/// those types can be serialised (for other nodes, and for the round-trip test).
+void add_message_types(caf::actor_system_config& cfg);
+
+}  // namespace baton::actors
