@@ -74,7 +74,8 @@ struct process_answer {
   std::string field;    ///< the offending input or param, for errors
   std::vector<std::pair<std::string, std::string>> field_errors;  ///< every failing field
   std::string process_id;
-  std::string process_json;  ///< the snapshot after the command
+  /// The process after the command, shared by every answer of that moment; null for errors.
+  std::shared_ptr<const model::process_state> process;
   model::process_status status = model::process_status::waiting;
   bool replayed = false;       ///< idempotent start answered from the first one
   bool wait_timed_out = false; ///< synchronous start: the process had not ended in time

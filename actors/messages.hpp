@@ -246,7 +246,7 @@ typename Inspector::result_type inspect(Inspector& f, start_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, process_answer& x) {
   return f(caf::meta::type_name("baton::actors::process_answer"), x.code, x.message, x.field,
-           x.field_errors, x.process_id, x.process_json, x.status, x.replayed, x.wait_timed_out,
+           x.field_errors, x.process_id, x.process, x.status, x.replayed, x.wait_timed_out,
            x.next_step_id, x.outputs, x.params);
 }
 

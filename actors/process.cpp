@@ -44,7 +44,6 @@ struct process_actor_state {
   bool writing = false;
   std::uint64_t token = 0;
   model::transition in_flight;
-  std::string in_flight_snapshot;
   std::optional<model::process_status> in_flight_previous;
   answer_promise in_flight_answer;
   bool in_flight_is_completion = false;
@@ -79,10 +78,10 @@ double jitter_draw() {
   return std::uniform_real_distribution<double>(0, 1)(rng);
 }
 
-process_answer answer_of(const process_actor_state& st, std::string snapshot) {
+process_answer answer_of(const process_actor_state& st) {
   process_answer a;
   a.process_id = st.state.id;
-  a.process_json = storage::take_json(std::move(snapshot));
+  a.process = std::make_shared<const model::process_state>(st.state);
   a.status = st.state.status;
   a.outputs = st.state.outputs;
   if (const auto* exec = st.state.active()) a.next_step_id = exec->id;
@@ -123,7 +122,7 @@ void persist(process_self self, model::transition t, answer_promise answer) {
   // A process not yet stored has no previous status: its indexes are all new.
   auto previous = st.state.history_seq == 0 ? std::nullopt : std::optional(st.state.status);
   storage::batch b;
-  st.in_flight_snapshot = st.ctx->store.put_process(b, t.state, previous);
+  auto snapshot = st.ctx->store.put_process(b, t.state, previous);
   st.ctx->store.put_history(b, t.state.id, t.history);
   if (!st.idempotency_key.empty() && !previous) {
     st.ctx->store.put_idempotent_answer(b, st.idempotency_key, t.state.id);
@@ -133,7 +132,7 @@ void persist(process_self self, model::transition t, answer_promise answer) {
   if (!t.state.callback_url.empty() && model::worth_a_callback(st.state, t.state)) {
     // In the same batch as the transition: the callback is owed exactly when the state is.
     st.in_flight_outbox_key =
-        st.ctx->store.put_outbox(b, t.state.id, t.state.history_seq, st.in_flight_snapshot);
+        st.ctx->store.put_outbox(b, t.state.id, t.state.history_seq, snapshot);
   }
   st.writing = true;
   st.in_flight = std::move(t);
@@ -181,7 +180,7 @@ void on_persisted(process_self self, const write_done& msg) {
   // Answered before the effects are performed: the state is durable, and an effect that
   // fails (an exception ends this actor, which is then restarted from the snapshot) must not
   // cost the client its answer.
-  auto a = answer_of(st, std::move(st.in_flight_snapshot));
+  auto a = answer_of(st);
   if (st.in_flight_is_completion) a.params = std::move(st.in_flight_params);
   st.in_flight_is_completion = false;
   if (model::is_terminal(st.state.status)) answer_waiters(self, a);
@@ -419,8 +418,7 @@ process_actor::behavior_type process(process_self self, std::shared_ptr<engine_c
       [=](wait_atom, std::uint64_t) {
         auto& s = self->state;
         if (s.waiters.empty()) return;
-        auto snapshot = storage::encode_process(s.state);
-        auto a = answer_of(s, std::move(snapshot));
+        auto a = answer_of(s);
         a.wait_timed_out = true;
         answer_waiters(self, a);
         maybe_idle(self);

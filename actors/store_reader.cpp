@@ -3,7 +3,6 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/context.hpp"
-#include "storage/json_codec.hpp"
 
 namespace baton::actors {
 
@@ -14,17 +13,15 @@ found_start replayed_start(const engine_context& ctx, const std::string& key) {
   if (!stored.ok()) return {stored.error(), std::nullopt};
   if (!stored.value()) return {};
   const auto& id = *stored.value();
-  auto snapshot = ctx.store.process_raw(id);
+  auto snapshot = ctx.store.load_process(id);
   if (!snapshot.ok()) return {snapshot.error(), std::nullopt};
   process_answer a;
   a.process_id = id;
   a.replayed = true;
-  if (snapshot.value()) {
-    a.process_json = std::string(storage::json_of(*snapshot.value()));
-    if (auto p = storage::decode_process(*snapshot.value())) {
-      a.status = p->status;
-      a.outputs = p->outputs;
-    }
+  if (auto& p = snapshot.value()) {
+    a.status = p->status;
+    a.outputs = p->outputs;
+    a.process = std::make_shared<const model::process_state>(std::move(*p));
   }
   return {{}, std::move(a)};
 }

@@ -6,9 +6,11 @@
 #include <sstream>
 
 #include "cmd/commands.hpp"
+#include "http/process_json.hpp"
 #include "model/cron.hpp"
 #include "storage/db.hpp"
 #include "storage/json_codec.hpp"
+#include "storage/record_codec.hpp"
 
 namespace baton::cmd {
 
@@ -46,6 +48,41 @@ int cron_next(const std::string& expr, const std::string& tz_name, const std::st
   return 0;
 }
 
+namespace {
+
+/// A stored record as JSON: JSON records without their format byte, binary ones decoded and
+/// rendered as the API shows them; anything else (index markers) as it is.
+std::string printable(storage::cf family, std::string_view key, std::string_view value) {
+  if (value.empty()) return {};
+  if (value[0] == storage::format_v1) return std::string(storage::json_of(value));
+  if (value[0] != storage::format_v2) return std::string(value);
+  if (family == storage::cf::history) {
+    std::vector<model::history_entry> entries;
+    if (storage::decode_history_record(value, entries)) return http::history_json(entries);
+  } else if (family == storage::cf::indexes && key.starts_with("c/")) {
+    if (auto c = storage::decode_callback(value)) {
+      std::string out = "{\"url\":\"";
+      model::append_json_escaped(out, c->url);
+      out += "\",\"format\":\"";
+      model::append_json_escaped(out, c->format);
+      out += "\",\"headers\":[";
+      for (const auto& [name, val] : c->headers) {
+        out += out.back() == '[' ? "[\"" : ",[\"";
+        model::append_json_escaped(out, name);
+        out += "\",\"";
+        model::append_json_escaped(out, val);
+        out += "\"]";
+      }
+      return out + "]}";
+    }
+  } else if (auto p = storage::decode_process(value)) {  // snapshots and the outbox
+    return http::process_json(*p);
+  }
+  return "(undecodable binary record)";
+}
+
+}  // namespace
+
 int db_dump(const std::string& data_dir, const std::string& family, const std::string& prefix) {
   std::optional<storage::cf> which;
   for (std::size_t i = 0; i < storage::cf_count; ++i) {
@@ -62,10 +99,8 @@ int db_dump(const std::string& data_dir, const std::string& family, const std::s
     return 1;
   }
   auto& database = *opened.value();
-  auto scanned = database.scan(*which, prefix, {}, [](std::string_view key, std::string_view value) {
-    std::cout << key << "\t"
-              << (value.empty() || value[0] != storage::format_v1 ? value : storage::json_of(value))
-              << "\n";
+  auto scanned = database.scan(*which, prefix, {}, [&](std::string_view key, std::string_view value) {
+    std::cout << key << "\t" << printable(*which, key, value) << "\n";
     return true;
   });
   if (!scanned.ok()) {

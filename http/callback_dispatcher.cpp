@@ -16,7 +16,8 @@
 #include <thread>
 
 #include "http/outgoing_client.hpp"
-#include "storage/json_codec.hpp"
+#include "http/process_json.hpp"
+#include "storage/record_codec.hpp"
 #include "storage/process_store.hpp"
 
 namespace baton::http {
@@ -136,8 +137,7 @@ struct callback_dispatcher::impl : std::enable_shared_from_this<impl> {
     req.headers.emplace_back("Idempotency-Key", key.substr(2));
     try {
       auto format = formats.find(target->format);
-      req.body = format != formats.end() ? format->second(*state)
-                                         : std::string(storage::json_of(*snapshot));
+      req.body = format != formats.end() ? format->second(*state) : process_json(*state);
     } catch (const std::exception& e) {  // a renderer must not take the delivery thread down
       spdlog::warn("callback {}: cannot render ({}); dropped", key, e.what());
       return finish(process_id, false);

@@ -11,6 +11,7 @@
 #include "http/engine_errors.hpp"
 #include "http/json_body.hpp"
 #include "http/metrics.hpp"
+#include "http/process_json.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "storage/json_codec.hpp"
@@ -67,11 +68,9 @@ bool may_touch_any(const auth::client& who) {
   return std::ranges::find(who.definitions, "*") != who.definitions.end();
 }
 
-/// Whether `who` may touch the process stored as `raw` (by its definition's name).
-bool may_touch(const auth::client& who, std::string_view raw) {
-  if (may_touch_any(who)) return true;
-  auto def = storage::value_at_pointer(storage::json_of(raw), "/definition");
-  return def && who.may_use(def->text);
+/// Whether `who` may touch process `p` (by its definition's name).
+bool may_touch(const auth::client& who, const model::process_state& p) {
+  return may_touch_any(who) || who.may_use(p.definition);
 }
 
 /// Runs `next` when `who` may touch process `id`; 404 otherwise, in `format`. A process of a
@@ -80,13 +79,13 @@ bool may_touch(const auth::client& who, std::string_view raw) {
 template <class Format, class Next>
 void with_process_access(actors::engine& engine, const auth::client& who, std::string_view id,
                          responder& respond, Format format, Next next) {
-  auto stored = engine.store().process_raw(id);
+  auto stored = engine.store().load_process(id);
   if (!stored.ok()) return respond(storage_problem(stored.error(), "reading a process"));
-  auto& raw = stored.value();
-  if (!raw || !may_touch(who, *raw)) {
+  auto& p = stored.value();
+  if (!p || !may_touch(who, *p)) {
     return respond(format(status::not_found, "unknown process \"" + std::string(id) + "\""));
   }
-  next(std::move(*raw));
+  next(std::move(*p));
 }
 
 /// The key under which `who`'s idempotency key is stored. Keys are scoped to the client that
@@ -283,8 +282,7 @@ void start_process(actors::engine& engine, request_context ctx, const auth::clie
     // The key is the client's own, but its globs may have narrowed since the first start: a
     // replay never hands out a process the client may not see now.
     if (a.replayed && limited) {
-      auto def = storage::value_at_pointer(a.process_json, "/definition");
-      if (!def || !limited->may_use(def->text)) {
+      if (!a.process || !limited->may_use(a.process->definition)) {
         return respond(problem(status::conflict, "Idempotency key in use",
                                "this idempotency key started a process this client may not see",
                                "/idempotencyKey"));
@@ -292,7 +290,8 @@ void start_process(actors::engine& engine, request_context ctx, const auth::clie
     }
     auto code = a.replayed ? status::ok : status::created;
     if (waiting) code = a.wait_timed_out ? status::accepted : status::ok;
-    auto r = json_response(code, with_result(std::move(a.process_json), a.outputs, wait_result));
+    auto r = json_response(code, with_result(a.process ? process_json(*a.process) : std::string(),
+                                             a.outputs, wait_result));
     r.set(beast_http::field::location, "/api/v1/processes/" + a.process_id);
     if (a.replayed) r.set("Idempotent-Replayed", "true");
     respond(std::move(r));
@@ -301,8 +300,9 @@ void start_process(actors::engine& engine, request_context ctx, const auth::clie
 
 void get_process(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
   // Queries read committed state straight from RocksDB: no actor hop.
-  with_process_access(engine, who, ctx.param("id"), respond, native_format, [&](std::string raw) {
-    respond(json_response(status::ok, storage::take_json(std::move(raw))));
+  with_process_access(engine, who, ctx.param("id"), respond, native_format,
+                      [&](const model::process_state& p) {
+    respond(json_response(status::ok, process_json(p)));
   });
 }
 
@@ -331,9 +331,9 @@ void list_processes(actors::engine& engine, request_context ctx, const auth::cli
   if (!listed.ok()) return respond(storage_problem(listed.error(), "listing processes"));
   const auto& page = listed.value();
   std::string out = "{\"items\":[";
-  for (const auto& item : page.items) {
+  for (const auto& p : page.states) {
     if (out.back() != '[') out += ',';
-    out += item;
+    append_process_json(out, p);
   }
   out += "],\"next\":";
   out += page.next.empty() ? "null" : "\"" + page.next + "\"";
@@ -343,18 +343,17 @@ void list_processes(actors::engine& engine, request_context ctx, const auth::cli
 
 void process_history(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
   auto id = ctx.param("id");
-  with_process_access(engine, who, id, respond, native_format, [&](const std::string&) {
-    auto history = engine.store().history_raw(id);
+  with_process_access(engine, who, id, respond, native_format, [&](const model::process_state&) {
+    auto history = engine.store().history(id);
     if (!history.ok()) return respond(storage_problem(history.error(), "reading a history"));
-    respond(json_response(status::ok,
-                          "{\"items\":" + storage::history_array(history.value()) + "}"));
+    respond(json_response(status::ok, "{\"items\":" + history_json(history.value()) + "}"));
   });
 }
 
 actors::answer_callback answer_with_process(responder respond) {
   return [respond](actors::process_answer a) {
     if (a.code != actors::engine_errc::ok) return respond(engine_problem(a));
-    respond(json_response(status::ok, std::move(a.process_json)));
+    respond(json_response(status::ok, a.process ? process_json(*a.process) : std::string()));
   };
 }
 
@@ -368,13 +367,15 @@ void cancel_process(actors::engine& engine, request_context ctx, const auth::cli
       reason = std::string(r->get_string().value());
     }
   }
-  with_process_access(engine, who, ctx.param("id"), respond, native_format, [&](const std::string&) {
+  with_process_access(engine, who, ctx.param("id"), respond, native_format,
+                      [&](const model::process_state&) {
     engine.cancel(std::string(ctx.param("id")), reason, answer_with_process(std::move(respond)));
   });
 }
 
 void execute_step(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
-  with_process_access(engine, who, ctx.param("id"), respond, native_format, [&](const std::string&) {
+  with_process_access(engine, who, ctx.param("id"), respond, native_format,
+                      [&](const model::process_state&) {
     engine.execute(std::string(ctx.param("id")), std::string(ctx.param("stepId")),
                    answer_with_process(std::move(respond)));
   });
@@ -386,8 +387,8 @@ void execute_step(actors::engine& engine, request_context ctx, const auth::clien
 bool may_see_process(actors::engine& engine, const auth::client& who, std::string_view id) {
   if (may_touch_any(who)) return true;
   // Unreadable counts as not visible (and so a scope change is refused): closed, not open.
-  auto raw = engine.store().process_raw(id);
-  return raw.ok() && raw.value() && may_touch(who, *raw.value());
+  auto p = engine.store().load_process(id);
+  return p.ok() && p.value() && may_touch(who, *p.value());
 }
 
 /// A scope as `who` may see it: only the processes it may see are listed, each queued one
@@ -614,7 +615,7 @@ void complete_step(actors::engine& engine, request_context ctx, const auth::clie
   }
   // A client that may touch any process needs no snapshot read (a RocksDB get per completion).
   if (auto pid = may_touch_any(who) ? std::nullopt : model::process_id_of_step(step_id)) {
-    auto raw = engine.store().process_raw(*pid);
+    auto raw = engine.store().load_process(*pid);
     if (!raw.ok()) {
       auto refusal = refusal_of(raw.error(), "reading a process to complete");
       return respond(vendor_answer(refusal.status, "Storage unavailable",

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "storage/json_codec.hpp"
+#include "storage/record_codec.hpp"
 
 namespace baton::storage {
 
@@ -187,7 +188,7 @@ class checker {
   }
 
   void history() {
-    std::vector<std::string> entries;
+    std::vector<model::history_entry> entries;
     scan(cf::history, [&](std::string_view k, std::string_view v) {
       auto slash = k.rfind('/');
       if (slash == std::string_view::npos || !is_hex16(k.substr(slash + 1))) {
@@ -195,14 +196,8 @@ class checker {
       }
       if (!find(k.substr(0, slash))) problem(cf::history, k, "history of a process not stored");
       entries.clear();
-      split_history_record(v, entries);
-      if (entries.empty()) return problem(cf::history, k, "history record does not decode");
-      for (const auto& e : entries) {
-        auto json = stored_json(e);
-        if (!json || !json->is_object() || !json->as_object().contains("seq") ||
-            !json->as_object().contains("type")) {
-          return problem(cf::history, k, "history record does not decode");
-        }
+      if (!decode_history_record(v, entries) || entries.empty()) {
+        return problem(cf::history, k, "history record does not decode");
       }
     });
   }

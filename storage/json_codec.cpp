@@ -1,31 +1,17 @@
 #include "storage/json_codec.hpp"
 
-#include <simdjson.h>
-
 #include <charconv>
 #include <cstring>
 
 #include "model/ids.hpp"
+#include "storage/json_read.hpp"
 
 namespace baton::storage {
 
-namespace dom = simdjson::dom;
 using model::value;
+using namespace json_read;
 
 namespace {
-
-dom::parser& thread_parser() {
-  thread_local dom::parser parser;
-  return parser;
-}
-
-/// Parses a stored record (format byte + JSON) into `doc` with this thread's parser; false
-/// for another format or broken JSON. `doc` lives until the thread's next parse.
-bool parse_stored(std::string_view stored, dom::element& doc) {
-  if (stored.empty() || stored[0] != format_v1) return false;
-  auto json = stored.substr(1);
-  return thread_parser().parse(json.data(), json.size()).get(doc) == simdjson::SUCCESS;
-}
 
 // ---- writing ------------------------------------------------------------------------------
 
@@ -76,67 +62,10 @@ void field(std::string& out, std::string_view k, bool v) {
   out += v ? "true" : "false";
 }
 
-// ---- reading ------------------------------------------------------------------------------
-
-/// By value: ranging over `el.get_object().value()` would bind into a destroyed temporary.
-dom::object as_object(dom::element el) {
-  dom::object obj;
-  if (el.get_object().get(obj) != simdjson::SUCCESS) return {};
-  return obj;
-}
-
-value to_value(dom::element el) {
-  switch (el.type()) {
-    case dom::element_type::STRING: return value::of_string(std::string(el.get_string().value()));
-    case dom::element_type::INT64: return value::of_integer(el.get_int64().value());
-    case dom::element_type::UINT64: {
-      auto u = el.get_uint64().value();
-      if (u <= static_cast<std::uint64_t>(INT64_MAX)) return value::of_integer(static_cast<std::int64_t>(u));
-      return value::of_number(static_cast<double>(u));
-    }
-    case dom::element_type::DOUBLE: return value::of_number(el.get_double().value());
-    case dom::element_type::BOOL: return value::of_bool(el.get_bool().value());
-    case dom::element_type::NULL_VALUE: return {};
-    default: return value::of_json(simdjson::minify(el));
-  }
-}
-
-model::values to_values(dom::object obj) {
-  model::values out;
-  for (auto [k, v] : obj) out[std::string(k)] = to_value(v);  // later duplicates overwrite
-  return out;
-}
-
-std::string text_of(dom::element el, std::string_view k, std::string fallback = {}) {
-  std::string_view s;
-  if (el[k].get_string().get(s) == simdjson::SUCCESS) return std::string(s);
-  return fallback;
-}
-std::int64_t int_of(dom::element el, std::string_view k, std::int64_t fallback = 0) {
-  std::int64_t i;
-  if (el[k].get_int64().get(i) == simdjson::SUCCESS) return i;
-  return fallback;
-}
-bool bool_of(dom::element el, std::string_view k) {
-  bool b = false;
-  if (el[k].get_bool().get(b) != simdjson::SUCCESS) return false;
-  return b;
-}
-model::values values_of(dom::element el, std::string_view k) {
-  dom::object obj;
-  if (el[k].get_object().get(obj) == simdjson::SUCCESS) return to_values(obj);
-  return {};
-}
-
 }  // namespace
 
 std::string_view json_of(std::string_view stored) {
   return stored.empty() ? stored : stored.substr(1);
-}
-
-std::string take_json(std::string stored) {
-  if (!stored.empty()) stored.erase(0, 1);
-  return stored;
 }
 
 void append_values(std::string& out, const model::values& vals) {
@@ -146,144 +75,6 @@ void append_values(std::string& out, const model::values& vals) {
     out += model::to_json(v);
   }
   out += '}';
-}
-
-// ---- processes ------------------------------------------------------------------------------
-
-std::string encode_process(const model::process_state& p) {
-  std::string out;
-  // About 250 bytes a process and 250 a step: one allocation for the usual snapshot.
-  out.reserve(256 + 256 * p.steps.size());
-  out += format_v1;
-  out += '{';
-  field(out, "id", p.id);
-  field(out, "definition", p.definition);
-  field(out, "version", p.version);
-  if (!p.scope.empty()) field(out, "scope", p.scope);
-  field(out, "status", model::to_string(p.status));
-  key(out, "values");
-  append_values(out, p.vals);
-  key(out, "outputs");
-  append_values(out, p.outputs);
-  key(out, "steps");
-  out += '[';
-  for (const auto& s : p.steps) {
-    if (out.back() != '[') out += ',';
-    out += '{';
-    field(out, "processStepId", s.id);
-    field(out, "step", s.step);
-    field(out, "kind", model::to_string(s.kind));
-    field(out, "status", model::to_string(s.status));
-    field(out, "attempt", static_cast<std::int64_t>(s.attempt));
-    field(out, "createdMs", s.created_ms);
-    field(out, "modifiedMs", s.modified_ms);
-    if (s.due_ms) field(out, "dueMs", s.due_ms);
-    if (s.retry_pending) field(out, "retryPending", true);
-    if (!s.error.empty()) field(out, "error", s.error);
-    if (!s.params.empty()) {
-      key(out, "params");
-      append_values(out, s.params);
-    }
-    out += '}';
-  }
-  out += ']';
-  if (p.retry_count) field(out, "retryCount", static_cast<std::int64_t>(p.retry_count));
-  if (!p.error.empty()) field(out, "error", p.error);
-  field(out, "createdMs", p.created_ms);
-  field(out, "updatedMs", p.updated_ms);
-  if (!p.scenario.empty()) field(out, "scenarioId", p.scenario);
-  if (p.sandbox) field(out, "sandbox", true);
-  if (!p.worker.empty()) field(out, "worker", p.worker);
-  if (!p.schedule_id.empty()) field(out, "scheduleId", p.schedule_id);
-  if (!p.callback_url.empty()) field(out, "callbackUrl", p.callback_url);
-  field(out, "historySeq", static_cast<std::int64_t>(p.history_seq));
-  out += '}';
-  return out;
-}
-
-std::optional<model::process_state> decode_process(std::string_view stored) {
-  dom::element doc;
-  if (!parse_stored(stored, doc)) return std::nullopt;
-  model::process_state p;
-  p.id = text_of(doc, "id");
-  p.definition = text_of(doc, "definition");
-  p.version = int_of(doc, "version", 1);
-  p.scope = text_of(doc, "scope");
-  p.status = model::parse_process_status(text_of(doc, "status")).value_or(model::process_status::failed);
-  p.vals = values_of(doc, "values");
-  p.outputs = values_of(doc, "outputs");
-  dom::array steps;
-  if (doc["steps"].get_array().get(steps) == simdjson::SUCCESS) {
-    for (dom::element s : steps) {
-      model::step_execution e;
-      e.id = text_of(s, "processStepId");
-      e.step = text_of(s, "step");
-      e.kind = model::parse_step_kind(text_of(s, "kind")).value_or(model::step_kind::script);
-      auto status = text_of(s, "status");
-      for (auto st : {model::step_status::created, model::step_status::started,
-                      model::step_status::completed, model::step_status::failed,
-                      model::step_status::skipped}) {
-        if (model::to_string(st) == status) e.status = st;
-      }
-      e.attempt = static_cast<int>(int_of(s, "attempt", 1));
-      e.created_ms = int_of(s, "createdMs");
-      e.modified_ms = int_of(s, "modifiedMs");
-      e.due_ms = int_of(s, "dueMs");
-      e.retry_pending = bool_of(s, "retryPending");
-      e.error = text_of(s, "error");
-      e.params = values_of(s, "params");
-      p.steps.push_back(std::move(e));
-    }
-  }
-  p.retry_count = static_cast<int>(int_of(doc, "retryCount"));
-  p.error = text_of(doc, "error");
-  p.created_ms = int_of(doc, "createdMs");
-  p.updated_ms = int_of(doc, "updatedMs");
-  p.scenario = text_of(doc, "scenarioId");
-  p.sandbox = bool_of(doc, "sandbox");
-  p.worker = text_of(doc, "worker");
-  p.schedule_id = text_of(doc, "scheduleId");
-  p.callback_url = text_of(doc, "callbackUrl");
-  p.history_seq = static_cast<std::uint64_t>(int_of(doc, "historySeq"));
-  return p;
-}
-
-std::string encode_callback(const model::callback_target& c) {
-  std::string out(1, format_v1);
-  out += '{';
-  field(out, "url", c.url);
-  field(out, "format", c.format);
-  key(out, "headers");
-  out += '[';
-  for (const auto& [name, val] : c.headers) {
-    if (out.back() != '[') out += ',';
-    out += '[';
-    str(out, name);
-    out += ',';
-    str(out, val);
-    out += ']';
-  }
-  out += "]}";
-  return out;
-}
-
-std::optional<model::callback_target> decode_callback(std::string_view stored) {
-  dom::element doc;
-  if (!parse_stored(stored, doc)) return std::nullopt;
-  model::callback_target c;
-  c.url = text_of(doc, "url");
-  c.format = text_of(doc, "format");
-  dom::array headers;
-  if (doc["headers"].get_array().get(headers) == simdjson::SUCCESS) {
-    for (dom::element pair : headers) {
-      std::string_view name, val;
-      if (pair.at(0).get_string().get(name) == simdjson::SUCCESS &&
-          pair.at(1).get_string().get(val) == simdjson::SUCCESS) {
-        c.headers.emplace_back(name, val);
-      }
-    }
-  }
-  return c;
 }
 
 namespace {
@@ -398,66 +189,6 @@ std::optional<model::schedule> decode_schedule(std::string_view stored) {
     for (dom::element r : runs) s.runs.push_back(run_of(r));
   }
   return s;
-}
-
-namespace {
-
-void append_history_object(std::string& out, const model::history_entry& h) {
-  out += '{';
-  field(out, "seq", static_cast<std::int64_t>(h.seq));
-  field(out, "atMs", h.at_ms);
-  field(out, "type", h.type);
-  if (!h.step_id.empty()) field(out, "processStepId", h.step_id);
-  if (!h.detail.empty()) field(out, "detail", h.detail);
-  out += '}';
-}
-
-}  // namespace
-
-std::string encode_history(const model::history_entry& h) {
-  std::string out;
-  out += format_v1;
-  append_history_object(out, h);
-  return out;
-}
-
-std::string encode_history_run(const std::vector<const model::history_entry*>& entries) {
-  if (entries.size() == 1) return encode_history(*entries.front());
-  std::string out;
-  out.reserve(128 * entries.size());
-  out += format_v1;
-  out += '[';
-  for (const auto* h : entries) {
-    if (out.back() != '[') out += ',';
-    append_history_object(out, *h);
-  }
-  out += ']';
-  return out;
-}
-
-void split_history_record(std::string_view stored, std::vector<std::string>& out) {
-  auto json = json_of(stored);
-  if (json.empty() || json.front() != '[') {
-    out.emplace_back(stored);
-    return;
-  }
-  // The thread's parser owns the document until its next parse: copy each element out.
-  dom::array entries;
-  if (thread_parser().parse(json.data(), json.size()).get_array().get(entries) !=
-      simdjson::SUCCESS) {
-    return;
-  }
-  for (dom::element e : entries) out.push_back(std::string(1, format_v1) + simdjson::minify(e));
-}
-
-std::string history_array(const std::vector<std::string>& stored) {
-  std::string out = "[";
-  for (const auto& s : stored) {
-    if (out.size() > 1) out += ',';
-    out += json_of(s);
-  }
-  out += ']';
-  return out;
 }
 
 // ---- definitions ----------------------------------------------------------------------------

@@ -10,30 +10,12 @@
 #include "model/process.hpp"
 #include "model/schedule.hpp"
 #include "model/value.hpp"
+#include "storage/format.hpp"
 
 namespace baton::storage {
 
-/// Leading byte of every stored record: bump when the encoding changes.
-inline constexpr char format_v1 = '\x01';
-
-/// A process snapshot as stored: format byte + the JSON the API shows. Status reads answer
-/// the stored bytes as they are, without decoding.
-std::string encode_process(const model::process_state& p);
-std::optional<model::process_state> decode_process(std::string_view stored);
-/// The JSON part of a stored record (drops the format byte).
+/// The JSON part of a format_v1 record (drops the format byte).
 std::string_view json_of(std::string_view stored);
-/// The same, in the record's own buffer: saves an allocation and a copy on hot answers.
-std::string take_json(std::string stored);
-
-std::string encode_history(const model::history_entry& h);
-/// One stored record for the entries of one transition, in the order given: a single
-/// entry is stored as `encode_history` does; several as format byte + a JSON array of them.
-std::string encode_history_run(const std::vector<const model::history_entry*>& entries);
-/// Appends the entries of one stored history record to `out`, each as `encode_history`
-/// would have stored it alone.
-void split_history_record(std::string_view stored, std::vector<std::string>& out);
-/// JSON array of stored history entries.
-std::string history_array(const std::vector<std::string>& stored);
 
 /// Parses a definition document; on failure every structural problem, by JSON pointer.
 /// Semantic validation (model::validate) runs too, so a returned definition is deployable.
@@ -45,10 +27,6 @@ std::string encode_definition(const model::definition& d);
 std::optional<model::definition> decode_definition(std::string_view stored);
 /// The API view of a definition: its source with name, id and version.
 std::string definition_json(const model::definition& d);
-
-/// A process' callback target as stored (kept apart from the snapshot: headers are secret).
-std::string encode_callback(const model::callback_target& c);
-std::optional<model::callback_target> decode_callback(std::string_view stored);
 
 /// A schedule with its runs: format byte + the JSON the API shows. Schedules were stored so
 /// before their runs had records of their own, and `decode_schedule` still reads that.

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "storage/json_codec.hpp"
+#include "storage/record_codec.hpp"
 
 namespace baton::storage {
 
@@ -55,6 +56,20 @@ status erase_running_index(db& database) {
   });
   if (!scanned.ok()) return scanned;
   return erased ? database.write(b) : status();
+}
+
+/// Whether the oldest process snapshot or history record is in the JSON format of an earlier
+/// release. Two reads: keys sort by id, which sorts by creation, so a store that holds old
+/// records holds them first; a mixed store whose oldest records were rewritten is not told.
+bool holds_legacy_records(db& database) {
+  bool legacy = false;
+  for (auto family : {cf::processes, cf::history}) {
+    (void)database.scan(family, {}, {}, [&](std::string_view, std::string_view v) {
+      legacy = legacy || is_legacy_record(v);
+      return false;
+    });
+  }
+  return legacy;
 }
 
 /// A stored record that does not decode: the store is damaged, which is not "not found".
@@ -124,6 +139,11 @@ result<std::unique_ptr<process_store>> process_store::open(const std::string& da
   s->db_ = std::move(opened).value();
   s->faults_ = options.faults;
   if (auto erased = erase_running_index(*s->db_); !erased.ok()) return erased;
+  if (holds_legacy_records(*s->db_)) {
+    s->notes_.push_back("the store holds process records in the JSON format of an earlier "
+                        "release: they are read as they are and rewritten in the binary "
+                        "format when they change");
+  }
   (void)s->disk_->lay_ballast();
   s->committer_ = std::make_unique<group_committer>(*s->db_, s->disk_.get());
   return s;
@@ -178,13 +198,16 @@ result<std::optional<model::process_state>> process_store::load_process(
   return p;
 }
 
-result<std::vector<std::string>> process_store::history_raw(std::string_view id) const {
-  std::vector<std::string> out;
+result<std::vector<model::history_entry>> process_store::history(std::string_view id) const {
+  std::vector<model::history_entry> out;
+  status failed;
   auto scanned = db_->scan(cf::history, std::string(id) + "/", {},
-                           [&](std::string_view, std::string_view v) {
-                             split_history_record(v, out);
-                             return true;
+                           [&](std::string_view k, std::string_view v) {
+                             if (decode_history_record(v, out)) return true;
+                             failed = undecodable("history", k);
+                             return false;
                            });
+  if (!failed.ok()) return failed;
   if (!scanned.ok()) return scanned;
   return out;
 }
@@ -244,15 +267,11 @@ result<process_page> process_store::list(const process_query& q) const {
       last = std::string(id);
       return true;
     }
-    if (page.items.size() + page.states.size() == q.limit) {
+    if (page.states.size() == q.limit) {
       page.next = last;
       return false;
     }
-    if (q.decoded) {
-      page.states.push_back(std::move(*p));
-    } else {
-      page.items.emplace_back(json_of(raw));
-    }
+    page.states.push_back(std::move(*p));
     last = std::string(id);
     return true;
   };

@@ -35,12 +35,10 @@ struct process_query {
   /// Which definitions' processes the caller may see (all when empty). Applied before
   /// paging, so pages stay full and `next` is exact.
   std::function<bool(std::string_view definition)> visible;
-  bool decoded = false;  ///< answer the processes as states (`states`), not JSON (`items`)
 };
 
 struct process_page {
-  std::vector<std::string> items;  ///< process JSON documents
-  std::vector<model::process_state> states;  ///< the same, decoded, when the query asked so
+  std::vector<model::process_state> states;  ///< the processes of the page, in order
   std::string next;  ///< cursor for the next page (the last id taken); empty at the end
 };
 
@@ -85,9 +83,11 @@ public:
                    std::optional<model::process_status> previous) const;
   void put_history(batch& b, std::string_view process_id,
                    const std::vector<model::history_entry>& entries) const;
+  /// The snapshot's stored bytes, as `baton db dump` and tests see them.
   result<std::optional<std::string>> process_raw(std::string_view id) const;
   result<std::optional<model::process_state>> load_process(std::string_view id) const;
-  result<std::vector<std::string>> history_raw(std::string_view id) const;
+  /// The process' history, oldest first. A record that does not decode fails the read.
+  result<std::vector<model::history_entry>> history(std::string_view id) const;
   result<process_page> list(const process_query& q) const;
   /// Every non-terminal process, in id (creation) order.
   status for_each_active(const std::function<void(model::process_state)>& visit) const;

@@ -58,7 +58,7 @@ class [[nodiscard]] result {
   /// @pre ok(); throws std::runtime_error otherwise (tests lean on that, code checks first).
   T& value() & { return checked(), std::get<0>(v_); }
   const T& value() const& { return checked(), std::get<0>(v_); }
-  /// By value: `for (auto& x : store.list(q).value().items)` keeps what it walks alive.
+  /// By value: `for (auto& x : store.list(q).value().states)` keeps what it walks alive.
   T value() && { return checked(), std::get<0>(std::move(v_)); }
 
  private:

@@ -160,8 +160,8 @@ void run_process(actors::engine& engine, request_context ctx, const auth::client
         a.status == model::process_status::failed || a.status == model::process_status::cancelled;
     out += "},\"success\":" + std::string(failed ? "false" : "true") + ",\"errorInfo\":";
     if (failed) {
-      auto error = storage::value_at_pointer(a.process_json, "/error");
-      out += "{\"message\":\"" + json_escape(error ? error->text : "") + "\",\"errorCode\":\"" +
+      out += "{\"message\":\"" + json_escape(a.process ? a.process->error : "") +
+             "\",\"errorCode\":\"" +
              std::string(model::to_string(a.status)) + "\"}}";
     } else {
       out += "null}";

@@ -303,7 +303,6 @@ std::variant<listed_page, response> list_page(actors::engine& engine, const auth
                                               storage::process_query q) {
   listed_page out;
   q.visible = [&who](std::string_view definition) { return who.may_use(definition); };
-  q.decoded = true;
   auto listed = engine.store().list(q);
   if (!listed.ok()) return unreadable(listed.error());
   auto& page = listed.value();

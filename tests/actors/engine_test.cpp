@@ -242,7 +242,7 @@ TEST_CASE("complete-step answers precisely", "[actors]") {
   CHECK(ok.code == engine_errc::ok);
   CHECK(ok.status == process_status::succeeded);
   CHECK(fx.complete(*a.next_step_id, answer_params()).code == engine_errc::not_waiting);
-  auto history = fx.store().history_raw(a.process_id).value();
+  auto history = fx.store().history(a.process_id).value();
   CHECK(history.size() == 5);  // created, started, step started, step completed, succeeded
 }
 
@@ -275,7 +275,7 @@ TEST_CASE("an idempotent start answers the first process again", "[actors]") {
   CHECK(c.get().replayed);
 
   storage::process_query q;
-  CHECK(fx.store().list(q).value().items.size() == 2);
+  CHECK(fx.store().list(q).value().states.size() == 2);
   CHECK(fx.context().started.load() == 2);
 
   fx.restart();
@@ -355,7 +355,7 @@ TEST_CASE("start rejects what it cannot run", "[actors]") {
   CHECK(a.code == engine_errc::unknown_scenario);
   CHECK(a.field == "scenarioId");
   CHECK(fx.delegates().count() == 0);
-  CHECK(fx.store().list({}).value().items.empty());
+  CHECK(fx.store().list({}).value().states.empty());
 }
 
 TEST_CASE("after a restart, timers, retries and calls in flight resume", "[actors]") {

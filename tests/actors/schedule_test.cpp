@@ -71,8 +71,8 @@ std::vector<std::string> processes_of(engine_fixture& fx, const std::string& id)
   storage::process_query q;
   q.limit = 1000;
   std::vector<std::string> out;
-  for (const auto& json : fx.store().list(q).value().items) {
-    if (json.find("\"scheduleId\":\"" + id + "\"") != std::string::npos) out.push_back(json);
+  for (const auto& p : fx.store().list(q).value().states) {
+    if (p.schedule_id == id) out.push_back(p.id);
   }
   return out;
 }

@@ -64,9 +64,7 @@ TEST_CASE("a scope with limit 1 admits its processes one at a time, in order", "
   waiting.status = process_status::waiting;
   waiting.scope = "fifo";
   std::vector<std::string> listed;
-  for (const auto& item : fx.store().list(waiting).value().items) {
-    listed.push_back(storage::value_at_pointer(item, "/id")->text);
-  }
+  for (const auto& p : fx.store().list(waiting).value().states) listed.push_back(p.id);
   CHECK(listed == ids_of(started, 1));
 
   for (int i = 0; i < 5; ++i) {
@@ -159,7 +157,7 @@ TEST_CASE("a busy scope rejects when asked to", "[actors]") {
   auto plain = fx.start("Wait", "busy");
   CHECK(plain.code == engine_errc::scope_busy);
   // Nothing was stored for the rejected starts, and nothing queued.
-  CHECK(fx.store().list({}).value().items.size() == 1);
+  CHECK(fx.store().list({}).value().states.size() == 1);
   CHECK(fx.scope("busy").queued.empty());
 
   fx.complete(fx.active_step(first.process_id), answer_params());

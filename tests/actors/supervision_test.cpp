@@ -58,7 +58,7 @@ actors::schedule_answer create(engine_fixture& fx, model::schedule s) {
 std::size_t stored_processes(engine_fixture& fx) {
   storage::process_query q;
   q.limit = 1000;
-  return fx.store().list(q).value().items.size();
+  return fx.store().list(q).value().states.size();
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "storage/json_codec.hpp"
+#include "storage/record_codec.hpp"
 #include "tests/storage/store_helpers.hpp"
 
 using namespace baton;

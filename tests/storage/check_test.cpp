@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "storage/json_codec.hpp"
+#include "storage/record_codec.hpp"
 #include "tests/storage/store_helpers.hpp"
 
 using namespace baton;

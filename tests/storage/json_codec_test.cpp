@@ -226,20 +226,6 @@ TEST_CASE("value_at_pointer reads every kind and escapes", "[storage]") {
   CHECK(value_at_pointer("7", "") == value::of_integer(7));
 }
 
-TEST_CASE("history entries encode as JSON objects behind the format byte", "[storage]") {
-  auto stored = storage::encode_history({3, 1234, "step_failed", "abc-2", "bad \"thing\"\n"});
-  REQUIRE(stored.front() == storage::format_v1);
-  auto json = storage::json_of(stored);
-  CHECK(storage::value_at_pointer(json, "/seq") == value::of_integer(3));
-  CHECK(storage::value_at_pointer(json, "/atMs") == value::of_integer(1234));
-  CHECK(storage::value_at_pointer(json, "/type") == value::of_string("step_failed"));
-  CHECK(storage::value_at_pointer(json, "/processStepId") == value::of_string("abc-2"));
-  CHECK(storage::value_at_pointer(json, "/detail") == value::of_string("bad \"thing\"\n"));
-  auto bare = storage::json_of(storage::encode_history({1, 0, "process_started", {}, {}}));
-  CHECK_FALSE(storage::value_at_pointer(bare, "/processStepId"));
-  CHECK(storage::json_of("") == "");
-}
-
 TEST_CASE("append_values writes a JSON object that parse_values reads back", "[storage]") {
   model::values vals;
   vals["s"] = value::of_string("a\tb");

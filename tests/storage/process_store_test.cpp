@@ -8,6 +8,7 @@
 
 #include "model/ids.hpp"
 #include "storage/json_codec.hpp"
+#include "storage/record_codec.hpp"
 #include "tests/storage/store_helpers.hpp"
 
 using namespace baton;
@@ -132,14 +133,9 @@ model::process_state simple(std::string id, process_status status, std::string d
   return p;
 }
 
-std::string id_of(std::string_view process_json) {
-  auto v = storage::value_at_pointer(process_json, "/id");
-  return v ? v->text : std::string();
-}
-
 std::vector<std::string> ids_of(const storage::process_page& page) {
   std::vector<std::string> out;
-  for (const auto& item : page.items) out.push_back(id_of(item));
+  for (const auto& p : page.states) out.push_back(p.id);
   return out;
 }
 
@@ -154,21 +150,23 @@ std::vector<std::string> active_ids(const storage::process_store& store) {
 TEST_CASE("a snapshot encodes and decodes every field and value kind", "[storage]") {
   auto p = rich_process("0000000003e8000100000001");
   auto stored = storage::encode_process(p);
-  REQUIRE(stored.front() == storage::format_v1);
+  REQUIRE(stored.front() == storage::format_v2);
   auto decoded = storage::decode_process(stored);
   REQUIRE(decoded);
   check_same(*decoded, p);
+  CHECK(*decoded == p);
   // Encoding the decoded state again gives the same bytes: nothing drifts across rewrites.
   CHECK(storage::encode_process(*decoded) == stored);
-  // What the API shows is valid JSON: the pointer lookup parses it.
-  CHECK(id_of(storage::json_of(stored)) == p.id);
-  CHECK(storage::value_at_pointer(storage::json_of(stored), "/values/obj/a/2/b"));
+  // A damaged record does not decode: cut short, or with bytes after its end.
+  CHECK_FALSE(storage::decode_process(std::string_view(stored).substr(0, stored.size() - 1)));
+  CHECK_FALSE(storage::decode_process(stored + "x"));
 }
 
 TEST_CASE("decode_process refuses unknown formats and garbage", "[storage]") {
   CHECK_FALSE(storage::decode_process(""));
   CHECK_FALSE(storage::decode_process("{\"id\":\"x\"}"));  // no format byte
   CHECK_FALSE(storage::decode_process(std::string("\x02{\"id\":\"x\"}")));
+  CHECK_FALSE(storage::decode_process(std::string("\x03") + storage::encode_process({}).substr(1)));
   CHECK_FALSE(storage::decode_process(std::string(1, storage::format_v1) + "{not json"));
 }
 
@@ -259,27 +257,19 @@ TEST_CASE("history comes back in sequence order, per process", "[storage]") {
     }
   }
   auto store = open_store(dir);
-  auto history = store->history_raw(a).value();
+  auto history = store->history(a).value();
   REQUIRE(history.size() == 300);
   for (std::size_t i = 0; i < history.size(); ++i) {
-    auto json = storage::json_of(history[i]);
-    auto seq = storage::value_at_pointer(json, "/seq");
-    REQUIRE(seq);
-    CHECK(seq->integer == static_cast<std::int64_t>(i + 1));
-    CHECK(storage::value_at_pointer(json, "/processStepId")->text ==
-          a + "-" + std::to_string(i + 1));
+    CHECK(history[i].seq == i + 1);
+    CHECK(history[i].at_ms == static_cast<std::int64_t>(1'001 + i));
+    CHECK(history[i].step_id == a + "-" + std::to_string(i + 1));
   }
-  auto array = storage::history_array(history);
-  CHECK(storage::value_at_pointer(array, "/0/seq")->integer == 1);
-  CHECK(storage::value_at_pointer(array, "/299/seq")->integer == 300);
-  CHECK(storage::value_at_pointer(array, "/299/detail")->text == "detail \"300\"");
-  CHECK_FALSE(storage::value_at_pointer(array, "/300"));
+  CHECK(history[299].detail == "detail \"300\"");
 
-  auto other = store->history_raw(b).value();
+  auto other = store->history(b).value();
   REQUIRE(other.size() == 6);
-  CHECK(storage::value_at_pointer(storage::json_of(other.front()), "/type")->text == "other");
-  CHECK(store->history_raw("0000000003e8000100000003").value().empty());
-  CHECK(storage::history_array({}) == "[]");
+  CHECK(other.front().type == "other");
+  CHECK(store->history("0000000003e8000100000003").value().empty());
 }
 
 TEST_CASE("one transition's history is one record, read back entry by entry", "[storage]") {
@@ -310,24 +300,15 @@ TEST_CASE("one transition's history is one record, read back entry by entry", "[
     CHECK(records == 2);
   }
   auto store = open_store(dir);
-  auto history = store->history_raw(id).value();
+  auto history = store->history(id).value();
   REQUIRE(history.size() == 4);
-  for (std::size_t i = 0; i < history.size(); ++i) {
-    CHECK(history[i].front() == storage::format_v1);
-    auto json = storage::json_of(history[i]);
-    CHECK(json.front() == '{');
-    CHECK(storage::value_at_pointer(json, "/seq")->integer == static_cast<std::int64_t>(i + 1));
-  }
-  CHECK(storage::value_at_pointer(storage::json_of(history[0]), "/detail")->text == "Def v1");
-  CHECK(storage::value_at_pointer(storage::json_of(history[2]), "/detail")->text ==
-        "quote \" and \\ backslash");
-  CHECK(storage::value_at_pointer(storage::json_of(history[2]), "/processStepId")->text ==
-        id + "-1");
-  CHECK(storage::value_at_pointer(storage::json_of(history[3]), "/type")->text ==
-        "process_succeeded");
-  auto array = storage::history_array(history);
-  CHECK(storage::value_at_pointer(array, "/3/atMs")->integer == 40);
-  CHECK(store->history_raw(legacy).value().size() == 2);
+  for (std::size_t i = 0; i < history.size(); ++i) CHECK(history[i].seq == i + 1);
+  CHECK(history[0].detail == "Def v1");
+  CHECK(history[2].detail == "quote \" and \\ backslash");
+  CHECK(history[2].step_id == id + "-1");
+  CHECK(history[3].type == "process_succeeded");
+  CHECK(history[3].at_ms == 40);
+  CHECK(store->history(legacy).value().size() == 2);
 }
 
 TEST_CASE("a running process has no status index entry: RUNNING lists the active markers",
@@ -443,7 +424,7 @@ TEST_CASE("list filters by status, definition and scope and pages with a cursor"
     storage::process_query none;
     none.definition = "Nope";
     auto page = store->list(none).value();
-    CHECK(page.items.empty());
+    CHECK(page.states.empty());
     CHECK(page.next.empty());
   }
 
@@ -452,7 +433,7 @@ TEST_CASE("list filters by status, definition and scope and pages with a cursor"
       std::vector<std::string> seen;
       for (int pages = 0; pages < 20; ++pages) {
         auto page = store->list(q).value();
-        CHECK(page.items.size() <= q.limit);
+        CHECK(page.states.size() <= q.limit);
         for (auto& id : ids_of(page)) seen.push_back(id);
         if (page.next.empty()) return seen;
         CHECK(page.next == seen.back());
@@ -464,7 +445,7 @@ TEST_CASE("list filters by status, definition and scope and pages with a cursor"
     storage::process_query q;
     q.limit = 5;
     auto first = store->list(q).value();
-    CHECK(first.items.size() == 5);
+    CHECK(first.states.size() == 5);
     CHECK(first.next == all[4].id);
     CHECK(page_through(q) == expect([](auto&) { return true; }));
     q.limit = 4;  // 12 items: the third page is full and the last
