@@ -99,7 +99,7 @@ TEST_CASE("backoff_ms: a seeded source gives the same waits, all within the jitt
   CHECK(backoff_ms(p, 3, c) == backoff_ms(p, 3, d));
 }
 
-TEST_CASE("unit_draw stays in [0, 1) even for a 64-bit generator's largest value",
+TEST_CASE("unit_draw stays below 1, even at a 64-bit generator's largest value",
           "[model][backoff]") {
   struct largest {
     using result_type = std::uint64_t;
