@@ -18,11 +18,6 @@ namespace baton::actors {
 
 namespace {
 
-std::int64_t system_now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 /// Scope queues come back in id (= creation) order: the index is scanned in that order.
 void add_to_scope(std::map<std::string, scope_restore, std::less<>>& scopes, std::string_view id,
                   const model::recovery_need& need) {
@@ -90,7 +85,8 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
   add_message_types(config_);
   system_ = std::make_unique<caf::actor_system>(config_);
   ctx_ = std::shared_ptr<engine_context>(new engine_context{
-      settings, store, delegates, now_ms ? std::move(now_ms) : clock_ms(system_now_ms), {}, {}, {}, {}});
+      settings, store, delegates, now_ms ? std::move(now_ms) : clock_ms(model::system_clock_ms),
+      {}, {}, {}, {}});
   ctx_->detached_readers = !testing;
   ctx_->scheduler = spawn_scheduler(*system_, ctx_);
   bridge_ = spawn_bridge(*system_);

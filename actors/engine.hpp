@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/settings.hpp"
+#include "model/clock.hpp"
 #include "model/definition.hpp"
 #include "model/process.hpp"
 #include "model/schedule.hpp"
@@ -130,10 +131,10 @@ enum class schedule_action : std::uint8_t { pause, resume, remove };
 /// `http/` needs no CAF header. Every callback runs exactly once, on some engine thread.
 class engine {
 public:
-  using clock_ms = std::function<std::int64_t()>;
+  using clock_ms = model::clock_ms;
 
   /// Starts the actor system, recovers non-terminal processes, and becomes ready.
-  /// @param now_ms wall clock in ms since the epoch (tests pass a fake one)
+  /// @param now_ms wall clock (tests pass a fake one); empty: `model::system_clock_ms`
   /// @returns failed when the store could not be read.
   static storage::result<std::unique_ptr<engine>> create(const config::settings& settings,
                                         storage::process_store& store, delegate_client& delegates,
@@ -149,6 +150,9 @@ public:
   virtual definition_registry& definitions() = 0;
   /// Whether every process this engine starts is a sandbox (`engine.mode = "sandbox"`).
   virtual bool sandbox_mode() const = 0;
+  /// The wall clock this engine's actors read (ms since the epoch); front ends stamp their
+  /// answers with it too, so that an answer and the process it reports agree on "now".
+  virtual std::int64_t now_ms() const = 0;
 
   virtual void scope(std::string name, std::function<void(scope_info)> done) = 0;
   virtual void list_scopes(std::function<void(std::vector<scope_info>)> done) = 0;

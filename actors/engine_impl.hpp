@@ -33,6 +33,7 @@ public:
   bool sandbox_mode() const override {
     return ctx_->settings.engine.mode == config::engine_mode::sandbox;
   }
+  std::int64_t now_ms() const override { return ctx_->now_ms(); }
   void scope(std::string name, std::function<void(scope_info)> done) override;
   void list_scopes(std::function<void(std::vector<scope_info>)> done) override;
   void configure_scope(std::string name, scope_settings settings,

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "actors/context.hpp"
+#include "model/backoff.hpp"
 
 namespace baton::actors {
 
@@ -22,6 +23,8 @@ struct crash_record {
 constexpr std::int64_t crash_memory_ms = 10 * 60 * 1000;
 constexpr std::size_t crash_records_max = 10'000;
 constexpr int restarts_max = 5;
+/// 200 ms doubling per crash. No jitter: restarts are few and per process, not a herd.
+constexpr model::backoff_policy restart_backoff{model::backoff_kind::exponential, 200, 2, 6400};
 
 struct retry_state {
   static inline const char* name = "baton.retry";
@@ -54,7 +57,7 @@ void on_crashed(retry_self self, const process_crashed& c) {
   record.last_ms = now;
   auto n = ++record.count;
   if (n > restarts_max) return;
-  auto delay = std::chrono::milliseconds(100LL << std::min(n, 6));
+  auto delay = std::chrono::milliseconds(model::backoff_ms(restart_backoff, n, 0.0));
   self->delayed_send(st.ctx->scheduler, delay, restart_process{c.process_id});
 }
 

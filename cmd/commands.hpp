@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,9 +13,10 @@ namespace baton::cmd {
 int serve(const std::optional<std::string>& config_file,
           const std::map<std::string, std::string>& flags, bool print_routes = false);
 
-/// `baton cron next EXPR`: prints the next fire times. @returns the exit code.
+/// `baton cron next EXPR`: prints the next fire times after `from`, or after `now_ms` when
+/// `from` is empty. @returns the exit code.
 int cron_next(const std::string& expr, const std::string& tz, const std::string& from,
-              std::size_t count);
+              std::size_t count, std::int64_t now_ms);
 
 /// `baton db dump`: prints stored records as JSON lines. @returns the exit code.
 int db_dump(const std::string& data_dir, const std::string& family, const std::string& prefix);

@@ -1,6 +1,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cmd/commands.hpp"
+#include "model/clock.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Baton: a durable process orchestration server"};
@@ -82,7 +83,9 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  if (next->parsed()) return baton::cmd::cron_next(expr, tz, from, count);
+  if (next->parsed()) {
+    return baton::cmd::cron_next(expr, tz, from, count, baton::model::system_clock_ms());
+  }
   if (dump->parsed()) return baton::cmd::db_dump(dump_data, family, prefix);
   if (check->parsed()) return baton::cmd::db_check(check_data);
   if (restore->parsed()) return baton::cmd::db_restore(restore_from, restore_data);

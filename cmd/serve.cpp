@@ -26,6 +26,7 @@
 #include "http/router.hpp"
 #include "http/schedule_api.hpp"
 #include "http/server.hpp"
+#include "model/clock.hpp"
 #include "storage/json_codec.hpp"
 #include "storage/process_store.hpp"
 
@@ -117,7 +118,10 @@ int serve(const std::optional<std::string>& config_file,
     }
   });
   auto delegates = std::make_unique<http::outgoing_client>(settings.outgoing);
-  auto created = actors::engine::create(settings, *store, *delegates);
+  // The one wall clock of this server: the engine's actors, the front ends (through the
+  // engine) and auth all read it.
+  const model::clock_ms clock = model::system_clock_ms;
+  auto created = actors::engine::create(settings, *store, *delegates, clock);
   if (!created.ok()) {
     spdlog::error("cannot recover from the store in {}: {} (see `baton db check`)",
                   settings.storage.data_dir, created.error().describe());
@@ -134,11 +138,11 @@ int serve(const std::optional<std::string>& config_file,
     return 2;
   }
   namespace auth = http::auth;
-  auth::client_directory clients(*store, settings.auth.password_checks_at_once);
+  auth::client_directory clients(*store, settings.auth.password_checks_at_once, clock);
   auth::grant_store grants(*store, clients.secret(), settings.auth.token_ttl,
-                           settings.auth.session_ttl);
-  auth::throttle limits;
-  auth::audit_log audit(*store);
+                           settings.auth.session_ttl, clock);
+  auth::throttle limits(clock);
+  auth::audit_log audit(*store, clock);
   auth::authenticator authenticator(settings.auth, clients, grants, limits, audit);
   if (!settings.auth.required) {
     spdlog::warn("auth.required = false: every caller is an admin");

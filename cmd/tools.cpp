@@ -1,13 +1,10 @@
-#include <date/date.h>
-#include <date/tz.h>
-
 #include <chrono>
 #include <iostream>
-#include <sstream>
 
 #include "cmd/commands.hpp"
 #include "http/process_json.hpp"
 #include "model/cron.hpp"
+#include "model/time.hpp"
 #include "storage/db.hpp"
 #include "storage/json_codec.hpp"
 #include "storage/record_codec.hpp"
@@ -15,7 +12,7 @@
 namespace baton::cmd {
 
 int cron_next(const std::string& expr, const std::string& tz_name, const std::string& from,
-              std::size_t count) {
+              std::size_t count, std::int64_t now_ms) {
   auto parsed = model::cron_expression::parse(expr);
   if (auto* error = std::get_if<model::cron_error>(&parsed)) {
     std::cerr << "invalid cron expression: " << error->to_string() << "\n";
@@ -26,24 +23,21 @@ int cron_next(const std::string& expr, const std::string& tz_name, const std::st
     std::cerr << "unknown time zone \"" << tz_name << "\"\n";
     return 2;
   }
-  auto after = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  using namespace std::chrono;
+  auto start_ms = now_ms;
   if (!from.empty()) {
-    std::istringstream in(from);
-    date::sys_seconds tp;
-    in >> date::parse("%FT%T%Ez", tp);
-    if (in.fail()) {
-      in.clear();
-      in.str(from);
-      in >> date::parse("%FT%TZ", tp);
-    }
-    if (in.fail()) {
+    auto ms = model::parse_iso_instant(from);
+    if (!ms) {
       std::cerr << "--from must be an ISO-8601 instant such as 2026-03-29T00:00:00Z\n";
       return 2;
     }
-    after = tp;
+    start_ms = *ms;
   }
+  auto after = floor<seconds>(sys_time<milliseconds>(milliseconds(start_ms)));
   for (auto t : std::get<model::cron_expression>(parsed).next_n(after, zone, count)) {
-    std::cout << date::format("%FT%T%Ez", date::make_zoned(zone, t)) << "\n";
+    std::cout << model::format_in_zone(duration_cast<milliseconds>(t.time_since_epoch()).count(),
+                                       tz_name)
+              << "\n";
   }
   return 0;
 }

@@ -1,9 +1,5 @@
 #include "http/json_body.hpp"
 
-#include <chrono>
-#include <cstdio>
-#include <ctime>
-
 namespace baton::http {
 
 json_body parse_json_body(std::string_view body) {
@@ -45,26 +41,6 @@ model::value to_value(dom::element el) {
     case dom::element_type::NULL_VALUE: return {};
     default: return value::of_json(simdjson::minify(el));
   }
-}
-
-std::string iso_time(std::int64_t ms) {
-  // Floor division: an instant before 1970 is the second before it plus a positive fraction.
-  auto whole = ms / 1000;
-  auto millis = ms % 1000;
-  if (millis < 0) millis += 1000, --whole;
-  std::time_t secs = static_cast<std::time_t>(whole);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];  // room for any int fields, so the format cannot be cut short
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(millis));
-  return buf;
-}
-
-std::string iso_now() {
-  using namespace std::chrono;
-  return iso_time(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
 }  // namespace baton::http

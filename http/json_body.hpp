@@ -34,8 +34,4 @@ std::optional<dom::element> member(dom::object obj, std::string_view key);
 /// A JSON element as a model value (objects and arrays keep their JSON text).
 model::value to_value(dom::element el);
 
-/// Current time as ISO-8601 UTC with milliseconds: 2026-11-22T10:00:00.000Z.
-std::string iso_now();
-std::string iso_time(std::int64_t ms_since_epoch);
-
 }  // namespace baton::http

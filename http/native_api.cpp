@@ -14,6 +14,7 @@
 #include "http/process_json.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
+#include "model/time.hpp"
 #include "storage/json_codec.hpp"
 #include "storage/process_store.hpp"
 
@@ -492,9 +493,9 @@ void put_scope(actors::engine& engine, request_context ctx, const auth::client& 
 
 // ---- complete-step (the vendor's envelope) --------------------------------------------------
 
-std::string envelope(std::string_view message, std::string_view data) {
-  std::string out = "{\"message\":\"" + json_escape(message) + "\",\"timestamp\":\"" + iso_now() +
-                    "\",\"data\":";
+std::string envelope(std::int64_t now_ms, std::string_view message, std::string_view data) {
+  std::string out = "{\"message\":\"" + json_escape(message) + "\",\"timestamp\":\"" +
+                    model::format_iso_instant(now_ms) + "\",\"data\":";
   out += data.empty() ? "null" : data;
   out += ",\"version\":\"1.0\"}";
   return out;
@@ -509,8 +510,9 @@ std::string reasons_json(const std::vector<std::pair<std::string, std::string>>&
   return out + "}";
 }
 
-response vendor_answer(status code, std::string_view message, std::string_view data) {
-  return json_response(code, envelope(message, data));
+response vendor_answer(std::int64_t now_ms, status code, std::string_view message,
+                       std::string_view data) {
+  return json_response(code, envelope(now_ms, message, data));
 }
 
 /// A typed param `{"strValue"|"longValue"|"doubleValue"|"boolValue", "type"}` as a value.
@@ -580,16 +582,20 @@ std::vector<std::pair<std::string, std::string>> missing_params(
 }
 
 void complete_step(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
+  // The vendor's envelope, stamped with the engine's clock when the answer is made.
+  auto vendor = [&engine](status code, std::string_view message, std::string_view data) {
+    return vendor_answer(engine.now_ms(), code, message, data);
+  };
   auto body = parse_json_body(ctx.req.body());
   dom::object obj;
   if (!body.ok() || body.root.get_object().get(obj) != simdjson::SUCCESS) {
-    return respond(vendor_answer(status::bad_request, "Malformed JSON body",
-                                 reasons_json({{"body", "expected a JSON object"}})));
+    return respond(vendor(status::bad_request, "Malformed JSON body",
+                          reasons_json({{"body", "expected a JSON object"}})));
   }
   auto step = member(obj, "processStepId");
   if (!step || !step->is_string() || step->get_string().value().empty()) {
-    return respond(vendor_answer(status::bad_request, "processStepId is required",
-                                 reasons_json({{"processStepId", "required"}})));
+    return respond(vendor(status::bad_request, "processStepId is required",
+                          reasons_json({{"processStepId", "required"}})));
   }
   std::string step_id(step->get_string().value());
   model::values params;
@@ -597,8 +603,8 @@ void complete_step(actors::engine& engine, request_context ctx, const auth::clie
   if (auto p = member(obj, "params"); p && !p->is_null()) {
     dom::object pobj;
     if (p->get_object().get(pobj) != simdjson::SUCCESS) {
-      return respond(vendor_answer(status::bad_request, "params must be an object",
-                                   reasons_json({{"params", "expected an object"}})));
+      return respond(vendor(status::bad_request, "params must be an object",
+                            reasons_json({{"params", "expected an object"}})));
     }
     for (auto [name, spec] : pobj) {
       auto parsed = typed_param(spec);
@@ -611,48 +617,48 @@ void complete_step(actors::engine& engine, request_context ctx, const auth::clie
     for (const auto& [name, reason] : missing_params(engine, step_id, params, bad)) {
       bad.emplace_back(name, reason);
     }
-    return respond(vendor_answer(status::precondition_failed, "Invalid params", reasons_json(bad)));
+    return respond(vendor(status::precondition_failed, "Invalid params", reasons_json(bad)));
   }
   // A client that may touch any process needs no snapshot read (a RocksDB get per completion).
   if (auto pid = may_touch_any(who) ? std::nullopt : model::process_id_of_step(step_id)) {
     auto raw = engine.store().load_process(*pid);
     if (!raw.ok()) {
       auto refusal = refusal_of(raw.error(), "reading a process to complete");
-      return respond(vendor_answer(refusal.status, "Storage unavailable",
-                                   reasons_json({{"error", refusal.message}})));
+      return respond(vendor(refusal.status, "Storage unavailable",
+                            reasons_json({{"error", refusal.message}})));
     }
     if (raw.value() && !may_touch(who, *raw.value())) {
-      return respond(vendor_answer(status::forbidden, "Forbidden",
-                                   reasons_json({{"processStepId", "this client may not touch that process"}})));
+      return respond(vendor(status::forbidden, "Forbidden",
+                            reasons_json({{"processStepId", "this client may not touch that process"}})));
     }
   }
-  engine.complete_step(step_id, std::move(params), [respond, step_id](actors::process_answer a) {
+  engine.complete_step(step_id, std::move(params), [vendor, respond, step_id](actors::process_answer a) {
     using actors::engine_errc;
     switch (a.code) {
       case engine_errc::ok: {
         std::string data = "{\"processId\":\"" + a.process_id + "\",\"processStepId\":";
         data += a.next_step_id ? "\"" + *a.next_step_id + "\"" : "null";
         data += ",\"params\":" + typed_params_json(a.params) + "}";
-        return respond(vendor_answer(status::ok, "Step completed", data));
+        return respond(vendor(status::ok, "Step completed", data));
       }
       case engine_errc::invalid_params:
-        return respond(vendor_answer(status::precondition_failed, "Invalid params",
-                                     reasons_json(a.field_errors)));
+        return respond(vendor(status::precondition_failed, "Invalid params",
+                              reasons_json(a.field_errors)));
       case engine_errc::not_waiting:
       case engine_errc::not_found:
-        return respond(vendor_answer(status::precondition_failed, "Step is not waiting",
-                                     reasons_json({{"processStepId", a.message}})));
+        return respond(vendor(status::precondition_failed, "Step is not waiting",
+                              reasons_json({{"processStepId", a.message}})));
       case engine_errc::storage_full:
-        return respond(vendor_answer(status::insufficient_storage, "Insufficient storage",
-                                     reasons_json({{"error", a.message}})));
+        return respond(vendor(status::insufficient_storage, "Insufficient storage",
+                              reasons_json({{"error", a.message}})));
       case engine_errc::storage_unavailable:
       case engine_errc::shutting_down:
       case engine_errc::timed_out:
-        return respond(vendor_answer(status::service_unavailable, "Service unavailable",
-                                     reasons_json({{"error", a.message}})));
+        return respond(vendor(status::service_unavailable, "Service unavailable",
+                              reasons_json({{"error", a.message}})));
       default:
-        return respond(vendor_answer(status::internal_server_error, "Internal error",
-                                     reasons_json({{"error", a.message}})));
+        return respond(vendor(status::internal_server_error, "Internal error",
+                              reasons_json({{"error", a.message}})));
     }
   });
 }
@@ -720,8 +726,8 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
   routes.add(verb::post, "/api/v1/processes/complete-step",
              auth::protect(auth, auth::api_key | auth::bearer_token | auth::basic | auth::session,
                            role::runner,
-                           [](status s, std::string_view message) {
-                             return vendor_answer(s, s == status::unauthorized ? "Unauthorized request"
+                           [&engine](status s, std::string_view message) {
+                             return vendor_answer(engine.now_ms(), s, s == status::unauthorized ? "Unauthorized request"
                                                                                : message,
                                                   "");
                            },

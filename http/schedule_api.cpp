@@ -125,7 +125,8 @@ std::variant<model::schedule, response> read_schedule(std::string_view text) {
   return s;
 }
 
-void cron_next(request_context ctx, responder respond) {
+/// `from` defaults to `now_ms`.
+void cron_next(std::int64_t now_ms, request_context ctx, responder respond) {
   auto expr = ctx.query_value("expr");
   if (!expr || expr->empty()) return respond(bad_request("expr is required", "expr"));
   auto parsed = model::cron_expression::parse(*expr);
@@ -136,7 +137,7 @@ void cron_next(request_context ctx, responder respond) {
   const auto* tz = model::find_zone(zone);
   if (!tz) return respond(bad_request("unknown time zone \"" + zone + "\"", "tz"));
   using namespace std::chrono;
-  auto from = floor<seconds>(system_clock::now());
+  auto from = floor<seconds>(sys_time<milliseconds>(milliseconds(now_ms)));
   if (auto f = ctx.query_value("from")) {
     auto ms = model::parse_iso_instant(*f);
     if (!ms) return respond(bad_request("from must be an ISO-8601 instant with offset", "from"));
@@ -235,8 +236,8 @@ void add_schedule_routes(router& routes, actors::engine& engine, auth::authentic
   routes.add(verb::post, "/api/v1/schedules/{id}/pause", change(actors::schedule_action::pause));
   routes.add(verb::post, "/api/v1/schedules/{id}/resume", change(actors::schedule_action::resume));
   routes.add(verb::get, "/api/v1/cron/next",
-             guarded([](request_context ctx, const auth::client&, responder respond) {
-               cron_next(std::move(ctx), std::move(respond));
+             guarded([&engine](request_context ctx, const auth::client&, responder respond) {
+               cron_next(engine.now_ms(), std::move(ctx), std::move(respond));
              }));
 }
 

@@ -7,13 +7,13 @@
 #include <utility>
 #include <vector>
 
+#include "model/backoff.hpp"
 #include "model/expression.hpp"
 #include "model/value.hpp"
 
 namespace baton::model {
 
 enum class step_kind : std::uint8_t { script, http, external, timer, switch_, fail };
-enum class backoff_kind : std::uint8_t { fixed, exponential };
 
 /// How often and how patiently a failing step is tried again.
 struct retry_policy {

@@ -1,10 +1,9 @@
 #include "model/process.hpp"
 
-#include <date/date.h>
-
 #include <algorithm>
-#include <cmath>
-#include <sstream>
+#include <cctype>
+
+#include "model/time.hpp"
 
 namespace baton::model {
 
@@ -75,13 +74,9 @@ std::optional<std::string_view> process_id_of_step(std::string_view id) {
 }
 
 std::int64_t retry_delay_ms(const retry_policy& policy, int attempt, double random) {
-  double delay = static_cast<double>(policy.initial_ms);
-  if (policy.backoff == backoff_kind::exponential) {
-    delay *= std::pow(2.0, std::max(0, attempt - 1));
-  }
-  delay = std::min(delay, static_cast<double>(policy.max_ms));
-  delay *= 1.0 - policy.jitter * random;
-  return static_cast<std::int64_t>(delay);
+  return backoff_ms(
+      {policy.backoff, policy.initial_ms, 2, policy.max_ms, policy.jitter, jitter_kind::below},
+      attempt, random);
 }
 
 namespace {
@@ -136,16 +131,6 @@ std::string render_json_body(std::string_view body, const values& scope) {
     out += c;
   }
   return out;
-}
-
-std::optional<std::int64_t> parse_instant_ms(const std::string& text) {
-  for (const char* format : {"%FT%T%Ez", "%FT%TZ", "%FT%T", "%F %T"}) {
-    std::istringstream in(text);
-    date::sys_time<std::chrono::milliseconds> tp;
-    in >> date::parse(format, tp);
-    if (!in.fail()) return tp.time_since_epoch().count();
-  }
-  return std::nullopt;
 }
 
 /// Applies one event to a copy of the state, collecting effects and history.
@@ -393,7 +378,7 @@ private:
         if (!st.duration.empty()) {
           if (auto ms = parse_duration_ms(st.duration)) due = ctx_.now_ms + *ms;
         } else {
-          due = parse_instant_ms(to_display(render(st.until, s().vals)));
+          due = parse_iso_instant(to_display(render(st.until, s().vals)), missing_offset::utc);
         }
         if (!due) {
           finish_step(exec, step_status::failed, "timer: not an instant");

@@ -228,7 +228,8 @@ input_check check_inputs(const definition& def, const values& given);
 /// "<process id>-<n>" → process id; nullopt when malformed.
 std::optional<std::string_view> process_id_of_step(std::string_view step_execution_id);
 
-/// Backoff before retry number `attempt` (1 = first retry).
+/// Backoff before retry number `attempt` (1 = first retry) of a step with `policy`: `backoff_ms`
+/// doubling from `initial_ms` up to `max_ms`, its jitter only shortening the wait.
 std::int64_t retry_delay_ms(const retry_policy& policy, int attempt, double random);
 
 }  // namespace baton::model

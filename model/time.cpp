@@ -43,19 +43,99 @@ std::optional<std::int64_t> parse_local_time(std::string_view text, std::string_
   return std::chrono::duration_cast<std::chrono::milliseconds>(best->time_since_epoch()).count();
 }
 
-std::optional<std::int64_t> parse_iso_instant(std::string_view text) {
-  for (const char* format : {"%FT%T%Ez", "%FT%TZ"}) {
-    std::istringstream in{std::string(text)};
-    date::sys_time<std::chrono::milliseconds> tp;
-    in >> date::parse(format, tp);
-    if (!in.fail()) return tp.time_since_epoch().count();
+namespace {
+
+/// Reads exactly `width` digits at `at` (advancing it); nullopt when any is not a digit.
+std::optional<int> digits(std::string_view text, std::size_t& at, std::size_t width) {
+  if (text.size() - at < width) return std::nullopt;
+  int n = 0;
+  for (std::size_t end = at + width; at < end; ++at) {
+    char c = text[at];
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
   }
-  return std::nullopt;
+  return n;
+}
+
+bool eat(std::string_view text, std::size_t& at, std::string_view one_of) {
+  if (at >= text.size() || one_of.find(text[at]) == std::string_view::npos) return false;
+  ++at;
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_iso_instant(std::string_view text, missing_offset when_missing) {
+  // By hand rather than with date::parse, which took "…00Zjunk", read ".123456Z" as 123 ms
+  // at an offset of +4:56, and accepted offsets of 25 h.
+  std::size_t at = 0;
+  auto year = digits(text, at, 4);
+  if (!year || !eat(text, at, "-")) return std::nullopt;
+  auto month = digits(text, at, 2);
+  if (!month || !eat(text, at, "-")) return std::nullopt;
+  auto day = digits(text, at, 2);
+  if (!day || !eat(text, at, "Tt ")) return std::nullopt;
+  auto hour = digits(text, at, 2);
+  if (!hour || !eat(text, at, ":")) return std::nullopt;
+  auto minute = digits(text, at, 2);
+  if (!minute || !eat(text, at, ":")) return std::nullopt;
+  auto second = digits(text, at, 2);
+  if (!second) return std::nullopt;
+  std::int64_t millis = 0;
+  if (eat(text, at, ".,")) {
+    std::size_t first = at;
+    for (int scale = 100; at < text.size() && text[at] >= '0' && text[at] <= '9'; ++at) {
+      millis += (text[at] - '0') * scale;
+      scale /= 10;
+    }
+    if (at == first) return std::nullopt;
+  }
+  std::int64_t offset_minutes = 0;
+  if (at == text.size()) {
+    if (when_missing == missing_offset::reject) return std::nullopt;
+  } else if (!eat(text, at, "Zz")) {
+    int sign = text[at] == '-' ? -1 : 1;
+    if (!eat(text, at, "+-")) return std::nullopt;
+    auto hours = digits(text, at, 2);
+    if (!hours) return std::nullopt;
+    int minutes = 0;
+    if (at < text.size()) {  // ±hh:mm or ±hhmm; ±hh ends here
+      eat(text, at, ":");
+      auto m = digits(text, at, 2);
+      if (!m) return std::nullopt;
+      minutes = *m;
+    }
+    if (*hours > 23 || minutes > 59) return std::nullopt;
+    offset_minutes = sign * (*hours * 60 + minutes);
+  }
+  if (at != text.size()) return std::nullopt;
+  date::year_month_day ymd{date::year{*year}, date::month{static_cast<unsigned>(*month)},
+                           date::day{static_cast<unsigned>(*day)}};
+  if (!ymd.ok() || *hour > 23 || *minute > 59 || *second > 59) return std::nullopt;
+  std::int64_t days = date::sys_days{ymd}.time_since_epoch().count();
+  std::int64_t seconds =
+      days * 86'400 + *hour * 3600 + *minute * 60 + *second - offset_minutes * 60;
+  return seconds * 1000 + millis;
+}
+
+std::string format_iso_instant(std::int64_t ms) {
+  auto tp = date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds(ms)};
+  auto day = date::floor<date::days>(tp);
+  date::year_month_day ymd{day};
+  date::hh_mm_ss<std::chrono::milliseconds> time{tp - day};
+  char buf[64];  // room for any int fields, so the format cannot be cut short
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(time.hours().count()),
+                static_cast<int>(time.minutes().count()), static_cast<int>(time.seconds().count()),
+                static_cast<int>(time.subseconds().count()));
+  return buf;
 }
 
 std::string format_in_zone(std::int64_t ms, std::string_view zone) {
   const auto* tz = find_zone(zone);
-  auto tp = date::sys_seconds{std::chrono::seconds(ms / 1000)};
+  auto tp = date::floor<std::chrono::seconds>(
+      date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds(ms)});
   if (!tz) return date::format("%FT%TZ", tp);
   auto offset = utc_offset(tz, tp);
   auto minutes = std::chrono::duration_cast<std::chrono::minutes>(offset).count();

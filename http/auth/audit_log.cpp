@@ -1,6 +1,5 @@
 #include "http/auth/audit_log.hpp"
 
-#include <chrono>
 #include <cstdio>
 #include <deque>
 
@@ -12,8 +11,7 @@ namespace baton::http::auth {
 
 void audit_log::record(std::string_view type, std::string_view client, std::string_view source,
                        std::string_view detail) {
-  using namespace std::chrono;
-  auto now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  auto now = clock_();
   char key[48];
   std::snprintf(key, sizeof key, "audit/%013lld-%08x", static_cast<long long>(now), ++seq_);
   std::string v(1, storage::format_v1);

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "model/clock.hpp"
+
 namespace baton::storage {
 class process_store;
 }
@@ -16,7 +18,8 @@ namespace baton::http::auth {
 /// failures, throttling, client and definition changes, cancels. Writes do not wait.
 class audit_log {
  public:
-  explicit audit_log(storage::process_store& store) : store_(store) {}
+  explicit audit_log(storage::process_store& store, model::clock_ms clock = model::system_clock_ms)
+      : store_(store), clock_(std::move(clock)) {}
 
   void record(std::string_view type, std::string_view client, std::string_view source,
               std::string_view detail = {});
@@ -25,6 +28,7 @@ class audit_log {
 
  private:
   storage::process_store& store_;
+  model::clock_ms clock_;
   std::atomic<std::uint32_t> seq_{0};
 };
 

@@ -20,11 +20,6 @@ namespace {
 constexpr std::string_view client_prefix = "client/";
 constexpr std::int64_t cache_ttl_ms = 60'000;
 
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 std::string encode(const client& c) {
   json::object o;
   o["id"] = c.id;
@@ -125,8 +120,9 @@ bool client::may_use(std::string_view definition) const {
   return false;
 }
 
-client_directory::client_directory(storage::process_store& store, std::size_t checks_at_once)
-    : store_(store), password_slots_(checks_at_once) {
+client_directory::client_directory(storage::process_store& store, std::size_t checks_at_once,
+                                   model::clock_ms clock)
+    : store_(store), clock_(std::move(clock)), password_slots_(checks_at_once) {
   auto& db = store_.database();
   auto stored = db.get(storage::cf::meta, "auth-secret");
   // Unreadable is not absent: a new secret here would void every API key and token.
@@ -192,7 +188,7 @@ password_check client_directory::check_password(std::string_view name, std::stri
   auto c = find(name);
   out.name_known = c.has_value();
   auto cache_key = to_hex(hmac_sha256(secret_, std::string(name) + '\0' + std::string(password)));
-  auto now = now_ms();
+  auto now = clock_();
   {
     std::lock_guard lock(cache_mutex_);
     auto it = password_cache_.find(cache_key);
@@ -250,7 +246,7 @@ void client_directory::create(std::string name, role r, std::vector<std::string>
   c.definitions = std::move(definitions);
   c.password_hash = hash_password(secrets.password);
   c.api_key_hash = key_hash(secrets.api_key);
-  c.created_ms = now_ms();
+  c.created_ms = clock_();
   {
     std::unique_lock lock(mutex_);
     if (id_by_name_.count(c.name))

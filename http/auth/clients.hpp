@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "http/auth/check_slots.hpp"
+#include "model/clock.hpp"
 
 namespace baton::storage {
 class process_store;
@@ -69,7 +70,9 @@ class client_directory {
 
   /// Loads the clients and the server secret (created on first start).
   /// @param checks_at_once how many Argon2 verifications may run at the same time.
-  explicit client_directory(storage::process_store& store, std::size_t checks_at_once = 1);
+  /// @param clock stamps creations and times the password cache.
+  explicit client_directory(storage::process_store& store, std::size_t checks_at_once = 1,
+                            model::clock_ms clock = model::system_clock_ms);
 
   const std::string& secret() const { return secret_; }
 
@@ -107,6 +110,7 @@ class client_directory {
   std::string key_hash(std::string_view api_key) const;
 
   storage::process_store& store_;
+  model::clock_ms clock_;
   std::string secret_;
   mutable std::shared_mutex mutex_;
   std::map<std::string, client, std::less<>> by_id_;

@@ -3,24 +3,21 @@
 #include <algorithm>
 
 #include "http/auth/secrets.hpp"
+#include "model/backoff.hpp"
 #include "storage/json_codec.hpp"
 #include "storage/process_store.hpp"
 
 namespace baton::http::auth {
 
-namespace {
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
-
 grant_store::grant_store(storage::process_store& store, std::string secret,
-                         std::chrono::milliseconds token_ttl, std::chrono::milliseconds session_ttl)
-    : store_(store), secret_(std::move(secret)), token_ttl_(token_ttl), session_ttl_(session_ttl) {
-  auto now = now_ms();
+                         std::chrono::milliseconds token_ttl, std::chrono::milliseconds session_ttl,
+                         model::clock_ms clock)
+    : store_(store),
+      clock_(std::move(clock)),
+      secret_(std::move(secret)),
+      token_ttl_(token_ttl),
+      session_ttl_(session_ttl) {
+  auto now = clock_();
   for (auto [prefix, target] : {std::pair{std::string_view("token/"), &tokens_},
                                 std::pair{std::string_view("session/"), &sessions_}}) {
     auto scanned = store_.database().scan(
@@ -98,7 +95,7 @@ void grant_store::issue_token(const std::string& client_id, std::string_view id_
                               issued_fn<issued_token> done) {
   issued_token t;
   t.access_token = base64url(random_bytes(32));
-  t.issued_ms = now_ms();
+  t.issued_ms = clock_();
   t.signature = signature(id_url, t.issued_ms);
   auto h = hash("token", t.access_token);
   add(tokens_, "token/", h, {client_id, t.issued_ms + token_ttl_.count()},
@@ -110,7 +107,7 @@ std::optional<std::string> grant_store::check_token(std::string_view token) {
   std::lock_guard lock(mutex_);
   auto it = tokens_.find(h);
   if (it == tokens_.end()) return std::nullopt;
-  if (it->second.expires_ms <= now_ms()) {
+  if (it->second.expires_ms <= clock_()) {
     tokens_.erase(it);
     return std::nullopt;
   }
@@ -130,7 +127,7 @@ void grant_store::open_session(const std::string& client_id, issued_fn<issued_se
   s.id = base64url(random_bytes(24));
   s.csrf = csrf_for(s.id);
   s.aspxauth = to_hex(hmac_sha256(secret_, "aspxauth:" + s.id));
-  add(sessions_, "session/", hash("session", s.id), {client_id, now_ms() + session_ttl_.count()},
+  add(sessions_, "session/", hash("session", s.id), {client_id, clock_() + session_ttl_.count()},
       [s, done = std::move(done)](const std::string& error) { done(error, s); });
 }
 
@@ -138,7 +135,7 @@ std::optional<std::string> grant_store::check_session(std::string_view session_i
                                                       std::string_view csrf) {
   if (!equal_constant_time(csrf, csrf_for(session_id))) return std::nullopt;
   auto h = hash("session", session_id);
-  auto now = now_ms();
+  auto now = clock_();
   std::lock_guard lock(mutex_);
   auto it = sessions_.find(h);
   if (it == sessions_.end()) return std::nullopt;
@@ -160,7 +157,8 @@ void throttle::bump(record& r, std::int64_t now, std::int64_t cap_ms) {
   r.last_failure_ms = now;
   ++r.failures;
   if (r.failures <= 3) return;
-  auto delay = std::min<std::int64_t>(cap_ms, 1000LL << std::min(r.failures - 4, 16));
+  auto delay =
+      model::backoff_ms({model::backoff_kind::exponential, 1000, 2, cap_ms}, r.failures - 3, 0.0);
   r.blocked_until_ms = now + delay;
 }
 
@@ -172,26 +170,26 @@ int throttle::wait_seconds(const std::unordered_map<std::string, record>& record
 }
 
 int throttle::name_retry_after(std::string_view name) {
-  auto now = now_ms();
+  auto now = clock_();
   std::lock_guard lock(mutex_);
   return wait_seconds(by_name_, name, now);
 }
 
 int throttle::address_retry_after(std::string_view address) {
-  auto now = now_ms();
+  auto now = clock_();
   std::lock_guard lock(mutex_);
   return wait_seconds(by_address_, address, now);
 }
 
 void throttle::name_failed(std::string_view name) {
-  auto now = now_ms();
+  auto now = clock_();
   std::lock_guard lock(mutex_);
   if (by_name_.size() > 100'000) by_name_.clear();  // bounded under a spray of names
   bump(by_name_[std::string(name)], now, 30'000);
 }
 
 void throttle::address_failed(std::string_view address) {
-  auto now = now_ms();
+  auto now = clock_();
   std::lock_guard lock(mutex_);
   if (by_address_.size() > 100'000) by_address_.clear();
   bump(by_address_[std::string(address)], now, 60'000);

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "model/clock.hpp"
+
 namespace baton::storage {
 class process_store;
 }
@@ -43,8 +45,10 @@ class grant_store {
   /// `revoked` is false when there was nothing to revoke (and then nothing is written).
   using revoked_fn = std::function<void(const std::string& error, bool revoked)>;
 
+  /// @param clock times issues and expiries.
   grant_store(storage::process_store& store, std::string secret,
-              std::chrono::milliseconds token_ttl, std::chrono::milliseconds session_ttl);
+              std::chrono::milliseconds token_ttl, std::chrono::milliseconds session_ttl,
+              model::clock_ms clock = model::system_clock_ms);
 
   /// A new token for `client_id`; `done` gets it once durable (and only then does it work).
   void issue_token(const std::string& client_id, std::string_view id_url,
@@ -81,6 +85,7 @@ class grant_store {
   void remove(grant_map& target, std::string_view prefix, const std::string& h, revoked_fn done);
 
   storage::process_store& store_;
+  model::clock_ms clock_;
   std::string secret_;
   std::chrono::milliseconds token_ttl_, session_ttl_;
   std::mutex mutex_;
@@ -102,6 +107,8 @@ class grant_store {
 /// A success clears the name's record; ten quiet minutes clear any record.
 class throttle {
  public:
+  explicit throttle(model::clock_ms clock = model::system_clock_ms) : clock_(std::move(clock)) {}
+
   /// Seconds before `name` may try a password again; 0 when allowed now.
   int name_retry_after(std::string_view name);
   /// Seconds `address` should wait before presenting unknown credentials again; 0 when none.
@@ -121,6 +128,7 @@ class throttle {
   static void bump(record& r, std::int64_t now, std::int64_t cap_ms);
   static int wait_seconds(const std::unordered_map<std::string, record>& records,
                           std::string_view key, std::int64_t now);
+  model::clock_ms clock_;
   std::mutex mutex_;
   std::unordered_map<std::string, record> by_name_;
   std::unordered_map<std::string, record> by_address_;

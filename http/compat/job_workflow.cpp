@@ -6,6 +6,7 @@
 #include "http/json_body.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
+#include "model/time.hpp"
 #include "storage/json_codec.hpp"
 #include "storage/process_store.hpp"
 
@@ -129,8 +130,8 @@ void job_state(actors::engine& engine, request_context ctx, const auth::client& 
   storage::append_values(out, p->outputs);
   out += ",\"error\":" +
          (p->error.empty() ? std::string("null") : "\"" + json_escape(p->error) + "\"");
-  out += ",\"createdDate\":\"" + iso_time(p->created_ms) + "\",\"lastModifiedDate\":\"" +
-         iso_time(p->updated_ms) + "\"}";
+  out += ",\"createdDate\":\"" + model::format_iso_instant(p->created_ms) +
+         "\",\"lastModifiedDate\":\"" + model::format_iso_instant(p->updated_ms) + "\"}";
   respond(json_response(status::ok, std::move(out)));
 }
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <chrono>
 #include <variant>
 
 #include "actors/definition_registry.hpp"
@@ -30,11 +29,6 @@ constexpr std::size_t max_page_size = 100;
 /// Page numbers cost a scan over every item before the page: deep pages are refused.
 constexpr std::size_t max_page = 10'000;
 constexpr std::int64_t day_ms = 86'400'000;
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // ---- the vendor's error envelope -----------------------------------------------------------
 
@@ -322,7 +316,7 @@ void list_v1(actors::engine& engine, const config::settings& settings, request_c
   auto listed = list_page(engine, who, q.store);
   if (auto* r = std::get_if<response>(&listed)) return respond(std::move(*r));
   auto& page = std::get<listed_page>(listed);
-  auto now = now_ms();
+  auto now = engine.now_ms();
   std::string out = "{\"currentPage\":" + std::to_string(q.page) +
                     ",\"hasNextPage\":" + (page.has_next ? "true" : "false") + ",\"items\":[";
   for (const auto& [p, def] : page.items) {
@@ -376,7 +370,7 @@ void list_v2(actors::engine& engine, const config::settings& settings, request_c
     for (const auto& [p, def] : page.items) out += workfloo::csv_line(p, def.get());
     r = text_response(status::ok, std::move(out), "text/csv; charset=utf-8");
   } else {
-    auto now = now_ms();
+    auto now = engine.now_ms();
     std::string out = "[";
     for (const auto& [p, def] : page.items) {
       if (out.size() > 1) out += ',';
@@ -399,7 +393,7 @@ void list_v2(actors::engine& engine, const config::settings& settings, request_c
 callback_renderer workfloo_callback_renderer(actors::engine& engine) {
   return [&engine](const model::process_state& p) {
     auto def = engine.definitions().find(p.definition, p.version);
-    return workfloo::status_json(p, def.get(), now_ms());
+    return workfloo::status_json(p, def.get(), engine.now_ms());
   };
 }
 
@@ -417,14 +411,14 @@ void add_workfloo_routes(router& routes, actors::engine& engine, auth::authentic
              }));
   routes.add(verb::get, "/api/v1/workfloo/status/{id}",
              guarded([&engine](request_context ctx, const auth::client& who, responder r) {
-               with_execution(engine, ctx, who, r, [](const auto& p, const auto* def) {
-                 return workfloo::status_json(p, def, now_ms());
+               with_execution(engine, ctx, who, r, [&engine](const auto& p, const auto* def) {
+                 return workfloo::status_json(p, def, engine.now_ms());
                });
              }));
   routes.add(verb::get, "/api/v1/workfloo/{id}",
              guarded([&engine](request_context ctx, const auth::client& who, responder r) {
-               with_execution(engine, ctx, who, r, [](const auto& p, const auto* def) {
-                 return workfloo::execution_json(p, def, now_ms());
+               with_execution(engine, ctx, who, r, [&engine](const auto& p, const auto* def) {
+                 return workfloo::execution_json(p, def, engine.now_ms());
                });
              }));
   routes.add(verb::get, "/api/v1/workfloo",

@@ -6,6 +6,7 @@
 
 #include "http/json_body.hpp"
 #include "http/problem.hpp"
+#include "model/time.hpp"
 #include "storage/json_codec.hpp"
 
 namespace baton::http::compat::workfloo {
@@ -115,7 +116,7 @@ std::string open_status(const model::process_state& p, const model::definition* 
       if (node->kind == step_kind::external) field_raw(out, "form", form_fields(*st));
       if (node->kind == step_kind::timer && node->due_ms > 0) {
         out += ",\"timer\":{\"endWaitDate\":";
-        str(out, iso_time(node->due_ms));
+        str(out, model::format_iso_instant(node->due_ms));
         out += ",\"remainingTime\":" + std::to_string(std::max<std::int64_t>(0, node->due_ms - now_ms)) + "}";
       }
     }
@@ -183,8 +184,8 @@ std::string status_json(const model::process_state& p, const model::definition* 
 std::string list_item_json(const model::process_state& p, const model::definition* def,
                            std::int64_t now_ms) {
   std::string times;
-  field(times, "created", iso_time(p.created_ms));
-  field(times, "modified", iso_time(p.updated_ms));
+  field(times, "created", model::format_iso_instant(p.created_ms));
+  field(times, "modified", model::format_iso_instant(p.updated_ms));
   return status_json(p, def, now_ms, times);
 }
 
@@ -193,8 +194,8 @@ std::string execution_json(const model::process_state& p, const model::definitio
   auto out = open_status(p, def, now_ms);
   field(out, "idWorkflooDefinition", def ? def->id : std::string());
   field_raw(out, "version", std::to_string(p.version));
-  field(out, "created", iso_time(p.created_ms));
-  field(out, "modified", iso_time(p.updated_ms));
+  field(out, "created", model::format_iso_instant(p.created_ms));
+  field(out, "modified", model::format_iso_instant(p.updated_ms));
   out += ",\"variables\":";
   storage::append_values(out, p.vals);
   out += ",\"outputs\":";
@@ -209,8 +210,8 @@ std::string execution_json(const model::process_state& p, const model::definitio
     field(out, "type", node_type(e.kind));
     field(out, "status", node_status(e.status));
     field_raw(out, "attempt", std::to_string(e.attempt));
-    field(out, "created", iso_time(e.created_ms));
-    field(out, "modified", iso_time(e.modified_ms));
+    field(out, "created", model::format_iso_instant(e.created_ms));
+    field(out, "modified", model::format_iso_instant(e.modified_ms));
     out += ",\"variables\":";
     storage::append_values(out, e.params);
     if (!e.error.empty()) field(out, "error", e.error);
@@ -235,7 +236,8 @@ std::string csv_line(const model::process_state& p, const model::definition* def
   } else {
     out += ",,";
   }
-  return out + ',' + iso_time(p.created_ms) + ',' + iso_time(p.updated_ms) + "\r\n";
+  return out + ',' + model::format_iso_instant(p.created_ms) + ',' +
+         model::format_iso_instant(p.updated_ms) + "\r\n";
 }
 
 }  // namespace baton::http::compat::workfloo

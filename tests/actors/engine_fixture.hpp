@@ -10,7 +10,6 @@
 // inside a commit callback of its own (`parked_writer`): parking waits for every earlier
 // callback to finish, and nothing new can be answered until the actors stopped running.
 
-#include <atomic>
 #include <caf/actor_system.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <catch2/catch.hpp>
@@ -193,7 +192,14 @@ class engine_fixture {
   actors::engine_context& context() { return engine_->context(); }
   storage::process_store& store() { return *store_; }
   fake_delegate& delegates() { return delegates_; }
-  std::int64_t now() const { return now_ms_.load(); }
+  /// The engine's wall clock: CAF's virtual time (so `advance` moves timers and "now"
+  /// together), counted from `wall_base_ms_`, which a restart's downtime moves on.
+  std::int64_t now() const {
+    if (!virtual_clock_) return wall_base_ms_;
+    using namespace std::chrono;
+    return wall_base_ms_ +
+           duration_cast<milliseconds>(virtual_clock_->current_time - virtual_origin_).count();
+  }
 
   caf::scheduler::test_coordinator& sched() {
     return dynamic_cast<caf::scheduler::test_coordinator&>(engine_->system().scheduler());
@@ -216,12 +222,11 @@ class engine_fixture {
     return total;
   }
 
-  /// Moves the fake wall clock and CAF's virtual clock forward together, fires what is due,
-  /// and settles.
+  /// Moves CAF's virtual clock, and with it the engine's wall clock, forward; fires what is
+  /// due, and settles.
   void advance(std::chrono::milliseconds d) {
     {
       parked_writer parked(store_->committer());
-      now_ms_ += d.count();
       sched().clock().advance_time(d);
     }
     settle();
@@ -310,7 +315,7 @@ class engine_fixture {
   /// engine is ready, but the scheduler has not yet worked through what it was handed.
   void restart_unsettled(std::chrono::milliseconds downtime = {}) {
     close();
-    now_ms_ += downtime.count();
+    wall_base_ms_ += downtime.count();
     open();
     REQUIRE(engine_->recover().ok());
   }
@@ -320,6 +325,10 @@ class engine_fixture {
   void stop_engine() {
     if (!engine_) return;
     shutdown();
+    // The virtual clock goes with the engine's actor system: "now" stands still until the
+    // next engine starts.
+    wall_base_ms_ = now();
+    virtual_clock_ = nullptr;
     engine_.reset();
   }
 
@@ -345,8 +354,11 @@ class engine_fixture {
     if (!opened.ok()) FAIL("cannot open store: " << opened.error().describe());
     store_ = std::move(opened).value();
     shut_down_ = false;
+    // Actors do not run before `sched().run()`, so none reads the clock before it is set.
     engine_ = std::make_unique<actors::engine_impl>(
-        settings, *store_, delegates_, [this] { return now_ms_.load(); }, /*testing=*/true);
+        settings, *store_, delegates_, [this] { return now(); }, /*testing=*/true);
+    virtual_clock_ = &sched().clock();
+    virtual_origin_ = virtual_clock_->current_time;
   }
 
   void close() {
@@ -356,7 +368,9 @@ class engine_fixture {
 
   engine_options options_;
   temp_dir dir_;
-  std::atomic<std::int64_t> now_ms_{1'700'000'000'000};
+  std::int64_t wall_base_ms_ = 1'700'000'000'000;  // 2023-11-14T22:13:20Z
+  caf::detail::test_actor_clock* virtual_clock_ = nullptr;
+  caf::detail::test_actor_clock::time_point virtual_origin_;
   fake_delegate delegates_;
   std::unique_ptr<storage::process_store> store_;
   std::unique_ptr<actors::engine_impl> engine_;

@@ -98,6 +98,23 @@ TEST_CASE("the throttle allows 3 failures, then doubles its delay up to a cap", 
   CHECK(sprayed.address_retry_after("10.2.0.1") == 60);
 }
 
+TEST_CASE("the throttle reads the clock it is given: blocks end, quiet records clear",
+          "[http][auth][clock]") {
+  std::int64_t now = 1'700'000'000'000;
+  auth::throttle t([&now] { return now; });
+  for (int i = 0; i < 5; ++i) t.name_failed("ann");  // 3 free, then 1 s, then 2 s
+  CHECK(t.name_retry_after("ann") == 2);
+  now += 1'500;
+  CHECK(t.name_retry_after("ann") == 1);  // rounded up: half a second left
+  now += 500;
+  CHECK(t.name_retry_after("ann") == 0);
+  t.name_failed("ann");  // the sixth failure within ten minutes: 4 s
+  CHECK(t.name_retry_after("ann") == 4);
+  now += 600'001;  // ten quiet minutes: the next failure counts as the first
+  t.name_failed("ann");
+  CHECK(t.name_retry_after("ann") == 0);
+}
+
 TEST_CASE("passwords are Argon2id and each check counts once", "[http][auth]") {
   auto hash = auth::hash_password("correct horse");
   CHECK(hash.rfind("$argon2id$", 0) == 0);
