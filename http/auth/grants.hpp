@@ -9,9 +9,8 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace baton::storage {
-class process_store;
-}
+#include "storage/auth_store.hpp"
+#include "storage/status.hpp"
 
 namespace baton::http::auth {
 
@@ -32,16 +31,16 @@ struct issued_session {
 /// Access tokens and sessions: stored as keyed hashes in the `auth` column family (a leaked
 /// database does not leak usable tokens), checked in memory. Thread-safe.
 ///
-/// Every write is answered from the group commit's callback, on its thread: `error` is empty
-/// once the write is durable, else the storage's text (for the log, never for the caller).
+/// Every write is answered from the group commit's callback, on its thread: `written` is ok
+/// once the write is durable, else why not (its text is for the log, never for the caller).
 /// Memory follows the disk: a grant is usable only once stored, and a failed revocation
 /// leaves the grant as it was, so that the caller's retry finds it again.
 class grant_store {
  public:
   template <class T>
-  using issued_fn = std::function<void(const std::string& error, const T& issued)>;
+  using issued_fn = std::function<void(const storage::status& written, const T& issued)>;
   /// `revoked` is false when there was nothing to revoke (and then nothing is written).
-  using revoked_fn = std::function<void(const std::string& error, bool revoked)>;
+  using revoked_fn = std::function<void(const storage::status& written, bool revoked)>;
 
   grant_store(storage::process_store& store, std::string secret,
               std::chrono::milliseconds token_ttl, std::chrono::milliseconds session_ttl);
@@ -66,21 +65,19 @@ class grant_store {
   std::string csrf_for(std::string_view session_id) const;
 
  private:
-  struct grant {
-    std::string client_id;
-    std::int64_t expires_ms;
-  };
+  using grant = storage::stored_grant;
   using grant_map = std::unordered_map<std::string, grant>;
   std::string hash(std::string_view kind, std::string_view value) const;
-  void persist(std::string_view key, const grant& g, bool erase,
-               std::function<void(const std::string&)> done);
-  /// Stores `g` under `prefix` + `h` and puts it in `target` once durable.
-  void add(grant_map& target, std::string_view prefix, const std::string& h, grant g,
-           std::function<void(const std::string&)> done);
-  /// Takes `h` out of `target` at once and erases it from the disk; puts it back if that fails.
-  void remove(grant_map& target, std::string_view prefix, const std::string& h, revoked_fn done);
+  grant_map& map_of(storage::grant_kind kind) {
+    return kind == storage::grant_kind::token ? tokens_ : sessions_;
+  }
+  /// Stores `g` under `h` and puts it in memory once durable.
+  void add(storage::grant_kind kind, const std::string& h, grant g,
+           std::function<void(const storage::status&)> done);
+  /// Takes `h` out of memory at once and erases it from the disk; puts it back if that fails.
+  void remove(storage::grant_kind kind, const std::string& h, revoked_fn done);
 
-  storage::process_store& store_;
+  storage::auth_store store_;
   std::string secret_;
   std::chrono::milliseconds token_ttl_, session_ttl_;
   std::mutex mutex_;

@@ -7,16 +7,14 @@
 #include <vector>
 
 namespace baton::storage {
-class process_store;
-}
 
-namespace baton::http::auth {
+class process_store;
 
 /// Security-relevant events in the `auth` column family ("audit/<time>-<seq>"): logins,
 /// failures, throttling, client and definition changes, cancels. Writes do not wait.
 class audit_log {
  public:
-  explicit audit_log(storage::process_store& store) : store_(store) {}
+  explicit audit_log(process_store& store) : store_(store) {}
 
   void record(std::string_view type, std::string_view client, std::string_view source,
               std::string_view detail = {});
@@ -24,8 +22,8 @@ class audit_log {
   std::string latest_json(std::size_t limit, std::string_view type = {}) const;
 
  private:
-  storage::process_store& store_;
+  process_store& store_;
   std::atomic<std::uint32_t> seq_{0};
 };
 
-}  // namespace baton::http::auth
+}  // namespace baton::storage
