@@ -31,7 +31,10 @@ build: deps $(BUILD)/build.ninja
 run: build
 	$(BUILD)/baton serve --listen $(LISTEN) --data ./data --definitions examples/definitions
 
-test: build
+# Tests build with warnings as errors (BATON_WERROR), as CI does.
+test: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATON_WERROR=ON
+	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 240
 
 bench: build

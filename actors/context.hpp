@@ -8,48 +8,29 @@
 #include <string>
 
 #include "actors/definition_registry.hpp"
-#include "actors/delegate_client.hpp"
+#include "outgoing/delegate_client.hpp"
 #include "actors/engine.hpp"
+#include "actors/outbox.hpp"
 #include "actors/scheduler.hpp"
 #include "config/settings.hpp"
 #include "storage/process_store.hpp"
 
 namespace baton::actors {
 
-/// Where process actors report durable outbox entries; set once the front end is wired.
-class callback_signal {
-public:
-  void set(std::function<void(std::string)> sink) {
-    std::lock_guard lock(mutex_);
-    sink_ = std::move(sink);
-  }
-  void operator()(std::string outbox_key) {
-    std::function<void(std::string)> sink;
-    {
-      std::lock_guard lock(mutex_);
-      sink = sink_;
-    }
-    if (sink) sink(std::move(outbox_key));
-  }
-
-private:
-  std::mutex mutex_;
-  std::function<void(std::string)> sink_;
-};
-
 /// What every actor of one engine shares: settings, storage, definitions, the outside
 /// world, the long-lived actors, and counters for /metrics.
 struct engine_context {
   config::settings settings;
   storage::process_store& store;
-  delegate_client& delegates;
+  outgoing::delegate_client& delegates;
   engine::clock_ms now_ms;
   definition_registry definitions;
 
   /// The one entry point: it hands schedules, deploys and retries on to the system actors it
   /// supervises.
   scheduler_actor scheduler;
-  callback_signal callback_due{};
+  /// Where process actors report durable outbox entries (`callback_due`).
+  outbox_actor outbox;
   /// Store readers get a thread each (see `store_readers`); not on the test coordinator.
   bool detached_readers = true;
 
@@ -69,6 +50,7 @@ struct engine_context {
   std::atomic<std::uint64_t> rehydrated{0};
   std::atomic<std::uint64_t> passivated{0};
   std::atomic<bool> ready{false};
+  std::shared_ptr<outbox_counters> callbacks = std::make_shared<outbox_counters>();
 
   std::chrono::milliseconds passivate_after() const { return settings.engine.passivate_after; }
 };

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "actors/messages.hpp"
+#include "actors/outbox.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/trigger.hpp"
 
@@ -60,15 +61,18 @@ void engine_impl::ask(const Handle& dest, Message msg, std::function<void(Answer
 }
 
 storage::result<std::unique_ptr<engine>> engine::create(const config::settings& settings,
-                                       storage::process_store& store, delegate_client& delegates,
-                                       clock_ms now_ms) {
-  auto e = std::make_unique<engine_impl>(settings, store, delegates, std::move(now_ms));
+                                       storage::process_store& store,
+                                       outgoing::delegate_client& delegates, clock_ms now_ms,
+                                       callback_formats formats) {
+  auto e = std::make_unique<engine_impl>(settings, store, delegates, std::move(now_ms),
+                                         /*testing=*/false, std::move(formats));
   if (auto recovered = e->recover(); !recovered.ok()) return recovered;
   return std::unique_ptr<engine>(std::move(e));
 }
 
 engine_impl::engine_impl(const config::settings& settings, storage::process_store& store,
-                         delegate_client& delegates, clock_ms now_ms, bool testing) {
+                         outgoing::delegate_client& delegates, clock_ms now_ms, bool testing,
+                         callback_formats formats) {
   if (testing) {
     config_.set("scheduler.policy", caf::atom("testing"));
   } else {
@@ -88,6 +92,10 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
       settings, store, delegates, now_ms ? std::move(now_ms) : clock_ms(model::system_clock_ms),
       {}, {}, {}, {}});
   ctx_->detached_readers = !testing;
+  // Before the scheduler: process actors signal the outbox from their first write on.
+  ctx_->outbox = system_->spawn(outbox, outbox_deps{&store, &delegates, &ctx_->definitions,
+                                                    settings.outgoing, std::move(formats),
+                                                    ctx_->callbacks});
   ctx_->scheduler = spawn_scheduler(*system_, ctx_);
   bridge_ = spawn_bridge(*system_);
 }
@@ -103,6 +111,7 @@ void engine_impl::shutdown() {
   ctx_->ready = false;
   caf::anon_send_exit(ctx_->scheduler, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(bridge_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(ctx_->outbox, caf::exit_reason::user_shutdown);
   // The test coordinator has no threads: unless the exit messages run here, nothing waits
   // for actors that nobody runs.
   if (auto* sched = dynamic_cast<caf::scheduler::test_coordinator*>(&system_->scheduler())) {
@@ -250,6 +259,10 @@ void engine_impl::collect_metrics(std::string& out) const {
   out += "# TYPE baton_schedule_fire_lag_ms_max gauge\n";
   line("baton_schedule_fire_lag_ms_max", "", c.schedule_lag_ms_max.load());
   auto s = c.store.committer().snapshot();
+  out += "# TYPE baton_callbacks_delivered_total counter\n";
+  line("baton_callbacks_delivered_total", "", c.callbacks->delivered.load());
+  out += "# TYPE baton_callbacks_given_up_total counter\n";
+  line("baton_callbacks_given_up_total", "", c.callbacks->given_up.load());
   out += "# TYPE baton_store_commits_total counter\n";
   line("baton_store_commits_total", "", s.commits);
   line("baton_store_writes_total", "", s.submissions);

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/callback_formats.hpp"
 #include "config/settings.hpp"
 #include "model/clock.hpp"
 #include "model/definition.hpp"
@@ -21,9 +22,12 @@ namespace baton::storage {
 class process_store;
 }
 
+namespace baton::outgoing {
+class delegate_client;
+}
+
 namespace baton::actors {
 
-class delegate_client;
 class definition_registry;
 
 /// Why a command did not do what was asked. `http/` maps each to a status in one table.
@@ -133,12 +137,16 @@ class engine {
 public:
   using clock_ms = model::clock_ms;
 
-  /// Starts the actor system, recovers non-terminal processes, and becomes ready.
+  /// Starts the actor system and the callback outbox, recovers non-terminal processes, and
+  /// becomes ready.
   /// @param now_ms wall clock (tests pass a fake one); empty: `model::system_clock_ms`
+  /// @param formats callback body formats by name; "native" is the one a target without a
+  ///        format gets (`http::callback_bodies` has them all)
   /// @returns failed when the store could not be read.
   static storage::result<std::unique_ptr<engine>> create(const config::settings& settings,
-                                        storage::process_store& store, delegate_client& delegates,
-                                        clock_ms now_ms = {});
+                                        storage::process_store& store,
+                                        outgoing::delegate_client& delegates,
+                                        clock_ms now_ms = {}, callback_formats formats = {});
   virtual ~engine() = default;
 
   virtual void start(start_request request, answer_callback done) = 0;
@@ -164,11 +172,6 @@ public:
   /// Validates, stores and arms a schedule; its id, status and first fire time are assigned.
   virtual void create_schedule(model::schedule s, schedule_callback done) = 0;
   virtual void change_schedule(std::string id, schedule_action action, schedule_callback done) = 0;
-
-  /// Who hears of callbacks that became due: called with the outbox key (see
-  /// `process_store::put_outbox`) after the entry is durable, on some engine thread. Entries
-  /// written before this is set are found by scanning the outbox afterwards.
-  virtual void on_callback_due(std::function<void(std::string outbox_key)> sink) = 0;
 
   /// True once recovery finished (for /readyz).
   virtual bool ready() const = 0;

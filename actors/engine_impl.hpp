@@ -17,7 +17,8 @@ namespace baton::actors {
 class engine_impl final : public engine {
 public:
   engine_impl(const config::settings& settings, storage::process_store& store,
-              delegate_client& delegates, clock_ms now_ms, bool testing = false);
+              outgoing::delegate_client& delegates, clock_ms now_ms, bool testing = false,
+              callback_formats formats = {});
   ~engine_impl() override;
 
   /// Loads definitions and non-terminal processes, rebuilds queues and timers.
@@ -40,9 +41,6 @@ public:
                        std::function<void(scope_answer)> done) override;
   void create_schedule(model::schedule s, schedule_callback done) override;
   void change_schedule(std::string id, schedule_action action, schedule_callback done) override;
-  void on_callback_due(std::function<void(std::string)> sink) override {
-    ctx_->callback_due.set(std::move(sink));
-  }
   bool ready() const override { return ctx_->ready; }
   void collect_metrics(std::string& out) const override;
   storage::process_store& store() override { return ctx_->store; }

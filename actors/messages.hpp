@@ -9,7 +9,7 @@
 #include <caf/meta/type_name.hpp>
 #include <caf/type_id.hpp>
 
-#include "actors/delegate_client.hpp"
+#include "outgoing/delegate_client.hpp"
 #include "actors/engine.hpp"
 #include "actors/process_launch.hpp"
 #include "model/inspect.hpp"
@@ -79,7 +79,7 @@ struct write_done {
 struct http_result {
   std::string step_id;
   int attempt = 0;
-  outgoing_response response;
+  outgoing::outgoing_response response;
 };
 
 /// Process → scheduler: deliver ev_due at `due_ms` (timer step or deadline).
@@ -226,15 +226,42 @@ struct deploy_definition {
   model::definition definition;
 };
 
+// -- callbacks (the outbox) ---------------------------------------------------------------
+
+/// Process → outbox: the outbox entry `outbox_key` (see `process_store::put_outbox`) is
+/// durable. Duplicates are ignored.
+struct callback_due {
+  std::string outbox_key;
+};
+
+/// Delegate client → outbox: the try `attempt` of the oldest callback of `process_id` ended
+/// with `status` (0: no HTTP answer, then `error` says why).
+struct callback_answered {
+  std::string process_id;
+  std::string outbox_key;
+  int attempt = 0;
+  int status = 0;
+  std::string error;
+};
+
+/// Outbox → itself, after the backoff: try the oldest callback of `process_id` again, if it
+/// is still `outbox_key`.
+struct callback_retry {
+  std::string process_id;
+  std::string outbox_key;
+};
+
+/// Group committer → outbox: the erase of `outbox_key` was written (or failed: then it is
+/// sent again after a restart, which at-least-once allows). A late `callback_due` of it is
+/// ignored until here.
+struct callback_erased {
+  std::string outbox_key;
+};
+
 // -- inspection ---------------------------------------------------------------------------
 
 /// Enums print as their underlying integer (serializers handle enums themselves).
 using model::inspect;
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, outgoing_response& x) {
-  return f(caf::meta::type_name("baton::actors::outgoing_response"), x.status, x.body, x.error);
-}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, start_request& x) {
@@ -450,7 +477,40 @@ typename Inspector::result_type inspect(Inspector& f, deploy_definition& x) {
   return f(caf::meta::type_name("baton::actors::deploy_definition"), x.definition);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, callback_due& x) {
+  return f(caf::meta::type_name("baton::actors::callback_due"), x.outbox_key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, callback_answered& x) {
+  return f(caf::meta::type_name("baton::actors::callback_answered"), x.process_id, x.outbox_key,
+           x.attempt, x.status, x.error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, callback_retry& x) {
+  return f(caf::meta::type_name("baton::actors::callback_retry"), x.process_id, x.outbox_key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, callback_erased& x) {
+  return f(caf::meta::type_name("baton::actors::callback_erased"), x.outbox_key);
+}
+
 }  // namespace baton::actors
+
+namespace baton::outgoing {
+
+/// outgoing/ knows nothing of CAF: its answer is made inspectable here, where it becomes a
+/// message (`http_result`).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, outgoing_response& x) {
+  return f(caf::meta::type_name("baton::outgoing::outgoing_response"), x.status, x.body,
+           x.error);
+}
+
+}  // namespace baton::outgoing
 
 namespace baton::storage {
 
@@ -480,7 +540,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(baton, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(baton, (baton::actors::engine_errc))
   CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_action))
   CAF_ADD_TYPE_ID(baton, (baton::storage::status))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::outgoing_response))
+  CAF_ADD_TYPE_ID(baton, (baton::outgoing::outgoing_response))
   CAF_ADD_TYPE_ID(baton, (baton::actors::start_request))
   CAF_ADD_TYPE_ID(baton, (baton::actors::process_answer))
   CAF_ADD_TYPE_ID(baton, (baton::actors::scope_settings))
@@ -522,6 +582,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(baton, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_restore))
   CAF_ADD_TYPE_ID(baton, (baton::actors::launch_stored))
   CAF_ADD_TYPE_ID(baton, (baton::actors::deploy_definition))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::callback_due))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::callback_answered))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::callback_retry))
+  CAF_ADD_TYPE_ID(baton, (baton::actors::callback_erased))
 CAF_END_TYPE_ID_BLOCK(baton)
 
 namespace caf {

@@ -175,7 +175,9 @@ void on_persisted(process_self self, const write_done& msg) {
     count_stored_start(*st.ctx);
     st.callback.reset();
   }
-  if (!st.in_flight_outbox_key.empty()) st.ctx->callback_due(std::move(st.in_flight_outbox_key));
+  if (!st.in_flight_outbox_key.empty()) {
+    self->send(st.ctx->outbox, callback_due{std::move(st.in_flight_outbox_key)});
+  }
   st.state = std::move(st.in_flight.state);
   // Answered before the effects are performed: the state is durable, and an effect that
   // fails (an exception ends this actor, which is then restarted from the snapshot) must not
@@ -265,7 +267,7 @@ void perform(process_self self, const model::effect& fx) {
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, model::fx_call_http>) {
-          outgoing_request req;
+          outgoing::outgoing_request req;
           req.method = e.method;
           req.url = e.url;
           req.headers = e.headers;
@@ -275,7 +277,7 @@ void perform(process_self self, const model::effect& fx) {
           st.calling = true;
           auto handle = caf::actor_cast<process_actor>(self);
           st.ctx->delegates.call(std::move(req), [handle, id = e.step_id, attempt = e.attempt](
-                                                     outgoing_response r) {
+                                                     outgoing::outgoing_response r) {
             caf::anon_send(handle, http_result{id, attempt, std::move(r)});
           });
         } else if constexpr (std::is_same_v<T, model::fx_arm_timer>) {

@@ -58,8 +58,10 @@ int clients_command(const std::string& data_dir, const std::string& action, cons
     return 2;
   }
   auto result = done.get_future().get();
-  if (auto* error = std::get_if<std::string>(&result)) {
-    std::cerr << *error << "\n";
+  if (auto* error = std::get_if<http::auth::client_error>(&result)) {
+    std::cerr << error->message;
+    if (!error->written.ok()) std::cerr << ": " << error->written.describe();
+    std::cerr << "\n";
     return 1;
   }
   auto& [c, secrets] = std::get<0>(result);

@@ -10,19 +10,19 @@
 #include "actors/engine.hpp"
 #include "cmd/commands.hpp"
 #include "http/admin_api.hpp"
-#include "http/auth/audit_log.hpp"
+#include "http/callback_bodies.hpp"
+#include "storage/audit_log.hpp"
 #include "http/auth/auth_api.hpp"
 #include "http/auth/authenticator.hpp"
 #include "http/auth/grants.hpp"
 #include "http/auth/secrets.hpp"
 #include "http/compat/job_workflow.hpp"
-#include "http/callback_dispatcher.hpp"
 #include "http/compat/process_engine.hpp"
 #include "http/compat/workfloo.hpp"
 #include "http/compat/scheduler_connector.hpp"
 #include "http/metrics.hpp"
 #include "http/native_api.hpp"
-#include "http/outgoing_client.hpp"
+#include "outgoing/client.hpp"
 #include "http/router.hpp"
 #include "http/schedule_api.hpp"
 #include "http/server.hpp"
@@ -117,21 +117,18 @@ int serve(const std::optional<std::string>& config_file,
       spdlog::warn("storage: writes refused until this clears: {}", now.describe());
     }
   });
-  auto delegates = std::make_unique<http::outgoing_client>(settings.outgoing);
+  auto delegates = std::make_unique<outgoing::client>(settings.outgoing);
   // The one wall clock of this server: the engine's actors, the front ends (through the
   // engine) and auth all read it.
   const model::clock_ms clock = model::system_clock_ms;
-  auto created = actors::engine::create(settings, *store, *delegates, clock);
+  auto created =
+      actors::engine::create(settings, *store, *delegates, clock, http::callback_bodies(clock));
   if (!created.ok()) {
     spdlog::error("cannot recover from the store in {}: {} (see `baton db check`)",
                   settings.storage.data_dir, created.error().describe());
     return 1;
   }
   auto engine = std::move(created).value();
-  http::callback_dispatcher callbacks(*store, *delegates, settings.outgoing);
-  callbacks.add_format("workfloo", http::compat::workfloo_callback_renderer(*engine));
-  engine->on_callback_due([&callbacks](std::string key) { callbacks.due(std::move(key)); });
-  callbacks.start();  // after the sink is set: the outbox scan sees whatever it missed
   if (!settings.engine.definitions_dir.empty() &&
       !deploy_directory(*engine, settings.engine.definitions_dir)) {
     engine->shutdown();
@@ -155,12 +152,8 @@ int serve(const std::optional<std::string>& config_file,
 
   auto routes = std::make_shared<http::router>();
   auto stats = std::make_shared<http::metrics>();
-  stats->add_collector([&engine, &callbacks](std::string& out) {
+  stats->add_collector([&engine](std::string& out) {
     engine->collect_metrics(out);
-    out += "# TYPE baton_callbacks_delivered_total counter\nbaton_callbacks_delivered_total " +
-           std::to_string(callbacks.delivered()) +
-           "\n# TYPE baton_callbacks_given_up_total counter\nbaton_callbacks_given_up_total " +
-           std::to_string(callbacks.given_up()) + "\n";
     out += "# TYPE baton_password_hashes_total counter\nbaton_password_hashes_total " +
            std::to_string(auth::password_verifications()) + "\n";
   });
@@ -176,7 +169,6 @@ int serve(const std::optional<std::string>& config_file,
   // system, then the store.
   auto shut_down = [&] {
     engine->shutdown();
-    callbacks.stop();
     delegates.reset();
     engine.reset();
     store.reset();

@@ -9,7 +9,5 @@ struct request_context;
 class router;
 class server;
 class metrics;
-class outgoing_client;
-struct outgoing_options;
 
 }  // namespace baton::http

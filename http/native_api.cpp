@@ -5,9 +5,9 @@
 
 #include "actors/definition_registry.hpp"
 #include "actors/engine.hpp"
-#include "http/auth/audit_log.hpp"
+#include "storage/audit_log.hpp"
 #include "http/auth/guard.hpp"
-#include "http/callback_dispatcher.hpp"
+#include "outgoing/callback_target.hpp"
 #include "http/engine_errors.hpp"
 #include "http/json_body.hpp"
 #include "http/metrics.hpp"
@@ -31,7 +31,7 @@ response bad_request(std::string_view detail, std::string_view field) {
 
 /// `{"url": "https://…", "headers": {"name": "value", …}}`, or (message, JSON pointer).
 std::variant<model::callback_target, std::pair<std::string, std::string>> parse_native_callback(
-    dom::element v, const allow_list& allowed) {
+    dom::element v, const outgoing::allow_list& allowed) {
   using problem_at = std::pair<std::string, std::string>;
   if (!v.is_object()) return problem_at{"callback must be {url, headers}", "/callback"};
   model::callback_target target;
@@ -42,7 +42,8 @@ std::variant<model::callback_target, std::pair<std::string, std::string>> parse_
       for (auto [name, val] : as_object(field)) {
         auto at = "/callback/headers/" + std::string(name);
         if (!val.is_string()) return problem_at{"header values must be strings", at};
-        if (auto why = callback_header_problem(name, val.get_string().value()); !why.empty()) {
+        auto why = outgoing::callback_header_problem(name, val.get_string().value());
+        if (!why.empty()) {
           return problem_at{"header " + why, at};
         }
         target.headers.emplace_back(name, val.get_string().value());
@@ -52,7 +53,7 @@ std::variant<model::callback_target, std::pair<std::string, std::string>> parse_
                         "/callback/" + std::string(k)};
     }
   }
-  if (auto why = callback_url_problem(target.url, allowed); !why.empty()) {
+  if (auto why = outgoing::callback_url_problem(target.url, allowed); !why.empty()) {
     return problem_at{"callback url " + why, "/callback/url"};
   }
   return target;
@@ -196,7 +197,7 @@ void list_definitions(actors::engine& engine, request_context, const auth::clien
 // ---- processes ------------------------------------------------------------------------------
 
 void start_process(actors::engine& engine, request_context ctx, const auth::client& who, responder respond,
-                   const allow_list& callback_hosts) {
+                   const outgoing::allow_list& callback_hosts) {
   auto body = parse_json_body(ctx.req.body());
   if (!body.ok()) return respond(bad_request("body is not JSON: " + body.error, ""));
   dom::object obj;
@@ -692,7 +693,7 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
   route(verb::get, "/api/v1/definitions/{name}", role::runner, get_definition);
   route(verb::get, "/api/v1/definitions", role::runner, list_definitions);
   route(verb::post, "/api/v1/processes", role::runner,
-        [callback_hosts = std::make_shared<const allow_list>(outgoing.allow_hosts)](
+        [callback_hosts = std::make_shared<const outgoing::allow_list>(outgoing.allow_hosts)](
             actors::engine& e, request_context ctx, const auth::client& who, responder respond) {
           start_process(e, std::move(ctx), who, std::move(respond), *callback_hosts);
         });

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "http/auth/audit_log.hpp"
+#include "storage/audit_log.hpp"
 #include "http/auth/grants.hpp"
 #include "http/auth/guard.hpp"
 #include "http/json_body.hpp"
@@ -71,11 +71,11 @@ using done_fn = client_directory::done_fn;
 
 /// A write the store did not make durable: our fault, and likely brief. The caller gets 503
 /// with Retry-After and no storage text; the log gets the text with the request id.
-response not_stored(const std::string& request_id, std::string_view what, std::string_view error) {
-  spdlog::error("request {}: {} not stored: {}", request_id, what, error);
-  // The text starts with the storage code (`storage::status::describe`): a full volume is 507,
-  // which clears only when an operator frees space.
-  if (error.starts_with(storage::to_string(storage::storage_errc::no_space))) {
+response not_stored(const std::string& request_id, std::string_view what,
+                    const storage::status& failed) {
+  spdlog::error("request {}: {} not stored: {}", request_id, what, failed.describe());
+  // A full volume is 507, which clears only when an operator frees space.
+  if (failed.code() == storage::storage_errc::no_space) {
     auto r = problem(status::insufficient_storage, "Insufficient storage",
                      "the data volume is full; nothing was changed. Retry after space is freed");
     r.set(beast_http::field::retry_after, "1");
@@ -99,11 +99,15 @@ done_fn answer_client(responder respond, status ok_status, bool show_secrets, au
                       std::string event, std::string by, const request_context& ctx) {
   return [=, &audit, source = ctx.remote_address,
           request_id = ctx.request_id](client_directory::result r) {
-    if (auto* error = std::get_if<std::string>(&r)) {
-      if (error->rfind("storage", 0) == 0) return respond(not_stored(request_id, event, *error));
-      auto code = error->rfind("unknown client", 0) == 0 ? status::not_found : status::conflict;
-      if (error->rfind("name must", 0) == 0) code = status::bad_request;
-      return respond(problem(code, "Client not changed", *error, "name"));
+    if (auto* error = std::get_if<client_error>(&r)) {
+      using kind = client_error::kind;
+      if (error->code == kind::not_stored) {
+        return respond(not_stored(request_id, event, error->written));
+      }
+      auto code = error->code == kind::unknown        ? status::not_found
+                  : error->code == kind::invalid_name ? status::bad_request
+                                                      : status::conflict;
+      return respond(problem(code, "Client not changed", error->message, "name"));
     }
     auto& [c, secrets] = std::get<0>(r);
     // Audit entries do not wait for their own sync: the change they record is durable
@@ -184,8 +188,9 @@ void login(authenticator& auth, request_context ctx, responder respond) {
   }
   auth.grants().open_session(
       o.who->id, [&auth, who = o.who, respond, source = ctx.remote_address,
-                  request_id = ctx.request_id](const std::string& error, const issued_session& s) {
-        if (!error.empty()) return respond(not_stored(request_id, "session", error));
+                  request_id = ctx.request_id](const storage::status& written,
+                                               const issued_session& s) {
+        if (!written.ok()) return respond(not_stored(request_id, "session", written));
         auth.audit().record("login", who->name, source, "session");
         auto r = login_answer(status::ok, 0, "");
         r.insert(beast_http::field::set_cookie,
@@ -215,8 +220,8 @@ void logout(authenticator& auth, request_context ctx, responder respond) {
   }
   auth.grants().close_session(
       sid, [&auth, respond, source = ctx.remote_address, request_id = ctx.request_id](
-               const std::string& error, bool closed) {
-        if (!error.empty()) return respond(not_stored(request_id, "logout", error));
+               const storage::status& written, bool closed) {
+        if (!written.ok()) return respond(not_stored(request_id, "logout", written));
         if (closed) auth.audit().record("logout", "", source, "session");
         respond(logged_out());
       });
@@ -266,8 +271,8 @@ void token(authenticator& auth, request_context ctx, responder respond) {
   auth.grants().issue_token(
       o.who->id, id,
       [&auth, who = o.who, respond, instance, id, grant, source = ctx.remote_address,
-       request_id = ctx.request_id](const std::string& error, const issued_token& t) {
-        if (!error.empty()) return respond(not_stored(request_id, "token", error));
+       request_id = ctx.request_id](const storage::status& written, const issued_token& t) {
+        if (!written.ok()) return respond(not_stored(request_id, "token", written));
         auth.audit().record("token_issued", who->name, source, grant);
         respond(json_response(status::ok, "{\"access_token\":\"" + t.access_token +
                                               "\",\"instance_url\":\"" + json_escape(instance) +
@@ -336,9 +341,9 @@ void add_auth_routes(router& routes, authenticator& auth) {
                if (t.empty()) return respond(text_response(status::ok, ""));
                auth.grants().revoke_token(
                    t, [&auth, respond, source = ctx.remote_address, request_id = ctx.request_id](
-                          const std::string& error, bool revoked) {
-                     if (!error.empty())
-                       return respond(not_stored(request_id, "revocation", error));
+                          const storage::status& written, bool revoked) {
+                     if (!written.ok())
+                       return respond(not_stored(request_id, "revocation", written));
                      if (revoked) auth.audit().record("token_revoked", "", source);
                      respond(text_response(status::ok, ""));
                    });

@@ -4,7 +4,7 @@
 
 #include <charconv>
 
-#include "http/auth/audit_log.hpp"
+#include "storage/audit_log.hpp"
 #include "http/auth/grants.hpp"
 #include "http/auth/secrets.hpp"
 #include "http/base64.hpp"

@@ -8,11 +8,15 @@
 #include "http/auth/clients.hpp"
 #include "http/request_context.hpp"
 
+namespace baton::storage {
+class audit_log;
+}
+
 namespace baton::http::auth {
 
 class grant_store;
 class throttle;
-class audit_log;
+using storage::audit_log;
 
 /// The credential schemes a route accepts.
 enum scheme : unsigned {

@@ -13,43 +13,25 @@
 #include <vector>
 
 #include "http/auth/check_slots.hpp"
+#include "model/client.hpp"
 #include "model/clock.hpp"
-
-namespace baton::storage {
-class process_store;
-}
+#include "storage/auth_store.hpp"
+#include "storage/status.hpp"
 
 namespace baton::http::auth {
 
-/// What a client may do: `runner` starts, completes steps and reads; `operator` also
-/// cancels, retries and pauses; `admin` also manages clients and definitions.
-enum class role : std::uint8_t { runner, operator_, admin };
-std::string_view to_string(role r);
-std::optional<role> parse_role(std::string_view s);
-inline bool allows(role have, role need) { return have >= need; }
-
-/// An authenticated principal: a customer with its own credentials and permissions.
-struct client {
-  std::string id;
-  std::string name;
-  auth::role role = auth::role::runner;
-  std::vector<std::string> definitions = {"*"};  ///< name globs (`*`, `?`) it may touch
-  bool enabled = true;
-  std::string password_hash;  ///< Argon2id
-  std::string api_key_hash;   ///< hex HMAC-SHA256 of the key under the server secret
-  std::int64_t created_ms = 0;
-  std::uint32_t generation = 0;  ///< bumped on rotate/disable: drops cached checks
-
-  bool may_use(std::string_view definition) const;
-};
+// The client record and its role live in model/ (storage encodes them); auth names them here.
+using model::allows;
+using model::client;
+using model::glob_match;
+using model::parse_role;
+using model::role;
 
 /// Secrets shown once, when a client is created or rotated.
 struct issued_secrets {
   std::string password;
   std::string api_key;
 };
-
-bool glob_match(std::string_view pattern, std::string_view text);
 
 /// What a password check found. `name_known` lets the throttle count a wrong password
 /// against the name and an unknown name against the address; it never reaches the caller.
@@ -59,13 +41,21 @@ struct password_check {
   bool name_known = false;
 };
 
-/// Every client, in memory and in the `auth` column family. Thread-safe. Checks are cheap:
+/// Why a change to a client was not made. `written` holds the storage failure when
+/// `code` is `not_stored` (the log gets its text, the caller a 503 or 507).
+struct client_error {
+  enum class kind { invalid_name, exists, unknown, not_stored } code = kind::not_stored;
+  std::string message;
+  storage::status written;
+};
+
+/// Every client, in memory and in the store (`storage::auth_store`). Thread-safe. Checks are cheap:
 /// an API key costs one HMAC; a password costs one Argon2 hash, then a cache entry keyed by
 /// an HMAC of name and password (so the cache reveals nothing) answers for a minute, until
 /// the client is rotated or disabled.
 class client_directory {
  public:
-  using result = std::variant<std::pair<client, issued_secrets>, std::string>;
+  using result = std::variant<std::pair<client, issued_secrets>, client_error>;
   using done_fn = std::function<void(result)>;
 
   /// Loads the clients and the server secret (created on first start).
@@ -104,12 +94,11 @@ class client_directory {
   std::optional<std::string> bootstrap_admin(const std::string& data_dir);
 
  private:
-  void persist(const client& c, std::function<void(std::string)> done);
   /// Makes the durable record `c` the one in memory (after a rotate or an enable/disable).
   void apply(const client& c);
   std::string key_hash(std::string_view api_key) const;
 
-  storage::process_store& store_;
+  storage::auth_store store_;
   model::clock_ms clock_;
   std::string secret_;
   mutable std::shared_mutex mutex_;

@@ -1,11 +1,10 @@
 #include "http/auth/grants.hpp"
 
+#include "model/backoff.hpp"
+
 #include <algorithm>
 
 #include "http/auth/secrets.hpp"
-#include "model/backoff.hpp"
-#include "storage/json_codec.hpp"
-#include "storage/process_store.hpp"
 
 namespace baton::http::auth {
 
@@ -18,20 +17,12 @@ grant_store::grant_store(storage::process_store& store, std::string secret,
       token_ttl_(token_ttl),
       session_ttl_(session_ttl) {
   auto now = clock_();
-  for (auto [prefix, target] : {std::pair{std::string_view("token/"), &tokens_},
-                                std::pair{std::string_view("session/"), &sessions_}}) {
-    auto scanned = store_.database().scan(
-        storage::cf::auth, prefix, {}, [&](std::string_view k, std::string_view v) {
-          auto client = storage::value_at_pointer(storage::json_of(v), "/client");
-          auto expires = storage::value_at_pointer(storage::json_of(v), "/expiresMs");
-          if (client && expires && expires->integer > now) {
-            (*target)[std::string(k.substr(prefix.size()))] = {client->text, expires->integer};
-          }
-          return true;
-        });
-    if (!scanned.ok()) {
-      throw std::runtime_error("cannot read tokens and sessions: " + scanned.describe());
+  for (auto kind : {storage::grant_kind::token, storage::grant_kind::session}) {
+    auto stored = store_.grants(kind, now);
+    if (!stored.ok()) {
+      throw std::runtime_error("cannot read tokens and sessions: " + stored.error().describe());
     }
+    for (auto& [h, g] : stored.value()) map_of(kind).emplace(h, std::move(g));
   }
 }
 
@@ -39,52 +30,36 @@ std::string grant_store::hash(std::string_view kind, std::string_view value) con
   return to_hex(hmac_sha256(secret_, std::string(kind) + ':' + std::string(value)));
 }
 
-void grant_store::persist(std::string_view key, const grant& g, bool erase,
-                          std::function<void(const std::string&)> done) {
-  storage::batch b;
-  if (erase) {
-    b.erase(storage::cf::auth, key);
-  } else {
-    b.put(storage::cf::auth, key,
-          std::string(1, storage::format_v1) + "{\"client\":\"" + g.client_id +
-              "\",\"expiresMs\":" + std::to_string(g.expires_ms) + "}");
-  }
-  // The callers speak the error text (`status::describe`: the storage code first).
-  store_.committer().submit(std::move(b), [done = std::move(done)](const storage::status& w) {
-    done(w.ok() ? std::string() : w.describe());
-  });
+void grant_store::add(storage::grant_kind kind, const std::string& h, grant g,
+                      std::function<void(const storage::status&)> done) {
+  store_.put_grant(kind, h, g,
+                   [this, kind, h, g, done = std::move(done)](const storage::status& written) {
+                     if (written.ok()) {
+                       std::lock_guard lock(mutex_);
+                       map_of(kind)[h] = g;
+                     }
+                     done(written);
+                   });
 }
 
-void grant_store::add(grant_map& target, std::string_view prefix, const std::string& h, grant g,
-                      std::function<void(const std::string&)> done) {
-  persist(std::string(prefix) + h, g, false,
-          [this, &target, h, g, done = std::move(done)](const std::string& error) {
-            if (error.empty()) {
-              std::lock_guard lock(mutex_);
-              target[h] = g;
-            }
-            done(error);
-          });
-}
-
-void grant_store::remove(grant_map& target, std::string_view prefix, const std::string& h,
-                         revoked_fn done) {
+void grant_store::remove(storage::grant_kind kind, const std::string& h, revoked_fn done) {
   grant old;
   {
     std::lock_guard lock(mutex_);
+    auto& target = map_of(kind);
     auto it = target.find(h);
     if (it == target.end()) return done({}, false);
     old = std::move(it->second);
     target.erase(it);
   }
-  persist(std::string(prefix) + h, {}, true,
-          [this, &target, h, old, done = std::move(done)](const std::string& error) {
-            if (!error.empty()) {
-              std::lock_guard lock(mutex_);
-              target.emplace(h, old);
-            }
-            done(error, error.empty());
-          });
+  store_.erase_grant(kind, h,
+                     [this, kind, h, old, done = std::move(done)](const storage::status& written) {
+                       if (!written.ok()) {
+                         std::lock_guard lock(mutex_);
+                         map_of(kind).emplace(h, old);
+                       }
+                       done(written, written.ok());
+                     });
 }
 
 std::string grant_store::signature(std::string_view id_url, std::int64_t issued_ms) const {
@@ -98,8 +73,8 @@ void grant_store::issue_token(const std::string& client_id, std::string_view id_
   t.issued_ms = clock_();
   t.signature = signature(id_url, t.issued_ms);
   auto h = hash("token", t.access_token);
-  add(tokens_, "token/", h, {client_id, t.issued_ms + token_ttl_.count()},
-      [t, done = std::move(done)](const std::string& error) { done(error, t); });
+  add(storage::grant_kind::token, h, {client_id, t.issued_ms + token_ttl_.count()},
+      [t, done = std::move(done)](const storage::status& written) { done(written, t); });
 }
 
 std::optional<std::string> grant_store::check_token(std::string_view token) {
@@ -115,7 +90,7 @@ std::optional<std::string> grant_store::check_token(std::string_view token) {
 }
 
 void grant_store::revoke_token(std::string_view token, revoked_fn done) {
-  remove(tokens_, "token/", hash("token", token), std::move(done));
+  remove(storage::grant_kind::token, hash("token", token), std::move(done));
 }
 
 std::string grant_store::csrf_for(std::string_view session_id) const {
@@ -127,8 +102,9 @@ void grant_store::open_session(const std::string& client_id, issued_fn<issued_se
   s.id = base64url(random_bytes(24));
   s.csrf = csrf_for(s.id);
   s.aspxauth = to_hex(hmac_sha256(secret_, "aspxauth:" + s.id));
-  add(sessions_, "session/", hash("session", s.id), {client_id, clock_() + session_ttl_.count()},
-      [s, done = std::move(done)](const std::string& error) { done(error, s); });
+  add(storage::grant_kind::session, hash("session", s.id),
+      {client_id, clock_() + session_ttl_.count()},
+      [s, done = std::move(done)](const storage::status& written) { done(written, s); });
 }
 
 std::optional<std::string> grant_store::check_session(std::string_view session_id,
@@ -149,7 +125,7 @@ std::optional<std::string> grant_store::check_session(std::string_view session_i
 }
 
 void grant_store::close_session(std::string_view session_id, revoked_fn done) {
-  remove(sessions_, "session/", hash("session", session_id), std::move(done));
+  remove(storage::grant_kind::session, hash("session", session_id), std::move(done));
 }
 
 void throttle::bump(record& r, std::int64_t now, std::int64_t cap_ms) {

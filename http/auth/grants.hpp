@@ -1,5 +1,7 @@
 #pragma once
 
+#include "model/clock.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -9,11 +11,8 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "model/clock.hpp"
-
-namespace baton::storage {
-class process_store;
-}
+#include "storage/auth_store.hpp"
+#include "storage/status.hpp"
 
 namespace baton::http::auth {
 
@@ -34,18 +33,17 @@ struct issued_session {
 /// Access tokens and sessions: stored as keyed hashes in the `auth` column family (a leaked
 /// database does not leak usable tokens), checked in memory. Thread-safe.
 ///
-/// Every write is answered from the group commit's callback, on its thread: `error` is empty
-/// once the write is durable, else the storage's text (for the log, never for the caller).
+/// Every write is answered from the group commit's callback, on its thread: `written` is ok
+/// once the write is durable, else why not (its text is for the log, never for the caller).
 /// Memory follows the disk: a grant is usable only once stored, and a failed revocation
 /// leaves the grant as it was, so that the caller's retry finds it again.
 class grant_store {
  public:
   template <class T>
-  using issued_fn = std::function<void(const std::string& error, const T& issued)>;
+  using issued_fn = std::function<void(const storage::status& written, const T& issued)>;
   /// `revoked` is false when there was nothing to revoke (and then nothing is written).
-  using revoked_fn = std::function<void(const std::string& error, bool revoked)>;
+  using revoked_fn = std::function<void(const storage::status& written, bool revoked)>;
 
-  /// @param clock times issues and expiries.
   grant_store(storage::process_store& store, std::string secret,
               std::chrono::milliseconds token_ttl, std::chrono::milliseconds session_ttl,
               model::clock_ms clock = model::system_clock_ms);
@@ -70,21 +68,19 @@ class grant_store {
   std::string csrf_for(std::string_view session_id) const;
 
  private:
-  struct grant {
-    std::string client_id;
-    std::int64_t expires_ms;
-  };
+  using grant = storage::stored_grant;
   using grant_map = std::unordered_map<std::string, grant>;
   std::string hash(std::string_view kind, std::string_view value) const;
-  void persist(std::string_view key, const grant& g, bool erase,
-               std::function<void(const std::string&)> done);
-  /// Stores `g` under `prefix` + `h` and puts it in `target` once durable.
-  void add(grant_map& target, std::string_view prefix, const std::string& h, grant g,
-           std::function<void(const std::string&)> done);
-  /// Takes `h` out of `target` at once and erases it from the disk; puts it back if that fails.
-  void remove(grant_map& target, std::string_view prefix, const std::string& h, revoked_fn done);
+  grant_map& map_of(storage::grant_kind kind) {
+    return kind == storage::grant_kind::token ? tokens_ : sessions_;
+  }
+  /// Stores `g` under `h` and puts it in memory once durable.
+  void add(storage::grant_kind kind, const std::string& h, grant g,
+           std::function<void(const storage::status&)> done);
+  /// Takes `h` out of memory at once and erases it from the disk; puts it back if that fails.
+  void remove(storage::grant_kind kind, const std::string& h, revoked_fn done);
 
-  storage::process_store& store_;
+  storage::auth_store store_;
   model::clock_ms clock_;
   std::string secret_;
   std::chrono::milliseconds token_ttl_, session_ttl_;
@@ -120,6 +116,7 @@ class throttle {
   void succeeded(std::string_view name);
 
  private:
+  model::clock_ms clock_;
   struct record {
     int failures = 0;
     std::int64_t blocked_until_ms = 0;
@@ -128,7 +125,6 @@ class throttle {
   static void bump(record& r, std::int64_t now, std::int64_t cap_ms);
   static int wait_seconds(const std::unordered_map<std::string, record>& records,
                           std::string_view key, std::int64_t now);
-  model::clock_ms clock_;
   std::mutex mutex_;
   std::unordered_map<std::string, record> by_name_;
   std::unordered_map<std::string, record> by_address_;

@@ -14,6 +14,7 @@
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "model/time.hpp"
+#include "outgoing/callback_target.hpp"
 #include "storage/json_codec.hpp"
 #include "storage/process_store.hpp"
 
@@ -88,7 +89,7 @@ struct start_body {
 };
 
 std::variant<start_body, response> read_start_body(std::string_view text,
-                                                   const allow_list& callback_hosts) {
+                                                   const outgoing::allow_list& callback_hosts) {
   auto body = parse_json_body(text);
   if (!body.ok() || !body.root.is_object()) {
     return error(status::bad_request, "INVALID_JSON", "null", "the body is not a JSON object");
@@ -126,12 +127,14 @@ std::variant<start_body, response> read_start_body(std::string_view text,
     problems.emplace_back("idWorkflooDefinition", "required");
   }
   if (!out.callback_url.empty()) {
-    if (auto why = callback_url_problem(out.callback_url, callback_hosts); !why.empty()) {
+    auto why = outgoing::callback_url_problem(out.callback_url, callback_hosts);
+    if (!why.empty()) {
       problems.emplace_back("callbackUrl", why);
     }
   }
   if (!out.callback_key.empty()) {
-    if (auto why = callback_header_problem("x-api-key", out.callback_key); !why.empty()) {
+    auto why = outgoing::callback_header_problem("x-api-key", out.callback_key);
+    if (!why.empty()) {
       problems.emplace_back("callbackXApiKey", why);
     }
   }
@@ -167,7 +170,7 @@ response start_answer(actors::process_answer a) {
 }
 
 void start(actors::engine& engine, const config::settings& settings,
-           const allow_list& callback_hosts, request_context ctx, const auth::client& who,
+           const outgoing::allow_list& callback_hosts, request_context ctx, const auth::client& who,
            responder respond) {
   bool sandbox = settings.engine.mode == config::engine_mode::sandbox;
   if (auto flag = ctx.query_value("sandbox")) {
@@ -390,10 +393,9 @@ void list_v2(actors::engine& engine, const config::settings& settings, request_c
 
 }  // namespace
 
-callback_renderer workfloo_callback_renderer(actors::engine& engine) {
-  return [&engine](const model::process_state& p) {
-    auto def = engine.definitions().find(p.definition, p.version);
-    return workfloo::status_json(p, def.get(), engine.now_ms());
+actors::callback_renderer workfloo_callback_renderer(model::clock_ms clock) {
+  return [clock](const model::process_state& p, const model::definition* def) {
+    return workfloo::status_json(p, def, clock());
   };
 }
 
@@ -404,7 +406,7 @@ void add_workfloo_routes(router& routes, actors::engine& engine, auth::authentic
   };
   routes.add(verb::post, "/api/v1/workfloo",
              guarded([&engine, &settings,
-                      callback_hosts = std::make_shared<const allow_list>(
+                      callback_hosts = std::make_shared<const outgoing::allow_list>(
                           settings.outgoing.allow_hosts)](request_context ctx,
                                                           const auth::client& who, responder r) {
                start(engine, settings, *callback_hosts, std::move(ctx), who, std::move(r));

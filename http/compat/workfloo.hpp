@@ -1,7 +1,8 @@
 #pragma once
 
 #include "config/settings.hpp"
-#include "http/callback_dispatcher.hpp"
+#include "actors/callback_formats.hpp"
+#include "model/clock.hpp"
 
 namespace baton::actors {
 class engine;
@@ -25,11 +26,11 @@ namespace baton::http::compat {
 ///   `{currentPage, hasNextPage, items}`; `GET /api/v2/workfloo` → the items as a bare array
 ///   with a `Link` header (rel="next"/"prev"), or CSV with `format=csv`. Newest first.
 /// - `callbackUrl` (+ `callbackXApiKey`): the status document is POSTed there when the
-///   execution parks at a step or ends (see `callback_dispatcher`).
+///   execution parks at a step or ends (see `actors::outbox`).
 void add_workfloo_routes(router& routes, actors::engine& engine, auth::authenticator& auth,
                          const config::settings& settings);
 
 /// The callback body of the "workfloo" format: the status document of that moment.
-callback_renderer workfloo_callback_renderer(actors::engine& engine);
+actors::callback_renderer workfloo_callback_renderer(model::clock_ms clock);
 
 }  // namespace baton::http::compat

@@ -32,9 +32,9 @@
 namespace baton::testing {
 
 /// Records outgoing calls; the test answers them (on the test thread) when it likes.
-class fake_delegate final : public actors::delegate_client {
+class fake_delegate final : public outgoing::delegate_client {
  public:
-  void call(actors::outgoing_request request, callback done) override {
+  void call(outgoing::outgoing_request request, callback done) override {
     std::lock_guard lock(mutex_);
     if (throws_ > 0) {
       --throws_;
@@ -58,7 +58,7 @@ class fake_delegate final : public actors::delegate_client {
     for (const auto& c : calls_) n += c.answered ? 0 : 1;
     return n;
   }
-  actors::outgoing_request request(std::size_t i) const {
+  outgoing::outgoing_request request(std::size_t i) const {
     std::lock_guard lock(mutex_);
     REQUIRE(i < calls_.size());
     return calls_[i].request;
@@ -85,12 +85,12 @@ class fake_delegate final : public actors::delegate_client {
       calls_[i].answered = true;
       done = calls_[i].done;
     }
-    done(actors::outgoing_response{status, std::move(body), std::move(error)});
+    done(outgoing::outgoing_response{status, std::move(body), std::move(error)});
   }
 
  private:
   struct recorded {
-    actors::outgoing_request request;
+    outgoing::outgoing_request request;
     callback done;
     bool answered;
   };
@@ -180,6 +180,8 @@ struct engine_options {
   bool sync = false;  ///< storage durability
   std::chrono::milliseconds passivate_after{30'000};
   std::shared_ptr<storage::fault_switch> faults;  ///< fails the store's file writes on demand
+  config::outgoing_settings outgoing;              ///< callback attempts, backoff, slots
+  actors::callback_formats formats;                ///< callback body formats
 };
 
 class engine_fixture {
@@ -345,6 +347,7 @@ class engine_fixture {
   void open() {
     config::settings settings;
     settings.engine.passivate_after = options_.passivate_after;
+    settings.outgoing = options_.outgoing;
     settings.storage.mode = options_.sync ? config::durability::sync : config::durability::async;
     settings.storage.data_dir = dir_.str();
     storage::store_options store_options;
@@ -356,7 +359,8 @@ class engine_fixture {
     shut_down_ = false;
     // Actors do not run before `sched().run()`, so none reads the clock before it is set.
     engine_ = std::make_unique<actors::engine_impl>(
-        settings, *store_, delegates_, [this] { return now(); }, /*testing=*/true);
+        settings, *store_, delegates_, [this] { return now(); }, /*testing=*/true,
+        options_.formats);
     virtual_clock_ = &sched().clock();
     virtual_origin_ = virtual_clock_->current_time;
   }

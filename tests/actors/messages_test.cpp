@@ -46,7 +46,7 @@ T round_trip(const T& original) {
 template <caf::type_id_t... Is>
 std::size_t round_trip_defaults(std::integer_sequence<caf::type_id_t, Is...>) {
   constexpr auto first = caf::id_block::baton::begin;
-  (round_trip(typename caf::type_by_id<first + Is>::type{}), ...);
+  (static_cast<void>(round_trip(typename caf::type_by_id<first + Is>::type{})), ...);
   return sizeof...(Is);
 }
 

@@ -61,7 +61,7 @@ struct row {
   std::array<int, 3> own{};
   std::array<int, 3> foreign{};
   make_call make;
-  std::string elsewhere;
+  std::string elsewhere{};
 };
 
 constexpr std::array<std::string_view, 3> role_names{"runner", "operator", "admin"};

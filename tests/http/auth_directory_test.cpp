@@ -105,7 +105,7 @@ TEST_CASE("rotate and disable take effect once durable and survive a reopen", "[
   std::promise<auth::client_directory::result> disabled;
   d.set_enabled("ann", false,
                 [&](auth::client_directory::result r) { disabled.set_value(std::move(r)); });
-  REQUIRE_FALSE(std::holds_alternative<std::string>(disabled.get_future().get()));
+  REQUIRE_FALSE(std::holds_alternative<auth::client_error>(disabled.get_future().get()));
   CHECK_FALSE(d.by_api_key(new_key));
 }
 
@@ -118,29 +118,29 @@ TEST_CASE("tokens and sessions are answered once durable and survive a reopen", 
     auth::grant_store g(*store, d.secret(), std::chrono::hours(1), std::chrono::hours(1));
     std::promise<std::string> issued;
     g.issue_token("ann-id", "https://x/id/ann-id",
-                  [&](const std::string& error, const auth::issued_token& t) {
-                    CHECK(error.empty());
+                  [&](const storage::status& written, const auth::issued_token& t) {
+                    CHECK(written.ok());
                     issued.set_value(t.access_token);
                   });
     token = issued.get_future().get();
     CHECK(g.check_token(token) == "ann-id");
     for (auto* target : {&session_id, &closed_session}) {
       std::promise<std::string> opened;
-      g.open_session("ann-id", [&](const std::string& error, const auth::issued_session& s) {
-        CHECK(error.empty());
+      g.open_session("ann-id", [&](const storage::status& written, const auth::issued_session& s) {
+        CHECK(written.ok());
         opened.set_value(s.id);
       });
       *target = opened.get_future().get();
     }
     std::promise<bool> closed;
-    g.close_session(closed_session, [&](const std::string& error, bool was_open) {
-      CHECK(error.empty());
+    g.close_session(closed_session, [&](const storage::status& written, bool was_open) {
+      CHECK(written.ok());
       closed.set_value(was_open);
     });
     CHECK(closed.get_future().get());
     std::promise<bool> again;
     g.close_session(closed_session,
-                    [&](const std::string&, bool was_open) { again.set_value(was_open); });
+                    [&](const storage::status&, bool was_open) { again.set_value(was_open); });
     CHECK_FALSE(again.get_future().get());  // nothing left to close
   }
   auto store = open_store(dir);
@@ -150,8 +150,8 @@ TEST_CASE("tokens and sessions are answered once durable and survive a reopen", 
   CHECK(g.check_session(session_id, g.csrf_for(session_id)) == "ann-id");
   CHECK_FALSE(g.check_session(closed_session, g.csrf_for(closed_session)));
   std::promise<bool> revoked;
-  g.revoke_token(token, [&](const std::string& error, bool was) {
-    CHECK(error.empty());
+  g.revoke_token(token, [&](const storage::status& written, bool was) {
+    CHECK(written.ok());
     revoked.set_value(was);
   });
   CHECK(revoked.get_future().get());

@@ -1,4 +1,4 @@
-#include "http/auth/audit_log.hpp"
+#include "storage/audit_log.hpp"
 
 #include <cstdio>
 #include <deque>
@@ -7,14 +7,14 @@
 #include "storage/json_codec.hpp"
 #include "storage/process_store.hpp"
 
-namespace baton::http::auth {
+namespace baton::storage {
 
 void audit_log::record(std::string_view type, std::string_view client, std::string_view source,
                        std::string_view detail) {
   auto now = clock_();
   char key[48];
   std::snprintf(key, sizeof key, "audit/%013lld-%08x", static_cast<long long>(now), ++seq_);
-  std::string v(1, storage::format_v1);
+  std::string v(1, format_v1);
   v += "{\"atMs\":" + std::to_string(now) + ",\"type\":\"";
   model::append_json_escaped(v, type);
   v += "\",\"client\":\"";
@@ -24,8 +24,8 @@ void audit_log::record(std::string_view type, std::string_view client, std::stri
   v += "\",\"detail\":\"";
   model::append_json_escaped(v, detail);
   v += "\"}";
-  storage::batch b;
-  b.put(storage::cf::auth, key, v);
+  batch b;
+  b.put(cf::auth, key, v);
   store_.committer().submit(std::move(b), nullptr);
 }
 
@@ -34,9 +34,9 @@ std::string audit_log::latest_json(std::size_t limit, std::string_view type) con
   std::string needle = "\"type\":\"" + std::string(type) + "\"";
   // A partial log on a read error is still the newest entries that could be read; the
   // error goes to the log rather than failing an operator's look at the rest.
-  (void)store_.database().scan(storage::cf::auth, "audit/", {},
+  (void)store_.database().scan(cf::auth, "audit/", {},
                          [&](std::string_view, std::string_view v) {
-                           auto json = storage::json_of(v);
+                           auto json = json_of(v);
                            if (type.empty() || json.find(needle) != std::string_view::npos) {
                              kept.emplace_back(json);
                              if (kept.size() > limit) kept.pop_front();
@@ -51,4 +51,4 @@ std::string audit_log::latest_json(std::size_t limit, std::string_view type) con
   return out + "]";
 }
 
-}  // namespace baton::http::auth
+}  // namespace baton::storage

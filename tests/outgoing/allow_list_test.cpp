@@ -1,10 +1,10 @@
-#include "http/allow_list.hpp"
+#include "outgoing/allow_list.hpp"
 
 #include <catch2/catch.hpp>
 
-using baton::http::allow_list;
-using baton::http::parse_target;
-using baton::http::url_target;
+using baton::outgoing::allow_list;
+using baton::outgoing::parse_target;
+using baton::outgoing::url_target;
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "http/outgoing_client.hpp"
+#include "outgoing/client.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -30,6 +30,8 @@
 using namespace baton;
 using namespace baton::http;
 using baton::test::scoped_server;
+using baton::outgoing::header_problem;
+using baton::outgoing::max_header_value;
 using verb = beast_http::verb;
 using namespace std::chrono_literals;
 
@@ -37,15 +39,15 @@ namespace {
 
 /// Calls and waits (bounded) for the one callback; counts callbacks to prove "once".
 struct call_result {
-  actors::outgoing_response res;
+  outgoing::outgoing_response res;
   bool arrived = false;
 };
 
-call_result call_and_wait(outgoing_client& client, actors::outgoing_request req,
+call_result call_and_wait(outgoing::client& client, outgoing::outgoing_request req,
                           std::atomic<int>* calls = nullptr) {
-  auto promise = std::make_shared<std::promise<actors::outgoing_response>>();
+  auto promise = std::make_shared<std::promise<outgoing::outgoing_response>>();
   auto future = promise->get_future();
-  client.call(std::move(req), [promise, calls](actors::outgoing_response res) {
+  client.call(std::move(req), [promise, calls](outgoing::outgoing_response res) {
     if (calls) ++*calls;
     promise->set_value(std::move(res));
   });
@@ -219,17 +221,17 @@ std::string connections_total(scoped_server& srv) {
 
 }  // namespace
 
-TEST_CASE("outgoing_client calls an allowed local server", "[http][outgoing]") {
+TEST_CASE("outgoing::client calls an allowed local server", "[http][outgoing]") {
   std::vector<responder> held;
   std::mutex held_mutex;
   scoped_server upstream{upstream_routes(&held, &held_mutex)};
   config::outgoing_settings settings;
   settings.allow_hosts = {"127.0.0.1:" + std::to_string(upstream.port())};
-  outgoing_client client{settings};
+  outgoing::client client{settings};
   auto base = "http://127.0.0.1:" + std::to_string(upstream.port());
 
   std::atomic<int> calls{0};
-  actors::outgoing_request req;
+  outgoing::outgoing_request req;
   req.url = base + "/hook?a=1%202";
   req.body = R"({"x":1})";
   req.headers = {{"Idempotency-Key", "p1-s1-0"}, {"Content-Type", "application/json"}};
@@ -251,7 +253,7 @@ TEST_CASE("outgoing_client calls an allowed local server", "[http][outgoing]") {
   CHECK(calls == 2);
 }
 
-TEST_CASE("outgoing_client reuses connections and replaces closed ones", "[http][outgoing]") {
+TEST_CASE("outgoing::client reuses connections and replaces closed ones", "[http][outgoing]") {
   std::vector<responder> held;
   std::mutex held_mutex;
   config::http_settings upstream_settings;
@@ -259,8 +261,8 @@ TEST_CASE("outgoing_client reuses connections and replaces closed ones", "[http]
   scoped_server upstream{upstream_routes(&held, &held_mutex), upstream_settings};
   config::outgoing_settings settings;
   settings.allow_hosts = {"127.0.0.1"};
-  outgoing_client client{settings};
-  actors::outgoing_request req;
+  outgoing::client client{settings};
+  outgoing::outgoing_request req;
   req.url = "http://127.0.0.1:" + std::to_string(upstream.port()) + "/hook";
   for (int i = 0; i < 3; ++i) {
     auto r = call_and_wait(client, req);
@@ -277,12 +279,12 @@ TEST_CASE("outgoing_client reuses connections and replaces closed ones", "[http]
   CHECK(connections_total(upstream) == "2");
 }
 
-TEST_CASE("outgoing_client repeats a request whose reused connection died", "[http][outgoing]") {
+TEST_CASE("outgoing::client repeats a request whose reused connection died", "[http][outgoing]") {
   flaky_upstream upstream;
   config::outgoing_settings settings;
   settings.allow_hosts = {"127.0.0.1"};
-  outgoing_client client{settings};
-  actors::outgoing_request req;
+  outgoing::client client{settings};
+  outgoing::outgoing_request req;
   req.method = "GET";
   req.url = "http://127.0.0.1:" + std::to_string(upstream.port()) + "/x";
   auto first = call_and_wait(client, req);
@@ -295,15 +297,15 @@ TEST_CASE("outgoing_client repeats a request whose reused connection died", "[ht
   CHECK(upstream.requests() == 3);
 }
 
-TEST_CASE("outgoing_client times out", "[http][outgoing]") {
+TEST_CASE("outgoing::client times out", "[http][outgoing]") {
   std::vector<responder> held;
   std::mutex held_mutex;
   scoped_server upstream{upstream_routes(&held, &held_mutex)};
   config::outgoing_settings settings;
   settings.allow_hosts = {"127.0.0.1"};
   {
-    outgoing_client client{settings};
-    actors::outgoing_request req;
+    outgoing::client client{settings};
+    outgoing::outgoing_request req;
     req.method = "GET";
     req.url = "http://127.0.0.1:" + std::to_string(upstream.port()) + "/slow";
     req.timeout = 200ms;
@@ -318,12 +320,12 @@ TEST_CASE("outgoing_client times out", "[http][outgoing]") {
   for (auto& respond : held) respond(text_response(beast_http::status::ok, "late"));
 }
 
-TEST_CASE("outgoing_client refuses headers that would write headers or requests of their own",
+TEST_CASE("outgoing::client refuses headers that would write headers or requests of their own",
           "[http][outgoing]") {
   config::outgoing_settings settings;
   settings.allow_hosts = {"127.0.0.1"};
-  outgoing_client client{settings};
-  actors::outgoing_request req;
+  outgoing::client client{settings};
+  outgoing::outgoing_request req;
   req.url = "http://127.0.0.1:9/x";  // never reached: refused before any connection
   for (auto [name, value] :
        {std::pair<std::string, std::string>{"x-api-key", "k\r\nContent-Length: 0\r\n\r\nDELETE /"},
@@ -337,12 +339,12 @@ TEST_CASE("outgoing_client refuses headers that would write headers or requests 
   CHECK(header_problem("X-Api-Key", std::string(max_header_value, 'a')).empty());
 }
 
-TEST_CASE("outgoing_client refuses hosts outside the allow-list", "[http][outgoing]") {
+TEST_CASE("outgoing::client refuses hosts outside the allow-list", "[http][outgoing]") {
   config::outgoing_settings settings;
   settings.allow_hosts = {"hooks.example.com", "127.0.0.1:8443", "[::1]:9000"};
-  outgoing_client client{settings};
+  outgoing::client client{settings};
 
-  actors::outgoing_request req;
+  outgoing::outgoing_request req;
   req.url = "http://evil.example.com/x";
   auto r = call_and_wait(client, req);
   REQUIRE(r.arrived);
@@ -357,16 +359,16 @@ TEST_CASE("outgoing_client refuses hosts outside the allow-list", "[http][outgoi
   req.url = "ftp://hooks.example.com/x";
   CHECK(call_and_wait(client, req).res.error == "unsupported scheme: ftp");
 
-  outgoing_client nobody{config::outgoing_settings{}};
+  outgoing::client nobody{config::outgoing_settings{}};
   req.url = "http://127.0.0.1/";
   CHECK(call_and_wait(nobody, req).res.error == "host not allowed: 127.0.0.1");
 }
 
-TEST_CASE("outgoing_client reports a refused connection", "[http][outgoing]") {
+TEST_CASE("outgoing::client reports a refused connection", "[http][outgoing]") {
   config::outgoing_settings settings;
   settings.allow_hosts = {"127.0.0.1"};
-  outgoing_client client{settings};
-  actors::outgoing_request req;
+  outgoing::client client{settings};
+  outgoing::outgoing_request req;
   req.url = "http://127.0.0.1:" + std::to_string(closed_port()) + "/";
   auto r = call_and_wait(client, req);
   REQUIRE(r.arrived);
@@ -374,7 +376,7 @@ TEST_CASE("outgoing_client reports a refused connection", "[http][outgoing]") {
   CHECK(r.res.error.rfind("connect 127.0.0.1:", 0) == 0);
 }
 
-TEST_CASE("outgoing_client ends calls in flight when destroyed", "[http][outgoing]") {
+TEST_CASE("outgoing::client ends calls in flight when destroyed", "[http][outgoing]") {
   std::vector<responder> held;
   std::mutex held_mutex;
   scoped_server upstream{upstream_routes(&held, &held_mutex)};
@@ -383,11 +385,11 @@ TEST_CASE("outgoing_client ends calls in flight when destroyed", "[http][outgoin
   std::atomic<int> calls{0};
   std::string error;
   {
-    outgoing_client client{settings};
-    actors::outgoing_request req;
+    outgoing::client client{settings};
+    outgoing::outgoing_request req;
     req.method = "GET";
     req.url = "http://127.0.0.1:" + std::to_string(upstream.port()) + "/slow";
-    client.call(req, [&](actors::outgoing_response res) {
+    client.call(req, [&](outgoing::outgoing_response res) {
       error = res.error;
       ++calls;
     });
@@ -423,18 +425,18 @@ TEST_CASE("TLS server and https outgoing calls", "[http][outgoing][tls]") {
 
   config::outgoing_settings settings;
   settings.allow_hosts = {"127.0.0.1", "localhost"};
-  actors::outgoing_request req;
+  outgoing::outgoing_request req;
   req.method = "GET";
   req.url = "https://127.0.0.1:" + std::to_string(srv.port()) + "/secure";
 
   // The self-signed certificate is not in the system store: verification must fail.
-  outgoing_client strict{settings};
+  outgoing::client strict{settings};
   auto refused = call_and_wait(strict, req);
   REQUIRE(refused.arrived);
   CHECK(refused.res.status == 0);
   CHECK(refused.res.error.rfind("TLS handshake: ", 0) == 0);
 
-  outgoing_client trusting{settings, outgoing_options{.ca_file = tls.cert}};
+  outgoing::client trusting{settings, outgoing::client_options{.ca_file = tls.cert}};
   auto ok = call_and_wait(trusting, req);
   REQUIRE(ok.arrived);
   CHECK(ok.res.error.empty());

@@ -1,11 +1,11 @@
-#include "http/allow_list.hpp"
+#include "outgoing/allow_list.hpp"
 
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <optional>
 
-namespace baton::http {
+namespace baton::outgoing {
 
 namespace {
 
@@ -95,4 +95,4 @@ std::string allow_list::refusal(const url_target& target) const {
   return allows(target.host, target.port) ? std::string{} : "host not allowed: " + target.authority;
 }
 
-}  // namespace baton::http
+}  // namespace baton::outgoing

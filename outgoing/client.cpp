@@ -1,4 +1,4 @@
-#include "http/outgoing_client.hpp"
+#include "outgoing/client.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -19,10 +19,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "http/allow_list.hpp"
-#include "http/outgoing_connection.hpp"
+#include "outgoing/allow_list.hpp"
+#include "outgoing/connection.hpp"
 
-namespace baton::http {
+namespace baton::outgoing {
 
 namespace {
 
@@ -46,16 +46,16 @@ using clock = std::chrono::steady_clock;
 constexpr auto pool_idle_limit = std::chrono::seconds(15);
 constexpr std::size_t pool_per_host = 32;
 
-using detail::outgoing_connection;
+using detail::connection;
 
 class call_op;
 
 }  // namespace
 
-struct detail::outgoing_core {
+struct detail::client_core {
   config::outgoing_settings settings;
-  outgoing_options options;
-  http::allow_list allow{{}};
+  client_options options;
+  allow_list allow{{}};
   // Declared before everything that holds sockets or TLS state, so it is destroyed after.
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
@@ -64,12 +64,12 @@ struct detail::outgoing_core {
 
   std::mutex mutex;  ///< guards `calls` and `idle`; held only for a lookup or an insert
   std::unordered_map<const call_op*, std::weak_ptr<call_op>> calls;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<outgoing_connection>>> idle;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<connection>>> idle;
 
-  void fail_soon(actors::delegate_client::callback done, std::string error) {
+  void fail_soon(delegate_client::callback done, std::string error) {
     // Never inside call(): the caller may hold a lock or be mid-way through its own state.
     net::post(ioc, [done = std::move(done), error = std::move(error)]() mutable {
-      actors::outgoing_response res;
+      outgoing_response res;
       res.error = std::move(error);
       try {
         done(std::move(res));
@@ -80,9 +80,9 @@ struct detail::outgoing_core {
   }
 
   /// A pooled connection to `key` that still looks alive, or null.
-  std::unique_ptr<outgoing_connection> take(const std::string& key) {
-    std::vector<std::unique_ptr<outgoing_connection>> discard;
-    std::unique_ptr<outgoing_connection> found;
+  std::unique_ptr<connection> take(const std::string& key) {
+    std::vector<std::unique_ptr<connection>> discard;
+    std::unique_ptr<connection> found;
     {
       std::lock_guard lock{mutex};
       auto it = idle.find(key);
@@ -103,7 +103,7 @@ struct detail::outgoing_core {
     return found;
   }
 
-  void give_back(const std::string& key, std::unique_ptr<outgoing_connection> c) {
+  void give_back(const std::string& key, std::unique_ptr<connection> c) {
     c->idle_since = clock::now();
     {
       std::lock_guard lock{mutex};
@@ -125,9 +125,9 @@ namespace {
 /// byte of the answer arrived is replaced by a fresh one, once.
 class call_op : public std::enable_shared_from_this<call_op> {
  public:
-  call_op(std::shared_ptr<detail::outgoing_core> client, actors::delegate_client::callback done,
+  call_op(std::shared_ptr<detail::client_core> client, delegate_client::callback done,
           std::string pool_key, bool tls, std::string host, std::uint16_t port,
-          std::chrono::milliseconds timeout, std::unique_ptr<outgoing_connection> reused)
+          std::chrono::milliseconds timeout, std::unique_ptr<connection> reused)
       : client_(std::move(client)),
         done_(std::move(done)),
         // A reused connection keeps the strand its stream was made with; nothing else
@@ -190,7 +190,7 @@ class call_op : public std::enable_shared_from_this<call_op> {
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
     if (finished_) return;
     if (ec) return fail("resolve " + host_ + ": " + ec.message());
-    conn_ = std::make_unique<outgoing_connection>(strand_, tls_ ? &client_->tls : nullptr);
+    conn_ = std::make_unique<connection>(strand_, tls_ ? &client_->tls : nullptr);
     conn_->async_connect(results,
                          beast::bind_front_handler(&call_op::on_connect, shared_from_this()));
   }
@@ -235,7 +235,7 @@ class call_op : public std::enable_shared_from_this<call_op> {
       if (reused_ && !parser_->got_some()) return retry_fresh();
       return fail("read: " + ec.message());
     }
-    actors::outgoing_response res;
+    outgoing_response res;
     res.status = static_cast<int>(parser_->get().result_int());
     bool reusable = parser_->get().keep_alive() && buffer_.size() == 0;
     res.body = std::move(parser_->get().body());
@@ -251,12 +251,12 @@ class call_op : public std::enable_shared_from_this<call_op> {
   }
 
   void fail(std::string error) {
-    actors::outgoing_response res;
+    outgoing_response res;
     res.error = std::move(error);
     finish(std::move(res), false);
   }
 
-  void finish(actors::outgoing_response res, bool reusable) {
+  void finish(outgoing_response res, bool reusable) {
     if (finished_) return;
     finished_ = true;
     // Cancel whatever is still pending; its handler sees finished_ and returns.
@@ -282,12 +282,12 @@ class call_op : public std::enable_shared_from_this<call_op> {
     }
   }
 
-  std::shared_ptr<detail::outgoing_core> client_;
-  actors::delegate_client::callback done_;
+  std::shared_ptr<detail::client_core> client_;
+  delegate_client::callback done_;
   net::any_io_executor strand_;
   tcp::resolver resolver_;
   net::steady_timer deadline_;
-  std::unique_ptr<outgoing_connection> conn_;
+  std::unique_ptr<connection> conn_;
   beast::flat_buffer buffer_;
   detail::outgoing_request_message req_;
   std::optional<detail::outgoing_response_parser> parser_;
@@ -302,11 +302,11 @@ class call_op : public std::enable_shared_from_this<call_op> {
 
 }  // namespace
 
-outgoing_client::outgoing_client(config::outgoing_settings settings, outgoing_options options)
-    : impl_(std::make_shared<detail::outgoing_core>()) {
+client::client(config::outgoing_settings settings, client_options options)
+    : impl_(std::make_shared<detail::client_core>()) {
   impl_->settings = std::move(settings);
   impl_->options = std::move(options);
-  impl_->allow = http::allow_list(impl_->settings.allow_hosts);
+  impl_->allow = allow_list(impl_->settings.allow_hosts);
   for (const auto& entry : impl_->allow.malformed())
     spdlog::warn("outgoing.allow_hosts: ignoring malformed entry '{}'", entry);
   impl_->tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
@@ -331,7 +331,7 @@ outgoing_client::outgoing_client(config::outgoing_settings settings, outgoing_op
     });
 }
 
-outgoing_client::~outgoing_client() {
+client::~client() {
   std::vector<std::shared_ptr<call_op>> live;
   {
     std::lock_guard lock{impl_->mutex};
@@ -360,7 +360,7 @@ std::string header_problem(std::string_view name, std::string_view value) {
   return {};
 }
 
-void outgoing_client::call(actors::outgoing_request request, callback done) {
+void client::call(outgoing_request request, callback done) {
   auto parsed = parse_target(request.url);
   if (auto* why = std::get_if<std::string>(&parsed))
     return impl_->fail_soon(std::move(done), std::move(*why));
@@ -396,4 +396,4 @@ void outgoing_client::call(actors::outgoing_request request, callback done) {
   op->start();
 }
 
-}  // namespace baton::http
+}  // namespace baton::outgoing

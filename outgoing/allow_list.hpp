@@ -6,7 +6,7 @@
 #include <variant>
 #include <vector>
 
-namespace baton::http {
+namespace baton::outgoing {
 
 /// An absolute http or https URL, taken apart for a connection and the allow-list.
 struct url_target {
@@ -44,4 +44,4 @@ private:
   std::vector<std::string> malformed_;
 };
 
-}  // namespace baton::http
+}  // namespace baton::outgoing

@@ -1,16 +1,16 @@
-#include "http/outgoing_connection.hpp"
+#include "outgoing/connection.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
-namespace baton::http::detail {
+namespace baton::outgoing::detail {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
-outgoing_connection::outgoing_connection(const net::any_io_executor& ex,
+connection::connection(const net::any_io_executor& ex,
                                          net::ssl::context* tls_context) {
   if (tls_context)
     tls_ = make_tls_stream(ex, *tls_context);
@@ -18,38 +18,38 @@ outgoing_connection::outgoing_connection(const net::any_io_executor& ex,
     plain_.emplace(ex);
 }
 
-outgoing_connection::~outgoing_connection() = default;
+connection::~connection() = default;
 
-beast::tcp_stream& outgoing_connection::lowest() { return tls_ ? lowest_of(*tls_) : *plain_; }
+beast::tcp_stream& connection::lowest() { return tls_ ? lowest_of(*tls_) : *plain_; }
 
-void outgoing_connection::async_connect(const tcp::resolver::results_type& endpoints,
+void connection::async_connect(const tcp::resolver::results_type& endpoints,
                                         step_done done) {
   lowest().async_connect(endpoints, [done = std::move(done)](beast::error_code ec,
                                                              const tcp::endpoint&) { done(ec); });
 }
 
-void outgoing_connection::async_handshake(const std::string& host, step_done done) {
+void connection::async_handshake(const std::string& host, step_done done) {
   tls_handshake(*tls_, host, std::move(done));
 }
 
-void outgoing_connection::async_write(outgoing_request_message& request, io_done done) {
+void connection::async_write(outgoing_request_message& request, io_done done) {
   if (tls_) return tls_write(*tls_, request, std::move(done));
   beast::http::async_write(*plain_, request, std::move(done));
 }
 
-void outgoing_connection::async_read(beast::flat_buffer& buffer, outgoing_response_parser& parser,
+void connection::async_read(beast::flat_buffer& buffer, outgoing_response_parser& parser,
                                      io_done done) {
   if (tls_) return tls_read(*tls_, buffer, parser, std::move(done));
   beast::http::async_read(*plain_, buffer, parser, std::move(done));
 }
 
-void outgoing_connection::close() {
+void connection::close() {
   beast::error_code ignored;
   lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
   lowest().close();
 }
 
-bool outgoing_connection::stale() {
+bool connection::stale() {
   if (tls_) return false;
   auto& socket = lowest().socket();
   beast::error_code ec;
@@ -62,4 +62,4 @@ bool outgoing_connection::stale() {
   return !alive || ec.failed();
 }
 
-}  // namespace baton::http::detail
+}  // namespace baton::outgoing::detail

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-namespace baton::actors {
+namespace baton::outgoing {
 
 /// An outgoing call made by an `http` step. Plain data so that actors need no HTTP library.
 struct outgoing_request {
@@ -23,7 +23,8 @@ struct outgoing_response {
   std::string error;  ///< transport error, or "host not allowed"; empty when an answer came
 };
 
-/// Performs outgoing calls without blocking the caller. Implemented in http/ over Beast.
+/// Performs outgoing calls without blocking the caller; `outgoing::client` implements it over
+/// Beast. Plain data in and out, so that actors need no HTTP library.
 class delegate_client {
 public:
   using callback = std::function<void(outgoing_response)>;
@@ -33,4 +34,4 @@ public:
   virtual void call(outgoing_request request, callback done) = 0;
 };
 
-}  // namespace baton::actors
+}  // namespace baton::outgoing

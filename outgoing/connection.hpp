@@ -17,29 +17,29 @@ namespace boost::asio::ssl {
 class context;
 }  // namespace boost::asio::ssl
 
-namespace baton::http::detail {
+namespace baton::outgoing::detail {
 
 using outgoing_request_message = boost::beast::http::request<boost::beast::http::string_body>;
 using outgoing_response_parser =
     boost::beast::http::response_parser<boost::beast::http::string_body>;
 
-/// One client connection of `outgoing_client`, plain or TLS. Its asynchronous operations take
+/// One client connection of `client`, plain or TLS. Its asynchronous operations take
 /// type-erased handlers so that Beast's read and write machinery is instantiated once per
-/// stream kind, each in its own translation unit (`outgoing_connection.cpp` for plain TCP,
-/// `outgoing_tls_stream.cpp` for TLS), instead of all of it in the client's file: that file
+/// stream kind, each in its own translation unit (`connection.cpp` for plain TCP,
+/// `tls_stream.cpp` for TLS), instead of all of it in the client's file: that file
 /// was the slowest of the build. Handlers run on the executor the connection was made with.
 /// Kept behind a pointer so that it can wait in the pool between calls without moving.
-class outgoing_connection {
+class connection {
  public:
   using step_done = std::function<void(boost::system::error_code)>;
   using io_done = std::function<void(boost::system::error_code, std::size_t)>;
 
   /// A TLS connection when `tls_context` is set, else plain TCP.
-  outgoing_connection(const boost::asio::any_io_executor& ex,
+  connection(const boost::asio::any_io_executor& ex,
                       boost::asio::ssl::context* tls_context);
-  ~outgoing_connection();
-  outgoing_connection(const outgoing_connection&) = delete;
-  outgoing_connection& operator=(const outgoing_connection&) = delete;
+  ~connection();
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
 
   bool is_tls() const { return tls_ != nullptr; }
   boost::beast::tcp_stream& lowest();
@@ -62,7 +62,7 @@ class outgoing_connection {
   std::chrono::steady_clock::time_point idle_since;
 
  private:
-  /// The TLS stream, defined (and its operations instantiated) in outgoing_tls_stream.cpp.
+  /// The TLS stream, defined (and its operations instantiated) in tls_stream.cpp.
   struct tls_stream;
   struct tls_stream_deleter {
     void operator()(tls_stream* s) const;
@@ -79,4 +79,4 @@ class outgoing_connection {
   std::unique_ptr<tls_stream, tls_stream_deleter> tls_;
 };
 
-}  // namespace baton::http::detail
+}  // namespace baton::outgoing::detail

@@ -6,17 +6,17 @@
 #include <string>
 #include <string_view>
 
-#include "actors/delegate_client.hpp"
+#include "outgoing/delegate_client.hpp"
 #include "config/settings.hpp"
 
-namespace baton::http {
+namespace baton::outgoing {
 
 namespace detail {
-struct outgoing_core;
+struct client_core;
 }  // namespace detail
 
-/// Tuning of `outgoing_client` that is not part of the settings file.
-struct outgoing_options {
+/// Tuning of `client` that is not part of the settings file.
+struct client_options {
   std::size_t threads = 1;               ///< I/O threads of the client's own io_context
   std::string ca_file;                   ///< extra PEM trust anchors besides the system's
   std::size_t response_limit = 8 << 20;  ///< larger answers fail with "response too large"
@@ -43,22 +43,22 @@ std::string header_problem(std::string_view name, std::string_view value);
 /// Errors (status 0): "host not allowed: …", "invalid url: …", "unsupported scheme: …",
 /// "timeout after N ms", "resolve <host>: …", "connect <host:port>: …",
 /// "TLS handshake: …", "write: …", "read: …", "response too large", "client stopped".
-class outgoing_client : public actors::delegate_client {
+class client : public delegate_client {
  public:
-  explicit outgoing_client(config::outgoing_settings settings, outgoing_options options = {});
+  explicit client(config::outgoing_settings settings, client_options options = {});
   /// Ends every call in flight with the error "client stopped" (each callback still runs
   /// exactly once) and joins the threads. Must not run on one of the client's threads.
-  ~outgoing_client() override;
-  outgoing_client(const outgoing_client&) = delete;
-  outgoing_client& operator=(const outgoing_client&) = delete;
+  ~client() override;
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
 
   /// Starts the call; `done` runs exactly once on one of the client's threads, never inside
   /// `call` itself. A timeout of zero or less means `settings.default_timeout`.
   /// Thread-safe.
-  void call(actors::outgoing_request request, callback done) override;
+  void call(outgoing_request request, callback done) override;
 
  private:
-  std::shared_ptr<detail::outgoing_core> impl_;
+  std::shared_ptr<detail::client_core> impl_;
 };
 
-}  // namespace baton::http
+}  // namespace baton::outgoing
