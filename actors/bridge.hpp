@@ -1,11 +1,10 @@
 #pragma once
 
-#include <functional>
-
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
+#include <functional>
 
 namespace baton::actors {
 

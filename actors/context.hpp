@@ -8,11 +8,11 @@
 #include <string>
 
 #include "actors/definition_registry.hpp"
-#include "outgoing/delegate_client.hpp"
 #include "actors/engine.hpp"
 #include "actors/outbox.hpp"
 #include "actors/scheduler.hpp"
 #include "config/settings.hpp"
+#include "outgoing/delegate_client.hpp"
 #include "storage/process_store.hpp"
 
 namespace baton::actors {
@@ -35,8 +35,9 @@ struct engine_context {
   bool detached_readers = true;
 
   /// Schedule starts the trigger has out at once (starts sent one by one, and schedules in
-  /// fire batches not yet durable); further fires of the same tick wait for answers. Sending a whole cron second (100k starts) at once kept every process actor,
-  /// start message and answer alive together and let the heap sprawl (see perf notes).
+  /// fire batches not yet durable); further fires of the same tick wait for answers. Sending a
+  /// whole cron second (100k starts) at once kept every process actor, start message and answer
+  /// alive together and let the heap sprawl (see perf notes).
   std::size_t max_fire_starts_in_flight = 2048;
   std::atomic<std::uint64_t> schedule_fires{0};
   std::atomic<std::int64_t> schedule_lag_ms_max{0};
@@ -45,8 +46,8 @@ struct engine_context {
   std::atomic<std::uint64_t> succeeded{0};
   std::atomic<std::uint64_t> failed{0};
   std::atomic<std::uint64_t> cancelled{0};
-  std::atomic<std::int64_t> active{0};      ///< non-terminal processes stored
-  std::atomic<std::int64_t> live{0};        ///< process actors in memory
+  std::atomic<std::int64_t> active{0};  ///< non-terminal processes stored
+  std::atomic<std::int64_t> live{0};    ///< process actors in memory
   std::atomic<std::uint64_t> rehydrated{0};
   std::atomic<std::uint64_t> passivated{0};
   std::atomic<bool> ready{false};

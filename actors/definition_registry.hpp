@@ -15,7 +15,7 @@ namespace baton::actors {
 /// Every deployed version of every definition, readable from any thread. Definitions are
 /// immutable once deployed, so readers share them by pointer.
 class definition_registry {
-public:
+ public:
   using definition_ptr = std::shared_ptr<const model::definition>;
 
   /// The latest version, or the given one; null when unknown. `name` may be the 24-hex id.
@@ -25,7 +25,7 @@ public:
   /// Adds a deployed version (versions arrive in increasing order per name).
   void add(definition_ptr def);
 
-private:
+ private:
   mutable std::shared_mutex mutex_;
   std::map<std::string, std::vector<definition_ptr>, std::less<>> by_name_;
   std::map<std::string, std::string, std::less<>> name_by_id_;

@@ -3,7 +3,6 @@
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
-
 #include <map>
 
 #include "actors/context.hpp"
@@ -43,7 +42,8 @@ caf::result<deploy_answer> on_deploy(deployer_self self, deploy_definition& cmd)
   auto& st = self->state;
   auto& def = cmd.definition;
   auto latest = st.ctx->definitions.find(def.name);
-  if (latest && latest->source == def.source) return deploy_answer{engine_errc::ok, {}, latest, false};
+  if (latest && latest->source == def.source)
+    return deploy_answer{engine_errc::ok, {}, latest, false};
   def.version = take_version(st, def.name);
   auto deployed = std::make_shared<const model::definition>(std::move(def));
   storage::batch b;
@@ -84,7 +84,8 @@ deployer_actor::behavior_type deployer(deployer_self self, std::shared_ptr<engin
 
 }  // namespace
 
-deployer_actor spawn_deployer(scheduler_actor::pointer parent, std::shared_ptr<engine_context> ctx) {
+deployer_actor spawn_deployer(scheduler_actor::pointer parent,
+                              std::shared_ptr<engine_context> ctx) {
   return parent->spawn<caf::monitored>(deployer, std::move(ctx));
 }
 

@@ -1,10 +1,9 @@
 #pragma once
 
-#include <memory>
-
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
+#include <memory>
 
 #include "actors/messages.hpp"
 #include "actors/scheduler.hpp"

@@ -1,8 +1,7 @@
 #pragma once
 
-#include <cstdint>
-
 #include <caf/send.hpp>
+#include <cstdint>
 
 #include "actors/messages.hpp"
 #include "storage/group_commit.hpp"

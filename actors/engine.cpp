@@ -1,15 +1,13 @@
-#include "actors/engine_impl.hpp"
-
 #include <caf/exit_reason.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/sec.hpp>
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
-
 #include <chrono>
 #include <future>
 #include <map>
 
+#include "actors/engine_impl.hpp"
 #include "actors/messages.hpp"
 #include "actors/outbox.hpp"
 #include "actors/scheduler.hpp"
@@ -52,18 +50,19 @@ Answer unanswered(const caf::error& e, bool stopping) {
 template <class Answer, class Handle, class Message>
 void engine_impl::ask(const Handle& dest, Message msg, std::function<void(Answer)> done,
                       std::chrono::milliseconds timeout) {
-  caf::anon_send(bridge_, outside_call{[dest, msg = std::move(msg), done = std::move(done), timeout,
-                                        ctx = ctx_](bridge_actor::pointer self) {
-                   self->request(dest, timeout, msg).then(
-                       [done](Answer& a) { done(std::move(a)); },
-                       [done, ctx](caf::error& e) { done(unanswered<Answer>(e, !ctx->ready)); });
-                 }});
+  caf::anon_send(
+      bridge_, outside_call{[dest, msg = std::move(msg), done = std::move(done), timeout,
+                             ctx = ctx_](bridge_actor::pointer self) {
+        self->request(dest, timeout, msg)
+            .then([done](Answer& a) { done(std::move(a)); },
+                  [done, ctx](caf::error& e) { done(unanswered<Answer>(e, !ctx->ready)); });
+      }});
 }
 
 storage::result<std::unique_ptr<engine>> engine::create(const config::settings& settings,
-                                       storage::process_store& store,
-                                       outgoing::delegate_client& delegates, clock_ms now_ms,
-                                       callback_formats formats) {
+                                                        storage::process_store& store,
+                                                        outgoing::delegate_client& delegates,
+                                                        clock_ms now_ms, callback_formats formats) {
   auto e = std::make_unique<engine_impl>(settings, store, delegates, std::move(now_ms),
                                          /*testing=*/false, std::move(formats));
   if (auto recovered = e->recover(); !recovered.ok()) return recovered;
@@ -88,14 +87,20 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
   config_.set("logger.verbosity", caf::atom("quiet"));
   add_message_types(config_);
   system_ = std::make_unique<caf::actor_system>(config_);
-  ctx_ = std::shared_ptr<engine_context>(new engine_context{
-      settings, store, delegates, now_ms ? std::move(now_ms) : clock_ms(model::system_clock_ms),
-      {}, {}, {}, {}});
+  ctx_ = std::shared_ptr<engine_context>(
+      new engine_context{settings,
+                         store,
+                         delegates,
+                         now_ms ? std::move(now_ms) : clock_ms(model::system_clock_ms),
+                         {},
+                         {},
+                         {},
+                         {}});
   ctx_->detached_readers = !testing;
   // Before the scheduler: process actors signal the outbox from their first write on.
-  ctx_->outbox = system_->spawn(outbox, outbox_deps{&store, &delegates, &ctx_->definitions,
-                                                    settings.outgoing, std::move(formats),
-                                                    ctx_->callbacks});
+  ctx_->outbox =
+      system_->spawn(outbox, outbox_deps{&store, &delegates, &ctx_->definitions, settings.outgoing,
+                                         std::move(formats), ctx_->callbacks});
   ctx_->scheduler = spawn_scheduler(*system_, ctx_);
   bridge_ = spawn_bridge(*system_);
 }
@@ -122,9 +127,8 @@ void engine_impl::shutdown() {
   // Writes still in flight answer actors that are gone: harmless while the system lives, so
   // wait for them here rather than in the store's destructor after the system is gone.
   std::promise<void> flushed;
-  ctx_->store.committer().submit(storage::batch{}, [&flushed](const storage::status&) {
-    flushed.set_value();
-  });
+  ctx_->store.committer().submit(storage::batch{},
+                                 [&flushed](const storage::status&) { flushed.set_value(); });
   flushed.get_future().wait();
 }
 
@@ -148,7 +152,8 @@ storage::status engine_impl::recover() {
     ++ctx_->active;
     if (!need.scope.empty()) add_to_scope(scopes, id, need);
     switch (need.kind) {
-      case model::recovery_kind::none: break;
+      case model::recovery_kind::none:
+        break;
       case model::recovery_kind::queued:
         if (need.scope.empty()) work.admit.emplace_back(id);
         break;
@@ -159,7 +164,9 @@ storage::status engine_impl::recover() {
         work.retries.push_back(
             schedule_retry{std::string(id), std::move(need.step_id), need.due_ms});
         break;
-      case model::recovery_kind::reissue: work.reissue.emplace_back(id); break;
+      case model::recovery_kind::reissue:
+        work.reissue.emplace_back(id);
+        break;
     }
   });
   if (!scanned.ok()) return scanned;
@@ -174,8 +181,7 @@ void engine_impl::start(start_request request, answer_callback done) {
   auto timeout = request_timeout;
   // A synchronous start waits for its process inside the engine: that much longer.
   if (request.wait_timeout_ms) timeout += std::chrono::milliseconds(*request.wait_timeout_ms);
-  ask<process_answer>(ctx_->scheduler, start_process{std::move(request)}, std::move(done),
-                      timeout);
+  ask<process_answer>(ctx_->scheduler, start_process{std::move(request)}, std::move(done), timeout);
 }
 
 void engine_impl::complete_step(std::string step_id, model::values params, answer_callback done) {
@@ -187,9 +193,10 @@ void engine_impl::complete_step(std::string step_id, model::values params, answe
     a.field = "processStepId";
     return done(std::move(a));
   }
-  ask<process_answer>(ctx_->scheduler,
-                      actors::complete_step{std::string(*process_id), std::move(step_id), std::move(params)},
-                      std::move(done));
+  ask<process_answer>(
+      ctx_->scheduler,
+      actors::complete_step{std::string(*process_id), std::move(step_id), std::move(params)},
+      std::move(done));
 }
 
 void engine_impl::cancel(std::string process_id, std::string reason, answer_callback done) {

@@ -33,19 +33,19 @@ class definition_registry;
 /// Why a command did not do what was asked. `http/` maps each to a status in one table.
 enum class engine_errc : std::uint8_t {
   ok,
-  unknown_definition,  ///< 404
-  unknown_scenario,    ///< 404
-  scenario_required,   ///< 400
-  invalid_input,       ///< 400, `field` names the input
-  scope_busy,          ///< 409
-  not_found,           ///< 404: process or step
-  not_waiting,         ///< 412: step not waiting / process not in a state for this
-  invalid_params,      ///< 412: complete-step params
-  conflict,            ///< 409: e.g. cancel of a finished process
-  storage_unavailable, ///< 503 + Retry-After: an I/O error, corruption, or RocksDB recovering
-  storage_full,        ///< 507 + Retry-After: the data volume is below its free-space watermark
-  shutting_down,       ///< 503
-  timed_out,           ///< 503 + Retry-After: the engine did not answer in time
+  unknown_definition,   ///< 404
+  unknown_scenario,     ///< 404
+  scenario_required,    ///< 400
+  invalid_input,        ///< 400, `field` names the input
+  scope_busy,           ///< 409
+  not_found,            ///< 404: process or step
+  not_waiting,          ///< 412: step not waiting / process not in a state for this
+  invalid_params,       ///< 412: complete-step params
+  conflict,             ///< 409: e.g. cancel of a finished process
+  storage_unavailable,  ///< 503 + Retry-After: an I/O error, corruption, or RocksDB recovering
+  storage_full,         ///< 507 + Retry-After: the data volume is below its free-space watermark
+  shutting_down,        ///< 503
+  timed_out,            ///< 503 + Retry-After: the engine did not answer in time
 };
 
 /// The engine error for a failed storage call.
@@ -82,11 +82,11 @@ struct process_answer {
   /// The process after the command, shared by every answer of that moment; null for errors.
   std::shared_ptr<const model::process_state> process;
   model::process_status status = model::process_status::waiting;
-  bool replayed = false;       ///< idempotent start answered from the first one
-  bool wait_timed_out = false; ///< synchronous start: the process had not ended in time
+  bool replayed = false;        ///< idempotent start answered from the first one
+  bool wait_timed_out = false;  ///< synchronous start: the process had not ended in time
   std::optional<std::string> next_step_id;  ///< complete-step: the step it started next
   model::values outputs;
-  model::values params;        ///< complete-step: the params as accepted
+  model::values params;  ///< complete-step: the params as accepted
 };
 
 using answer_callback = std::function<void(process_answer)>;
@@ -134,7 +134,7 @@ enum class schedule_action : std::uint8_t { pause, resume, remove };
 /// Baton's engine as seen from outside the actor system: plain calls with callbacks, so that
 /// `http/` needs no CAF header. Every callback runs exactly once, on some engine thread.
 class engine {
-public:
+ public:
   using clock_ms = model::clock_ms;
 
   /// Starts the actor system and the callback outbox, recovers non-terminal processes, and
@@ -144,9 +144,10 @@ public:
   ///        format gets (`http::callback_bodies` has them all)
   /// @returns failed when the store could not be read.
   static storage::result<std::unique_ptr<engine>> create(const config::settings& settings,
-                                        storage::process_store& store,
-                                        outgoing::delegate_client& delegates,
-                                        clock_ms now_ms = {}, callback_formats formats = {});
+                                                         storage::process_store& store,
+                                                         outgoing::delegate_client& delegates,
+                                                         clock_ms now_ms = {},
+                                                         callback_formats formats = {});
   virtual ~engine() = default;
 
   virtual void start(start_request request, answer_callback done) = 0;

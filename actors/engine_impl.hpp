@@ -1,10 +1,9 @@
 #pragma once
 
-#include <chrono>
-#include <memory>
-
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <chrono>
+#include <memory>
 
 #include "actors/bridge.hpp"
 #include "actors/context.hpp"
@@ -15,7 +14,7 @@ namespace baton::actors {
 /// The engine over a CAF actor system. Tests construct it with `testing = true` to run the
 /// actors on CAF's test coordinator with virtual time.
 class engine_impl final : public engine {
-public:
+ public:
   engine_impl(const config::settings& settings, storage::process_store& store,
               outgoing::delegate_client& delegates, clock_ms now_ms, bool testing = false,
               callback_formats formats = {});
@@ -49,7 +48,7 @@ public:
   caf::actor_system& system() { return *system_; }
   engine_context& context() { return *ctx_; }
 
-private:
+ private:
   /// Sends `msg` to `dest` as a request through the bridge; `done` gets the reply, or an
   /// answer saying why there is none (the actor is gone, or did not answer within `timeout`).
   template <class Answer, class Handle, class Message>

@@ -46,7 +46,8 @@ model::schedule_run fire_batch::add_fire(const model::schedule& s, std::int64_t 
     auto earlier = ctx_.store.idempotent_answer(req.idempotency_key);
     if (!earlier.ok()) {
       // Not knowing whether it started before, it is not started again: the run says why.
-      return {fire_ms, {}, "not started: " + storage_message(earlier.error(), "reading a fire's key")};
+      return {
+          fire_ms, {}, "not started: " + storage_message(earlier.error(), "reading a fire's key")};
     }
     if (earlier.value()) {
       fires_.push_back({next_schedule(), fire_ms, false, std::nullopt, nullptr});

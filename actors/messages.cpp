@@ -1,7 +1,6 @@
 #include "actors/messages.hpp"
 
 #include <caf/actor_system_config.hpp>
-
 #include <utility>
 
 namespace baton::actors {

@@ -1,20 +1,19 @@
 #pragma once
 
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/type_id.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <caf/atom.hpp>
-#include <caf/meta/type_name.hpp>
-#include <caf/type_id.hpp>
-
-#include "outgoing/delegate_client.hpp"
 #include "actors/engine.hpp"
 #include "actors/process_launch.hpp"
 #include "model/inspect.hpp"
 #include "model/process.hpp"
 #include "model/schedule.hpp"
+#include "outgoing/delegate_client.hpp"
 #include "storage/status.hpp"
 
 // The messages of Baton's actors: named structs, no callbacks. An answer travels back as the
@@ -265,9 +264,9 @@ using model::inspect;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, start_request& x) {
-  return f(caf::meta::type_name("baton::actors::start_request"), x.definition, x.version,
-           x.values, x.scope, x.reject_if_busy, x.idempotency_key, x.retry_count, x.scenario,
-           x.sandbox, x.worker, x.schedule_id, x.callback, x.wait_timeout_ms);
+  return f(caf::meta::type_name("baton::actors::start_request"), x.definition, x.version, x.values,
+           x.scope, x.reject_if_busy, x.idempotency_key, x.retry_count, x.scenario, x.sandbox,
+           x.worker, x.schedule_id, x.callback, x.wait_timeout_ms);
 }
 
 template <class Inspector>
@@ -285,8 +284,8 @@ typename Inspector::result_type inspect(Inspector& f, scope_settings& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, scope_info& x) {
-  return f(caf::meta::type_name("baton::actors::scope_info"), x.name, x.limit,
-           x.reject_when_busy, x.paused, x.running, x.queued);
+  return f(caf::meta::type_name("baton::actors::scope_info"), x.name, x.limit, x.reject_when_busy,
+           x.paused, x.running, x.queued);
 }
 
 template <class Inspector>
@@ -296,8 +295,8 @@ typename Inspector::result_type inspect(Inspector& f, scope_answer& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, deploy_answer& x) {
-  return f(caf::meta::type_name("baton::actors::deploy_answer"), x.code, x.message,
-           x.definition, x.created);
+  return f(caf::meta::type_name("baton::actors::deploy_answer"), x.code, x.message, x.definition,
+           x.created);
 }
 
 template <class Inspector>
@@ -325,8 +324,7 @@ typename Inspector::result_type inspect(Inspector& f, process_command& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, complete_step& x) {
-  return f(caf::meta::type_name("baton::actors::complete_step"), x.process_id, x.step_id,
-           x.params);
+  return f(caf::meta::type_name("baton::actors::complete_step"), x.process_id, x.step_id, x.params);
 }
 
 template <class Inspector>
@@ -341,8 +339,7 @@ typename Inspector::result_type inspect(Inspector& f, write_done& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_result& x) {
-  return f(caf::meta::type_name("baton::actors::http_result"), x.step_id, x.attempt,
-           x.response);
+  return f(caf::meta::type_name("baton::actors::http_result"), x.step_id, x.attempt, x.response);
 }
 
 template <class Inspector>
@@ -506,8 +503,7 @@ namespace baton::outgoing {
 /// message (`http_result`).
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outgoing_response& x) {
-  return f(caf::meta::type_name("baton::outgoing::outgoing_response"), x.status, x.body,
-           x.error);
+  return f(caf::meta::type_name("baton::outgoing::outgoing_response"), x.status, x.body, x.error);
 }
 
 }  // namespace baton::outgoing
@@ -536,56 +532,56 @@ typename Inspector::result_type inspect(Inspector& f, status& x) {
 // Every type that travels in a message between Baton's actors, in one block. Appending keeps
 // the IDs of those before; the IDs are what another node will see.
 CAF_BEGIN_TYPE_ID_BLOCK(baton, caf::first_custom_type_id)
-  CAF_ADD_TYPE_ID(baton, (baton::actors::admission))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::engine_errc))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_action))
-  CAF_ADD_TYPE_ID(baton, (baton::storage::status))
-  CAF_ADD_TYPE_ID(baton, (baton::outgoing::outgoing_response))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::start_request))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::process_answer))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::scope_settings))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::scope_info))
-  CAF_ADD_TYPE_ID(baton, (std::vector<baton::actors::scope_info>))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::scope_answer))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::deploy_answer))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_answer))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::process_launch))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::start_process))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::process_command))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::complete_step))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::engine_event))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::write_done))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::http_result))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::arm_timer))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_retry))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::process_finished))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::passivate_request))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::start_answered))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::admit_process))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::process_crashed))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::restart_process))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::load_process))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::loaded_process))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::find_start))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::found_start))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::load_schedules))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::schedules_loaded))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::load_scope))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::scope_loaded))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::scope_query))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::scope_list_query))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::scope_configure))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::scope_restore))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::recovered_work))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_create))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_change))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_restore))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::launch_stored))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::deploy_definition))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::callback_due))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::callback_answered))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::callback_retry))
-  CAF_ADD_TYPE_ID(baton, (baton::actors::callback_erased))
+CAF_ADD_TYPE_ID(baton, (baton::actors::admission))
+CAF_ADD_TYPE_ID(baton, (baton::actors::engine_errc))
+CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_action))
+CAF_ADD_TYPE_ID(baton, (baton::storage::status))
+CAF_ADD_TYPE_ID(baton, (baton::outgoing::outgoing_response))
+CAF_ADD_TYPE_ID(baton, (baton::actors::start_request))
+CAF_ADD_TYPE_ID(baton, (baton::actors::process_answer))
+CAF_ADD_TYPE_ID(baton, (baton::actors::scope_settings))
+CAF_ADD_TYPE_ID(baton, (baton::actors::scope_info))
+CAF_ADD_TYPE_ID(baton, (std::vector<baton::actors::scope_info>))
+CAF_ADD_TYPE_ID(baton, (baton::actors::scope_answer))
+CAF_ADD_TYPE_ID(baton, (baton::actors::deploy_answer))
+CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_answer))
+CAF_ADD_TYPE_ID(baton, (baton::actors::process_launch))
+CAF_ADD_TYPE_ID(baton, (baton::actors::start_process))
+CAF_ADD_TYPE_ID(baton, (baton::actors::process_command))
+CAF_ADD_TYPE_ID(baton, (baton::actors::complete_step))
+CAF_ADD_TYPE_ID(baton, (baton::actors::engine_event))
+CAF_ADD_TYPE_ID(baton, (baton::actors::write_done))
+CAF_ADD_TYPE_ID(baton, (baton::actors::http_result))
+CAF_ADD_TYPE_ID(baton, (baton::actors::arm_timer))
+CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_retry))
+CAF_ADD_TYPE_ID(baton, (baton::actors::process_finished))
+CAF_ADD_TYPE_ID(baton, (baton::actors::passivate_request))
+CAF_ADD_TYPE_ID(baton, (baton::actors::start_answered))
+CAF_ADD_TYPE_ID(baton, (baton::actors::admit_process))
+CAF_ADD_TYPE_ID(baton, (baton::actors::process_crashed))
+CAF_ADD_TYPE_ID(baton, (baton::actors::restart_process))
+CAF_ADD_TYPE_ID(baton, (baton::actors::load_process))
+CAF_ADD_TYPE_ID(baton, (baton::actors::loaded_process))
+CAF_ADD_TYPE_ID(baton, (baton::actors::find_start))
+CAF_ADD_TYPE_ID(baton, (baton::actors::found_start))
+CAF_ADD_TYPE_ID(baton, (baton::actors::load_schedules))
+CAF_ADD_TYPE_ID(baton, (baton::actors::schedules_loaded))
+CAF_ADD_TYPE_ID(baton, (baton::actors::load_scope))
+CAF_ADD_TYPE_ID(baton, (baton::actors::scope_loaded))
+CAF_ADD_TYPE_ID(baton, (baton::actors::scope_query))
+CAF_ADD_TYPE_ID(baton, (baton::actors::scope_list_query))
+CAF_ADD_TYPE_ID(baton, (baton::actors::scope_configure))
+CAF_ADD_TYPE_ID(baton, (baton::actors::scope_restore))
+CAF_ADD_TYPE_ID(baton, (baton::actors::recovered_work))
+CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_create))
+CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_change))
+CAF_ADD_TYPE_ID(baton, (baton::actors::schedule_restore))
+CAF_ADD_TYPE_ID(baton, (baton::actors::launch_stored))
+CAF_ADD_TYPE_ID(baton, (baton::actors::deploy_definition))
+CAF_ADD_TYPE_ID(baton, (baton::actors::callback_due))
+CAF_ADD_TYPE_ID(baton, (baton::actors::callback_answered))
+CAF_ADD_TYPE_ID(baton, (baton::actors::callback_retry))
+CAF_ADD_TYPE_ID(baton, (baton::actors::callback_erased))
 CAF_END_TYPE_ID_BLOCK(baton)
 
 namespace caf {

@@ -61,9 +61,9 @@ std::variant<process_launch, process_answer> prepare_launch(const engine_context
   return l;
 }
 
-model::transition first_transition(model::process_state created,
-                                   const model::definition& def, const model::scenario* scenario,
-                                   bool admitted, std::int64_t now_ms) {
+model::transition first_transition(model::process_state created, const model::definition& def,
+                                   const model::scenario* scenario, bool admitted,
+                                   std::int64_t now_ms) {
   model::transition t;
   t.state = std::move(created);
   t.history.push_back({++t.state.history_seq,

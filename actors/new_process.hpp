@@ -24,9 +24,9 @@ std::variant<process_launch, process_answer> prepare_launch(const engine_context
 
 /// The first transition of a new process: "process_created", and when it is `admitted` (it
 /// has its scope slot or needs none), every step it runs at once up to its first wait.
-model::transition first_transition(model::process_state created,
-                                   const model::definition& def, const model::scenario* scenario,
-                                   bool admitted, std::int64_t now_ms);
+model::transition first_transition(model::process_state created, const model::definition& def,
+                                   const model::scenario* scenario, bool admitted,
+                                   std::int64_t now_ms);
 
 /// Counters for /metrics once a new process is durably stored.
 void count_stored_start(engine_context& ctx);

@@ -1,7 +1,5 @@
 #include "actors/outbox.hpp"
 
-#include "model/backoff.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -12,9 +10,10 @@
 #include <exception>
 
 #include "actors/definition_registry.hpp"
+#include "model/backoff.hpp"
 #include "storage/json_codec.hpp"
-#include "storage/record_codec.hpp"
 #include "storage/process_store.hpp"
+#include "storage/record_codec.hpp"
 
 namespace baton::actors {
 
@@ -22,10 +21,12 @@ std::chrono::milliseconds callback_backoff(std::chrono::milliseconds first, int 
                                            double spread, std::chrono::milliseconds cap) {
   // The engine's one backoff, spread ±20 % around the doubled wait: `spread` in [0.8, 1.2]
   // is where in that range this one falls.
-  const model::backoff_policy policy{model::backoff_kind::exponential, first.count(), 2,
-                                     cap.count(), 0.2, model::jitter_kind::around};
+  const model::backoff_policy policy{
+      model::backoff_kind::exponential, first.count(), 2, cap.count(), 0.2,
+      model::jitter_kind::around};
   auto unit = std::clamp((spread - 0.8) / 0.4, 0.0, 1.0);
-  return std::chrono::milliseconds(std::max<std::int64_t>(1, model::backoff_ms(policy, attempt, unit)));
+  return std::chrono::milliseconds(
+      std::max<std::int64_t>(1, model::backoff_ms(policy, attempt, unit)));
 }
 
 namespace {

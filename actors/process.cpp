@@ -4,7 +4,6 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
-
 #include <deque>
 #include <random>
 
@@ -60,8 +59,8 @@ struct process_actor_state {
   /// An idempotent start not answered yet: its first answer goes to the scheduler too, for
   /// the duplicates that wait for it.
   bool report_start_answer = false;
-  bool calling = false;                  ///< an http call is out
-  std::uint64_t handled = 0;             ///< messages handled from the scheduler
+  bool calling = false;       ///< an http call is out
+  std::uint64_t handled = 0;  ///< messages handled from the scheduler
   std::uint64_t idle_generation = 0;
   bool passivating = false;
   std::string idempotency_key;
@@ -152,8 +151,8 @@ void on_persisted(process_self self, const write_done& msg) {
   st.in_flight_own_event.reset();
   if (!msg.written.ok()) {
     // The state stays what it was before this transition: memory never runs ahead of disk.
-    auto failed =
-        error_answer(errc_of(msg.written), storage_message(msg.written, "writing process " + st.state.id));
+    auto failed = error_answer(errc_of(msg.written),
+                               storage_message(msg.written, "writing process " + st.state.id));
     reply(answer, failed);
     if (own_event && st.state.history_seq != 0) {
       // Applied again to the same state, it makes the same transition once storage is back.
@@ -272,8 +271,10 @@ void perform(process_self self, const model::effect& fx) {
           req.url = e.url;
           req.headers = e.headers;
           req.body = e.body;
-          if (e.timeout_ms > 0) req.timeout = std::chrono::milliseconds(e.timeout_ms);
-          else req.timeout = st.ctx->settings.outgoing.default_timeout;
+          if (e.timeout_ms > 0)
+            req.timeout = std::chrono::milliseconds(e.timeout_ms);
+          else
+            req.timeout = st.ctx->settings.outgoing.default_timeout;
           st.calling = true;
           auto handle = caf::actor_cast<process_actor>(self);
           st.ctx->delegates.call(std::move(req), [handle, id = e.step_id, attempt = e.attempt](
@@ -350,8 +351,8 @@ void begin(process_self self, process_launch& launch, answer_promise answer) {
       // 202; a failed creation answers it at once.
       st.waiters.push_back(std::move(answer));
       answer = answer_promise{};
-      self->delayed_send(self, std::chrono::milliseconds(*launch.wait_timeout_ms),
-                         wait_atom::value, std::uint64_t{0});
+      self->delayed_send(self, std::chrono::milliseconds(*launch.wait_timeout_ms), wait_atom::value,
+                         std::uint64_t{0});
     }
     persist(self, std::move(t), std::move(answer));
   } else if (launch.reissue) {

@@ -1,12 +1,11 @@
 #pragma once
 
-#include <cstdint>
-#include <memory>
-
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_response_promise.hpp>
+#include <cstdint>
+#include <memory>
 
 #include "actors/messages.hpp"
 #include "actors/scheduler.hpp"
@@ -23,16 +22,13 @@ struct engine_context;
 ///                             ▼                  │
 ///                          writing ──write_done─►┘   (events arriving meanwhile queue up)
 ///   idle for passivate_after, or terminal ──► passivate_request ──ok──► quit
-using process_actor = caf::typed_actor<
-    caf::replies_to<process_command>::with<process_answer>,
-    caf::replies_to<complete_step>::with<process_answer>,
-    caf::reacts_to<engine_event>,
-    caf::reacts_to<write_done>,
-    caf::reacts_to<resume_atom>,
-    caf::reacts_to<http_result>,
-    caf::reacts_to<idle_atom, std::uint64_t>,
-    caf::reacts_to<passivate_atom>,
-    caf::reacts_to<wait_atom, std::uint64_t>>;
+using process_actor =
+    caf::typed_actor<caf::replies_to<process_command>::with<process_answer>,
+                     caf::replies_to<complete_step>::with<process_answer>,
+                     caf::reacts_to<engine_event>, caf::reacts_to<write_done>,
+                     caf::reacts_to<resume_atom>, caf::reacts_to<http_result>,
+                     caf::reacts_to<idle_atom, std::uint64_t>, caf::reacts_to<passivate_atom>,
+                     caf::reacts_to<wait_atom, std::uint64_t>>;
 
 /// Spawns the actor monitored by `parent` (the scheduler): a link would put an entry per
 /// live process into the parent's attachables, which every exit searches one by one.

@@ -1,9 +1,8 @@
 #include "actors/retry.hpp"
 
+#include <algorithm>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
-
-#include <algorithm>
 #include <unordered_map>
 
 #include "actors/context.hpp"
@@ -38,13 +37,12 @@ using retry_self = retry_actor::stateful_pointer<retry_state>;
 /// not enough (a storm of crashes), the oldest one.
 void make_room(retry_state& st, std::int64_t now) {
   if (st.crashes.size() < crash_records_max) return;
-  std::erase_if(st.crashes, [&](const auto& entry) {
-    return now - entry.second.last_ms > crash_memory_ms;
-  });
+  std::erase_if(st.crashes,
+                [&](const auto& entry) { return now - entry.second.last_ms > crash_memory_ms; });
   if (st.crashes.size() < crash_records_max) return;
-  auto oldest = std::min_element(st.crashes.begin(), st.crashes.end(), [](const auto& a, const auto& b) {
-    return a.second.last_ms < b.second.last_ms;
-  });
+  auto oldest = std::min_element(
+      st.crashes.begin(), st.crashes.end(),
+      [](const auto& a, const auto& b) { return a.second.last_ms < b.second.last_ms; });
   st.crashes.erase(oldest);
 }
 

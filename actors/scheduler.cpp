@@ -1,20 +1,20 @@
 #include "actors/scheduler.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <caf/actor_system.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/system_messages.hpp>
 #include <caf/typed_event_based_actor.hpp>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
 #include <map>
 #include <unordered_map>
 
 #include "actors/context.hpp"
+#include "actors/deployer.hpp"
 #include "actors/new_process.hpp"
 #include "actors/process.hpp"
-#include "actors/deployer.hpp"
 #include "actors/retry.hpp"
 #include "actors/scope_queue.hpp"
 #include "actors/store_reader.hpp"
@@ -145,8 +145,8 @@ live_process& rehydrate(scheduler_self self, model::process_state state, bool re
   // timer is armed now. An actor passivated at a timer gets the timer armed again, which is
   // harmless: the second expiry finds the step no longer waiting.
   auto need = model::recovery_need_of(l.state).kind;
-  bool owes_work = need == model::recovery_kind::reissue ||
-                   need == model::recovery_kind::timer || need == model::recovery_kind::retry;
+  bool owes_work = need == model::recovery_kind::reissue || need == model::recovery_kind::timer ||
+                   need == model::recovery_kind::retry;
   l.reissue = st.backlog.take_reissue(l.state.id) || reissue || owes_work;
   return launch(self, std::move(l));
 }
@@ -235,7 +235,6 @@ caf::result<process_answer> delegate_command(scheduler_self self, Command&& cmd,
   return answer;
 }
 
-
 scope_queue_actor scope_queue_of(scheduler_self self, const std::string& scope) {
   auto& st = self->state;
   auto it = st.scopes.find(scope);
@@ -268,7 +267,9 @@ void on_tick(scheduler_self self) {
     auto node = st.timers.extract(st.timers.begin());
     auto& [process_id, step_id] = node.mapped();
     route(self, process_id,
-          {engine_event{process_id, model::ev_due{step_id}}, {}, {},
+          {engine_event{process_id, model::ev_due{step_id}},
+           {},
+           {},
            arm_timer{process_id, step_id, now}});
   }
   if (!st.timers.empty() && st.timers.begin()->first <= now) {
@@ -345,10 +346,10 @@ void start_new(scheduler_self self, start_request& req, answer_promise answer) {
       .then(
           [=](admission a) mutable {
             if (a == admission::rejected) {
-              return answer_start(self, answer, pending->idempotency_key,
-                                  error_answer(engine_errc::scope_busy,
-                                               "scope \"" + pending->state.scope + "\" is busy",
-                                               "scope"));
+              return answer_start(
+                  self, answer, pending->idempotency_key,
+                  error_answer(engine_errc::scope_busy,
+                               "scope \"" + pending->state.scope + "\" is busy", "scope"));
             }
             pending->admitted = a == admission::admitted;
             launch(self, std::move(*pending), answer);
@@ -551,11 +552,12 @@ caf::result<std::vector<scope_info>> on_list_scopes(scheduler_self self) {
   };
   for (auto& [name, queue] : st.scopes) {
     self->request(queue, caf::infinite, scope_query{name})
-        .then([g, one_in](scope_info& info) {
-                g->items.push_back(std::move(info));
-                one_in();
-              },
-              [one_in](caf::error&) { one_in(); });
+        .then(
+            [g, one_in](scope_info& info) {
+              g->items.push_back(std::move(info));
+              one_in();
+            },
+            [one_in](caf::error&) { one_in(); });
   }
   return g->answer;
 }
@@ -586,11 +588,13 @@ scheduler_actor::behavior_type scheduler(scheduler_self self, std::shared_ptr<en
   return {
       [=](start_process& cmd) { return on_start(self, cmd); },
       [=](process_command& cmd) {
-        auto unknown = error_answer(engine_errc::not_found, "unknown process \"" + cmd.process_id + "\"");
+        auto unknown =
+            error_answer(engine_errc::not_found, "unknown process \"" + cmd.process_id + "\"");
         return delegate_command(self, std::move(cmd), std::move(unknown));
       },
       [=](complete_step& cmd) {
-        auto unknown = error_answer(engine_errc::not_found, "unknown processStepId", "processStepId");
+        auto unknown =
+            error_answer(engine_errc::not_found, "unknown processStepId", "processStepId");
         return delegate_command(self, std::move(cmd), std::move(unknown));
       },
       [=](engine_event& ev) {

@@ -1,11 +1,10 @@
 #pragma once
 
-#include <memory>
-#include <vector>
-
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
+#include <memory>
+#include <vector>
 
 #include "actors/messages.hpp"
 
@@ -24,27 +23,17 @@ struct engine_context;
 using scheduler_actor = caf::typed_actor<
     caf::replies_to<start_process>::with<process_answer>,
     caf::replies_to<process_command>::with<process_answer>,
-    caf::replies_to<complete_step>::with<process_answer>,
-    caf::reacts_to<engine_event>,
-    caf::reacts_to<start_answered>,
-    caf::reacts_to<admit_process>,
-    caf::reacts_to<arm_timer>,
-    caf::reacts_to<tick_atom>,
-    caf::reacts_to<process_finished>,
-    caf::reacts_to<passivate_request>,
-    caf::reacts_to<restart_process>,
-    caf::reacts_to<launch_stored>,
-    caf::reacts_to<recovered_work>,
-    caf::reacts_to<resume_atom>,
-    caf::reacts_to<scope_restore>,
+    caf::replies_to<complete_step>::with<process_answer>, caf::reacts_to<engine_event>,
+    caf::reacts_to<start_answered>, caf::reacts_to<admit_process>, caf::reacts_to<arm_timer>,
+    caf::reacts_to<tick_atom>, caf::reacts_to<process_finished>, caf::reacts_to<passivate_request>,
+    caf::reacts_to<restart_process>, caf::reacts_to<launch_stored>, caf::reacts_to<recovered_work>,
+    caf::reacts_to<resume_atom>, caf::reacts_to<scope_restore>,
     caf::replies_to<scope_query>::with<scope_info>,
     caf::replies_to<scope_list_query>::with<std::vector<scope_info>>,
     caf::replies_to<scope_configure>::with<scope_answer>,
     // Handed on to the system actors the scheduler supervises (see `spawn_scheduler`).
-    caf::reacts_to<schedule_retry>,
-    caf::replies_to<schedule_create>::with<schedule_answer>,
-    caf::replies_to<schedule_change>::with<schedule_answer>,
-    caf::reacts_to<schedule_restore>,
+    caf::reacts_to<schedule_retry>, caf::replies_to<schedule_create>::with<schedule_answer>,
+    caf::replies_to<schedule_change>::with<schedule_answer>, caf::reacts_to<schedule_restore>,
     caf::replies_to<deploy_definition>::with<deploy_answer>,
     caf::reacts_to<reload_atom>,  // read the schedules again for a restarted trigger
     caf::reacts_to<load_scope>>;  // read a scope's processes again for a restarted queue

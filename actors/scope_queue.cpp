@@ -1,11 +1,10 @@
 #include "actors/scope_queue.hpp"
 
+#include <algorithm>
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
-
-#include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
@@ -79,7 +78,8 @@ void load_settings(scope_queue_state& st) {
   if (!raw.value()) return;
   auto json = storage::json_of(*raw.value());
   if (auto v = storage::value_at_pointer(json, "/limit")) st.info.limit = v->integer;
-  if (auto v = storage::value_at_pointer(json, "/rejectWhenBusy")) st.info.reject_when_busy = v->boolean;
+  if (auto v = storage::value_at_pointer(json, "/rejectWhenBusy"))
+    st.info.reject_when_busy = v->boolean;
   if (auto v = storage::value_at_pointer(json, "/paused")) st.info.paused = v->boolean;
 }
 
@@ -131,7 +131,8 @@ scope_queue_actor::behavior_type scope_queue(scope_self self, std::shared_ptr<en
       [=](reserve_atom, const std::string& id, bool reject_if_busy) -> caf::result<admission> {
         if (!self->state.restoring) return reserve(self, id, reject_if_busy);
         auto answer = self->make_response_promise<admission>();
-        self->state.stashed.push_back([=]() mutable { answer.deliver(reserve(self, id, reject_if_busy)); });
+        self->state.stashed.push_back(
+            [=]() mutable { answer.deliver(reserve(self, id, reject_if_busy)); });
         return answer;
       },
       [=](release_atom, const std::string& id) {
@@ -162,7 +163,8 @@ scope_queue_actor::behavior_type scope_queue(scope_self self, std::shared_ptr<en
         st.writing.erase(it);
         if (!msg.written.ok()) {
           st.configured = st.info;
-          auto message = storage_message(msg.written, "storing the settings of scope " + st.info.name);
+          auto message =
+              storage_message(msg.written, "storing the settings of scope " + st.info.name);
           answer.deliver(scope_answer{errc_of(msg.written), std::move(message), {}});
           return;
         }
@@ -180,18 +182,18 @@ scope_queue_actor::behavior_type scope_queue(scope_self self, std::shared_ptr<en
 /// would take back, nor under ones whose write failed.
 void configure(scope_self self, const scope_configure& c,
                caf::typed_response_promise<scope_answer> answer) {
-        auto& st = self->state;
-        scope_info next = st.configured;
-        if (c.settings.limit) next.limit = *c.settings.limit;
-        if (c.settings.reject_when_busy) next.reject_when_busy = *c.settings.reject_when_busy;
-        if (c.settings.paused) next.paused = *c.settings.paused;
-        storage::batch b;
-        b.put(storage::cf::scopes, st.info.name, encode_settings(next));
-        st.configured = next;
-        auto token = ++st.token;
-        st.writing.emplace(token, scope_queue_state::storing{next, std::move(answer)});
-        submit_durable(st.ctx->store.committer(), caf::actor_cast<scope_queue_actor>(self), token,
-                       std::move(b));
+  auto& st = self->state;
+  scope_info next = st.configured;
+  if (c.settings.limit) next.limit = *c.settings.limit;
+  if (c.settings.reject_when_busy) next.reject_when_busy = *c.settings.reject_when_busy;
+  if (c.settings.paused) next.paused = *c.settings.paused;
+  storage::batch b;
+  b.put(storage::cf::scopes, st.info.name, encode_settings(next));
+  st.configured = next;
+  auto token = ++st.token;
+  st.writing.emplace(token, scope_queue_state::storing{next, std::move(answer)});
+  submit_durable(st.ctx->store.committer(), caf::actor_cast<scope_queue_actor>(self), token,
+                 std::move(b));
 }
 
 }  // namespace

@@ -1,11 +1,10 @@
 #pragma once
 
-#include <memory>
-#include <string>
-
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
+#include <memory>
+#include <string>
 
 #include "actors/messages.hpp"
 #include "actors/scheduler.hpp"
@@ -21,13 +20,12 @@ struct engine_context;
 ///                                   ├─ reject or policy reject ─► rejected (409)
 ///                                   └─ queued (FIFO)
 ///   release(id) ─► running -= id (or dequeued) ─► admit the head while slots are free
-using scope_queue_actor = caf::typed_actor<
-    caf::replies_to<reserve_atom, std::string, bool>::with<admission>,
-    caf::reacts_to<release_atom, std::string>,
-    caf::reacts_to<scope_restore>,
-    caf::replies_to<scope_query>::with<scope_info>,
-    caf::replies_to<scope_configure>::with<scope_answer>,
-    caf::reacts_to<write_done>>;
+using scope_queue_actor =
+    caf::typed_actor<caf::replies_to<reserve_atom, std::string, bool>::with<admission>,
+                     caf::reacts_to<release_atom, std::string>, caf::reacts_to<scope_restore>,
+                     caf::replies_to<scope_query>::with<scope_info>,
+                     caf::replies_to<scope_configure>::with<scope_answer>,
+                     caf::reacts_to<write_done>>;
 
 /// Spawns the queue linked to `parent` (the scheduler), so a shutdown takes it along.
 /// @param restoring a queue that replaces one that failed: it holds every request until it

@@ -15,7 +15,8 @@ std::string storage_message(const storage::status& failure, std::string_view doi
   spdlog::warn("storage failed while {}: {}", doing, failure.describe());
   switch (failure.code()) {
     case storage::storage_errc::no_space:
-      return "the data volume is full; the request was not acknowledged. Retry after space is freed";
+      return "the data volume is full; the request was not acknowledged. Retry after space is "
+             "freed";
     case storage::storage_errc::corruption:
       return "stored data could not be read; see the server log";
     case storage::storage_errc::shutting_down:

@@ -1,11 +1,10 @@
 #pragma once
 
-#include <memory>
-#include <vector>
-
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
+#include <memory>
+#include <vector>
 
 #include "actors/messages.hpp"
 
@@ -15,20 +14,19 @@ struct engine_context;
 
 /// Reads what the scheduler needs from RocksDB, on a thread of its own, so that a slow read
 /// (a cold block, a busy disk) holds up the one command that needs it and nothing else.
-using store_reader_actor =
-    caf::typed_actor<caf::replies_to<load_process>::with<loaded_process>,
-                     caf::replies_to<find_start>::with<found_start>,
-                     caf::replies_to<load_schedules>::with<schedules_loaded>,
-                     caf::replies_to<load_scope>::with<scope_loaded>>;
+using store_reader_actor = caf::typed_actor<caf::replies_to<load_process>::with<loaded_process>,
+                                            caf::replies_to<find_start>::with<found_start>,
+                                            caf::replies_to<load_schedules>::with<schedules_loaded>,
+                                            caf::replies_to<load_scope>::with<scope_loaded>>;
 
 /// A few readers, asked in turn.
 class store_readers {
-public:
+ public:
   /// Spawns `count` readers linked to `parent`. Detached (a thread each) unless the engine
   /// runs on the test coordinator, whose virtual time needs every actor on its one thread.
   template <class Parent>
-  static store_readers spawn(Parent* parent, std::shared_ptr<engine_context> ctx,
-                             std::size_t count, bool detached);
+  static store_readers spawn(Parent* parent, std::shared_ptr<engine_context> ctx, std::size_t count,
+                             bool detached);
 
   const store_reader_actor& next() {
     const auto& r = readers_[next_];
@@ -36,7 +34,7 @@ public:
     return r;
   }
 
-private:
+ private:
   std::vector<store_reader_actor> readers_;
   std::size_t next_ = 0;
 };
@@ -49,8 +47,9 @@ store_readers store_readers::spawn(Parent* parent, std::shared_ptr<engine_contex
                                    std::size_t count, bool detached) {
   store_readers out;
   for (std::size_t i = 0; i < count; ++i) {
-    out.readers_.push_back(detached ? parent->template spawn<caf::detached + caf::linked>(store_reader, ctx)
-                                    : parent->template spawn<caf::linked>(store_reader, ctx));
+    out.readers_.push_back(
+        detached ? parent->template spawn<caf::detached + caf::linked>(store_reader, ctx)
+                 : parent->template spawn<caf::linked>(store_reader, ctx));
   }
   return out;
 }

@@ -4,7 +4,6 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
-
 #include <deque>
 #include <map>
 #include <random>
@@ -185,8 +184,8 @@ void finish_answered_fires(trigger_self self, const std::string& id) {
   storage::batch b;
   st.ctx->store.put_schedule_advance(b, s, answered.plan.fire_times, answered.dropped);
   persist(self, std::move(b),
-          [self, handle = std::weak_ptr(sit->second), written = written_state(s)](
-              const storage::status&) {
+          [self, handle = std::weak_ptr(sit->second),
+           written = written_state(s)](const storage::status&) {
             // Armed even when the write failed: the schedule moves on in memory, and after a
             // restart the stored state plans the same fires again as misfires.
             arm(self, handle, written);
@@ -396,8 +395,8 @@ caf::result<schedule_answer> on_create(trigger_self self, schedule_create& cmd) 
   auto& st = self->state;
   auto& s = cmd.schedule;
   if (!st.ctx->definitions.find(s.definition)) {
-    return (error(engine_errc::unknown_definition,
-                          "unknown definition \"" + s.definition + "\"", "definition"));
+    return (error(engine_errc::unknown_definition, "unknown definition \"" + s.definition + "\"",
+                  "definition"));
   }
   auto problems = model::check_schedule(s);
   if (!problems.empty()) {
@@ -485,22 +484,23 @@ caf::result<schedule_answer> on_change(trigger_self self, schedule_change& cmd) 
   st.ctx->store.put_schedule_advance(b, s, {}, {});
   auto copy = s;
   auto answer = self->make_response_promise<schedule_answer>();
-  persist(self, std::move(b), [self, handle = std::weak_ptr(it->second), copy, before, answer,
-                               failed](const storage::status& e) mutable {
-    if (!e.ok()) {
-      if (auto kept = handle.lock()) {
-        kept->status = before.status;
-        kept->next_fire_ms = before.next_fire_ms;
-        arm(self, handle, before);
-      }
-      answer.deliver(failed(e));
-      return;
-    }
-    arm(self, handle, written_state(copy));
-    schedule_answer a;
-    a.schedule = copy;
-    answer.deliver(std::move(a));
-  });
+  persist(self, std::move(b),
+          [self, handle = std::weak_ptr(it->second), copy, before, answer,
+           failed](const storage::status& e) mutable {
+            if (!e.ok()) {
+              if (auto kept = handle.lock()) {
+                kept->status = before.status;
+                kept->next_fire_ms = before.next_fire_ms;
+                arm(self, handle, before);
+              }
+              answer.deliver(failed(e));
+              return;
+            }
+            arm(self, handle, written_state(copy));
+            schedule_answer a;
+            a.schedule = copy;
+            answer.deliver(std::move(a));
+          });
   return answer;
 }
 

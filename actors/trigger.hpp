@@ -1,10 +1,9 @@
 #pragma once
 
-#include <memory>
-
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
+#include <memory>
 
 #include "actors/messages.hpp"
 #include "actors/scheduler.hpp"
@@ -29,12 +28,10 @@ struct engine_context;
 /// between fires the same time again after restart, and the idempotency key
 /// "schedule:<id>:<fire ms>" turns that into a no-op (a restored schedule's first batched
 /// fire looks the key up too), so a schedule never starts two processes for one fire time.
-using trigger_actor = caf::typed_actor<
-    caf::replies_to<schedule_create>::with<schedule_answer>,
-    caf::replies_to<schedule_change>::with<schedule_answer>,
-    caf::reacts_to<schedule_restore>,
-    caf::reacts_to<write_done>,
-    caf::reacts_to<tick_atom>>;
+using trigger_actor = caf::typed_actor<caf::replies_to<schedule_create>::with<schedule_answer>,
+                                       caf::replies_to<schedule_change>::with<schedule_answer>,
+                                       caf::reacts_to<schedule_restore>, caf::reacts_to<write_done>,
+                                       caf::reacts_to<tick_atom>>;
 
 /// Spawns the trigger monitored by `parent` (the scheduler, its supervisor).
 trigger_actor spawn_trigger(scheduler_actor::pointer parent, std::shared_ptr<engine_context> ctx);

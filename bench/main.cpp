@@ -1,6 +1,5 @@
 // baton-bench: the load generator and its scenarios. See README.md, "Performance".
 
-#include <random>
 #include <fmt/core.h>
 #include <signal.h>
 
@@ -8,6 +7,7 @@
 #include <charconv>
 #include <exception>
 #include <fstream>
+#include <random>
 
 #include "bench/report.hpp"
 #include "bench/scenario.hpp"

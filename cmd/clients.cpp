@@ -26,7 +26,8 @@ int clients_command(const std::string& data_dir, const std::string& action, cons
   auto opened = storage::process_store::open(data_dir, true);
   if (!opened.ok()) {
     std::cerr << "cannot open " << data_dir
-              << " (stop the server, or use /api/v1/clients): " << opened.error().describe() << "\n";
+              << " (stop the server, or use /api/v1/clients): " << opened.error().describe()
+              << "\n";
     return 1;
   }
   auto store = std::move(opened).value();

@@ -10,23 +10,23 @@
 #include "actors/engine.hpp"
 #include "cmd/commands.hpp"
 #include "http/admin_api.hpp"
-#include "http/callback_bodies.hpp"
-#include "storage/audit_log.hpp"
 #include "http/auth/auth_api.hpp"
 #include "http/auth/authenticator.hpp"
 #include "http/auth/grants.hpp"
 #include "http/auth/secrets.hpp"
+#include "http/callback_bodies.hpp"
 #include "http/compat/job_workflow.hpp"
 #include "http/compat/process_engine.hpp"
-#include "http/compat/workfloo.hpp"
 #include "http/compat/scheduler_connector.hpp"
+#include "http/compat/workfloo.hpp"
 #include "http/metrics.hpp"
 #include "http/native_api.hpp"
-#include "outgoing/client.hpp"
 #include "http/router.hpp"
 #include "http/schedule_api.hpp"
 #include "http/server.hpp"
 #include "model/clock.hpp"
+#include "outgoing/client.hpp"
+#include "storage/audit_log.hpp"
 #include "storage/json_codec.hpp"
 #include "storage/process_store.hpp"
 
@@ -103,8 +103,9 @@ int serve(const std::optional<std::string>& config_file,
     spdlog::error("cannot open the store in {}: {}", settings.storage.data_dir,
                   opened.error().describe());
     if (opened.error().code() == storage::storage_errc::no_space) {
-      spdlog::error("the data volume is full: free space on it (the ballast, if any, is gone "
-                    "already) and start again");
+      spdlog::error(
+          "the data volume is full: free space on it (the ballast, if any, is gone "
+          "already) and start again");
     }
     return 1;
   }

@@ -93,10 +93,11 @@ int db_dump(const std::string& data_dir, const std::string& family, const std::s
     return 1;
   }
   auto& database = *opened.value();
-  auto scanned = database.scan(*which, prefix, {}, [&](std::string_view key, std::string_view value) {
-    std::cout << key << "\t" << printable(*which, key, value) << "\n";
-    return true;
-  });
+  auto scanned =
+      database.scan(*which, prefix, {}, [&](std::string_view key, std::string_view value) {
+        std::cout << key << "\t" << printable(*which, key, value) << "\n";
+        return true;
+      });
   if (!scanned.ok()) {
     std::cerr << "the dump stopped on a read error: " << scanned.describe() << "\n";
     return 1;

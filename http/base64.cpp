@@ -2,7 +2,6 @@
 
 #include <openssl/evp.h>
 
-
 namespace baton::http {
 
 std::string base64_decode(std::string_view text, bool& ok) {

@@ -33,13 +33,20 @@ std::optional<dom::element> member(dom::object obj, std::string_view key) {
 model::value to_value(dom::element el) {
   using model::value;
   switch (el.type()) {
-    case dom::element_type::STRING: return value::of_string(std::string(el.get_string().value()));
-    case dom::element_type::INT64: return value::of_integer(el.get_int64().value());
-    case dom::element_type::UINT64: return value::of_number(static_cast<double>(el.get_uint64().value()));
-    case dom::element_type::DOUBLE: return value::of_number(el.get_double().value());
-    case dom::element_type::BOOL: return value::of_bool(el.get_bool().value());
-    case dom::element_type::NULL_VALUE: return {};
-    default: return value::of_json(simdjson::minify(el));
+    case dom::element_type::STRING:
+      return value::of_string(std::string(el.get_string().value()));
+    case dom::element_type::INT64:
+      return value::of_integer(el.get_int64().value());
+    case dom::element_type::UINT64:
+      return value::of_number(static_cast<double>(el.get_uint64().value()));
+    case dom::element_type::DOUBLE:
+      return value::of_number(el.get_double().value());
+    case dom::element_type::BOOL:
+      return value::of_bool(el.get_bool().value());
+    case dom::element_type::NULL_VALUE:
+      return {};
+    default:
+      return value::of_json(simdjson::minify(el));
   }
 }
 

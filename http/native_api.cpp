@@ -5,16 +5,16 @@
 
 #include "actors/definition_registry.hpp"
 #include "actors/engine.hpp"
-#include "storage/audit_log.hpp"
 #include "http/auth/guard.hpp"
-#include "outgoing/callback_target.hpp"
 #include "http/engine_errors.hpp"
 #include "http/json_body.hpp"
 #include "http/metrics.hpp"
-#include "http/process_json.hpp"
 #include "http/problem.hpp"
+#include "http/process_json.hpp"
 #include "http/router.hpp"
 #include "model/time.hpp"
+#include "outgoing/callback_target.hpp"
+#include "storage/audit_log.hpp"
 #include "storage/json_codec.hpp"
 #include "storage/process_store.hpp"
 
@@ -125,7 +125,8 @@ std::string with_result(std::string process_json, const model::values& outputs,
 
 // ---- definitions ----------------------------------------------------------------------------
 
-void put_definition(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
+void put_definition(actors::engine& engine, request_context ctx, const auth::client& who,
+                    responder respond) {
   auto name = std::string(ctx.param("name"));
   std::string body = ctx.req.body();
   auto parsed_body = parse_json_body(body);
@@ -157,18 +158,18 @@ void put_definition(actors::engine& engine, request_context ctx, const auth::cli
     r.prepare_payload();
     return respond(std::move(r));
   }
-  engine.deploy(std::move(std::get<model::definition>(parsed)),
-                [respond](actors::deploy_answer a) {
-                  if (a.code != actors::engine_errc::ok) {
-                    auto m = map_error(a.code);
-                    return respond(problem(m.status, m.title, a.message));
-                  }
-                  respond(json_response(a.created ? status::created : status::ok,
-                                        storage::definition_json(*a.definition)));
-                });
+  engine.deploy(std::move(std::get<model::definition>(parsed)), [respond](actors::deploy_answer a) {
+    if (a.code != actors::engine_errc::ok) {
+      auto m = map_error(a.code);
+      return respond(problem(m.status, m.title, a.message));
+    }
+    respond(json_response(a.created ? status::created : status::ok,
+                          storage::definition_json(*a.definition)));
+  });
 }
 
-void get_definition(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
+void get_definition(actors::engine& engine, request_context ctx, const auth::client& who,
+                    responder respond) {
   std::optional<std::int64_t> version;
   if (auto v = ctx.query_value("version")) {
     version = parse_int(*v);
@@ -183,7 +184,8 @@ void get_definition(actors::engine& engine, request_context ctx, const auth::cli
   respond(json_response(status::ok, storage::definition_json(*def)));
 }
 
-void list_definitions(actors::engine& engine, request_context, const auth::client& who, responder respond) {
+void list_definitions(actors::engine& engine, request_context, const auth::client& who,
+                      responder respond) {
   std::string out = "[";
   for (const auto& d : engine.definitions().latest()) {
     if (!who.may_use(d->name)) continue;
@@ -196,8 +198,8 @@ void list_definitions(actors::engine& engine, request_context, const auth::clien
 
 // ---- processes ------------------------------------------------------------------------------
 
-void start_process(actors::engine& engine, request_context ctx, const auth::client& who, responder respond,
-                   const outgoing::allow_list& callback_hosts) {
+void start_process(actors::engine& engine, request_context ctx, const auth::client& who,
+                   responder respond, const outgoing::allow_list& callback_hosts) {
   auto body = parse_json_body(ctx.req.body());
   if (!body.ok()) return respond(bad_request("body is not JSON: " + body.error, ""));
   dom::object obj;
@@ -227,7 +229,8 @@ void start_process(actors::engine& engine, request_context ctx, const auth::clie
       }
       req.reject_if_busy = b == "reject";
     } else if (k == "idempotencyKey") {
-      if (!v.is_string()) return respond(bad_request("idempotencyKey must be a string", "/idempotencyKey"));
+      if (!v.is_string())
+        return respond(bad_request("idempotencyKey must be a string", "/idempotencyKey"));
       req.idempotency_key = std::string(v.get_string().value());
     } else if (k == "retryCount") {
       std::int64_t n;
@@ -245,7 +248,8 @@ void start_process(actors::engine& engine, request_context ctx, const auth::clie
       if (!v.is_object()) return respond(bad_request("wait must be {result, timeoutMs}", "/wait"));
       req.wait_timeout_ms = 30'000;
       for (auto [wk, wv] : as_object(v)) {
-        if (wk == "result" && wv.is_string()) wait_result = std::string(wv.get_string().value());
+        if (wk == "result" && wv.is_string())
+          wait_result = std::string(wv.get_string().value());
         else if (wk == "timeoutMs" && wv.is_int64() && wv.get_int64().value() >= 0 &&
                  wv.get_int64().value() <= 600'000) {
           req.wait_timeout_ms = wv.get_int64().value();
@@ -300,21 +304,22 @@ void start_process(actors::engine& engine, request_context ctx, const auth::clie
   });
 }
 
-void get_process(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
+void get_process(actors::engine& engine, request_context ctx, const auth::client& who,
+                 responder respond) {
   // Queries read committed state straight from RocksDB: no actor hop.
-  with_process_access(engine, who, ctx.param("id"), respond, native_format,
-                      [&](const model::process_state& p) {
-    respond(json_response(status::ok, process_json(p)));
-  });
+  with_process_access(
+      engine, who, ctx.param("id"), respond, native_format,
+      [&](const model::process_state& p) { respond(json_response(status::ok, process_json(p))); });
 }
 
-void list_processes(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
+void list_processes(actors::engine& engine, request_context ctx, const auth::client& who,
+                    responder respond) {
   storage::process_query q;
   if (auto s = ctx.query_value("status")) {
     q.status = model::parse_process_status(*s);
     if (!q.status) {
-      return respond(bad_request("status must be WAITING, RUNNING, SUCCEEDED, FAILED or CANCELLED",
-                                 "status"));
+      return respond(
+          bad_request("status must be WAITING, RUNNING, SUCCEEDED, FAILED or CANCELLED", "status"));
     }
   }
   if (auto d = ctx.query_value("definition")) q.definition = *d;
@@ -343,7 +348,8 @@ void list_processes(actors::engine& engine, request_context ctx, const auth::cli
   respond(json_response(status::ok, std::move(out)));
 }
 
-void process_history(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
+void process_history(actors::engine& engine, request_context ctx, const auth::client& who,
+                     responder respond) {
   auto id = ctx.param("id");
   with_process_access(engine, who, id, respond, native_format, [&](const model::process_state&) {
     auto history = engine.store().history(id);
@@ -359,11 +365,13 @@ actors::answer_callback answer_with_process(responder respond) {
   };
 }
 
-void cancel_process(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
+void cancel_process(actors::engine& engine, request_context ctx, const auth::client& who,
+                    responder respond) {
   std::string reason = "cancelled by request";
   if (!ctx.req.body().empty()) {
     auto body = parse_json_body(ctx.req.body());
-    if (!body.ok() || !body.root.is_object()) return respond(bad_request("body must be a JSON object", ""));
+    if (!body.ok() || !body.root.is_object())
+      return respond(bad_request("body must be a JSON object", ""));
     if (auto r = member(as_object(body.root), "reason")) {
       if (!r->is_string()) return respond(bad_request("reason must be a string", "/reason"));
       reason = std::string(r->get_string().value());
@@ -371,16 +379,18 @@ void cancel_process(actors::engine& engine, request_context ctx, const auth::cli
   }
   with_process_access(engine, who, ctx.param("id"), respond, native_format,
                       [&](const model::process_state&) {
-    engine.cancel(std::string(ctx.param("id")), reason, answer_with_process(std::move(respond)));
-  });
+                        engine.cancel(std::string(ctx.param("id")), reason,
+                                      answer_with_process(std::move(respond)));
+                      });
 }
 
-void execute_step(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
-  with_process_access(engine, who, ctx.param("id"), respond, native_format,
-                      [&](const model::process_state&) {
-    engine.execute(std::string(ctx.param("id")), std::string(ctx.param("stepId")),
-                   answer_with_process(std::move(respond)));
-  });
+void execute_step(actors::engine& engine, request_context ctx, const auth::client& who,
+                  responder respond) {
+  with_process_access(
+      engine, who, ctx.param("id"), respond, native_format, [&](const model::process_state&) {
+        engine.execute(std::string(ctx.param("id")), std::string(ctx.param("stepId")),
+                       answer_with_process(std::move(respond)));
+      });
 }
 
 // ---- scopes ---------------------------------------------------------------------------------
@@ -397,8 +407,9 @@ bool may_see_process(actors::engine& engine, const auth::client& who, std::strin
 /// with its true position (so a client learns how many wait ahead, not whose they are).
 std::string scope_json(actors::engine& engine, const auth::client& who,
                        const actors::scope_info& s) {
-  std::string out = "{\"name\":\"" + json_escape(s.name) + "\",\"limit\":" + std::to_string(s.limit) +
-                    ",\"busy\":\"" + (s.reject_when_busy ? "reject" : "queue") +
+  std::string out = "{\"name\":\"" + json_escape(s.name) +
+                    "\",\"limit\":" + std::to_string(s.limit) + ",\"busy\":\"" +
+                    (s.reject_when_busy ? "reject" : "queue") +
                     "\",\"paused\":" + (s.paused ? "true" : "false") + ",\"running\":[";
   bool first = true;
   for (const auto& id : s.running) {
@@ -445,9 +456,11 @@ bool may_change_scope(actors::engine& engine, const auth::client& who,
   });
 }
 
-void put_scope(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
+void put_scope(actors::engine& engine, request_context ctx, const auth::client& who,
+               responder respond) {
   auto body = parse_json_body(ctx.req.body());
-  if (!body.ok() || !body.root.is_object()) return respond(bad_request("body must be a JSON object", ""));
+  if (!body.ok() || !body.root.is_object())
+    return respond(bad_request("body must be a JSON object", ""));
   actors::scope_settings s;
   for (auto [k, v] : as_object(body.root)) {
     if (k == "limit") {
@@ -524,21 +537,30 @@ std::variant<model::value, std::string> typed_param(dom::element spec) {
   if (auto t = member(obj, "type")) {
     if (!t->is_string()) return std::string("type must be STRING, LONG, DOUBLE or BOOLEAN");
     type = std::string(t->get_string().value());
-  } else if (member(obj, "strValue")) type = "STRING";
-  else if (member(obj, "longValue")) type = "LONG";
-  else if (member(obj, "doubleValue")) type = "DOUBLE";
-  else if (member(obj, "boolValue")) type = "BOOLEAN";
-  auto field_for = type == "STRING" ? "strValue" : type == "LONG" ? "longValue"
-                   : type == "DOUBLE" ? "doubleValue" : type == "BOOLEAN" ? "boolValue" : "";
+  } else if (member(obj, "strValue"))
+    type = "STRING";
+  else if (member(obj, "longValue"))
+    type = "LONG";
+  else if (member(obj, "doubleValue"))
+    type = "DOUBLE";
+  else if (member(obj, "boolValue"))
+    type = "BOOLEAN";
+  auto field_for = type == "STRING"    ? "strValue"
+                   : type == "LONG"    ? "longValue"
+                   : type == "DOUBLE"  ? "doubleValue"
+                   : type == "BOOLEAN" ? "boolValue"
+                                       : "";
   if (!*field_for) return std::string("type must be STRING, LONG, DOUBLE or BOOLEAN");
   auto raw = member(obj, field_for);
   if (!raw || raw->is_null()) return std::string(field_for) + " is missing";
   auto v = to_value(*raw);
-  auto want = type == "STRING" ? model::value_type::string : type == "LONG" ? model::value_type::long_
-              : type == "DOUBLE" ? model::value_type::double_ : model::value_type::bool_;
+  auto want = type == "STRING"   ? model::value_type::string
+              : type == "LONG"   ? model::value_type::long_
+              : type == "DOUBLE" ? model::value_type::double_
+                                 : model::value_type::bool_;
   // Numbers may arrive as JSON strings ("42"): accepted when they parse exactly.
-  auto converted = type == "STRING" && v.k != model::value::kind::string ? std::nullopt
-                                                                          : model::coerce(v, want);
+  auto converted =
+      type == "STRING" && v.k != model::value::kind::string ? std::nullopt : model::coerce(v, want);
   if (!converted) return std::string(field_for) + " is not a valid " + type;
   return *converted;
 }
@@ -549,10 +571,18 @@ std::string typed_params_json(const model::values& params) {
     if (out.size() > 1) out += ',';
     out += "\"" + json_escape(k) + "\":{";
     switch (v.k) {
-      case model::value::kind::integer: out += "\"longValue\":" + model::to_json(v) + ",\"type\":\"LONG\""; break;
-      case model::value::kind::number: out += "\"doubleValue\":" + model::to_json(v) + ",\"type\":\"DOUBLE\""; break;
-      case model::value::kind::boolean: out += "\"boolValue\":" + model::to_json(v) + ",\"type\":\"BOOLEAN\""; break;
-      default: out += "\"strValue\":" + model::to_json(model::value::of_string(model::to_display(v))) + ",\"type\":\"STRING\"";
+      case model::value::kind::integer:
+        out += "\"longValue\":" + model::to_json(v) + ",\"type\":\"LONG\"";
+        break;
+      case model::value::kind::number:
+        out += "\"doubleValue\":" + model::to_json(v) + ",\"type\":\"DOUBLE\"";
+        break;
+      case model::value::kind::boolean:
+        out += "\"boolValue\":" + model::to_json(v) + ",\"type\":\"BOOLEAN\"";
+        break;
+      default:
+        out += "\"strValue\":" + model::to_json(model::value::of_string(model::to_display(v))) +
+               ",\"type\":\"STRING\"";
     }
     out += '}';
   }
@@ -568,21 +598,24 @@ std::vector<std::pair<std::string, std::string>> missing_params(
   std::optional<model::process_state> state;
   if (pid) {
     // Unreadable here only leaves the missing params unnamed; the answer is 412 regardless.
-    if (auto loaded = engine.store().load_process(*pid); loaded.ok()) state = std::move(loaded).value();
+    if (auto loaded = engine.store().load_process(*pid); loaded.ok())
+      state = std::move(loaded).value();
   }
   const auto* exec = state ? state->active() : nullptr;
   auto def = state ? engine.definitions().find(state->definition, state->version) : nullptr;
   const auto* step = exec && def && exec->id == step_id ? def->find_step(exec->step) : nullptr;
   if (!step) return out;
   for (const auto& p : step->params) {
-    bool named = given.count(p.name) ||
-                 std::any_of(bad.begin(), bad.end(), [&](const auto& b) { return b.first == p.name; });
+    bool named = given.count(p.name) || std::any_of(bad.begin(), bad.end(), [&](const auto& b) {
+                   return b.first == p.name;
+                 });
     if (p.required && !named) out.emplace_back(p.name, "missing");
   }
   return out;
 }
 
-void complete_step(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
+void complete_step(actors::engine& engine, request_context ctx, const auth::client& who,
+                   responder respond) {
   // The vendor's envelope, stamped with the engine's clock when the answer is made.
   auto vendor = [&engine](status code, std::string_view message, std::string_view data) {
     return vendor_answer(engine.now_ms(), code, message, data);
@@ -609,8 +642,10 @@ void complete_step(actors::engine& engine, request_context ctx, const auth::clie
     }
     for (auto [name, spec] : pobj) {
       auto parsed = typed_param(spec);
-      if (auto* why = std::get_if<std::string>(&parsed)) bad.emplace_back(std::string(name), *why);
-      else params[std::string(name)] = std::get<model::value>(parsed);
+      if (auto* why = std::get_if<std::string>(&parsed))
+        bad.emplace_back(std::string(name), *why);
+      else
+        params[std::string(name)] = std::get<model::value>(parsed);
     }
   }
   if (!bad.empty()) {
@@ -629,39 +664,41 @@ void complete_step(actors::engine& engine, request_context ctx, const auth::clie
                             reasons_json({{"error", refusal.message}})));
     }
     if (raw.value() && !may_touch(who, *raw.value())) {
-      return respond(vendor(status::forbidden, "Forbidden",
-                            reasons_json({{"processStepId", "this client may not touch that process"}})));
+      return respond(
+          vendor(status::forbidden, "Forbidden",
+                 reasons_json({{"processStepId", "this client may not touch that process"}})));
     }
   }
-  engine.complete_step(step_id, std::move(params), [vendor, respond, step_id](actors::process_answer a) {
-    using actors::engine_errc;
-    switch (a.code) {
-      case engine_errc::ok: {
-        std::string data = "{\"processId\":\"" + a.process_id + "\",\"processStepId\":";
-        data += a.next_step_id ? "\"" + *a.next_step_id + "\"" : "null";
-        data += ",\"params\":" + typed_params_json(a.params) + "}";
-        return respond(vendor(status::ok, "Step completed", data));
-      }
-      case engine_errc::invalid_params:
-        return respond(vendor(status::precondition_failed, "Invalid params",
-                              reasons_json(a.field_errors)));
-      case engine_errc::not_waiting:
-      case engine_errc::not_found:
-        return respond(vendor(status::precondition_failed, "Step is not waiting",
-                              reasons_json({{"processStepId", a.message}})));
-      case engine_errc::storage_full:
-        return respond(vendor(status::insufficient_storage, "Insufficient storage",
-                              reasons_json({{"error", a.message}})));
-      case engine_errc::storage_unavailable:
-      case engine_errc::shutting_down:
-      case engine_errc::timed_out:
-        return respond(vendor(status::service_unavailable, "Service unavailable",
-                              reasons_json({{"error", a.message}})));
-      default:
-        return respond(vendor(status::internal_server_error, "Internal error",
-                              reasons_json({{"error", a.message}})));
-    }
-  });
+  engine.complete_step(
+      step_id, std::move(params), [vendor, respond, step_id](actors::process_answer a) {
+        using actors::engine_errc;
+        switch (a.code) {
+          case engine_errc::ok: {
+            std::string data = "{\"processId\":\"" + a.process_id + "\",\"processStepId\":";
+            data += a.next_step_id ? "\"" + *a.next_step_id + "\"" : "null";
+            data += ",\"params\":" + typed_params_json(a.params) + "}";
+            return respond(vendor(status::ok, "Step completed", data));
+          }
+          case engine_errc::invalid_params:
+            return respond(vendor(status::precondition_failed, "Invalid params",
+                                  reasons_json(a.field_errors)));
+          case engine_errc::not_waiting:
+          case engine_errc::not_found:
+            return respond(vendor(status::precondition_failed, "Step is not waiting",
+                                  reasons_json({{"processStepId", a.message}})));
+          case engine_errc::storage_full:
+            return respond(vendor(status::insufficient_storage, "Insufficient storage",
+                                  reasons_json({{"error", a.message}})));
+          case engine_errc::storage_unavailable:
+          case engine_errc::shutting_down:
+          case engine_errc::timed_out:
+            return respond(vendor(status::service_unavailable, "Service unavailable",
+                                  reasons_json({{"error", a.message}})));
+          default:
+            return respond(vendor(status::internal_server_error, "Internal error",
+                                  reasons_json({{"error", a.message}})));
+        }
+      });
 }
 
 }  // namespace
@@ -676,12 +713,14 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
                    const char* audited = nullptr) {
     routes.add(method, pattern,
                auth::protect(auth, auth::native_schemes, need, auth::problem_format,
-                             [&engine, &auth, fn, audited](request_context ctx, const auth::client& who,
-                                                           responder respond) {
+                             [&engine, &auth, fn, audited](
+                                 request_context ctx, const auth::client& who, responder respond) {
                                if (audited) {
                                  respond = [respond, &auth, audited, name = who.name,
-                                            source = ctx.remote_address, path = ctx.path](response r) {
-                                   if (r.result_int() < 300) auth.audit().record(audited, name, source, path);
+                                            source = ctx.remote_address,
+                                            path = ctx.path](response r) {
+                                   if (r.result_int() < 300)
+                                     auth.audit().record(audited, name, source, path);
                                    respond(std::move(r));
                                  };
                                }
@@ -689,7 +728,8 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
                              }));
   };
   using auth::role;
-  route(verb::put, "/api/v1/definitions/{name}", role::admin, put_definition, "definition_deployed");
+  route(verb::put, "/api/v1/definitions/{name}", role::admin, put_definition,
+        "definition_deployed");
   route(verb::get, "/api/v1/definitions/{name}", role::runner, get_definition);
   route(verb::get, "/api/v1/definitions", role::runner, list_definitions);
   route(verb::post, "/api/v1/processes", role::runner,
@@ -700,7 +740,8 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
   route(verb::get, "/api/v1/processes", role::runner, list_processes);
   route(verb::get, "/api/v1/processes/{id}", role::runner, get_process);
   route(verb::get, "/api/v1/processes/{id}/history", role::runner, process_history);
-  route(verb::post, "/api/v1/processes/{id}/cancel", role::operator_, cancel_process, "process_cancelled");
+  route(verb::post, "/api/v1/processes/{id}/cancel", role::operator_, cancel_process,
+        "process_cancelled");
   route(verb::post, "/api/v1/processes/{id}/steps/{stepId}/execute", role::operator_, execute_step);
   route(verb::put, "/api/v1/scopes/{scope}", role::operator_, put_scope);
   routes.add(verb::get, "/api/v1/scopes",
@@ -724,17 +765,17 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
                       });
                     }));
   // complete-step answers in the vendor's envelope, its 401 included.
-  routes.add(verb::post, "/api/v1/processes/complete-step",
-             auth::protect(auth, auth::api_key | auth::bearer_token | auth::basic | auth::session,
-                           role::runner,
-                           [&engine](status s, std::string_view message) {
-                             return vendor_answer(engine.now_ms(), s, s == status::unauthorized ? "Unauthorized request"
-                                                                               : message,
-                                                  "");
-                           },
-                           [&engine](request_context ctx, const auth::client& who, responder respond) {
-                             complete_step(engine, std::move(ctx), who, std::move(respond));
-                           }));
+  routes.add(
+      verb::post, "/api/v1/processes/complete-step",
+      auth::protect(
+          auth, auth::api_key | auth::bearer_token | auth::basic | auth::session, role::runner,
+          [&engine](status s, std::string_view message) {
+            return vendor_answer(engine.now_ms(), s,
+                                 s == status::unauthorized ? "Unauthorized request" : message, "");
+          },
+          [&engine](request_context ctx, const auth::client& who, responder respond) {
+            complete_step(engine, std::move(ctx), who, std::move(respond));
+          }));
   routes.add(verb::get, "/healthz", [](request_context, responder respond) {
     respond(text_response(status::ok, "ok\n"));
   });
@@ -744,11 +785,11 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
     // reason carries only sizes; RocksDB's text (paths) stays in the log.
     auto refused = engine.store().committer().refusing();
     if (refused.ok()) return respond(text_response(status::ok, "ready\n"));
-    auto why = refused.code() == storage::storage_errc::no_space && !refused.detail().empty() &&
-                       refused.detail().find('/') == std::string::npos
-                   ? refused.detail()
-                   : "storage " + std::string(storage::to_string(refused.code())) +
-                         "; see the server log";
+    auto why =
+        refused.code() == storage::storage_errc::no_space && !refused.detail().empty() &&
+                refused.detail().find('/') == std::string::npos
+            ? refused.detail()
+            : "storage " + std::string(storage::to_string(refused.code())) + "; see the server log";
     respond(text_response(status::service_unavailable, "writes refused: " + why + "\n"));
   });
   // Metrics name definitions and scopes and show the load: by default any authenticated

@@ -2,7 +2,6 @@
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
-
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -24,8 +23,8 @@ struct request_context {
   std::string path;            ///< percent-decoded path, without the query
   std::vector<std::pair<std::string, std::string>> query;        ///< decoded, in order
   std::vector<std::pair<std::string, std::string>> path_params;  ///< filled by the router
-  std::string route;           ///< the matched pattern, e.g. "/api/v1/processes/{id}"
-  std::string request_id;      ///< echoed as X-Request-Id and logged with 5xx
+  std::string route;       ///< the matched pattern, e.g. "/api/v1/processes/{id}"
+  std::string request_id;  ///< echoed as X-Request-Id and logged with 5xx
   std::chrono::steady_clock::time_point received;
 
   /// The value of `{name}` in the matched route; empty when absent.

@@ -4,9 +4,9 @@
 #include <chrono>
 
 #include "actors/engine.hpp"
+#include "http/auth/guard.hpp"
 #include "http/engine_errors.hpp"
 #include "http/json_body.hpp"
-#include "http/auth/guard.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "model/cron.hpp"
@@ -24,7 +24,8 @@ std::string schedule_json(const model::schedule& s, std::size_t next_count) {
   out.pop_back();
   out += ",\"nextFireTimes\":[";
   std::int64_t at = s.next_fire_ms;
-  for (std::size_t i = 0; i < next_count && at != 0 && s.status == model::schedule_status::active; ++i) {
+  for (std::size_t i = 0; i < next_count && at != 0 && s.status == model::schedule_status::active;
+       ++i) {
     if (i) out += ',';
     out += "\"" + model::format_in_zone(at, s.time_zone) + "\"";
     at = model::next_cron_fire(s, at).value_or(0);
@@ -85,18 +86,24 @@ std::variant<model::schedule, response> read_schedule(std::string_view text) {
     if (k == "definition" || k == "scope" || k == "cron" || k == "timeZone" || k == "worker") {
       auto text_value = string_of(v);
       if (!text_value) return bad_request(std::string(k) + " must be a string", field);
-      if (k == "definition") s.definition = *text_value;
-      else if (k == "scope") s.scope = *text_value;
-      else if (k == "cron") s.cron = *text_value;
-      else if (k == "timeZone") s.time_zone = *text_value;
-      else s.worker = *text_value;
+      if (k == "definition")
+        s.definition = *text_value;
+      else if (k == "scope")
+        s.scope = *text_value;
+      else if (k == "cron")
+        s.cron = *text_value;
+      else if (k == "timeZone")
+        s.time_zone = *text_value;
+      else
+        s.worker = *text_value;
     } else if (k == "values") {
       if (!v.is_object()) return bad_request("values must be an object", field);
       for (auto [vk, vv] : as_object(v)) s.vals[std::string(vk)] = to_value(vv);
     } else if (k == "startDate" || k == "endDate") {
       auto text_value = string_of(v);
       auto ms = text_value ? model::parse_iso_instant(*text_value) : std::nullopt;
-      if (!ms) return bad_request(std::string(k) + " must be an ISO-8601 instant with offset", field);
+      if (!ms)
+        return bad_request(std::string(k) + " must be an ISO-8601 instant with offset", field);
       (k == "startDate" ? s.start_ms : s.end_ms) = *ms;
     } else if (k == "runOnce" || k == "runImmediately") {
       if (!v.is_bool()) return bad_request(std::string(k) + " must be true or false", field);
@@ -106,8 +113,10 @@ std::variant<model::schedule, response> read_schedule(std::string_view text) {
       if (v.get_int64().get(n) != simdjson::SUCCESS || n < 0) {
         return bad_request(std::string(k) + " must be a whole number, 0 or more", field);
       }
-      if (k == "retryCount") s.retry_count = static_cast<int>(std::min<std::int64_t>(n, 100));
-      else s.catch_up_window_ms = n;
+      if (k == "retryCount")
+        s.retry_count = static_cast<int>(std::min<std::int64_t>(n, 100));
+      else
+        s.catch_up_window_ms = n;
     } else if (k == "misfire") {
       auto p = string_of(v);
       auto policy = p ? model::parse_misfire_policy(*p) : std::nullopt;
@@ -152,13 +161,15 @@ void cron_next(std::int64_t now_ms, request_context ctx, responder respond) {
     }
     count = n;
   }
-  std::string out = "{\"expr\":\"" + json_escape(*expr) + "\",\"tz\":\"" + json_escape(zone) +
-                    "\",\"next\":[";
+  std::string out =
+      "{\"expr\":\"" + json_escape(*expr) + "\",\"tz\":\"" + json_escape(zone) + "\",\"next\":[";
   bool first = true;
   for (auto t : std::get<model::cron_expression>(parsed).next_n(from, tz, count)) {
     if (!first) out += ',';
     first = false;
-    out += "\"" + model::format_in_zone(duration_cast<milliseconds>(t.time_since_epoch()).count(), zone) + "\"";
+    out += "\"" +
+           model::format_in_zone(duration_cast<milliseconds>(t.time_since_epoch()).count(), zone) +
+           "\"";
   }
   out += "]}";
   respond(json_response(status::ok, std::move(out)));
@@ -177,22 +188,24 @@ void add_schedule_routes(router& routes, actors::engine& engine, auth::authentic
                          });
   };
   auto guarded = [&](auto fn) { return guarded_as(auth::role::runner, fn); };
-  routes.add(verb::post, "/api/v1/schedules",
-             guarded_as(auth::role::operator_, [&engine](request_context ctx, const auth::client& who, responder respond) {
-               auto parsed = read_schedule(ctx.req.body());
-               if (auto* error = std::get_if<response>(&parsed)) return respond(std::move(*error));
-               if (!who.may_use(std::get<model::schedule>(parsed).definition)) {
-                 return respond(problem(status::forbidden, "Forbidden",
-                                        "this client may not use that definition", "/definition"));
-               }
-               engine.create_schedule(std::move(std::get<model::schedule>(parsed)),
-                                      [respond](actors::schedule_answer a) {
-                                        if (a.code != actors::engine_errc::ok) return respond(schedule_problem(a));
-                                        auto r = json_response(status::created, schedule_json(a.schedule));
-                                        r.set(beast_http::field::location, "/api/v1/schedules/" + a.schedule.id);
-                                        respond(std::move(r));
-                                      });
-             }));
+  routes.add(
+      verb::post, "/api/v1/schedules",
+      guarded_as(auth::role::operator_, [&engine](request_context ctx, const auth::client& who,
+                                                  responder respond) {
+        auto parsed = read_schedule(ctx.req.body());
+        if (auto* error = std::get_if<response>(&parsed)) return respond(std::move(*error));
+        if (!who.may_use(std::get<model::schedule>(parsed).definition)) {
+          return respond(problem(status::forbidden, "Forbidden",
+                                 "this client may not use that definition", "/definition"));
+        }
+        engine.create_schedule(
+            std::move(std::get<model::schedule>(parsed)), [respond](actors::schedule_answer a) {
+              if (a.code != actors::engine_errc::ok) return respond(schedule_problem(a));
+              auto r = json_response(status::created, schedule_json(a.schedule));
+              r.set(beast_http::field::location, "/api/v1/schedules/" + a.schedule.id);
+              respond(std::move(r));
+            });
+      }));
   routes.add(verb::get, "/api/v1/schedules",
              guarded([&engine](request_context, const auth::client& who, responder respond) {
                auto schedules = engine.store().load_schedules();
@@ -210,27 +223,30 @@ void add_schedule_routes(router& routes, actors::engine& engine, auth::authentic
   routes.add(verb::get, "/api/v1/schedules/{id}",
              guarded([&engine](request_context ctx, const auth::client& who, responder respond) {
                auto found = visible_schedule(engine, who, ctx.param("id"));
-               if (!found.ok()) return respond(storage_problem(found.error(), "reading a schedule"));
+               if (!found.ok())
+                 return respond(storage_problem(found.error(), "reading a schedule"));
                const auto& s = found.value();
                if (!s) return respond(unknown_schedule(ctx.param("id")));
                respond(json_response(status::ok, schedule_json(*s)));
              }));
   auto change = [&engine, &guarded_as](actors::schedule_action action) {
-    return guarded_as(auth::role::operator_, [&engine, action](request_context ctx,
-                                                               const auth::client& who,
-                                                               responder respond) {
-      // Checked before the engine acts: a foreign schedule is left as it is.
-      auto found = visible_schedule(engine, who, ctx.param("id"));
-      if (!found.ok()) return respond(storage_problem(found.error(), "reading a schedule"));
-      if (!found.value()) return respond(unknown_schedule(ctx.param("id")));
-      engine.change_schedule(std::string(ctx.param("id")), action, [respond, action](actors::schedule_answer a) {
-        if (a.code != actors::engine_errc::ok) return respond(schedule_problem(a));
-        if (action == actors::schedule_action::remove) {
-          return respond(text_response(status::no_content, ""));
-        }
-        respond(json_response(status::ok, schedule_json(a.schedule)));
-      });
-    });
+    return guarded_as(
+        auth::role::operator_,
+        [&engine, action](request_context ctx, const auth::client& who, responder respond) {
+          // Checked before the engine acts: a foreign schedule is left as it is.
+          auto found = visible_schedule(engine, who, ctx.param("id"));
+          if (!found.ok()) return respond(storage_problem(found.error(), "reading a schedule"));
+          if (!found.value()) return respond(unknown_schedule(ctx.param("id")));
+          engine.change_schedule(std::string(ctx.param("id")), action,
+                                 [respond, action](actors::schedule_answer a) {
+                                   if (a.code != actors::engine_errc::ok)
+                                     return respond(schedule_problem(a));
+                                   if (action == actors::schedule_action::remove) {
+                                     return respond(text_response(status::no_content, ""));
+                                   }
+                                   respond(json_response(status::ok, schedule_json(a.schedule)));
+                                 });
+        });
   };
   routes.add(verb::delete_, "/api/v1/schedules/{id}", change(actors::schedule_action::remove));
   routes.add(verb::post, "/api/v1/schedules/{id}/pause", change(actors::schedule_action::pause));

@@ -28,12 +28,18 @@ const scenario* definition::find_scenario(std::string_view id) const {
 
 std::string_view to_string(step_kind k) {
   switch (k) {
-    case step_kind::script: return "script";
-    case step_kind::http: return "http";
-    case step_kind::external: return "external";
-    case step_kind::timer: return "timer";
-    case step_kind::switch_: return "switch";
-    case step_kind::fail: return "fail";
+    case step_kind::script:
+      return "script";
+    case step_kind::http:
+      return "http";
+    case step_kind::external:
+      return "external";
+    case step_kind::timer:
+      return "timer";
+    case step_kind::switch_:
+      return "switch";
+    case step_kind::fail:
+      return "fail";
   }
   return "?";
 }
@@ -79,12 +85,18 @@ std::optional<std::int64_t> parse_duration_ms(std::string_view text) {
       auto n = number(text.substr(start, i - start));
       if (!n) return std::nullopt;
       double unit = 0;
-      if (!in_time && c == 'D') unit = 86'400'000;
-      else if (!in_time && c == 'W') unit = 7 * 86'400'000.0;
-      else if (in_time && c == 'H') unit = 3'600'000;
-      else if (in_time && c == 'M') unit = 60'000;
-      else if (in_time && c == 'S') unit = 1000;
-      else return std::nullopt;
+      if (!in_time && c == 'D')
+        unit = 86'400'000;
+      else if (!in_time && c == 'W')
+        unit = 7 * 86'400'000.0;
+      else if (in_time && c == 'H')
+        unit = 3'600'000;
+      else if (in_time && c == 'M')
+        unit = 60'000;
+      else if (in_time && c == 'S')
+        unit = 1000;
+      else
+        return std::nullopt;
       total += *n * unit;
       any = true;
       start = i + 1;
@@ -108,12 +120,14 @@ std::optional<std::int64_t> parse_duration_ms(std::string_view text) {
 namespace {
 
 class checker {
-public:
+ public:
   explicit checker(const definition& def) : def_(def) {}
 
   std::vector<definition_problem> run() {
-    if (def_.name.empty()) add("/name", "required");
-    else if (!is_valid_name(def_.name)) add("/name", "invalid name \"" + def_.name + "\"");
+    if (def_.name.empty())
+      add("/name", "required");
+    else if (!is_valid_name(def_.name))
+      add("/name", "invalid name \"" + def_.name + "\"");
     std::set<std::string, std::less<>> seen_inputs;
     for (std::size_t i = 0; i < def_.inputs.size(); ++i) {
       const auto& in = def_.inputs[i];
@@ -129,15 +143,18 @@ public:
     for (std::size_t i = 0; i < def_.steps.size(); ++i) {
       const auto& s = def_.steps[i];
       auto at = "/steps/" + std::to_string(i);
-      if (s.id.empty()) add(at + "/id", "required");
-      else if (!ids.insert(s.id).second) add(at + "/id", "duplicate step id \"" + s.id + "\"");
+      if (s.id.empty())
+        add(at + "/id", "required");
+      else if (!ids.insert(s.id).second)
+        add(at + "/id", "duplicate step id \"" + s.id + "\"");
     }
     for (std::size_t i = 0; i < def_.steps.size(); ++i) check_step(def_.steps[i], i);
     for (std::size_t i = 0; i < def_.scenarios.size(); ++i) {
       for (const auto& [step_id, canned] : def_.scenarios[i].steps) {
         auto at = "/scenarios/" + def_.scenarios[i].id + "/steps/" + step_id;
         const auto* s = def_.find_step(step_id);
-        if (!s) add(at, "unknown step \"" + step_id + "\"");
+        if (!s)
+          add(at, "unknown step \"" + step_id + "\"");
         else if (s->kind != step_kind::http && s->kind != step_kind::external) {
           add(at, "only http and external steps take canned results");
         }
@@ -146,7 +163,7 @@ public:
     return std::move(problems_);
   }
 
-private:
+ private:
   void add(std::string pointer, std::string message) {
     problems_.push_back({std::move(pointer), std::move(message)});
   }
@@ -177,8 +194,10 @@ private:
         }
         break;
       case step_kind::http:
-        if (s.http.url.empty()) add(at + "/http/url", "required");
-        else check_template(at + "/http/url", s.http.url);
+        if (s.http.url.empty())
+          add(at + "/http/url", "required");
+        else
+          check_template(at + "/http/url", s.http.url);
         for (const auto& [name, tmpl] : s.http.headers) {
           check_template(at + "/http/headers/" + name, tmpl);
         }

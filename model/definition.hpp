@@ -43,7 +43,7 @@ struct param_decl {
 
 struct http_spec {
   std::string method = "POST";
-  std::string url;  ///< template
+  std::string url;                                           ///< template
   std::vector<std::pair<std::string, std::string>> headers;  ///< value templates
   std::optional<std::string> body;  ///< JSON text with ${name} holes, rendered as JSON values
   std::vector<int> expect;          ///< accepted statuses; empty: any 2xx
@@ -68,12 +68,12 @@ struct step {
 
   std::vector<std::pair<std::string, std::string>> set;  ///< script: name → template
   http_spec http;
-  std::vector<param_decl> params;  ///< external
-  std::string duration;            ///< timer: "PT30S", "30s", "500ms"
-  std::string until;               ///< timer: template of an ISO-8601 instant
-  std::vector<switch_case> cases;  ///< switch
+  std::vector<param_decl> params;           ///< external
+  std::string duration;                     ///< timer: "PT30S", "30s", "500ms"
+  std::string until;                        ///< timer: template of an ISO-8601 instant
+  std::vector<switch_case> cases;           ///< switch
   std::optional<std::string> default_next;  ///< switch: when no case matches
-  std::string message;             ///< fail: template
+  std::string message;                      ///< fail: template
   bool operator==(const step&) const = default;
 };
 

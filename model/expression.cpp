@@ -34,7 +34,7 @@ namespace {
 
 /// Recursive-descent parser over the expression grammar; positions are byte offsets.
 class parser {
-public:
+ public:
   explicit parser(std::string_view text) : text_(text) {}
 
   std::variant<std::uint32_t, expression_error> run(std::vector<expression::node>& out) {
@@ -48,7 +48,7 @@ public:
     return root;
   }
 
-private:
+ private:
   void skip_space() {
     while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
   }
@@ -96,8 +96,9 @@ private:
   std::uint32_t parse_comparison() {
     auto lhs = parse_not();
     if (!error_.message.empty()) return lhs;
-    static constexpr std::pair<std::string_view, op> ops[] = {
-        {"==", op::eq}, {"!=", op::ne}, {"<=", op::le}, {">=", op::ge}, {"<", op::lt}, {">", op::gt}};
+    static constexpr std::pair<std::string_view, op> ops[] = {{"==", op::eq}, {"!=", op::ne},
+                                                              {"<=", op::le}, {">=", op::ge},
+                                                              {"<", op::lt},  {">", op::gt}};
     for (auto [token, kind] : ops) {
       if (eat(token)) return binary(kind, lhs, parse_not());
     }
@@ -195,11 +196,13 @@ private:
     if (is_double) {
       double d{};
       auto res = std::from_chars(token.data(), end, d);
-      if (res.ec == std::errc{} && res.ptr == end) return add({op::literal, value::of_number(d), {}, 0, 0});
+      if (res.ec == std::errc{} && res.ptr == end)
+        return add({op::literal, value::of_number(d), {}, 0, 0});
     } else {
       std::int64_t i{};
       auto res = std::from_chars(token.data(), end, i);
-      if (res.ec == std::errc{} && res.ptr == end) return add({op::literal, value::of_integer(i), {}, 0, 0});
+      if (res.ec == std::errc{} && res.ptr == end)
+        return add({op::literal, value::of_integer(i), {}, 0, 0});
     }
     pos_ = start;
     fail("invalid number \"" + std::string(token) + "\"");
@@ -222,12 +225,17 @@ double as_double(const value& v) {
 
 const char* kind_name(const value& v) {
   switch (v.k) {
-    case value::kind::null: return "null";
-    case value::kind::string: return "string";
+    case value::kind::null:
+      return "null";
+    case value::kind::string:
+      return "string";
     case value::kind::integer:
-    case value::kind::number: return "number";
-    case value::kind::boolean: return "bool";
-    case value::kind::json: return "json";
+    case value::kind::number:
+      return "number";
+    case value::kind::boolean:
+      return "bool";
+    case value::kind::json:
+      return "json";
   }
   return "?";
 }
@@ -254,7 +262,8 @@ std::variant<int, std::string> compare(const value& a, const value& b) {
 evaluation eval(const std::vector<expression::node>& nodes, std::uint32_t at, const values& scope) {
   const auto& n = nodes[at];
   switch (n.kind) {
-    case op::literal: return {n.literal, {}};
+    case op::literal:
+      return {n.literal, {}};
     case op::ref: {
       auto it = scope.find(n.name);
       return {it == scope.end() ? value{} : it->second, {}};
@@ -277,7 +286,8 @@ evaluation eval(const std::vector<expression::node>& nodes, std::uint32_t at, co
       if (rhs.result.k != value::kind::boolean) return {{}, "'&&' and '||' need bools"};
       return rhs;
     }
-    default: break;
+    default:
+      break;
   }
   auto lhs = eval(nodes, n.lhs, scope);
   if (!lhs.error.empty()) return lhs;

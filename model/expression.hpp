@@ -29,7 +29,7 @@ struct evaluation {
 /// Grammar, nothing more: `${name}` references, string ('..' or "..") / number / true /
 /// false / null literals, `== != < <= > >=`, `&& || !`, parentheses.
 class expression {
-public:
+ public:
   static std::variant<expression, expression_error> parse(std::string_view text);
   evaluation evaluate(const values& scope) const;
   /// Evaluates and requires a boolean.
@@ -38,7 +38,7 @@ public:
 
   struct node;
 
-private:
+ private:
   std::string text_;
   std::shared_ptr<const std::vector<node>> nodes_;  // immutable, shared by copies
   std::uint32_t root_ = 0;
@@ -47,14 +47,14 @@ private:
 /// A string with `${name}` holes, e.g. "${username} ${surname}". A template that is exactly
 /// one hole keeps the value's type ("${amount}" stays a long); otherwise it renders text.
 class string_template {
-public:
+ public:
   static std::variant<string_template, expression_error> parse(std::string_view text);
   value render(const values& scope) const;
   /// The names the template refers to, for validation.
   std::vector<std::string> names() const;
   bool is_constant() const { return parts_.size() <= 1 && (parts_.empty() || !parts_[0].is_ref); }
 
-private:
+ private:
   struct part {
     bool is_ref;
     std::string text;  // literal text, or the referenced name

@@ -8,11 +8,11 @@ namespace baton::model {
 /// Makes 24-hex-digit ids that sort in creation order: 48 bits of milliseconds, 16 bits of
 /// node id, 32 bits of a per-node sequence. Not thread-safe: one generator per owner.
 class id_generator {
-public:
+ public:
   explicit id_generator(std::uint16_t node, std::uint32_t seed = 0) : node_(node), seq_(seed) {}
   std::string next(std::int64_t now_ms);
 
-private:
+ private:
   std::uint16_t node_;
   std::uint32_t seq_;
   std::int64_t last_ms_ = 0;

@@ -27,22 +27,32 @@ typename Inspector::result_type inspect(Inspector& f, value& x) {
   if constexpr (Inspector::reads_state) {
     switch (x.k) {
       case k::string:
-      case k::json: return f(name, x.k, x.text);
-      case k::integer: return f(name, x.k, x.integer);
-      case k::number: return f(name, x.k, x.number);
-      case k::boolean: return f(name, x.k, x.boolean);
-      default: return f(name, x.k);
+      case k::json:
+        return f(name, x.k, x.text);
+      case k::integer:
+        return f(name, x.k, x.integer);
+      case k::number:
+        return f(name, x.k, x.number);
+      case k::boolean:
+        return f(name, x.k, x.boolean);
+      default:
+        return f(name, x.k);
     }
   } else {
     x = value{};
     if (auto err = f(name, x.k)) return err;
     switch (x.k) {
-      case k::null: return {};
+      case k::null:
+        return {};
       case k::string:
-      case k::json: return f(x.text);
-      case k::integer: return f(x.integer);
-      case k::number: return f(x.number);
-      case k::boolean: return f(x.boolean);
+      case k::json:
+        return f(x.text);
+      case k::integer:
+        return f(x.integer);
+      case k::number:
+        return f(x.number);
+      case k::boolean:
+        return f(x.boolean);
     }
     return caf::make_error(caf::sec::invalid_argument, "unknown value kind");
   }
@@ -52,9 +62,8 @@ typename Inspector::result_type inspect(Inspector& f, value& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, step_execution& x) {
-  return f(caf::meta::type_name("baton::model::step_execution"), x.id, x.step, x.kind,
-           x.status, x.attempt, x.created_ms, x.modified_ms, x.due_ms, x.retry_pending, x.error,
-           x.params);
+  return f(caf::meta::type_name("baton::model::step_execution"), x.id, x.step, x.kind, x.status,
+           x.attempt, x.created_ms, x.modified_ms, x.due_ms, x.retry_pending, x.error, x.params);
 }
 
 template <class Inspector>
@@ -72,8 +81,8 @@ typename Inspector::result_type inspect(Inspector& f, callback_target& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, history_entry& x) {
-  return f(caf::meta::type_name("baton::model::history_entry"), x.seq, x.at_ms, x.type,
-           x.step_id, x.detail);
+  return f(caf::meta::type_name("baton::model::history_entry"), x.seq, x.at_ms, x.type, x.step_id,
+           x.detail);
 }
 
 template <class Inspector>
@@ -91,8 +100,8 @@ typename Inspector::result_type inspect(Inspector& f, ev_admitted&) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ev_http_answered& x) {
-  return f(caf::meta::type_name("baton::model::ev_http_answered"), x.step_id, x.attempt,
-           x.status, x.mapped, x.error);
+  return f(caf::meta::type_name("baton::model::ev_http_answered"), x.step_id, x.attempt, x.status,
+           x.mapped, x.error);
 }
 
 template <class Inspector>
@@ -154,23 +163,23 @@ typename Inspector::result_type inspect(Inspector& f, schedule_run& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, schedule& x) {
   return f(caf::meta::type_name("baton::model::schedule"), x.id, x.definition, x.vals, x.scope,
-           x.cron, x.time_zone, x.start_ms, x.end_ms, x.run_once, x.run_immediately,
-           x.retry_count, x.worker, x.misfire, x.catch_up_window_ms, x.overlap, x.status,
-           x.created_ms, x.next_fire_ms, x.runs);
+           x.cron, x.time_zone, x.start_ms, x.end_ms, x.run_once, x.run_immediately, x.retry_count,
+           x.worker, x.misfire, x.catch_up_window_ms, x.overlap, x.status, x.created_ms,
+           x.next_fire_ms, x.runs);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fire_plan& x) {
-  return f(caf::meta::type_name("baton::model::fire_plan"), x.fire_times, x.notes,
-           x.next_fire_ms, x.status);
+  return f(caf::meta::type_name("baton::model::fire_plan"), x.fire_times, x.notes, x.next_fire_ms,
+           x.status);
 }
 
 // ---- definitions (stored as their source JSON; these carry them in messages) ---------------
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, retry_policy& x) {
-  return f(caf::meta::type_name("baton::model::retry_policy"), x.count, x.backoff,
-           x.initial_ms, x.max_ms, x.jitter);
+  return f(caf::meta::type_name("baton::model::retry_policy"), x.count, x.backoff, x.initial_ms,
+           x.max_ms, x.jitter);
 }
 
 template <class Inspector>
@@ -214,9 +223,8 @@ typename Inspector::result_type inspect(Inspector& f, scenario& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, definition& x) {
-  return f(caf::meta::type_name("baton::model::definition"), x.name, x.id, x.version,
-           x.description, x.inputs, x.outputs, x.steps, x.scenarios, x.requires_scenario,
-           x.source);
+  return f(caf::meta::type_name("baton::model::definition"), x.name, x.id, x.version, x.description,
+           x.inputs, x.outputs, x.steps, x.scenarios, x.requires_scenario, x.source);
 }
 
 template <class Inspector>

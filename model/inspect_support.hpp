@@ -12,6 +12,9 @@
 // a state-reading inspector (serializer, stringification) sees the discriminator and then the
 // held value; the deserializer reads the discriminator first and builds the value from it.
 
+#include <caf/error.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/sec.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -19,10 +22,6 @@
 #include <type_traits>
 #include <utility>
 #include <variant>
-
-#include <caf/error.hpp>
-#include <caf/meta/type_name.hpp>
-#include <caf/sec.hpp>
 
 namespace caf {
 
@@ -53,19 +52,20 @@ typename Inspector::result_type inspect(Inspector& f, std::variant<Ts...>& x) {
   static_assert(sizeof...(Ts) <= 255, "the index is stored in one byte");
   if constexpr (Inspector::reads_state) {
     auto index = static_cast<std::uint8_t>(x.index());
-    return std::visit(
-        [&](auto& alternative) -> typename Inspector::result_type { return f(index, alternative); },
-        x);
+    return std::visit([&](auto& alternative) ->
+                      typename Inspector::result_type { return f(index, alternative); },
+                      x);
   } else {
     std::uint8_t index = 0;
     if (auto err = f(index)) return err;
-    return [&]<std::size_t... I>(std::index_sequence<I...>) -> typename Inspector::result_type {
-      typename Inspector::result_type result = make_error(sec::invalid_argument,
-                                                          "variant index out of range");
+    return [&]<std::size_t... I>(std::index_sequence<I...>)->typename Inspector::result_type {
+      typename Inspector::result_type result =
+          make_error(sec::invalid_argument, "variant index out of range");
       // Exactly one alternative matches a valid index; it is built in place and read.
       (void)((index == I ? (result = f(x.template emplace<I>()), true) : false) || ...);
       return result;
-    }(std::index_sequence_for<Ts...>{});
+    }
+    (std::index_sequence_for<Ts...>{});
   }
 }
 
@@ -105,7 +105,7 @@ namespace baton::model {
 /// (stringification): the serializers handle enums themselves, and a second way would be
 /// ambiguous for them.
 template <class Inspector, class E>
-  requires std::is_enum_v<E> && std::is_void_v<typename Inspector::result_type>
+requires std::is_enum_v<E> && std::is_void_v<typename Inspector::result_type>
 void inspect(Inspector& f, E& x) {
   auto underlying = static_cast<std::underlying_type_t<E>>(x);
   if constexpr (sizeof(underlying) == 1) {

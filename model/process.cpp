@@ -9,22 +9,32 @@ namespace baton::model {
 
 std::string_view to_string(process_status s) {
   switch (s) {
-    case process_status::waiting: return "WAITING";
-    case process_status::running: return "RUNNING";
-    case process_status::succeeded: return "SUCCEEDED";
-    case process_status::failed: return "FAILED";
-    case process_status::cancelled: return "CANCELLED";
+    case process_status::waiting:
+      return "WAITING";
+    case process_status::running:
+      return "RUNNING";
+    case process_status::succeeded:
+      return "SUCCEEDED";
+    case process_status::failed:
+      return "FAILED";
+    case process_status::cancelled:
+      return "CANCELLED";
   }
   return "?";
 }
 
 std::string_view to_string(step_status s) {
   switch (s) {
-    case step_status::created: return "CREATED";
-    case step_status::started: return "STARTED";
-    case step_status::completed: return "COMPLETED";
-    case step_status::failed: return "FAILED";
-    case step_status::skipped: return "SKIPPED";
+    case step_status::created:
+      return "CREATED";
+    case step_status::started:
+      return "STARTED";
+    case step_status::completed:
+      return "COMPLETED";
+    case step_status::failed:
+      return "FAILED";
+    case step_status::skipped:
+      return "SKIPPED";
   }
   return "?";
 }
@@ -135,7 +145,7 @@ std::string render_json_body(std::string_view body, const values& scope) {
 
 /// Applies one event to a copy of the state, collecting effects and history.
 class machine {
-public:
+ public:
   machine(const process_state& state, const definition& def, const apply_context& ctx)
       : def_(def), ctx_(ctx) {
     t_.state = state;
@@ -147,7 +157,7 @@ public:
     return std::move(t_);
   }
 
-private:
+ private:
   process_state& s() { return t_.state; }
 
   void record(std::string type, std::string step_id = {}, std::string detail = {}) {
@@ -236,15 +246,18 @@ private:
     if (exec->retry_pending) return retry_now(*exec);
     const auto& st = *def_.find_step(exec->step);
     switch (exec->kind) {
-      case step_kind::timer: return complete(*exec, {}, "executed before its time");
-      case step_kind::http: return start_step(*exec, st);  // re-issue: at-least-once
+      case step_kind::timer:
+        return complete(*exec, {}, "executed before its time");
+      case step_kind::http:
+        return start_step(*exec, st);  // re-issue: at-least-once
       case step_kind::external: {
         for (const auto& p : st.params) {
           if (p.required) return reject("step expects params; use complete-step");
         }
         return complete(*exec, {}, "executed without params");
       }
-      default: return reject("step cannot be executed");
+      default:
+        return reject("step cannot be executed");
     }
   }
 
@@ -320,7 +333,8 @@ private:
           finish_step(exec, step_status::failed, message);
           return fail_process(message);
         }
-        default: break;
+        default:
+          break;
       }
       if (const auto* c = canned(st)) {  // sandbox: the scenario answers for the world
         if (c->fail) {
@@ -338,8 +352,9 @@ private:
       // http step the scenario does not answer completes with no values.
       bool sandbox = s().sandbox || ctx_.sandbox_scenario;
       if (sandbox && (st.kind == step_kind::timer || st.kind == step_kind::http)) {
-        finish_step(exec, step_status::completed,
-                    st.kind == step_kind::timer ? "sandbox: virtual time" : "sandbox: no call made");
+        finish_step(
+            exec, step_status::completed,
+            st.kind == step_kind::timer ? "sandbox: virtual time" : "sandbox: no call made");
         index = next_of(st, *index);
         continue;
       }
@@ -388,7 +403,8 @@ private:
         t_.effects.push_back(fx_arm_timer{exec.id, *due, false});
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -524,8 +540,7 @@ completion_check check_completion(const process_state& state, const definition& 
   if (!exec || exec->id != step_id) {
     out.step_not_waiting = true;
     const auto* found = state.find_execution(step_id);
-    out.reason = found ? "step is " + std::string(to_string(found->status))
-                       : "step is not waiting";
+    out.reason = found ? "step is " + std::string(to_string(found->status)) : "step is not waiting";
     if (found && found == exec) out.reason = "step is not waiting for completion";
     return out;
   }
@@ -549,8 +564,7 @@ completion_check check_completion(const process_state& state, const definition& 
     } else if (decl.type == value_type::double_ && given.k == value::kind::integer) {
       out.accepted[decl.name] = value::of_number(static_cast<double>(given.integer));
     } else {
-      out.param_errors.emplace_back(decl.name,
-                                    "expected " + std::string(type_name(decl.type)));
+      out.param_errors.emplace_back(decl.name, "expected " + std::string(type_name(decl.type)));
     }
   }
   for (const auto& [name, v] : params) {  // undeclared params pass through as given

@@ -35,10 +35,10 @@ struct step_execution {
   int attempt = 1;
   std::int64_t created_ms = 0;
   std::int64_t modified_ms = 0;
-  std::int64_t due_ms = 0;      ///< timer or retry: when it is due; external: deadline; 0: none
-  bool retry_pending = false;   ///< failed attempt waiting for its backoff to end
+  std::int64_t due_ms = 0;     ///< timer or retry: when it is due; external: deadline; 0: none
+  bool retry_pending = false;  ///< failed attempt waiting for its backoff to end
   std::string error;
-  values params;                ///< external: completion params; http: mapped answer
+  values params;  ///< external: completion params; http: mapped answer
   bool operator==(const step_execution&) const = default;
 };
 
@@ -52,14 +52,14 @@ struct process_state {
   values vals;
   values outputs;
   std::vector<step_execution> steps;
-  int retry_count = 0;          ///< default retries for steps without a policy
+  int retry_count = 0;  ///< default retries for steps without a policy
   std::string error;
   std::int64_t created_ms = 0;
   std::int64_t updated_ms = 0;
-  std::string scenario;         ///< sandbox scenario id
+  std::string scenario;  ///< sandbox scenario id
   bool sandbox = false;
-  std::string worker;           ///< free label from the start request (connector `worker`)
-  std::string schedule_id;      ///< the schedule that fired it, if any
+  std::string worker;       ///< free label from the start request (connector `worker`)
+  std::string schedule_id;  ///< the schedule that fired it, if any
   /// Where the caller wants to hear when the process parks at a step or ends. Only the URL
   /// lives in the snapshot (which the API shows); headers, which may hold a secret, are kept
   /// in a record of their own (`callback_target`).
@@ -131,8 +131,8 @@ struct ev_execute {
   std::string step_id;
   bool operator==(const ev_execute&) const = default;
 };
-using event = std::variant<ev_admitted, ev_http_answered, ev_completed, ev_due, ev_cancel,
-                           ev_execute>;
+using event =
+    std::variant<ev_admitted, ev_http_answered, ev_completed, ev_due, ev_cancel, ev_execute>;
 
 // ---- effects ----------------------------------------------------------------------------
 
@@ -211,7 +211,7 @@ struct completion_check {
   bool step_not_waiting = false;
   std::string reason;  ///< for step_not_waiting
   std::vector<std::pair<std::string, std::string>> param_errors;
-  values accepted;     ///< params converted to their declared types
+  values accepted;  ///< params converted to their declared types
   bool ok() const { return !step_not_waiting && param_errors.empty(); }
 };
 completion_check check_completion(const process_state& state, const definition& def,

@@ -9,25 +9,34 @@ namespace baton::model {
 
 std::string_view to_string(misfire_policy p) {
   switch (p) {
-    case misfire_policy::fire_once_now: return "fire_once_now";
-    case misfire_policy::skip: return "skip";
-    case misfire_policy::catch_up: return "catch_up";
+    case misfire_policy::fire_once_now:
+      return "fire_once_now";
+    case misfire_policy::skip:
+      return "skip";
+    case misfire_policy::catch_up:
+      return "catch_up";
   }
   return "?";
 }
 std::string_view to_string(overlap_policy p) {
   switch (p) {
-    case overlap_policy::allow: return "allow";
-    case overlap_policy::skip: return "skip";
-    case overlap_policy::queue: return "queue";
+    case overlap_policy::allow:
+      return "allow";
+    case overlap_policy::skip:
+      return "skip";
+    case overlap_policy::queue:
+      return "queue";
   }
   return "?";
 }
 std::string_view to_string(schedule_status s) {
   switch (s) {
-    case schedule_status::active: return "ACTIVE";
-    case schedule_status::paused: return "PAUSED";
-    case schedule_status::complete: return "COMPLETE";
+    case schedule_status::active:
+      return "ACTIVE";
+    case schedule_status::paused:
+      return "PAUSED";
+    case schedule_status::complete:
+      return "COMPLETE";
   }
   return "?";
 }
@@ -84,7 +93,8 @@ std::vector<std::pair<std::string, std::string>> check_schedule(const schedule& 
   } else if (!s.run_immediately) {
     errors.emplace_back("cron", "required unless runImmediately");
   }
-  if (!find_zone(s.time_zone)) errors.emplace_back("timeZone", "unknown time zone \"" + s.time_zone + "\"");
+  if (!find_zone(s.time_zone))
+    errors.emplace_back("timeZone", "unknown time zone \"" + s.time_zone + "\"");
   if (s.start_ms && s.end_ms && *s.end_ms < *s.start_ms) {
     errors.emplace_back("endDate", "is before startDate");
   }
@@ -162,7 +172,8 @@ fire_plan plan_fires(const schedule& s, std::int64_t now_ms) {
         plan.fire_times.push_back(due);
         plan.notes.push_back("misfire: fired once for the missed times");
         break;
-      case misfire_policy::skip: break;
+      case misfire_policy::skip:
+        break;
       case misfire_policy::catch_up: {
         // Every missed time inside the window, oldest first, bounded so one restart cannot
         // flood the engine. Start at the window's edge: times before it must not use up the

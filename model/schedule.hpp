@@ -58,7 +58,7 @@ struct schedule {
   overlap_policy overlap = overlap_policy::allow;
   schedule_status status = schedule_status::active;
   std::int64_t created_ms = 0;
-  std::int64_t next_fire_ms = 0;  ///< 0: none planned
+  std::int64_t next_fire_ms = 0;   ///< 0: none planned
   std::vector<schedule_run> runs;  ///< the latest runs, oldest fire time first (bounded)
   bool operator==(const schedule&) const = default;
 };

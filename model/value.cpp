@@ -29,12 +29,17 @@ std::optional<T> parse_exact(std::string_view s) {
 
 std::string to_display(const value& v) {
   switch (v.k) {
-    case value::kind::null: return {};
+    case value::kind::null:
+      return {};
     case value::kind::string:
-    case value::kind::json: return v.text;
-    case value::kind::integer: return std::to_string(v.integer);
-    case value::kind::number: return format_double(v.number);
-    case value::kind::boolean: return v.boolean ? "true" : "false";
+    case value::kind::json:
+      return v.text;
+    case value::kind::integer:
+      return std::to_string(v.integer);
+    case value::kind::number:
+      return format_double(v.number);
+    case value::kind::boolean:
+      return v.boolean ? "true" : "false";
   }
   return {};
 }
@@ -55,13 +60,27 @@ void append_json_escaped(std::string& out, std::string_view s) {
     out.append(s.data() + plain_from, i - plain_from);
     plain_from = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default: {
         static constexpr char hex[] = "0123456789abcdef";
         char buf[6] = {'\\', 'u', '0', '0', hex[(c >> 4) & 0xF], hex[c & 0xF]};
@@ -74,28 +93,36 @@ void append_json_escaped(std::string& out, std::string_view s) {
 
 std::string to_json(const value& v) {
   switch (v.k) {
-    case value::kind::null: return "null";
+    case value::kind::null:
+      return "null";
     case value::kind::string: {
       std::string out = "\"";
       append_json_escaped(out, v.text);
       out += '"';
       return out;
     }
-    case value::kind::json: return v.text;
+    case value::kind::json:
+      return v.text;
     case value::kind::number:
       if (!std::isfinite(v.number)) return "null";
       return format_double(v.number);
-    default: return to_display(v);
+    default:
+      return to_display(v);
   }
 }
 
 std::string_view type_name(value_type t) {
   switch (t) {
-    case value_type::string: return "string";
-    case value_type::long_: return "long";
-    case value_type::double_: return "double";
-    case value_type::bool_: return "bool";
-    case value_type::json: return "json";
+    case value_type::string:
+      return "string";
+    case value_type::long_:
+      return "long";
+    case value_type::double_:
+      return "double";
+    case value_type::bool_:
+      return "bool";
+    case value_type::json:
+      return "json";
   }
   return "?";
 }
@@ -111,11 +138,16 @@ std::optional<value_type> parse_value_type(std::string_view name) {
 
 bool has_type(const value& v, value_type type) {
   switch (type) {
-    case value_type::string: return v.k == value::kind::string;
-    case value_type::long_: return v.k == value::kind::integer;
-    case value_type::double_: return v.k == value::kind::number;
-    case value_type::bool_: return v.k == value::kind::boolean;
-    case value_type::json: return true;
+    case value_type::string:
+      return v.k == value::kind::string;
+    case value_type::long_:
+      return v.k == value::kind::integer;
+    case value_type::double_:
+      return v.k == value::kind::number;
+    case value_type::bool_:
+      return v.k == value::kind::boolean;
+    case value_type::json:
+      return true;
   }
   return false;
 }
@@ -151,7 +183,8 @@ std::optional<value> coerce(const value& v, value_type type) {
         if (v.text == "false" || v.text == "N") return value::of_bool(false);
       }
       return std::nullopt;
-    case value_type::json: return v;
+    case value_type::json:
+      return v;
   }
   return std::nullopt;
 }

@@ -1,8 +1,7 @@
 #include "outgoing/allow_list.hpp"
 
-#include <boost/url/parse.hpp>
-
 #include <algorithm>
+#include <boost/url/parse.hpp>
 #include <optional>
 
 namespace baton::outgoing {

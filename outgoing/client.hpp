@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "outgoing/delegate_client.hpp"
 #include "config/settings.hpp"
+#include "outgoing/delegate_client.hpp"
 
 namespace baton::outgoing {
 

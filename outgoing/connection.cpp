@@ -10,8 +10,7 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
-connection::connection(const net::any_io_executor& ex,
-                                         net::ssl::context* tls_context) {
+connection::connection(const net::any_io_executor& ex, net::ssl::context* tls_context) {
   if (tls_context)
     tls_ = make_tls_stream(ex, *tls_context);
   else
@@ -22,8 +21,7 @@ connection::~connection() = default;
 
 beast::tcp_stream& connection::lowest() { return tls_ ? lowest_of(*tls_) : *plain_; }
 
-void connection::async_connect(const tcp::resolver::results_type& endpoints,
-                                        step_done done) {
+void connection::async_connect(const tcp::resolver::results_type& endpoints, step_done done) {
   lowest().async_connect(endpoints, [done = std::move(done)](beast::error_code ec,
                                                              const tcp::endpoint&) { done(ec); });
 }
@@ -38,7 +36,7 @@ void connection::async_write(outgoing_request_message& request, io_done done) {
 }
 
 void connection::async_read(beast::flat_buffer& buffer, outgoing_response_parser& parser,
-                                     io_done done) {
+                            io_done done) {
   if (tls_) return tls_read(*tls_, buffer, parser, std::move(done));
   beast::http::async_read(*plain_, buffer, parser, std::move(done));
 }

@@ -35,8 +35,7 @@ class connection {
   using io_done = std::function<void(boost::system::error_code, std::size_t)>;
 
   /// A TLS connection when `tls_context` is set, else plain TCP.
-  connection(const boost::asio::any_io_executor& ex,
-                      boost::asio::ssl::context* tls_context);
+  connection(const boost::asio::any_io_executor& ex, boost::asio::ssl::context* tls_context);
   ~connection();
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -44,8 +43,7 @@ class connection {
   bool is_tls() const { return tls_ != nullptr; }
   boost::beast::tcp_stream& lowest();
 
-  void async_connect(const boost::asio::ip::tcp::resolver::results_type& endpoints,
-                     step_done done);
+  void async_connect(const boost::asio::ip::tcp::resolver::results_type& endpoints, step_done done);
   /// TLS only: sends `host` as SNI (unless it is an IP literal) and requires the server's
   /// certificate to name it, not merely to chain to a trusted root.
   void async_handshake(const std::string& host, step_done done);

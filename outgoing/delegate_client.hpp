@@ -18,7 +18,7 @@ struct outgoing_request {
 };
 
 struct outgoing_response {
-  int status = 0;     ///< 0 when no HTTP answer arrived
+  int status = 0;  ///< 0 when no HTTP answer arrived
   std::string body;
   std::string error;  ///< transport error, or "host not allowed"; empty when an answer came
 };
@@ -26,7 +26,7 @@ struct outgoing_response {
 /// Performs outgoing calls without blocking the caller; `outgoing::client` implements it over
 /// Beast. Plain data in and out, so that actors need no HTTP library.
 class delegate_client {
-public:
+ public:
   using callback = std::function<void(outgoing_response)>;
   virtual ~delegate_client() = default;
   /// Starts the call; `done` runs exactly once on some I/O thread, after the answer, an error

@@ -23,8 +23,8 @@ struct connection::tls_stream {
 
 void connection::tls_stream_deleter::operator()(tls_stream* s) const { delete s; }
 
-std::unique_ptr<connection::tls_stream, connection::tls_stream_deleter>
-connection::make_tls_stream(const net::any_io_executor& ex, ssl::context& context) {
+std::unique_ptr<connection::tls_stream, connection::tls_stream_deleter> connection::make_tls_stream(
+    const net::any_io_executor& ex, ssl::context& context) {
   return std::unique_ptr<tls_stream, tls_stream_deleter>(new tls_stream(ex, context));
 }
 
@@ -49,13 +49,12 @@ void connection::tls_handshake(tls_stream& s, const std::string& host, step_done
   s.stream.async_handshake(ssl::stream_base::client, std::move(done));
 }
 
-void connection::tls_write(tls_stream& s, outgoing_request_message& request,
-                                    io_done done) {
+void connection::tls_write(tls_stream& s, outgoing_request_message& request, io_done done) {
   beast::http::async_write(s.stream, request, std::move(done));
 }
 
 void connection::tls_read(tls_stream& s, beast::flat_buffer& buffer,
-                                   outgoing_response_parser& parser, io_done done) {
+                          outgoing_response_parser& parser, io_done done) {
   beast::http::async_read(s.stream, buffer, parser, std::move(done));
 }
 

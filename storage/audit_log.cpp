@@ -34,15 +34,14 @@ std::string audit_log::latest_json(std::size_t limit, std::string_view type) con
   std::string needle = "\"type\":\"" + std::string(type) + "\"";
   // A partial log on a read error is still the newest entries that could be read; the
   // error goes to the log rather than failing an operator's look at the rest.
-  (void)store_.database().scan(cf::auth, "audit/", {},
-                         [&](std::string_view, std::string_view v) {
-                           auto json = json_of(v);
-                           if (type.empty() || json.find(needle) != std::string_view::npos) {
-                             kept.emplace_back(json);
-                             if (kept.size() > limit) kept.pop_front();
-                           }
-                           return true;
-                         });
+  (void)store_.database().scan(cf::auth, "audit/", {}, [&](std::string_view, std::string_view v) {
+    auto json = json_of(v);
+    if (type.empty() || json.find(needle) != std::string_view::npos) {
+      kept.emplace_back(json);
+      if (kept.size() > limit) kept.pop_front();
+    }
+    return true;
+  });
   std::string out = "[";
   for (const auto& e : kept) {
     if (out.size() > 1) out += ',';

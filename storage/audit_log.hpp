@@ -1,12 +1,12 @@
 #pragma once
 
-#include "model/clock.hpp"
-
 #include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "model/clock.hpp"
 
 namespace baton::storage {
 

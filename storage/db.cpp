@@ -3,11 +3,11 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/perf_level.h>
-#include <rocksdb/table.h>
-#include <rocksdb/filter_policy.h>
 #include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
@@ -19,18 +19,18 @@ namespace baton::storage {
 
 namespace {
 
-constexpr std::array<std::string_view, cf_count> names = {
-    "definitions", "processes", "history", "scopes", "schedules",
-    "idempotency", "indexes",   "auth",    "meta"};
+constexpr std::array<std::string_view, cf_count> names = {"definitions", "processes", "history",
+                                                          "scopes",      "schedules", "idempotency",
+                                                          "indexes",     "auth",      "meta"};
 
 /// The one place a RocksDB status becomes ours.
 status status_of(const rocksdb::Status& s) {
   if (s.ok()) return {};
-  auto code = s.IsNoSpace()                          ? storage_errc::no_space
-              : s.IsCorruption()                     ? storage_errc::corruption
-              : s.IsShutdownInProgress()             ? storage_errc::shutting_down
+  auto code = s.IsNoSpace()                                    ? storage_errc::no_space
+              : s.IsCorruption()                               ? storage_errc::corruption
+              : s.IsShutdownInProgress()                       ? storage_errc::shutting_down
               : s.IsBusy() || s.IsTryAgain() || s.IsTimedOut() ? storage_errc::busy
-                                                     : storage_errc::io_error;
+                                                               : storage_errc::io_error;
   return {code, s.ToString()};
 }
 
@@ -110,9 +110,14 @@ class faulty_file : public rocksdb::FSWritableFileOwnerWrapper {
  private:
   std::optional<rocksdb::IOStatus> fault() {
     switch (faults_->failing.load()) {
-      case storage_errc::ok: return std::nullopt;
-      case storage_errc::no_space: ++faults_->failed; return rocksdb::IOStatus::NoSpace("injected");
-      default: ++faults_->failed; return rocksdb::IOStatus::IOError("injected");
+      case storage_errc::ok:
+        return std::nullopt;
+      case storage_errc::no_space:
+        ++faults_->failed;
+        return rocksdb::IOStatus::NoSpace("injected");
+      default:
+        ++faults_->failed;
+        return rocksdb::IOStatus::IOError("injected");
     }
   }
   std::shared_ptr<fault_switch> faults_;
@@ -295,7 +300,8 @@ status db::scan_backward(cf family, std::string_view prefix, std::string_view st
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(impl_->rdb->NewIterator(ro, impl_->handle(family)));
   // Every key with the prefix sorts before prefix + 0xff…: the last of them is found from there.
-  std::string upper = start.empty() ? std::string(prefix) + std::string(8, '\xff') : std::string(start);
+  std::string upper =
+      start.empty() ? std::string(prefix) + std::string(8, '\xff') : std::string(start);
   for (it->SeekForPrev(slice(upper)); it->Valid(); it->Prev()) {
     auto key = it->key();
     std::string_view k(key.data(), key.size());

@@ -31,7 +31,7 @@ std::string_view cf_name(cf c);
 
 /// A set of writes applied atomically. Opaque so that callers need no RocksDB header.
 class batch {
-public:
+ public:
   batch();
   ~batch();
   batch(batch&&) noexcept;
@@ -46,7 +46,7 @@ public:
   /// second's fires) otherwise copies itself over as it grows.
   void reserve(std::size_t writes, std::size_t bytes);
 
-private:
+ private:
   friend class db;
   struct impl;
   std::unique_ptr<impl> impl_;
@@ -54,7 +54,7 @@ private:
 
 /// The embedded RocksDB. Reads are thread-safe; `write` is called by the group committer.
 class db {
-public:
+ public:
   /// Opens (creating if needed) the database in `path`, its files owner-only. `sync`: every
   /// write syncs the WAL. `preallocate`: reserve room for log and table files ahead (about
   /// 1.1 × the 32 MiB write buffer each), which spares a sync the file-size update but needs
@@ -100,7 +100,7 @@ public:
   /// @returns empty on success, else the error text.
   status checkpoint(const std::string& dir, std::uint64_t& sequence) const;
 
-private:
+ private:
   struct impl;
   explicit db(std::unique_ptr<impl> i, bool sync);
   std::unique_ptr<impl> impl_;

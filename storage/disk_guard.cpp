@@ -22,8 +22,7 @@ std::uint64_t resolved(std::uint64_t configured, std::uint64_t cap, std::uint64_
 }  // namespace
 
 disk_guard::disk_guard(std::string dir, std::uint64_t min_free_bytes, std::uint64_t ballast_bytes)
-    : dir_(std::move(dir)), ballast_path_(dir_ + "/ballast"),
-      configured_min_free_(min_free_bytes) {
+    : dir_(std::move(dir)), ballast_path_(dir_ + "/ballast"), configured_min_free_(min_free_bytes) {
   std::lock_guard lock(mutex_);
   read_volume();
   ballast_bytes_ = resolved(ballast_bytes, 64 * mib, last_.volume, 1);

@@ -20,14 +20,13 @@ class disk_guard;
 /// The one writer. Writes submitted while a commit is in flight are merged into the next
 /// commit, so N concurrent writers cost one WAL sync instead of N (group commit).
 class group_committer {
-public:
+ public:
   /// Runs once the write is durable (ok) or failed; on the writer thread. A failed write left
   /// nothing behind: its batch was applied whole or not at all.
   using callback = std::function<void(const status& written)>;
 
   /// @param guard refuses writes while the volume is below its watermark; may be null
-  explicit group_committer(db& database, disk_guard* guard = nullptr,
-                           std::size_t max_batch = 4096);
+  explicit group_committer(db& database, disk_guard* guard = nullptr, std::size_t max_batch = 4096);
   /// Commits everything still queued, then stops the writer thread.
   ~group_committer();
 
@@ -52,7 +51,7 @@ public:
   /// again (ok), on the writer thread or a caller of `refusing`. Set it before writes begin.
   void on_refusal_change(std::function<void(const status&)> tell) { tell_ = std::move(tell); }
 
-private:
+ private:
   /// Tells `tell_` when `now` differs from what was last told. @pre mutex_ not held
   void note(const status& now);
 

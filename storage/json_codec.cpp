@@ -132,9 +132,7 @@ std::string schedule_document(const model::schedule& s, bool with_runs) {
 
 std::string encode_schedule(const model::schedule& s) { return schedule_document(s, true); }
 
-std::string encode_schedule_record(const model::schedule& s) {
-  return schedule_document(s, false);
-}
+std::string encode_schedule_record(const model::schedule& s) { return schedule_document(s, false); }
 
 std::string encode_schedule_run(const model::schedule_run& r, const schedule_advance* advance) {
   std::string out;
@@ -201,15 +199,17 @@ std::vector<std::pair<std::string_view, dom::element>> last_wins(dom::object obj
   std::vector<std::pair<std::string_view, dom::element>> out;
   for (auto [k, v] : obj) {
     auto same = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == k; });
-    if (same != out.end()) same->second = v;
-    else out.emplace_back(k, v);
+    if (same != out.end())
+      same->second = v;
+    else
+      out.emplace_back(k, v);
   }
   return out;
 }
 
 /// Reads a definition document, noting every structural problem by JSON pointer.
 class definition_reader {
-public:
+ public:
   std::vector<model::definition_problem> problems;
 
   model::definition read(dom::element doc) {
@@ -220,21 +220,30 @@ public:
       return d;
     }
     for (auto [k, v] : last_wins(root)) {
-      if (k == "name") d.name = string("/name", v);
-      else if (k == "description") d.description = string("/description", v);
-      else if (k == "inputs") read_inputs(v, d);
-      else if (k == "outputs") d.outputs = strings("/outputs", v);
-      else if (k == "steps") read_steps(v, d);
-      else if (k == "scenarios") read_scenarios(v, d);
-      else if (k == "requiresScenario") d.requires_scenario = boolean("/requiresScenario", v);
-      else if (k == "id" || k == "version") continue;  // assigned by the server
-      else add("/" + std::string(k), "unknown field");
+      if (k == "name")
+        d.name = string("/name", v);
+      else if (k == "description")
+        d.description = string("/description", v);
+      else if (k == "inputs")
+        read_inputs(v, d);
+      else if (k == "outputs")
+        d.outputs = strings("/outputs", v);
+      else if (k == "steps")
+        read_steps(v, d);
+      else if (k == "scenarios")
+        read_scenarios(v, d);
+      else if (k == "requiresScenario")
+        d.requires_scenario = boolean("/requiresScenario", v);
+      else if (k == "id" || k == "version")
+        continue;  // assigned by the server
+      else
+        add("/" + std::string(k), "unknown field");
     }
     if (root["steps"].error()) add("/steps", "required");
     return d;
   }
 
-private:
+ private:
   void add(std::string pointer, std::string message) {
     problems.push_back({std::move(pointer), std::move(message)});
   }
@@ -283,9 +292,12 @@ private:
     for (auto [k, item] : last_wins(obj)) {
       auto name = std::string(k);
       auto text = item.is_string() ? string(at + "/" + name, item) : simdjson::minify(item);
-      auto existing = std::find_if(out.begin(), out.end(), [&](auto& p) { return p.first == name; });
-      if (existing != out.end()) existing->second = text;  // last duplicate wins
-      else out.emplace_back(name, text);
+      auto existing =
+          std::find_if(out.begin(), out.end(), [&](auto& p) { return p.first == name; });
+      if (existing != out.end())
+        existing->second = text;  // last duplicate wins
+      else
+        out.emplace_back(name, text);
     }
     return out;
   }
@@ -307,10 +319,14 @@ private:
         in.type = type(at, spec);
       } else if (spec.is_object()) {
         for (auto [fk, fv] : last_wins(as_object(spec))) {
-          if (fk == "type") in.type = type(at + "/type", fv);
-          else if (fk == "required") in.required = boolean(at + "/required", fv);
-          else if (fk == "default") in.default_value = to_value(fv);
-          else add(at + "/" + std::string(fk), "unknown field");
+          if (fk == "type")
+            in.type = type(at + "/type", fv);
+          else if (fk == "required")
+            in.required = boolean(at + "/required", fv);
+          else if (fk == "default")
+            in.default_value = to_value(fv);
+          else
+            add(at + "/" + std::string(fk), "unknown field");
         }
       } else {
         add(at, "expected a type name or {type, required, default}");
@@ -334,9 +350,12 @@ private:
         p.type = type(pat, spec);
       } else if (spec.is_object()) {
         for (auto [fk, fv] : last_wins(as_object(spec))) {
-          if (fk == "type") p.type = type(pat + "/type", fv);
-          else if (fk == "required") p.required = boolean(pat + "/required", fv);
-          else add(pat + "/" + std::string(fk), "unknown field");
+          if (fk == "type")
+            p.type = type(pat + "/type", fv);
+          else if (fk == "required")
+            p.required = boolean(pat + "/required", fv);
+          else
+            add(pat + "/" + std::string(fk), "unknown field");
         }
       } else {
         add(pat, "expected a type name or {type, required}");
@@ -354,16 +373,24 @@ private:
       return r;
     }
     for (auto [k, fv] : last_wins(obj)) {
-      if (k == "count") r.count = static_cast<int>(integer(at + "/count", fv));
+      if (k == "count")
+        r.count = static_cast<int>(integer(at + "/count", fv));
       else if (k == "backoff") {
         auto b = string(at + "/backoff", fv);
-        if (b == "fixed") r.backoff = model::backoff_kind::fixed;
-        else if (b == "exponential") r.backoff = model::backoff_kind::exponential;
-        else add(at + "/backoff", "expected \"fixed\" or \"exponential\"");
-      } else if (k == "initialMs") r.initial_ms = integer(at + "/initialMs", fv);
-      else if (k == "maxMs") r.max_ms = integer(at + "/maxMs", fv);
-      else if (k == "jitter") r.jitter = number(at + "/jitter", fv);
-      else add(at + "/" + std::string(k), "unknown field");
+        if (b == "fixed")
+          r.backoff = model::backoff_kind::fixed;
+        else if (b == "exponential")
+          r.backoff = model::backoff_kind::exponential;
+        else
+          add(at + "/backoff", "expected \"fixed\" or \"exponential\"");
+      } else if (k == "initialMs")
+        r.initial_ms = integer(at + "/initialMs", fv);
+      else if (k == "maxMs")
+        r.max_ms = integer(at + "/maxMs", fv);
+      else if (k == "jitter")
+        r.jitter = number(at + "/jitter", fv);
+      else
+        add(at + "/" + std::string(k), "unknown field");
     }
     return r;
   }
@@ -373,11 +400,16 @@ private:
     if (v.get_object().get(obj) != simdjson::SUCCESS) return add(at, "expected an object");
     for (auto [k, fv] : last_wins(obj)) {
       auto fat = at + "/" + std::string(k);
-      if (k == "method") h.method = string(fat, fv);
-      else if (k == "url") h.url = string(fat, fv);
-      else if (k == "headers") h.headers = string_map(fat, fv);
-      else if (k == "body") h.body = fv.is_string() ? string(fat, fv) : simdjson::minify(fv);
-      else if (k == "map") h.map = string_map(fat, fv);
+      if (k == "method")
+        h.method = string(fat, fv);
+      else if (k == "url")
+        h.url = string(fat, fv);
+      else if (k == "headers")
+        h.headers = string_map(fat, fv);
+      else if (k == "body")
+        h.body = fv.is_string() ? string(fat, fv) : simdjson::minify(fv);
+      else if (k == "map")
+        h.map = string_map(fat, fv);
       else if (k == "expect") {
         dom::array arr;
         if (fv.get_array().get(arr) != simdjson::SUCCESS) {
@@ -385,8 +417,10 @@ private:
           continue;
         }
         std::size_t i = 0;
-        for (auto s : arr) h.expect.push_back(static_cast<int>(integer(fat + "/" + std::to_string(i++), s)));
-      } else add(fat, "unknown field");
+        for (auto s : arr)
+          h.expect.push_back(static_cast<int>(integer(fat + "/" + std::to_string(i++), s)));
+      } else
+        add(fat, "unknown field");
     }
   }
 
@@ -406,19 +440,32 @@ private:
       std::string kind;
       for (auto [k, fv] : last_wins(obj)) {
         auto fat = at + "/" + std::string(k);
-        if (k == "id") s.id = string(fat, fv);
-        else if (k == "name") s.name = string(fat, fv);
-        else if (k == "kind") kind = string(fat, fv);
-        else if (k == "next") s.next = fv.is_null() ? std::string() : string(fat, fv);
-        else if (k == "retry") s.retry = retry(fat, fv);
-        else if (k == "timeoutMs") s.timeout_ms = integer(fat, fv);
-        else if (k == "set") s.set = string_map(fat, fv);
-        else if (k == "http") read_http(fat, fv, s.http);
-        else if (k == "params") s.params = params(fat, fv);
-        else if (k == "duration") s.duration = string(fat, fv);
-        else if (k == "until") s.until = string(fat, fv);
-        else if (k == "default") s.default_next = string(fat, fv);
-        else if (k == "message") s.message = string(fat, fv);
+        if (k == "id")
+          s.id = string(fat, fv);
+        else if (k == "name")
+          s.name = string(fat, fv);
+        else if (k == "kind")
+          kind = string(fat, fv);
+        else if (k == "next")
+          s.next = fv.is_null() ? std::string() : string(fat, fv);
+        else if (k == "retry")
+          s.retry = retry(fat, fv);
+        else if (k == "timeoutMs")
+          s.timeout_ms = integer(fat, fv);
+        else if (k == "set")
+          s.set = string_map(fat, fv);
+        else if (k == "http")
+          read_http(fat, fv, s.http);
+        else if (k == "params")
+          s.params = params(fat, fv);
+        else if (k == "duration")
+          s.duration = string(fat, fv);
+        else if (k == "until")
+          s.until = string(fat, fv);
+        else if (k == "default")
+          s.default_next = string(fat, fv);
+        else if (k == "message")
+          s.message = string(fat, fv);
         else if (k == "cases") {
           dom::array cases;
           if (fv.get_array().get(cases) != simdjson::SUCCESS) {
@@ -434,17 +481,25 @@ private:
               continue;
             }
             for (auto [ck, cv] : last_wins(as_object(c))) {
-              if (ck == "when") sc.when = string(cat + "/when", cv);
-              else if (ck == "next") sc.next = string(cat + "/next", cv);
-              else add(cat + "/" + std::string(ck), "unknown field");
+              if (ck == "when")
+                sc.when = string(cat + "/when", cv);
+              else if (ck == "next")
+                sc.next = string(cat + "/next", cv);
+              else
+                add(cat + "/" + std::string(ck), "unknown field");
             }
             s.cases.push_back(std::move(sc));
           }
-        } else add(fat, "unknown field");
+        } else
+          add(fat, "unknown field");
       }
-      if (kind.empty()) add(at + "/kind", "required");
-      else if (auto k = model::parse_step_kind(kind)) s.kind = *k;
-      else add(at + "/kind", "unknown kind \"" + kind + "\" (script, http, external, timer, switch, fail)");
+      if (kind.empty())
+        add(at + "/kind", "required");
+      else if (auto k = model::parse_step_kind(kind))
+        s.kind = *k;
+      else
+        add(at + "/kind",
+            "unknown kind \"" + kind + "\" (script, http, external, timer, switch, fail)");
       if (s.name.empty()) s.name = s.id;
       d.steps.push_back(std::move(s));
     }
@@ -452,7 +507,8 @@ private:
 
   void read_scenarios(dom::element v, model::definition& d) {
     dom::object obj;
-    if (v.get_object().get(obj) != simdjson::SUCCESS) return add("/scenarios", "expected an object");
+    if (v.get_object().get(obj) != simdjson::SUCCESS)
+      return add("/scenarios", "expected an object");
     for (auto [id, spec] : last_wins(obj)) {
       model::scenario sc;
       sc.id = std::string(id);
@@ -470,10 +526,14 @@ private:
           continue;
         }
         for (auto [k, fv] : last_wins(as_object(canned))) {
-          if (k == "outputs" && fv.is_object()) c.outputs = to_values(as_object(fv));
-          else if (k == "complete" && fv.is_object()) c.complete = to_values(as_object(fv));
-          else if (k == "fail") c.fail = string(sat + "/fail", fv);
-          else add(sat + "/" + std::string(k), "expected outputs {..}, complete {..} or fail \"..\"");
+          if (k == "outputs" && fv.is_object())
+            c.outputs = to_values(as_object(fv));
+          else if (k == "complete" && fv.is_object())
+            c.complete = to_values(as_object(fv));
+          else if (k == "fail")
+            c.fail = string(sat + "/fail", fv);
+          else
+            add(sat + "/" + std::string(k), "expected outputs {..}, complete {..} or fail \"..\"");
         }
         sc.steps[std::string(sid)] = std::move(c);
       }
@@ -489,8 +549,8 @@ std::variant<model::definition, std::vector<model::definition_problem>> parse_de
   dom::element doc;
   auto& parser = thread_parser();
   if (auto err = parser.parse(json.data(), json.size()).get(doc); err != simdjson::SUCCESS) {
-    return std::vector<model::definition_problem>{{"", std::string("malformed JSON: ") +
-                                                           simdjson::error_message(err)}};
+    return std::vector<model::definition_problem>{
+        {"", std::string("malformed JSON: ") + simdjson::error_message(err)}};
   }
   definition_reader reader;
   auto def = reader.read(doc);

@@ -39,17 +39,24 @@ inline dom::object as_object(dom::element el) {
 inline model::value to_value(dom::element el) {
   using model::value;
   switch (el.type()) {
-    case dom::element_type::STRING: return value::of_string(std::string(el.get_string().value()));
-    case dom::element_type::INT64: return value::of_integer(el.get_int64().value());
+    case dom::element_type::STRING:
+      return value::of_string(std::string(el.get_string().value()));
+    case dom::element_type::INT64:
+      return value::of_integer(el.get_int64().value());
     case dom::element_type::UINT64: {
       auto u = el.get_uint64().value();
-      if (u <= static_cast<std::uint64_t>(INT64_MAX)) return value::of_integer(static_cast<std::int64_t>(u));
+      if (u <= static_cast<std::uint64_t>(INT64_MAX))
+        return value::of_integer(static_cast<std::int64_t>(u));
       return value::of_number(static_cast<double>(u));
     }
-    case dom::element_type::DOUBLE: return value::of_number(el.get_double().value());
-    case dom::element_type::BOOL: return value::of_bool(el.get_bool().value());
-    case dom::element_type::NULL_VALUE: return {};
-    default: return value::of_json(simdjson::minify(el));
+    case dom::element_type::DOUBLE:
+      return value::of_number(el.get_double().value());
+    case dom::element_type::BOOL:
+      return value::of_bool(el.get_bool().value());
+    case dom::element_type::NULL_VALUE:
+      return {};
+    default:
+      return value::of_json(simdjson::minify(el));
   }
 }
 

@@ -15,7 +15,8 @@ std::optional<model::process_state> read_process(std::string_view stored) {
   p.definition = text_of(doc, "definition");
   p.version = int_of(doc, "version", 1);
   p.scope = text_of(doc, "scope");
-  p.status = model::parse_process_status(text_of(doc, "status")).value_or(model::process_status::failed);
+  p.status =
+      model::parse_process_status(text_of(doc, "status")).value_or(model::process_status::failed);
   p.vals = values_of(doc, "values");
   p.outputs = values_of(doc, "outputs");
   dom::array steps;
@@ -26,9 +27,9 @@ std::optional<model::process_state> read_process(std::string_view stored) {
       e.step = text_of(s, "step");
       e.kind = model::parse_step_kind(text_of(s, "kind")).value_or(model::step_kind::script);
       auto status = text_of(s, "status");
-      for (auto st : {model::step_status::created, model::step_status::started,
-                      model::step_status::completed, model::step_status::failed,
-                      model::step_status::skipped}) {
+      for (auto st :
+           {model::step_status::created, model::step_status::started, model::step_status::completed,
+            model::step_status::failed, model::step_status::skipped}) {
         if (model::to_string(st) == status) e.status = st;
       }
       e.attempt = static_cast<int>(int_of(s, "attempt", 1));

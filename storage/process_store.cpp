@@ -1,14 +1,13 @@
 #include "storage/process_store.hpp"
 
-#include "storage/fault_injection.hpp"
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
 
-#include <sys/stat.h>
-
+#include "storage/fault_injection.hpp"
 #include "storage/json_codec.hpp"
 #include "storage/record_codec.hpp"
 
@@ -74,8 +73,8 @@ bool holds_legacy_records(db& database) {
 
 /// A stored record that does not decode: the store is damaged, which is not "not found".
 status undecodable(std::string_view what, std::string_view key) {
-  return {storage_errc::corruption, std::string(what) + " record '" + std::string(key) +
-                                        "' does not decode"};
+  return {storage_errc::corruption,
+          std::string(what) + " record '" + std::string(key) + "' does not decode"};
 }
 
 /// Takes group and other permissions away from the data folder and all in it. The store
@@ -140,9 +139,10 @@ result<std::unique_ptr<process_store>> process_store::open(const std::string& da
   s->faults_ = options.faults;
   if (auto erased = erase_running_index(*s->db_); !erased.ok()) return erased;
   if (holds_legacy_records(*s->db_)) {
-    s->notes_.push_back("the store holds process records in the JSON format of an earlier "
-                        "release: they are read as they are and rewritten in the binary "
-                        "format when they change");
+    s->notes_.push_back(
+        "the store holds process records in the JSON format of an earlier "
+        "release: they are read as they are and rewritten in the binary "
+        "format when they change");
   }
   (void)s->disk_->lay_ballast();
   s->committer_ = std::make_unique<group_committer>(*s->db_, s->disk_.get());
@@ -187,8 +187,7 @@ result<std::optional<std::string>> process_store::process_raw(std::string_view i
   return db_->get(cf::processes, id);
 }
 
-result<std::optional<model::process_state>> process_store::load_process(
-    std::string_view id) const {
+result<std::optional<model::process_state>> process_store::load_process(std::string_view id) const {
   if (faults_) faults_->wait_while_reads_stalled();
   auto raw = process_raw(id);
   if (!raw.ok()) return raw.error();
@@ -234,7 +233,8 @@ result<process_page> process_store::list(const process_query& q) const {
   process_page page;
   status failed;
   /// The process when it matches the query.
-  auto accept = [&](std::string_view id, std::string_view raw) -> std::optional<model::process_state> {
+  auto accept = [&](std::string_view id,
+                    std::string_view raw) -> std::optional<model::process_state> {
     auto p = decode_process(raw);
     if (!p) {
       failed = undecodable("process", id);
@@ -316,9 +316,8 @@ result<process_page> process_store::list(const process_query& q) const {
       return take_indexed(k.substr(prefix.size()));
     });
   } else {
-    scan(cf::processes, std::string(), [&](std::string_view k, std::string_view v) {
-      return take(k, v);
-    });
+    scan(cf::processes, std::string(),
+         [&](std::string_view k, std::string_view v) { return take(k, v); });
   }
   if (!failed.ok()) return failed;
   return page;

@@ -27,7 +27,7 @@ struct process_query {
   std::string scope;
   std::string after;  ///< cursor: the last id of the previous page
   std::size_t limit = 100;
-  bool sandbox = false;  ///< list sandbox processes instead of real ones
+  bool sandbox = false;                         ///< list sandbox processes instead of real ones
   std::optional<std::int64_t> created_from_ms;  ///< inclusive
   std::optional<std::int64_t> created_to_ms;    ///< inclusive
   bool newest_first = false;
@@ -57,7 +57,7 @@ struct store_options {
 /// not read" (I/O error, corruption: a stored record that does not decode), and the two are
 /// never confused. A caller must look (`[[nodiscard]]`).
 class process_store {
-public:
+ public:
   /// Opens the database in `data_dir/db` and starts the group committer. The folder and
   /// everything created in it are owner-only; a folder that others could read is made so.
   /// A volume too full to open the store gets the ballast deleted and the open tried again.
@@ -80,7 +80,7 @@ public:
   /// Snapshot, status index and active marker of `p`; `previous` is the status it had
   /// (none for a new process). @returns the stored snapshot bytes.
   std::string put_process(batch& b, const model::process_state& p,
-                   std::optional<model::process_status> previous) const;
+                          std::optional<model::process_status> previous) const;
   void put_history(batch& b, std::string_view process_id,
                    const std::vector<model::history_entry>& entries) const;
   /// The snapshot's stored bytes, as `baton db dump` and tests see them.
@@ -152,7 +152,7 @@ public:
   result<std::optional<std::string>> idempotent_answer(std::string_view key) const;
   void put_idempotent_answer(batch& b, std::string_view key, std::string_view answer) const;
 
-private:
+ private:
   process_store() = default;
   std::unique_ptr<disk_guard> disk_;
   std::unique_ptr<db> db_;

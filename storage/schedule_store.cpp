@@ -82,11 +82,11 @@ class schedule_reader {
 
 status process_store::put_schedule(batch& b, const model::schedule& s) const {
   b.put(cf::schedules, s.id, encode_schedule_record(s));
-  auto scanned = db_->scan(cf::schedules, runs_prefix(s.id), {},
-                           [&](std::string_view k, std::string_view) {
-                             b.erase(cf::schedules, k);  // a run `s` still has is put again below
-                             return true;
-                           });
+  auto scanned =
+      db_->scan(cf::schedules, runs_prefix(s.id), {}, [&](std::string_view k, std::string_view) {
+        b.erase(cf::schedules, k);  // a run `s` still has is put again below
+        return true;
+      });
   if (!scanned.ok()) return scanned;
   auto state = state_of(s);
   for (const auto& r : s.runs) {
@@ -122,11 +122,11 @@ void process_store::put_schedule_advance(batch& b, const model::schedule& s,
 
 status process_store::erase_schedule(batch& b, const model::schedule& s) const {
   b.erase(cf::schedules, s.id);
-  auto scanned = db_->scan(cf::schedules, runs_prefix(s.id), {},
-                           [&](std::string_view k, std::string_view) {
-                             b.erase(cf::schedules, k);
-                             return true;
-                           });
+  auto scanned =
+      db_->scan(cf::schedules, runs_prefix(s.id), {}, [&](std::string_view k, std::string_view) {
+        b.erase(cf::schedules, k);
+        return true;
+      });
   if (!scanned.ok()) return scanned;
   for (const auto& r : s.runs) b.erase(cf::schedules, run_key(s.id, r.fire_ms));
   return {};
@@ -137,14 +137,15 @@ result<std::optional<model::schedule>> process_store::load_schedule(std::string_
   if (!raw.ok()) return raw.error();
   if (!raw.value()) return std::optional<model::schedule>();
   auto record = decode_schedule(*raw.value());
-  if (!record) return status{storage_errc::corruption,
-                             "schedule record '" + std::string(id) + "' does not decode"};
+  if (!record)
+    return status{storage_errc::corruption,
+                  "schedule record '" + std::string(id) + "' does not decode"};
   schedule_reader reader(std::move(*record));
-  auto scanned = db_->scan(cf::schedules, runs_prefix(id), {},
-                           [&](std::string_view, std::string_view v) {
-                             reader.add_run(v);
-                             return true;
-                           });
+  auto scanned =
+      db_->scan(cf::schedules, runs_prefix(id), {}, [&](std::string_view, std::string_view v) {
+        reader.add_run(v);
+        return true;
+      });
   if (!scanned.ok()) return scanned;
   return std::optional<model::schedule>(std::move(reader).finish());
 }

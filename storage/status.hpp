@@ -46,7 +46,7 @@ class [[nodiscard]] status {
 template <class T>
 class [[nodiscard]] result {
  public:
-  result(T value) : v_(std::move(value)) {}  // NOLINT: a value is a success
+  result(T value) : v_(std::move(value)) {}           // NOLINT: a value is a success
   result(status failure) : v_(std::move(failure)) {}  // NOLINT: @pre !failure.ok()
 
   bool ok() const { return v_.index() == 0; }

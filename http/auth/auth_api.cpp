@@ -2,12 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include "storage/audit_log.hpp"
 #include "http/auth/grants.hpp"
 #include "http/auth/guard.hpp"
 #include "http/json_body.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
+#include "storage/audit_log.hpp"
 #include "storage/status.hpp"
 
 namespace baton::http::auth {
@@ -187,9 +187,9 @@ void login(authenticator& auth, request_context ctx, responder respond) {
         login_answer(status::ok, 1, "Either the user name or the password is incorrect."));
   }
   auth.grants().open_session(
-      o.who->id, [&auth, who = o.who, respond, source = ctx.remote_address,
-                  request_id = ctx.request_id](const storage::status& written,
-                                               const issued_session& s) {
+      o.who->id,
+      [&auth, who = o.who, respond, source = ctx.remote_address, request_id = ctx.request_id](
+          const storage::status& written, const issued_session& s) {
         if (!written.ok()) return respond(not_stored(request_id, "session", written));
         auth.audit().record("login", who->name, source, "session");
         auto r = login_answer(status::ok, 0, "");

@@ -4,10 +4,10 @@
 
 #include <charconv>
 
-#include "storage/audit_log.hpp"
 #include "http/auth/grants.hpp"
 #include "http/auth/secrets.hpp"
 #include "http/base64.hpp"
+#include "storage/audit_log.hpp"
 
 namespace baton::http::auth {
 

@@ -11,7 +11,6 @@
 
 namespace baton::http::auth {
 
-
 namespace {
 
 constexpr std::int64_t cache_ttl_ms = 60'000;
@@ -137,7 +136,8 @@ void client_directory::create(std::string name, role r, std::vector<std::string>
                               done_fn done) {
   if (name.empty() || name.size() > 100 || name.find_first_of(":/\\ \t\r\n") != std::string::npos) {
     return done(client_error{client_error::kind::invalid_name,
-                             "name must be 1-100 characters without ':', '/', spaces", {}});
+                             "name must be 1-100 characters without ':', '/', spaces",
+                             {}});
   }
   if (definitions.empty()) definitions = {"*"};
   auto secrets = new_secrets();
@@ -152,8 +152,8 @@ void client_directory::create(std::string name, role r, std::vector<std::string>
   {
     std::unique_lock lock(mutex_);
     if (id_by_name_.count(c.name))
-      return done(client_error{client_error::kind::exists,
-                               "a client named \"" + c.name + "\" exists", {}});
+      return done(
+          client_error{client_error::kind::exists, "a client named \"" + c.name + "\" exists", {}});
     // Reserve the name now so two concurrent creations cannot both win.
     id_by_name_[c.name] = c.id;
     by_id_[c.id] = c;

@@ -1,10 +1,9 @@
 #include "http/auth/grants.hpp"
 
-#include "model/backoff.hpp"
-
 #include <algorithm>
 
 #include "http/auth/secrets.hpp"
+#include "model/backoff.hpp"
 
 namespace baton::http::auth {
 

@@ -1,7 +1,5 @@
 #pragma once
 
-#include "model/clock.hpp"
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -11,6 +9,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "model/clock.hpp"
 #include "storage/auth_store.hpp"
 #include "storage/status.hpp"
 

@@ -1,8 +1,8 @@
 #include "http/compat/job_workflow.hpp"
-#include "http/engine_errors.hpp"
 
 #include "actors/engine.hpp"
 #include "http/auth/guard.hpp"
+#include "http/engine_errors.hpp"
 #include "http/json_body.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"

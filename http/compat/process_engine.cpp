@@ -1,9 +1,8 @@
 #include "http/compat/process_engine.hpp"
 
-#include "http/engine_errors.hpp"
-
 #include "actors/engine.hpp"
 #include "http/auth/guard.hpp"
+#include "http/engine_errors.hpp"
 #include "http/json_body.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
@@ -145,8 +144,9 @@ void run_process(actors::engine& engine, request_context ctx, const auth::client
     using actors::engine_errc;
     if (a.code != engine_errc::ok) {
       auto s = a.code == engine_errc::unknown_definition ? status::not_found
-               : a.code == engine_errc::invalid_input    ? status::bad_request
-                                                         : passing_or(a.code, status::internal_server_error);
+               : a.code == engine_errc::invalid_input
+                   ? status::bad_request
+                   : passing_or(a.code, status::internal_server_error);
       return respond(fault(s, a.message));
     }
     std::string out = "{\"processId\":\"" + a.process_id + "\",\"processStatus\":\"" +
@@ -161,8 +161,7 @@ void run_process(actors::engine& engine, request_context ctx, const auth::client
     out += "},\"success\":" + std::string(failed ? "false" : "true") + ",\"errorInfo\":";
     if (failed) {
       out += "{\"message\":\"" + json_escape(a.process ? a.process->error : "") +
-             "\",\"errorCode\":\"" +
-             std::string(model::to_string(a.status)) + "\"}}";
+             "\",\"errorCode\":\"" + std::string(model::to_string(a.status)) + "\"}}";
     } else {
       out += "null}";
     }

@@ -1,11 +1,10 @@
 #include "http/compat/scheduler_connector.hpp"
 
-#include "http/engine_errors.hpp"
-
 #include <charconv>
 
 #include "actors/engine.hpp"
 #include "http/auth/guard.hpp"
+#include "http/engine_errors.hpp"
 #include "http/json_body.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"

@@ -36,8 +36,8 @@ constexpr std::int64_t day_ms = 86'400'000;
 /// `{"typeError": type, "errors": errors_json, "errorMessage": message}`.
 response error(status s, std::string_view type, std::string_view errors_json,
                std::string_view message) {
-  return json_response(s, "{\"typeError\":\"" + std::string(type) + "\",\"errors\":" +
-                              std::string(errors_json) + ",\"errorMessage\":\"" +
+  return json_response(s, "{\"typeError\":\"" + std::string(type) +
+                              "\",\"errors\":" + std::string(errors_json) + ",\"errorMessage\":\"" +
                               json_escape(message) + "\"}");
 }
 
@@ -52,13 +52,15 @@ std::string errors_object(const std::vector<std::pair<std::string, std::string>>
 }
 
 response field_errors(std::vector<std::pair<std::string, std::string>> errors) {
-  bool only_missing = std::ranges::all_of(errors, [](const auto& e) { return e.second == "required"; });
+  bool only_missing =
+      std::ranges::all_of(errors, [](const auto& e) { return e.second == "required"; });
   return error(status::bad_request, only_missing ? "REQUIRED_FIELDS" : "VALIDATION_ERROR",
                errors_object(errors), "");
 }
 
 response not_found(std::string_view what) {
-  return error(status::not_found, "ELEMENT_NOT_EXIST_ERROR", "null", std::string(what) + " not found");
+  return error(status::not_found, "ELEMENT_NOT_EXIST_ERROR", "null",
+               std::string(what) + " not found");
 }
 
 /// A read that failed, in the envelope: 503, or 507 when the volume is full.
@@ -98,8 +100,10 @@ std::variant<start_body, response> read_start_body(std::string_view text,
   std::vector<std::pair<std::string, std::string>> problems;
   auto text_of = [&](dom::element v, std::string_view name, std::string& into) {
     if (v.is_null()) return;
-    if (v.is_string()) into = std::string(v.get_string().value());
-    else problems.emplace_back(name, "must be a string");
+    if (v.is_string())
+      into = std::string(v.get_string().value());
+    else
+      problems.emplace_back(name, "must be a string");
   };
   for (auto [k, v] : as_object(body.root)) {
     if (k == "idWorkflooDefinition") {
@@ -117,8 +121,10 @@ std::variant<start_body, response> read_start_body(std::string_view text,
         problems.emplace_back("form", "must be an object");
       }
     } else if (k == "document") {
-      if (v.is_object()) out.document = to_value(v);
-      else if (!v.is_null()) problems.emplace_back("document", "must be an object");
+      if (v.is_object())
+        out.document = to_value(v);
+      else if (!v.is_null())
+        problems.emplace_back("document", "must be an object");
     }  // other members are the vendor's business: ignored, as its own server does
   }
   if (out.definition.empty() && std::ranges::none_of(problems, [](const auto& p) {
@@ -155,9 +161,10 @@ response start_answer(actors::process_answer a) {
     case engine_errc::scenario_required:
       return error(status::bad_request, "ELEMENT_NOT_EXIST_ERROR", "null", "scenarioId not found");
     case engine_errc::invalid_input:
-      return field_errors(a.field_errors.empty()
-                              ? std::vector<std::pair<std::string, std::string>>{{a.field, a.message}}
-                              : std::move(a.field_errors));
+      return field_errors(
+          a.field_errors.empty()
+              ? std::vector<std::pair<std::string, std::string>>{{a.field, a.message}}
+              : std::move(a.field_errors));
     case engine_errc::shutting_down:
     case engine_errc::timed_out:
     case engine_errc::storage_unavailable:
@@ -185,8 +192,8 @@ void start(actors::engine& engine, const config::settings& settings,
   auto def = engine.definitions().find(body.definition);
   if (!def) return respond(not_found("idWorkflooDefinition"));
   if (!who.may_use(def->name)) {
-    return respond(error(status::forbidden, "FORBIDDEN", "null",
-                         "this key may not run " + def->name));
+    return respond(
+        error(status::forbidden, "FORBIDDEN", "null", "this key may not run " + def->name));
   }
   actors::start_request req;
   req.definition = def->name;
@@ -202,9 +209,8 @@ void start(actors::engine& engine, const config::settings& settings,
     target.format = "workfloo";
     req.callback = std::move(target);
   }
-  engine.start(std::move(req), [respond](actors::process_answer a) {
-    respond(start_answer(std::move(a)));
-  });
+  engine.start(std::move(req),
+               [respond](actors::process_answer a) { respond(start_answer(std::move(a))); });
 }
 
 // ---- reading -------------------------------------------------------------------------------
@@ -257,13 +263,17 @@ std::variant<list_query, response> read_list_query(const request_context& ctx,
   q.store.limit = default_page_size;
   q.store.newest_first = true;
   if (auto v = ctx.query_value("page")) {
-    if (auto n = positive(*v)) q.page = static_cast<std::size_t>(*n);
-    else problems.emplace_back("page", "must be a positive integer");
+    if (auto n = positive(*v))
+      q.page = static_cast<std::size_t>(*n);
+    else
+      problems.emplace_back("page", "must be a positive integer");
   }
   if (auto v = ctx.query_value("itemsPerPage")) {
     auto n = positive(*v);
-    if (n && *n <= static_cast<std::int64_t>(max_page_size)) q.store.limit = static_cast<std::size_t>(*n);
-    else problems.emplace_back("itemsPerPage", "must be an integer from 1 to 100");
+    if (n && *n <= static_cast<std::int64_t>(max_page_size))
+      q.store.limit = static_cast<std::size_t>(*n);
+    else
+      problems.emplace_back("itemsPerPage", "must be an integer from 1 to 100");
   }
   if (auto v = ctx.query_value("status"); v && !v->empty()) {
     q.store.status = workfloo::parse_status(*v);
@@ -273,17 +283,21 @@ std::variant<list_query, response> read_list_query(const request_context& ctx,
   }
   if (auto v = ctx.query_value("from"); v && !v->empty()) {
     q.store.created_from_ms = instant(*v, false);
-    if (!q.store.created_from_ms) problems.emplace_back("from", "must be a date or an ISO-8601 instant");
+    if (!q.store.created_from_ms)
+      problems.emplace_back("from", "must be a date or an ISO-8601 instant");
   }
   if (auto v = ctx.query_value("to"); v && !v->empty()) {
     q.store.created_to_ms = instant(*v, true);
-    if (!q.store.created_to_ms) problems.emplace_back("to", "must be a date or an ISO-8601 instant");
+    if (!q.store.created_to_ms)
+      problems.emplace_back("to", "must be a date or an ISO-8601 instant");
   }
   if (auto v = ctx.query_value("sandbox")) {
     if (*v != "true" && *v != "false") problems.emplace_back("sandbox", "must be true or false");
     q.store.sandbox = *v == "true";
   }
-  if (q.page > max_page) problems.emplace_back("page", "must be at most 10000: narrow the listing with status, from or to");
+  if (q.page > max_page)
+    problems.emplace_back("page",
+                          "must be at most 10000: narrow the listing with status, from or to");
   if (!problems.empty()) return field_errors(std::move(problems));
   q.store.skip = (q.page - 1) * q.store.limit;
   return q;
@@ -423,14 +437,16 @@ void add_workfloo_routes(router& routes, actors::engine& engine, auth::authentic
                  return workfloo::execution_json(p, def, engine.now_ms());
                });
              }));
-  routes.add(verb::get, "/api/v1/workfloo",
-             guarded([&engine, &settings](request_context ctx, const auth::client& who, responder r) {
-               list_v1(engine, settings, std::move(ctx), who, std::move(r));
-             }));
-  routes.add(verb::get, "/api/v2/workfloo",
-             guarded([&engine, &settings](request_context ctx, const auth::client& who, responder r) {
-               list_v2(engine, settings, std::move(ctx), who, std::move(r));
-             }));
+  routes.add(
+      verb::get, "/api/v1/workfloo",
+      guarded([&engine, &settings](request_context ctx, const auth::client& who, responder r) {
+        list_v1(engine, settings, std::move(ctx), who, std::move(r));
+      }));
+  routes.add(
+      verb::get, "/api/v2/workfloo",
+      guarded([&engine, &settings](request_context ctx, const auth::client& who, responder r) {
+        list_v2(engine, settings, std::move(ctx), who, std::move(r));
+      }));
 }
 
 }  // namespace baton::http::compat

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "config/settings.hpp"
 #include "actors/callback_formats.hpp"
+#include "config/settings.hpp"
 #include "model/clock.hpp"
 
 namespace baton::actors {

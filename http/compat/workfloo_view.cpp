@@ -1,8 +1,8 @@
 #include "http/compat/workfloo_view.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 
 #include "http/json_body.hpp"
 #include "http/problem.hpp"
@@ -20,23 +20,34 @@ constexpr std::int64_t epoch_2020_ms = 1'577'836'800'000;
 
 std::string_view node_type(step_kind k) {
   switch (k) {
-    case step_kind::script: return "SCRIPT";
-    case step_kind::http: return "HTTP";
-    case step_kind::external: return "FORM";
-    case step_kind::timer: return "TIMER";
-    case step_kind::switch_: return "CONDITION";
-    case step_kind::fail: return "FAIL";
+    case step_kind::script:
+      return "SCRIPT";
+    case step_kind::http:
+      return "HTTP";
+    case step_kind::external:
+      return "FORM";
+    case step_kind::timer:
+      return "TIMER";
+    case step_kind::switch_:
+      return "CONDITION";
+    case step_kind::fail:
+      return "FAIL";
   }
   return "SCRIPT";
 }
 
 std::string_view node_status(model::step_status s) {
   switch (s) {
-    case model::step_status::created: return "PENDING";
-    case model::step_status::started: return "PROCESSING";
-    case model::step_status::completed: return "FINISHED";
-    case model::step_status::failed: return "ERROR";
-    case model::step_status::skipped: return "SKIPPED";
+    case model::step_status::created:
+      return "PENDING";
+    case model::step_status::started:
+      return "PROCESSING";
+    case model::step_status::completed:
+      return "FINISHED";
+    case model::step_status::failed:
+      return "ERROR";
+    case model::step_status::skipped:
+      return "SKIPPED";
   }
   return "PENDING";
 }
@@ -117,7 +128,8 @@ std::string open_status(const model::process_state& p, const model::definition* 
       if (node->kind == step_kind::timer && node->due_ms > 0) {
         out += ",\"timer\":{\"endWaitDate\":";
         str(out, model::format_iso_instant(node->due_ms));
-        out += ",\"remainingTime\":" + std::to_string(std::max<std::int64_t>(0, node->due_ms - now_ms)) + "}";
+        out += ",\"remainingTime\":" +
+               std::to_string(std::max<std::int64_t>(0, node->due_ms - now_ms)) + "}";
       }
     }
   }
@@ -143,11 +155,16 @@ std::string csv_field(std::string_view s) {
 
 std::string_view status_name(process_status s) {
   switch (s) {
-    case process_status::waiting: return "PENDING";
-    case process_status::running: return "IN_PROGRESS";
-    case process_status::succeeded: return "FINISHED";
-    case process_status::failed: return "ERROR";
-    case process_status::cancelled: return "CANCELLED";
+    case process_status::waiting:
+      return "PENDING";
+    case process_status::running:
+      return "IN_PROGRESS";
+    case process_status::succeeded:
+      return "FINISHED";
+    case process_status::failed:
+      return "ERROR";
+    case process_status::cancelled:
+      return "CANCELLED";
   }
   return "ERROR";
 }

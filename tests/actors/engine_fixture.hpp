@@ -180,8 +180,8 @@ struct engine_options {
   bool sync = false;  ///< storage durability
   std::chrono::milliseconds passivate_after{30'000};
   std::shared_ptr<storage::fault_switch> faults;  ///< fails the store's file writes on demand
-  config::outgoing_settings outgoing;              ///< callback attempts, backoff, slots
-  actors::callback_formats formats;                ///< callback body formats
+  config::outgoing_settings outgoing;             ///< callback attempts, backoff, slots
+  actors::callback_formats formats;               ///< callback body formats
 };
 
 class engine_fixture {

@@ -11,7 +11,6 @@
 #include <caf/deep_to_string.hpp>
 #include <caf/message.hpp>
 #include <catch2/catch.hpp>
-
 #include <utility>
 
 #include "tests/actors/definitions.hpp"
@@ -74,7 +73,8 @@ T through_message(caf::actor_system& sys, const T& x) {
 }
 
 model::values sample_values() {
-  return {{"s", model::value::of_string("x")}, {"i", model::value::of_integer(7)},
+  return {{"s", model::value::of_string("x")},
+          {"i", model::value::of_integer(7)},
           {"j", model::value::of_json("[1]")}};
 }
 
@@ -82,8 +82,8 @@ model::values sample_values() {
 
 TEST_CASE("every message type round-trips through the binary serializer", "[actors][messages]") {
   using block = caf::id_block::baton;
-  auto n = round_trip_defaults(
-      std::make_integer_sequence<caf::type_id_t, block::end - block::begin>{});
+  auto n =
+      round_trip_defaults(std::make_integer_sequence<caf::type_id_t, block::end - block::begin>{});
   CHECK(n == block::end - block::begin);
 
   start_request r;
@@ -135,7 +135,8 @@ TEST_CASE("every message type round-trips through the binary serializer", "[acto
 
   auto loaded = round_trip(loaded_process{{}, l.state});
   CHECK(loaded.state->vals == l.state.vals);
-  auto info = round_trip(scope_answer{engine_errc::ok, {}, {"s", 2, true, false, {"a"}, {"b", "c"}}});
+  auto info =
+      round_trip(scope_answer{engine_errc::ok, {}, {"s", 2, true, false, {"a"}, {"b", "c"}}});
   CHECK(info.info.queued == std::vector<std::string>{"b", "c"});
 }
 

@@ -7,9 +7,9 @@
 #include <catch2/catch.hpp>
 #include <set>
 
+#include "storage/record_codec.hpp"
 #include "tests/actors/definitions.hpp"
 #include "tests/actors/engine_fixture.hpp"
-#include "storage/record_codec.hpp"
 #include "tests/storage/store_helpers.hpp"
 
 using namespace baton;

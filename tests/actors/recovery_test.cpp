@@ -70,8 +70,7 @@ TEST_CASE("timers that came due during the downtime fire after the restart, the 
   CHECK(fx.status(waiting) == process_status::running);
 }
 
-TEST_CASE("scope queues come back in order and admit as before the restart",
-          "[actors][recovery]") {
+TEST_CASE("scope queues come back in order and admit as before the restart", "[actors][recovery]") {
   engine_fixture fx;
   fx.deploy(defs::wait);
   std::vector<std::string> ids;

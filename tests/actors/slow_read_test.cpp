@@ -3,7 +3,6 @@
 // coordinator), because what it shows is that two things happen at the same time.
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <thread>
 
@@ -102,5 +101,5 @@ TEST_CASE("a stalled snapshot read does not delay an unrelated start", "[actors]
   CHECK(done.code == engine_errc::ok);
   CHECK(done.status == model::process_status::succeeded);
   CHECK(second.wait_for(cancelled).code == engine_errc::conflict);  // already finished
-  CHECK(faults->stalled.load() == 1);  // one read served both
+  CHECK(faults->stalled.load() == 1);                               // one read served both
 }

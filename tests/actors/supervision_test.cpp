@@ -9,7 +9,6 @@
 #include <caf/scheduled_actor.hpp>
 #include <caf/send.hpp>
 #include <catch2/catch.hpp>
-
 #include <chrono>
 
 #include "tests/actors/definitions.hpp"

@@ -13,14 +13,17 @@ TEST_CASE("native start: a callback hears the park and the end as process JSON",
   server_options opts;
   opts.environment["BATON_OUTGOING__ALLOW_HOSTS"] = "127.0.0.1";
   baton_server server(opts);
-  auto id = start(server.port(),
-                  R"({"definition":"LoanApproval","values":{"applicant":"Al","amount":10},
-                      "callback":{"url":")" + receiver.url("/cb") +
-                      R"(","headers":{"Authorization":"Bearer receiver-token"}}})");
+  auto id =
+      start(server.port(),
+            R"({"definition":"LoanApproval","values":{"applicant":"Al","amount":10},
+                      "callback":{"url":")" +
+                receiver.url("/cb") + R"(","headers":{"Authorization":"Bearer receiver-token"}}})");
   auto p = wait_until(server.port(), id, [](const auto& o) { return !last_step_id(o).empty(); });
   CHECK(text(p, "callbackUrl") == receiver.url("/cb"));
   CHECK(!p.contains("headers"));  // the secret stays out of the process document
-  REQUIRE(complete_step(server.port(), last_step_id(p), R"({"approved":{"boolValue":true,"type":"BOOLEAN"}})").status == 200);
+  REQUIRE(complete_step(server.port(), last_step_id(p),
+                        R"({"approved":{"boolValue":true,"type":"BOOLEAN"}})")
+              .status == 200);
   wait_for_status(server.port(), id, "SUCCEEDED");
 
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -49,15 +52,18 @@ TEST_CASE("native start: a callback hears the park and the end as process JSON",
 TEST_CASE("native start: a malformed callback is a 400 naming the field", "[e2e][callback]") {
   baton_server server;
   for (auto [callback, field] :
-       {std::pair{R"("http://x")", "/callback"}, {R"({"url":"ftp://x"})", "/callback/url"},
+       {std::pair{R"("http://x")", "/callback"},
+        {R"({"url":"ftp://x"})", "/callback/url"},
         {R"({"url":"http://x","headers":{"a":1}})", "/callback/headers/a"},
         {R"({"url":"http://x","retries":3})", "/callback/retries"},
         {R"({"url":"http://x","headers":{"a":"b\r\nHost: evil"}})", "/callback/headers/a"},
-        {R"({"url":"http://x","headers":{"Content-Length":"0"}})", "/callback/headers/Content-Length"},
+        {R"({"url":"http://x","headers":{"Content-Length":"0"}})",
+         "/callback/headers/Content-Length"},
         {R"({"url":"http://x","headers":{"a b":"c"}})", "/callback/headers/a b"}}) {
     auto r = http_call(server.port(), "POST", "/api/v1/processes",
                        R"({"definition":"LoanApproval","values":{"applicant":"Al","amount":10},
-                           "callback":)" + std::string(callback) + "}");
+                           "callback":)" +
+                           std::string(callback) + "}");
     INFO(callback << " -> " << r.body);
     CHECK(r.status == 400);
     CHECK(text(object_of(r), "field") == field);
@@ -72,7 +78,8 @@ TEST_CASE("native start: a callback host outside outgoing.allow_hosts is refused
   auto start_with = [&](const std::string& url) {
     return http_call(server.port(), "POST", "/api/v1/processes",
                      R"({"definition":"LoanApproval","values":{"applicant":"Al","amount":10},
-                         "callback":{"url":")" + url + R"("}})");
+                         "callback":{"url":")" +
+                         url + R"("}})");
   };
   auto refused = start_with("https://evil.example.com/cb");
   CHECK(refused.status == 400);

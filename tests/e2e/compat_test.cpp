@@ -212,9 +212,10 @@ TEST_CASE("process engine service: unknown schemas and failed processes in its e
   CHECK(http_call(port, "POST", base + "ExecProcElByUId/garbage", {}, session).status == 404);
 
   // A completed element is not executed again.
-  auto done = http_call(port, "POST", base + "RunProcess",
-                        R"({"schemaName":"OneStepNotepadRunner","parameterValues":{"username":"U","surname":"S"},"resultParameterNames":["x"]})",
-                        session);
+  auto done = http_call(
+      port, "POST", base + "RunProcess",
+      R"({"schemaName":"OneStepNotepadRunner","parameterValues":{"username":"U","surname":"S"},"resultParameterNames":["x"]})",
+      session);
   REQUIRE(done.status == 200);
   auto done_id = text(object_of(done), "processId");
   header_list admin = {{"x-api-key", admin_key(server)}};
@@ -235,9 +236,10 @@ TEST_CASE("process engine service: unknown schemas and failed processes in its e
   CHECK(text(o.at("errorInfo").as_object(), "message").find("no stock") != std::string::npos);
 }
 
-TEST_CASE("job workflow: with parallel runs on, a scope queues its jobs and scopes run side by "
-          "side",
-          "[e2e][compat]") {
+TEST_CASE(
+    "job workflow: with parallel runs on, a scope queues its jobs and scopes run side by "
+    "side",
+    "[e2e][compat]") {
   baton_server server(secure({{"BATON_ENGINE__PARALLEL_SCOPES", "true"}}));
   auto port = server.port();
   auto password = runner_password(server, "jobs", "*");
@@ -247,10 +249,11 @@ TEST_CASE("job workflow: with parallel runs on, a scope queues its jobs and scop
   REQUIRE(token.status == 200);
   header_list auth = {{"Authorization", "OAuth " + baton::http::auth::base64(token.body)}};
   auto job = [&](std::string_view scope) {
-    auto r = http_call(port, "POST", "/v1/JobWorkflow/Authorized",
-                       R"({"descriptor":"PLATFORM_CUSTOM_WORKFLOW","scope":")" + std::string(scope) +
-                           R"(","parameters":{"WORKFLOW_AUTOMATION_ID":"LoanApproval","applicant":"x","amount":1}})",
-                       auth);
+    auto r = http_call(
+        port, "POST", "/v1/JobWorkflow/Authorized",
+        R"({"descriptor":"PLATFORM_CUSTOM_WORKFLOW","scope":")" + std::string(scope) +
+            R"(","parameters":{"WORKFLOW_AUTOMATION_ID":"LoanApproval","applicant":"x","amount":1}})",
+        auth);
     REQUIRE(r.status == 202);
     return text(object_of(r), "jobId");
   };
@@ -265,8 +268,8 @@ TEST_CASE("job workflow: with parallel runs on, a scope queues its jobs and scop
   // a1 ends: a2 gets the scope.
   header_list basic = {{"Authorization", "Basic " + baton::http::auth::base64("jobs:" + password)}};
   auto p = get_process(port, a1, basic);
-  REQUIRE(complete_step(port, last_step_id(p), R"({"approved":{"boolValue":true,"type":"BOOLEAN"}})",
-                        basic)
+  REQUIRE(complete_step(port, last_step_id(p),
+                        R"({"approved":{"boolValue":true,"type":"BOOLEAN"}})", basic)
               .status == 200);
   for (int i = 0; i < 200 && state(a2) != "IN_PROGRESS"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

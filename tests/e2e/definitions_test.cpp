@@ -165,8 +165,7 @@ TEST_CASE("an invalid definition is refused with every problem by JSON pointer",
   }
 }
 
-TEST_CASE("structural and semantic problems of a definition are reported together",
-          "[e2e]") {
+TEST_CASE("structural and semantic problems of a definition are reported together", "[e2e]") {
   // Validation "reports every problem": an unknown kind in one step must not hide an
   // unknown next target in another.
   baton_server server;

@@ -70,8 +70,9 @@ std::string start_body() {
 
 }  // namespace
 
-TEST_CASE("a full data volume: 507 for writes, reads go on, writes resume, nothing acknowledged lost",
-          "[e2e][storage]") {
+TEST_CASE(
+    "a full data volume: 507 for writes, reads go on, writes resume, nothing acknowledged lost",
+    "[e2e][storage]") {
   temp_dir root;
   small_volume volume(root.path() / "vol", 64u << 20);
   if (!volume.mounted()) {

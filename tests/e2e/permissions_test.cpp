@@ -44,13 +44,12 @@ TEST_CASE("the data folder and everything in it are owner-only", "[e2e][storage]
   server.stop();
 }
 
-TEST_CASE("a data folder others could read is made owner-only at start, and said", "[e2e][storage]") {
+TEST_CASE("a data folder others could read is made owner-only at start, and said",
+          "[e2e][storage]") {
   temp_dir root;
   auto data = root.path() / "data";
   std::filesystem::create_directories(data);
-  {
-    std::ofstream(data / "notes.txt") << "left by hand";
-  }
+  { std::ofstream(data / "notes.txt") << "left by hand"; }
   ::chmod(data.c_str(), 0755);
   ::chmod((data / "notes.txt").c_str(), 0644);
   server_options opts;

@@ -12,7 +12,8 @@ namespace {
 std::string calling_definition(const std::string& url) {
   return R"({"name": "Calling", "outputs": ["price"],
     "steps": [
-      {"id": "fetch", "kind": "http", "http": {"url": ")" + url + R"(", "map": {"price": "/price"}}},
+      {"id": "fetch", "kind": "http", "http": {"url": ")" +
+         url + R"(", "map": {"price": "/price"}}},
       {"id": "sleep", "kind": "timer", "duration": "P1D"},
       {"id": "approve", "kind": "external", "params": {"ok": "bool"}}
     ],
@@ -31,7 +32,9 @@ std::vector<std::string> listed(std::uint16_t port, std::string_view query) {
 
 TEST_CASE("native sandbox: a scenario answers, nothing calls out, runs are listed apart",
           "[e2e][sandbox]") {
-  stub_server service([](const stub_request&, std::size_t) { return stub_reply{200, R"({"price":9})"}; });
+  stub_server service([](const stub_request&, std::size_t) {
+    return stub_reply{200, R"({"price":9})"};
+  });
   definitions_folder defs;
   defs.add("Calling", calling_definition(service.url("/price")));
   server_options opts;
@@ -58,7 +61,9 @@ TEST_CASE("native sandbox: a scenario answers, nothing calls out, runs are liste
 }
 
 TEST_CASE("a server in sandbox mode runs every process as a sandbox", "[e2e][sandbox]") {
-  stub_server service([](const stub_request&, std::size_t) { return stub_reply{200, R"({"price":9})"}; });
+  stub_server service([](const stub_request&, std::size_t) {
+    return stub_reply{200, R"({"price":9})"};
+  });
   definitions_folder defs;
   defs.add("Calling", calling_definition(service.url("/price")));
   server_options opts;

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -137,8 +137,9 @@ TEST_CASE("workfloo: start, status at a form, complete, execution with its nodes
   CHECK(!s.contains("sandbox"));
 
   // The form node is completed with the native complete-step, by its node id.
-  auto done = complete_step(w.port(), text(s, "currentNodeId"), R"({"approved":{"boolValue":true,"type":"BOOLEAN"}})",
-                            key_header(w.key));
+  auto done =
+      complete_step(w.port(), text(s, "currentNodeId"),
+                    R"({"approved":{"boolValue":true,"type":"BOOLEAN"}})", key_header(w.key));
   INFO(done.body);
   REQUIRE(done.status == 200);
   s = w.wait_status(id, finished);
@@ -209,7 +210,8 @@ TEST_CASE("workfloo: every start error in the vendor's exact shape", "[e2e][work
                                     "errorMessage": ""})"));
   }
   SECTION("400 VALIDATION_ERROR for a value of the wrong type or a bad member") {
-    auto r = w.post(R"({"idWorkflooDefinition":"Approval","form":{"applicant":"A","amount":"lots"}})");
+    auto r =
+        w.post(R"({"idWorkflooDefinition":"Approval","form":{"applicant":"A","amount":"lots"}})");
     CHECK(r.status == 400);
     auto o = object_of(r);
     CHECK(text(o, "typeError") == "VALIDATION_ERROR");
@@ -222,18 +224,24 @@ TEST_CASE("workfloo: every start error in the vendor's exact shape", "[e2e][work
     CHECK(o.at("errors").as_object().contains("callbackUrl"));
   }
   SECTION("400 VALIDATION_ERROR for a callback host outside outgoing.allow_hosts") {
-    auto r = w.post(R"({"idWorkflooDefinition":"Waiting","callbackUrl":"http://evil.example.com/h"})");
+    auto r =
+        w.post(R"({"idWorkflooDefinition":"Waiting","callbackUrl":"http://evil.example.com/h"})");
     CHECK(r.status == 400);
     auto o = object_of(r);
     CHECK(text(o, "typeError") == "VALIDATION_ERROR");
     REQUIRE(o.at("errors").as_object().contains("callbackUrl"));
-    CHECK(parse(r.body).as_object().at("errors").at("callbackUrl").as_string().find(
-              "host not allowed") != std::string::npos);
+    CHECK(parse(r.body)
+              .as_object()
+              .at("errors")
+              .at("callbackUrl")
+              .as_string()
+              .find("host not allowed") != std::string::npos);
   }
   SECTION("400 for a callback key that could write headers of its own, or is huge") {
     for (auto key : {std::string("k\\r\\nHost: evil"), std::string(70'000, 'k')}) {
       auto r = w.post(R"({"idWorkflooDefinition":"Waiting","callbackUrl":"http://127.0.0.1/h",
-                          "callbackXApiKey":")" + key + "\"}");
+                          "callbackXApiKey":")" +
+                      key + "\"}");
       CHECK(r.status == 400);
       auto o = object_of(r);
       CHECK(text(o, "typeError") == "VALIDATION_ERROR");
@@ -282,8 +290,8 @@ TEST_CASE("workfloo: every start error in the vendor's exact shape", "[e2e][work
 TEST_CASE("workfloo: sandbox executions take their scenario and are listed apart",
           "[e2e][workfloo][sandbox]") {
   workfloo_server w;
-  auto happy = w.start(R"({"idWorkflooDefinition":"Pricing","scenarioId":"happy"})",
-                       "?sandbox=true");
+  auto happy =
+      w.start(R"({"idWorkflooDefinition":"Pricing","scenarioId":"happy"})", "?sandbox=true");
   auto s = w.wait_status(happy, finished);
   CHECK(text(s, "status") == "FINISHED");  // no call out, no hour of waiting, no form
   CHECK(s.at("sandbox").as_bool());
@@ -291,8 +299,8 @@ TEST_CASE("workfloo: sandbox executions take their scenario and are listed apart
   auto execution = object_of(w.get("/api/v1/workfloo/" + happy));
   CHECK(text(execution.at("outputs").as_object(), "published") == "at 42");
 
-  auto broken = w.start(R"({"idWorkflooDefinition":"Pricing","scenarioId":"broken"})",
-                        "?sandbox=true");
+  auto broken =
+      w.start(R"({"idWorkflooDefinition":"Pricing","scenarioId":"broken"})", "?sandbox=true");
   s = w.wait_status(broken, [](const auto& o) { return text(o, "status") == "ERROR"; });
   CHECK(text(s, "status") == "ERROR");
   CHECK(text(s, "error").find("price service down") != std::string::npos);
@@ -363,9 +371,12 @@ TEST_CASE("workfloo: listings page newest first, filter, and speak JSON, Link an
   // Finish the oldest; filter by status and by creation time.
   w.wait_status(ids[4], at_form);
   auto node = text(w.status(ids[4]), "currentNodeId");
-  REQUIRE(complete_step(w.port(), node, R"({"approved":{"boolValue":false,"type":"BOOLEAN"}})", key_header(w.key)).status == 200);
+  REQUIRE(complete_step(w.port(), node, R"({"approved":{"boolValue":false,"type":"BOOLEAN"}})",
+                        key_header(w.key))
+              .status == 200);
   w.wait_status(ids[4], finished);
-  CHECK(ids_of(page("?status=FINISHED").at("items").as_array()) == std::vector<std::string>{ids[4]});
+  CHECK(ids_of(page("?status=FINISHED").at("items").as_array()) ==
+        std::vector<std::string>{ids[4]});
   CHECK(ids_of(page("?status=in_progress").at("items").as_array()).size() == 4);
   CHECK(page("?to=2020-01-01").at("items").as_array().empty());
   CHECK(page("?from=2020-01-01T00:00:00Z&to=2999-01-01").at("items").as_array().size() == 5);
@@ -415,11 +426,11 @@ TEST_CASE("workfloo: callbacks report parking and the end, with the key, retried
   workfloo_server w({{"BATON_OUTGOING__ALLOW_HOSTS", "127.0.0.1"},
                      {"BATON_OUTGOING__CALLBACK_BACKOFF_MS", "20"}});
   auto id = w.start(R"({"idWorkflooDefinition":"Approval","form":{"applicant":"Cy","amount":1},
-                        "callbackUrl":")" + receiver.url("/hooks/workfloo") +
-                    R"(","callbackXApiKey":"receiver-secret"})");
+                        "callbackUrl":")" +
+                    receiver.url("/hooks/workfloo") + R"(","callbackXApiKey":"receiver-secret"})");
   auto s = w.wait_status(id, at_form);
-  REQUIRE(complete_step(w.port(), text(s, "currentNodeId"), R"({"approved":{"boolValue":true,"type":"BOOLEAN"}})",
-                        key_header(w.key))
+  REQUIRE(complete_step(w.port(), text(s, "currentNodeId"),
+                        R"({"approved":{"boolValue":true,"type":"BOOLEAN"}})", key_header(w.key))
               .status == 200);
 
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -454,8 +465,8 @@ TEST_CASE("workfloo: an undelivered callback survives a crash and is delivered a
   workfloo_server w({{"BATON_OUTGOING__ALLOW_HOSTS", "127.0.0.1"},
                      {"BATON_OUTGOING__CALLBACK_BACKOFF_MS", "20"},
                      {"BATON_OUTGOING__CALLBACK_ATTEMPTS", "1000"}});
-  auto id = w.start(R"({"idWorkflooDefinition":"Waiting","callbackUrl":")" +
-                    receiver.url("/hook") + R"("})");
+  auto id = w.start(R"({"idWorkflooDefinition":"Waiting","callbackUrl":")" + receiver.url("/hook") +
+                    R"("})");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (receiver.calls() == 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -480,12 +491,15 @@ TEST_CASE("workfloo: an undelivered callback survives a crash and is delivered a
 TEST_CASE("workfloo: a node shows _PROCESSING while its call is out", "[e2e][workfloo]") {
   std::atomic<bool> release{false};
   stub_server slow([&](const stub_request&, std::size_t) {
-    for (int i = 0; i < 500 && !release; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 500 && !release; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     return stub_reply{200, R"({"price":3})"};
   });
-  workfloo_server w(std::map<std::string, std::string>{{"BATON_OUTGOING__ALLOW_HOSTS", "127.0.0.1"}});
+  workfloo_server w(
+      std::map<std::string, std::string>{{"BATON_OUTGOING__ALLOW_HOSTS", "127.0.0.1"}});
   auto def = R"({"name":"Waiting","steps":[{"id":"ask","kind":"http","name":"Ask",
-                 "http":{"url":")" + slow.url("/price") + R"(","map":{"price":"/price"}}}]})";
+                 "http":{"url":")" +
+             slow.url("/price") + R"(","map":{"price":"/price"}}}]})";
   REQUIRE(deploy(w.port(), "Waiting", def, key_header(admin_key(*w.server))).status == 201);
   auto id = w.start(R"({"idWorkflooDefinition":"Waiting"})");
   auto s = w.wait_status(id, [](const auto& o) { return text(o, "currentNodeName") == "Ask"; });

@@ -30,8 +30,7 @@ const std::string bare =
 
 }  // namespace
 
-TEST_CASE("process_json renders a process byte for byte as the JSON release stored it",
-          "[http]") {
+TEST_CASE("process_json renders a process byte for byte as the JSON release stored it", "[http]") {
   for (const auto& json : {full, bare}) {
     INFO(json);
     auto state = storage::decode_process(storage::format_v1 + json);

@@ -1028,7 +1028,8 @@ TEST_CASE("a sandbox step without canned results: a form waits, a call is not ma
     for (const auto& e : t.history) {
       if (e.type == "step_completed") details.push_back(e.detail);
     }
-    CHECK(details == std::vector<std::string>{"", "sandbox: no call made", "sandbox: virtual time"});
+    CHECK(details ==
+          std::vector<std::string>{"", "sandbox: no call made", "sandbox: virtual time"});
   }
 }
 

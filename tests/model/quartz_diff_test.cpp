@@ -572,8 +572,9 @@ TEST_CASE("next fire times agree with Quartz 2.3", "[cron][quartz]") {
     input += q.expression + "\n";
   }
   const auto answers = run_quartz(input);
-  REQUIRE(answers.size() == 1 + static_cast<std::size_t>(std::count_if(
-                                    queries.begin(), queries.end(), [](auto& q) { return q.sent; })));
+  REQUIRE(answers.size() ==
+          1 + static_cast<std::size_t>(
+                  std::count_if(queries.begin(), queries.end(), [](auto& q) { return q.sent; })));
   const auto version = split_tabs(answers[0]);
   REQUIRE(version.size() == 3);
   const int quartz_max_year = std::stoi(version[1]);

@@ -41,7 +41,8 @@ TEST_CASE("allow_list sets malformed entries aside", "[http][allow_list]") {
 TEST_CASE("allow_list tells why a URL would be refused", "[http][allow_list]") {
   allow_list allow{{"hooks.example.com:443"}};
   CHECK(refusal_of(allow, "https://hooks.example.com/done?x=1").empty());
-  CHECK(refusal_of(allow, "http://hooks.example.com/done") == "host not allowed: hooks.example.com");
+  CHECK(refusal_of(allow, "http://hooks.example.com/done") ==
+        "host not allowed: hooks.example.com");
   CHECK(refusal_of(allow, "https://evil.com:8443/") == "host not allowed: evil.com:8443");
   CHECK(refusal_of(allow, "ftp://hooks.example.com/") == "unsupported scheme: ftp");
   CHECK(refusal_of(allow, "not a url") == "invalid url: not a url");

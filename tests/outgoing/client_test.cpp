@@ -29,9 +29,9 @@
 
 using namespace baton;
 using namespace baton::http;
-using baton::test::scoped_server;
 using baton::outgoing::header_problem;
 using baton::outgoing::max_header_value;
+using baton::test::scoped_server;
 using verb = beast_http::verb;
 using namespace std::chrono_literals;
 
@@ -329,7 +329,10 @@ TEST_CASE("outgoing::client refuses headers that would write headers or requests
   req.url = "http://127.0.0.1:9/x";  // never reached: refused before any connection
   for (auto [name, value] :
        {std::pair<std::string, std::string>{"x-api-key", "k\r\nContent-Length: 0\r\n\r\nDELETE /"},
-        {"x-api-key", std::string("nul\0inside", 10)}, {"bad name", "v"}, {"x\r\ny", "v"}, {"", "v"},
+        {"x-api-key", std::string("nul\0inside", 10)},
+        {"bad name", "v"},
+        {"x\r\ny", "v"},
+        {"", "v"},
         {"x-big", std::string(max_header_value + 1, 'a')}}) {
     req.headers = {{name, value}};
     auto r = call_and_wait(client, req);

@@ -111,10 +111,13 @@ TEST_CASE("closing the store commits and answers everything still queued", "[sto
   CHECK(errors.load() == 0);
   auto store = open_store(dir, true);
   int found = 0;
-  REQUIRE(store->database().scan(storage::cf::processes, "t0-", {}, [&](auto, auto) {
-    ++found;
-    return true;
-  }).ok());
+  REQUIRE(store->database()
+              .scan(storage::cf::processes, "t0-", {},
+                    [&](auto, auto) {
+                      ++found;
+                      return true;
+                    })
+              .ok());
   CHECK(found == total);
 }
 

@@ -7,7 +7,6 @@
 #include <caf/binary_serializer.hpp>
 #include <caf/deep_to_string.hpp>
 #include <catch2/catch.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,8 +42,8 @@ void check_record(const T& original, std::string_view type_name) {
 }
 
 model::values every_kind() {
-  return {{"s", value::of_string("x\"y")},     {"i", value::of_integer(-42)},
-          {"n", value::of_number(2.5)},        {"b", value::of_bool(true)},
+  return {{"s", value::of_string("x\"y")},      {"i", value::of_integer(-42)},
+          {"n", value::of_number(2.5)},         {"b", value::of_bool(true)},
           {"j", value::of_json("{\"a\":[1]}")}, {"z", value{}}};
 }
 
@@ -138,7 +137,8 @@ model::definition full_definition() {
   d.steps = {s, model::step{}};
   model::scenario sc;
   sc.id = "happy";
-  sc.steps["call"] = {every_kind(), std::string("nope"), model::values{{"p", value::of_bool(false)}}};
+  sc.steps["call"] = {every_kind(), std::string("nope"),
+                      model::values{{"p", value::of_bool(false)}}};
   sc.steps["other"] = {};
   d.scenarios = {sc};
   d.requires_scenario = true;
@@ -168,8 +168,9 @@ TEST_CASE("process records survive the binary round trip", "[storage][inspect]")
   check_record(full_process(), "baton::model::process_state");
   check_record(model::process_state{}, "baton::model::process_state");
   check_record(execution(4), "baton::model::step_execution");
-  check_record(model::callback_target{"http://x", {{"Authorization", "Bearer t"}, {"X", ""}}, "workfloo"},
-               "baton::model::callback_target");
+  check_record(
+      model::callback_target{"http://x", {{"Authorization", "Bearer t"}, {"X", ""}}, "workfloo"},
+      "baton::model::callback_target");
   check_record(model::history_entry{7, 123, "step_completed", "p-1", "detail"},
                "baton::model::history_entry");
   check_record(model::recovery_need{model::recovery_kind::retry, 77, "p-2", "scope|x"},
@@ -213,7 +214,8 @@ TEST_CASE("a variant index out of range does not decode", "[storage][inspect]") 
   CHECK(source(ev));
 }
 
-TEST_CASE("every effect and the effect variant survive the binary round trip", "[storage][inspect]") {
+TEST_CASE("every effect and the effect variant survive the binary round trip",
+          "[storage][inspect]") {
   std::vector<model::effect> effects = {
       model::fx_call_http{"p-1", 2, "POST", "http://x", {{"A", "b"}}, "{}", 1500},
       model::fx_await_external{"p-2"},
@@ -245,7 +247,8 @@ TEST_CASE("definitions and their parts survive the binary round trip", "[storage
   check_record(model::definition_problem{"/steps/0", "bad"}, "baton::model::definition_problem");
 }
 
-TEST_CASE("optionals, variants and shared pointers of plain types round trip", "[storage][inspect]") {
+TEST_CASE("optionals, variants and shared pointers of plain types round trip",
+          "[storage][inspect]") {
   std::optional<std::int64_t> none, some = 42;
   CHECK(round_trip(none) == none);
   CHECK(round_trip(some) == some);

@@ -175,8 +175,7 @@ TEST_CASE("duplicate JSON keys: the last one wins", "[storage]") {
 }
 
 // A repeated key replaces the earlier value as a whole (it must not append to it).
-TEST_CASE("duplicate JSON keys: a repeated steps array replaces the earlier one",
-          "[storage]") {
+TEST_CASE("duplicate JSON keys: a repeated steps array replaces the earlier one", "[storage]") {
   auto def = parse_ok(R"({"name": "D",
       "steps": [{"id": "old", "kind": "script"}],
       "steps": [{"id": "new", "kind": "script"}]})");

@@ -55,8 +55,9 @@ void write_legacy_store(const temp_dir& dir) {
            running_id + R"(-1"}])"));
   b.put(storage::cf::history, done_id + "/0000000000000001",
         v1(R"({"seq":1,"atMs":2000,"type":"process_failed","detail":"boom"})"));
-  b.put(storage::cf::indexes, "c/" + running_id,
-        v1(R"({"url":"http://127.0.0.1:9/cb","format":"native","headers":[["Authorization","Bearer t"]]})"));
+  b.put(
+      storage::cf::indexes, "c/" + running_id,
+      v1(R"({"url":"http://127.0.0.1:9/cb","format":"native","headers":[["Authorization","Bearer t"]]})"));
   store->put_outbox(b, running_id, 4, v1(running_json));
   REQUIRE(commit(*store, std::move(b)).empty());
 }
@@ -122,11 +123,13 @@ TEST_CASE("a store written in the JSON format reads back through the binary-form
   CHECK(target->headers.size() == 1);
 
   std::vector<std::string> outbox;
-  REQUIRE(store->for_each_outbox([&](std::string_view, std::string_view snapshot) {
-    auto p = storage::decode_process(snapshot);
-    REQUIRE(p);
-    outbox.push_back(p->id);
-  }).ok());
+  REQUIRE(store
+              ->for_each_outbox([&](std::string_view, std::string_view snapshot) {
+                auto p = storage::decode_process(snapshot);
+                REQUIRE(p);
+                outbox.push_back(p->id);
+              })
+              .ok());
   CHECK(outbox == std::vector<std::string>{running_id});
 
   storage::process_query failed;

@@ -218,7 +218,9 @@ TEST_CASE("status index and active markers follow transitions across reopen", "[
   }
   auto store = open_store(dir);
   std::vector<std::pair<std::string, process_status>> active;
-  REQUIRE(store->for_each_active([&](model::process_state p) { active.emplace_back(p.id, p.status); }).ok());
+  REQUIRE(
+      store->for_each_active([&](model::process_state p) { active.emplace_back(p.id, p.status); })
+          .ok());
   CHECK(active ==
         std::vector<std::pair<std::string, process_status>>{{ids[0], process_status::waiting},
                                                             {ids[1], process_status::running},
@@ -292,11 +294,13 @@ TEST_CASE("one transition's history is one record, read back entry by entry", "[
     REQUIRE(commit(*store, std::move(later)).empty());
 
     std::size_t records = 0;
-    REQUIRE(store->database().scan(storage::cf::history, id + "/", {},
-                           [&](std::string_view, std::string_view) {
-                             ++records;
-                             return true;
-                           }).ok());
+    REQUIRE(store->database()
+                .scan(storage::cf::history, id + "/", {},
+                      [&](std::string_view, std::string_view) {
+                        ++records;
+                        return true;
+                      })
+                .ok());
     CHECK(records == 2);
   }
   auto store = open_store(dir);
@@ -347,8 +351,10 @@ TEST_CASE("a running process has no status index entry: RUNNING lists the active
   }
   auto store = open_store(dir);
   std::size_t running_index = 0;
-  REQUIRE(store->database().scan(storage::cf::indexes, "s/RUNNING/", {},
-                         [&](std::string_view, std::string_view) { return ++running_index, true; }).ok());
+  REQUIRE(store->database()
+              .scan(storage::cf::indexes, "s/RUNNING/", {},
+                    [&](std::string_view, std::string_view) { return ++running_index, true; })
+              .ok());
   CHECK(running_index == 0);
   auto by_status = [&](process_status s, bool newest_first = false) {
     storage::process_query q;
@@ -536,8 +542,8 @@ TEST_CASE("list pages newest first by page number within a creation-time window"
   std::vector<std::string> ids;  // created at 10'000, 11'000, … 19'000 ms
   storage::batch b;
   for (int i = 0; i < 10; ++i) {
-    auto p = simple(gen.next(10'000 + 1'000 * i), i % 2 ? process_status::running
-                                                        : process_status::succeeded);
+    auto p = simple(gen.next(10'000 + 1'000 * i),
+                    i % 2 ? process_status::running : process_status::succeeded);
     p.created_ms = 10'000 + 1'000 * i;
     store->put_process(b, p, std::nullopt);
     ids.push_back(p.id);
@@ -557,7 +563,8 @@ TEST_CASE("list pages newest first by page number within a creation-time window"
   CHECK(page.next.empty());
   q.skip = 0;
   q.after = ids[2];  // a cursor works backwards too
-  CHECK(ids_of(store->list(q).value()) == std::vector<std::string>(ids.begin() + 3, ids.begin() + 6));
+  CHECK(ids_of(store->list(q).value()) ==
+        std::vector<std::string>(ids.begin() + 3, ids.begin() + 6));
 
   storage::process_query window;
   window.newest_first = true;
@@ -572,14 +579,14 @@ TEST_CASE("list pages newest first by page number within a creation-time window"
   CHECK(ids_of(store->list(window).value()) == std::vector<std::string>{ids[6]});
 }
 
-TEST_CASE("callback targets and outbox entries survive reopen, in order per process",
-          "[storage]") {
+TEST_CASE("callback targets and outbox entries survive reopen, in order per process", "[storage]") {
   temp_dir dir;
   std::vector<std::string> keys;
   {
     auto store = open_store(dir);
     storage::batch b;
-    model::callback_target target{"http://hooks.example/x", {{"x-api-key", "s\"ecret"}}, "workfloo"};
+    model::callback_target target{
+        "http://hooks.example/x", {{"x-api-key", "s\"ecret"}}, "workfloo"};
     store->put_callback(b, "p1", target);
     keys.push_back(store->put_outbox(b, "p1", 2, "\x01{\"id\":\"p1\"}"));
     keys.push_back(store->put_outbox(b, "p1", 10, "\x01{\"id\":\"p1\",\"n\":10}"));
@@ -591,11 +598,15 @@ TEST_CASE("callback targets and outbox entries survive reopen, in order per proc
   REQUIRE(target);
   CHECK(target->url == "http://hooks.example/x");
   CHECK(target->format == "workfloo");
-  CHECK(target->headers == std::vector<std::pair<std::string, std::string>>{{"x-api-key", "s\"ecret"}});
+  CHECK(target->headers ==
+        std::vector<std::pair<std::string, std::string>>{{"x-api-key", "s\"ecret"}});
   CHECK_FALSE(store->callback("p2").value());
 
   std::vector<std::string> seen;
-  REQUIRE(store->for_each_outbox([&](std::string_view key, std::string_view) { seen.emplace_back(key); }).ok());
+  REQUIRE(
+      store
+          ->for_each_outbox([&](std::string_view key, std::string_view) { seen.emplace_back(key); })
+          .ok());
   CHECK(seen == keys);  // seq 2 before seq 10, though "10" < "2" as text
   CHECK(storage::process_store::process_of_outbox_key(keys[1]) == "p1");
   CHECK(*store->outbox_raw(keys[2]).value() == "\x01{\"id\":\"p2\"}");
@@ -604,7 +615,10 @@ TEST_CASE("callback targets and outbox entries survive reopen, in order per proc
   store->erase_outbox(b, keys[0]);
   REQUIRE(commit(*store, std::move(b)).empty());
   seen.clear();
-  REQUIRE(store->for_each_outbox([&](std::string_view key, std::string_view) { seen.emplace_back(key); }).ok());
+  REQUIRE(
+      store
+          ->for_each_outbox([&](std::string_view key, std::string_view) { seen.emplace_back(key); })
+          .ok());
   CHECK(seen == std::vector<std::string>{keys[1], keys[2]});
 }
 
@@ -613,11 +627,29 @@ TEST_CASE("the active marker keeps what a process needs after a restart", "[stor
   model::id_generator gen(1);
   auto queued = simple(gen.next(1'000), process_status::waiting, "A", "a|scope");
   auto timer = simple(gen.next(1'001), process_status::running);
-  timer.steps.push_back({timer.id + "-1", "nap", model::step_kind::timer,
-                         model::step_status::started, 1, 0, 0, 1'700'000'000'123, false, {}, {}});
+  timer.steps.push_back({timer.id + "-1",
+                         "nap",
+                         model::step_kind::timer,
+                         model::step_status::started,
+                         1,
+                         0,
+                         0,
+                         1'700'000'000'123,
+                         false,
+                         {},
+                         {}});
   auto legacy = simple(gen.next(1'002), process_status::running, "A", "s");
-  legacy.steps.push_back({legacy.id + "-1", "call", model::step_kind::http,
-                          model::step_status::started, 1, 0, 0, 0, false, {}, {}});
+  legacy.steps.push_back({legacy.id + "-1",
+                          "call",
+                          model::step_kind::http,
+                          model::step_status::started,
+                          1,
+                          0,
+                          0,
+                          0,
+                          false,
+                          {},
+                          {}});
   {
     auto store = open_store(dir);
     storage::batch b;
@@ -630,8 +662,11 @@ TEST_CASE("the active marker keeps what a process needs after a restart", "[stor
   }
   auto store = open_store(dir);
   std::vector<std::pair<std::string, model::recovery_need>> seen;
-  REQUIRE(store->for_each_recovery_need(
-      [&](std::string_view id, model::recovery_need need) { seen.emplace_back(id, need); }).ok());
+  REQUIRE(store
+              ->for_each_recovery_need([&](std::string_view id, model::recovery_need need) {
+                seen.emplace_back(id, need);
+              })
+              .ok());
   REQUIRE(seen.size() == 3);
   CHECK(seen[0].first == queued.id);
   CHECK(seen[0].second == model::recovery_need{model::recovery_kind::queued, 0, {}, "a|scope"});

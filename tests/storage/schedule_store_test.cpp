@@ -51,8 +51,10 @@ void fire(storage::process_store& store, model::schedule& s, std::string note = 
 /// How many run records of schedule `id` are stored.
 std::size_t stored_runs(storage::process_store& store, const std::string& id) {
   std::size_t n = 0;
-  REQUIRE(store.database().scan(storage::cf::schedules, id + "/", {},
-                        [&](std::string_view, std::string_view) { return ++n, true; }).ok());
+  REQUIRE(store.database()
+              .scan(storage::cf::schedules, id + "/", {},
+                    [&](std::string_view, std::string_view) { return ++n, true; })
+              .ok());
   return n;
 }
 

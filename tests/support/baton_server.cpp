@@ -44,10 +44,10 @@ std::string baton_server::output() const {
 
 void baton_server::start() {
   if (pid_ > 0) throw std::logic_error("server already running");
-  std::vector<std::string> args = {BATON_BINARY,  "serve",  "--listen",
-                                   "127.0.0.1:0", "--data",
-                                   opts_.data_dir.empty() ? (data_.path() / "data").string()
-                                                          : opts_.data_dir};
+  std::vector<std::string> args = {
+      BATON_BINARY, "serve",
+      "--listen",   "127.0.0.1:0",
+      "--data",     opts_.data_dir.empty() ? (data_.path() / "data").string() : opts_.data_dir};
   if (!opts_.definitions.empty()) {
     args.push_back("--definitions");
     args.push_back(opts_.definitions);
