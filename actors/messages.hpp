@@ -10,10 +10,10 @@
 
 #include "actors/engine.hpp"
 #include "actors/process_launch.hpp"
-#include "model/inspect.hpp"
 #include "model/process.hpp"
 #include "model/schedule.hpp"
 #include "outgoing/delegate_client.hpp"
+#include "storage/inspect.hpp"
 #include "storage/status.hpp"
 
 // The messages of Baton's actors: named structs, no callbacks. An answer travels back as the

@@ -8,7 +8,7 @@ namespace baton::storage {
 /// written so; process snapshots, history and callback records were, by earlier releases,
 /// and are still read (storage/legacy_json_codec.cpp).
 inline constexpr char format_v1 = '\x01';
-/// format_v2: the record's `inspect` (model/inspect.hpp) through caf::binary_serializer.
+/// format_v2: the record's `inspect` (storage/inspect.hpp) through caf::binary_serializer.
 /// Process snapshots (and the outbox, which holds snapshots), history and callback targets.
 inline constexpr char format_v2 = '\x02';
 

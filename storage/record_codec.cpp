@@ -3,7 +3,7 @@
 #include <caf/binary_deserializer.hpp>
 #include <caf/serializer_impl.hpp>
 
-#include "model/inspect.hpp"
+#include "storage/inspect.hpp"
 #include "storage/legacy_json_codec.hpp"
 
 namespace baton::storage {

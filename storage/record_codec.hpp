@@ -11,7 +11,7 @@
 namespace baton::storage {
 
 // Process snapshots, history and callback targets as stored: format_v2 + the record through
-// caf::binary_serializer (model/inspect.hpp). The decoders also read the format_v1 JSON that
+// caf::binary_serializer (storage/inspect.hpp). The decoders also read the format_v1 JSON that
 // earlier releases wrote, so a data folder of theirs opens as it is; a record is rewritten in
 // the binary format the next time it changes.
 

@@ -1,7 +1,7 @@
 // Every model record that is stored or travels in a message goes through CAF's binary
 // serializer and back unchanged, and prints through CAF's stringification inspector.
 
-#include "model/inspect.hpp"
+#include "storage/inspect.hpp"
 
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>

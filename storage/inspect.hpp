@@ -2,18 +2,19 @@
 
 // Free `inspect` functions (CAF 0.17 form) for every model record that is stored or travels
 // in an actor message. The same functions write snapshots, history and the outbox to RocksDB
-// (storage/binary_codec.cpp) and carry these records in messages.
+// (storage/record_codec.cpp) and carry these records in messages. They live in storage/, not
+// model/, so that the model stays free of any framework header.
 //
 // The field order is the stored format: a change here is a change of the stored bytes, and
-// needs a new format byte (storage/binary_codec.hpp) and a reader for the old one.
+// needs a new format byte (storage/format.hpp) and a reader for the old one.
 
 #include <caf/meta/type_name.hpp>
 
 #include "model/definition.hpp"
-#include "model/inspect_support.hpp"
 #include "model/process.hpp"
 #include "model/schedule.hpp"
 #include "model/value.hpp"
+#include "storage/inspect_support.hpp"
 
 namespace baton::model {
 
