@@ -1,4 +1,7 @@
+#include <caf/actor_cast.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/make_message.hpp>
+#include <caf/response_type.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/sec.hpp>
 #include <caf/send.hpp>
@@ -27,10 +30,10 @@ void add_to_scope(std::map<std::string, scope_restore, std::less<>>& scopes, std
 }
 
 /// What a caller hears when its request got no reply: the engine is stopping, or the actor
-/// did not answer in time, or it failed before it answered (it is restarted from what is
-/// stored; the command may or may not have been applied, as after a timeout).
+/// did not answer in time (`error` null), or it failed before it answered (it is restarted
+/// from what is stored; the command may or may not have been applied, as after a timeout).
 template <class Answer>
-Answer unanswered(const caf::error& e, bool stopping) {
+Answer unanswered(const caf::error* error, bool stopping) {
   Answer a{};
   if constexpr (requires { a.code; }) {
     if (stopping) {
@@ -38,8 +41,8 @@ Answer unanswered(const caf::error& e, bool stopping) {
       a.message = "the engine is shutting down";
     } else {
       a.code = engine_errc::timed_out;
-      a.message = e == caf::sec::request_timeout ? "the engine did not answer in time"
-                                                 : "the engine failed to answer; try again";
+      a.message =
+          error ? "the engine failed to answer; try again" : "the engine did not answer in time";
     }
   }
   return a;
@@ -50,13 +53,18 @@ Answer unanswered(const caf::error& e, bool stopping) {
 template <class Answer, class Handle, class Message>
 void engine_impl::ask(const Handle& dest, Message msg, std::function<void(Answer)> done,
                       std::chrono::milliseconds timeout) {
-  caf::anon_send(
-      bridge_, outside_call{[dest, msg = std::move(msg), done = std::move(done), timeout,
-                             ctx = ctx_](bridge_actor::pointer self) {
-        self->request(dest, timeout, msg)
-            .then([done](Answer& a) { done(std::move(a)); },
-                  [done, ctx](caf::error& e) { done(unanswered<Answer>(e, !ctx->ready)); });
-      }});
+  // The checks a typed `request` would make: `dest` takes `Message` and answers `Answer`.
+  static_assert(std::is_same_v<caf::response_type_t<caf::signatures_of_t<Handle>, Message>,
+                               caf::detail::type_list<Answer>>);
+  replies_->request(
+      caf::actor_cast<caf::strong_actor_ptr>(dest), caf::make_message(std::move(msg)),
+      ctx_->now_ms() + timeout.count(), [done = std::move(done), ctx = ctx_](caf::message* reply) {
+        if (reply && reply->match_elements<Answer>())
+          return done(std::move(reply->get_mutable_as<Answer>(0)));
+        const caf::error* error =
+            reply && reply->match_elements<caf::error>() ? &reply->get_as<caf::error>(0) : nullptr;
+        done(unanswered<Answer>(error, !ctx->ready));
+      });
 }
 
 storage::result<std::unique_ptr<engine>> engine::create(const config::settings& settings,
@@ -102,11 +110,15 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
       system_->spawn(outbox, outbox_deps{&store, &delegates, &ctx_->definitions, settings.outgoing,
                                          std::move(formats), ctx_->callbacks});
   ctx_->scheduler = spawn_scheduler(*system_, ctx_);
-  bridge_ = spawn_bridge(*system_);
+  replies_ = std::make_unique<reply_desk>(*system_);
+  // Under the test coordinator a test gives up on late requests itself (`expire_requests`):
+  // a watch ticking forever would never let its clock run dry.
+  if (!testing) reply_watch_ = spawn_reply_watch(*system_, *replies_, ctx_->now_ms);
 }
 
 engine_impl::~engine_impl() {
   shutdown();
+  replies_.reset();
   system_.reset();
 }
 
@@ -115,8 +127,8 @@ void engine_impl::shutdown() {
   stopped_ = true;
   ctx_->ready = false;
   caf::anon_send_exit(ctx_->scheduler, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(bridge_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_->outbox, caf::exit_reason::user_shutdown);
+  if (reply_watch_) caf::anon_send_exit(reply_watch_, caf::exit_reason::user_shutdown);
   // The test coordinator has no threads: unless the exit messages run here, nothing waits
   // for actors that nobody runs.
   if (auto* sched = dynamic_cast<caf::scheduler::test_coordinator*>(&system_->scheduler())) {
@@ -124,6 +136,9 @@ void engine_impl::shutdown() {
   } else {
     system_->await_all_actors_done();
   }
+  // A request still open has a receiver that is gone without bouncing it: none should be
+  // left, but a caller must hear something.
+  replies_->expire_all();
   // Writes still in flight answer actors that are gone: harmless while the system lives, so
   // wait for them here rather than in the store's destructor after the system is gone.
   std::promise<void> flushed;

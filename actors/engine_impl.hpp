@@ -5,9 +5,9 @@
 #include <chrono>
 #include <memory>
 
-#include "actors/bridge.hpp"
 #include "actors/context.hpp"
 #include "actors/engine.hpp"
+#include "actors/reply_desk.hpp"
 
 namespace baton::actors {
 
@@ -47,9 +47,13 @@ class engine_impl final : public engine {
 
   caf::actor_system& system() { return *system_; }
   engine_context& context() { return *ctx_; }
+  /// Gives up on the outside requests past their deadline now (what the reply watch does
+  /// once a second outside tests).
+  void expire_requests() { replies_->expire(ctx_->now_ms()); }
+  std::size_t open_requests() const { return replies_->open_requests(); }
 
  private:
-  /// Sends `msg` to `dest` as a request through the bridge; `done` gets the reply, or an
+  /// Sends `msg` to `dest` as a request through the reply desk; `done` gets the reply, or an
   /// answer saying why there is none (the actor is gone, or did not answer within `timeout`).
   template <class Answer, class Handle, class Message>
   void ask(const Handle& dest, Message msg, std::function<void(Answer)> done,
@@ -63,7 +67,8 @@ class engine_impl final : public engine {
   caf::actor_system_config config_;
   std::unique_ptr<caf::actor_system> system_;
   std::shared_ptr<engine_context> ctx_;
-  bridge_actor bridge_;
+  std::unique_ptr<reply_desk> replies_;
+  reply_watch_actor reply_watch_;  ///< none under the test coordinator: tests expire by hand
   bool stopped_ = false;
 };
 

@@ -3,9 +3,11 @@
 // coordinator), because what it shows is that two things happen at the same time.
 
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <chrono>
 #include <thread>
 
+#include "model/clock.hpp"
 #include "storage/fault_injection.hpp"
 #include "tests/actors/definitions.hpp"
 #include "tests/actors/engine_fixture.hpp"
@@ -29,7 +31,9 @@ bool eventually(Predicate done, std::chrono::seconds limit = std::chrono::second
 
 /// A store and an engine on real threads over one data folder.
 struct live_engine {
-  explicit live_engine(const temp_dir& dir, std::shared_ptr<storage::fault_switch> faults) {
+  /// `now` is the engine's clock: the system clock unless a test moves its own.
+  live_engine(const temp_dir& dir, std::shared_ptr<storage::fault_switch> faults,
+              actors::engine::clock_ms now = {}) {
     settings.storage.data_dir = dir.str();
     storage::store_options options;
     options.faults = std::move(faults);
@@ -37,7 +41,7 @@ struct live_engine {
     REQUIRE(opened.ok());
     store = std::move(opened).value();
     engine = std::make_unique<actors::engine_impl>(settings, *store, delegates,
-                                                   actors::engine::clock_ms{}, /*testing=*/false);
+                                                   std::move(now), /*testing=*/false);
     REQUIRE(engine->recover().ok());
   }
   ~live_engine() { engine->shutdown(); }
@@ -54,27 +58,34 @@ struct live_engine {
   std::unique_ptr<actors::engine_impl> engine;
 };
 
+/// A process of "Wait" on disk only, waiting at its step: its id and the step's id.
+struct waiting_process {
+  std::string id;
+  std::string step_id;
+};
+
+waiting_process store_waiting_process(const temp_dir& dir,
+                                      std::shared_ptr<storage::fault_switch> faults) {
+  live_engine first(dir, std::move(faults));
+  testing::answers<actors::deploy_answer> deployed;
+  first.engine->deploy(testing::definition_of(testing::defs::wait), deployed.callback());
+  REQUIRE(first.wait_for(deployed).code == engine_errc::ok);
+  testing::answers<actors::process_answer> started;
+  actors::start_request r;
+  r.definition = "Wait";
+  first.engine->start(r, started.callback());
+  auto a = first.wait_for(started);
+  REQUIRE(a.code == engine_errc::ok);
+  REQUIRE(a.next_step_id);
+  return {a.process_id, *a.next_step_id};
+}
+
 }  // namespace
 
 TEST_CASE("a stalled snapshot read does not delay an unrelated start", "[actors][reads]") {
   temp_dir dir;
   auto faults = std::make_shared<storage::fault_switch>();
-  std::string waiting_id, step_id;
-  {
-    live_engine first(dir, faults);
-    testing::answers<actors::deploy_answer> deployed;
-    first.engine->deploy(testing::definition_of(testing::defs::wait), deployed.callback());
-    REQUIRE(first.wait_for(deployed).code == engine_errc::ok);
-    testing::answers<actors::process_answer> started;
-    actors::start_request r;
-    r.definition = "Wait";
-    first.engine->start(r, started.callback());
-    auto a = first.wait_for(started);
-    REQUIRE(a.code == engine_errc::ok);
-    REQUIRE(a.next_step_id);
-    waiting_id = a.process_id;
-    step_id = *a.next_step_id;
-  }
+  auto [waiting_id, step_id] = store_waiting_process(dir, faults);
   // After a restart the waiting process lives on disk only: a command for it reads it.
   live_engine second(dir, faults);
   faults->stall_reads();
@@ -102,4 +113,33 @@ TEST_CASE("a stalled snapshot read does not delay an unrelated start", "[actors]
   CHECK(done.status == model::process_status::succeeded);
   CHECK(second.wait_for(cancelled).code == engine_errc::conflict);  // already finished
   CHECK(faults->stalled.load() == 1);                               // one read served both
+}
+
+TEST_CASE("a command the engine does not answer in time hears so, and nothing after",
+          "[actors][reads]") {
+  temp_dir dir;
+  auto faults = std::make_shared<storage::fault_switch>();
+  auto [waiting_id, step_id] = store_waiting_process(dir, faults);
+  auto offset_ms = std::make_shared<std::atomic<std::int64_t>>(0);
+  live_engine engine(dir, faults, [offset_ms] { return model::system_clock_ms() + *offset_ms; });
+
+  faults->stall_reads();
+  testing::answers<actors::process_answer> completed;
+  engine.engine->complete_step(step_id, {{"answer", model::value::of_string("yes")}},
+                               completed.callback());
+  REQUIRE(eventually([&] { return faults->stalled.load() == 1; }));
+  CHECK(engine.engine->open_requests() == 1);
+
+  // Past the deadline on the engine's clock, the reply watch gives up within a second.
+  *offset_ms += 31'000;
+  auto late = engine.wait_for(completed);
+  CHECK(late.code == engine_errc::timed_out);
+  CHECK(engine.engine->open_requests() == 0);
+
+  // The command was applied after all; its answer, now too late, goes nowhere.
+  faults->release_reads();
+  testing::answers<actors::process_answer> cancelled;
+  engine.engine->cancel(waiting_id, "after", cancelled.callback());
+  CHECK(engine.wait_for(cancelled).code == engine_errc::conflict);  // it had finished
+  CHECK(completed.count() == 1);
 }
