@@ -1,68 +1,14 @@
 #include "storage/json_codec.hpp"
 
-#include <charconv>
-#include <cstring>
-
 #include "model/ids.hpp"
+#include "model/json_write.hpp"
 #include "storage/json_read.hpp"
 
 namespace baton::storage {
 
 using model::value;
 using namespace json_read;
-
-namespace {
-
-// ---- writing ------------------------------------------------------------------------------
-
-void str(std::string& out, std::string_view s) {
-  out += '"';
-  model::append_json_escaped(out, s);
-  out += '"';
-}
-/// A member name of our own (a literal): it needs no escaping, which saved 7k instructions
-/// per process start.
-void key(std::string& out, std::string_view k) {
-  // One append for separator, quotes and name: four appends cost ~4k per start + complete.
-  bool first = out.back() == '{' || out.back() == '[';
-  char buf[48];
-  if (k.size() > sizeof buf - 4) {  // longer than any of our names
-    out += first ? "\"" : ",\"";
-    out += k;
-    out += "\":";
-    return;
-  }
-  std::size_t n = 0;
-  if (!first) buf[n++] = ',';
-  buf[n++] = '"';
-  std::memcpy(buf + n, k.data(), k.size());
-  n += k.size();
-  buf[n++] = '"';
-  buf[n++] = ':';
-  out.append(buf, n);
-}
-/// A member name that came from outside (a value's name), escaped.
-void user_key(std::string& out, std::string_view k) {
-  if (out.back() != '{' && out.back() != '[') out += ',';
-  str(out, k);
-  out += ':';
-}
-void field(std::string& out, std::string_view k, std::string_view v) {
-  key(out, k);
-  str(out, v);
-}
-void field(std::string& out, std::string_view k, std::int64_t v) {
-  key(out, k);
-  // Without std::to_string's temporary: a snapshot and its history carry a dozen numbers.
-  char buf[24];
-  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
-}
-void field(std::string& out, std::string_view k, bool v) {
-  key(out, k);
-  out += v ? "true" : "false";
-}
-
-}  // namespace
+using namespace model::json_write;
 
 std::string_view json_of(std::string_view stored) {
   return stored.empty() ? stored : stored.substr(1);
