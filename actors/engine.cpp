@@ -305,6 +305,8 @@ void engine_impl::collect_metrics(std::string& out) const {
   auto volume = c.store.disk().last();
   out += "# TYPE baton_store_refusing_writes gauge\n";
   line("baton_store_refusing_writes", "", refusing.ok() ? 0 : 1);
+  out += "# TYPE baton_store_memtable_bytes gauge\n";
+  line("baton_store_memtable_bytes", "", c.store.database().memtable_bytes());
   out += "# TYPE baton_data_volume_available_bytes gauge\n";
   line("baton_data_volume_available_bytes", "", volume.available);
   out += "# TYPE baton_data_volume_min_free_bytes gauge\n";

@@ -336,6 +336,12 @@ status db::write_all(const std::vector<const batch*>& batches) {
   return status_of(impl_->rdb->Write(wo, &wb));
 }
 
+std::uint64_t db::memtable_bytes() const {
+  std::uint64_t bytes = 0;
+  impl_->rdb->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &bytes);
+  return bytes;
+}
+
 status db::checkpoint(const std::string& dir, std::uint64_t& sequence) const {
   rocksdb::Checkpoint* raw = nullptr;
   if (auto s = rocksdb::Checkpoint::Create(impl_->rdb.get(), &raw); !s.ok()) return status_of(s);

@@ -93,6 +93,11 @@ class db {
 
   bool synced() const { return sync_; }
 
+  /// Bytes held by the memtables of every family: written data not yet flushed to table
+  /// files, which the WAL cap bounds (see `open`). Part of the server's RSS that does not
+  /// grow with the number of processes.
+  std::uint64_t memtable_bytes() const;
+
   /// Writes a consistent copy of the database, as of one moment, into the folder `dir` (which
   /// must not exist) while reads and writes go on: RocksDB's checkpoint, which flushes the
   /// memtables and hard-links the table files when `dir` is on the same filesystem (copies
