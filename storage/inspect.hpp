@@ -9,6 +9,7 @@
 // needs a new format byte (storage/format.hpp) and a reader for the old one.
 
 #include <caf/meta/type_name.hpp>
+#include <cmath>
 
 #include "model/definition.hpp"
 #include "model/process.hpp"
@@ -33,6 +34,17 @@ typename Inspector::result_type inspect(Inspector& f, value& x) {
       case k::integer:
         return f(name, x.k, x.integer);
       case k::number:
+        // CAF's IEEE 754 packing loops forever on an infinity and garbles NaN and subnormal
+        // numbers. JSON has none of them either (the API shows a non-finite number as null):
+        // they are stored as null, and a subnormal as 0.
+        if (!std::isfinite(x.number)) {
+          auto null_kind = k::null;
+          return f(name, null_kind);
+        }
+        if (std::fpclassify(x.number) == FP_SUBNORMAL) {
+          double zero = 0.0;
+          return f(name, x.k, zero);
+        }
         return f(name, x.k, x.number);
       case k::boolean:
         return f(name, x.k, x.boolean);

@@ -1,10 +1,10 @@
 #include "storage/record_codec.hpp"
 
-#include <caf/binary_deserializer.hpp>
 #include <caf/serializer_impl.hpp>
 
 #include "storage/inspect.hpp"
 #include "storage/legacy_json_codec.hpp"
+#include "storage/record_reader.hpp"
 
 namespace baton::storage {
 
@@ -26,7 +26,7 @@ std::string encode(const T& x, std::size_t expected) {
 template <class T>
 bool decode(std::string_view stored, T& x) {
   if (stored.empty() || stored[0] != format_v2) return false;
-  caf::binary_deserializer source{nullptr, stored.data() + 1, stored.size() - 1};
+  record_reader source{stored.data() + 1, stored.size() - 1};
   return !source(x) && source.remaining() == 0;
 }
 
