@@ -193,6 +193,83 @@ void batch::put(cf family, std::string_view key, std::string_view value) {
   impl_->add(family, false, key, value);
 }
 void batch::erase(cf family, std::string_view key) { impl_->add(family, true, key, {}); }
+namespace {
+
+constexpr std::string_view packed_magic = "P1";
+constexpr std::uint8_t packed_erase = 0x80;
+
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v > 0x7f) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+
+bool get_varint(std::string_view& in, std::uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
+    auto byte = static_cast<std::uint8_t>(in.front());
+    in.remove_prefix(1);
+    v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+bool get_bytes(std::string_view& in, std::string_view& out) {
+  std::uint64_t n = 0;
+  if (!get_varint(in, n) || n > in.size()) return false;
+  out = in.substr(0, n);
+  in.remove_prefix(n);
+  return true;
+}
+
+}  // namespace
+
+std::string batch::pack() const {
+  std::string out;
+  out.reserve(packed_magic.size() + 8 + impl_->bytes.size() + 8 * impl_->ops.size());
+  out += packed_magic;
+  put_varint(out, impl_->ops.size());
+  for (const auto& o : impl_->ops) {
+    auto family = static_cast<std::uint8_t>(o.family);
+    out += static_cast<char>(o.erase ? family | packed_erase : family);
+    put_varint(out, o.key_size);
+    out += impl_->key(o).ToStringView();
+    if (o.erase) continue;
+    put_varint(out, o.value_size);
+    out += impl_->value(o).ToStringView();
+  }
+  return out;
+}
+
+std::optional<batch> batch::unpack(std::string_view in) {
+  if (!in.starts_with(packed_magic)) return std::nullopt;
+  in.remove_prefix(packed_magic.size());
+  std::uint64_t count = 0;
+  if (!get_varint(in, count) || count > in.size()) return std::nullopt;  // a write is >= 2 bytes
+  batch b;
+  b.reserve(count, in.size());
+  for (std::uint64_t i = 0; i < count; ++i) {
+    if (in.empty()) return std::nullopt;
+    auto tag = static_cast<std::uint8_t>(in.front());
+    in.remove_prefix(1);
+    std::size_t family = tag & ~packed_erase;
+    if (family >= cf_count) return std::nullopt;
+    std::string_view key, value;
+    if (!get_bytes(in, key)) return std::nullopt;
+    if (tag & packed_erase) {
+      b.erase(static_cast<cf>(family), key);
+    } else {
+      if (!get_bytes(in, value)) return std::nullopt;
+      b.put(static_cast<cf>(family), key, value);
+    }
+  }
+  if (!in.empty()) return std::nullopt;
+  return b;
+}
+
 std::size_t batch::count() const { return impl_->ops.size(); }
 std::size_t batch::bytes() const { return impl_->bytes.size(); }
 void batch::reserve(std::size_t writes, std::size_t bytes) {

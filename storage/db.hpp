@@ -46,6 +46,15 @@ class batch {
   /// second's fires) otherwise copies itself over as it grows.
   void reserve(std::size_t writes, std::size_t bytes);
 
+  /// The batch as one value, for a partition's replicated log in a cluster: a standby
+  /// unpacks it and writes it to its own store, so both hold the same records. Families go
+  /// by their `cf` number, not RocksDB's ids, which differ between data folders.
+  /// Layout: "P1", a varint count, then per write a byte (family | 0x80 for an erase), the
+  /// key as varint length + bytes, and for a put the value likewise.
+  std::string pack() const;
+  /// The batch `pack` made; nullopt for bytes it did not make (damaged, truncated, unknown).
+  static std::optional<batch> unpack(std::string_view packed);
+
  private:
   friend class db;
   struct impl;
