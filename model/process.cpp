@@ -376,7 +376,16 @@ class machine {
           call.headers.emplace_back(name, to_display(render(tmpl, s().vals)));
         }
         call.headers.emplace_back("Idempotency-Key", exec.id + "." + std::to_string(exec.attempt));
-        if (st.http.body) call.body = render_json_body(*st.http.body, s().vals);
+        if (st.http.body) {
+          call.body = render_json_body(*st.http.body, s().vals);
+          // The body is JSON (rendered from a JSON template): say so, or most delegate
+          // frameworks will not parse it. A definition's own Content-Type wins.
+          bool typed = std::ranges::any_of(call.headers, [](const auto& h) {
+            return std::ranges::equal(h.first, std::string_view("content-type"),
+                                      [](unsigned char a, char b) { return std::tolower(a) == b; });
+          });
+          if (!typed) call.headers.emplace_back("Content-Type", "application/json");
+        }
         call.timeout_ms = st.timeout_ms;
         t_.effects.push_back(std::move(call));
         break;

@@ -445,8 +445,10 @@ TEST_CASE("an http step renders url, headers and a JSON body", "[model][process]
   CHECK(fx.url == "https://api.example/bob/items?n=5");
   CHECK(fx.timeout_ms == 2500);
   CHECK(fx.headers ==
-        std::vector<std::pair<std::string, std::string>>{
-            {"Authorization", "Bearer t0k"}, {"X-Count", "5"}, {"Idempotency-Key", "p1-1.1"}});
+        std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer t0k"},
+                                                         {"X-Count", "5"},
+                                                         {"Idempotency-Key", "p1-1.1"},
+                                                         {"Content-Type", "application/json"}});
   CHECK(
       fx.body ==
       R"({"n": 5, "greet": "hi Bo \"B\"\n", "raw": 5, "who": "Bo \"B\"\n", "none": null, "flag": true, "obj": {"a":[1]}})");
@@ -467,6 +469,17 @@ TEST_CASE("an http step without a body sends none", "[model][process][http]") {
   auto fx = only<fx_call_http>(h.send(ev_admitted{}));
   CHECK(fx.body.empty());
   CHECK(fx.method == "POST");
+  CHECK(header(fx, "Content-Type") == "<absent>");
+}
+
+TEST_CASE("an http step's own Content-Type is kept", "[model][process][http]") {
+  auto call = http("call", "https://x");
+  call.http.body = R"({"a": 1})";
+  call.http.headers = {{"content-type", "application/vnd.acme+json"}};
+  harness h(make({call}));
+  auto fx = only<fx_call_http>(h.send(ev_admitted{}));
+  CHECK(header(fx, "content-type") == "application/vnd.acme+json");
+  CHECK(header(fx, "Content-Type") == "<absent>");
 }
 
 TEST_CASE("an http answer maps values and continues", "[model][process][http]") {
