@@ -2,9 +2,11 @@
 
 #include "cmd/commands.hpp"
 #include "model/clock.hpp"
+#include "storage/db.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Baton: a durable process orchestration server"};
+  app.set_version_flag("--version", "baton " BATON_VERSION);
   app.require_subcommand(1);
 
   auto* serve = app.add_subcommand("serve", "run the server");
@@ -30,7 +32,11 @@ int main(int argc, char** argv) {
   auto* dump = db->add_subcommand("dump", "print records as JSON lines");
   std::string dump_data = "./data", family = "processes", prefix;
   dump->add_option("--data", dump_data, "data folder");
-  dump->add_option("--cf", family, "column family");
+  std::vector<std::string> families;
+  for (std::size_t i = 0; i < baton::storage::cf_count; ++i) {
+    families.emplace_back(baton::storage::cf_name(static_cast<baton::storage::cf>(i)));
+  }
+  dump->add_option("--cf", family, "column family")->check(CLI::IsMember(families));
   dump->add_option("--prefix", prefix, "key prefix");
   auto* check = db->add_subcommand("check", "check that the store is consistent (server stopped)");
   std::string check_data = "./data";

@@ -34,17 +34,6 @@ constexpr std::string_view loan_start =
 /// An external step that waits, under a name no 'Loan*' glob matches.
 constexpr std::string_view waiting_definition = R"({"steps":[{"id":"wait","kind":"external"}]})";
 
-/// Runs a shell command; @returns what it printed (stdout and stderr) and its exit status.
-std::pair<std::string, int> run(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  while (auto n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  int status = ::pclose(pipe);
-  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
-}
-
 std::string cli(const baton_server& server, const std::string& args) {
   return std::string(BATON_BINARY) + " clients " + args + " --data " +
          (server.data_dir() / "data").string();
@@ -659,12 +648,13 @@ TEST_CASE("baton clients creates, lists and disables clients with the server sto
   baton_server server(auth_options());
   auto admin = admin_key(server);
   // While the server holds the store the CLI refuses and says why.
-  auto [busy, busy_status] = run(cli(server, "list"));
+  auto [busy, busy_status] = run_command(cli(server, "list"));
   CHECK(busy_status != 0);
   CHECK(busy.find("stop the server") != std::string::npos);
   server.stop();
 
-  auto [created, status] = run(cli(server, "create x --role operator --definitions 'A*,B*'"));
+  auto [created, status] =
+      run_command(cli(server, "create x --role operator --definitions 'A*,B*'"));
   INFO(created);
   REQUIRE(status == 0);
   auto key_at = created.find("api key:");
@@ -682,14 +672,14 @@ TEST_CASE("baton clients creates, lists and disables clients with the server sto
   CHECK(created.find("operator") != std::string::npos);
   CHECK(created.find("A*,B*") != std::string::npos);
 
-  auto [listed, list_status] = run(cli(server, "list"));
+  auto [listed, list_status] = run_command(cli(server, "list"));
   INFO(listed);
   CHECK(list_status == 0);
   CHECK(listed.find("admin\tadmin\tenabled") != std::string::npos);
   CHECK(listed.find("x\toperator\tenabled\tA*,B*") != std::string::npos);
   CHECK(listed.find(key) == std::string::npos);
   CHECK(listed.find(password) == std::string::npos);
-  auto [again, again_status] = run(cli(server, "create x --role runner"));
+  auto [again, again_status] = run_command(cli(server, "create x --role runner"));
   CHECK(again_status != 0);
 
   server.start();
@@ -704,7 +694,7 @@ TEST_CASE("baton clients creates, lists and disables clients with the server sto
                  403);
 
   server.stop();
-  auto [disabled, disable_status] = run(cli(server, "disable x"));
+  auto [disabled, disable_status] = run_command(cli(server, "disable x"));
   INFO(disabled);
   CHECK(disable_status == 0);
   CHECK(disabled.find("disabled") != std::string::npos);

@@ -341,23 +341,13 @@ std::vector<row> matrix() {
   return rows;
 }
 
-/// Runs a shell command; @returns its standard output and exit status.
-std::pair<std::string, int> run(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  while (auto n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  int status = ::pclose(pipe);
-  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
-}
-
 /// Every (method, pattern) the binary serves, from `baton serve --print-routes`.
 std::set<std::pair<std::string, std::string>> served_routes() {
   temp_dir data;
   auto [out, status] =
-      run(std::string(BATON_BINARY) + " serve --print-routes --listen 127.0.0.1:0 --data " +
-          (data.path() / "data").string() + " 2>/dev/null");
+      run_command(std::string(BATON_BINARY) + " serve --print-routes --listen 127.0.0.1:0 --data " +
+                      (data.path() / "data").string(),
+                  /*with_stderr=*/false);
   INFO(out);
   REQUIRE(status == 0);
   std::set<std::pair<std::string, std::string>> routes;

@@ -23,26 +23,6 @@ namespace {
 constexpr std::string_view work_definition =
     R"({"name":"BackupWork","steps":[{"id":"work","kind":"external"}]})";
 
-struct command_result {
-  int exit_code = -1;
-  std::string output;  ///< stdout and stderr
-};
-
-/// Runs the real `baton` binary with `args` and waits for it to exit.
-command_result run_baton(const std::vector<std::string>& args) {
-  std::string command = BATON_BINARY;
-  for (const auto& a : args) command += " '" + a + "'";  // test paths hold no quote
-  command += " 2>&1";
-  command_result out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe);
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.output.append(buf, n);
-  int status = ::pclose(pipe);
-  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
-
 /// Starts processes from a thread of its own until stopped or `max` are started, recording
 /// every id the server acknowledged (201), in the order acknowledged.
 class start_loop {

@@ -1,12 +1,32 @@
 #include "tests/e2e/e2e_support.hpp"
 
+#include <sys/wait.h>
+
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <fstream>
 #include <regex>
 #include <stdexcept>
 #include <thread>
 
 namespace baton::test::e2e {
+
+command_result run_command(const std::string& command, bool with_stderr) {
+  command_result result;
+  FILE* pipe = ::popen((with_stderr ? command + " 2>&1" : command).c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  while (auto n = std::fread(buffer, 1, sizeof buffer, pipe)) result.output.append(buffer, n);
+  int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+command_result run_baton(const std::vector<std::string>& args) {
+  std::string command = BATON_BINARY;
+  for (const auto& a : args) command += " '" + a + "'";
+  return run_command(command);
+}
 
 json::value parse(std::string_view text) {
   boost::system::error_code ec;

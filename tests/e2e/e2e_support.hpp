@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tests/support/baton_server.hpp"
 #include "tests/support/test_client.hpp"
@@ -22,6 +23,19 @@ json::object object_of(const test_response& r);
 
 /// The string at `key` of `obj`; empty when absent or not a string.
 std::string text(const json::object& obj, std::string_view key);
+
+/// What a command printed and how it ended.
+struct command_result {
+  std::string output;
+  int exit_code = -1;  ///< -1 when it did not exit normally
+};
+
+/// Runs a shell command and waits for it. `output` holds its standard output, and its
+/// standard error too unless `with_stderr` is false.
+command_result run_command(const std::string& command, bool with_stderr = true);
+
+/// Runs the real `baton` binary with `args` (each quoted; test paths hold no quote).
+command_result run_baton(const std::vector<std::string>& args);
 
 /// A temporary folder of definitions, for `server_options::definitions`.
 class definitions_folder {

@@ -43,7 +43,7 @@ bool finished(const json::object& p) {
 }
 
 /// Every call carried the step's Idempotency-Key, one distinct key per attempt, and the
-/// rendered request.
+/// rendered request with its JSON content type.
 void check_calls(const std::vector<stub_request>& calls, const std::string& process_id) {
   std::set<std::string> keys;
   for (const auto& c : calls) {
@@ -51,6 +51,7 @@ void check_calls(const std::vector<stub_request>& calls, const std::string& proc
     CHECK(c.target == "/prices");
     CHECK(c.header("x-sku") == "SKU-9");
     CHECK(parse(c.body) == parse(R"({"sku":"SKU-9"})"));
+    CHECK(c.header("content-type") == "application/json");
     auto key = c.header("idempotency-key");
     INFO("Idempotency-Key: " << key);
     CHECK(!key.empty());
