@@ -3,7 +3,9 @@ PACKAGES := cmake ninja-build g++ pkg-config ccache \
   libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev \
   libcaf-dev libsimdjson-dev librocksdb-dev catch2 libssl-dev libsodium-dev \
   libhowardhinnant-date-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev \
-  tzdata default-jre-headless libquartz2-java
+  tzdata
+# Only the tests need these: Quartz itself, to check cron against it.
+TEST_PACKAGES := default-jre-headless libquartz2-java
 BUILD   := build
 JOBS    ?= $(shell nproc)
 LISTEN  ?= 127.0.0.1:8080
@@ -13,7 +15,7 @@ LISTEN  ?= 127.0.0.1:8080
 all: build
 
 deps:
-	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	@missing=$$(for p in $(PACKAGES) $(EXTRA_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 	  | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:" $$missing; \
@@ -32,6 +34,7 @@ run: build
 	$(BUILD)/baton serve --listen $(LISTEN) --data ./data --definitions examples/definitions
 
 # Tests build with warnings as errors (BATON_WERROR), as CI does.
+test: EXTRA_PACKAGES = $(TEST_PACKAGES)
 test: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATON_WERROR=ON
 	cmake --build $(BUILD) -j $(JOBS)
