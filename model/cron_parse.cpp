@@ -440,6 +440,14 @@ std::variant<cron_expression, cron_error> cron_expression::parse(std::string_vie
     fields.push_back({text.substr(i, j - i), i});
     i = j;
   }
+  if (fields.size() == 5) {
+    // The usual mistake: a Unix crontab line. Quartz counts seconds first.
+    return cron_error{specs[5].name, text.size(),
+                      "missing field: Quartz expressions start with seconds (6 or 7 fields); "
+                      "the Unix expression \"" +
+                          std::string(text) + "\" is \"0 " + std::string(text) +
+                          "\" here, with '?' in day-of-month or day-of-week"};
+  }
   if (fields.size() < 6) return cron_error{specs[fields.size()].name, text.size(), "missing field"};
   if (fields.size() > 7)
     return cron_error{"expression", fields[7].pos,

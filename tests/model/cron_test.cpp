@@ -76,7 +76,11 @@ TEST_CASE("cron: every error kind, with field and position", "[cron]") {
   };
   const std::vector<expected> cases{
       {"", "seconds", 0, "missing field"},
-      {"0 0 12 * *", "day-of-week", 10, "missing field"},
+      {"0 0 12 * *", "day-of-week", 10,
+       "missing field: Quartz expressions start with seconds (6 or 7 fields); the Unix "
+       "expression \"0 0 12 * *\" is \"0 0 0 12 * *\" here, with '?' in day-of-month or "
+       "day-of-week"},
+      {"0 0 12 *", "month", 8, "missing field"},
       {"0 0 12 * * ? 2030 x", "expression", 18, "unexpected 8th field \"x\""},
       {"60 0 12 * * ?", "seconds", 0, "value 60 is out of range 0-59"},
       {"0 60 12 * * ?", "minutes", 2, "value 60 is out of range 0-59"},
