@@ -28,6 +28,14 @@ std::vector<definition_registry::definition_ptr> definition_registry::latest() c
   return out;
 }
 
+std::vector<std::string> definition_registry::names() const {
+  std::shared_lock lock(mutex_);
+  std::vector<std::string> out;
+  out.reserve(by_name_.size());
+  for (const auto& [name, versions] : by_name_) out.push_back(name);
+  return out;
+}
+
 void definition_registry::add(definition_ptr def) {
   std::unique_lock lock(mutex_);
   name_by_id_[def->id] = def->name;

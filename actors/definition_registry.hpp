@@ -22,6 +22,8 @@ class definition_registry {
   definition_ptr find(std::string_view name, std::optional<std::int64_t> version = {}) const;
   /// Latest version of every definition, by name.
   std::vector<definition_ptr> latest() const;
+  /// The name of every definition, for suggesting one to a caller who mistyped it.
+  std::vector<std::string> names() const;
   /// Adds a deployed version (versions arrive in increasing order per name).
   void add(definition_ptr def);
 

@@ -1,6 +1,7 @@
 #include "actors/new_process.hpp"
 
 #include "actors/context.hpp"
+#include "model/suggest.hpp"
 
 namespace baton::actors {
 
@@ -21,7 +22,9 @@ std::variant<process_launch, process_answer> prepare_launch(const engine_context
                                                             std::int64_t now_ms) {
   auto def = ctx.definitions.find(req.definition, req.version);
   if (!def) {
-    return refusal(engine_errc::unknown_definition, "unknown definition \"" + req.definition + "\"",
+    return refusal(engine_errc::unknown_definition,
+                   "unknown definition \"" + req.definition + "\"" +
+                       model::did_you_mean(req.definition, ctx.definitions.names()),
                    "definition");
   }
   bool sandbox = req.sandbox || !req.scenario.empty() ||

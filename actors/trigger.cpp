@@ -17,6 +17,7 @@
 #include "actors/new_process.hpp"
 #include "actors/store_reader.hpp"
 #include "model/ids.hpp"
+#include "model/suggest.hpp"
 #include "storage/json_codec.hpp"
 
 namespace baton::actors {
@@ -395,7 +396,9 @@ caf::result<schedule_answer> on_create(trigger_self self, schedule_create& cmd) 
   auto& st = self->state;
   auto& s = cmd.schedule;
   if (!st.ctx->definitions.find(s.definition)) {
-    return (error(engine_errc::unknown_definition, "unknown definition \"" + s.definition + "\"",
+    return (error(engine_errc::unknown_definition,
+                  "unknown definition \"" + s.definition + "\"" +
+                      model::did_you_mean(s.definition, st.ctx->definitions.names()),
                   "definition"));
   }
   auto problems = model::check_schedule(s);
