@@ -3,7 +3,8 @@ PACKAGES := cmake ninja-build g++ pkg-config ccache \
   libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev \
   libcaf-dev libsimdjson-dev librocksdb-dev catch2 libssl-dev libsodium-dev \
   libhowardhinnant-date-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev \
-  tzdata default-jre-headless libquartz2-java
+  tzdata default-jre-headless libquartz2-java \
+  etcd-server etcd-client
 BUILD   := build
 JOBS    ?= $(shell nproc)
 LISTEN  ?= 127.0.0.1:8080
