@@ -33,8 +33,7 @@ std::chrono::milliseconds restart_delay(int failures) {
 
 /// A stream that its owner restarts after a dropped connection (watch, observe). Lives on
 /// the io thread; the user's handle only flips `cancelled` through a post.
-class restarting_stream : public handle,
-                          public std::enable_shared_from_this<restarting_stream> {
+class restarting_stream : public handle, public std::enable_shared_from_this<restarting_stream> {
  public:
   explicit restarting_stream(transport& t) : t_(t), timer_(t.io()) {}
   ~restarting_stream() override = default;
@@ -124,10 +123,10 @@ class watch_stream final : public restarting_stream {
     auto w = json::decode_watch(object);
     if (!w) return true;  // an error object: the stream ends and reopens
     if (w->compact_revision > 0) {
-      on_events_(etcd::error{errc::compacted,
-                             "watch start revision " + std::to_string(next_revision_) +
-                                 " is compacted",
-                             w->compact_revision});
+      on_events_(
+          etcd::error{errc::compacted,
+                      "watch start revision " + std::to_string(next_revision_) + " is compacted",
+                      w->compact_revision});
       return false;
     }
     // A watch opened "from now" resumes after what etcd had when it was created.
@@ -266,8 +265,8 @@ client::~client() = default;
 
 void client::range(std::string key, std::string range_end, std::int64_t limit,
                    std::int64_t revision, callback<range_result> done) {
-  unary(*transport_, "/v3/kv/range", json::range_body(key, range_end, limit, revision),
-        retry::safe, json::decode_range, std::move(done));
+  unary(*transport_, "/v3/kv/range", json::range_body(key, range_end, limit, revision), retry::safe,
+        json::decode_range, std::move(done));
 }
 
 void client::put(std::string key, std::string value, std::int64_t lease,
@@ -277,16 +276,15 @@ void client::put(std::string key, std::string value, std::int64_t lease,
 }
 
 void client::delete_range(std::string key, std::string range_end, callback<delete_result> done) {
-  unary(*transport_, "/v3/kv/deleterange", json::delete_body(key, range_end),
-        retry::before_sending, json::decode_delete, std::move(done));
+  unary(*transport_, "/v3/kv/deleterange", json::delete_body(key, range_end), retry::before_sending,
+        json::decode_delete, std::move(done));
 }
 
 void client::txn(txn_request request, callback<txn_result> done) {
   // Only a transaction fenced by compares can be sent again safely: a second run of an
   // applied one fails its compare instead of writing twice.
   auto how = request.compare.empty() ? retry::before_sending : retry::safe;
-  unary(*transport_, "/v3/kv/txn", json::txn_body(request), how, json::decode_txn,
-        std::move(done));
+  unary(*transport_, "/v3/kv/txn", json::txn_body(request), how, json::decode_txn, std::move(done));
 }
 
 void client::compact(std::int64_t revision, callback<etcd::done> done) {
@@ -348,14 +346,13 @@ std::unique_ptr<handle> client::keep_alive(std::int64_t id, std::int64_t ttl,
 std::unique_ptr<handle> client::campaign(std::string name, std::int64_t lease, std::string value,
                                          callback<leader_key> done) {
   auto shared_done = std::make_shared<callback<leader_key>>(std::move(done));
-  auto x = transport_->request(
-      "/v3/election/campaign", json::campaign_body(name, lease, value), retry::safe, 0ms,
-      [shared_done](result<detail::reply> r) {
-        if (!*shared_done) return;
-        auto done = std::exchange(*shared_done, nullptr);
-        if (!r) return done(r.error());
-        done(json::decode_campaign(r->body));
-      });
+  auto x = transport_->request("/v3/election/campaign", json::campaign_body(name, lease, value),
+                               retry::safe, 0ms, [shared_done](result<detail::reply> r) {
+                                 if (!*shared_done) return;
+                                 auto done = std::exchange(*shared_done, nullptr);
+                                 if (!r) return done(r.error());
+                                 done(json::decode_campaign(r->body));
+                               });
   return std::make_unique<campaign_handle>(*transport_, std::move(x), std::move(shared_done));
 }
 

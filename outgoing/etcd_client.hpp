@@ -22,8 +22,8 @@ struct options {
 };
 
 /// Something that goes on until cancelled: a campaign, an observation, a watch, a keeper.
-/// Destroying it cancels it; destroy it before the client that made it. After `cancel` returns, its callbacks are not called again,
-/// unless one is running on the client's thread at that moment.
+/// Destroying it cancels it; destroy it before the client that made it. After `cancel` returns, its
+/// callbacks are not called again, unless one is running on the client's thread at that moment.
 class handle {
  public:
   virtual ~handle() = default;
@@ -86,8 +86,7 @@ class client {
   /// order, each once: after a dropped connection the watch resumes from the last seen
   /// revision + 1 by itself. A compacted start revision ends the watch with `compacted`
   /// (its `compact_revision` says where history begins); no other error ends it.
-  std::unique_ptr<handle> watch(std::string key, std::string range_end,
-                                std::int64_t start_revision,
+  std::unique_ptr<handle> watch(std::string key, std::string range_end, std::int64_t start_revision,
                                 std::function<void(result<std::vector<event>>)> on_events);
 
  private:

@@ -100,7 +100,7 @@ std::int64_t header_revision(const bj::object& o) {
 
 key_value kv_of(const bj::value& v) {
   const auto& o = object_of(v);
-  return {bytes_at(o, "key"),         bytes_at(o, "value"),   number_at(o, "create_revision"),
+  return {bytes_at(o, "key"),           bytes_at(o, "value"),    number_at(o, "create_revision"),
           number_at(o, "mod_revision"), number_at(o, "version"), number_at(o, "lease")};
 }
 
@@ -203,11 +203,21 @@ bj::object compare_object(const compare& c) {
                {"target", targets[static_cast<int>(c.target)]},
                {"result", results[static_cast<int>(c.result)]}};
   switch (c.target) {
-    case compare_target::version: o["version"] = std::to_string(c.number); break;
-    case compare_target::create_revision: o["create_revision"] = std::to_string(c.number); break;
-    case compare_target::mod_revision: o["mod_revision"] = std::to_string(c.number); break;
-    case compare_target::lease: o["lease"] = std::to_string(c.number); break;
-    case compare_target::value: o["value"] = encode64(c.value); break;
+    case compare_target::version:
+      o["version"] = std::to_string(c.number);
+      break;
+    case compare_target::create_revision:
+      o["create_revision"] = std::to_string(c.number);
+      break;
+    case compare_target::mod_revision:
+      o["mod_revision"] = std::to_string(c.number);
+      break;
+    case compare_target::lease:
+      o["lease"] = std::to_string(c.number);
+      break;
+    case compare_target::value:
+      o["value"] = encode64(c.value);
+      break;
   }
   return o;
 }
@@ -253,9 +263,8 @@ std::string lease_grant_body(std::int64_t ttl_seconds) {
 std::string lease_id_body(std::int64_t id) { return text({{"ID", std::to_string(id)}}); }
 
 std::string campaign_body(std::string_view name, std::int64_t lease, std::string_view value) {
-  return text({{"name", encode64(name)},
-               {"lease", std::to_string(lease)},
-               {"value", encode64(value)}});
+  return text(
+      {{"name", encode64(name)}, {"lease", std::to_string(lease)}, {"value", encode64(value)}});
 }
 
 std::string proclaim_body(const leader_key& leader, std::string_view value) {
@@ -266,9 +275,7 @@ std::string resign_body(const leader_key& leader) {
   return text({{"leader", leader_object(leader)}});
 }
 
-std::string election_name_body(std::string_view name) {
-  return text({{"name", encode64(name)}});
-}
+std::string election_name_body(std::string_view name) { return text({{"name", encode64(name)}}); }
 
 std::string watch_create_body(std::string_view key, std::string_view range_end,
                               std::int64_t start_revision) {
@@ -296,15 +303,20 @@ etcd::error decode_error(int http_status, std::string_view body) {
   if (message.empty())
     message = "HTTP " + std::to_string(http_status) + ": " + std::string(body.substr(0, 200));
   switch (code) {
-    case 3: return {errc::invalid_argument, message};
-    case 5: return {errc::not_found, message};
-    case 9: return {errc::failed_precondition, message};
-    case 11: return {errc::compacted, message};
+    case 3:
+      return {errc::invalid_argument, message};
+    case 5:
+      return {errc::not_found, message};
+    case 9:
+      return {errc::failed_precondition, message};
+    case 11:
+      return {errc::compacted, message};
     case 2:
       // The election service reports a vacant election as an unknown error.
       if (message.find("no leader") != std::string::npos) return {errc::not_found, message};
       return {errc::unavailable, message};
-    default: return {errc::unavailable, message};
+    default:
+      return {errc::unavailable, message};
   }
 }
 

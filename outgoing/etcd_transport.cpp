@@ -35,7 +35,7 @@ struct transport::core {
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::thread thread;
-  bool closing = false;  ///< io thread only
+  bool closing = false;       ///< io thread only
   std::size_t preferred = 0;  ///< the endpoint that answered last; io thread only
   std::unordered_map<std::size_t, std::vector<std::unique_ptr<connection>>> idle;
   std::unordered_map<const exchange*, std::weak_ptr<exchange>> live;
@@ -91,8 +91,7 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
     deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec)
         self->fail({errc::unavailable, "no etcd member answered within " +
-                                           std::to_string(self->connect_timeout_.count()) +
-                                           " ms"});
+                                           std::to_string(self->connect_timeout_.count()) + " ms"});
     });
     endpoint_ = core_.preferred % core_.endpoints.size();
     try_endpoint();
@@ -178,7 +177,8 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
     auto status = parser_->get().result_int();
     if (on_object) {
       // A stream that ends is for the owner to restart; the connection is not reusable.
-      if (status != 200) return fail(json::decode_error(static_cast<int>(status), parser_->get().body()));
+      if (status != 200)
+        return fail(json::decode_error(static_cast<int>(status), parser_->get().body()));
       return fail({errc::unavailable, "stream ended by the server"});
     }
     if (status != 200) {
@@ -217,7 +217,8 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
     }
     fail({errc::unavailable, sent_ && !may_move_on
                                  ? "etcd member failed after the request was sent (outcome "
-                                   "unknown): " + why
+                                   "unknown): " +
+                                       why
                                  : "no etcd member answered: " + why});
   }
 
@@ -255,15 +256,16 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
 
 }  // namespace
 
-transport::transport(std::vector<std::string> endpoints,
-                     std::chrono::milliseconds request_timeout, int pool_size)
+transport::transport(std::vector<std::string> endpoints, std::chrono::milliseconds request_timeout,
+                     int pool_size)
     : core_(std::make_shared<core>()), timeout_(request_timeout) {
   for (const auto& url : endpoints) {
     auto parsed = parse_target(url);
     if (auto* why = std::get_if<std::string>(&parsed))
       throw std::invalid_argument("etcd endpoint " + url + ": " + *why);
     auto& target = std::get<url_target>(parsed);
-    if (target.tls) throw std::invalid_argument("etcd endpoint " + url + ": https is not supported");
+    if (target.tls)
+      throw std::invalid_argument("etcd endpoint " + url + ": https is not supported");
     if (target.target.size() > 1 && target.target.back() == '/') target.target.pop_back();
     core_->endpoints.push_back(std::move(target));
   }
@@ -315,8 +317,8 @@ std::shared_ptr<exchange_handle> transport::request(std::string path, std::strin
 std::shared_ptr<exchange_handle> transport::request(std::string path, std::string body, retry how,
                                                     std::chrono::milliseconds timeout,
                                                     std::function<void(result<reply>)> done) {
-  auto x = std::make_shared<exchange>(*core_, core_, std::move(path), std::move(body), how,
-                                      timeout, timeout_);
+  auto x = std::make_shared<exchange>(*core_, core_, std::move(path), std::move(body), how, timeout,
+                                      timeout_);
   x->on_reply = std::move(done);
   net::post(core_->ioc, [x, c = core_.get()] {
     if (c->closing) return x->fail({errc::unavailable, "client closed"});
@@ -328,8 +330,8 @@ std::shared_ptr<exchange_handle> transport::request(std::string path, std::strin
 std::shared_ptr<exchange_handle> transport::stream(std::string path, std::string body,
                                                    std::function<void(std::string_view)> on_object,
                                                    std::function<void(etcd::error)> on_end) {
-  auto x = std::make_shared<exchange>(*core_, core_, std::move(path), std::move(body),
-                                      retry::safe, std::chrono::milliseconds{0}, timeout_);
+  auto x = std::make_shared<exchange>(*core_, core_, std::move(path), std::move(body), retry::safe,
+                                      std::chrono::milliseconds{0}, timeout_);
   x->on_object = std::move(on_object);
   x->on_end = std::move(on_end);
   net::post(core_->ioc, [x, c = core_.get()] {

@@ -23,7 +23,7 @@ struct reply {
 
 /// How a request may be tried again on another endpoint.
 enum class retry : std::uint8_t {
-  safe,             ///< reads, and writes fenced by a compare: any failure moves on
+  safe,            ///< reads, and writes fenced by a compare: any failure moves on
   before_sending,  ///< other writes: only while the request surely reached no member
 };
 

@@ -65,8 +65,8 @@ class inbox {
 etcd::txn_request fenced_append(const std::string& election_key, std::int64_t epoch,
                                 const std::string& seq_key, const std::string& batch) {
   etcd::txn_request t;
-  t.compare.push_back(etcd::compare::create_revision(election_key, etcd::compare_result::equal,
-                                                     epoch));
+  t.compare.push_back(
+      etcd::compare::create_revision(election_key, etcd::compare_result::equal, epoch));
   t.compare.push_back(etcd::compare::version(seq_key, etcd::compare_result::equal, 0));
   t.success.push_back(etcd::op::put(seq_key, batch));
   return t;
@@ -77,7 +77,8 @@ etcd::txn_request fenced_append(const std::string& election_key, std::int64_t ep
 TEST_CASE("etcd json: objects are cut from a stream however it is split", "[etcd]") {
   etcd::json::object_splitter s;
   std::vector<std::string> got;
-  std::string text = R"({"result":{"a":"}{\"x"}} {"result":{"b":1}})" "\n";
+  std::string text = R"({"result":{"a":"}{\"x"}} {"result":{"b":1}})"
+                     "\n";
   for (char c : text) s.feed(std::string_view(&c, 1), [&](auto o) { got.emplace_back(o); });
   REQUIRE(got.size() == 2);
   CHECK(got[0] == R"({"result":{"a":"}{\"x"}})");
@@ -151,7 +152,7 @@ TEST_CASE("etcd: fenced appends succeed for the leader and fail for a stale epoc
   CHECK(get(*c, "log/0/1").kvs.at(0).value == "batch");
 }
 
-TEST_CASE("etcd: a kept lease outlives its ttl; a revoked one is reported lost", "[cluster]") {
+TEST_CASE("etcd: a kept lease outlives its ttl, a revoked one is reported lost", "[cluster]") {
   etcd_cluster cluster(1);
   auto c = connect(cluster);
   auto lease = must(etcd::wait<etcd::lease_grant_result>([&](auto cb) { c->lease_grant(1, cb); }));
@@ -168,13 +169,12 @@ TEST_CASE("etcd: a kept lease outlives its ttl; a revoked one is reported lost",
   must(etcd::wait<etcd::done>([&](auto cb) { c->lease_revoke(lease.id, cb); }));
   CHECK(lost.wait_for(1).size() == 1);
   CHECK(get(*c, "owned").kvs.empty());
-  auto renewal =
-      etcd::wait<std::int64_t>([&](auto cb) { c->lease_keep_alive_once(lease.id, cb); });
+  auto renewal = etcd::wait<std::int64_t>([&](auto cb) { c->lease_keep_alive_once(lease.id, cb); });
   REQUIRE_FALSE(renewal.ok());
   CHECK(renewal.error().code == etcd::errc::not_found);
 }
 
-TEST_CASE("etcd: the second campaign wins only after the first resigns; observe sees both",
+TEST_CASE("etcd: the second campaign wins only after the first resigns, observe sees both",
           "[cluster]") {
   etcd_cluster cluster(1);
   auto c = connect(cluster);

@@ -90,32 +90,14 @@ std::string etcd_cluster::endpoint(int i) const { return url(members_.at(i).clie
 
 void etcd_cluster::start(int i) {
   auto& m = members_.at(i);
-  std::vector<std::string> args = {etcd_binary,
-                                   "--name",
-                                   m.name,
-                                   "--data-dir",
-                                   m.data.string(),
-                                   "--listen-client-urls",
-                                   url(m.client_port),
-                                   "--advertise-client-urls",
-                                   url(m.client_port),
-                                   "--listen-peer-urls",
-                                   url(m.peer_port),
-                                   "--initial-advertise-peer-urls",
-                                   url(m.peer_port),
-                                   "--initial-cluster",
-                                   initial_cluster_,
-                                   "--initial-cluster-state",
-                                   m.started_before ? "existing" : "new",
-                                   "--initial-cluster-token",
-                                   "baton-test",
-                                   // Fast elections: tests kill members and wait for a leader.
-                                   "--heartbeat-interval",
-                                   "50",
-                                   "--election-timeout",
-                                   "500",
-                                   "--log-level",
-                                   "warn"};
+  std::vector<std::string> args = {
+      etcd_binary, "--name", m.name, "--data-dir", m.data.string(), "--listen-client-urls",
+      url(m.client_port), "--advertise-client-urls", url(m.client_port), "--listen-peer-urls",
+      url(m.peer_port), "--initial-advertise-peer-urls", url(m.peer_port), "--initial-cluster",
+      initial_cluster_, "--initial-cluster-state", m.started_before ? "existing" : "new",
+      "--initial-cluster-token", "baton-test",
+      // Fast elections: tests kill members and wait for a leader.
+      "--heartbeat-interval", "50", "--election-timeout", "500", "--log-level", "warn"};
   m.pid = ::fork();
   if (m.pid < 0) throw std::runtime_error("fork failed");
   if (m.pid == 0) {
