@@ -1,0 +1,344 @@
+#include "outgoing/etcd_transport.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/error.hpp>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "outgoing/allow_list.hpp"
+#include "outgoing/connection.hpp"
+#include "outgoing/etcd_json.hpp"
+
+namespace baton::outgoing::etcd::detail {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bh = boost::beast::http;
+using tcp = net::ip::tcp;
+using outgoing::detail::connection;
+
+namespace {
+class exchange;
+}
+
+struct transport::core {
+  std::vector<url_target> endpoints;
+  std::size_t pool_size = 4;
+  net::io_context ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::thread thread;
+  bool closing = false;       ///< io thread only
+  std::size_t preferred = 0;  ///< the endpoint that answered last; io thread only
+  std::unordered_map<std::size_t, std::vector<std::unique_ptr<connection>>> idle;
+  std::unordered_map<const exchange*, std::weak_ptr<exchange>> live;
+
+  std::unique_ptr<connection> take(std::size_t endpoint) {
+    auto& list = idle[endpoint];
+    while (!list.empty()) {
+      auto c = std::move(list.back());
+      list.pop_back();
+      if (!c->stale()) return c;
+      c->close();
+    }
+    return nullptr;
+  }
+
+  void give_back(std::size_t endpoint, std::unique_ptr<connection> c) {
+    auto& list = idle[endpoint];
+    if (list.size() < pool_size && !closing)
+      list.push_back(std::move(c));
+    else
+      c->close();
+  }
+};
+
+namespace {
+
+/// One request on one member at a time: (pooled connection | resolve → connect) → write →
+/// read, moving on to the next member on failure as its `retry` allows, under one deadline.
+/// Runs on the transport's single io thread, so it needs no strand.
+class exchange : public exchange_handle, public std::enable_shared_from_this<exchange> {
+ public:
+  exchange(transport::core& core, std::weak_ptr<transport::core> owner, std::string path,
+           std::string body, retry how, std::chrono::milliseconds timeout,
+           std::chrono::milliseconds connect_timeout)
+      : core_(core),
+        owner_(std::move(owner)),
+        path_(std::move(path)),
+        body_(std::move(body)),
+        how_(how),
+        timeout_(timeout),
+        connect_timeout_(connect_timeout),
+        resolver_(core.ioc),
+        deadline_(core.ioc) {}
+
+  std::function<void(result<reply>)> on_reply;
+  std::function<void(std::string_view)> on_object;  ///< set: a stream
+  std::function<void(etcd::error)> on_end;
+
+  void start() {
+    core_.live.emplace(this, weak_from_this());
+    // A stream or a campaign has no deadline once sent; until then the request timeout holds.
+    deadline_.expires_after(timeout_.count() > 0 ? timeout_ : connect_timeout_);
+    deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec)
+        self->fail({errc::unavailable, "no etcd member answered within " +
+                                           std::to_string(self->connect_timeout_.count()) + " ms"});
+    });
+    endpoint_ = core_.preferred % core_.endpoints.size();
+    try_endpoint();
+  }
+
+  void cancel() override {
+    auto owner = owner_.lock();
+    if (!owner) return;
+    net::post(owner->ioc, [self = shared_from_this()] { self->finish_silently(); });
+  }
+
+  /// Ends the exchange with `e` unless it has ended.
+  void fail(etcd::error e) {
+    if (finished_) return;
+    finish_silently();
+    if (on_reply) on_reply(std::move(e));
+    if (on_end) on_end(std::move(e));
+  }
+
+ private:
+  void try_endpoint() {
+    sent_ = false;
+    parser_.emplace();
+    parser_->body_limit(on_object ? std::numeric_limits<std::uint64_t>::max()
+                                  : std::uint64_t{64} << 20);
+    buffer_.clear();
+    if (on_object) {
+      // The parser keeps a reference to its callback: it lives as a member.
+      chunk_body_ = [this](std::uint64_t, beast::string_view data, beast::error_code&) {
+        splitter_.feed(data, [this](std::string_view object) {
+          if (!finished_) on_object(object);
+        });
+        return data.size();
+      };
+      parser_->on_chunk_body(chunk_body_);
+    }
+    const auto& to = core_.endpoints[endpoint_];
+    req_ = {};
+    req_.version(11);
+    req_.method(bh::verb::post);
+    req_.target(to.target == "/" ? path_ : to.target + path_);
+    req_.set(bh::field::host, to.authority);
+    req_.set(bh::field::content_type, "application/json");
+    req_.body() = body_;
+    req_.prepare_payload();
+    conn_ = core_.take(endpoint_);
+    reused_ = conn_ != nullptr;
+    if (conn_) return do_write();
+    resolver_.async_resolve(
+        to.host, std::to_string(to.port),
+        [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
+          self->on_resolve(ec, std::move(results));
+        });
+  }
+
+  void on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
+    if (finished_) return;
+    if (ec) return on_failure("resolve: " + ec.message(), false);
+    conn_ = std::make_unique<connection>(core_.ioc.get_executor(), nullptr);
+    conn_->async_connect(results, [self = shared_from_this()](beast::error_code ec) {
+      if (self->finished_) return;
+      if (ec) return self->on_failure("connect: " + ec.message(), false);
+      beast::error_code ignored;
+      self->conn_->lowest().socket().set_option(tcp::no_delay(true), ignored);
+      self->do_write();
+    });
+  }
+
+  void do_write() {
+    conn_->async_write(req_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (self->finished_) return;
+      if (ec) return self->on_failure("write: " + ec.message(), false);
+      self->sent_ = true;
+      if (self->timeout_.count() <= 0) self->deadline_.cancel();
+      self->conn_->async_read(self->buffer_, *self->parser_,
+                              [self](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (finished_) return;
+    if (ec) return on_failure("read: " + ec.message(), !parser_->got_some());
+    auto status = parser_->get().result_int();
+    if (on_object) {
+      // A stream that ends is for the owner to restart; the connection is not reusable.
+      if (status != 200)
+        return fail(json::decode_error(static_cast<int>(status), parser_->get().body()));
+      return fail({errc::unavailable, "stream ended by the server"});
+    }
+    if (status != 200) {
+      auto e = json::decode_error(static_cast<int>(status), parser_->get().body());
+      // A member without a leader answers "unavailable": another member may do better.
+      if (e.code == errc::unavailable && how_ == retry::safe) return on_failure(e.message, false);
+      give_back_connection();
+      return fail(std::move(e));
+    }
+    core_.preferred = endpoint_;
+    auto body = std::move(parser_->get().body());
+    give_back_connection();
+    finish_silently();
+    on_reply(reply{std::move(body)});
+  }
+
+  void give_back_connection() {
+    if (conn_ && parser_->get().keep_alive() && buffer_.size() == 0)
+      core_.give_back(endpoint_, std::move(conn_));
+  }
+
+  /// `untouched`: the member sent nothing back, so a reused connection was simply dead.
+  void on_failure(std::string why, bool untouched) {
+    if (conn_) conn_->close();
+    conn_.reset();
+    if (reused_ && (untouched || !sent_)) {
+      // The pooled connection had been closed by the member; try it once on a fresh one.
+      reused_ = false;
+      if (!sent_ || how_ == retry::safe || untouched) return try_endpoint();
+    }
+    bool may_move_on = how_ == retry::safe || !sent_;
+    if (may_move_on && ++attempts_ < core_.endpoints.size()) {
+      endpoint_ = (endpoint_ + 1) % core_.endpoints.size();
+      core_.preferred = endpoint_;
+      return try_endpoint();
+    }
+    fail({errc::unavailable, sent_ && !may_move_on
+                                 ? "etcd member failed after the request was sent (outcome "
+                                   "unknown): " +
+                                       why
+                                 : "no etcd member answered: " + why});
+  }
+
+  void finish_silently() {
+    if (finished_) return;
+    finished_ = true;
+    deadline_.cancel();
+    resolver_.cancel();
+    if (conn_) conn_->close();
+    conn_.reset();
+    core_.live.erase(this);
+  }
+
+  transport::core& core_;
+  std::weak_ptr<transport::core> owner_;
+  std::string path_;
+  std::string body_;
+  retry how_;
+  std::chrono::milliseconds timeout_;
+  std::chrono::milliseconds connect_timeout_;
+  tcp::resolver resolver_;
+  net::steady_timer deadline_;
+  std::unique_ptr<connection> conn_;
+  beast::flat_buffer buffer_;
+  outgoing::detail::outgoing_request_message req_;
+  std::optional<outgoing::detail::outgoing_response_parser> parser_;
+  json::object_splitter splitter_;
+  std::function<std::uint64_t(std::uint64_t, beast::string_view, beast::error_code&)> chunk_body_;
+  std::size_t endpoint_ = 0;
+  std::size_t attempts_ = 0;
+  bool reused_ = false;
+  bool sent_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+transport::transport(std::vector<std::string> endpoints, std::chrono::milliseconds request_timeout,
+                     int pool_size)
+    : core_(std::make_shared<core>()), timeout_(request_timeout) {
+  for (const auto& url : endpoints) {
+    auto parsed = parse_target(url);
+    if (auto* why = std::get_if<std::string>(&parsed))
+      throw std::invalid_argument("etcd endpoint " + url + ": " + *why);
+    auto& target = std::get<url_target>(parsed);
+    if (target.tls)
+      throw std::invalid_argument("etcd endpoint " + url + ": https is not supported");
+    if (target.target.size() > 1 && target.target.back() == '/') target.target.pop_back();
+    core_->endpoints.push_back(std::move(target));
+  }
+  if (core_->endpoints.empty()) throw std::invalid_argument("etcd: no endpoints");
+  core_->pool_size = static_cast<std::size_t>(std::max(pool_size, 1));
+  core_->work.emplace(core_->ioc.get_executor());
+  core_->thread = std::thread([c = core_.get()] {
+    for (;;) {
+      try {
+        c->ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error("etcd client thread caught: {}", e.what());
+      }
+    }
+  });
+}
+
+transport::~transport() {
+  net::post(core_->ioc, [c = core_.get()] {
+    c->closing = true;
+    std::vector<std::shared_ptr<exchange>> live;
+    for (auto& [_, weak] : c->live)
+      if (auto x = weak.lock()) live.push_back(std::move(x));
+    for (auto& x : live) x->fail({errc::unavailable, "client closed"});
+    for (auto& [_, list] : c->idle)
+      for (auto& conn : list) conn->close();
+    c->idle.clear();
+    // Timers of keepers and watches would keep run() going: stop outright.
+    c->ioc.stop();
+  });
+  core_->work.reset();
+  core_->thread.join();
+}
+
+net::io_context& transport::io() { return core_->ioc; }
+
+void transport::post(std::function<void()> f) {
+  net::post(core_->ioc, [c = core_.get(), f = std::move(f)] {
+    if (!c->closing) f();
+  });
+}
+
+std::shared_ptr<exchange_handle> transport::request(std::string path, std::string body, retry how,
+                                                    std::function<void(result<reply>)> done) {
+  return request(std::move(path), std::move(body), how, timeout_, std::move(done));
+}
+
+std::shared_ptr<exchange_handle> transport::request(std::string path, std::string body, retry how,
+                                                    std::chrono::milliseconds timeout,
+                                                    std::function<void(result<reply>)> done) {
+  auto x = std::make_shared<exchange>(*core_, core_, std::move(path), std::move(body), how, timeout,
+                                      timeout_);
+  x->on_reply = std::move(done);
+  net::post(core_->ioc, [x, c = core_.get()] {
+    if (c->closing) return x->fail({errc::unavailable, "client closed"});
+    x->start();
+  });
+  return x;
+}
+
+std::shared_ptr<exchange_handle> transport::stream(std::string path, std::string body,
+                                                   std::function<void(std::string_view)> on_object,
+                                                   std::function<void(etcd::error)> on_end) {
+  auto x = std::make_shared<exchange>(*core_, core_, std::move(path), std::move(body), retry::safe,
+                                      std::chrono::milliseconds{0}, timeout_);
+  x->on_object = std::move(on_object);
+  x->on_end = std::move(on_end);
+  net::post(core_->ioc, [x, c = core_.get()] {
+    if (c->closing) return x->fail({errc::unavailable, "client closed"});
+    x->start();
+  });
+  return x;
+}
+
+}  // namespace baton::outgoing::etcd::detail
