@@ -46,6 +46,15 @@ struct live_engine {
   }
   ~live_engine() { engine->shutdown(); }
 
+  /// Starts a process of "Wait" and returns the engine's answer.
+  actors::process_answer start_wait() {
+    testing::answers<actors::process_answer> started;
+    actors::start_request r;
+    r.definition = "Wait";
+    engine->start(r, started.callback());
+    return wait_for(started);
+  }
+
   template <class T>
   T wait_for(testing::answers<T>& a) {
     REQUIRE(eventually([&] { return a.count() == 1; }));
@@ -70,11 +79,7 @@ waiting_process store_waiting_process(const temp_dir& dir,
   testing::answers<actors::deploy_answer> deployed;
   first.engine->deploy(testing::definition_of(testing::defs::wait), deployed.callback());
   REQUIRE(first.wait_for(deployed).code == engine_errc::ok);
-  testing::answers<actors::process_answer> started;
-  actors::start_request r;
-  r.definition = "Wait";
-  first.engine->start(r, started.callback());
-  auto a = first.wait_for(started);
+  auto a = first.start_wait();
   REQUIRE(a.code == engine_errc::ok);
   REQUIRE(a.next_step_id);
   return {a.process_id, *a.next_step_id};
@@ -94,11 +99,7 @@ TEST_CASE("a stalled snapshot read does not delay an unrelated start", "[actors]
                                completed.callback());
   REQUIRE(eventually([&] { return faults->stalled.load() == 1; }));
 
-  testing::answers<actors::process_answer> other;
-  actors::start_request r;
-  r.definition = "Wait";
-  second.engine->start(r, other.callback());
-  auto started = second.wait_for(other);
+  auto started = second.start_wait();
   CHECK(started.code == engine_errc::ok);
   CHECK(started.process_id != waiting_id);
   CHECK(completed.count() == 0);  // still held by the stalled read

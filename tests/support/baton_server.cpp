@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/support/child_process.hpp"
+
 namespace baton::test {
 
 temp_dir::temp_dir() {
@@ -65,14 +67,7 @@ void baton_server::start() {
       configures_auth |= k.rfind("BATON_AUTH__", 0) == 0;
     }
     if (!configures_auth) ::setenv("BATON_AUTH__REQUIRED", "false", 1);
-    auto fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
+    exec_logged(log_.string(), args);
   }
   // Wait for "baton listening on 127.0.0.1:PORT" in this run's part of the log.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);

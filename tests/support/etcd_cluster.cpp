@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/support/child_process.hpp"
 #include "tests/support/test_client.hpp"
 
 namespace baton::test {
@@ -101,14 +102,7 @@ void etcd_cluster::start(int i) {
   m.pid = ::fork();
   if (m.pid < 0) throw std::runtime_error("fork failed");
   if (m.pid == 0) {
-    auto fd = ::open(m.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
+    exec_logged(m.log.string(), args);
   }
   m.started_before = true;
 }
