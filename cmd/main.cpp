@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
   next->add_option("--count", count, "how many fire times")->check(CLI::Range(1, 1000));
 
   auto* db = app.add_subcommand("db", "inspect the store")->require_subcommand(1);
-  auto* dump = db->add_subcommand("dump", "print records as JSON lines");
+  auto* dump = db->add_subcommand(
+      "dump", "print records as JSON lines (read-only: works while the server runs)");
   std::string dump_data = "./data", family = "processes", prefix;
   dump->add_option("--data", dump_data, "data folder");
   std::vector<std::string> families;

@@ -87,7 +87,8 @@ int db_dump(const std::string& data_dir, const std::string& family, const std::s
     std::cerr << "unknown column family \"" << family << "\"\n";
     return 2;
   }
-  auto opened = storage::db::open(data_dir + "/db", false);
+  // Read-only: no lock taken, so a dump works while the server runs (as of this moment).
+  auto opened = storage::db::open_read_only(data_dir + "/db");
   if (!opened.ok()) {
     std::cerr << "cannot open " << data_dir << ": " << opened.error().describe() << "\n";
     return 1;

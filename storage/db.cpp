@@ -291,18 +291,11 @@ struct db::impl {
 db::db(std::unique_ptr<impl> i, bool sync) : impl_(std::move(i)), sync_(sync) {}
 db::~db() = default;
 
-result<std::unique_ptr<db>> db::open(const std::string& path, bool sync, bool preallocate,
-                                     std::shared_ptr<fault_switch> faults) {
-  rocksdb::Options options;
-  options.allow_fallocate = preallocate;
-  std::unique_ptr<rocksdb::Env> faulty_env;
-  if (faults) {
-    faulty_env = rocksdb::NewCompositeEnv(
-        std::make_shared<faulty_file_system>(rocksdb::FileSystem::Default(), faults));
-    options.env = faulty_env.get();
-  }
-  options.create_if_missing = true;
-  options.create_missing_column_families = true;
+namespace {
+
+/// The options every open uses, and the descriptor of each family (the default family last,
+/// which RocksDB requires and Baton leaves empty).
+std::vector<rocksdb::ColumnFamilyDescriptor> family_descriptors(rocksdb::Options& options) {
   options.IncreaseParallelism(2);
   options.OptimizeLevelStyleCompaction();
   // Readiness after a restart is bounded by replaying the WAL: cap it. Without a cap a log
@@ -331,6 +324,24 @@ result<std::unique_ptr<db>> db::open(const std::string& path, bool sync, bool pr
     families.emplace_back(std::string(name), cfo);
   }
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(options));
+  return families;
+}
+
+}  // namespace
+
+result<std::unique_ptr<db>> db::open(const std::string& path, bool sync, bool preallocate,
+                                     std::shared_ptr<fault_switch> faults) {
+  rocksdb::Options options;
+  options.allow_fallocate = preallocate;
+  std::unique_ptr<rocksdb::Env> faulty_env;
+  if (faults) {
+    faulty_env = rocksdb::NewCompositeEnv(
+        std::make_shared<faulty_file_system>(rocksdb::FileSystem::Default(), faults));
+    options.env = faulty_env.get();
+  }
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  auto families = family_descriptors(options);
   auto i = std::make_unique<impl>();
   rocksdb::DB* raw = nullptr;
   auto status = rocksdb::DB::Open(rocksdb::DBOptions(options), path, families, &i->handles, &raw);
@@ -341,6 +352,20 @@ result<std::unique_ptr<db>> db::open(const std::string& path, bool sync, bool pr
   raw->DestroyColumnFamilyHandle(i->handles.back());
   i->handles.pop_back();
   return std::unique_ptr<db>(new db(std::move(i), sync));
+}
+
+result<std::unique_ptr<db>> db::open_read_only(const std::string& path) {
+  rocksdb::Options options;
+  auto families = family_descriptors(options);
+  auto i = std::make_unique<impl>();
+  rocksdb::DB* raw = nullptr;
+  auto status =
+      rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(options), path, families, &i->handles, &raw);
+  if (!status.ok()) return status_of(status);
+  i->rdb.reset(raw);
+  raw->DestroyColumnFamilyHandle(i->handles.back());
+  i->handles.pop_back();
+  return std::unique_ptr<db>(new db(std::move(i), false));
 }
 
 result<std::optional<std::string>> db::get(cf family, std::string_view key) const {

@@ -72,6 +72,9 @@ class db {
   static result<std::unique_ptr<db>> open(const std::string& path, bool sync,
                                           bool preallocate = true,
                                           std::shared_ptr<fault_switch> faults = nullptr);
+  /// Opens an existing database for reading only, as of now: it takes no lock, so it works
+  /// beside a running server (`baton db dump`). Writes to it fail.
+  static result<std::unique_ptr<db>> open_read_only(const std::string& path);
   ~db();
 
   /// The value under `key`; an empty optional when there is none. A key that could not be

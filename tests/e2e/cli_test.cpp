@@ -20,3 +20,12 @@ TEST_CASE("db dump with an unknown family lists the families", "[e2e][cli]") {
   CHECK(r.output.find("processes") != std::string::npos);
   CHECK(r.output.find("history") != std::string::npos);
 }
+
+TEST_CASE("db dump reads the store while the server runs", "[e2e][cli]") {
+  baton::test::baton_server server;  // the example definitions are deployed at start
+  auto r = run_baton(
+      {"db", "dump", "--data", (server.data_dir() / "data").string(), "--cf", "definitions"});
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("PublishListPrices") != std::string::npos);
+}
