@@ -2,8 +2,8 @@
 
 #include <caf/actor_config.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/make_actor.hpp>
 #include <caf/mailbox_element.hpp>
+#include <caf/make_actor.hpp>
 #include <caf/monitorable_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <chrono>
@@ -82,7 +82,8 @@ class reply_desk::sink final : public caf::monitorable_actor {
 
 reply_desk::reply_desk(caf::actor_system& sys) {
   caf::actor_config cfg;
-  handle_ = caf::make_actor<sink, caf::strong_actor_ptr>(sys.next_actor_id(), sys.node(), &sys, cfg);
+  handle_ =
+      caf::make_actor<sink, caf::strong_actor_ptr>(sys.next_actor_id(), sys.node(), &sys, cfg);
   sink_ = static_cast<sink*>(caf::actor_cast<caf::abstract_actor*>(handle_));
 }
 

@@ -2,8 +2,8 @@
 // needs it, not the others. This runs a real actor system (threads, not the test
 // coordinator), because what it shows is that two things happen at the same time.
 
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
 
@@ -40,8 +40,8 @@ struct live_engine {
     auto opened = storage::process_store::open(dir.str(), options);
     REQUIRE(opened.ok());
     store = std::move(opened).value();
-    engine = std::make_unique<actors::engine_impl>(settings, *store, delegates,
-                                                   std::move(now), /*testing=*/false);
+    engine = std::make_unique<actors::engine_impl>(settings, *store, delegates, std::move(now),
+                                                   /*testing=*/false);
     REQUIRE(engine->recover().ok());
   }
   ~live_engine() { engine->shutdown(); }

@@ -65,7 +65,8 @@ TEST_CASE("hostile: 50 clients that pipeline big lists and never read are cut in
 
   normal_client normal(port, "/api/v1/processes?limit=5");
   std::string pipelined;
-  for (int i = 0; i < 64; ++i) pipelined += "GET /api/v1/processes?limit=1000 HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (int i = 0; i < 64; ++i)
+    pipelined += "GET /api/v1/processes?limit=1000 HTTP/1.1\r\nHost: x\r\n\r\n";
   std::vector<std::unique_ptr<raw_connection>> readers;
   for (int i = 0; i < 50; ++i) {
     readers.push_back(std::make_unique<raw_connection>(port));
@@ -99,7 +100,8 @@ TEST_CASE("hostile: 50 clients that pipeline big lists and never read are cut in
   CHECK(server.stop() == 0);
 }
 
-TEST_CASE("hostile: connections beyond http.max_connections are refused at once", "[e2e][hostile]") {
+TEST_CASE("hostile: connections beyond http.max_connections are refused at once",
+          "[e2e][hostile]") {
   server_options opts;
   opts.environment["BATON_HTTP__MAX_CONNECTIONS"] = "60";
   baton_server server(opts);
@@ -113,13 +115,15 @@ TEST_CASE("hostile: connections beyond http.max_connections are refused at once"
     auto r = probe.read_response();
     return r.status == 503;
   };
-  REQUIRE(eventually([&] {
-    try {
-      return refused();
-    } catch (const std::exception&) {
-      return false;  // accepted: it would be read, and never answered
-    }
-  }, 10s));
+  REQUIRE(eventually(
+      [&] {
+        try {
+          return refused();
+        } catch (const std::exception&) {
+          return false;  // accepted: it would be read, and never answered
+        }
+      },
+      10s));
 
   int turned_away = 0;
   double slowest_ms = 0;
@@ -141,13 +145,15 @@ TEST_CASE("hostile: connections beyond http.max_connections are refused at once"
   CHECK(normal.failed() == 0);
   CHECK(normal.answered() > 0);
   // The table empties as the idle ones close, and the refusals were counted.
-  REQUIRE(eventually([&] {
-    try {
-      return http_call(port, "GET", "/healthz").status == 200;
-    } catch (const std::exception&) {
-      return false;
-    }
-  }, 10s));
+  REQUIRE(eventually(
+      [&] {
+        try {
+          return http_call(port, "GET", "/healthz").status == 200;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      10s));
   CHECK(metric(port, "baton_http_connections_refused_total") >= 301);
   CHECK(server.output().find("refused") != std::string::npos);
   CHECK(server.stop() == 0);
@@ -161,7 +167,8 @@ TEST_CASE("hostile: slowloris clients dripping header bytes are closed", "[e2e][
   normal_client normal(port);
   std::vector<std::unique_ptr<raw_connection>> drips;
   for (int i = 0; i < 200; ++i) drips.push_back(std::make_unique<raw_connection>(port, 3s));
-  const std::string header = "GET /healthz HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  const std::string header =
+      "GET /healthz HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
   // One byte per connection per round, every 50 ms: each header takes far longer than the
   // header deadline. A send that fails means the server closed that connection.
   std::vector<bool> cut(drips.size(), false);
@@ -210,8 +217,9 @@ TEST_CASE("hostile: oversized, lying, deep and smuggling requests get 4xx proble
     CHECK(r.header("content-type") == "application/problem+json");
     CHECK(text(object_of(r), "detail").size() > 10);
   };
-  const std::string post = "POST /api/v1/processes HTTP/1.1\r\nHost: x\r\n"
-                           "Content-Type: application/json\r\n";
+  const std::string post =
+      "POST /api/v1/processes HTTP/1.1\r\nHost: x\r\n"
+      "Content-Type: application/json\r\n";
 
   {  // a body over the limit, announced by Content-Length
     auto body = std::string(300000, ' ');
@@ -239,14 +247,81 @@ TEST_CASE("hostile: oversized, lying, deep and smuggling requests get 4xx proble
   }
   {  // Content-Length and Transfer-Encoding together (request smuggling): refused, and the
      // request hidden in the body is never run
-    auto r = exchange(post +
-                      "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
-                      "DELETE /api/v1/definitions/OneStepNotepadRunner HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto r =
+        exchange(post +
+                 "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+                 "DELETE /api/v1/definitions/OneStepNotepadRunner HTTP/1.1\r\nHost: x\r\n\r\n");
     is_problem(r, 400);
     CHECK(http_call(port, "GET", "/api/v1/definitions/OneStepNotepadRunner").status == 200);
   }
   normal.stop();
   std::cout << normal.summary("oversized, lying, deep and smuggling requests") << std::endl;
+  CHECK(normal.failed() == 0);
+  CHECK(normal.answered() > 0);
+  CHECK(server.stop() == 0);
+}
+
+TEST_CASE("hostile: long names, bad timers and path traversal get 400 or 404 naming the field",
+          "[e2e][hostile]") {
+  baton_server server;
+  auto port = server.port();
+  normal_client normal(port, "/api/v1/processes?limit=5");
+  auto refused = [](const test_response& r, int status, const std::string& field) {
+    INFO(r.status << " " << r.body);
+    CHECK(r.status == status);
+    CHECK(r.header("content-type") == "application/problem+json");
+    if (!field.empty()) CHECK(r.body.find(field) != std::string::npos);
+  };
+  const std::string long_name(300, 'n');
+  auto definition = [](const std::string& steps) {
+    return R"({"outputs":[],"steps":)" + steps + "}";
+  };
+
+  // Names and ids in paths, of every resource.
+  refused(deploy(port, long_name, definition(R"([{"id":"a","kind":"script"}])")), 400, "name");
+  refused(http_call(port, "GET", "/api/v1/processes/" + long_name), 400, "id");
+  refused(http_call(port, "GET", "/api/v1/definitions/" + long_name), 400, "name");
+  refused(http_call(port, "GET", "/api/v1/schedules/" + long_name), 400, "id");
+  // ... and in bodies.
+  refused(
+      deploy(port, "LongStep", definition(R"([{"id":")" + long_name + R"(","kind":"script"}])")),
+      400, "/steps/0/id");
+  refused(http_call(port, "POST", "/api/v1/processes",
+                    R"({"definition":"OneStepNotepadRunner","scope":")" + long_name + R"("})"),
+          400, "/scope");
+  refused(
+      http_call(port, "POST", "/api/v1/processes",
+                R"({"definition":"OneStepNotepadRunner","idempotencyKey":")" + long_name + R"("})"),
+      400, "/idempotencyKey");
+  refused(http_call(port, "POST", "/api/v1/clients",
+                    R"({"name":")" + long_name + R"(","role":"runner"})"),
+          400, "/name");
+
+  // Timers and durations out of range are refused at deploy, not when a process reaches them.
+  refused(
+      deploy(port, "Yesterday", definition(R"([{"id":"t","kind":"timer","until":"yesterday"}])")),
+      400, "/steps/0/until");
+  refused(deploy(port, "Forever",
+                 definition(R"([{"id":"t","kind":"timer","duration":"PT99999999999999999H"}])")),
+          400, "/steps/0/duration");
+  refused(deploy(port, "Negative", definition(R"([{"id":"t","kind":"timer","duration":"-5s"}])")),
+          400, "/steps/0/duration");
+
+  // Path traversal: names are keys, never file paths; nothing outside is ever read.
+  for (std::string target :
+       {"/api/v1/definitions/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/api/v1/processes/..%2F..%2Fetc%2Fpasswd", "/api/v1/definitions/../../etc/passwd",
+        "/api/v1/schedules/%2E%2E%2Fdata"}) {
+    auto r = http_call(port, "GET", target);
+    INFO(target << " -> " << r.status << " " << r.body);
+    CHECK((r.status == 400 || r.status == 404));
+    CHECK(r.body.find("root:") == std::string::npos);
+  }
+  refused(deploy(port, "..%2Fevil", definition(R"([{"id":"a","kind":"script"}])")), 400, "name");
+  CHECK(http_call(port, "GET", "/api/v1/definitions/..%2Fevil").status == 404);
+
+  normal.stop();
+  std::cout << normal.summary("long names, bad timers, traversal") << std::endl;
   CHECK(normal.failed() == 0);
   CHECK(normal.answered() > 0);
   CHECK(server.stop() == 0);

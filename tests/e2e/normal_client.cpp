@@ -11,8 +11,8 @@ namespace baton::test::e2e {
 
 normal_client::normal_client(std::uint16_t port, std::string target, std::size_t max_requests)
     : port_(port), connection_(std::make_unique<raw_connection>(port, std::chrono::seconds(5))) {
-  thread_ = std::thread(
-      [this, target = std::move(target), max_requests] { run(target, max_requests); });
+  thread_ =
+      std::thread([this, target = std::move(target), max_requests] { run(target, max_requests); });
 }
 
 normal_client::~normal_client() { stop(); }
@@ -27,7 +27,8 @@ void normal_client::run(std::string target, std::size_t max_requests) {
   for (std::size_t i = 0; i < max_requests && !stop_; ++i) {
     auto sent = std::chrono::steady_clock::now();
     try {
-      if (!connection_) connection_ = std::make_unique<raw_connection>(port_, std::chrono::seconds(5));
+      if (!connection_)
+        connection_ = std::make_unique<raw_connection>(port_, std::chrono::seconds(5));
       connection_->send(request);
       auto r = connection_->read_response();
       std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - sent;
