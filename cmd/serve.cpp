@@ -1,6 +1,8 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -33,6 +35,34 @@
 namespace baton::cmd {
 
 namespace {
+
+/// Raises the soft limit on open descriptors to the hard one: the default soft limit (often
+/// 1024) is what a few hundred idle clients exhaust, and the listener cannot answer anyone
+/// once it is reached. Warns when `max_connections` does not fit under the result.
+void raise_descriptor_limit(std::size_t max_connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    spdlog::warn("cannot read the open-file limit: {}", std::strerror(errno));
+    return;
+  }
+  if (limit.rlim_cur < limit.rlim_max) {
+    auto before = limit.rlim_cur;
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+      spdlog::info("open-file limit raised from {} to {}", before, limit.rlim_cur);
+    } else {
+      spdlog::warn("cannot raise the open-file limit from {}: {}", before, std::strerror(errno));
+      limit.rlim_cur = before;
+    }
+  }
+  // The store, the log and outgoing calls need descriptors beside the connections.
+  constexpr rlim_t reserve = 256;
+  if (limit.rlim_cur != RLIM_INFINITY && max_connections + reserve > limit.rlim_cur)
+    spdlog::warn(
+        "http.max_connections = {} does not fit the open-file limit {}: clients beyond "
+        "about {} will not be answered",
+        max_connections, limit.rlim_cur, limit.rlim_cur > reserve ? limit.rlim_cur - reserve : 0);
+}
 
 /// Deploys every *.json in `dir` (sorted by name); a file that does not validate stops start-up.
 bool deploy_directory(actors::engine& engine, const std::string& dir) {
@@ -84,6 +114,7 @@ int serve(const std::optional<std::string>& config_file,
     return 2;
   }
   const auto& settings = loaded.values;
+  raise_descriptor_limit(settings.http.max_connections);
 
   // Block the stop signals in every thread; main waits for them with sigwait.
   sigset_t stop_signals;

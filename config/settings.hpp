@@ -21,7 +21,18 @@ struct http_settings {
   millis header_timeout{10'000};        ///< deadline to read a request's header
   millis idle_timeout{60'000};          ///< keep-alive connection idle limit
   std::size_t pipeline_limit = 16;      ///< requests queued per connection
-  std::string tls_cert;                 ///< PEM file; TLS is on when both are set
+  millis body_timeout{20'000};          ///< deadline to read a body once its header is in
+  millis write_timeout{15'000};         ///< an answer not taken within this closes the connection
+  /// Answer bytes waiting to be written on one connection: beyond this it reads no more
+  /// requests, and the answer in hand must be taken within `drain_timeout`.
+  std::size_t max_buffered_per_connection = 1 << 20;
+  /// The same over all connections: beyond it, every connection with answers pending
+  /// reads no more and must take them within `drain_timeout`.
+  std::size_t max_buffered_total = 64 << 20;
+  millis drain_timeout{2'000};
+  /// Connections held at once; a connection beyond it gets 503 and is closed at once.
+  std::size_t max_connections = 4096;
+  std::string tls_cert;  ///< PEM file; TLS is on when both are set
   std::string tls_key;
   /// true: GET /metrics answers without credentials (a scraper on a trusted network).
   /// false: it needs any authenticated client, as every native read does.

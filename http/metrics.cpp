@@ -100,6 +100,9 @@ struct metrics::impl {
   std::vector<std::function<void(std::string&)>> collectors;
   std::atomic<std::int64_t> open_connections{0};
   std::atomic<std::uint64_t> total_connections{0};
+  std::atomic<std::uint64_t> refused_connections{0};
+  std::atomic<std::uint64_t> slow_readers_closed{0};
+  std::atomic<std::int64_t> buffered_answer_bytes{0};
 
   shard& local() {
     auto& cache = local_shards.entries;
@@ -160,6 +163,22 @@ void metrics::connection_opened() {
 
 void metrics::connection_closed() {
   impl_->open_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void metrics::connection_refused() {
+  impl_->refused_connections.fetch_add(1, std::memory_order_relaxed);
+}
+
+void metrics::slow_reader_closed() {
+  impl_->slow_readers_closed.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::int64_t metrics::add_buffered_answer_bytes(std::int64_t delta) {
+  return impl_->buffered_answer_bytes.fetch_add(delta, std::memory_order_relaxed) + delta;
+}
+
+std::int64_t metrics::buffered_answer_bytes() const {
+  return impl_->buffered_answer_bytes.load(std::memory_order_relaxed);
 }
 
 void metrics::add_collector(std::function<void(std::string& out)> collector) {
@@ -237,6 +256,21 @@ std::string metrics::render() const {
   out += "\n# HELP baton_http_connections_total Client connections accepted.\n";
   out += "# TYPE baton_http_connections_total counter\nbaton_http_connections_total ";
   append_number(out, impl_->total_connections.load(std::memory_order_relaxed));
+  out +=
+      "\n# HELP baton_http_connections_refused_total Connections refused over "
+      "http.max_connections.\n";
+  out +=
+      "# TYPE baton_http_connections_refused_total counter\nbaton_http_connections_refused_total ";
+  append_number(out, impl_->refused_connections.load(std::memory_order_relaxed));
+  out +=
+      "\n# HELP baton_http_slow_readers_closed_total Connections closed for not taking their "
+      "answers in time.\n";
+  out +=
+      "# TYPE baton_http_slow_readers_closed_total counter\nbaton_http_slow_readers_closed_total ";
+  append_number(out, impl_->slow_readers_closed.load(std::memory_order_relaxed));
+  out += "\n# HELP baton_http_buffered_answer_bytes Answer bytes waiting to be written.\n";
+  out += "# TYPE baton_http_buffered_answer_bytes gauge\nbaton_http_buffered_answer_bytes ";
+  out += std::to_string(impl_->buffered_answer_bytes.load(std::memory_order_relaxed));
   out += '\n';
 
   for (const auto& collect : collectors) collect(out);

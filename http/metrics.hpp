@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -12,6 +13,9 @@ namespace baton::http {
 ///   baton_http_requests_total{route,status}            counter
 ///   baton_http_request_duration_seconds{route}         histogram (_bucket, _sum, _count)
 ///   baton_http_connections_open / _connections_total   gauge / counter
+///   baton_http_connections_refused_total               counter (over http.max_connections)
+///   baton_http_slow_readers_closed_total               counter (answers not taken in time)
+///   baton_http_buffered_answer_bytes                   gauge (answers waiting to be written)
 /// followed by whatever the collectors append.
 ///
 /// `record` is called on every request, so it touches only counters owned by the calling
@@ -31,6 +35,15 @@ class metrics {
 
   void connection_opened();
   void connection_closed();
+  /// A connection turned away at once because `http.max_connections` were open.
+  void connection_refused();
+  /// A connection closed because its client did not take its answers in time.
+  void slow_reader_closed();
+
+  /// Adds `delta` (negative: written or dropped) to the answer bytes waiting in every
+  /// connection's queue. @returns the new total. Thread-safe.
+  std::int64_t add_buffered_answer_bytes(std::int64_t delta);
+  std::int64_t buffered_answer_bytes() const;
 
   /// Adds text produced by `collector` at the end of every `render`, e.g. gauges of other
   /// modules. The collector appends complete lines (with `# TYPE`) to `out`; it runs on the

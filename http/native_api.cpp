@@ -222,6 +222,7 @@ void start_process(actors::engine& engine, request_context ctx, const auth::clie
     } else if (k == "scope") {
       if (!v.is_string()) return respond(bad_request("scope must be a string", "/scope"));
       req.scope = std::string(v.get_string().value());
+      if (auto refused = name_too_long(req.scope, "/scope")) return respond(std::move(*refused));
     } else if (k == "busy") {
       std::string_view b;
       if (v.get_string().get(b) != simdjson::SUCCESS || (b != "queue" && b != "reject")) {
@@ -232,6 +233,8 @@ void start_process(actors::engine& engine, request_context ctx, const auth::clie
       if (!v.is_string())
         return respond(bad_request("idempotencyKey must be a string", "/idempotencyKey"));
       req.idempotency_key = std::string(v.get_string().value());
+      if (auto refused = name_too_long(req.idempotency_key, "/idempotencyKey"))
+        return respond(std::move(*refused));
     } else if (k == "retryCount") {
       std::int64_t n;
       if (v.get_int64().get(n) != simdjson::SUCCESS || n < 0 || n > 100) {

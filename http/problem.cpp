@@ -2,6 +2,9 @@
 
 #include <boost/beast/http/field.hpp>
 #include <cstdint>
+#include <string>
+
+#include "model/ids.hpp"
 
 namespace baton::http {
 
@@ -142,6 +145,15 @@ response json_response(beast_http::status status, std::string body, unsigned ver
 response text_response(beast_http::status status, std::string body, std::string_view content_type,
                        unsigned version) {
   return make(status, std::move(body), content_type, version);
+}
+
+std::optional<response> name_too_long(std::string_view value, std::string_view field,
+                                      unsigned version) {
+  if (value.size() <= model::max_name_bytes) return std::nullopt;
+  return problem(
+      beast_http::status::bad_request, "Bad Request",
+      std::string{field} + " is longer than " + std::to_string(model::max_name_bytes) + " bytes",
+      field, version);
 }
 
 }  // namespace baton::http

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,11 @@ namespace baton::http {
 /// omitted when empty. Sets `Content-Type: application/problem+json` and the payload size.
 response problem(beast_http::status status, std::string_view title, std::string_view detail,
                  std::string_view field = {}, unsigned version = 11);
+
+/// A 400 problem naming `field` when `value` is longer than `model::max_name_bytes`;
+/// nullopt when it fits. For names and ids a client gives, in a path or a body.
+std::optional<response> name_too_long(std::string_view value, std::string_view field,
+                                      unsigned version = 11);
 
 /// An `application/json` answer with `body` as is; the caller guarantees it is valid JSON.
 response json_response(beast_http::status status, std::string body, unsigned version = 11);

@@ -271,8 +271,14 @@ router::resolution router::resolve(request_context& ctx, response& error) const 
   const auto& info = *s.found->route;
   ctx.path_params.clear();
   ctx.path_params.reserve(info.params.size() + (info.rest_name.empty() ? 0 : 1));
-  for (const auto& [index, name] : info.params)
+  for (const auto& [index, name] : info.params) {
+    // Every {name} in a path is a name or an id; none is longer than a client may give.
+    if (auto refused = name_too_long(segments[index], name, ctx.req.version())) {
+      error = std::move(*refused);
+      return {};
+    }
     ctx.path_params.emplace_back(name, std::string{segments[index]});
+  }
   if (!info.rest_name.empty()) {
     std::string rest;
     if (s.rest_from < segments.size()) {

@@ -86,6 +86,8 @@ std::variant<model::schedule, response> read_schedule(std::string_view text) {
     if (k == "definition" || k == "scope" || k == "cron" || k == "timeZone" || k == "worker") {
       auto text_value = string_of(v);
       if (!text_value) return bad_request(std::string(k) + " must be a string", field);
+      if (k != "cron")
+        if (auto refused = name_too_long(*text_value, field)) return std::move(*refused);
       if (k == "definition")
         s.definition = *text_value;
       else if (k == "scope")

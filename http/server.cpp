@@ -16,6 +16,8 @@
 #include <thread>
 
 #include "http/plain_session.hpp"
+#include "http/problem.hpp"
+#include "http/response_header.hpp"
 #include "http/server_state.hpp"
 #include "http/tls_session.hpp"
 
@@ -28,6 +30,21 @@ namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
 constexpr auto stop_grace = std::chrono::seconds(5);
+
+/// What a connection beyond `http.max_connections` gets before it is closed, built once:
+/// short enough to fit any socket's send buffer, so writing it never blocks the acceptor.
+const std::string& refusal() {
+  static const std::string text = [] {
+    auto res = problem(beast::http::status::service_unavailable, "Service Unavailable",
+                       "the server holds as many connections as it takes; try again");
+    res.set(beast::http::field::retry_after, "1");
+    res.keep_alive(false);
+    std::string out;
+    append_response_header(out, res, "refused", res.body().size());
+    return out + res.body();
+  }();
+  return text;
+}
 
 /// Accepts connections and starts a session for each.
 class listener : public std::enable_shared_from_this<listener> {
@@ -83,6 +100,11 @@ class listener : public std::enable_shared_from_this<listener> {
       return;
     }
     beast::error_code ignored;
+    if (state_->open_connections.load(std::memory_order_relaxed) >=
+        state_->settings.max_connections) {
+      refuse(std::move(socket));
+      return do_accept();
+    }
     socket.set_option(tcp::no_delay(true), ignored);
     auto remote = socket.remote_endpoint(ignored).address().to_string(ignored);
     if (state_->tls)
@@ -92,7 +114,28 @@ class listener : public std::enable_shared_from_this<listener> {
     do_accept();
   }
 
+  /// Answers 503 and closes at once: holding the connection until the client gives up is
+  /// what would exhaust the descriptors.
+  void refuse(tcp::socket socket) {
+    state_->stats->connection_refused();
+    beast::error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(net::buffer(refusal()), ignored);
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    socket.close(ignored);
+    auto now = std::chrono::steady_clock::now();
+    ++refused_since_log_;
+    if (now - last_refusal_log_ >= std::chrono::seconds(10)) {
+      spdlog::warn("refused {} connection(s): http.max_connections = {} are open",
+                   refused_since_log_, state_->settings.max_connections);
+      refused_since_log_ = 0;
+      last_refusal_log_ = now;
+    }
+  }
+
   std::vector<net::io_context*> contexts_;
+  std::uint64_t refused_since_log_ = 0;
+  std::chrono::steady_clock::time_point last_refusal_log_{};
   std::size_t next_ = 0;
   std::size_t target_ = 0;  ///< context of the accept in progress
   tcp::acceptor acceptor_;

@@ -54,6 +54,9 @@ struct server_state {
   std::shared_ptr<boost::asio::ssl::context> tls;  ///< null without TLS
   std::uint64_t id_seed = 0;
   std::atomic<std::uint64_t> next_session{1};
+  /// Connections accepted and not yet closed, read without the lock by the listener to
+  /// refuse those beyond `settings.max_connections`.
+  std::atomic<std::size_t> open_connections{0};
 
   std::mutex mutex;  ///< guards the fields below; taken per connection, never per request
   std::condition_variable all_closed;
@@ -65,6 +68,7 @@ struct server_state {
     std::lock_guard lock{mutex};
     if (stopping) return false;
     sessions.emplace(s.get(), s);
+    open_connections.fetch_add(1, std::memory_order_relaxed);
     stats->connection_opened();
     return true;
   }
@@ -72,6 +76,7 @@ struct server_state {
   void leave(const session_base* s) {
     std::lock_guard lock{mutex};
     if (sessions.erase(s) == 0) return;
+    open_connections.fetch_sub(1, std::memory_order_relaxed);
     stats->connection_closed();
     if (sessions.empty()) all_closed.notify_all();
   }

@@ -97,7 +97,10 @@ class http_session : public session_base {
         session_id_(state_->next_session.fetch_add(1, std::memory_order_relaxed)),
         watchdog_(ex) {}
 
-  ~http_session() override { state_->leave(this); }
+  ~http_session() override {
+    release_buffered();
+    state_->leave(this);
+  }
 
   void post_response(std::uint64_t seq, response res) override {
     // Hop onto the connection's thread: the queue is only ever touched there. `dispatch` runs
@@ -129,9 +132,9 @@ class http_session : public session_base {
 
   void do_read() {
     if (read_stopped_ || stopping_ || closing_) return;
-    if (queue_.size() >= state_->settings.pipeline_limit) {
-      // Too many answers outstanding: stop reading, so the client's own send buffer
-      // pushes back, until on_write has drained the queue below the limit.
+    if (!may_read_more()) {
+      // Too many answers outstanding, or too many bytes of them: stop reading, so the
+      // client's own send buffer pushes back, until on_write has drained the queue.
       read_paused_ = true;
       return;
     }
@@ -185,6 +188,38 @@ class http_session : public session_base {
 
   bool idle() const { return waiting_ && queue_.empty() && !writing_; }
 
+  /// Whether another request may be read now. A connection whose answers pile up unwritten
+  /// (a client that pipelines and does not read) reads no more: each answer is built whole
+  /// in memory, so requests it never takes would grow the server without bound. A
+  /// connection with nothing buffered always reads, so the total cap never stalls it.
+  bool may_read_more() const {
+    const auto& s = state_->settings;
+    if (queue_.size() >= s.pipeline_limit) return false;
+    if (buffered_ == 0) return true;
+    return buffered_ < s.max_buffered_per_connection && !over_total_buffer();
+  }
+
+  bool over_total_buffer() const {
+    return state_->stats->buffered_answer_bytes() >=
+           static_cast<std::int64_t>(state_->settings.max_buffered_total);
+  }
+
+  bool over_buffer() const {
+    return buffered_ > state_->settings.max_buffered_per_connection || over_total_buffer();
+  }
+
+  /// How long the answer being written may take: short when this connection holds more
+  /// than its share of answer bytes, so a client that does not read is cut in seconds.
+  clock::duration write_allowance() const {
+    return over_buffer() ? state_->settings.drain_timeout : state_->settings.write_timeout;
+  }
+
+  void release_buffered() {
+    if (buffered_ == 0) return;
+    state_->stats->add_buffered_answer_bytes(-static_cast<std::int64_t>(buffered_));
+    buffered_ = 0;
+  }
+
   static constexpr clock::time_point never = clock::time_point::max();
 
   /// The read (or write) in progress must end within `d`, or the connection is closed: what
@@ -227,7 +262,13 @@ class http_session : public session_base {
   void on_watchdog() {
     if (closed_) return;
     auto now = clock::now();
-    if (now >= read_deadline_ || now >= write_deadline_) return close_now();
+    if (now >= write_deadline_) {
+      state_->stats->slow_reader_closed();
+      spdlog::info("connection from {} closed: its answers were not taken in time", remote_);
+      return close_now();
+    }
+    if (now >= read_deadline_ && reading_body_) return body_timed_out();
+    if (now >= read_deadline_) return close_now();
     // Idle means no answer is outstanding, so a slow handler keeps its connection.
     if (idle() && now >= idle_since_ + state_->settings.idle_timeout) return close_now();
     watch();
@@ -245,10 +286,15 @@ class http_session : public session_base {
     if (closing_) return after_read_cancelled();
     if (ec) return on_read_error(ec);
     first_request_ = false;
+    auto expect = parser_->get()[beast::http::field::expect];
+    if (!expect.empty() && !beast::iequals(expect, "100-continue")) {
+      reading_ = false;
+      read_stopped_ = true;
+      return reject(beast::http::status::expectation_failed, "Expectation Failed",
+                    "the only expectation understood is Expect: 100-continue");
+    }
     if (parser_->is_done()) return on_read({}, 0);
-    if (beast::iequals(parser_->get()[beast::http::field::expect], "100-continue") &&
-        buffer_.size() == 0 && queue_.empty() && !writing_)
-      return do_continue();
+    if (!expect.empty() && buffer_.size() == 0 && queue_.empty() && !writing_) return do_continue();
     do_read_body();
   }
 
@@ -272,15 +318,33 @@ class http_session : public session_base {
   }
 
   void do_read_body() {
-    // The body may be large: it gets the idle timeout as its own deadline.
-    read_deadline(state_->settings.idle_timeout);
+    // The body gets its own deadline: a Content-Length that promises more than is sent
+    // would otherwise hold the connection for the idle timeout.
+    reading_body_ = true;
+    read_deadline(state_->settings.body_timeout);
     beast::http::async_read(derived().stream(), buffer_, *parser_,
                             beast::bind_front_handler(&http_session::on_read, self()));
   }
 
+  /// The body did not arrive within its deadline: cancel the read, and on_read answers 408.
+  void body_timed_out() {
+    read_deadline_ = never;
+    body_late_ = true;
+    beast::error_code ignored;
+    lowest().cancel(ignored);
+  }
+
   void on_read(beast::error_code ec, std::size_t) {
     read_deadline_ = never;
+    reading_body_ = false;
     if (closing_) return after_read_cancelled();
+    if (body_late_) {
+      reading_ = false;
+      read_stopped_ = true;
+      return reject(beast::http::status::request_timeout, "Request Timeout",
+                    "the request body did not arrive within " +
+                        std::to_string(state_->settings.body_timeout.count()) + " ms");
+    }
     if (ec) return on_read_error(ec);
     reading_ = false;
     bool keep_alive = parser_->get().keep_alive();
@@ -387,6 +451,13 @@ class http_session : public session_base {
     if (s.res) return;
     finalize(s, res);
     s.res = std::move(res);
+    count_buffered(s);
+    // A write already waiting on this client gets the shorter allowance once it holds too
+    // much: the new answer cannot go out before it.
+    if (writing_ && over_buffer()) {
+      write_deadline_ = std::min(write_deadline_, clock::now() + state_->settings.drain_timeout);
+      watch();
+    }
     do_write();
   }
 
@@ -398,9 +469,23 @@ class http_session : public session_base {
     clock::time_point received;
     beast::http::verb method = beast::http::verb::unknown;
     unsigned version = 11;
+    std::size_t buffered = 0;  ///< bytes counted in buffered_ while the answer waits
     bool keep_alive = true;
     bool close_after = false;
   };
+
+  void count_buffered(slot& s) {
+    // The body plus a typical header: what the queue holds until the answer is written.
+    s.buffered = s.res->body().size() + 256;
+    buffered_ += s.buffered;
+    state_->stats->add_buffered_answer_bytes(static_cast<std::int64_t>(s.buffered));
+  }
+
+  void uncount_buffered(slot& s) {
+    buffered_ -= s.buffered;
+    state_->stats->add_buffered_answer_bytes(-static_cast<std::int64_t>(s.buffered));
+    s.buffered = 0;
+  }
 
   /// Decides what the server owns in every answer: version, keep-alive, and a payload
   /// consistent with the method and status (`Server`, `X-Request-Id` and the length are
@@ -452,8 +537,8 @@ class http_session : public session_base {
     auto& s = queue_.front();
     header_.clear();
     append_response_header(header_, *s.res, s.request_id, s.content_length);
-    // A client that stops reading its answers is cut off after the idle timeout.
-    write_deadline(state_->settings.idle_timeout);
+    // A client that stops reading its answers is cut off (see write_allowance).
+    write_deadline(write_allowance());
     std::array<net::const_buffer, 2> buffers{net::buffer(header_), net::buffer(s.res->body())};
     net::async_write(derived().stream(), buffers,
                      beast::bind_front_handler(&http_session::on_write, self()));
@@ -464,10 +549,11 @@ class http_session : public session_base {
     write_deadline_ = never;
     if (ec) return close_now();
     bool close = queue_.front().close_after;
+    uncount_buffered(queue_.front());
     queue_.pop_front();
     ++front_seq_;
     if (close) return do_close();
-    if (read_paused_ && queue_.size() < state_->settings.pipeline_limit) {
+    if (read_paused_ && may_read_more()) {
       read_paused_ = false;
       do_read();
     }
@@ -518,6 +604,7 @@ class http_session : public session_base {
     lowest().shutdown(tcp::socket::shutdown_both, ignored);
     lowest().close(ignored);
     queue_.clear();
+    release_buffered();
     if (entered_) state_->leave(this);
   }
 
@@ -552,7 +639,10 @@ class http_session : public session_base {
   bool first_request_ = true;
   bool reading_ = false;
   bool waiting_ = false;
+  std::size_t buffered_ = 0;  ///< bytes of answers ready but not yet written
   bool read_paused_ = false;
+  bool reading_body_ = false;
+  bool body_late_ = false;  ///< the body deadline passed; the read was cancelled
   bool read_stopped_ = false;
   bool writing_ = false;
   bool stopping_ = false;

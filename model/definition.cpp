@@ -3,6 +3,9 @@
 #include <charconv>
 #include <set>
 
+#include "model/ids.hpp"
+#include "model/time.hpp"
+
 namespace baton::model {
 
 const step* definition::find_step(std::string_view id) const {
@@ -126,13 +129,18 @@ class checker {
   std::vector<definition_problem> run() {
     if (def_.name.empty())
       add("/name", "required");
+    else if (def_.name.size() > max_name_bytes)
+      add("/name", too_long());
     else if (!is_valid_name(def_.name))
       add("/name", "invalid name \"" + def_.name + "\"");
     std::set<std::string, std::less<>> seen_inputs;
     for (std::size_t i = 0; i < def_.inputs.size(); ++i) {
       const auto& in = def_.inputs[i];
       auto at = "/inputs/" + in.name;
-      if (!is_valid_name(in.name)) add(at, "invalid name");
+      if (in.name.size() > max_name_bytes)
+        add("/inputs/" + std::to_string(i), too_long());
+      else if (!is_valid_name(in.name))
+        add(at, "invalid name");
       if (!seen_inputs.insert(in.name).second) add(at, "duplicate input \"" + in.name + "\"");
       if (in.default_value && !coerce(*in.default_value, in.type)) {
         add(at + "/default", "not a " + std::string(type_name(in.type)));
@@ -145,11 +153,15 @@ class checker {
       auto at = "/steps/" + std::to_string(i);
       if (s.id.empty())
         add(at + "/id", "required");
+      else if (s.id.size() > max_name_bytes)
+        add(at + "/id", too_long());
       else if (!ids.insert(s.id).second)
         add(at + "/id", "duplicate step id \"" + s.id + "\"");
     }
     for (std::size_t i = 0; i < def_.steps.size(); ++i) check_step(def_.steps[i], i);
     for (std::size_t i = 0; i < def_.scenarios.size(); ++i) {
+      if (def_.scenarios[i].id.size() > max_name_bytes)
+        add("/scenarios/" + std::to_string(i), too_long());
       for (const auto& [step_id, canned] : def_.scenarios[i].steps) {
         auto at = "/scenarios/" + def_.scenarios[i].id + "/steps/" + step_id;
         const auto* s = def_.find_step(step_id);
@@ -167,6 +179,16 @@ class checker {
   void add(std::string pointer, std::string message) {
     problems_.push_back({std::move(pointer), std::move(message)});
   }
+  static std::string too_long() {
+    return "longer than " + std::to_string(max_name_bytes) + " bytes";
+  }
+  /// A literal instant is checked now; one with `${...}` holes can only be read at run time.
+  void check_until(const std::string& at, const std::string& text) {
+    if (text.find("${") != std::string::npos) return check_template(at, text);
+    if (!parse_iso_instant(text, missing_offset::utc))
+      add(at, "not an ISO-8601 instant: \"" + text.substr(0, max_name_bytes) +
+                  "\" (use 2030-01-31T12:00:00Z or ${value})");
+  }
   void check_target(const std::string& at, const std::string& target) {
     if (!target.empty() && !def_.find_step(target)) add(at, "unknown step \"" + target + "\"");
   }
@@ -183,6 +205,7 @@ class checker {
 
   void check_step(const step& s, std::size_t index) {
     auto at = "/steps/" + std::to_string(index);
+    if (s.name.size() > max_name_bytes) add(at + "/name", too_long());
     if (s.next) check_target(at + "/next", *s.next);
     if (s.retry) check_retry(at + "/retry", *s.retry);
     if (s.timeout_ms < 0) add(at + "/timeoutMs", "must be 0 or more");
@@ -226,7 +249,7 @@ class checker {
         } else if (!s.duration.empty() && !parse_duration_ms(s.duration)) {
           add(at + "/duration", "not a duration: \"" + s.duration + "\" (use PT30S or 30s)");
         } else if (!s.until.empty()) {
-          check_template(at + "/until", s.until);
+          check_until(at + "/until", s.until);
         }
         break;
       case step_kind::switch_:

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -20,6 +21,10 @@ class id_generator {
 
 /// Whether `id` has the shape of an id this generator makes (24 lowercase hex digits).
 bool is_id(std::string_view id);
+
+/// The longest name or id a client may give (definition, step, input, scope, schedule,
+/// client, idempotency key...): they are keys and labels, and a 10 KB one only costs.
+inline constexpr std::size_t max_name_bytes = 200;
 
 /// A stable 24-hex id derived from a name (FNV-1a based), for definitions.
 std::string id_from_name(std::string_view name);

@@ -126,9 +126,10 @@ void create_client(authenticator& auth, request_context ctx, const client& who, 
   role r = role::runner;
   std::vector<std::string> globs;
   for (auto [k, v] : as_object(body.root)) {
-    if (k == "name" && v.is_string())
+    if (k == "name" && v.is_string()) {
       name = std::string(v.get_string().value());
-    else if (k == "role" && v.is_string() && parse_role(v.get_string().value()))
+      if (auto refused = name_too_long(name, "/name")) return respond(std::move(*refused));
+    } else if (k == "role" && v.is_string() && parse_role(v.get_string().value()))
       r = *parse_role(v.get_string().value());
     else if (k == "definitions" && v.is_array()) {
       for (auto g : as_array(v)) {

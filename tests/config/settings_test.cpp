@@ -88,6 +88,12 @@ TEST_CASE("no sources give the documented defaults", "[config]") {
   CHECK(r.values.http.header_timeout == 10s);
   CHECK(r.values.http.idle_timeout == 60s);
   CHECK(r.values.http.pipeline_limit == 16);
+  CHECK(r.values.http.body_timeout == 20s);
+  CHECK(r.values.http.write_timeout == 15s);
+  CHECK(r.values.http.max_buffered_per_connection == 1 << 20);
+  CHECK(r.values.http.max_buffered_total == 64 << 20);
+  CHECK(r.values.http.drain_timeout == 2s);
+  CHECK(r.values.http.max_connections == 4096);
   CHECK_FALSE(r.values.http.metrics_public);
   CHECK(r.values.storage.data_dir == "./data");
   CHECK(r.values.storage.mode == durability::sync);
@@ -109,6 +115,12 @@ header_limit = 8192
 header_timeout_ms = 1500
 idle_timeout_ms = 2500
 pipeline_limit = 4
+body_timeout_ms = 700
+write_timeout_ms = 800
+max_buffered_per_connection = "64KiB"
+max_buffered_total = "1MiB"
+drain_timeout_ms = 900
+max_connections = 100
 tls_cert = "/etc/baton/cert.pem"
 tls_key = "/etc/baton/key.pem"
 metrics_public = true
@@ -142,6 +154,12 @@ api_keys = ["k1", "k2"]
   CHECK(v.http.header_timeout == 1500ms);
   CHECK(v.http.idle_timeout == 2500ms);
   CHECK(v.http.pipeline_limit == 4);
+  CHECK(v.http.body_timeout == 700ms);
+  CHECK(v.http.write_timeout == 800ms);
+  CHECK(v.http.max_buffered_per_connection == 64 << 10);
+  CHECK(v.http.max_buffered_total == 1 << 20);
+  CHECK(v.http.drain_timeout == 900ms);
+  CHECK(v.http.max_connections == 100);
   CHECK(v.http.tls_cert == "/etc/baton/cert.pem");
   CHECK(v.http.tls_key == "/etc/baton/key.pem");
   CHECK(v.http.metrics_public);

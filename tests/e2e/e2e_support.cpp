@@ -149,4 +149,10 @@ bool is_iso_utc_ms(const std::string& text) {
   return std::regex_match(text, iso);
 }
 
+double sample(const std::string& text, const std::string& series) {
+  auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
 }  // namespace baton::test::e2e

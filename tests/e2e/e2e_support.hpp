@@ -95,6 +95,9 @@ struct new_client {
 new_client create_client(std::uint16_t port, const std::string& admin, const std::string& name,
                          const std::string& role, const std::string& globs_json = R"(["*"])");
 
+/// The value of the sample `series` (name and labels, exactly) in Prometheus text; -1 if absent.
+double sample(const std::string& text, const std::string& series);
+
 /// True when `text` is an ISO-8601 UTC instant with milliseconds: 2024-01-31T12:34:56.789Z.
 bool is_iso_utc_ms(const std::string& text);
 

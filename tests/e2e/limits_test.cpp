@@ -14,13 +14,6 @@ std::size_t listed(std::uint16_t port) {
   return object_of(list).at("items").as_array().size();
 }
 
-/// The value of the sample `series` (name and labels, exactly) in Prometheus text; -1 if absent.
-double sample(const std::string& text, const std::string& series) {
-  auto at = text.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + series.size() + 2));
-}
-
 }  // namespace
 
 // One server for every check: each block leaves it as the next one expects.

@@ -156,6 +156,38 @@ TEST_CASE("timers need exactly one valid duration or until", "[model][definition
                        });
 }
 
+TEST_CASE("a literal until must be an instant at deploy, not at run time",
+          "[model][definition][validate]") {
+  auto d =
+      make({timer_step("words", "", "yesterday"), timer_step("day", "", "2024-02-30T00:00:00Z"),
+            timer_step("later", "", "${when}"), timer_step("huge", "PT99999999999999999H")});
+  CHECK(problems(d) ==
+        std::vector<std::string>{
+            "/steps/0/until: not an ISO-8601 instant: \"yesterday\" (use 2030-01-31T12:00:00Z or "
+            "${value})",
+            "/steps/1/until: not an ISO-8601 instant: \"2024-02-30T00:00:00Z\" (use "
+            "2030-01-31T12:00:00Z or ${value})",
+            "/steps/3/duration: not a duration: \"PT99999999999999999H\" (use PT30S or 30s)",
+        });
+}
+
+TEST_CASE("names and ids are bounded", "[model][definition][validate]") {
+  const std::string fits(200, 'a'), long_one(201, 'a');
+  auto d = make({script_step(fits)});
+  d.name = fits;
+  CHECK(problems(d).empty());
+  d.name = long_one;
+  d.steps = {script_step(long_one)};
+  d.steps[0].name = std::string(10'000, 'n');
+  d.inputs = {{long_one, value_type::string, false, std::nullopt}};
+  CHECK(problems(d) == std::vector<std::string>{
+                           "/name: longer than 200 bytes",
+                           "/inputs/0: longer than 200 bytes",
+                           "/steps/0/id: longer than 200 bytes",
+                           "/steps/0/name: longer than 200 bytes",
+                       });
+}
+
 TEST_CASE("switches need cases with parsing conditions and known targets",
           "[model][definition][validate]") {
   step empty;

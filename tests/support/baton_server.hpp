@@ -48,6 +48,8 @@ class baton_server {
   /// SIGKILL at once, as a crash would.
   void kill9();
   bool running() const { return pid_ > 0; }
+  /// The server process' id while it runs (for /proc readings); -1 otherwise.
+  pid_t pid() const { return pid_; }
 
  private:
   options opts_;
