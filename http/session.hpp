@@ -29,6 +29,7 @@
 #include <string_view>
 
 #include "http/problem.hpp"
+#include "http/request_framing.hpp"
 #include "http/request_id.hpp"
 #include "http/response_header.hpp"
 #include "http/router.hpp"
@@ -245,6 +246,9 @@ class http_session : public session_base {
     if (closing_) return after_read_cancelled();
     if (ec) return on_read_error(ec);
     first_request_ = false;
+    if (!has_reliable_length(*parser_))
+      return reject(beast::http::status::bad_request, "Bad Request",
+                    "Transfer-Encoding must end in chunked");
     if (parser_->is_done()) return on_read({}, 0);
     if (beast::iequals(parser_->get()[beast::http::field::expect], "100-continue") &&
         buffer_.size() == 0 && queue_.empty() && !writing_)
