@@ -246,9 +246,9 @@ class http_session : public session_base {
     if (closing_) return after_read_cancelled();
     if (ec) return on_read_error(ec);
     first_request_ = false;
+    // A body whose end the header does not give is refused, never read as the next request.
     if (!has_reliable_length(*parser_))
-      return reject(beast::http::status::bad_request, "Bad Request",
-                    "Transfer-Encoding must end in chunked");
+      return on_read_error(beast::http::error::bad_transfer_encoding);
     if (parser_->is_done()) return on_read({}, 0);
     if (beast::iequals(parser_->get()[beast::http::field::expect], "100-continue") &&
         buffer_.size() == 0 && queue_.empty() && !writing_)
