@@ -49,3 +49,28 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# Fuzzing (tests/fuzz, issue 21): libFuzzer targets built by clang in a folder of their own.
+# Their packages are installed by the fuzz targets only, so that `make run` stays lean.
+# `make fuzz` runs each target FUZZ_SECONDS; `make test` runs each FUZZ_SMOKE_SECONDS over its
+# corpus (a crash or a broken property fails it).
+FUZZ_PACKAGES := clang-15 libfuzzer-15-dev
+FUZZ_BUILD := build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+
+.PHONY: fuzz fuzz-build fuzz-smoke
+
+fuzz-build: deps
+	@$(MAKE) --no-print-directory deps PACKAGES="$(FUZZ_PACKAGES)"
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATON_FUZZ=ON \
+	  -DCMAKE_CXX_COMPILER=clang++-15
+	cmake --build $(FUZZ_BUILD) --target fuzzers -j $(JOBS)
+
+fuzz: fuzz-build
+	tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-build
+	tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS)
+
+test: fuzz-smoke

@@ -10,15 +10,29 @@ json_body parse_json_body(std::string_view body) {
   return out;
 }
 
+namespace {
+
+/// `[{},[]]`, parsed once per thread and never again: a default-constructed dom::object or
+/// dom::array has no document, and ranging over one dereferences null.
+dom::array empty_containers() {
+  thread_local dom::parser parser;
+  thread_local dom::array both = parser.parse(std::string_view("[{},[]]")).get_array().value();
+  return both;
+}
+
+}  // namespace
+
 dom::object as_object(dom::element el) {
   dom::object obj;
-  if (el.get_object().get(obj) != simdjson::SUCCESS) return {};
+  if (el.get_object().get(obj) != simdjson::SUCCESS)
+    return empty_containers().at(0).get_object().value();
   return obj;
 }
 
 dom::array as_array(dom::element el) {
   dom::array arr;
-  if (el.get_array().get(arr) != simdjson::SUCCESS) return {};
+  if (el.get_array().get(arr) != simdjson::SUCCESS)
+    return empty_containers().at(1).get_array().value();
   return arr;
 }
 

@@ -29,6 +29,7 @@
 #include <string_view>
 
 #include "http/problem.hpp"
+#include "http/request_framing.hpp"
 #include "http/request_id.hpp"
 #include "http/response_header.hpp"
 #include "http/router.hpp"
@@ -286,6 +287,9 @@ class http_session : public session_base {
     if (closing_) return after_read_cancelled();
     if (ec) return on_read_error(ec);
     first_request_ = false;
+    // A body whose end the header does not give is refused, never read as the next request.
+    if (!has_reliable_length(*parser_))
+      return on_read_error(beast::http::error::bad_transfer_encoding);
     auto expect = parser_->get()[beast::http::field::expect];
     if (!expect.empty() && !beast::iequals(expect, "100-continue")) {
       reading_ = false;

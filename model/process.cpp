@@ -578,7 +578,7 @@ completion_check check_completion(const process_state& state, const definition& 
   }
   for (const auto& [name, v] : params) {  // undeclared params pass through as given
     if (!out.accepted.count(name) &&
-        std::ranges::none_of(st.params, [&](const auto& d) { return d.name == name; })) {
+        std::ranges::none_of(st.params, [&n = name](const auto& d) { return d.name == n; })) {
       out.accepted[name] = v;
     }
   }
@@ -605,7 +605,7 @@ input_check check_inputs(const definition& def, const values& given) {
   }
   for (const auto& [name, v] : given) {  // undeclared values are kept: templates may use them
     if (!out.accepted.count(name) &&
-        std::ranges::none_of(def.inputs, [&](const auto& d) { return d.name == name; })) {
+        std::ranges::none_of(def.inputs, [&n = name](const auto& d) { return d.name == n; })) {
       out.accepted[name] = v;
     }
   }

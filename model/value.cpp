@@ -14,7 +14,11 @@ std::string format_double(double d) {
   }
   char buf[32];
   auto res = std::to_chars(buf, buf + sizeof buf, d);
-  return std::string(buf, res.ptr);
+  std::string out(buf, res.ptr);
+  // The shortest form of a large double may be all digits ("18446744073709551616"): JSON
+  // readers take that for an integer, and simdjson refuses one past 2^64. Keep it a double.
+  if (std::isfinite(d) && out.find_first_of(".e") == std::string::npos) out += ".0";
+  return out;
 }
 
 template <class T>

@@ -144,7 +144,8 @@ namespace {
 std::vector<std::pair<std::string_view, dom::element>> last_wins(dom::object obj) {
   std::vector<std::pair<std::string_view, dom::element>> out;
   for (auto [k, v] : obj) {
-    auto same = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == k; });
+    auto same =
+        std::find_if(out.begin(), out.end(), [&key = k](const auto& p) { return p.first == key; });
     if (same != out.end())
       same->second = v;
     else

@@ -1,10 +1,9 @@
 #include "http/auth/authenticator.hpp"
 
-#include <simdjson.h>
-
 #include <charconv>
 
 #include "http/auth/grants.hpp"
+#include "http/auth/oauth_credentials.hpp"
 #include "http/auth/secrets.hpp"
 #include "http/base64.hpp"
 #include "storage/audit_log.hpp"
@@ -198,27 +197,18 @@ outcome authenticator::authenticate(const request_context& ctx, unsigned schemes
       return unknown_credential(address, "api key");
     }
     if (kind == "oauth" && (schemes & oauth_header)) {
-      bool decoded = false;
-      auto text = base64_decode(credentials, decoded);
-      simdjson::dom::parser parser;
-      simdjson::dom::element doc;
-      std::string_view token, id, issued, signature;
-      if (!decoded || parser.parse(text).get(doc) != simdjson::SUCCESS ||
-          doc["access_token"].get_string().get(token) != simdjson::SUCCESS) {
-        return unknown_credential(address, "oauth header");
-      }
-      // The signature ties the token to its id and issue time, as the token answer said.
-      if (doc["id"].get_string().get(id) == simdjson::SUCCESS &&
-          doc["issued_at"].get_string().get(issued) == simdjson::SUCCESS &&
-          doc["signature"].get_string().get(signature) == simdjson::SUCCESS) {
+      auto oauth = decode_oauth_credentials(credentials);
+      if (!oauth) return unknown_credential(address, "oauth header");
+      if (const auto& s = oauth->signed_by) {
         std::int64_t issued_ms = 0;
-        auto res = std::from_chars(issued.data(), issued.data() + issued.size(), issued_ms);
+        auto res = std::from_chars(s->issued_at.data(), s->issued_at.data() + s->issued_at.size(),
+                                   issued_ms);
         if (res.ec != std::errc{} ||
-            !equal_constant_time(signature, grants_.signature(id, issued_ms))) {
+            !equal_constant_time(s->signature, grants_.signature(s->id, issued_ms))) {
           return unknown_credential(address, "oauth header: bad signature");
         }
       }
-      return token_check(token, ctx);
+      return token_check(oauth->access_token, ctx);
     }
     return unknown_credential(address, "unsupported scheme");
   }
