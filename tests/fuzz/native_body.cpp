@@ -49,7 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string step_id;
   auto obj = http::as_object(body.root);
   if (auto v = http::member(obj, "values")) {
-    for (auto [k, el] : http::as_object(*v)) values.emplace_back(std::string(k), http::to_value(el));
+    for (auto [k, el] : http::as_object(*v))
+      values.emplace_back(std::string(k), http::to_value(el));
   }
   if (auto s = http::member(obj, "processStepId"); s && s->is_string()) {
     step_id = std::string(s->get_string().value());

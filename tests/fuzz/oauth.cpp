@@ -49,7 +49,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto decoded = auth::decode_oauth_credentials(credentials);
   if (!decoded) return 0;
   auto again = auth::decode_oauth_credentials(as_header(*decoded));
-  require(again && *again == *decoded, "credentials decode to themselves once written again",
-          rest);
+  require(again && *again == *decoded, "credentials decode to themselves once written again", rest);
   return 0;
 }

@@ -2,13 +2,14 @@
 // either a value of its declared type or a reason, and params the server accepted, written
 // back as the vendor's answer shows them, read again as the same values.
 
+#include "http/typed_params.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "http/json_body.hpp"
-#include "http/typed_params.hpp"
 #include "tests/fuzz/property.hpp"
 
 using namespace baton;
