@@ -7,8 +7,8 @@ using baton::model::nearest_name;
 
 TEST_CASE("a typo finds the name it meant", "[model][suggest]") {
   std::vector<std::string> names{"LoanApproval", "PublishListPrices", "Onboarding"};
-  CHECK(nearest_name("LoanAprroval", names) == "LoanApproval");    // two letters swapped
-  CHECK(nearest_name("loanapproval", names) == "LoanApproval");    // case
+  CHECK(nearest_name("LoanAprroval", names) == "LoanApproval");           // two letters swapped
+  CHECK(nearest_name("loanapproval", names) == "LoanApproval");           // case
   CHECK(nearest_name("PublishListPrice", names) == "PublishListPrices");  // one letter short
   CHECK(nearest_name("Onbaording", names) == "Onboarding");
   CHECK(did_you_mean("Onbording", names) == "; did you mean \"Onboarding\"?");
