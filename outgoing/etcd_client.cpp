@@ -167,6 +167,12 @@ class observe_stream final : public restarting_stream {
 };
 
 /// Renews a lease at ttl/3; reports its loss once. Lives on the io thread.
+///
+/// A renewal that etcd answered with `ttl` proves the lease lives until at least the time
+/// the renewal was *sent* plus `ttl`: etcd counts from when it handled the request, which
+/// is later. A watchdog set to that time reports the loss even while a renewal hangs on
+/// a member that does not answer, so the holder hears of it before anybody else can take
+/// what the lease fenced, not a request timeout later.
 class lease_keeper final : public handle, public std::enable_shared_from_this<lease_keeper> {
  public:
   lease_keeper(client& c, transport& t, std::int64_t id, std::int64_t ttl,
@@ -175,58 +181,69 @@ class lease_keeper final : public handle, public std::enable_shared_from_this<le
         t_(t),
         id_(id),
         ttl_(std::chrono::seconds(std::max<std::int64_t>(ttl, 1))),
-        timer_(t.io()),
+        renew_timer_(t.io()),
+        watchdog_(t.io()),
         on_lost_(std::move(on_lost)) {}
 
   void begin() {
     t_.post([self = shared_from_this()] {
-      self->last_success_ = std::chrono::steady_clock::now();
+      // The lease was granted (or renewed) just before it was handed to the keeper.
+      self->extend_until(std::chrono::steady_clock::now() + self->ttl_);
       self->renew();
     });
   }
 
   void cancel() override {
-    t_.post([self = shared_from_this()] {
-      self->stopped_ = true;
-      self->timer_.cancel();
-    });
+    t_.post([self = shared_from_this()] { self->stop(); });
   }
 
  private:
   void renew() {
     if (stopped_) return;
-    client_.lease_keep_alive_once(id_, [self = shared_from_this()](result<std::int64_t> r) {
+    auto sent = std::chrono::steady_clock::now();
+    client_.lease_keep_alive_once(id_, [self = shared_from_this(), sent](result<std::int64_t> r) {
       if (self->stopped_) return;
-      auto now = std::chrono::steady_clock::now();
       if (r) {
-        self->last_success_ = now;
+        self->extend_until(sent + std::chrono::seconds(*r));
       } else if (r.error().code == errc::not_found) {
         return self->lost();
       }
-      if (now - self->last_success_ >= self->ttl_) return self->lost();
       self->schedule();
     });
   }
 
   void schedule() {
-    timer_.expires_after(ttl_ / 3);
-    timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    renew_timer_.expires_after(ttl_ / 3);
+    renew_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
       if (auto self = weak.lock(); self && !ec) self->renew();
     });
   }
 
+  void extend_until(std::chrono::steady_clock::time_point expiry) {
+    watchdog_.expires_at(expiry);
+    watchdog_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      if (auto self = weak.lock(); self && !ec && !self->stopped_) self->lost();
+    });
+  }
+
   void lost() {
-    stopped_ = true;
+    stop();
     on_lost_();
+  }
+
+  void stop() {
+    stopped_ = true;
+    renew_timer_.cancel();
+    watchdog_.cancel();
   }
 
   client& client_;
   transport& t_;
   std::int64_t id_;
   std::chrono::milliseconds ttl_;
-  boost::asio::steady_timer timer_;
+  boost::asio::steady_timer renew_timer_;
+  boost::asio::steady_timer watchdog_;
   std::function<void()> on_lost_;
-  std::chrono::steady_clock::time_point last_success_;
   bool stopped_ = false;
 };
 
