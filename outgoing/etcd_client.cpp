@@ -33,9 +33,14 @@ std::chrono::milliseconds restart_delay(int failures) {
 
 /// A stream that its owner restarts after a dropped connection (watch, observe). Lives on
 /// the io thread; the user's handle only flips `cancelled` through a post.
+///
+/// A member that hangs (stopped, or cut off from the others) keeps the connection open and
+/// sends nothing, which looks like a quiet stream. So a stream that was quiet for a request
+/// timeout asks its member for a linearizable read; when that fails, the stream is reopened
+/// on another member.
 class restarting_stream : public handle, public std::enable_shared_from_this<restarting_stream> {
  public:
-  explicit restarting_stream(transport& t) : t_(t), timer_(t.io()) {}
+  explicit restarting_stream(transport& t) : t_(t), timer_(t.io()), liveness_(t.io()) {}
   ~restarting_stream() override = default;
 
   void cancel() override {
@@ -48,6 +53,8 @@ class restarting_stream : public handle, public std::enable_shared_from_this<res
   virtual std::string path() const = 0;
   /// One object of the stream. @returns false to end the stream for good.
   virtual bool on_object(std::string_view object) = 0;
+  /// A key the liveness probe reads.
+  virtual const std::string& probe_key() const = 0;
 
   void open() {
     if (cancelled_) return;
@@ -58,16 +65,19 @@ class restarting_stream : public handle, public std::enable_shared_from_this<res
           auto self = weak.lock();
           if (!self || self->cancelled_) return;
           self->failures_ = 0;
+          self->heard_ = true;
           if (!self->on_object(object)) self->stop();
         },
         [weak](const etcd::error&) {
           if (auto self = weak.lock()) self->reopen_later();
         });
+    check_later();
   }
 
   void stop() {
     cancelled_ = true;
     timer_.cancel();
+    liveness_.cancel();
     if (stream_) stream_->cancel();
     stream_.reset();
   }
@@ -83,10 +93,37 @@ class restarting_stream : public handle, public std::enable_shared_from_this<res
     });
   }
 
+  void check_later() {
+    heard_ = false;
+    liveness_.expires_after(t_.request_timeout());
+    liveness_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      if (auto self = weak.lock(); self && !ec) self->check();
+    });
+  }
+
+  void check() {
+    if (cancelled_ || !stream_) return;
+    if (heard_) return check_later();
+    auto probed = stream_;
+    t_.probe(probed->endpoint(), "/v3/kv/range", json::range_body(probe_key(), {}, 1, 0),
+             [weak = weak_from_this(), probed](result<detail::reply> r) {
+               auto self = weak.lock();
+               if (!self || self->cancelled_ || self->stream_ != probed) return;
+               if (r) return self->check_later();
+               // The probe moved the client off that member: reopen elsewhere, where the
+               // watch resumes after the last event it delivered.
+               probed->cancel();
+               self->stream_.reset();
+               self->reopen_later();
+             });
+  }
+
   transport& t_;
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer liveness_;
   std::shared_ptr<detail::exchange_handle> stream_;
   int failures_ = 0;
+  bool heard_ = false;  ///< whether the stream said something since the last check
 };
 
 /// A user's handle that cancels what it holds when destroyed.
@@ -115,6 +152,7 @@ class watch_stream final : public restarting_stream {
 
  private:
   std::string path() const override { return "/v3/watch"; }
+  const std::string& probe_key() const override { return key_; }
   std::string open_body() override {
     return json::watch_create_body(key_, range_end_, next_revision_);
   }
@@ -156,6 +194,7 @@ class observe_stream final : public restarting_stream {
 
  private:
   std::string path() const override { return "/v3/election/observe"; }
+  const std::string& probe_key() const override { return name_; }
   std::string open_body() override { return json::election_name_body(name_); }
   bool on_object(std::string_view object) override {
     if (auto kv = json::decode_leader(object)) on_leader_(std::move(*kv));

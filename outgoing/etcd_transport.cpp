@@ -96,6 +96,7 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
   std::function<void(result<reply>)> on_reply;
   std::function<void(std::string_view)> on_object;  ///< set: a stream
   std::function<void(etcd::error)> on_end;
+  std::optional<std::size_t> pin;  ///< set: this member only (a probe)
 
   void start() {
     core_.live.emplace(this, weak_from_this());
@@ -104,13 +105,15 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
     deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec || self->finished_) return;
       // Whatever hung this request would hang the next one: start it elsewhere.
-      self->core_.preferred = self->endpoint_ + 1;
+      self->move_off();
       self->fail({errc::unavailable, "no etcd member answered within " +
                                          std::to_string(self->connect_timeout_.count()) + " ms"});
     });
-    endpoint_ = core_.preferred % core_.endpoints.size();
+    endpoint_ = pin.value_or(core_.preferred) % core_.endpoints.size();
     try_endpoint();
   }
+
+  std::size_t endpoint() const override { return endpoint_; }
 
   void cancel() override {
     auto owner = owner_.lock();
@@ -172,7 +175,7 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
   void arm_try_deadline() {
     auto members = core_.endpoints.size();
     auto budget = timeout_.count() > 0 ? timeout_ : connect_timeout_;
-    if (members < 2) return;
+    if (members < 2 || pin) return;
     auto share = std::max<std::chrono::milliseconds>(budget / members, min_try);
     try_deadline_.expires_after(share);
     try_deadline_.async_wait(
@@ -181,6 +184,12 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
           if (self->how_ != retry::safe && self->sent_) return;
           self->on_failure("no answer within " + std::to_string(share.count()) + " ms", false);
         });
+  }
+
+  /// The next request starts on another member than this failed one, unless one has
+  /// answered since.
+  void move_off() {
+    if (core_.preferred % core_.endpoints.size() == endpoint_) core_.preferred = endpoint_ + 1;
   }
 
   /// Whether a completion belongs to a try that has been given up.
@@ -257,12 +266,13 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
       reused_ = false;
       if (!sent_ || how_ == retry::safe || untouched) return try_endpoint();
     }
-    bool may_move_on = how_ == retry::safe || !sent_;
+    bool may_move_on = (how_ == retry::safe || !sent_) && !pin;
     if (may_move_on && ++attempts_ < core_.endpoints.size()) {
       endpoint_ = (endpoint_ + 1) % core_.endpoints.size();
       core_.preferred = endpoint_;
       return try_endpoint();
     }
+    move_off();
     fail({errc::unavailable, sent_ && !may_move_on
                                  ? "etcd member failed after the request was sent (outcome "
                                    "unknown): " +
@@ -374,6 +384,18 @@ std::shared_ptr<exchange_handle> transport::request(std::string path, std::strin
     x->start();
   });
   return x;
+}
+
+void transport::probe(std::size_t endpoint, std::string path, std::string body,
+                      std::function<void(result<reply>)> done) {
+  auto x = std::make_shared<exchange>(*core_, core_, std::move(path), std::move(body), retry::safe,
+                                      timeout_, timeout_);
+  x->on_reply = std::move(done);
+  x->pin = endpoint;
+  net::post(core_->ioc, [x, c = core_.get()] {
+    if (c->closing) return x->fail({errc::unavailable, "client closed"});
+    x->start();
+  });
 }
 
 std::shared_ptr<exchange_handle> transport::stream(std::string path, std::string body,

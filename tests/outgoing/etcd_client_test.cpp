@@ -292,6 +292,40 @@ TEST_CASE("etcd: with three members the client moves past one that hangs", "[clu
   cluster.resume(0);
 }
 
+TEST_CASE("etcd: a watch on a member that hangs moves to another and loses nothing", "[cluster]") {
+  etcd_cluster cluster(3);
+  etcd::options o;
+  o.endpoints = cluster.endpoints();  // the watch opens on endpoint 0
+  o.request_timeout = 1500ms;         // how long a quiet watch waits before asking its member
+  auto c = etcd::client::create(o);
+  etcd::options wo;
+  wo.endpoints = {cluster.endpoint(1), cluster.endpoint(2)};
+  wo.request_timeout = 3000ms;
+  auto writer = etcd::client::create(wo);
+  auto start = put(*writer, "h/0", "0").header_revision;
+  inbox<etcd::event> events;
+  auto w = c->watch("h/", etcd::prefix_end("h/"), start, [&](auto r) {
+    REQUIRE(r.ok());
+    for (auto& e : *r) events.push(e);
+  });
+  REQUIRE(events.wait_for(1).size() == 1);
+  // Member 0 keeps the watch's connection open and says nothing more.
+  cluster.pause(0);
+  auto until = std::chrono::steady_clock::now() + 20s;
+  int next = 1;
+  while (next < 6 && std::chrono::steady_clock::now() < until) {
+    auto r = etcd::wait<etcd::put_result>(
+        [&](auto cb) { writer->put("h/" + std::to_string(next), std::to_string(next), 0, cb); });
+    if (r) ++next;  // the survivors may first elect a raft leader
+  }
+  REQUIRE(next == 6);
+  auto all = events.wait_for(6, 20s);
+  REQUIRE(all.size() == 6);
+  for (int i = 0; i < 6; ++i) CHECK(all[i].kv.value == std::to_string(i));
+  cluster.resume(0);
+  CHECK(events.wait_for(7, 300ms).size() == 6);  // nothing repeated
+}
+
 TEST_CASE("etcd: a keeper reports its lease lost while a renewal hangs", "[cluster]") {
   etcd_cluster cluster(1);
   etcd::options o;
