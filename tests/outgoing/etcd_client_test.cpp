@@ -314,9 +314,13 @@ TEST_CASE("etcd: a watch on a member that hangs moves to another and loses nothi
   auto until = std::chrono::steady_clock::now() + 20s;
   int next = 1;
   while (next < 6 && std::chrono::steady_clock::now() < until) {
-    auto r = etcd::wait<etcd::put_result>(
-        [&](auto cb) { writer->put("h/" + std::to_string(next), std::to_string(next), 0, cb); });
-    if (r) ++next;  // the survivors may first elect a raft leader
+    // Created once, however often it is tried: a put that failed during the survivors'
+    // raft election may still have been applied.
+    etcd::txn_request t;
+    auto key = "h/" + std::to_string(next);
+    t.compare.push_back(etcd::compare::version(key, etcd::compare_result::equal, 0));
+    t.success.push_back(etcd::op::put(key, std::to_string(next)));
+    if (etcd::wait<etcd::txn_result>([&](auto cb) { writer->txn(t, cb); })) ++next;
   }
   REQUIRE(next == 6);
   auto all = events.wait_for(6, 20s);
