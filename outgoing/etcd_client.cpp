@@ -33,9 +33,14 @@ std::chrono::milliseconds restart_delay(int failures) {
 
 /// A stream that its owner restarts after a dropped connection (watch, observe). Lives on
 /// the io thread; the user's handle only flips `cancelled` through a post.
+///
+/// A member that hangs (stopped, or cut off from the others) keeps the connection open and
+/// sends nothing, which looks like a quiet stream. So a stream that was quiet for a request
+/// timeout asks its member for a linearizable read; when that fails, the stream is reopened
+/// on another member.
 class restarting_stream : public handle, public std::enable_shared_from_this<restarting_stream> {
  public:
-  explicit restarting_stream(transport& t) : t_(t), timer_(t.io()) {}
+  explicit restarting_stream(transport& t) : t_(t), timer_(t.io()), liveness_(t.io()) {}
   ~restarting_stream() override = default;
 
   void cancel() override {
@@ -48,6 +53,8 @@ class restarting_stream : public handle, public std::enable_shared_from_this<res
   virtual std::string path() const = 0;
   /// One object of the stream. @returns false to end the stream for good.
   virtual bool on_object(std::string_view object) = 0;
+  /// A key the liveness probe reads.
+  virtual const std::string& probe_key() const = 0;
 
   void open() {
     if (cancelled_) return;
@@ -58,16 +65,19 @@ class restarting_stream : public handle, public std::enable_shared_from_this<res
           auto self = weak.lock();
           if (!self || self->cancelled_) return;
           self->failures_ = 0;
+          self->heard_ = true;
           if (!self->on_object(object)) self->stop();
         },
         [weak](const etcd::error&) {
           if (auto self = weak.lock()) self->reopen_later();
         });
+    check_later();
   }
 
   void stop() {
     cancelled_ = true;
     timer_.cancel();
+    liveness_.cancel();
     if (stream_) stream_->cancel();
     stream_.reset();
   }
@@ -83,10 +93,37 @@ class restarting_stream : public handle, public std::enable_shared_from_this<res
     });
   }
 
+  void check_later() {
+    heard_ = false;
+    liveness_.expires_after(t_.request_timeout());
+    liveness_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      if (auto self = weak.lock(); self && !ec) self->check();
+    });
+  }
+
+  void check() {
+    if (cancelled_ || !stream_) return;
+    if (heard_) return check_later();
+    auto probed = stream_;
+    t_.probe(probed->endpoint(), "/v3/kv/range", json::range_body(probe_key(), {}, 1, 0),
+             [weak = weak_from_this(), probed](result<detail::reply> r) {
+               auto self = weak.lock();
+               if (!self || self->cancelled_ || self->stream_ != probed) return;
+               if (r) return self->check_later();
+               // The probe moved the client off that member: reopen elsewhere, where the
+               // watch resumes after the last event it delivered.
+               probed->cancel();
+               self->stream_.reset();
+               self->reopen_later();
+             });
+  }
+
   transport& t_;
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer liveness_;
   std::shared_ptr<detail::exchange_handle> stream_;
   int failures_ = 0;
+  bool heard_ = false;  ///< whether the stream said something since the last check
 };
 
 /// A user's handle that cancels what it holds when destroyed.
@@ -115,6 +152,7 @@ class watch_stream final : public restarting_stream {
 
  private:
   std::string path() const override { return "/v3/watch"; }
+  const std::string& probe_key() const override { return key_; }
   std::string open_body() override {
     return json::watch_create_body(key_, range_end_, next_revision_);
   }
@@ -156,6 +194,7 @@ class observe_stream final : public restarting_stream {
 
  private:
   std::string path() const override { return "/v3/election/observe"; }
+  const std::string& probe_key() const override { return name_; }
   std::string open_body() override { return json::election_name_body(name_); }
   bool on_object(std::string_view object) override {
     if (auto kv = json::decode_leader(object)) on_leader_(std::move(*kv));
@@ -167,6 +206,12 @@ class observe_stream final : public restarting_stream {
 };
 
 /// Renews a lease at ttl/3; reports its loss once. Lives on the io thread.
+///
+/// A renewal that etcd answered with `ttl` proves the lease lives until at least the time
+/// the renewal was *sent* plus `ttl`: etcd counts from when it handled the request, which
+/// is later. A watchdog set to that time reports the loss even while a renewal hangs on
+/// a member that does not answer, so the holder hears of it before anybody else can take
+/// what the lease fenced, not a request timeout later.
 class lease_keeper final : public handle, public std::enable_shared_from_this<lease_keeper> {
  public:
   lease_keeper(client& c, transport& t, std::int64_t id, std::int64_t ttl,
@@ -175,58 +220,69 @@ class lease_keeper final : public handle, public std::enable_shared_from_this<le
         t_(t),
         id_(id),
         ttl_(std::chrono::seconds(std::max<std::int64_t>(ttl, 1))),
-        timer_(t.io()),
+        renew_timer_(t.io()),
+        watchdog_(t.io()),
         on_lost_(std::move(on_lost)) {}
 
   void begin() {
     t_.post([self = shared_from_this()] {
-      self->last_success_ = std::chrono::steady_clock::now();
+      // The lease was granted (or renewed) just before it was handed to the keeper.
+      self->extend_until(std::chrono::steady_clock::now() + self->ttl_);
       self->renew();
     });
   }
 
   void cancel() override {
-    t_.post([self = shared_from_this()] {
-      self->stopped_ = true;
-      self->timer_.cancel();
-    });
+    t_.post([self = shared_from_this()] { self->stop(); });
   }
 
  private:
   void renew() {
     if (stopped_) return;
-    client_.lease_keep_alive_once(id_, [self = shared_from_this()](result<std::int64_t> r) {
+    auto sent = std::chrono::steady_clock::now();
+    client_.lease_keep_alive_once(id_, [self = shared_from_this(), sent](result<std::int64_t> r) {
       if (self->stopped_) return;
-      auto now = std::chrono::steady_clock::now();
       if (r) {
-        self->last_success_ = now;
+        self->extend_until(sent + std::chrono::seconds(*r));
       } else if (r.error().code == errc::not_found) {
         return self->lost();
       }
-      if (now - self->last_success_ >= self->ttl_) return self->lost();
       self->schedule();
     });
   }
 
   void schedule() {
-    timer_.expires_after(ttl_ / 3);
-    timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    renew_timer_.expires_after(ttl_ / 3);
+    renew_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
       if (auto self = weak.lock(); self && !ec) self->renew();
     });
   }
 
+  void extend_until(std::chrono::steady_clock::time_point expiry) {
+    watchdog_.expires_at(expiry);
+    watchdog_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      if (auto self = weak.lock(); self && !ec && !self->stopped_) self->lost();
+    });
+  }
+
   void lost() {
-    stopped_ = true;
+    stop();
     on_lost_();
+  }
+
+  void stop() {
+    stopped_ = true;
+    renew_timer_.cancel();
+    watchdog_.cancel();
   }
 
   client& client_;
   transport& t_;
   std::int64_t id_;
   std::chrono::milliseconds ttl_;
-  boost::asio::steady_timer timer_;
+  boost::asio::steady_timer renew_timer_;
+  boost::asio::steady_timer watchdog_;
   std::function<void()> on_lost_;
-  std::chrono::steady_clock::time_point last_success_;
   bool stopped_ = false;
 };
 

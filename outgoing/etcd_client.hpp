@@ -35,7 +35,10 @@ class handle {
 ///
 /// Writes that etcd may have applied when a member died mid-request are not sent again: they
 /// end with `unavailable` ("outcome unknown"), and the caller reads to find out. Reads,
-/// transactions and election calls are tried on the next member.
+/// transactions with compares and election calls are tried on the next member, also when
+/// one hangs without answering (each try gets its share of `request_timeout`, at least
+/// 500 ms). So a fenced transaction that reports `succeeded == false` may have been applied
+/// by an earlier try whose answer was lost: a caller that must know reads the key back.
 class client {
  public:
   /// @throws std::invalid_argument for an empty or malformed endpoint list.
@@ -63,8 +66,9 @@ class client {
   /// Renews once: the remaining TTL, `not_found` when the lease is gone.
   void lease_keep_alive_once(std::int64_t id, callback<std::int64_t> done);
   /// Renews lease `id` every ttl/3 until destroyed. `on_lost` runs once, on the client's
-  /// thread, when a renewal says the lease is gone or none succeeded for a whole `ttl`: the
-  /// holder must then assume that everything fenced on the lease is lost.
+  /// thread, when a renewal says the lease is gone or when the lease may have run out: a
+  /// whole `ttl` after sending the last renewal that succeeded, even while another hangs.
+  /// The holder must then assume that everything fenced on the lease is lost.
   std::unique_ptr<handle> keep_alive(std::int64_t id, std::int64_t ttl,
                                      std::function<void()> on_lost);
 

@@ -27,7 +27,9 @@ using outgoing::detail::connection;
 
 namespace {
 class exchange;
-}
+/// The least time a try on one member gets before the request moves to the next.
+constexpr std::chrono::milliseconds min_try{500};
+}  // namespace
 
 struct transport::core {
   std::vector<url_target> endpoints;
@@ -62,8 +64,18 @@ struct transport::core {
 
 namespace {
 
+/// What one try on one member reads and writes. Shared with the operations in flight, so
+/// that a try abandoned for the next member leaves them nothing freed to touch.
+struct attempt {
+  outgoing::detail::outgoing_request_message req;
+  outgoing::detail::outgoing_response_parser parser;
+  beast::flat_buffer buffer;
+};
+
 /// One request on one member at a time: (pooled connection | resolve → connect) → write →
 /// read, moving on to the next member on failure as its `retry` allows, under one deadline.
+/// Each try also has a share of that deadline: a member that hangs (stopped, partitioned)
+/// accepts connections and answers nothing, and only a per-try bound moves past it.
 /// Runs on the transport's single io thread, so it needs no strand.
 class exchange : public exchange_handle, public std::enable_shared_from_this<exchange> {
  public:
@@ -78,24 +90,30 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
         timeout_(timeout),
         connect_timeout_(connect_timeout),
         resolver_(core.ioc),
-        deadline_(core.ioc) {}
+        deadline_(core.ioc),
+        try_deadline_(core.ioc) {}
 
   std::function<void(result<reply>)> on_reply;
   std::function<void(std::string_view)> on_object;  ///< set: a stream
   std::function<void(etcd::error)> on_end;
+  std::optional<std::size_t> pin;  ///< set: this member only (a probe)
 
   void start() {
     core_.live.emplace(this, weak_from_this());
     // A stream or a campaign has no deadline once sent; until then the request timeout holds.
     deadline_.expires_after(timeout_.count() > 0 ? timeout_ : connect_timeout_);
     deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec)
-        self->fail({errc::unavailable, "no etcd member answered within " +
-                                           std::to_string(self->connect_timeout_.count()) + " ms"});
+      if (ec || self->finished_) return;
+      // Whatever hung this request would hang the next one: start it elsewhere.
+      self->move_off();
+      self->fail({errc::unavailable, "no etcd member answered within " +
+                                         std::to_string(self->connect_timeout_.count()) + " ms"});
     });
-    endpoint_ = core_.preferred % core_.endpoints.size();
+    endpoint_ = pin.value_or(core_.preferred) % core_.endpoints.size();
     try_endpoint();
   }
+
+  std::size_t endpoint() const override { return endpoint_; }
 
   void cancel() override {
     auto owner = owner_.lock();
@@ -113,90 +131,129 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
 
  private:
   void try_endpoint() {
+    ++generation_;
     sent_ = false;
-    parser_.emplace();
-    parser_->body_limit(on_object ? std::numeric_limits<std::uint64_t>::max()
-                                  : std::uint64_t{64} << 20);
-    buffer_.clear();
+    splitter_ = {};
+    at_ = std::make_shared<attempt>();
+    at_->parser.body_limit(on_object ? std::numeric_limits<std::uint64_t>::max()
+                                     : std::uint64_t{64} << 20);
     if (on_object) {
       // The parser keeps a reference to its callback: it lives as a member.
-      chunk_body_ = [this](std::uint64_t, beast::string_view data, beast::error_code&) {
+      chunk_body_ = [this, gen = generation_](std::uint64_t, beast::string_view data,
+                                              beast::error_code&) {
+        if (gen != generation_) return data.size();
         splitter_.feed(data, [this](std::string_view object) {
           if (!finished_) on_object(object);
         });
         return data.size();
       };
-      parser_->on_chunk_body(chunk_body_);
+      at_->parser.on_chunk_body(chunk_body_);
     }
     const auto& to = core_.endpoints[endpoint_];
-    req_ = {};
-    req_.version(11);
-    req_.method(bh::verb::post);
-    req_.target(to.target == "/" ? path_ : to.target + path_);
-    req_.set(bh::field::host, to.authority);
-    req_.set(bh::field::content_type, "application/json");
-    req_.body() = body_;
-    req_.prepare_payload();
+    auto& req = at_->req;
+    req.version(11);
+    req.method(bh::verb::post);
+    req.target(to.target == "/" ? path_ : to.target + path_);
+    req.set(bh::field::host, to.authority);
+    req.set(bh::field::content_type, "application/json");
+    req.body() = body_;
+    req.prepare_payload();
+    arm_try_deadline();
     conn_ = core_.take(endpoint_);
     reused_ = conn_ != nullptr;
     if (conn_) return do_write();
-    resolver_.async_resolve(
-        to.host, std::to_string(to.port),
-        [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
-          self->on_resolve(ec, std::move(results));
+    resolver_.async_resolve(to.host, std::to_string(to.port),
+                            [self = shared_from_this(), gen = generation_](
+                                beast::error_code ec, tcp::resolver::results_type results) {
+                              if (self->stale(gen)) return;
+                              self->on_resolve(ec, std::move(results));
+                            });
+  }
+
+  /// With several members, a try gets its share of the deadline (at least `min_try`);
+  /// past it the request moves on if its `retry` allows, else it waits out the deadline.
+  void arm_try_deadline() {
+    auto members = core_.endpoints.size();
+    auto budget = timeout_.count() > 0 ? timeout_ : connect_timeout_;
+    if (members < 2 || pin) return;
+    auto share = std::max<std::chrono::milliseconds>(budget / members, min_try);
+    try_deadline_.expires_after(share);
+    try_deadline_.async_wait(
+        [self = shared_from_this(), gen = generation_, share](beast::error_code ec) {
+          if (ec || self->stale(gen)) return;
+          if (self->how_ != retry::safe && self->sent_) return;
+          self->on_failure("no answer within " + std::to_string(share.count()) + " ms", false);
         });
   }
+
+  /// The next request starts on another member than this failed one, unless one has
+  /// answered since.
+  void move_off() {
+    if (core_.preferred % core_.endpoints.size() == endpoint_) core_.preferred = endpoint_ + 1;
+  }
+
+  /// Whether a completion belongs to a try that has been given up.
+  bool stale(std::uint64_t gen) const { return finished_ || gen != generation_; }
 
   void on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
     if (finished_) return;
     if (ec) return on_failure("resolve: " + ec.message(), false);
     conn_ = std::make_unique<connection>(core_.ioc.get_executor(), nullptr);
-    conn_->async_connect(results, [self = shared_from_this()](beast::error_code ec) {
-      if (self->finished_) return;
-      if (ec) return self->on_failure("connect: " + ec.message(), false);
-      beast::error_code ignored;
-      self->conn_->lowest().socket().set_option(tcp::no_delay(true), ignored);
-      self->do_write();
-    });
+    conn_->async_connect(results,
+                         [self = shared_from_this(), gen = generation_](beast::error_code ec) {
+                           if (self->stale(gen)) return;
+                           if (ec) return self->on_failure("connect: " + ec.message(), false);
+                           beast::error_code ignored;
+                           self->conn_->lowest().socket().set_option(tcp::no_delay(true), ignored);
+                           self->do_write();
+                         });
   }
 
   void do_write() {
-    conn_->async_write(req_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (self->finished_) return;
+    auto at = at_;
+    conn_->async_write(at->req, [self = shared_from_this(), gen = generation_, at](
+                                    beast::error_code ec, std::size_t) {
+      if (self->stale(gen)) return;
       if (ec) return self->on_failure("write: " + ec.message(), false);
       self->sent_ = true;
-      if (self->timeout_.count() <= 0) self->deadline_.cancel();
-      self->conn_->async_read(self->buffer_, *self->parser_,
-                              [self](beast::error_code ec, std::size_t) { self->on_read(ec); });
+      if (self->timeout_.count() <= 0) {
+        // A stream or campaign answers when it has something to say: no deadline now.
+        self->deadline_.cancel();
+        self->try_deadline_.cancel();
+      }
+      self->conn_->async_read(at->buffer, at->parser,
+                              [self, gen, at](beast::error_code ec, std::size_t) {
+                                if (!self->stale(gen)) self->on_read(ec);
+                              });
     });
   }
 
   void on_read(beast::error_code ec) {
-    if (finished_) return;
-    if (ec) return on_failure("read: " + ec.message(), !parser_->got_some());
-    auto status = parser_->get().result_int();
+    auto& parser = at_->parser;
+    if (ec) return on_failure("read: " + ec.message(), !parser.got_some());
+    auto status = parser.get().result_int();
     if (on_object) {
       // A stream that ends is for the owner to restart; the connection is not reusable.
       if (status != 200)
-        return fail(json::decode_error(static_cast<int>(status), parser_->get().body()));
+        return fail(json::decode_error(static_cast<int>(status), parser.get().body()));
       return fail({errc::unavailable, "stream ended by the server"});
     }
     if (status != 200) {
-      auto e = json::decode_error(static_cast<int>(status), parser_->get().body());
+      auto e = json::decode_error(static_cast<int>(status), parser.get().body());
       // A member without a leader answers "unavailable": another member may do better.
       if (e.code == errc::unavailable && how_ == retry::safe) return on_failure(e.message, false);
       give_back_connection();
       return fail(std::move(e));
     }
     core_.preferred = endpoint_;
-    auto body = std::move(parser_->get().body());
+    auto body = std::move(parser.get().body());
     give_back_connection();
     finish_silently();
     on_reply(reply{std::move(body)});
   }
 
   void give_back_connection() {
-    if (conn_ && parser_->get().keep_alive() && buffer_.size() == 0)
+    if (conn_ && at_->parser.get().keep_alive() && at_->buffer.size() == 0)
       core_.give_back(endpoint_, std::move(conn_));
   }
 
@@ -209,12 +266,13 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
       reused_ = false;
       if (!sent_ || how_ == retry::safe || untouched) return try_endpoint();
     }
-    bool may_move_on = how_ == retry::safe || !sent_;
+    bool may_move_on = (how_ == retry::safe || !sent_) && !pin;
     if (may_move_on && ++attempts_ < core_.endpoints.size()) {
       endpoint_ = (endpoint_ + 1) % core_.endpoints.size();
       core_.preferred = endpoint_;
       return try_endpoint();
     }
+    move_off();
     fail({errc::unavailable, sent_ && !may_move_on
                                  ? "etcd member failed after the request was sent (outcome "
                                    "unknown): " +
@@ -226,6 +284,7 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
     if (finished_) return;
     finished_ = true;
     deadline_.cancel();
+    try_deadline_.cancel();
     resolver_.cancel();
     if (conn_) conn_->close();
     conn_.reset();
@@ -241,10 +300,9 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
   std::chrono::milliseconds connect_timeout_;
   tcp::resolver resolver_;
   net::steady_timer deadline_;
+  net::steady_timer try_deadline_;
   std::unique_ptr<connection> conn_;
-  beast::flat_buffer buffer_;
-  outgoing::detail::outgoing_request_message req_;
-  std::optional<outgoing::detail::outgoing_response_parser> parser_;
+  std::shared_ptr<attempt> at_;
   json::object_splitter splitter_;
   std::function<std::uint64_t(std::uint64_t, beast::string_view, beast::error_code&)> chunk_body_;
   std::size_t endpoint_ = 0;
@@ -252,6 +310,7 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
   bool reused_ = false;
   bool sent_ = false;
   bool finished_ = false;
+  std::uint64_t generation_ = 0;  ///< of the current try; completions of older ones are ignored
 };
 
 }  // namespace
@@ -325,6 +384,18 @@ std::shared_ptr<exchange_handle> transport::request(std::string path, std::strin
     x->start();
   });
   return x;
+}
+
+void transport::probe(std::size_t endpoint, std::string path, std::string body,
+                      std::function<void(result<reply>)> done) {
+  auto x = std::make_shared<exchange>(*core_, core_, std::move(path), std::move(body), retry::safe,
+                                      timeout_, timeout_);
+  x->on_reply = std::move(done);
+  x->pin = endpoint;
+  net::post(core_->ioc, [x, c = core_.get()] {
+    if (c->closing) return x->fail({errc::unavailable, "client closed"});
+    x->start();
+  });
 }
 
 std::shared_ptr<exchange_handle> transport::stream(std::string path, std::string body,

@@ -33,6 +33,8 @@ class exchange_handle {
   virtual ~exchange_handle() = default;
   /// Ends the exchange without calling its callbacks again; any thread.
   virtual void cancel() = 0;
+  /// The member it is talking to (an index into the endpoints); io thread only.
+  virtual std::size_t endpoint() const = 0;
 };
 
 /// POSTs JSON to etcd's gateway over kept-alive HTTP/1.1 connections, on one io thread of
@@ -63,6 +65,11 @@ class transport {
   std::shared_ptr<exchange_handle> stream(std::string path, std::string body,
                                           std::function<void(std::string_view)> on_object,
                                           std::function<void(etcd::error)> on_end);
+
+  /// A read on member `endpoint` alone, never another, within the request timeout: whether
+  /// that member still answers (a stream on it may just be quiet, or the member may hang).
+  void probe(std::size_t endpoint, std::string path, std::string body,
+             std::function<void(result<reply>)> done);
 
   /// Runs `f` on the io thread, or not at all once the transport is closing.
   void post(std::function<void()> f);
