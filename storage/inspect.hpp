@@ -62,8 +62,14 @@ typename Inspector::result_type inspect(Inspector& f, value& x) {
         return f(x.text);
       case k::integer:
         return f(x.integer);
-      case k::number:
-        return f(x.number);
+      case k::number: {
+        auto err = f(x.number);
+        // What the writer stores (see above) and nothing else: a damaged record's odd
+        // number reads as the writer would have written it.
+        if (!err && !std::isfinite(x.number)) x = value{};
+        if (!err && std::fpclassify(x.number) == FP_SUBNORMAL) x.number = 0.0;
+        return err;
+      }
       case k::boolean:
         return f(x.boolean);
     }
