@@ -15,6 +15,10 @@ int main(int argc, char** argv) {
   serve->add_option("--listen", listen, "host:port (port 0 picks a free one)");
   serve->add_option("--data", data, "data folder (RocksDB)");
   serve->add_option("--definitions", definitions, "folder of definition JSON files to deploy");
+  std::string node, etcd;
+  serve->add_option("--node", node, "this node's name in the cluster (cluster.node)");
+  serve->add_option("--etcd", etcd,
+                    "etcd client URLs, comma-separated: join a cluster (cluster.etcd)");
   bool print_routes = false;
   serve->add_flag("--print-routes", print_routes,
                   "print every route (METHOD pattern) and exit without listening");
@@ -81,6 +85,8 @@ int main(int argc, char** argv) {
     if (!listen.empty()) flags["http.listen"] = listen;
     if (!data.empty()) flags["storage.data_dir"] = data;
     if (!definitions.empty()) flags["engine.definitions_dir"] = definitions;
+    if (!node.empty()) flags["cluster.node"] = node;
+    if (!etcd.empty()) flags["cluster.etcd"] = etcd;
     try {
       return baton::cmd::serve(config_file.empty() ? std::nullopt : std::optional(config_file),
                                flags, print_routes);

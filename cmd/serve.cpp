@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "actors/cluster_member.hpp"
 #include "actors/engine.hpp"
 #include "cmd/commands.hpp"
 #include "http/admin_api.hpp"
@@ -17,6 +19,7 @@
 #include "http/auth/grants.hpp"
 #include "http/auth/secrets.hpp"
 #include "http/callback_bodies.hpp"
+#include "http/cluster_api.hpp"
 #include "http/compat/job_workflow.hpp"
 #include "http/compat/process_engine.hpp"
 #include "http/compat/scheduler_connector.hpp"
@@ -182,10 +185,19 @@ int serve(const std::optional<std::string>& config_file,
               << settings.storage.data_dir << "/initial-admin-key)" << std::endl;
   }
 
+  // Joined once the server listens (its address is what the other nodes are told); until
+  // then, and without a cluster, `GET /api/v1/cluster` shows this node alone.
+  const bool clustered = !settings.cluster.etcd.empty();
+  std::unique_ptr<actors::cluster_member> member;
+  if (clustered) member = std::make_unique<actors::cluster_member>(settings.cluster);
+  const auto host = settings.http.listen.substr(0, settings.http.listen.rfind(':'));
+  std::atomic<std::uint16_t> api_port{0};  // known once the server listens
+
   auto routes = std::make_shared<http::router>();
   auto stats = std::make_shared<http::metrics>();
-  stats->add_collector([&engine](std::string& out) {
+  stats->add_collector([&engine, &member](std::string& out) {
     engine->collect_metrics(out);
+    if (member) member->collect_metrics(out);
     out += "# TYPE baton_password_hashes_total counter\nbaton_password_hashes_total " +
            std::to_string(auth::password_verifications()) + "\n";
   });
@@ -197,9 +209,22 @@ int serve(const std::optional<std::string>& config_file,
   http::compat::add_job_workflow_routes(*routes, *engine, authenticator, settings);
   http::compat::add_process_engine_routes(*routes, *engine, authenticator);
   http::compat::add_workfloo_routes(*routes, *engine, authenticator, settings);
+  http::add_cluster_routes(
+      *routes, authenticator,
+      [&member, &api_port, &settings, &host] {
+        if (member) return member->view();
+        model::cluster_view alone;
+        alone.node = settings.cluster.node.empty() ? "local" : settings.cluster.node;
+        alone.joined = true;
+        alone.nodes.push_back(
+            {alone.node, "http://" + host + ":" + std::to_string(api_port), true});
+        return alone;
+      },
+      clustered);
   // Order matters: no actors, then no outgoing calls posting to them, then the actor
   // system, then the store.
   auto shut_down = [&] {
+    member.reset();  // leaves the cluster first: the others take its partitions at once
     engine->shutdown();
     delegates.reset();
     engine.reset();
@@ -218,11 +243,21 @@ int serve(const std::optional<std::string>& config_file,
     server.start();
   } catch (const std::exception& e) {
     spdlog::error("cannot listen on {}: {}", settings.http.listen, e.what());
-    engine->shutdown();
+    shut_down();
     return 1;
   }
-  auto host = settings.http.listen.substr(0, settings.http.listen.rfind(':'));
+  api_port = server.port();
   std::cout << "baton listening on " << host << ":" << server.port() << std::endl;
+  if (member) {
+    if (auto why = member->join("http://" + host + ":" + std::to_string(server.port()));
+        !why.empty()) {
+      spdlog::error("cannot join cluster {} at {}: {}", settings.cluster.name,
+                    settings.cluster.etcd.front(), why);
+      server.stop();
+      shut_down();
+      return 1;
+    }
+  }
 
   int signal = 0;
   sigwait(&stop_signals, &signal);

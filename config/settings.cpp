@@ -33,6 +33,8 @@ enum class rule : std::uint8_t {
   time_zone,       ///< empty, or a zone in the IANA database
   host_list,       ///< every entry is host or host:port, port 1-65535
   secret_list,     ///< no entry is empty
+  name,            ///< empty, or 1-64 of letters, digits, '-', '_' and '.' (an etcd key part)
+  url_list,        ///< every entry is http://host:port
 };
 
 /// The field a key writes to; the alternative also decides how the value is read.
@@ -113,6 +115,14 @@ const key_spec specs[] = {
     {"auth.oauth_host", [](settings& s) -> target { return &s.auth.oauth_host; }},
     {"auth.password_checks_at_once",
      [](settings& s) -> target { return &s.auth.password_checks_at_once; }, rule::none, 1, 64},
+    {"cluster.etcd", [](settings& s) -> target { return &s.cluster.etcd; }, rule::url_list},
+    {"cluster.node", [](settings& s) -> target { return &s.cluster.node; }, rule::name},
+    {"cluster.name", [](settings& s) -> target { return &s.cluster.name; }, rule::name},
+    {"cluster.partitions", [](settings& s) -> target { return &s.cluster.partitions; }, rule::none,
+     1, 1024},
+    // etcd refuses TTLs under its election timeout (about 1.5 s by default).
+    {"cluster.lease_ms", [](settings& s) -> target { return &s.cluster.lease; }, rule::none, 2000,
+     600'000},
 };
 
 constexpr std::pair<std::string_view, durability> durability_names[] = {
@@ -314,6 +324,26 @@ std::optional<std::string> check_time_zone(const std::string& name) {
   }
 }
 
+std::optional<std::string> check_name(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  auto allowed = [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  };
+  if (name.size() > 64 || !std::all_of(name.begin(), name.end(), allowed))
+    return "'" + name + "' must be 1-64 letters, digits, '-', '_' or '.'";
+  return std::nullopt;
+}
+
+std::optional<std::string> check_url(const std::string& url) {
+  constexpr std::string_view scheme = "http://";
+  if (!url.starts_with(scheme))
+    return "'" + url + "' must be an http:// URL, e.g. http://127.0.0.1:2379";
+  auto rest = std::string_view{url}.substr(scheme.size());
+  if (rest.ends_with('/')) rest.remove_suffix(1);
+  if (rest.find('/') != rest.npos) return "'" + url + "' must have no path";
+  return check_endpoint(rest, true, 1);
+}
+
 faults check_string(const key_spec& spec, const std::string& value) {
   std::optional<std::string> why;
   switch (spec.check) {
@@ -326,6 +356,9 @@ faults check_string(const key_spec& spec, const std::string& value) {
     case rule::time_zone:
       why = check_time_zone(value);
       break;
+    case rule::name:
+      why = check_name(value);
+      break;
     default:
       break;
   }
@@ -337,6 +370,9 @@ faults check_list(const key_spec& spec, const std::vector<std::string>& values) 
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (spec.check == rule::host_list) {
       if (auto why = check_endpoint(values[i], false, 1))
+        out.push_back({"entry " + std::to_string(i + 1) + ": " + *why, i});
+    } else if (spec.check == rule::url_list) {
+      if (auto why = check_url(values[i]))
         out.push_back({"entry " + std::to_string(i + 1) + ": " + *why, i});
     } else if (spec.check == rule::secret_list && values[i].empty()) {
       out.push_back({"entry " + std::to_string(i + 1) + " is empty", i});
@@ -547,7 +583,7 @@ class loader {
       if (!known) {
         report(section, at_line(path, section_node),
                "unknown section" + suggestion(section, section_of) +
-                   "; sections are http, storage, engine, outgoing and auth");
+                   "; sections are http, storage, engine, outgoing, auth and cluster");
         continue;
       }
       auto table = section_node.as_table();
@@ -606,6 +642,13 @@ class loader {
     if (http.tls_cert.empty() && !http.tls_key.empty())
       report("http.tls_key", origin_["http.tls_key"],
              "tls_key is set but tls_cert is not; TLS needs both");
+    const auto& cluster = result_.values.cluster;
+    if (!cluster.etcd.empty() && cluster.node.empty())
+      report("cluster.node", origin_["cluster.etcd"],
+             "cluster.etcd is set but cluster.node is not; every node of a cluster needs a "
+             "name of its own (--node)");
+    if (!cluster.etcd.empty() && cluster.name.empty())
+      report("cluster.name", origin_["cluster.name"], "must not be empty in a cluster");
   }
 
   load_result take() && { return std::move(result_); }

@@ -101,12 +101,29 @@ struct auth_settings {
   bool operator==(const auth_settings&) const = default;
 };
 
+/// Several nodes over etcd (DESIGN.md, Cluster). Without `etcd` the node runs alone, as a
+/// single server, and the other keys are not used.
+struct cluster_settings {
+  std::vector<std::string> etcd;  ///< etcd client URLs, "http://127.0.0.1:2379"
+  std::string node;               ///< this node's name, unique in the cluster; required with etcd
+  std::string name = "baton";     ///< the cluster's keys in etcd live under /baton/<name>/
+  /// How many partitions the work is split into. Fixed when the cluster first forms (stored in
+  /// etcd); a node configured otherwise later takes the stored count and says so.
+  std::size_t partitions = 16;
+  /// A node that has not renewed its lease for this long loses its partitions to the others.
+  /// etcd counts leases in whole seconds: rounded up.
+  millis lease{5'000};
+
+  bool operator==(const cluster_settings&) const = default;
+};
+
 struct settings {
   http_settings http;
   storage_settings storage;
   engine_settings engine;
   outgoing_settings outgoing;
   auth_settings auth;
+  cluster_settings cluster;
 
   bool operator==(const settings&) const = default;
 };

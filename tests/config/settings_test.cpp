@@ -522,3 +522,38 @@ TEST_CASE("the sample baton.toml documents every key with its true default", "[c
   REQUIRE(active.problems.empty());
   CHECK(active.values == settings{});
 }
+
+TEST_CASE("cluster settings: a node name with etcd, URLs, and bounds", "[config]") {
+  SECTION("a node joins with a name and etcd URLs") {
+    auto r = load(std::nullopt, {{"BATON_CLUSTER__LEASE_MS", "3000"}},
+                  {{"cluster.node", "node-1"},
+                   {"cluster.etcd", "http://127.0.0.1:2379,http://127.0.0.1:22379"}});
+    INFO(describe(r.problems));
+    REQUIRE(r.problems.empty());
+    CHECK(r.values.cluster.node == "node-1");
+    CHECK(r.values.cluster.etcd ==
+          std::vector<std::string>{"http://127.0.0.1:2379", "http://127.0.0.1:22379"});
+    CHECK(r.values.cluster.lease.count() == 3000);
+    CHECK(r.values.cluster.partitions == 16);
+    CHECK(r.values.cluster.name == "baton");
+  }
+  SECTION("without etcd nothing else is required") {
+    auto r = load(std::nullopt, {}, {});
+    CHECK(r.problems.empty());
+    CHECK(r.values.cluster.etcd.empty());
+  }
+  SECTION("etcd without a node name is told, naming the flag") {
+    auto r = load(std::nullopt, {}, {{"cluster.etcd", "http://127.0.0.1:2379"}});
+    CHECK(contains(find_problem(r, "cluster.node", "flag cluster.etcd").message, "--node"));
+  }
+  SECTION("a bad URL, a bad name, a short lease and no partitions are all told") {
+    auto r = load(std::nullopt,
+                  {{"BATON_CLUSTER__LEASE_MS", "500"}, {"BATON_CLUSTER__NAME", "a/b"}},
+                  {{"cluster.etcd", "127.0.0.1:2379"}, {"cluster.partitions", "0"}});
+    CHECK(contains(find_problem(r, "cluster.etcd", "flag cluster.etcd").message, "http://"));
+    CHECK(contains(find_problem(r, "cluster.name", "env BATON_CLUSTER__NAME").message, "letters"));
+    CHECK(contains(find_problem(r, "cluster.lease_ms", "env BATON_CLUSTER__LEASE_MS").message,
+                   "2000"));
+    find_problem(r, "cluster.partitions", "flag cluster.partitions");
+  }
+}

@@ -1,0 +1,380 @@
+#include "actors/cluster_member.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
+namespace baton::actors {
+
+namespace etcd = outgoing::etcd;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::optional<std::uint32_t> parse_number(std::string_view text) {
+  std::uint32_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::string describe(const etcd::error& e) {
+  return e.message.empty() ? "etcd error " + std::to_string(static_cast<int>(e.code)) : e.message;
+}
+
+etcd::options client_options(const config::cluster_settings& s) {
+  etcd::options opts;
+  opts.endpoints = s.etcd;
+  // A blocking call must end well within a lease, or the decisions behind it would be stale.
+  opts.request_timeout = std::min<std::chrono::milliseconds>(5s, s.lease / 2);
+  return opts;
+}
+
+}  // namespace
+
+cluster_member::cluster_member(const config::cluster_settings& settings)
+    : cluster_(settings.name),
+      node_(settings.node),
+      prefix_("/baton/" + settings.name + "/"),
+      ttl_s_((settings.lease.count() + 999) / 1000),
+      wanted_partitions_(static_cast<std::uint32_t>(settings.partitions)),
+      etcd_(etcd::client::create(client_options(settings))) {}
+
+cluster_member::~cluster_member() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  watch_.reset();
+  keeper_.reset();
+  if (lease_ != 0) {
+    // Revoking deletes the live key and every owner key under the lease in one step.
+    auto revoked = etcd::wait<etcd::done>([&](auto cb) { etcd_->lease_revoke(lease_, cb); });
+    if (revoked.ok()) {
+      spdlog::info("cluster: node {} left; its partitions are free", node_);
+    } else {
+      spdlog::warn("cluster: node {} could not revoke its lease ({}); its partitions move when "
+                   "it runs out",
+                   node_, describe(revoked.error()));
+    }
+  }
+  etcd_.reset();
+}
+
+std::string cluster_member::owner_key(std::uint32_t p) const {
+  char digits[16];
+  std::snprintf(digits, sizeof digits, "%04u", p);
+  return key("owner/") + digits;
+}
+
+std::string cluster_member::join(std::string api_url) {
+  api_url_ = std::move(api_url);
+  // Form the cluster if nobody has: the partition count is fixed by the first node.
+  auto formed = etcd::wait<etcd::txn_result>([&](auto cb) {
+    etcd::txn_request t;
+    t.compare.push_back(etcd::compare::create_revision(key("partitions"), etcd::compare_result::equal, 0));
+    t.success.push_back(etcd::op::put(key("partitions"), std::to_string(wanted_partitions_)));
+    t.failure.push_back(etcd::op::range(key("partitions")));
+    etcd_->txn(std::move(t), cb);
+  });
+  if (!formed.ok()) return "cannot reach etcd: " + describe(formed.error());
+  std::uint32_t partitions = wanted_partitions_;
+  if (formed->succeeded) {
+    spdlog::info("cluster: formed cluster {} with {} partitions", cluster_, partitions);
+  } else {
+    const auto& kvs = formed->responses.at(0).range.kvs;
+    auto stored = kvs.empty() ? std::nullopt : parse_number(kvs.front().value);
+    if (!stored || *stored == 0) return "the cluster's partition count in etcd is unreadable";
+    if (*stored != wanted_partitions_)
+      spdlog::warn("cluster: cluster.partitions = {} is not used: cluster {} was formed with {}",
+                   wanted_partitions_, cluster_, *stored);
+    partitions = *stored;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    partitions_ = partitions;
+  }
+  auto remembered = etcd::wait<etcd::put_result>(
+      [&](auto cb) { etcd_->put(key("members/") + node_, api_url_, 0, cb); });
+  if (!remembered.ok()) return "cannot register in etcd: " + describe(remembered.error());
+  if (auto why = register_node(); !why.empty()) return why;
+  if (auto why = load_and_watch(); !why.empty()) return why;
+  thread_ = std::thread([this] { run(); });
+  return {};
+}
+
+std::string cluster_member::register_node() {
+  std::int64_t previous = 0;
+  {
+    std::lock_guard lock(mutex_);
+    previous = lease_;
+  }
+  if (previous != 0) {
+    // The keeper gave up on it, but it may live on (etcd was out of reach): end it, so that
+    // this node's old ownerships end now rather than when it runs out.
+    keeper_.reset();
+    (void)etcd::wait<etcd::done>([&](auto cb) { etcd_->lease_revoke(previous, cb); });
+  }
+  auto granted =
+      etcd::wait<etcd::lease_grant_result>([&](auto cb) { etcd_->lease_grant(ttl_s_, cb); });
+  if (!granted.ok()) return "cannot get a lease from etcd: " + describe(granted.error());
+  const auto lease = granted->id;
+  const auto live_key = key("live/") + node_;
+  // A previous run of this node (killed, or cut off) may hold the name until its lease runs
+  // out; a second node under the same name holds it for good.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2 * ttl_s_ + 2);
+  for (bool said = false;; said = true) {
+    auto created = etcd::wait<etcd::txn_result>([&](auto cb) {
+      etcd::txn_request t;
+      t.compare.push_back(etcd::compare::create_revision(live_key, etcd::compare_result::equal, 0));
+      t.success.push_back(etcd::op::put(live_key, api_url_, lease));
+      etcd_->txn(std::move(t), cb);
+    });
+    if (created.ok() && created->succeeded) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      (void)etcd::wait<etcd::done>([&](auto cb) { etcd_->lease_revoke(lease, cb); });
+      return created.ok() ? "another live node is named " + node_ + "; names must be unique"
+                          : "cannot register in etcd: " + describe(created.error());
+    }
+    if (!said && created.ok())
+      spdlog::info("cluster: waiting for the lease of a previous run of node {} to end", node_);
+    {
+      std::unique_lock lock(mutex_);
+      if (wake_.wait_for(lock, 250ms, [this] { return stopping_; })) return "stopping";
+    }
+  }
+  keeper_ = etcd_->keep_alive(lease, ttl_s_, [this] { on_lease_lost(); });
+  {
+    std::lock_guard lock(mutex_);
+    lease_ = lease;
+    lease_lost_ = false;
+    joined_ = true;
+    changed_ = true;
+  }
+  spdlog::info("cluster: node {} joined cluster {} (lease {:x}, {} s)", node_, cluster_, lease,
+               ttl_s_);
+  return {};
+}
+
+std::string cluster_member::load_and_watch() {
+  watch_.reset();
+  auto all = etcd::wait<etcd::range_result>(
+      [&](auto cb) { etcd_->range(prefix_, etcd::prefix_end(prefix_), 0, 0, cb); });
+  if (!all.ok()) return "cannot read the cluster from etcd: " + describe(all.error());
+  {
+    std::lock_guard lock(mutex_);
+    members_.clear();
+    live_.clear();
+    owners_.clear();
+    for (const auto& kv : all->kvs) apply(kv, false);
+    watch_failed_ = false;
+    changed_ = true;
+  }
+  watch_ = etcd_->watch(prefix_, etcd::prefix_end(prefix_), all->header_revision + 1,
+                        [this](etcd::result<std::vector<etcd::event>> events) {
+                          std::lock_guard lock(mutex_);
+                          if (!events.ok()) {
+                            watch_failed_ = true;
+                          } else {
+                            for (const auto& e : *events)
+                              apply(e.kv, e.type == etcd::event::kind::del);
+                          }
+                          changed_ = true;
+                          wake_.notify_all();
+                        });
+  return {};
+}
+
+void cluster_member::apply(const etcd::key_value& kv, bool deleted) {
+  std::string_view name{kv.key};
+  if (!name.starts_with(prefix_)) return;
+  name.remove_prefix(prefix_.size());
+  auto take = [&](std::string_view what) {
+    if (!name.starts_with(what)) return false;
+    name.remove_prefix(what.size());
+    return true;
+  };
+  if (take("members/")) {
+    if (deleted) {
+      members_.erase(std::string{name});
+    } else {
+      members_[std::string{name}] = kv.value;
+    }
+  } else if (take("live/")) {
+    if (deleted) {
+      live_.erase(std::string{name});
+    } else {
+      live_[std::string{name}] = kv.lease;
+    }
+  } else if (take("owner/")) {
+    auto p = parse_number(name);
+    if (!p) return;
+    if (deleted) {
+      owners_.erase(*p);
+    } else {
+      owners_[*p] = owner{kv.value, kv.create_revision, kv.lease};
+    }
+  }
+}
+
+void cluster_member::reconcile() {
+  std::vector<std::uint32_t> to_claim;
+  std::vector<std::pair<std::uint32_t, std::int64_t>> to_release;
+  std::int64_t lease = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (!joined_) return;
+    lease = lease_;
+    std::vector<std::string> live;
+    for (const auto& [node, held] : live_) live.push_back(node);
+    auto share = model::assign_partitions(live, partitions_);
+    for (std::uint32_t p = 0; p < partitions_; ++p) {
+      auto held = owners_.find(p);
+      if (held == owners_.end()) {
+        if (share[p] == node_) to_claim.push_back(p);
+      } else if (owned_by_me(held->second) && share[p] != node_) {
+        to_release.emplace_back(p, held->second.epoch);
+      }
+    }
+  }
+  for (auto p : to_claim) claim(p, lease);
+  for (auto [p, epoch] : to_release) release(p, epoch, lease);
+}
+
+void cluster_member::claim(std::uint32_t p, std::int64_t lease) {
+  const auto k = owner_key(p);
+  auto claimed = etcd::wait<etcd::txn_result>([&](auto cb) {
+    etcd::txn_request t;
+    t.compare.push_back(etcd::compare::create_revision(k, etcd::compare_result::equal, 0));
+    t.success.push_back(etcd::op::put(k, node_, lease));
+    etcd_->txn(std::move(t), cb);
+  });
+  if (!claimed.ok()) {
+    spdlog::warn("cluster: claiming partition {}: {}", p, describe(claimed.error()));
+    return;
+  }
+  if (!claimed->succeeded) return;  // someone was quicker; the watch tells who
+  std::lock_guard lock(mutex_);
+  ++claims_;
+  // The put's revision is the key's create revision. Recorded now rather than when the watch
+  // reports it, so that the partition is served without waiting for the round trip.
+  owners_[p] = owner{node_, claimed->header_revision, lease};
+  spdlog::info("cluster: node {} owns partition {} (epoch {})", node_, p,
+               claimed->header_revision);
+}
+
+void cluster_member::release(std::uint32_t p, std::int64_t epoch, std::int64_t lease) {
+  const auto k = owner_key(p);
+  auto released = etcd::wait<etcd::txn_result>([&](auto cb) {
+    etcd::txn_request t;
+    t.compare.push_back(etcd::compare::create_revision(k, etcd::compare_result::equal, epoch));
+    t.compare.push_back(etcd::compare::lease_of(k, etcd::compare_result::equal, lease));
+    t.success.push_back(etcd::op::delete_range(k));
+    etcd_->txn(std::move(t), cb);
+  });
+  if (!released.ok()) {
+    spdlog::warn("cluster: giving up partition {}: {}", p, describe(released.error()));
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  ++releases_;
+  if (auto held = owners_.find(p); held != owners_.end() && held->second.epoch == epoch)
+    owners_.erase(held);
+  spdlog::info("cluster: node {} gave up partition {} to its share's owner", node_, p);
+}
+
+void cluster_member::on_lease_lost() {
+  // On the etcd client's thread: nothing fenced on the lease may be trusted from now on.
+  std::lock_guard lock(mutex_);
+  joined_ = false;
+  lease_lost_ = true;
+  ++leases_lost_;
+  for (auto it = owners_.begin(); it != owners_.end();) {
+    it = owned_by_me(it->second) ? owners_.erase(it) : std::next(it);
+  }
+  spdlog::error("cluster: node {} lost its lease; its partitions are no longer its", node_);
+  wake_.notify_all();
+}
+
+void cluster_member::run() {
+  // Claims are also retried on a period: a claim that failed for a moment (etcd busy) is
+  // tried again without waiting for the next change.
+  const auto period = std::chrono::milliseconds(ttl_s_ * 1000 / 4);
+  for (;;) {
+    bool lost = false, reload = false;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, period, [this] { return stopping_ || changed_ || lease_lost_; });
+      if (stopping_) return;
+      lost = lease_lost_;
+      reload = watch_failed_;
+      changed_ = false;
+    }
+    if (lost) {
+      if (auto why = register_node(); !why.empty()) {
+        spdlog::warn("cluster: node {} cannot rejoin yet: {}", node_, why);
+        std::unique_lock lock(mutex_);
+        wake_.wait_for(lock, period, [this] { return stopping_; });
+        continue;
+      }
+      reload = true;
+    }
+    if (reload) {
+      if (auto why = load_and_watch(); !why.empty()) {
+        spdlog::warn("cluster: {}", why);
+        std::lock_guard lock(mutex_);
+        watch_failed_ = true;
+        continue;
+      }
+    }
+    reconcile();
+  }
+}
+
+model::cluster_view cluster_member::view() const {
+  std::lock_guard lock(mutex_);
+  model::cluster_view v;
+  v.node = node_;
+  v.cluster = cluster_;
+  v.joined = joined_;
+  for (const auto& [name, api] : members_) v.nodes.push_back({name, api, live_.contains(name)});
+  for (std::uint32_t p = 0; p < partitions_; ++p) {
+    model::cluster_partition part{p, {}, 0};
+    if (auto held = owners_.find(p); held != owners_.end()) {
+      part.owner = held->second.node;
+      part.epoch = held->second.epoch;
+    }
+    v.partitions.push_back(std::move(part));
+  }
+  return v;
+}
+
+std::optional<std::int64_t> cluster_member::epoch_of(std::uint32_t p) const {
+  std::lock_guard lock(mutex_);
+  auto held = owners_.find(p);
+  if (!joined_ || held == owners_.end() || !owned_by_me(held->second)) return std::nullopt;
+  return held->second.epoch;
+}
+
+void cluster_member::collect_metrics(std::string& out) const {
+  std::lock_guard lock(mutex_);
+  std::size_t owned = 0;
+  for (const auto& [p, o] : owners_) owned += owned_by_me(o) ? 1 : 0;
+  out += "# TYPE baton_cluster_partitions_owned gauge\nbaton_cluster_partitions_owned " +
+         std::to_string(owned) + "\n";
+  out += "# TYPE baton_cluster_nodes_alive gauge\nbaton_cluster_nodes_alive " +
+         std::to_string(live_.size()) + "\n";
+  out += "# TYPE baton_cluster_partition_claims_total counter\nbaton_cluster_partition_claims_total " +
+         std::to_string(claims_) + "\n";
+  out += "# TYPE baton_cluster_partition_releases_total counter\n"
+         "baton_cluster_partition_releases_total " +
+         std::to_string(releases_) + "\n";
+  out += "# TYPE baton_cluster_leases_lost_total counter\nbaton_cluster_leases_lost_total " +
+         std::to_string(leases_lost_) + "\n";
+}
+
+}  // namespace baton::actors

@@ -1,0 +1,111 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "config/settings.hpp"
+#include "model/cluster.hpp"
+#include "outgoing/etcd_client.hpp"
+
+namespace baton::actors {
+
+/// This node's place in a cluster (DESIGN.md, Cluster): it registers the node under an etcd
+/// lease, forms the cluster when it is the first node (the partition count is stored then and
+/// never changes), and takes and gives up partitions so that each live node owns its share
+/// (`model::assign_partitions`) and a node that rejoins gets its own back.
+///
+/// Ownership of partition p is the key `/baton/<cluster>/owner/<p>`, created under the
+/// owner's lease only while it does not exist; its create revision is the partition's epoch.
+/// It ends when the owner gives it up (delete, fenced on the epoch) or its lease runs out
+/// (etcd deletes it). Why not etcd's election API: a campaign waiting in line keeps its
+/// candidate key until its lease ends, so a node that stops wanting a partition while waiting
+/// could later be elected without wanting it; a create-if-absent key has no line.
+///
+///     registering --lease granted, live key created--> member --lease lost--> registering
+///     member: on every change seen in etcd (and every lease/4), claim what is ours and
+///             free, give up what is another live node's share
+///
+/// Decisions are made on one thread of its own, with blocking etcd calls; the etcd watch only
+/// records what changed and wakes it. `view` and `epoch_of` may be called from any thread.
+class cluster_member {
+ public:
+  /// @pre `settings.etcd` and `settings.node` are set (config::load checks).
+  explicit cluster_member(const config::cluster_settings& settings);
+  /// Leaves the cluster: revoking the lease frees this node's partitions at once, so that the
+  /// others need not wait for it to run out.
+  ~cluster_member();
+  cluster_member(const cluster_member&) = delete;
+  cluster_member& operator=(const cluster_member&) = delete;
+
+  /// Registers this node, whose API answers at `api_url`, and starts taking its share of the
+  /// partitions (in the background). Blocks until registered: when a previous run of this
+  /// node (same name) still holds its lease, until that lease runs out.
+  /// @returns empty, or why the node could not join (etcd unreachable, name in use).
+  std::string join(std::string api_url);
+
+  model::cluster_view view() const;
+  /// The epoch of partition `p` while this node owns it.
+  std::optional<std::int64_t> epoch_of(std::uint32_t p) const;
+  /// Appends the cluster gauges and counters in Prometheus text format.
+  void collect_metrics(std::string& out) const;
+
+ private:
+  struct owner {
+    std::string node;
+    std::int64_t epoch = 0;  ///< the key's create revision
+    std::int64_t lease = 0;
+  };
+
+  /// Grants a lease and creates the live key under it. @pre mutex_ not held
+  std::string register_node();
+  /// Reads every key of the cluster and watches from there. @pre mutex_ not held
+  std::string load_and_watch();
+  void apply(const outgoing::etcd::key_value& kv, bool deleted);  ///< @pre mutex_ held
+  /// Claims and gives up partitions to match the share of each live node. @pre mutex_ not held
+  void reconcile();
+  void claim(std::uint32_t p, std::int64_t lease);
+  void release(std::uint32_t p, std::int64_t epoch, std::int64_t lease);
+  void on_lease_lost();
+  void run();
+  bool owned_by_me(const owner& o) const { return o.node == node_ && o.lease == lease_; }
+
+  std::string key(std::string_view suffix) const { return prefix_ + std::string{suffix}; }
+  std::string owner_key(std::uint32_t p) const;
+
+  const std::string cluster_;
+  const std::string node_;
+  const std::string prefix_;  ///< "/baton/<cluster>/"
+  const std::int64_t ttl_s_;  ///< the lease in whole seconds
+  const std::uint32_t wanted_partitions_;
+  std::unique_ptr<outgoing::etcd::client> etcd_;
+  std::string api_url_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  bool changed_ = false;        ///< something was seen that may call for a claim or release
+  bool lease_lost_ = false;     ///< the keeper gave up: register again
+  bool watch_failed_ = false;   ///< the watch ended: read everything again
+  bool joined_ = false;
+  std::int64_t lease_ = 0;
+  std::uint32_t partitions_ = 0;  ///< as stored in etcd when the cluster formed
+  std::map<std::string, std::string> members_;  ///< every node that ever joined → its API
+  std::map<std::string, std::int64_t> live_;    ///< nodes holding a lease → that lease
+  std::map<std::uint32_t, owner> owners_;
+  std::uint64_t claims_ = 0;
+  std::uint64_t releases_ = 0;
+  std::uint64_t leases_lost_ = 0;
+
+  std::unique_ptr<outgoing::etcd::handle> keeper_;
+  std::unique_ptr<outgoing::etcd::handle> watch_;
+  std::thread thread_;
+};
+
+}  // namespace baton::actors

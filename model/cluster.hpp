@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+/// What a cluster of Baton nodes looks like to one of them (DESIGN.md, Cluster): plain data
+/// and the pure rule that spreads partitions over the live nodes.
+namespace baton::model {
+
+struct cluster_node {
+  std::string id;   ///< the node's name (`cluster.node`), unique in the cluster
+  std::string api;  ///< where its HTTP API listens: "http://127.0.0.1:8080"
+  bool alive = false;  ///< holds a lease in etcd now
+};
+
+struct cluster_partition {
+  std::uint32_t id = 0;
+  std::string owner;       ///< empty while nobody owns it
+  std::int64_t epoch = 0;  ///< the etcd revision at which `owner` took it; fences its writes
+};
+
+struct cluster_view {
+  std::string node;  ///< the node answering
+  std::string cluster;
+  bool joined = false;  ///< false while this node is not (or no longer) registered
+  std::vector<cluster_node> nodes;            ///< every node that ever joined, by id
+  std::vector<cluster_partition> partitions;  ///< by id, all of them
+};
+
+/// Who should own each of `partitions` partitions given the live nodes: spread evenly (counts
+/// differ by at most one), moving few partitions between the nodes that stay when one comes
+/// or goes, and giving a node that rejoins the same ones back. Every node computes the same
+/// answer from the same set, in any order. @returns one node id per partition; empty ids
+/// when `live` is empty.
+std::vector<std::string> assign_partitions(std::vector<std::string> live, std::uint32_t partitions);
+
+}  // namespace baton::model

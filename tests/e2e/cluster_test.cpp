@@ -1,0 +1,167 @@
+// Real `baton` nodes and a real etcd member on 127.0.0.1 form a cluster: partitions are spread
+// over the live nodes, move to the others when a node dies, and come back when it returns.
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "model/cluster.hpp"
+#include "tests/e2e/e2e_support.hpp"
+#include "tests/support/etcd_cluster.hpp"
+
+using namespace baton::test;
+using namespace baton::test::e2e;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A lease short enough that a dead node's partitions move within seconds.
+constexpr auto lease_ms = "2000";
+
+std::unique_ptr<baton_server> start_node(const std::string& name, const etcd_cluster& etcd,
+                                         std::string data_dir = {}) {
+  server_options opts;
+  opts.extra_args = {"--node", name, "--etcd", etcd.endpoint(0)};
+  opts.environment = {{"BATON_AUTH__REQUIRED", "false"}, {"BATON_CLUSTER__LEASE_MS", lease_ms}};
+  opts.data_dir = std::move(data_dir);
+  return std::make_unique<baton_server>(std::move(opts));
+}
+
+json::object cluster_of(const baton_server& node) {
+  auto r = http_call(node.port(), "GET", "/api/v1/cluster");
+  REQUIRE(r.status == 200);
+  return object_of(r);
+}
+
+/// Partition id → owner ("" when unowned), as `node` sees it.
+std::map<std::int64_t, std::string> owners(const json::object& view) {
+  std::map<std::int64_t, std::string> out;
+  for (const auto& p : view.at("partitions").as_array()) {
+    const auto& part = p.as_object();
+    out[part.at("id").as_int64()] =
+        part.at("owner").is_string() ? std::string(part.at("owner").as_string()) : "";
+  }
+  return out;
+}
+
+std::map<std::int64_t, std::string> as_map(const std::vector<std::string>& owners) {
+  std::map<std::int64_t, std::string> out;
+  for (std::size_t p = 0; p < owners.size(); ++p) out[static_cast<std::int64_t>(p)] = owners[p];
+  return out;
+}
+
+std::map<std::string, bool> alive(const json::object& view) {
+  std::map<std::string, bool> out;
+  for (const auto& n : view.at("nodes").as_array())
+    out[std::string(n.as_object().at("id").as_string())] = n.as_object().at("alive").as_bool();
+  return out;
+}
+
+/// Polls `node`'s view every 50 ms until every partition is owned by one of `expected` and
+/// each of them owns some; @returns the owners then (REQUIREs it happens within 30 s).
+std::map<std::int64_t, std::string> wait_settled(const baton_server& node,
+                                                 const std::set<std::string>& expected) {
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  json::object view;
+  for (;;) {
+    view = cluster_of(node);
+    auto now = owners(view);
+    std::set<std::string> holders;
+    bool all_expected = now.size() == 16;
+    for (const auto& [p, o] : now) {
+      holders.insert(o);
+      all_expected = all_expected && expected.contains(o);
+    }
+    if (all_expected && holders == expected) return now;
+    if (std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  FAIL("the partitions did not settle on the expected nodes: " << json::serialize(view));
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("three nodes share the partitions, and a dead node's move and come back",
+          "[e2e][cluster]") {
+  etcd_cluster etcd(1);
+  auto a = start_node("a", etcd);
+  auto b = start_node("b", etcd);
+  auto c = start_node("c", etcd);
+
+  auto settled = wait_settled(*a, {"a", "b", "c"});
+  std::map<std::string, int> share;
+  for (const auto& [p, o] : settled) ++share[o];
+  for (const auto& [node, n] : share) CHECK((n == 5 || n == 6));
+  // Every node sees the same owners, and every node alive.
+  for (auto* node : {b.get(), c.get()}) CHECK(wait_settled(*node, {"a", "b", "c"}) == settled);
+  CHECK(alive(cluster_of(*b)) == std::map<std::string, bool>{{"a", true}, {"b", true}, {"c", true}});
+  auto view = cluster_of(*c);
+  CHECK(text(view, "node") == "c");
+  CHECK(view.at("clustered").as_bool());
+
+  // A crash: the lease runs out and the survivors take c's partitions.
+  auto started = std::chrono::steady_clock::now();
+  c->kill9();
+  auto without_c = wait_settled(*a, {"a", "b"});
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                    started);
+  WARN("takeover after kill -9 took " << took.count() << " ms (lease " << lease_ms << " ms)");
+  // Both answers are the share that every node computes from the live set.
+  CHECK(as_map(baton::model::assign_partitions({"a", "b", "c"}, 16)) == settled);
+  CHECK(as_map(baton::model::assign_partitions({"a", "b"}, 16)) == without_c);
+  CHECK(alive(cluster_of(*b))["c"] == false);
+
+  // c comes back on its data folder: it waits out its old lease and gets its share back.
+  c->start();
+  CHECK(wait_settled(*b, {"a", "b", "c"}) == settled);
+  CHECK(alive(cluster_of(*a))["c"] == true);
+}
+
+TEST_CASE("a node that stops leaves at once, and a second node of the same name is refused",
+          "[e2e][cluster]") {
+  etcd_cluster etcd(1);
+  auto a = start_node("a", etcd);
+  auto b = start_node("b", etcd);
+  wait_settled(*a, {"a", "b"});
+
+  // Two nodes may not share a name: the second waits out what could be a previous run's
+  // lease, then gives up and says why.
+  auto twin = run_command("timeout 60 " + std::string(BATON_BINARY) + " serve --listen 127.0.0.1:0 --data " +
+                          (a->data_dir() / "twin").string() + " --node b --etcd " +
+                          etcd.endpoint(0) + " 2>&1");
+  CHECK(twin.exit_code == 1);
+  CHECK(twin.output.find("another live node is named b") != std::string::npos);
+
+  // SIGTERM: b revokes its lease on the way out, and a takes everything.
+  CHECK(b->stop() == 0);
+  wait_settled(*a, {"a"});
+  CHECK(a->output().find("lost its lease") == std::string::npos);
+}
+
+TEST_CASE("cluster settings are checked before anything starts", "[e2e][cli]") {
+  auto r = run_baton({"serve", "--etcd", "http://127.0.0.1:1"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("cluster.node") != std::string::npos);
+  auto bad = run_baton({"serve", "--node", "a b", "--etcd", "127.0.0.1:2379"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.output.find("cluster.node") != std::string::npos);
+  CHECK(bad.output.find("http://") != std::string::npos);
+}
+
+TEST_CASE("a single node describes itself as the whole cluster", "[e2e]") {
+  server_options opts;
+  opts.environment = {{"BATON_AUTH__REQUIRED", "false"}};
+  baton_server node(opts);
+  auto view = cluster_of(node);
+  CHECK_FALSE(view.at("clustered").as_bool());
+  CHECK(view.at("cluster").is_null());
+  CHECK(view.at("partitions").as_array().empty());
+  REQUIRE(view.at("nodes").as_array().size() == 1);
+  const auto& self = view.at("nodes").as_array()[0].as_object();
+  CHECK(text(self, "api") == "http://127.0.0.1:" + std::to_string(node.port()));
+  CHECK(self.at("alive").as_bool());
+}
