@@ -57,9 +57,10 @@ cluster_member::~cluster_member() {
     if (revoked.ok()) {
       spdlog::info("cluster: node {} left; its partitions are free", node_);
     } else {
-      spdlog::warn("cluster: node {} could not revoke its lease ({}); its partitions move when "
-                   "it runs out",
-                   node_, describe(revoked.error()));
+      spdlog::warn(
+          "cluster: node {} could not revoke its lease ({}); its partitions move when "
+          "it runs out",
+          node_, describe(revoked.error()));
     }
   }
   etcd_.reset();
@@ -71,12 +72,12 @@ std::string cluster_member::owner_key(std::uint32_t p) const {
   return key("owner/") + digits;
 }
 
-std::string cluster_member::join(std::string api_url) {
-  api_url_ = std::move(api_url);
+std::string cluster_member::join() {
   // Form the cluster if nobody has: the partition count is fixed by the first node.
   auto formed = etcd::wait<etcd::txn_result>([&](auto cb) {
     etcd::txn_request t;
-    t.compare.push_back(etcd::compare::create_revision(key("partitions"), etcd::compare_result::equal, 0));
+    t.compare.push_back(
+        etcd::compare::create_revision(key("partitions"), etcd::compare_result::equal, 0));
     t.success.push_back(etcd::op::put(key("partitions"), std::to_string(wanted_partitions_)));
     t.failure.push_back(etcd::op::range(key("partitions")));
     etcd_->txn(std::move(t), cb);
@@ -98,9 +99,6 @@ std::string cluster_member::join(std::string api_url) {
     std::lock_guard lock(mutex_);
     partitions_ = partitions;
   }
-  auto remembered = etcd::wait<etcd::put_result>(
-      [&](auto cb) { etcd_->put(key("members/") + node_, api_url_, 0, cb); });
-  if (!remembered.ok()) return "cannot register in etcd: " + describe(remembered.error());
   if (auto why = register_node(); !why.empty()) return why;
   if (auto why = load_and_watch(); !why.empty()) return why;
   thread_ = std::thread([this] { run(); });
@@ -131,7 +129,7 @@ std::string cluster_member::register_node() {
     auto created = etcd::wait<etcd::txn_result>([&](auto cb) {
       etcd::txn_request t;
       t.compare.push_back(etcd::compare::create_revision(live_key, etcd::compare_result::equal, 0));
-      t.success.push_back(etcd::op::put(live_key, api_url_, lease));
+      t.success.push_back(etcd::op::put(live_key, node_, lease));
       etcd_->txn(std::move(t), cb);
     });
     if (created.ok() && created->succeeded) break;
@@ -185,6 +183,7 @@ std::string cluster_member::load_and_watch() {
                           }
                           changed_ = true;
                           wake_.notify_all();
+                          settled_.notify_all();
                         });
   return {};
 }
@@ -263,8 +262,8 @@ void cluster_member::claim(std::uint32_t p, std::int64_t lease) {
   // The put's revision is the key's create revision. Recorded now rather than when the watch
   // reports it, so that the partition is served without waiting for the round trip.
   owners_[p] = owner{node_, claimed->header_revision, lease};
-  spdlog::info("cluster: node {} owns partition {} (epoch {})", node_, p,
-               claimed->header_revision);
+  settled_.notify_all();
+  spdlog::info("cluster: node {} owns partition {} (epoch {})", node_, p, claimed->header_revision);
 }
 
 void cluster_member::release(std::uint32_t p, std::int64_t epoch, std::int64_t lease) {
@@ -284,6 +283,7 @@ void cluster_member::release(std::uint32_t p, std::int64_t epoch, std::int64_t l
   ++releases_;
   if (auto held = owners_.find(p); held != owners_.end() && held->second.epoch == epoch)
     owners_.erase(held);
+  settled_.notify_all();
   spdlog::info("cluster: node {} gave up partition {} to its share's owner", node_, p);
 }
 
@@ -335,6 +335,61 @@ void cluster_member::run() {
   }
 }
 
+void cluster_member::advertise(std::string api_url) {
+  auto remembered = etcd::wait<etcd::put_result>(
+      [&](auto cb) { etcd_->put(key("members/") + node_, api_url, 0, cb); });
+  if (!remembered.ok())
+    spdlog::warn("cluster: cannot register this node's API address: {}",
+                 describe(remembered.error()));
+}
+
+std::uint32_t cluster_member::partitions() const {
+  std::lock_guard lock(mutex_);
+  return partitions_;
+}
+
+std::optional<std::uint32_t> cluster_member::next_owned() {
+  std::lock_guard lock(mutex_);
+  if (!joined_) return std::nullopt;
+  for (std::uint32_t i = 0; i < partitions_; ++i) {
+    auto p = (next_owned_ + i) % partitions_;
+    if (auto held = owners_.find(p); held != owners_.end() && owned_by_me(held->second)) {
+      next_owned_ = p + 1;
+      return p;
+    }
+  }
+  return std::nullopt;
+}
+
+std::pair<std::string, std::string> cluster_member::owner_of(std::uint32_t p) const {
+  std::lock_guard lock(mutex_);
+  auto held = owners_.find(p);
+  if (held == owners_.end()) return {};
+  auto api = members_.find(held->second.node);
+  return {held->second.node, api == members_.end() ? std::string{} : api->second};
+}
+
+std::int64_t cluster_member::lease() const {
+  std::lock_guard lock(mutex_);
+  return joined_ ? lease_ : 0;
+}
+
+bool cluster_member::wait_settled(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return settled_.wait_for(lock, timeout, [this] {
+    if (!joined_ || partitions_ == 0) return false;
+    std::vector<std::string> live;
+    for (const auto& [node, held] : live_) live.push_back(node);
+    auto share = model::assign_partitions(live, partitions_);
+    for (std::uint32_t p = 0; p < partitions_; ++p) {
+      auto held = owners_.find(p);
+      bool mine = held != owners_.end() && owned_by_me(held->second);
+      if ((share[p] == node_) != mine) return false;
+    }
+    return true;
+  });
+}
+
 model::cluster_view cluster_member::view() const {
   std::lock_guard lock(mutex_);
   model::cluster_view v;
@@ -368,11 +423,13 @@ void cluster_member::collect_metrics(std::string& out) const {
          std::to_string(owned) + "\n";
   out += "# TYPE baton_cluster_nodes_alive gauge\nbaton_cluster_nodes_alive " +
          std::to_string(live_.size()) + "\n";
-  out += "# TYPE baton_cluster_partition_claims_total counter\nbaton_cluster_partition_claims_total " +
-         std::to_string(claims_) + "\n";
-  out += "# TYPE baton_cluster_partition_releases_total counter\n"
-         "baton_cluster_partition_releases_total " +
-         std::to_string(releases_) + "\n";
+  out +=
+      "# TYPE baton_cluster_partition_claims_total counter\nbaton_cluster_partition_claims_total " +
+      std::to_string(claims_) + "\n";
+  out +=
+      "# TYPE baton_cluster_partition_releases_total counter\n"
+      "baton_cluster_partition_releases_total " +
+      std::to_string(releases_) + "\n";
   out += "# TYPE baton_cluster_leases_lost_total counter\nbaton_cluster_leases_lost_total " +
          std::to_string(leases_lost_) + "\n";
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -9,7 +10,9 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 
+#include "actors/partition_owner.hpp"
 #include "config/settings.hpp"
 #include "model/cluster.hpp"
 #include "outgoing/etcd_client.hpp"
@@ -34,7 +37,7 @@ namespace baton::actors {
 ///
 /// Decisions are made on one thread of its own, with blocking etcd calls; the etcd watch only
 /// records what changed and wakes it. `view` and `epoch_of` may be called from any thread.
-class cluster_member {
+class cluster_member final : public partition_owner {
  public:
   /// @pre `settings.etcd` and `settings.node` are set (config::load checks).
   explicit cluster_member(const config::cluster_settings& settings);
@@ -44,15 +47,30 @@ class cluster_member {
   cluster_member(const cluster_member&) = delete;
   cluster_member& operator=(const cluster_member&) = delete;
 
-  /// Registers this node, whose API answers at `api_url`, and starts taking its share of the
-  /// partitions (in the background). Blocks until registered: when a previous run of this
-  /// node (same name) still holds its lease, until that lease runs out.
+  /// Registers this node and starts taking its share of the partitions (in the background).
+  /// Blocks until registered: when a previous run of this node (same name) still holds its
+  /// lease, until that lease runs out.
   /// @returns empty, or why the node could not join (etcd unreachable, name in use).
-  std::string join(std::string api_url);
+  std::string join();
 
   model::cluster_view view() const;
-  /// The epoch of partition `p` while this node owns it.
-  std::optional<std::int64_t> epoch_of(std::uint32_t p) const;
+  std::uint32_t partitions() const override;
+  std::optional<std::int64_t> epoch_of(std::uint32_t p) const override;
+  std::optional<std::uint32_t> next_owned() override;
+  /// The owner of partition `p` and its API, for telling a client where it is ("" if none).
+  std::pair<std::string, std::string> owner_of(std::uint32_t p) const;
+  /// The lease this node holds now (0 while it holds none): cluster-wide writes are fenced
+  /// on it.
+  std::int64_t lease() const;
+  /// Waits until this node owns its share of the partitions (with the live nodes it sees),
+  /// for at most `timeout`. @returns whether it does.
+  bool wait_settled(std::chrono::milliseconds timeout) const;
+  std::chrono::milliseconds lease_duration() const { return std::chrono::seconds(ttl_s_); }
+  outgoing::etcd::client& etcd() { return *etcd_; }
+  const std::string& prefix() const { return prefix_; }
+  const std::string& node() const { return node_; }
+  /// Registers the address of this node's API, shown to the others and to clients.
+  void advertise(std::string api_url);
   /// Appends the cluster gauges and counters in Prometheus text format.
   void collect_metrics(std::string& out) const;
 
@@ -77,31 +95,38 @@ class cluster_member {
   bool owned_by_me(const owner& o) const { return o.node == node_ && o.lease == lease_; }
 
   std::string key(std::string_view suffix) const { return prefix_ + std::string{suffix}; }
-  std::string owner_key(std::uint32_t p) const;
 
+ public:
+  /// The key whose create revision is partition `p`'s epoch while it has an owner.
+  std::string owner_key(std::uint32_t p) const;
+  /// The key that exists, under this node's lease, while this node is a member.
+  std::string live_key() const { return key("live/") + node_; }
+
+ private:
   const std::string cluster_;
   const std::string node_;
   const std::string prefix_;  ///< "/baton/<cluster>/"
   const std::int64_t ttl_s_;  ///< the lease in whole seconds
   const std::uint32_t wanted_partitions_;
   std::unique_ptr<outgoing::etcd::client> etcd_;
-  std::string api_url_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  bool changed_ = false;        ///< something was seen that may call for a claim or release
-  bool lease_lost_ = false;     ///< the keeper gave up: register again
-  bool watch_failed_ = false;   ///< the watch ended: read everything again
+  bool changed_ = false;       ///< something was seen that may call for a claim or release
+  bool lease_lost_ = false;    ///< the keeper gave up: register again
+  bool watch_failed_ = false;  ///< the watch ended: read everything again
   bool joined_ = false;
   std::int64_t lease_ = 0;
-  std::uint32_t partitions_ = 0;  ///< as stored in etcd when the cluster formed
+  std::uint32_t partitions_ = 0;                ///< as stored in etcd when the cluster formed
   std::map<std::string, std::string> members_;  ///< every node that ever joined → its API
   std::map<std::string, std::int64_t> live_;    ///< nodes holding a lease → that lease
   std::map<std::uint32_t, owner> owners_;
   std::uint64_t claims_ = 0;
   std::uint64_t releases_ = 0;
   std::uint64_t leases_lost_ = 0;
+  std::uint32_t next_owned_ = 0;  ///< where `next_owned` looks first
+  mutable std::condition_variable settled_;
 
   std::unique_ptr<outgoing::etcd::handle> keeper_;
   std::unique_ptr<outgoing::etcd::handle> watch_;

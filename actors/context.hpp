@@ -10,8 +10,10 @@
 #include "actors/definition_registry.hpp"
 #include "actors/engine.hpp"
 #include "actors/outbox.hpp"
+#include "actors/partition_owner.hpp"
 #include "actors/scheduler.hpp"
 #include "config/settings.hpp"
+#include "model/cluster.hpp"
 #include "outgoing/delegate_client.hpp"
 #include "storage/process_store.hpp"
 
@@ -33,6 +35,29 @@ struct engine_context {
   outbox_actor outbox;
   /// Store readers get a thread each (see `store_readers`); not on the test coordinator.
   bool detached_readers = true;
+  /// This node's partitions in a cluster; null on a single node.
+  partition_owner* cluster = nullptr;
+
+  /// Whether this node runs process `id` (always, on a single node).
+  bool owns_process(std::string_view id) const {
+    return !cluster || cluster->epoch_of(model::partition_of_id(id, cluster->partitions()));
+  }
+  /// The write scope of process `id`'s records: its partition, fenced on the epoch under which
+  /// its actor loaded it (`epoch`; -1 when this node did not own it then, which no owner has).
+  storage::write_scope process_scope(std::string_view id, std::int64_t epoch) const {
+    if (!cluster) return {};
+    return {model::partition_of_id(id, cluster->partitions()), epoch};
+  }
+  /// The epoch process `id`'s actor loads it under (0 on a single node).
+  std::int64_t epoch_for(std::string_view id) const {
+    if (!cluster) return 0;
+    return cluster->epoch_of(model::partition_of_id(id, cluster->partitions())).value_or(-1);
+  }
+  /// The write scope of scope `name`'s records (the current owner's epoch).
+  storage::write_scope scope_scope(std::string_view name) const {
+    if (!cluster) return {};
+    return {model::partition_of_scope(name, cluster->partitions()), 0};
+  }
 
   /// Schedule starts the trigger has out at once (starts sent one by one, and schedules in
   /// fire batches not yet durable); further fires of the same tick wait for answers. Sending a

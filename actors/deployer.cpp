@@ -47,6 +47,7 @@ caf::result<deploy_answer> on_deploy(deployer_self self, deploy_definition& cmd)
   def.version = take_version(st, def.name);
   auto deployed = std::make_shared<const model::definition>(std::move(def));
   storage::batch b;
+  b.set_scope({storage::write_scope::cluster_wide, 0});
   st.ctx->store.put_definition(b, *deployed);
   auto token = ++st.token;
   auto answer = self->make_response_promise<deploy_answer>();

@@ -70,16 +70,17 @@ void engine_impl::ask(const Handle& dest, Message msg, std::function<void(Answer
 storage::result<std::unique_ptr<engine>> engine::create(const config::settings& settings,
                                                         storage::process_store& store,
                                                         outgoing::delegate_client& delegates,
-                                                        clock_ms now_ms, callback_formats formats) {
+                                                        clock_ms now_ms, callback_formats formats,
+                                                        partition_owner* cluster) {
   auto e = std::make_unique<engine_impl>(settings, store, delegates, std::move(now_ms),
-                                         /*testing=*/false, std::move(formats));
+                                         /*testing=*/false, std::move(formats), cluster);
   if (auto recovered = e->recover(); !recovered.ok()) return recovered;
   return std::unique_ptr<engine>(std::move(e));
 }
 
 engine_impl::engine_impl(const config::settings& settings, storage::process_store& store,
                          outgoing::delegate_client& delegates, clock_ms now_ms, bool testing,
-                         callback_formats formats) {
+                         callback_formats formats, partition_owner* cluster) {
   if (testing) {
     config_.set("scheduler.policy", caf::atom("testing"));
   } else {
@@ -105,10 +106,13 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
                          {},
                          {}});
   ctx_->detached_readers = !testing;
+  ctx_->cluster = cluster;
   // Before the scheduler: process actors signal the outbox from their first write on.
-  ctx_->outbox =
-      system_->spawn(outbox, outbox_deps{&store, &delegates, &ctx_->definitions, settings.outgoing,
-                                         std::move(formats), ctx_->callbacks});
+  outbox_deps deps{
+      &store,         &delegates, &ctx_->definitions, settings.outgoing, std::move(formats),
+      ctx_->callbacks};
+  deps.scope_of = [c = ctx_.get()](std::string_view id) { return c->process_scope(id, 0); };
+  ctx_->outbox = system_->spawn(outbox, std::move(deps));
   ctx_->scheduler = spawn_scheduler(*system_, ctx_);
   replies_ = std::make_unique<reply_desk>(*system_);
   // Under the test coordinator a test gives up on late requests itself (`expire_requests`):
@@ -142,7 +146,9 @@ void engine_impl::shutdown() {
   // Writes still in flight answer actors that are gone: harmless while the system lives, so
   // wait for them here rather than in the store's destructor after the system is gone.
   std::promise<void> flushed;
-  ctx_->store.committer().submit(storage::batch{},
+  storage::batch nothing;
+  nothing.set_scope({storage::write_scope::cluster_wide, 0});
+  ctx_->store.committer().submit(std::move(nothing),
                                  [&flushed](const storage::status&) { flushed.set_value(); });
   flushed.get_future().wait();
 }
@@ -164,6 +170,8 @@ storage::status engine_impl::recover() {
   std::map<std::string, scope_restore, std::less<>> scopes;
   recovered_work work;
   auto scanned = store.for_each_recovery_need([&](std::string_view id, model::recovery_need need) {
+    // In a cluster, another node resumes what is in its partitions.
+    if (!ctx_->owns_process(id)) return;
     ++ctx_->active;
     if (!need.scope.empty()) add_to_scope(scopes, id, need);
     switch (need.kind) {
@@ -247,6 +255,14 @@ void engine_impl::configure_scope(std::string name, scope_settings settings,
 }
 
 void engine_impl::create_schedule(model::schedule s, schedule_callback done) {
+  if (ctx_->cluster) {
+    // Fires must come from one node through the partition's fenced log; until the trigger
+    // keeps to its node's partitions, a cluster takes no schedules rather than fire twice.
+    schedule_answer refused;
+    refused.code = engine_errc::unsupported;
+    refused.message = "schedules are not available in a cluster yet; run them on a single node";
+    return done(std::move(refused));
+  }
   ask<schedule_answer>(ctx_->scheduler, schedule_create{std::move(s)}, std::move(done));
 }
 

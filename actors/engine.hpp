@@ -29,6 +29,7 @@ class delegate_client;
 namespace baton::actors {
 
 class definition_registry;
+class partition_owner;
 
 /// Why a command did not do what was asked. `http/` maps each to a status in one table.
 enum class engine_errc : std::uint8_t {
@@ -46,6 +47,7 @@ enum class engine_errc : std::uint8_t {
   storage_full,         ///< 507 + Retry-After: the data volume is below its free-space watermark
   shutting_down,        ///< 503
   timed_out,            ///< 503 + Retry-After: the engine did not answer in time
+  unsupported,          ///< 501: not available in this setup (schedules in a cluster, for now)
 };
 
 /// The engine error for a failed storage call.
@@ -142,12 +144,16 @@ class engine {
   /// @param now_ms wall clock (tests pass a fake one); empty: `model::system_clock_ms`
   /// @param formats callback body formats by name; "native" is the one a target without a
   ///        format gets (`http::callback_bodies` has them all)
+  /// @param cluster this node's partitions in a cluster (null: a single node). The engine
+  ///        resumes only the processes of partitions it owns, starts new ones in them, and
+  ///        tags every write with its partition so that the cluster's log can fence it.
   /// @returns failed when the store could not be read.
   static storage::result<std::unique_ptr<engine>> create(const config::settings& settings,
                                                          storage::process_store& store,
                                                          outgoing::delegate_client& delegates,
                                                          clock_ms now_ms = {},
-                                                         callback_formats formats = {});
+                                                         callback_formats formats = {},
+                                                         partition_owner* cluster = nullptr);
   virtual ~engine() = default;
 
   virtual void start(start_request request, answer_callback done) = 0;

@@ -17,7 +17,7 @@ class engine_impl final : public engine {
  public:
   engine_impl(const config::settings& settings, storage::process_store& store,
               outgoing::delegate_client& delegates, clock_ms now_ms, bool testing = false,
-              callback_formats formats = {});
+              callback_formats formats = {}, partition_owner* cluster = nullptr);
   ~engine_impl() override;
 
   /// Loads definitions and non-terminal processes, rebuilds queues and timers.

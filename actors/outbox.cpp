@@ -80,6 +80,7 @@ void finish(outbox_self self, const std::string& process_id, bool delivered) {
   const auto& front = st.queues[process_id].front();
   ++(delivered ? st.deps.counters->delivered : st.deps.counters->given_up);
   storage::batch b;
+  b.set_scope(st.deps.scope_of(process_id));
   st.deps.store->erase_outbox(b, front.key);
   // No secret outlives its last report.
   if (front.ends) st.deps.store->erase_callback(b, process_id);

@@ -17,6 +17,7 @@
 #include "actors/messages.hpp"
 #include "config/settings.hpp"
 #include "outgoing/delegate_client.hpp"
+#include "storage/db.hpp"
 
 namespace baton::storage {
 class process_store;
@@ -41,6 +42,10 @@ struct outbox_deps {
   config::outgoing_settings settings;
   callback_formats formats;
   std::shared_ptr<outbox_counters> counters = std::make_shared<outbox_counters>();
+  /// The write scope of a process' records (its partition in a cluster).
+  std::function<storage::write_scope(std::string_view process_id)> scope_of = [](std::string_view) {
+    return storage::write_scope{};
+  };
 };
 
 /// The wait before try `attempt + 1` of a callback: `first` doubled per failed try, capped at

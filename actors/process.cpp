@@ -66,6 +66,10 @@ struct process_actor_state {
   std::string idempotency_key;
   std::optional<model::callback_target> callback;  ///< until the first write stores it
   std::string in_flight_outbox_key;                ///< the callback this write makes due
+  /// In a cluster: the epoch of this process' partition when this actor took its state. Its
+  /// writes are fenced on it, so an actor left from an earlier ownership never writes over
+  /// what another owner did meanwhile (0 on a single node).
+  std::int64_t epoch = 0;
 };
 
 using process_self = process_actor::stateful_pointer<process_actor_state>;
@@ -121,6 +125,7 @@ void persist(process_self self, model::transition t, answer_promise answer) {
   // A process not yet stored has no previous status: its indexes are all new.
   auto previous = st.state.history_seq == 0 ? std::nullopt : std::optional(st.state.status);
   storage::batch b;
+  b.set_scope(st.ctx->process_scope(t.state.id, st.epoch));
   auto snapshot = st.ctx->store.put_process(b, t.state, previous);
   st.ctx->store.put_history(b, t.state.id, t.history);
   if (!st.idempotency_key.empty() && !previous) {
@@ -154,6 +159,14 @@ void on_persisted(process_self self, const write_done& msg) {
     auto failed = error_answer(errc_of(msg.written),
                                storage_message(msg.written, "writing process " + st.state.id));
     reply(answer, failed);
+    if (msg.written.code() == storage::storage_errc::not_owner && st.state.history_seq != 0) {
+      // Another node runs this process now (or nobody may, for the moment): this actor's state
+      // may already be behind the other's. Leave; the next command loads it afresh.
+      answer_waiters(self, failed);
+      st.passivating = true;
+      self->send(st.ctx->scheduler, passivate_request{st.state.id, st.handled});
+      return;
+    }
     if (own_event && st.state.history_seq != 0) {
       // Applied again to the same state, it makes the same transition once storage is back.
       st.queue.push_front({std::move(*own_event), answer_promise{}, engine_errc::conflict});
@@ -370,6 +383,7 @@ process_actor::behavior_type process(process_self self, std::shared_ptr<engine_c
   st.idempotency_key = std::move(launch.idempotency_key);
   st.callback = std::move(launch.callback);
   st.def = st.ctx->definitions.find(st.state.definition, st.state.version);
+  st.epoch = st.ctx->epoch_for(st.state.id);
   ++st.ctx->live;
   self->attach_functor([c = st.ctx] { --c->live; });
   if (!st.def) {

@@ -327,10 +327,30 @@ void answer_start(scheduler_self self, answer_promise& answer, const std::string
   answer.deliver(std::move(a));
 }
 
+/// The id of a new process. In a cluster it carries the process' partition: its scope's, or
+/// for a process without one, one this node owns (so that this node can start it at once).
+std::optional<std::string> new_process_id(scheduler_state& st, const start_request& req,
+                                          std::int64_t now) {
+  auto* cluster = st.ctx->cluster;
+  if (!cluster) return st.ids.next(now);
+  auto partition = req.scope.empty()
+                       ? cluster->next_owned()
+                       : std::optional(model::partition_of_scope(req.scope, cluster->partitions()));
+  if (!partition) return std::nullopt;
+  return st.ids.next(now, static_cast<std::uint16_t>(*partition));
+}
+
 void start_new(scheduler_self self, start_request& req, answer_promise answer) {
   auto& st = self->state;
   auto now = st.ctx->now_ms();
-  auto prepared = prepare_launch(*st.ctx, req, st.ids.next(now), now);
+  auto id = new_process_id(st, req, now);
+  if (!id) {
+    return answer_start(self, answer, req.idempotency_key,
+                        error_answer(engine_errc::storage_unavailable,
+                                     "this node owns no partition at the moment; the request was "
+                                     "not acknowledged. Retry later"));
+  }
+  auto prepared = prepare_launch(*st.ctx, req, std::move(*id), now);
   if (auto* refused = std::get_if<process_answer>(&prepared)) {
     return answer_start(self, answer, req.idempotency_key, std::move(*refused));
   }

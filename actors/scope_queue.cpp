@@ -188,6 +188,7 @@ void configure(scope_self self, const scope_configure& c,
   if (c.settings.reject_when_busy) next.reject_when_busy = *c.settings.reject_when_busy;
   if (c.settings.paused) next.paused = *c.settings.paused;
   storage::batch b;
+  b.set_scope(st.ctx->scope_scope(st.info.name));
   b.put(storage::cf::scopes, st.info.name, encode_settings(next));
   st.configured = next;
   auto token = ++st.token;

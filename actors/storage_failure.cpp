@@ -21,6 +21,8 @@ std::string storage_message(const storage::status& failure, std::string_view doi
       return "stored data could not be read; see the server log";
     case storage::storage_errc::shutting_down:
       return "the server is shutting down";
+    case storage::storage_errc::not_owner:
+      return failure.detail() + "; the request was not acknowledged. Retry later";
     default:
       return "storage is unavailable; the request was not acknowledged. Retry later";
   }

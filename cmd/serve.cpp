@@ -10,7 +10,9 @@
 #include <iostream>
 #include <sstream>
 
+#include "actors/cluster_log.hpp"
 #include "actors/cluster_member.hpp"
+#include "actors/definition_registry.hpp"
 #include "actors/engine.hpp"
 #include "cmd/commands.hpp"
 #include "http/admin_api.hpp"
@@ -152,18 +154,65 @@ int serve(const std::optional<std::string>& config_file,
       spdlog::warn("storage: writes refused until this clears: {}", now.describe());
     }
   });
+  // In a cluster, the node joins and its store catches up with the cluster's log before the
+  // engine recovers from it; from then on every commit goes through the log.
+  const bool clustered = !settings.cluster.etcd.empty();
+  std::unique_ptr<actors::cluster_member> member;
+  std::unique_ptr<actors::cluster_log> log;
+  if (clustered) {
+    member = std::make_unique<actors::cluster_member>(settings.cluster);
+    auto failed = member->join();
+    if (failed.empty()) {
+      log = std::make_unique<actors::cluster_log>(*member, store->database());
+      failed = log->start();
+    }
+    if (!failed.empty()) {
+      spdlog::error("cannot join cluster {} at {}: {}", settings.cluster.name,
+                    settings.cluster.etcd.front(), failed);
+      log.reset();
+      member.reset();
+      return 1;
+    }
+    store->committer().replicate_through(log.get());
+  }
+  // However serve ends, the committer stops writing through the log before the log goes.
+  struct unhook {
+    std::unique_ptr<storage::process_store>& store;  // gone already after a clean shut-down
+    ~unhook() {
+      if (store) store->committer().replicate_through(nullptr);
+    }
+  } unhook_log{store};
+  if (clustered) {
+    // Its share first, so that recovery resumes what this node will run.
+    if (!member->wait_settled(2 * member->lease_duration()))
+      spdlog::warn("cluster: this node's share of the partitions is not settled yet");
+  }
   auto delegates = std::make_unique<outgoing::client>(settings.outgoing);
   // The one wall clock of this server: the engine's actors, the front ends (through the
   // engine) and auth all read it.
   const model::clock_ms clock = model::system_clock_ms;
-  auto created =
-      actors::engine::create(settings, *store, *delegates, clock, http::callback_bodies(clock));
+  auto created = actors::engine::create(settings, *store, *delegates, clock,
+                                        http::callback_bodies(clock), member.get());
   if (!created.ok()) {
     spdlog::error("cannot recover from the store in {}: {} (see `baton db check`)",
                   settings.storage.data_dir, created.error().describe());
     return 1;
   }
   auto engine = std::move(created).value();
+  if (log) {
+    // Definitions deployed on other nodes reach this one through the log.
+    auto learn = [&store, registry = &engine->definitions()] {
+      auto loaded = store->load_definitions();
+      if (!loaded.ok())
+        return spdlog::warn("cluster: cannot read definitions: {}", loaded.error().describe());
+      for (auto& def : loaded.value()) {
+        if (!registry->find(def.name, def.version))
+          registry->add(std::make_shared<const model::definition>(std::move(def)));
+      }
+    };
+    log->on_definitions_applied(learn);
+    learn();  // what was applied between recovery and now
+  }
   if (!settings.engine.definitions_dir.empty() &&
       !deploy_directory(*engine, settings.engine.definitions_dir)) {
     engine->shutdown();
@@ -185,19 +234,16 @@ int serve(const std::optional<std::string>& config_file,
               << settings.storage.data_dir << "/initial-admin-key)" << std::endl;
   }
 
-  // Joined once the server listens (its address is what the other nodes are told); until
-  // then, and without a cluster, `GET /api/v1/cluster` shows this node alone.
-  const bool clustered = !settings.cluster.etcd.empty();
-  std::unique_ptr<actors::cluster_member> member;
-  if (clustered) member = std::make_unique<actors::cluster_member>(settings.cluster);
+  // Without a cluster, `GET /api/v1/cluster` shows this node alone.
   const auto host = settings.http.listen.substr(0, settings.http.listen.rfind(':'));
   std::atomic<std::uint16_t> api_port{0};  // known once the server listens
 
   auto routes = std::make_shared<http::router>();
   auto stats = std::make_shared<http::metrics>();
-  stats->add_collector([&engine, &member](std::string& out) {
+  stats->add_collector([&engine, &member, &log](std::string& out) {
     engine->collect_metrics(out);
     if (member) member->collect_metrics(out);
+    if (log) log->collect_metrics(out);
     out += "# TYPE baton_password_hashes_total counter\nbaton_password_hashes_total " +
            std::to_string(auth::password_verifications()) + "\n";
   });
@@ -224,8 +270,10 @@ int serve(const std::optional<std::string>& config_file,
   // Order matters: no actors, then no outgoing calls posting to them, then the actor
   // system, then the store.
   auto shut_down = [&] {
-    member.reset();  // leaves the cluster first: the others take its partitions at once
-    engine->shutdown();
+    engine->shutdown();  // its last writes still go through the cluster's log
+    store->committer().replicate_through(nullptr);
+    log.reset();
+    member.reset();  // leaving frees its partitions at once: the others need not wait
     delegates.reset();
     engine.reset();
     store.reset();
@@ -248,16 +296,7 @@ int serve(const std::optional<std::string>& config_file,
   }
   api_port = server.port();
   std::cout << "baton listening on " << host << ":" << server.port() << std::endl;
-  if (member) {
-    if (auto why = member->join("http://" + host + ":" + std::to_string(server.port()));
-        !why.empty()) {
-      spdlog::error("cannot join cluster {} at {}: {}", settings.cluster.name,
-                    settings.cluster.etcd.front(), why);
-      server.stop();
-      shut_down();
-      return 1;
-    }
-  }
+  if (member) member->advertise("http://" + host + ":" + std::to_string(server.port()));
 
   int signal = 0;
   sigwait(&stop_signals, &signal);

@@ -55,9 +55,8 @@ void add_cluster_routes(router& routes, auth::authenticator& auth,
                         std::function<model::cluster_view()> view, bool clustered) {
   routes.add(beast_http::verb::get, "/api/v1/cluster",
              auth::protect(auth, auth::native_schemes, auth::role::operator_, auth::problem_format,
-                           [view = std::move(view), clustered](request_context ctx,
-                                                               const auth::client&,
-                                                               responder respond) {
+                           [view = std::move(view), clustered](
+                               request_context ctx, const auth::client&, responder respond) {
                              respond(json_response(beast_http::status::ok,
                                                    render(view(), clustered), ctx.req.version()));
                            }));

@@ -36,6 +36,8 @@ error_mapping map_error(actors::engine_errc code) {
       return {s::service_unavailable, "Shutting down"};
     case engine_errc::timed_out:
       return {s::service_unavailable, "Engine busy"};
+    case engine_errc::unsupported:
+      return {s::not_implemented, "Not available"};
   }
   return {s::internal_server_error, "Internal error"};
 }

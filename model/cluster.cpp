@@ -22,7 +22,8 @@ std::uint64_t weight(std::string_view node, std::uint32_t p) {
 
 }  // namespace
 
-std::vector<std::string> assign_partitions(std::vector<std::string> live, std::uint32_t partitions) {
+std::vector<std::string> assign_partitions(std::vector<std::string> live,
+                                           std::uint32_t partitions) {
   std::vector<std::string> owners(partitions);
   if (live.empty()) return owners;
   std::sort(live.begin(), live.end());
@@ -53,6 +54,21 @@ std::vector<std::string> assign_partitions(std::vector<std::string> live, std::u
     }
   }
   return owners;
+}
+
+std::uint32_t partition_of_id(std::string_view id, std::uint32_t partitions) {
+  if (partitions == 0 || id.size() < 16) return 0;
+  std::uint32_t bits = 0;
+  for (char c : id.substr(12, 4)) {
+    int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : 0;
+    bits = bits * 16 + static_cast<std::uint32_t>(digit);
+  }
+  return bits % partitions;
+}
+
+std::uint32_t partition_of_scope(std::string_view scope, std::uint32_t partitions) {
+  if (partitions == 0) return 0;
+  return static_cast<std::uint32_t>(weight(scope, 0) % partitions);
 }
 
 }  // namespace baton::model

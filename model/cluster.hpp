@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 /// What a cluster of Baton nodes looks like to one of them (DESIGN.md, Cluster): plain data
@@ -9,8 +10,8 @@
 namespace baton::model {
 
 struct cluster_node {
-  std::string id;   ///< the node's name (`cluster.node`), unique in the cluster
-  std::string api;  ///< where its HTTP API listens: "http://127.0.0.1:8080"
+  std::string id;      ///< the node's name (`cluster.node`), unique in the cluster
+  std::string api;     ///< where its HTTP API listens: "http://127.0.0.1:8080"
   bool alive = false;  ///< holds a lease in etcd now
 };
 
@@ -23,8 +24,8 @@ struct cluster_partition {
 struct cluster_view {
   std::string node;  ///< the node answering
   std::string cluster;
-  bool joined = false;  ///< false while this node is not (or no longer) registered
-  std::vector<cluster_node> nodes;            ///< every node that ever joined, by id
+  bool joined = false;              ///< false while this node is not (or no longer) registered
+  std::vector<cluster_node> nodes;  ///< every node that ever joined, by id
   std::vector<cluster_partition> partitions;  ///< by id, all of them
 };
 
@@ -34,5 +35,12 @@ struct cluster_view {
 /// answer from the same set, in any order. @returns one node id per partition; empty ids
 /// when `live` is empty.
 std::vector<std::string> assign_partitions(std::vector<std::string> live, std::uint32_t partitions);
+
+/// The partition of a process or schedule: the one its id carries (ids made in a cluster carry
+/// their partition in the 16 "node" bits, `id_generator::next(now, partition)`).
+std::uint32_t partition_of_id(std::string_view id, std::uint32_t partitions);
+/// The partition of a scope, and so of every process in it: FIFO order and the limit hold
+/// cluster-wide because one owner keeps the queue.
+std::uint32_t partition_of_scope(std::string_view scope, std::uint32_t partitions);
 
 }  // namespace baton::model

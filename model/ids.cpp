@@ -17,13 +17,13 @@ char* put_hex(char* out, std::uint64_t v, int digits) {
 
 }  // namespace
 
-std::string id_generator::next(std::int64_t now_ms) {
+std::string id_generator::next(std::int64_t now_ms, std::uint16_t node) {
   // Never go back in time, so ids stay ordered when the wall clock steps backwards.
   last_ms_ = std::max(last_ms_, now_ms);
   ++seq_;
   std::string id(24, '0');
   auto* p = put_hex(id.data(), static_cast<std::uint64_t>(last_ms_) & 0xffffffffffffULL, 12);
-  p = put_hex(p, node_ & 0xffffU, 4);
+  p = put_hex(p, node & 0xffffU, 4);
   put_hex(p, seq_, 8);
   return id;
 }

@@ -11,7 +11,9 @@ namespace baton::model {
 class id_generator {
  public:
   explicit id_generator(std::uint16_t node, std::uint32_t seed = 0) : node_(node), seq_(seed) {}
-  std::string next(std::int64_t now_ms);
+  std::string next(std::int64_t now_ms) { return next(now_ms, node_); }
+  /// An id whose node bits are `node`: in a cluster, the partition it belongs to.
+  std::string next(std::int64_t now_ms, std::uint16_t node);
 
  private:
   std::uint16_t node_;

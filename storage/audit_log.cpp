@@ -25,6 +25,7 @@ void audit_log::record(std::string_view type, std::string_view client, std::stri
   model::append_json_escaped(v, detail);
   v += "\"}";
   batch b;
+  b.set_scope({write_scope::cluster_wide, 0});
   b.put(cf::auth, key, v);
   store_.committer().submit(std::move(b), nullptr);
 }

@@ -21,6 +21,7 @@ std::string_view prefix_of(grant_kind kind) {
 }
 
 void submit(process_store& store, batch b, auth_store::written_fn done) {
+  b.set_scope({write_scope::cluster_wide, 0});  // clients and grants hold on every node
   store.committer().submit(std::move(b), [done = std::move(done)](const status& written) {
     if (done) done(written);
   });

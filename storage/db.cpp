@@ -11,6 +11,7 @@
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <vector>
@@ -227,19 +228,34 @@ bool get_bytes(std::string_view& in, std::string_view& out) {
 
 }  // namespace
 
-std::string batch::pack() const {
+std::string batch::pack() const { return pack_all({this}); }
+
+bool batch::touches(cf family) const {
+  return std::any_of(impl_->ops.begin(), impl_->ops.end(),
+                     [family](const auto& o) { return o.family == family; });
+}
+
+std::string batch::pack_all(const std::vector<const batch*>& batches) {
+  std::size_t count = 0, bytes = 0;
+  for (const auto* b : batches) {
+    count += b->impl_->ops.size();
+    bytes += b->impl_->bytes.size();
+  }
   std::string out;
-  out.reserve(packed_magic.size() + 8 + impl_->bytes.size() + 8 * impl_->ops.size());
+  out.reserve(packed_magic.size() + 8 + bytes + 8 * count);
   out += packed_magic;
-  put_varint(out, impl_->ops.size());
-  for (const auto& o : impl_->ops) {
-    auto family = static_cast<std::uint8_t>(o.family);
-    out += static_cast<char>(o.erase ? family | packed_erase : family);
-    put_varint(out, o.key_size);
-    out += impl_->key(o).ToStringView();
-    if (o.erase) continue;
-    put_varint(out, o.value_size);
-    out += impl_->value(o).ToStringView();
+  put_varint(out, count);
+  for (const auto* b : batches) {
+    const auto& in = *b->impl_;
+    for (const auto& o : in.ops) {
+      auto family = static_cast<std::uint8_t>(o.family);
+      out += static_cast<char>(o.erase ? family | packed_erase : family);
+      put_varint(out, o.key_size);
+      out += in.key(o).ToStringView();
+      if (o.erase) continue;
+      put_varint(out, o.value_size);
+      out += in.value(o).ToStringView();
+    }
   }
   return out;
 }

@@ -29,6 +29,19 @@ enum class cf : std::uint8_t {
 inline constexpr std::size_t cf_count = 9;
 std::string_view cf_name(cf c);
 
+/// Whose records a batch holds, for a cluster's fencing (DESIGN.md, Cluster): a partition's
+/// records only its owner may write; cluster-wide ones (definitions, clients, grants, the
+/// audit log) any live node. A single node ignores it.
+struct write_scope {
+  static constexpr std::uint32_t unassigned = 0xffffffff;  ///< refused in a cluster
+  static constexpr std::uint32_t cluster_wide = 0xfffffffe;
+  std::uint32_t partition = unassigned;
+  /// The owner's epoch the writer acted under; 0: whatever the current one is. A writer that
+  /// loaded its state under an older epoch must not write under a newer one (its state may
+  /// have changed meanwhile on another node).
+  std::int64_t epoch = 0;
+};
+
 /// A set of writes applied atomically. Opaque so that callers need no RocksDB header.
 class batch {
  public:
@@ -52,13 +65,22 @@ class batch {
   /// Layout: "P1", a varint count, then per write a byte (family | 0x80 for an erase), the
   /// key as varint length + bytes, and for a put the value likewise.
   std::string pack() const;
+  /// Several batches as one packed value, their writes in order (what `pack` makes of one).
+  static std::string pack_all(const std::vector<const batch*>& batches);
   /// The batch `pack` made; nullopt for bytes it did not make (damaged, truncated, unknown).
   static std::optional<batch> unpack(std::string_view packed);
+
+  /// Whether any write of this batch is to `family`.
+  bool touches(cf family) const;
+
+  void set_scope(write_scope scope) { scope_ = scope; }
+  const write_scope& scope() const { return scope_; }
 
  private:
   friend class db;
   struct impl;
   std::unique_ptr<impl> impl_;
+  write_scope scope_;
 };
 
 /// The embedded RocksDB. Reads are thread-safe; `write` is called by the group committer.

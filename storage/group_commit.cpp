@@ -24,6 +24,11 @@ void group_committer::submit(batch writes, callback done) {
   wake_.notify_one();
 }
 
+void group_committer::replicate_through(replicator* to) {
+  std::lock_guard lock(mutex_);
+  replicator_ = to;
+}
+
 group_committer::stats group_committer::snapshot() const {
   std::lock_guard lock(mutex_);
   return stats_;
@@ -80,6 +85,7 @@ status group_committer::admit() {
 void group_committer::run() {
   std::vector<pending> taken;
   for (;;) {
+    replicator* through = nullptr;
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -92,6 +98,11 @@ void group_committer::run() {
                      std::make_move_iterator(queue_.begin() + max_batch_));
         queue_.erase(queue_.begin(), queue_.begin() + max_batch_);
       }
+      through = replicator_;
+    }
+    if (through) {
+      replicate(*through, taken);
+      continue;
     }
     auto written = admit();
     bool attempted = written.ok();
@@ -123,6 +134,25 @@ void group_committer::run() {
     }
     taken.clear();
   }
+}
+
+void group_committer::replicate(replicator& through, std::vector<pending>& taken) {
+  std::vector<const batch*> writes;
+  writes.reserve(taken.size());
+  for (const auto& p : taken) writes.push_back(&p.writes);
+  auto statuses = through.replicate(writes);
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.commits;
+    stats_.submissions += taken.size();
+    stats_.largest = std::max<std::uint64_t>(stats_.largest, taken.size());
+    for (const auto& s : statuses) stats_.refused += s.ok() ? 0 : 1;
+  }
+  for (std::size_t i = 0; i < taken.size(); ++i) {
+    if (taken[i].done)
+      taken[i].done(i < statuses.size() ? statuses[i] : status{storage_errc::busy, "no answer"});
+  }
+  taken.clear();
 }
 
 }  // namespace baton::storage

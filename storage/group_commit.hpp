@@ -17,6 +17,17 @@ namespace baton::storage {
 
 class disk_guard;
 
+/// Where commits go instead of straight to the store, in a cluster: the replicated log
+/// (`actors/cluster_log`), which appends them to etcd, fenced on their write scopes, and
+/// applies them to this store before it answers.
+class replicator {
+ public:
+  virtual ~replicator() = default;
+  /// Makes `batches` durable and applied to the store, or fails them: one status per batch,
+  /// in order. Runs on the writer thread and may block (an etcd round trip).
+  virtual std::vector<status> replicate(const std::vector<const batch*>& batches) = 0;
+};
+
 /// The one writer. Writes submitted while a commit is in flight are merged into the next
 /// commit, so N concurrent writers cost one WAL sync instead of N (group commit).
 class group_committer {
@@ -51,6 +62,10 @@ class group_committer {
   /// again (ok), on the writer thread or a caller of `refusing`. Set it before writes begin.
   void on_refusal_change(std::function<void(const status&)> tell) { tell_ = std::move(tell); }
 
+  /// Sends every later commit through `to` instead of writing it here (a cluster's log);
+  /// null writes here again. The replicator must outlive its use: unset it before it goes.
+  void replicate_through(replicator* to);
+
  private:
   /// Tells `tell_` when `now` differs from what was last told. @pre mutex_ not held
   void note(const status& now);
@@ -64,6 +79,8 @@ class group_committer {
     batch writes;
     callback done;
   };
+  /// Hands `taken` to `through` and tells each submitter its outcome; empties `taken`.
+  void replicate(replicator& through, std::vector<pending>& taken);
   db& db_;
   disk_guard* guard_;
   std::size_t max_batch_;
@@ -73,6 +90,7 @@ class group_committer {
   status stopped_;
   std::chrono::steady_clock::time_point resume_tried_{};
   std::function<void(const status&)> tell_;
+  replicator* replicator_ = nullptr;  ///< guarded by mutex_
   std::mutex told_mutex_;
   bool told_refusing_ = false;
   mutable std::mutex mutex_;

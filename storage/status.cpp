@@ -16,6 +16,8 @@ std::string_view to_string(storage_errc code) {
       return "busy";
     case storage_errc::shutting_down:
       return "shutting_down";
+    case storage_errc::not_owner:
+      return "not_owner";
   }
   return "unknown";
 }

@@ -19,6 +19,9 @@ enum class storage_errc : std::uint8_t {
   no_space,       ///< the volume is full or below `storage.min_free_bytes` (507)
   busy,           ///< RocksDB asked to try again, or writes stopped while it recovers (503)
   shutting_down,  ///< the store is closing (503)
+  /// In a cluster: this node may not write the partition (another owns it, or nobody does
+  /// yet). The detail says whose it is and is fit for a client (503 + Retry-After).
+  not_owner,
 };
 std::string_view to_string(storage_errc code);
 

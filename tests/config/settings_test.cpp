@@ -516,7 +516,7 @@ TEST_CASE("the sample baton.toml documents every key with its true default", "[c
       uncommented += line + "\n";
     }
   }
-  CHECK(keys == 28);  // storage.min_free_bytes and ballast_bytes default to the volume's share
+  CHECK(keys == 33);  // storage.min_free_bytes and ballast_bytes default to the volume's share
   auto active = load(dir.write("active.toml", uncommented), {}, {});
   INFO(describe(active.problems));
   REQUIRE(active.problems.empty());
@@ -547,9 +547,9 @@ TEST_CASE("cluster settings: a node name with etcd, URLs, and bounds", "[config]
     CHECK(contains(find_problem(r, "cluster.node", "flag cluster.etcd").message, "--node"));
   }
   SECTION("a bad URL, a bad name, a short lease and no partitions are all told") {
-    auto r = load(std::nullopt,
-                  {{"BATON_CLUSTER__LEASE_MS", "500"}, {"BATON_CLUSTER__NAME", "a/b"}},
-                  {{"cluster.etcd", "127.0.0.1:2379"}, {"cluster.partitions", "0"}});
+    auto r =
+        load(std::nullopt, {{"BATON_CLUSTER__LEASE_MS", "500"}, {"BATON_CLUSTER__NAME", "a/b"}},
+             {{"cluster.etcd", "127.0.0.1:2379"}, {"cluster.partitions", "0"}});
     CHECK(contains(find_problem(r, "cluster.etcd", "flag cluster.etcd").message, "http://"));
     CHECK(contains(find_problem(r, "cluster.name", "env BATON_CLUSTER__NAME").message, "letters"));
     CHECK(contains(find_problem(r, "cluster.lease_ms", "env BATON_CLUSTER__LEASE_MS").message,

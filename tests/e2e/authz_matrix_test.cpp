@@ -294,6 +294,13 @@ std::vector<row> matrix() {
       {"POST", "/api/v1/clients/{name}/enable", 401, admin_only, admin_only,
        same("/api/v1/clients/matrix-admin-spare/enable")},
       {"GET", "/api/v1/audit", 401, admin_only, admin_only, same("/api/v1/audit")},
+      // ---- cluster: what an operator watches
+      {"GET",
+       "/api/v1/cluster",
+       401,
+       {forbidden, ok, ok},
+       {forbidden, ok, ok},
+       same("/api/v1/cluster")},
       // ---- operations
       // A backup writes a folder on the server's machine: its own test covers what it does.
       {"POST", "/api/v1/admin/backup", 0, {}, {}, {}, "tests/e2e/backup_test.cpp"},

@@ -1,5 +1,8 @@
 // Real `baton` nodes and a real etcd member on 127.0.0.1 form a cluster: partitions are spread
-// over the live nodes, move to the others when a node dies, and come back when it returns.
+// over the live nodes, move to the others when a node dies, and come back when it returns;
+// every node holds every acknowledged write, through the cluster's log.
+
+#include "model/cluster.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -8,7 +11,6 @@
 #include <set>
 #include <thread>
 
-#include "model/cluster.hpp"
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/etcd_cluster.hpp"
 
@@ -98,7 +100,8 @@ TEST_CASE("three nodes share the partitions, and a dead node's move and come bac
   for (const auto& [node, n] : share) CHECK((n == 5 || n == 6));
   // Every node sees the same owners, and every node alive.
   for (auto* node : {b.get(), c.get()}) CHECK(wait_settled(*node, {"a", "b", "c"}) == settled);
-  CHECK(alive(cluster_of(*b)) == std::map<std::string, bool>{{"a", true}, {"b", true}, {"c", true}});
+  CHECK(alive(cluster_of(*b)) ==
+        std::map<std::string, bool>{{"a", true}, {"b", true}, {"c", true}});
   auto view = cluster_of(*c);
   CHECK(text(view, "node") == "c");
   CHECK(view.at("clustered").as_bool());
@@ -107,8 +110,8 @@ TEST_CASE("three nodes share the partitions, and a dead node's move and come bac
   auto started = std::chrono::steady_clock::now();
   c->kill9();
   auto without_c = wait_settled(*a, {"a", "b"});
-  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                    started);
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
   WARN("takeover after kill -9 took " << took.count() << " ms (lease " << lease_ms << " ms)");
   // Both answers are the share that every node computes from the live set.
   CHECK(as_map(baton::model::assign_partitions({"a", "b", "c"}, 16)) == settled);
@@ -121,6 +124,95 @@ TEST_CASE("three nodes share the partitions, and a dead node's move and come bac
   CHECK(alive(cluster_of(*a))["c"] == true);
 }
 
+namespace {
+
+/// An external step that waits, deployed on one node: the others learn it through the log.
+constexpr std::string_view waiting_definition =
+    R"({"steps":[{"id":"approve","kind":"external","params":{"ok":"bool"}}]})";
+
+/// The node that owns process `id`'s partition, as `asked` sees it.
+baton_server* owner_of(const std::string& id, const baton_server& asked,
+                       const std::map<std::string, baton_server*>& nodes) {
+  auto partition = baton::model::partition_of_id(id, 16);
+  auto owner = owners(cluster_of(asked)).at(partition);
+  auto it = nodes.find(owner);
+  return it == nodes.end() ? nullptr : it->second;
+}
+
+/// Polls GET /api/v1/processes/{id} on `node` every 20 ms until its status is `status`.
+bool wait_status_on(const baton_server& node, const std::string& id, std::string_view status) {
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = http_call(node.port(), "GET", "/api/v1/processes/" + id);
+    if (r.status == 200 && text(object_of(r), "status") == status) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("what a node acknowledged survives its death, and its partitions' owner goes on",
+          "[e2e][cluster]") {
+  etcd_cluster etcd(1);
+  auto a = start_node("a", etcd);
+  auto b = start_node("b", etcd);
+  auto c = start_node("c", etcd);
+  std::map<std::string, baton_server*> nodes{{"a", a.get()}, {"b", b.get()}, {"c", c.get()}};
+  for (auto* n : {a.get(), b.get(), c.get()}) wait_settled(*n, {"a", "b", "c"});
+
+  // Deployed on a, started everywhere: definitions are cluster-wide.
+  REQUIRE(deploy(a->port(), "Approval", waiting_definition).status / 100 == 2);
+  std::map<std::string, std::string> started_on;  // process id → node
+  for (int i = 0; i < 300; ++i) {
+    auto name = std::string(1, static_cast<char>('a' + i % 3));
+    auto* node = nodes.at(name);
+    // A node learns a definition from the log a moment after it was deployed elsewhere.
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    test_response r;
+    do {
+      r = http_call(node->port(), "POST", "/api/v1/processes", R"({"definition":"Approval"})");
+    } while (r.status == 404 && std::chrono::steady_clock::now() < deadline &&
+             (std::this_thread::sleep_for(20ms), true));
+    REQUIRE(r.status == 201);
+    started_on[text(object_of(r), "id")] = name;
+  }
+  // Every process is readable through every node, at its external step.
+  for (const auto& [id, name] : started_on)
+    for (auto* n : {a.get(), b.get(), c.get()}) REQUIRE(wait_status_on(*n, id, "RUNNING"));
+
+  // The owner completes a step; a node that does not own the partition says where it is.
+  const auto& [first_id, first_node] = *started_on.begin();
+  auto* first_owner = owner_of(first_id, *a, nodes);
+  REQUIRE(first_owner == nodes.at(first_node));
+  baton_server* other = first_owner == a.get() ? b.get() : a.get();
+  auto elsewhere = complete_step(other->port(), first_id + "-1", R"({"ok":{"boolValue":true,"type":"BOOLEAN"}})");
+  CHECK(elsewhere.status == 503);
+  CHECK(!elsewhere.header("retry-after").empty());
+  CHECK(elsewhere.body.find("owned by node " + first_node) != std::string::npos);
+  CHECK(complete_step(first_owner->port(), first_id + "-1", R"({"ok":{"boolValue":true,"type":"BOOLEAN"}})").status == 200);
+  CHECK(wait_status_on(*other, first_id, "SUCCEEDED"));
+
+  // c dies. What it acknowledged is on the survivors, and their new owners complete it.
+  c->kill9();
+  wait_settled(*a, {"a", "b"});
+  wait_settled(*b, {"a", "b"});
+  int completed = 0;
+  for (const auto& [id, name] : started_on) {
+    if (name != "c") continue;
+    for (auto* n : {a.get(), b.get()}) REQUIRE(wait_status_on(*n, id, "RUNNING"));
+    auto* owner = owner_of(id, *a, nodes);
+    REQUIRE((owner == a.get() || owner == b.get()));
+    auto done = complete_step(owner->port(), id + "-1", R"({"ok":{"boolValue":true,"type":"BOOLEAN"}})");
+    INFO(done.body);
+    REQUIRE(done.status == 200);
+    ++completed;
+  }
+  CHECK(completed == 100);
+  for (const auto& [id, name] : started_on)
+    if (name == "c") CHECK(wait_status_on(*a, id, "SUCCEEDED"));
+}
+
 TEST_CASE("a node that stops leaves at once, and a second node of the same name is refused",
           "[e2e][cluster]") {
   etcd_cluster etcd(1);
@@ -130,9 +222,9 @@ TEST_CASE("a node that stops leaves at once, and a second node of the same name 
 
   // Two nodes may not share a name: the second waits out what could be a previous run's
   // lease, then gives up and says why.
-  auto twin = run_command("timeout 60 " + std::string(BATON_BINARY) + " serve --listen 127.0.0.1:0 --data " +
-                          (a->data_dir() / "twin").string() + " --node b --etcd " +
-                          etcd.endpoint(0) + " 2>&1");
+  auto twin = run_command(
+      "timeout 60 " + std::string(BATON_BINARY) + " serve --listen 127.0.0.1:0 --data " +
+      (a->data_dir() / "twin").string() + " --node b --etcd " + etcd.endpoint(0) + " 2>&1");
   CHECK(twin.exit_code == 1);
   CHECK(twin.output.find("another live node is named b") != std::string::npos);
 

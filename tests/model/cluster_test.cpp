@@ -1,7 +1,10 @@
+#include "model/cluster.hpp"
+
 #include <catch2/catch.hpp>
 #include <map>
+#include <set>
 
-#include "model/cluster.hpp"
+#include "model/ids.hpp"
 
 using baton::model::assign_partitions;
 
@@ -56,4 +59,19 @@ TEST_CASE("without live nodes nobody owns anything", "[partitions]") {
   auto owners = assign_partitions({}, 4);
   REQUIRE(owners.size() == 4);
   for (const auto& o : owners) CHECK(o.empty());
+}
+
+TEST_CASE("an id made for a partition says so, and a scope has one partition", "[partitions]") {
+  baton::model::id_generator ids(1);
+  for (std::uint16_t p : {0, 5, 15}) {
+    auto id = ids.next(1'700'000'000'000, p);
+    CHECK(baton::model::partition_of_id(id, 16) == p);
+  }
+  auto a = baton::model::partition_of_scope("customer-42", 16);
+  CHECK(a < 16);
+  CHECK(baton::model::partition_of_scope("customer-42", 16) == a);
+  std::set<std::uint32_t> seen;
+  for (int i = 0; i < 200; ++i)
+    seen.insert(baton::model::partition_of_scope("s" + std::to_string(i), 16));
+  CHECK(seen.size() == 16);  // scopes spread over every partition
 }
