@@ -59,9 +59,8 @@ std::string cluster_log::start() {
   }
   // Everything in the log beyond this store, in revision order. (The log is read whole: it is
   // not trimmed yet.)
-  auto all = etcd::wait<etcd::range_result>([&](auto cb) {
-    member_.etcd().range(log_prefix_, etcd::prefix_end(log_prefix_), 0, 0, cb);
-  });
+  auto all = etcd::wait<etcd::range_result>(
+      [&](auto cb) { member_.etcd().range(log_prefix_, etcd::prefix_end(log_prefix_), 0, 0, cb); });
   if (!all.ok()) return "cannot read the cluster's log: " + all.error().message;
   auto& kvs = all->kvs;
   std::sort(kvs.begin(), kvs.end(),
@@ -87,9 +86,10 @@ std::string cluster_log::start() {
           std::lock_guard lock(mutex_);
           broken_ = true;
           advanced_.notify_all();
-          spdlog::error("cluster: the log cannot be followed any more ({}): this node "
-                        "acknowledges no more writes; restart it",
-                        events.error().message);
+          spdlog::error(
+              "cluster: the log cannot be followed any more ({}): this node "
+              "acknowledges no more writes; restart it",
+              events.error().message);
           return;
         }
         if (events->empty()) return;
@@ -185,12 +185,11 @@ std::vector<status> cluster_log::replicate(const std::vector<const storage::batc
       auto epoch = member_.epoch_of(p);
       if (!epoch || (scope.epoch != 0 && scope.epoch != *epoch)) {
         auto [owner, api] = member_.owner_of(p);
-        out[i] = refused(
-            epoch ? "partition " + std::to_string(p) + " changed owners meanwhile"
-            : owner.empty()
-                ? "partition " + std::to_string(p) + " has no owner at the moment"
-                : "partition " + std::to_string(p) + " is owned by node " + owner +
-                      (api.empty() ? "" : " (" + api + ")"));
+        out[i] = refused(epoch ? "partition " + std::to_string(p) + " changed owners meanwhile"
+                         : owner.empty()
+                             ? "partition " + std::to_string(p) + " has no owner at the moment"
+                             : "partition " + std::to_string(p) + " is owned by node " + owner +
+                                   (api.empty() ? "" : " (" + api + ")"));
         continue;
       }
       // The previous owner's last writes first.
@@ -210,8 +209,8 @@ std::vector<status> cluster_log::replicate(const std::vector<const storage::batc
   t.compare.push_back(
       etcd::compare::lease_of(member_.live_key(), etcd::compare_result::equal, lease));
   for (auto [p, epoch] : fences) {
-    t.compare.push_back(etcd::compare::create_revision(member_.owner_key(p),
-                                                       etcd::compare_result::equal, epoch));
+    t.compare.push_back(
+        etcd::compare::create_revision(member_.owner_key(p), etcd::compare_result::equal, epoch));
   }
   t.success.push_back(etcd::op::put(key, storage::batch::pack_all(included)));
   auto began = std::chrono::steady_clock::now();
@@ -226,8 +225,8 @@ std::vector<status> cluster_log::replicate(const std::vector<const storage::batc
   } else {
     // The outcome is unknown (a member died mid-request, or a retry lost the first answer):
     // the key says whether it happened.
-    auto back = etcd::wait<etcd::range_result>(
-        [&](auto cb) { member_.etcd().range(key, {}, 0, 0, cb); });
+    auto back =
+        etcd::wait<etcd::range_result>([&](auto cb) { member_.etcd().range(key, {}, 0, 0, cb); });
     if (back.ok() && !back->kvs.empty()) {
       revision = back->kvs.front().mod_revision;
     } else {

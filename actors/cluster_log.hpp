@@ -46,7 +46,8 @@ class cluster_log final : public storage::replicator {
   /// with etcd as of the call. @returns empty, or why it could not.
   std::string start();
 
-  std::vector<storage::status> replicate(const std::vector<const storage::batch*>& batches) override;
+  std::vector<storage::status> replicate(
+      const std::vector<const storage::batch*>& batches) override;
 
   /// Runs after each entry from the log that writes definitions is applied (on the etcd
   /// client's thread): the engine learns definitions deployed on other nodes.

@@ -4,6 +4,8 @@
 
 #include "model/cluster.hpp"
 
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <map>
@@ -26,7 +28,9 @@ constexpr auto lease_ms = "2000";
 std::unique_ptr<baton_server> start_node(const std::string& name, const etcd_cluster& etcd,
                                          std::string data_dir = {}) {
   server_options opts;
-  opts.extra_args = {"--node", name, "--etcd", etcd.endpoint(0)};
+  std::string endpoints;
+  for (const auto& e : etcd.endpoints()) endpoints += (endpoints.empty() ? "" : ",") + e;
+  opts.extra_args = {"--node", name, "--etcd", endpoints};
   opts.environment = {{"BATON_AUTH__REQUIRED", "false"}, {"BATON_CLUSTER__LEASE_MS", lease_ms}};
   opts.data_dir = std::move(data_dir);
   return std::make_unique<baton_server>(std::move(opts));
@@ -186,11 +190,14 @@ TEST_CASE("what a node acknowledged survives its death, and its partitions' owne
   auto* first_owner = owner_of(first_id, *a, nodes);
   REQUIRE(first_owner == nodes.at(first_node));
   baton_server* other = first_owner == a.get() ? b.get() : a.get();
-  auto elsewhere = complete_step(other->port(), first_id + "-1", R"({"ok":{"boolValue":true,"type":"BOOLEAN"}})");
+  auto elsewhere = complete_step(other->port(), first_id + "-1",
+                                 R"({"ok":{"boolValue":true,"type":"BOOLEAN"}})");
   CHECK(elsewhere.status == 503);
   CHECK(!elsewhere.header("retry-after").empty());
   CHECK(elsewhere.body.find("owned by node " + first_node) != std::string::npos);
-  CHECK(complete_step(first_owner->port(), first_id + "-1", R"({"ok":{"boolValue":true,"type":"BOOLEAN"}})").status == 200);
+  CHECK(complete_step(first_owner->port(), first_id + "-1",
+                      R"({"ok":{"boolValue":true,"type":"BOOLEAN"}})")
+            .status == 200);
   CHECK(wait_status_on(*other, first_id, "SUCCEEDED"));
 
   // c dies. What it acknowledged is on the survivors, and their new owners complete it.
@@ -203,7 +210,8 @@ TEST_CASE("what a node acknowledged survives its death, and its partitions' owne
     for (auto* n : {a.get(), b.get()}) REQUIRE(wait_status_on(*n, id, "RUNNING"));
     auto* owner = owner_of(id, *a, nodes);
     REQUIRE((owner == a.get() || owner == b.get()));
-    auto done = complete_step(owner->port(), id + "-1", R"({"ok":{"boolValue":true,"type":"BOOLEAN"}})");
+    auto done =
+        complete_step(owner->port(), id + "-1", R"({"ok":{"boolValue":true,"type":"BOOLEAN"}})");
     INFO(done.body);
     REQUIRE(done.status == 200);
     ++completed;
@@ -211,6 +219,115 @@ TEST_CASE("what a node acknowledged survives its death, and its partitions' owne
   CHECK(completed == 100);
   for (const auto& [id, name] : started_on)
     if (name == "c") CHECK(wait_status_on(*a, id, "SUCCEEDED"));
+}
+
+namespace {
+
+constexpr std::string_view approve_ok = R"({"ok":{"boolValue":true,"type":"BOOLEAN"}})";
+
+/// POST /api/v1/processes of Approval on `node`, tried again while it answers 404 (the node
+/// has not learned the definition from the log yet) or 503 (a partition is moving, etcd is
+/// electing a leader). @returns the id.
+std::string start_approval(const baton_server& node) {
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  for (;;) {
+    auto r = http_call(node.port(), "POST", "/api/v1/processes", R"({"definition":"Approval"})");
+    if (r.status == 201) return text(object_of(r), "id");
+    INFO(r.status << " " << r.body);
+    REQUIRE((r.status == 404 || r.status == 503));
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(50ms);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a node cut off past its lease acknowledges nothing, then rejoins and catches up",
+          "[e2e][cluster]") {
+  etcd_cluster etcd(1);
+  auto a = start_node("a", etcd);
+  auto b = start_node("b", etcd);
+  auto c = start_node("c", etcd);
+  std::map<std::string, baton_server*> nodes{{"a", a.get()}, {"b", b.get()}, {"c", c.get()}};
+  auto before = wait_settled(*c, {"a", "b", "c"});
+  REQUIRE(deploy(c->port(), "Approval", waiting_definition).status / 100 == 2);
+  std::vector<std::string> on_c;
+  for (int i = 0; i < 20; ++i) on_c.push_back(start_approval(*c));
+  for (const auto& id : on_c) REQUIRE(wait_status_on(*a, id, "RUNNING"));
+
+  // c hangs (SIGSTOP) past its lease: a and b take its partitions and complete half of its
+  // processes.
+  REQUIRE(::kill(c->pid(), SIGSTOP) == 0);
+  wait_settled(*a, {"a", "b"});
+  for (std::size_t i = 0; i < on_c.size(); i += 2) {
+    auto* owner = owner_of(on_c[i], *a, nodes);
+    REQUIRE(owner != c.get());
+    REQUIRE(complete_step(owner->port(), on_c[i] + "-1", approve_ok).status == 200);
+  }
+  // c wakes believing it still owns them: whatever it is asked, it acknowledges nothing that
+  // its lost lease would have fenced.
+  REQUIRE(::kill(c->pid(), SIGCONT) == 0);
+  for (std::size_t i = 1; i < on_c.size(); i += 2) {
+    auto r = complete_step(c->port(), on_c[i] + "-1", approve_ok);
+    INFO(r.body);
+    CHECK(r.status / 100 != 2);
+  }
+  // It rejoins under a new lease, gets its share back, and has caught up: what a and b did
+  // meanwhile is what it shows, and it completes the rest.
+  CHECK(wait_settled(*c, {"a", "b", "c"}) == before);
+  for (std::size_t i = 0; i < on_c.size(); i += 2) CHECK(wait_status_on(*c, on_c[i], "SUCCEEDED"));
+  for (std::size_t i = 1; i < on_c.size(); i += 2) {
+    auto* owner = owner_of(on_c[i], *c, nodes);
+    REQUIRE(owner == c.get());
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    test_response r;
+    do {
+      r = complete_step(c->port(), on_c[i] + "-1", approve_ok);
+    } while (r.status == 503 && std::chrono::steady_clock::now() < deadline &&
+             (std::this_thread::sleep_for(50ms), true));
+    INFO(r.body);
+    CHECK(r.status == 200);
+    CHECK(wait_status_on(*a, on_c[i], "SUCCEEDED"));
+  }
+  CHECK(c->output().find("lost its lease") != std::string::npos);
+}
+
+TEST_CASE("the cluster serves on when one of three etcd members dies", "[e2e][cluster]") {
+  etcd_cluster etcd(3);
+  auto a = start_node("a", etcd);
+  auto b = start_node("b", etcd);
+  wait_settled(*a, {"a", "b"});
+  REQUIRE(deploy(a->port(), "Approval", waiting_definition).status / 100 == 2);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(start_approval(i % 2 ? *a : *b));
+  etcd.kill(0);
+  for (int i = 0; i < 40; ++i) ids.push_back(start_approval(i % 2 ? *a : *b));
+  for (const auto& id : ids) {
+    CHECK(wait_status_on(*a, id, "RUNNING"));
+    CHECK(wait_status_on(*b, id, "RUNNING"));
+  }
+  CHECK(wait_settled(*b, {"a", "b"}).size() == 16);
+}
+
+TEST_CASE("a node restarted on its data folder catches up from the log", "[e2e][cluster]") {
+  etcd_cluster etcd(1);
+  auto a = start_node("a", etcd);
+  auto b = start_node("b", etcd);
+  wait_settled(*a, {"a", "b"});
+  REQUIRE(deploy(a->port(), "Approval", waiting_definition).status / 100 == 2);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(start_approval(*b));
+  for (const auto& id : ids) REQUIRE(wait_status_on(*a, id, "RUNNING"));
+  REQUIRE(b->stop() == 0);
+  wait_settled(*a, {"a"});
+  // While b is away, a completes b's processes and starts more.
+  for (const auto& id : ids) REQUIRE(complete_step(a->port(), id + "-1", approve_ok).status == 200);
+  std::vector<std::string> later;
+  for (int i = 0; i < 10; ++i) later.push_back(start_approval(*a));
+  b->start();
+  wait_settled(*b, {"a", "b"});
+  for (const auto& id : ids) CHECK(wait_status_on(*b, id, "SUCCEEDED"));
+  for (const auto& id : later) CHECK(wait_status_on(*b, id, "RUNNING"));
 }
 
 TEST_CASE("a node that stops leaves at once, and a second node of the same name is refused",
