@@ -35,6 +35,7 @@ cluster_run() {
   done
   for p in "${pids[@]}"; do wait "$p"; done
   examples/cluster/cluster.sh stop
+  rm -rf "${CLUSTER_DIR:?}"/*  # the next cluster forms afresh
   local sum=0 p99=0
   for i in $(seq 0 $((nodes - 1))); do
     local f=$OUT/$scenario-$members-$nodes-$run-$i.json
@@ -72,6 +73,7 @@ sys.exit(0 if all(p['owner'] in ('node-b', 'node-c') for p in d['partitions']) e
   done
   takeovers+=("$(( ($(date +%s%N) - started) / 1000000 ))")
   examples/cluster/cluster.sh stop
+  rm -rf "${CLUSTER_DIR:?}"/*
 done
 
 m() { printf '%s\n' "$@" | median; }
