@@ -20,14 +20,14 @@ void cluster_forwarder::forward(std::uint32_t p, std::string command,
                   {std::string{secret_header}, member_.secret()}};
   call.body = std::move(command);
   call.timeout = timeout;
-  peers_.call(std::move(call), [done = std::move(done), p, node = node,
-                                api = api](outgoing::outgoing_response r) {
-    if (r.status == 200) return done(std::move(r.body), {});
-    auto why = r.status == 0 ? r.error : "it answered " + std::to_string(r.status);
-    done(std::nullopt, "partition " + std::to_string(p) + " is owned by node " + node + " at " +
-                           api + ", which could not take the request (" + why +
-                           "); it may not have been acknowledged. Retry later");
-  });
+  peers_.call(std::move(call),
+              [done = std::move(done), p, node = node, api = api](outgoing::outgoing_response r) {
+                if (r.status == 200) return done(std::move(r.body), {});
+                auto why = r.status == 0 ? r.error : "it answered " + std::to_string(r.status);
+                done(std::nullopt, "partition " + std::to_string(p) + " is owned by node " + node +
+                                       " at " + api + ", which could not take the request (" + why +
+                                       "); it may not have been acknowledged. Retry later");
+              });
 }
 
 }  // namespace baton::actors

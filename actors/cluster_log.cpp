@@ -146,13 +146,13 @@ bool cluster_log::apply(std::int64_t revision, std::string_view packed) {
                   written.describe());
     return false;
   }
-  std::function<void()> tell;
   {
     std::lock_guard lock(mutex_);
     ++applied_entries_;
-    if (entry->touches(storage::cf::definitions)) tell = definitions_applied_;
   }
-  if (tell) tell();
+  std::lock_guard calling(hooks_mutex_);
+  for (const auto& [family, then] : hooks_)
+    if (entry->touches(family)) then();
   return true;
 }
 
@@ -251,9 +251,10 @@ std::vector<status> cluster_log::replicate(const std::vector<const storage::batc
   return out;
 }
 
-void cluster_log::on_definitions_applied(std::function<void()> then) {
-  std::lock_guard lock(mutex_);
-  definitions_applied_ = std::move(then);
+void cluster_log::on_applied(storage::cf family, std::function<void()> then) {
+  std::lock_guard calling(hooks_mutex_);
+  std::erase_if(hooks_, [&](const auto& hook) { return hook.first == family; });
+  if (then) hooks_.emplace_back(family, std::move(then));
 }
 
 std::int64_t cluster_log::seen() const {

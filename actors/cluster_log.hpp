@@ -49,9 +49,11 @@ class cluster_log final : public storage::replicator {
   std::vector<storage::status> replicate(
       const std::vector<const storage::batch*>& batches) override;
 
-  /// Runs after each entry from the log that writes definitions is applied (on the etcd
-  /// client's thread): the engine learns definitions deployed on other nodes.
-  void on_definitions_applied(std::function<void()> then);
+  /// Runs `then` after each entry from the log that writes column family `family` is applied
+  /// (on the applier's thread): the engine learns definitions deployed on other nodes, auth
+  /// the clients and tokens changed there. One per family; a null `then` removes it, after a
+  /// call under way.
+  void on_applied(storage::cf family, std::function<void()> then);
 
   /// The last etcd revision this node has seen through its watch, log entries applied.
   std::int64_t seen() const;
@@ -75,8 +77,9 @@ class cluster_log final : public storage::replicator {
   mutable std::mutex mutex_;
   mutable std::condition_variable advanced_;
   std::int64_t seen_ = 0;
-  bool broken_ = false;  ///< the log could not be followed: nothing more is acknowledged
-  std::function<void()> definitions_applied_;
+  bool broken_ = false;     ///< the log could not be followed: nothing more is acknowledged
+  std::mutex hooks_mutex_;  ///< held while a hook runs
+  std::vector<std::pair<storage::cf, std::function<void()>>> hooks_;
   std::uint64_t appended_ = 0;
   std::uint64_t applied_entries_ = 0;
   std::uint64_t fenced_ = 0;

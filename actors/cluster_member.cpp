@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <set>
 
 namespace baton::actors {
 
@@ -116,23 +117,31 @@ std::string cluster_member::load_secret() {
     std::snprintf(word, sizeof word, "%08x", static_cast<unsigned>(random()));
     fresh += word;
   }
+  auto agreed = shared_value("secret", std::move(fresh));
+  if (!agreed) return "cannot reach etcd to read the cluster's secret";
+  if (agreed->size() < 32) return "the cluster's secret in etcd is unreadable";
+  secret_ = std::move(*agreed);
+  return {};
+}
+
+std::optional<std::string> cluster_member::shared_value(std::string_view name,
+                                                        std::string proposal) {
+  const auto k = key(name);
   auto stored = etcd::wait<etcd::txn_result>([&](auto cb) {
     etcd::txn_request t;
-    t.compare.push_back(
-        etcd::compare::create_revision(key("secret"), etcd::compare_result::equal, 0));
-    t.success.push_back(etcd::op::put(key("secret"), fresh));
-    t.failure.push_back(etcd::op::range(key("secret")));
+    t.compare.push_back(etcd::compare::create_revision(k, etcd::compare_result::equal, 0));
+    t.success.push_back(etcd::op::put(k, proposal));
+    t.failure.push_back(etcd::op::range(k));
     etcd_->txn(std::move(t), cb);
   });
-  if (!stored.ok()) return "cannot reach etcd: " + describe(stored.error());
-  if (!stored->succeeded) {
-    const auto& kvs = stored->responses.at(0).range.kvs;
-    if (kvs.empty() || kvs.front().value.size() < 32)
-      return "the cluster's secret in etcd is unreadable";
-    fresh = kvs.front().value;
+  if (!stored.ok()) {
+    spdlog::warn("cluster: reading {} from etcd: {}", name, describe(stored.error()));
+    return std::nullopt;
   }
-  secret_ = std::move(fresh);
-  return {};
+  if (stored->succeeded) return proposal;
+  const auto& kvs = stored->responses.at(0).range.kvs;
+  if (kvs.empty()) return std::nullopt;
+  return kvs.front().value;
 }
 
 std::string cluster_member::register_node() {
@@ -392,6 +401,16 @@ std::optional<std::uint32_t> cluster_member::next_owned() {
     }
   }
   return std::nullopt;
+}
+
+std::vector<std::uint32_t> cluster_member::one_of_each_other_owner() const {
+  std::lock_guard lock(mutex_);
+  std::set<std::string> seen;
+  std::vector<std::uint32_t> out;
+  for (const auto& [p, o] : owners_) {
+    if (o.node != node_ && seen.insert(o.node).second) out.push_back(p);
+  }
+  return out;
 }
 
 std::pair<std::string, std::string> cluster_member::owner_of(std::uint32_t p) const {

@@ -62,6 +62,8 @@ class cluster_member {
   /// See `partition_owner::watch_ownership`: changes are told on the control thread, after the
   /// claims and releases of each round and when the lease is lost.
   std::map<std::uint32_t, std::int64_t> watch_ownership(partition_owner::listener changed);
+  /// See `partition_owner::one_of_each_other_owner`.
+  std::vector<std::uint32_t> one_of_each_other_owner() const;
   /// The owner of partition `p` and its API, for telling a client where it is ("" if none).
   std::pair<std::string, std::string> owner_of(std::uint32_t p) const;
   /// The lease this node holds now (0 while it holds none): cluster-wide writes are fenced
@@ -77,6 +79,9 @@ class cluster_member {
   /// What nodes of this cluster show each other when they forward a command (random, picked
   /// by the node that first joined, kept in etcd). Set by `join`.
   const std::string& secret() const { return secret_; }
+  /// A value every node of the cluster agrees on: `proposal` if this node is the first to ask
+  /// for `name`, else what the first one proposed. Empty when etcd cannot be reached.
+  std::optional<std::string> shared_value(std::string_view name, std::string proposal);
   /// Registers the address of this node's API, shown to the others and to clients.
   void advertise(std::string api_url);
   /// Appends the cluster gauges and counters in Prometheus text format.

@@ -25,6 +25,9 @@ class cluster_node final : public partition_owner {
   bool wait_applied(std::int64_t revision, std::chrono::milliseconds timeout) const override {
     return log_.wait_seen(revision, timeout);
   }
+  std::vector<std::uint32_t> one_of_each_other_owner() const override {
+    return member_.one_of_each_other_owner();
+  }
   void forward(std::uint32_t p, std::string command, std::chrono::milliseconds timeout,
                forwarded done) override {
     forwarder_.forward(p, std::move(command), timeout, std::move(done));

@@ -53,6 +53,14 @@ struct engine_context {
     if (!cluster) return 0;
     return cluster->epoch_of(model::partition_of_id(id, cluster->partitions())).value_or(-1);
   }
+  /// The write scope of schedule `id`'s records and fires (the current owner's epoch: the
+  /// trigger lets go of a partition's schedules when the partition goes).
+  storage::write_scope schedule_scope(std::string_view id) const {
+    if (!cluster) return {};
+    return {model::partition_of_id(id, cluster->partitions()), 0};
+  }
+  /// Whether this node fires schedule `id` (always, on a single node).
+  bool owns_schedule(std::string_view id) const { return owns_process(id); }
   /// The write scope of scope `name`'s records (the current owner's epoch).
   storage::write_scope scope_scope(std::string_view name) const {
     if (!cluster) return {};

@@ -1,3 +1,5 @@
+#include <spdlog/spdlog.h>
+
 #include <caf/actor_cast.hpp>
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
@@ -11,6 +13,7 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <mutex>
 
 #include "actors/engine_impl.hpp"
 #include "actors/messages.hpp"
@@ -150,6 +153,17 @@ void engine_impl::run_forwarded(std::string_view command,
       return run.template operator()<scope_query, scope_info>();
     case caf::type_id<scope_configure>::value:
       return run.template operator()<scope_configure, scope_answer>();
+    case caf::type_id<scope_list_query>::value:
+      // This node's own queues only: the asking node merges every owner's.
+      return ask<std::vector<scope_info>>(
+          ctx_->scheduler, scope_list_query{},
+          [this, done = std::move(done)](std::vector<scope_info> mine) {
+            done(encode_value(owned_scopes(std::move(mine))));
+          });
+    case caf::type_id<schedule_create>::value:
+      return run.template operator()<schedule_create, schedule_answer>();
+    case caf::type_id<schedule_change>::value:
+      return run.template operator()<schedule_change, schedule_answer>();
     default:
       return done(std::nullopt);
   }
@@ -351,7 +365,55 @@ void engine_impl::scope(std::string name, std::function<void(scope_info)> done) 
 }
 
 void engine_impl::list_scopes(std::function<void(std::vector<scope_info>)> done) {
-  ask<std::vector<scope_info>>(ctx_->scheduler, scope_list_query{}, std::move(done));
+  auto* cluster = ctx_->cluster;
+  if (!cluster) {
+    return ask<std::vector<scope_info>>(ctx_->scheduler, scope_list_query{}, std::move(done));
+  }
+  // Each node knows the queues of its own partitions: ask every owner and merge.
+  struct gather {
+    std::mutex mutex;
+    std::vector<scope_info> scopes;
+    std::size_t outstanding = 0;
+    std::function<void(std::vector<scope_info>)> done;
+  };
+  auto g = std::make_shared<gather>();
+  const auto others = cluster->one_of_each_other_owner();
+  g->outstanding = others.size() + 1;
+  g->done = std::move(done);
+  auto add = [g](std::vector<scope_info> some) {
+    std::unique_lock lock(g->mutex);
+    std::move(some.begin(), some.end(), std::back_inserter(g->scopes));
+    if (--g->outstanding > 0) return;
+    std::sort(g->scopes.begin(), g->scopes.end(),
+              [](const auto& x, const auto& y) { return x.name < y.name; });
+    lock.unlock();
+    g->done(std::move(g->scopes));
+  };
+  ask<std::vector<scope_info>>(
+      ctx_->scheduler, scope_list_query{},
+      [this, add](std::vector<scope_info> mine) { add(owned_scopes(std::move(mine))); });
+  for (auto p : others) {
+    cluster->forward(p, encode_command(scope_list_query{}), request_timeout + forward_margin,
+                     [add, p](std::optional<std::string> answer, std::string why) {
+                       auto read =
+                           answer ? decode_value<std::vector<scope_info>>(*answer) : std::nullopt;
+                       if (!read) {
+                         spdlog::warn(
+                             "cluster: the scopes of partition {}'s owner are left out of "
+                             "a list: {}",
+                             p, answer ? "its answer was unreadable" : why);
+                       }
+                       add(read ? std::move(*read) : std::vector<scope_info>{});
+                     });
+  }
+}
+
+std::vector<scope_info> engine_impl::owned_scopes(std::vector<scope_info> scopes) const {
+  if (!ctx_->cluster) return scopes;
+  std::erase_if(scopes, [this](const scope_info& s) {
+    return !ctx_->cluster->epoch_of(model::partition_of_scope(s.name, ctx_->cluster->partitions()));
+  });
+  return scopes;
 }
 
 void engine_impl::configure_scope(std::string name, scope_settings settings,
@@ -362,19 +424,14 @@ void engine_impl::configure_scope(std::string name, scope_settings settings,
 }
 
 void engine_impl::create_schedule(model::schedule s, schedule_callback done) {
-  if (ctx_->cluster) {
-    // Fires must come from one node through the partition's fenced log; until the trigger
-    // keeps to its node's partitions, a cluster takes no schedules rather than fire twice.
-    schedule_answer refused;
-    refused.code = engine_errc::unsupported;
-    refused.message = "schedules are not available in a cluster yet; run them on a single node";
-    return done(std::move(refused));
-  }
-  ask<schedule_answer>(ctx_->scheduler, schedule_create{std::move(s)}, std::move(done));
+  // With a scope, the schedule lives where its scope does (see the trigger's `on_create`).
+  auto partition = partition_of_scope(s.scope);
+  ask_owner<schedule_answer>(partition, schedule_create{std::move(s)}, std::move(done));
 }
 
 void engine_impl::change_schedule(std::string id, schedule_action action, schedule_callback done) {
-  ask<schedule_answer>(ctx_->scheduler, schedule_change{std::move(id), action}, std::move(done));
+  auto partition = partition_of_process(id);  // a schedule's id carries its partition too
+  ask_owner<schedule_answer>(partition, schedule_change{std::move(id), action}, std::move(done));
 }
 
 void engine_impl::collect_metrics(std::string& out) const {

@@ -71,6 +71,8 @@ class engine_impl final : public engine {
   /// no scope).
   std::optional<std::uint32_t> partition_of_process(std::string_view id) const;
   std::optional<std::uint32_t> partition_of_scope(std::string_view scope) const;
+  /// The scopes of this node's partitions among `scopes` (all of them on a single node).
+  std::vector<scope_info> owned_scopes(std::vector<scope_info> scopes) const;
 
   /// How long a client's command may take inside the engine. Generous: a write waits for at
   /// most one group commit, so only a stalled disk or a stuck actor comes near it, and then

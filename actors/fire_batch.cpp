@@ -4,6 +4,7 @@
 
 #include "actors/context.hpp"
 #include "actors/new_process.hpp"
+#include "model/cluster.hpp"
 
 namespace baton::actors {
 
@@ -13,7 +14,7 @@ start_request fire_request(const model::schedule& s, std::int64_t fire_ms) {
   req.values = s.vals;
   req.scope = s.scope;
   if (s.overlap == model::overlap_policy::queue && req.scope.empty()) {
-    req.scope = "schedule:" + s.id;
+    req.scope = std::string{model::schedule_queue_prefix} + s.id;
   }
   req.retry_count = s.retry_count;
   req.worker = s.worker;
@@ -54,7 +55,11 @@ model::schedule_run fire_batch::add_fire(const model::schedule& s, std::int64_t 
       return {fire_ms, std::move(*earlier.value()), std::move(note)};
     }
   }
-  auto prepared = prepare_launch(ctx_, req, ids_.next(now_ms), now_ms);
+  // In a cluster, in the schedule's partition: one batch, one partition, one owner.
+  auto new_id = ctx_.cluster ? ids_.next(now_ms, static_cast<std::uint16_t>(model::partition_of_id(
+                                                     s.id, ctx_.cluster->partitions())))
+                             : ids_.next(now_ms);
+  auto prepared = prepare_launch(ctx_, req, std::move(new_id), now_ms);
   if (auto* refused = std::get_if<process_answer>(&prepared)) {
     return {fire_ms, {}, "not started: " + refused->message};
   }

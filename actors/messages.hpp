@@ -207,6 +207,12 @@ struct ownership_changed {
   std::vector<ownership_change> changes;
 };
 
+/// Scheduler → trigger: partitions this node no longer owns; their schedules go (a partition
+/// taken is announced by `schedule_restore` of the schedules as stored).
+struct partitions_lost {
+  std::vector<std::uint32_t> partitions;
+};
+
 /// Read what a partition taken at `epoch` needs resumed (answered with `partition_loaded`),
 /// once the store holds the previous owner's last writes.
 struct load_partition {
@@ -485,6 +491,11 @@ typename Inspector::result_type inspect(Inspector& f, ownership_changed& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, partitions_lost& x) {
+  return f(caf::meta::type_name("baton::actors::partitions_lost"), x.partitions);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, load_partition& x) {
   return f(caf::meta::type_name("baton::actors::load_partition"), x.partition, x.epoch);
 }
@@ -631,6 +642,7 @@ CAF_ADD_TYPE_ID(baton, (baton::actors::callback_erased))
 CAF_ADD_TYPE_ID(baton, (baton::actors::ownership_changed))
 CAF_ADD_TYPE_ID(baton, (baton::actors::load_partition))
 CAF_ADD_TYPE_ID(baton, (baton::actors::partition_loaded))
+CAF_ADD_TYPE_ID(baton, (baton::actors::partitions_lost))
 CAF_END_TYPE_ID_BLOCK(baton)
 
 namespace caf {

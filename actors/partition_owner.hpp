@@ -41,6 +41,8 @@ class partition_owner {
   /// partition's epoch: the previous owner's last writes), at most `timeout`.
   /// @returns whether it does.
   virtual bool wait_applied(std::int64_t revision, std::chrono::milliseconds timeout) const = 0;
+  /// One partition of each other node that owns any: where a question for every node goes.
+  virtual std::vector<std::uint32_t> one_of_each_other_owner() const = 0;
   /// Sends an encoded engine command (`encode_command`) to the engine of the node that owns
   /// partition `p`; `done` runs once, on some thread, within about `timeout`.
   virtual void forward(std::uint32_t p, std::string command, std::chrono::milliseconds timeout,

@@ -556,6 +556,7 @@ void drop_scope_queues(scheduler_self self, std::uint32_t p) {
 void on_ownership_changed(scheduler_self self, const ownership_changed& msg) {
   auto& st = self->state;
   const auto n = st.ctx->cluster->partitions();
+  partitions_lost lost;
   for (const auto& change : msg.changes) {
     const auto p = change.partition;
     drop_scope_queues(self, p);
@@ -563,11 +564,13 @@ void on_ownership_changed(scheduler_self self, const ownership_changed& msg) {
     if (!change.epoch) {
       std::erase_if(st.timers,
                     [&](const auto& t) { return model::partition_of_id(t.second.first, n) == p; });
+      lost.partitions.push_back(p);
       continue;
     }
     st.resuming[p] = *change.epoch;
     self->send(self, load_partition{p, *change.epoch});
   }
+  if (!lost.partitions.empty()) self->send(st.sys.trigger, std::move(lost));
 }
 
 void on_partition_loaded(scheduler_self self, partition_loaded& loaded) {
@@ -597,6 +600,8 @@ void on_partition_loaded(scheduler_self self, partition_loaded& loaded) {
   spdlog::info("cluster: resuming partition {} (epoch {}): {} processes not ended", p, loaded.epoch,
                loaded.active);
   add_to_backlog(self, std::move(loaded.work));
+  // Its schedules, as the previous owner left them: the trigger takes those it lacks.
+  reload_schedules(self);
 }
 
 /// Asks a reader for partition `p` taken at `epoch`, unless it was lost or taken again since.

@@ -16,6 +16,7 @@
 #include "actors/fire_batch.hpp"
 #include "actors/new_process.hpp"
 #include "actors/store_reader.hpp"
+#include "model/cluster.hpp"
 #include "model/ids.hpp"
 #include "model/suggest.hpp"
 #include "storage/json_codec.hpp"
@@ -59,7 +60,8 @@ struct trigger_state {
   /// Ids of the processes batched fires start: generator 3 keeps them apart from the
   /// scheduler's (1) without sharing a generator across threads.
   model::id_generator process_ids{3, static_cast<std::uint32_t>(std::random_device{}())};
-  std::optional<fire_batch> batch;  ///< the fires being gathered, not yet submitted
+  std::optional<fire_batch> batch;    ///< the fires being gathered, not yet submitted
+  std::uint32_t batch_partition = 0;  ///< in a cluster: the partition of the batch's schedules
   /// Schedules restored from disk that have not fired since: their first fire time may have
   /// stored its process before a crash, so a batch looks up its idempotency key first.
   std::unordered_set<std::string> restored;
@@ -117,9 +119,11 @@ void arm(trigger_self self, std::weak_ptr<model::schedule> s, written_state writ
   rearm(self);
 }
 
-/// Commits writes of schedules; `then` runs in the actor once they are durable.
-void persist(trigger_self self, storage::batch b, after_write then) {
+/// Commits writes of schedules (and their fires) in `scope`; `then` runs in the actor once
+/// they are durable.
+void persist(trigger_self self, storage::write_scope scope, storage::batch b, after_write then) {
   auto& st = self->state;
+  b.set_scope(scope);
   auto token = ++st.token;
   st.writing.emplace(token, std::move(then));
   submit_durable(st.ctx->store.committer(), caf::actor_cast<trigger_actor>(self), token,
@@ -184,7 +188,7 @@ void finish_answered_fires(trigger_self self, const std::string& id) {
   if (s.status == model::schedule_status::active) s.status = answered.plan.status;
   storage::batch b;
   st.ctx->store.put_schedule_advance(b, s, answered.plan.fire_times, answered.dropped);
-  persist(self, std::move(b),
+  persist(self, st.ctx->schedule_scope(s.id), std::move(b),
           [self, handle = std::weak_ptr(sit->second),
            written = written_state(s)](const storage::status&) {
             // Armed even when the write failed: the schedule moves on in memory, and after a
@@ -201,7 +205,10 @@ void commit_batch(trigger_self self) {
   auto stored = std::make_shared<stored_fires>();
   stored->fires = std::move(taken.fires);
   stored->schedules = std::move(taken.schedules);
-  persist(self, std::move(taken.writes), [self, stored](const storage::status& written) {
+  // Every schedule of a batch is in one partition (`fire_batched`).
+  storage::write_scope scope;
+  if (st.ctx->cluster) scope = {st.batch_partition, 0};
+  persist(self, scope, std::move(taken.writes), [self, stored](const storage::status& written) {
     on_fires_stored(self, *stored, written);
   });
 }
@@ -211,6 +218,12 @@ void commit_batch(trigger_self self) {
 void fire_batched(trigger_self self, const std::shared_ptr<model::schedule>& s,
                   const model::fire_plan& plan, bool restored, std::int64_t now) {
   auto& st = self->state;
+  if (auto* cluster = st.ctx->cluster) {
+    // One partition per batch: its write is fenced on that partition's owner.
+    auto p = model::partition_of_id(s->id, cluster->partitions());
+    if (!st.batch->empty() && p != st.batch_partition) commit_batch(self);
+    st.batch_partition = p;
+  }
   st.batch->add_fires(s, plan, restored, now);
   ++st.starts_in_flight;
   if (st.batch->fires() >= fires_per_batch) commit_batch(self);
@@ -325,7 +338,7 @@ void on_fires_stored(trigger_self self, stored_fires& msg, const storage::status
         arm(self, w.schedule, written_state(*s));
         continue;
       }
-      persist(self, std::move(b),
+      persist(self, st.ctx->schedule_scope(s->id), std::move(b),
               [self, handle = w.schedule, written = written_state(*s)](const storage::status&) {
                 arm(self, handle, written);
               });
@@ -409,7 +422,21 @@ caf::result<schedule_answer> on_create(trigger_self self, schedule_create& cmd) 
     return a;
   }
   auto now = st.ctx->now_ms();
-  s.id = st.ids.next(now);
+  if (auto* cluster = st.ctx->cluster) {
+    // A schedule with a scope lives with its scope (the engine sent it to the scope's owner),
+    // one without in a partition of this node's: its owner fires it, and its starts are local.
+    auto partition = s.scope.empty()
+                         ? cluster->next_owned()
+                         : std::optional(model::partition_of_scope(s.scope, cluster->partitions()));
+    if (!partition) {
+      return error(engine_errc::storage_unavailable,
+                   "this node owns no partition at the moment; the schedule was not created. "
+                   "Retry later");
+    }
+    s.id = st.ids.next(now, static_cast<std::uint16_t>(*partition));
+  } else {
+    s.id = st.ids.next(now);
+  }
   s.created_ms = now;
   auto plan = model::plan_new(s, now);
   s.next_fire_ms = plan.next_fire_ms;
@@ -420,7 +447,7 @@ caf::result<schedule_answer> on_create(trigger_self self, schedule_create& cmd) 
   storage::batch b;
   st.ctx->store.put_schedule_advance(b, s, {}, {});
   auto answer = self->make_response_promise<schedule_answer>();
-  persist(self, std::move(b),
+  persist(self, st.ctx->schedule_scope(s.id), std::move(b),
           [self, handle = std::weak_ptr(kept), s, answer](const storage::status& e) mutable {
             if (!e.ok()) {
               self->state.schedules.erase(s.id);
@@ -455,15 +482,16 @@ caf::result<schedule_answer> on_change(trigger_self self, schedule_change& cmd) 
     auto kept = std::move(it->second);
     st.schedules.erase(it);
     auto answer = self->make_response_promise<schedule_answer>();
-    persist(self, std::move(b), [self, kept, answer, failed](const storage::status& e) mutable {
-      if (e.ok()) {
-        answer.deliver(schedule_answer{});
-        return;
-      }
-      self->state.schedules.emplace(kept->id, kept);
-      arm(self, kept, written_state(*kept));
-      answer.deliver(failed(e));
-    });
+    persist(self, st.ctx->schedule_scope(kept->id), std::move(b),
+            [self, kept, answer, failed](const storage::status& e) mutable {
+              if (e.ok()) {
+                answer.deliver(schedule_answer{});
+                return;
+              }
+              self->state.schedules.emplace(kept->id, kept);
+              arm(self, kept, written_state(*kept));
+              answer.deliver(failed(e));
+            });
     return answer;
   }
   auto& s = *it->second;
@@ -487,7 +515,7 @@ caf::result<schedule_answer> on_change(trigger_self self, schedule_change& cmd) 
   st.ctx->store.put_schedule_advance(b, s, {}, {});
   auto copy = s;
   auto answer = self->make_response_promise<schedule_answer>();
-  persist(self, std::move(b),
+  persist(self, st.ctx->schedule_scope(s.id), std::move(b),
           [self, handle = std::weak_ptr(it->second), copy, before, answer,
            failed](const storage::status& e) mutable {
             if (!e.ok()) {
@@ -518,8 +546,12 @@ trigger_actor::behavior_type trigger(trigger_self self, std::shared_ptr<engine_c
       [=](schedule_change& cmd) { return on_change(self, cmd); },
       [=](schedule_restore& r) {
         // After downtime, the first tick plans what each schedule missed (`plan_fires`): up to
-        // 60 s late every missed time fires, later its misfire policy applies once.
+        // 60 s late every missed time fires, later its misfire policy applies once. In a
+        // cluster, the schedules of this node's partitions, those taken over included: one
+        // already here goes on from memory.
+        auto& st = self->state;
         for (auto& s : r.schedules) {
+          if (!st.ctx->owns_schedule(s.id) || st.schedules.contains(s.id)) continue;
           auto id = s.id;
           auto& stored = self->state.schedules[id] =
               std::make_shared<model::schedule>(std::move(s));
@@ -529,6 +561,16 @@ trigger_actor::behavior_type trigger(trigger_self self, std::shared_ptr<engine_c
       },
       [=](const write_done& done) { on_written(self, done); },
       [=](tick_atom) { on_tick(self); },
+      [=](const partitions_lost& lost) {
+        // Their owner fires them now; due entries of the ones let go of expire with them.
+        auto& st = self->state;
+        const auto n = st.ctx->cluster->partitions();
+        std::erase_if(st.schedules, [&](const auto& entry) {
+          auto p = model::partition_of_id(entry.first, n);
+          return std::find(lost.partitions.begin(), lost.partitions.end(), p) !=
+                 lost.partitions.end();
+        });
+      },
   };
 }
 

@@ -31,7 +31,7 @@ struct engine_context;
 using trigger_actor = caf::typed_actor<caf::replies_to<schedule_create>::with<schedule_answer>,
                                        caf::replies_to<schedule_change>::with<schedule_answer>,
                                        caf::reacts_to<schedule_restore>, caf::reacts_to<write_done>,
-                                       caf::reacts_to<tick_atom>>;
+                                       caf::reacts_to<tick_atom>, caf::reacts_to<partitions_lost>>;
 
 /// Spawns the trigger monitored by `parent` (the scheduler, its supervisor).
 trigger_actor spawn_trigger(scheduler_actor::pointer parent, std::shared_ptr<engine_context> ctx);

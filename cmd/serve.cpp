@@ -219,7 +219,7 @@ int serve(const std::optional<std::string>& config_file,
           registry->add(std::make_shared<const model::definition>(std::move(def)));
       }
     };
-    log->on_definitions_applied(learn);
+    log->on_applied(storage::cf::definitions, learn);
     learn();  // what was applied between recovery and now
   }
   if (!settings.engine.definitions_dir.empty() &&
@@ -228,16 +228,42 @@ int serve(const std::optional<std::string>& config_file,
     return 2;
   }
   namespace auth = http::auth;
-  auth::client_directory clients(*store, settings.auth.password_checks_at_once, clock);
+  auth::client_directory::agree_fn agree;
+  if (member) {
+    agree = [&member](const std::string& mine) {
+      return member->shared_value("auth-secret", mine);
+    };
+  }
+  auth::client_directory clients(*store, settings.auth.password_checks_at_once, clock, agree);
   auth::grant_store grants(*store, clients.secret(), settings.auth.token_ttl,
                            settings.auth.session_ttl, clock);
+  // Clients, tokens and sessions changed on other nodes reach this one through the log.
+  struct auth_hook {
+    actors::cluster_log* log;
+    ~auth_hook() {
+      if (log) log->on_applied(storage::cf::auth, nullptr);
+    }
+  } learn_auth{log.get()};
+  if (log) {
+    log->on_applied(storage::cf::auth, [&clients, &grants] {
+      for (auto read : {clients.reload(), grants.reload()})
+        if (!read.ok())
+          spdlog::warn("cluster: cannot read clients and tokens: {}", read.describe());
+    });
+  }
+  // In a cluster, one node creates the first admin: two nodes starting at once would make two.
+  auto first_to_bootstrap = [&member, &settings] {
+    return !member ||
+           member->shared_value("bootstrap", settings.cluster.node) == settings.cluster.node;
+  };
   auth::throttle limits(clock);
   auth::audit_log audit(*store, clock);
   auth::authenticator authenticator(settings.auth, clients, grants, limits, audit);
   if (!settings.auth.required) {
     spdlog::warn("auth.required = false: every caller is an admin");
-  } else if (auto key =
-                 print_routes ? std::nullopt : clients.bootstrap_admin(settings.storage.data_dir)) {
+  } else if (auto key = print_routes || !first_to_bootstrap()
+                            ? std::nullopt
+                            : clients.bootstrap_admin(settings.storage.data_dir)) {
     // Shown once; no default password exists.
     std::cout << "created client \"admin\" with API key " << *key << " (also in "
               << settings.storage.data_dir << "/initial-admin-key)" << std::endl;

@@ -68,6 +68,8 @@ std::uint32_t partition_of_id(std::string_view id, std::uint32_t partitions) {
 
 std::uint32_t partition_of_scope(std::string_view scope, std::uint32_t partitions) {
   if (partitions == 0) return 0;
+  if (scope.starts_with(schedule_queue_prefix))
+    return partition_of_id(scope.substr(schedule_queue_prefix.size()), partitions);
   return static_cast<std::uint32_t>(weight(scope, 0) % partitions);
 }
 

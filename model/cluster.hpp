@@ -39,8 +39,11 @@ std::vector<std::string> assign_partitions(std::vector<std::string> live, std::u
 /// The partition of a process or schedule: the one its id carries (ids made in a cluster carry
 /// their partition in the 16 "node" bits, `id_generator::next(now, partition)`).
 std::uint32_t partition_of_id(std::string_view id, std::uint32_t partitions);
+/// The queue of a schedule that queues its runs and has no scope: "schedule:<schedule id>".
+inline constexpr std::string_view schedule_queue_prefix = "schedule:";
 /// The partition of a scope, and so of every process in it: FIFO order and the limit hold
-/// cluster-wide because one owner keeps the queue.
+/// cluster-wide because one owner keeps the queue. A schedule's own queue is in the
+/// schedule's partition, whose owner fires it.
 std::uint32_t partition_of_scope(std::string_view scope, std::uint32_t partitions);
 
 }  // namespace baton::model

@@ -20,30 +20,53 @@ issued_secrets new_secrets() { return {base64url(random_bytes(18)), to_hex(rando
 }  // namespace
 
 client_directory::client_directory(storage::process_store& store, std::size_t checks_at_once,
-                                   model::clock_ms clock)
+                                   model::clock_ms clock, const agree_fn& agree)
     : store_(store), clock_(std::move(clock)), password_slots_(checks_at_once) {
   auto stored = store_.secret();
   // Unreadable is not absent: a new secret here would void every API key and token.
   if (!stored.ok()) {
     throw std::runtime_error("cannot read the auth secret: " + stored.error().describe());
   }
-  if (stored.value()) {
-    secret_ = *stored.value();
-  } else {
-    secret_ = random_bytes(32);
+  secret_ = stored.value() ? *stored.value() : random_bytes(32);
+  if (agree) {
+    // In a cluster every node hashes keys and tokens under the secret the first node chose.
+    auto agreed = agree(secret_);
+    if (!agreed || agreed->size() != secret_.size())
+      throw std::runtime_error("cannot agree on the auth secret with the cluster");
+    secret_ = std::move(*agreed);
+  }
+  if (!stored.value() || *stored.value() != secret_) {
     if (auto written = store_.put_secret(secret_); !written.ok()) {
       throw std::runtime_error("cannot store the auth secret: " + written.describe());
     }
   }
+  if (auto loaded = reload(); !loaded.ok()) {
+    throw std::runtime_error("cannot read the clients: " + loaded.describe());
+  }
+}
+
+storage::status client_directory::reload() {
   auto clients = store_.clients();
-  if (!clients.ok()) {
-    throw std::runtime_error("cannot read the clients: " + clients.error().describe());
-  }
+  if (!clients.ok()) return clients.error();
+  decltype(by_id_) by_id;
+  decltype(id_by_name_) id_by_name;
+  decltype(id_by_key_hash_) id_by_key_hash;
   for (auto& c : clients.value()) {
-    id_by_name_[c.name] = c.id;
-    if (!c.api_key_hash.empty()) id_by_key_hash_[c.api_key_hash] = c.id;
-    by_id_[c.id] = std::move(c);
+    id_by_name[c.name] = c.id;
+    if (!c.api_key_hash.empty()) id_by_key_hash[c.api_key_hash] = c.id;
+    by_id[c.id] = std::move(c);
   }
+  std::unique_lock lock(mutex_);
+  for (const auto& id : reserved_) {  // being created here: not in the store yet
+    const auto& c = by_id_.at(id);
+    id_by_name[c.name] = c.id;
+    id_by_key_hash[c.api_key_hash] = c.id;
+    by_id[c.id] = c;
+  }
+  by_id_ = std::move(by_id);
+  id_by_name_ = std::move(id_by_name);
+  id_by_key_hash_ = std::move(id_by_key_hash);
+  return {};
 }
 
 std::string client_directory::key_hash(std::string_view api_key) const {
@@ -158,17 +181,19 @@ void client_directory::create(std::string name, role r, std::vector<std::string>
     id_by_name_[c.name] = c.id;
     by_id_[c.id] = c;
     id_by_key_hash_[c.api_key_hash] = c.id;
+    reserved_.insert(c.id);
   }
   store_.put_client(c, [this, c, secrets, done = std::move(done)](const storage::status& written) {
-    if (!written.ok()) {
-      {
-        std::unique_lock lock(mutex_);
+    {
+      std::unique_lock lock(mutex_);
+      reserved_.erase(c.id);
+      if (!written.ok()) {
         id_by_name_.erase(c.name);
         by_id_.erase(c.id);
         id_by_key_hash_.erase(c.api_key_hash);
       }
-      return done(not_stored(written));
     }
+    if (!written.ok()) return done(not_stored(written));
     done(std::make_pair(c, secrets));
   });
 }

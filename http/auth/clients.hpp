@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -61,8 +62,13 @@ class client_directory {
   /// Loads the clients and the server secret (created on first start).
   /// @param checks_at_once how many Argon2 verifications may run at the same time.
   /// @param clock stamps creations and times the password cache.
+  /// In a cluster: the secret every node agrees on, given this node's (empty: no answer).
+  using agree_fn = std::function<std::optional<std::string>(const std::string& mine)>;
+
+  /// @param agree in a cluster, how the nodes agree on one secret.
   explicit client_directory(storage::process_store& store, std::size_t checks_at_once = 1,
-                            model::clock_ms clock = model::system_clock_ms);
+                            model::clock_ms clock = model::system_clock_ms,
+                            const agree_fn& agree = {});
 
   const std::string& secret() const { return secret_; }
 
@@ -89,6 +95,11 @@ class client_directory {
   /// Takes effect, in memory too, once durable; a failed write changes nothing.
   void set_enabled(std::string_view name_or_id, bool enabled, done_fn done);
 
+  /// Reads every client again: in a cluster, after another node changed some (the change
+  /// reaches this node's store through the log). A password cached for a client whose
+  /// generation changed is checked afresh.
+  storage::status reload();
+
   /// First start with no clients: creates `admin` with a random API key, writes the key to
   /// `<data_dir>/initial-admin-key` (mode 0600) and returns it; nullopt otherwise.
   std::optional<std::string> bootstrap_admin(const std::string& data_dir);
@@ -105,6 +116,7 @@ class client_directory {
   std::map<std::string, client, std::less<>> by_id_;
   std::map<std::string, std::string, std::less<>> id_by_name_;
   std::unordered_map<std::string, std::string> id_by_key_hash_;
+  std::set<std::string> reserved_;  ///< ids of clients being created, not yet stored
 
   struct cached_check {
     std::string client_id;

@@ -15,14 +15,23 @@ grant_store::grant_store(storage::process_store& store, std::string secret,
       secret_(std::move(secret)),
       token_ttl_(token_ttl),
       session_ttl_(session_ttl) {
+  if (auto loaded = reload(); !loaded.ok())
+    throw std::runtime_error("cannot read tokens and sessions: " + loaded.describe());
+}
+
+storage::status grant_store::reload() {
   auto now = clock_();
+  grant_map tokens, sessions;
   for (auto kind : {storage::grant_kind::token, storage::grant_kind::session}) {
     auto stored = store_.grants(kind, now);
-    if (!stored.ok()) {
-      throw std::runtime_error("cannot read tokens and sessions: " + stored.error().describe());
-    }
-    for (auto& [h, g] : stored.value()) map_of(kind).emplace(h, std::move(g));
+    if (!stored.ok()) return stored.error();
+    auto& into = kind == storage::grant_kind::token ? tokens : sessions;
+    for (auto& [h, g] : stored.value()) into.emplace(h, std::move(g));
   }
+  std::lock_guard lock(mutex_);
+  tokens_ = std::move(tokens);
+  sessions_ = std::move(sessions);
+  return {};
 }
 
 std::string grant_store::hash(std::string_view kind, std::string_view value) const {

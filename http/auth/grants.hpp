@@ -65,6 +65,9 @@ class grant_store {
   /// Ends the session at once; `done` once the erasure is durable.
   void close_session(std::string_view session_id, revoked_fn done);
   std::string csrf_for(std::string_view session_id) const;
+  /// Reads every live token and session again: in a cluster, after another node issued or
+  /// ended some (they reach this node's store through the log).
+  storage::status reload();
 
  private:
   using grant = storage::stored_grant;

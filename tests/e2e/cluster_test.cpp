@@ -6,6 +6,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <map>
@@ -26,12 +27,13 @@ namespace {
 constexpr auto lease_ms = "2000";
 
 std::unique_ptr<baton_server> start_node(const std::string& name, const etcd_cluster& etcd,
-                                         std::string data_dir = {}) {
+                                         std::string data_dir = {}, bool auth = false) {
   server_options opts;
   std::string endpoints;
   for (const auto& e : etcd.endpoints()) endpoints += (endpoints.empty() ? "" : ",") + e;
   opts.extra_args = {"--node", name, "--etcd", endpoints};
-  opts.environment = {{"BATON_AUTH__REQUIRED", "false"}, {"BATON_CLUSTER__LEASE_MS", lease_ms}};
+  opts.environment = {{"BATON_AUTH__REQUIRED", auth ? "true" : "false"},
+                      {"BATON_CLUSTER__LEASE_MS", lease_ms}};
   opts.data_dir = std::move(data_dir);
   return std::make_unique<baton_server>(std::move(opts));
 }
@@ -491,6 +493,15 @@ TEST_CASE("any node takes any request: the engine's part runs where the partitio
     CHECK(q.at("running").as_array().size() == 1);
     CHECK(q.at("queued").as_array().size() == 1);
   }
+  // The list merges every owner's queues: b's scope, listed by a.
+  for (auto* n : {a.get(), b.get()}) {
+    auto listed = http_call(n->port(), "GET", "/api/v1/scopes");
+    REQUIRE(listed.status == 200);
+    auto all = json::parse(listed.body).as_array();
+    CHECK(std::count_if(all.begin(), all.end(), [&](const json::value& v) {
+            return text(v.as_object(), "name") == scope;
+          }) == 1);
+  }
   REQUIRE(complete_step(a->port(), ids[0] + "-1", approve_ok).status == 200);
   CHECK(wait_status_on(*a, ids[1], "RUNNING"));
   auto cancelled = http_call(a->port(), "POST", "/api/v1/processes/" + ids[1] + "/cancel", "{}");
@@ -532,4 +543,136 @@ TEST_CASE("any node takes any request: the engine's part runs where the partitio
     CHECK(complete_step(a->port(), id + "-1", approve_ok).status == 200);
   }
   CHECK(wait_status_on(*a, id, "SUCCEEDED"));
+}
+
+namespace {
+
+/// The fire times of schedule `id` as `node` reads it, with their processes.
+std::vector<std::pair<std::int64_t, std::string>> runs_on(const baton_server& node,
+                                                          const std::string& id) {
+  auto r = http_call(node.port(), "GET", "/api/v1/schedules/" + id);
+  REQUIRE(r.status == 200);
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  auto schedule = object_of(r);
+  for (const auto& run : schedule.at("runs").as_array()) {
+    const auto& o = run.as_object();
+    out.emplace_back(o.at("fireMs").to_number<std::int64_t>(),
+                     o.at("processId").is_string() ? text(o, "processId") : "");
+  }
+  return out;
+}
+
+/// Polls schedule `id` on `node` every 50 ms until a run fired at `at` or later is there.
+bool wait_fired_since(const baton_server& node, const std::string& id, std::int64_t at) {
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto runs = runs_on(node, id);
+    if (!runs.empty() && runs.back().first >= at) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+/// Every second from the first fire to the last, each once, each with a process of its own:
+/// nothing fired twice by two owners, nothing lost in between.
+void check_every_second_once(const baton_server& node, const std::string& id) {
+  auto runs = runs_on(node, id);
+  INFO("schedule " << id);
+  REQUIRE(runs.size() >= 4);
+  std::set<std::string> processes;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    INFO("run " << i << " fired at " << runs[i].first);
+    if (i > 0) CHECK(runs[i].first - runs[i - 1].first == 1000);
+    CHECK_FALSE(runs[i].second.empty());
+    CHECK(processes.insert(runs[i].second).second);
+  }
+  for (const auto& p : processes)
+    CHECK(http_call(node.port(), "GET", "/api/v1/processes/" + p).status == 200);
+}
+
+TEST_CASE("a schedule due every second fires exactly once per fire time across a failover",
+          "[e2e][cluster]") {
+  etcd_cluster etcd(1);
+  auto a = start_node("a", etcd);
+  auto b = start_node("b", etcd);
+  std::map<std::string, baton_server*> nodes{{"a", a.get()}, {"b", b.get()}};
+  for (auto* n : {a.get(), b.get()}) wait_settled(*n, {"a", "b"});
+  REQUIRE(deploy(a->port(), "Tick", waiting_definition).status / 100 == 2);
+  REQUIRE(deploy(a->port(), "Approval", waiting_definition).status / 100 == 2);
+  start_approval(*b);  // b has learned both definitions: the log keeps their order
+
+  // One created on a, in a partition of a's (its fires are batched), and one created through
+  // b in a scope of a's (b hands it to a; its fires start one by one in the scope's queue).
+  auto every_second = [](const std::string& scope) {
+    return R"({"definition":"Tick","cron":"* * * ? * *","timeZone":"UTC")" +
+           (scope.empty() ? std::string{} : R"(,"scope":")" + scope + "\"") + "}";
+  };
+  auto created = http_call(a->port(), "POST", "/api/v1/schedules", every_second(""));
+  INFO(created.body);
+  REQUIRE(created.status == 201);
+  auto batched = text(object_of(created), "id");
+  created =
+      http_call(b->port(), "POST", "/api/v1/schedules", every_second(scope_owned_by(*b, "a")));
+  INFO(created.body);
+  REQUIRE(created.status == 201);
+  auto queued = text(object_of(created), "id");
+  for (const auto& id : {batched, queued}) {
+    CHECK(owner_of(id, *b, nodes) == a.get());
+    REQUIRE(wait_fired_since(*b, id, wall_ms() + 1000));
+  }
+
+  a->kill9();
+  wait_settled(*b, {"b"});
+  for (const auto& id : {batched, queued}) {
+    REQUIRE(wait_fired_since(*b, id, wall_ms() + 1000));
+    REQUIRE(http_call(b->port(), "POST", "/api/v1/schedules/" + id + "/pause").status == 200);
+  }
+  for (const auto& id : {batched, queued}) check_every_second_once(*b, id);
+}
+
+namespace {
+
+/// Polls `GET /api/v1/processes` on `node` with API key `key` every 50 ms until it answers
+/// `status`: a node learns of a change made on another through the log, a moment later.
+bool wait_key_answers(const baton_server& node, const std::string& key, int status) {
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (http_call(node.port(), "GET", "/api/v1/processes", {}, key_header(key)).status == status)
+      return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("clients and their keys made on one node hold on every node", "[e2e][cluster]") {
+  etcd_cluster etcd(1);
+  auto a = start_node("a", etcd, {}, /*auth=*/true);  // ready: it made the admin
+  auto b = start_node("b", etcd, {}, /*auth=*/true);
+
+  // One admin for the cluster, made by the first node; its key works on both.
+  auto admin = admin_key(*a);
+  REQUIRE_FALSE(admin.empty());
+  CHECK(admin_key(*b).empty());
+  CHECK(wait_key_answers(*b, admin, 200));
+
+  // A client made on b works on a; its key rotated on a stops working on b.
+  auto robot = create_client(b->port(), admin, "robot", "runner", R"(["*"])");
+  CHECK(wait_key_answers(*a, robot.api_key, 200));
+  auto rotated =
+      http_call(a->port(), "POST", "/api/v1/clients/robot/rotate", "{}", key_header(admin));
+  INFO(rotated.body);
+  REQUIRE(rotated.status == 200);
+  CHECK(wait_key_answers(*b, robot.api_key, 401));
+  auto fresh = text(object_of(rotated), "apiKey");
+  CHECK(wait_key_answers(*b, fresh, 200));
 }
