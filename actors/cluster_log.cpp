@@ -57,8 +57,25 @@ std::string cluster_log::start() {
   if (const auto& text = stored.value()) {
     std::from_chars(text->data(), text->data() + text->size(), applied);
   }
-  // Everything in the log beyond this store, in revision order. (The log is read whole: it is
-  // not trimmed yet.)
+  {
+    std::lock_guard lock(mutex_);
+    applied_revision_ = applied;
+  }
+  // Below the floor the log is gone (`cluster_trimmer`): a store behind it cannot catch up.
+  auto floor = etcd::wait<etcd::range_result>(
+      [&](auto cb) { member_.etcd().range(member_.prefix() + "log-floor", {}, 0, 0, cb); });
+  if (!floor.ok()) return "cannot read the cluster's log: " + floor.error().message;
+  if (!floor->kvs.empty()) {
+    std::int64_t trimmed = 0;
+    const auto& text = floor->kvs.front().value;
+    std::from_chars(text.data(), text.data() + text.size(), trimmed);
+    if (applied < trimmed) {
+      return "the cluster's log is trimmed up to revision " + std::to_string(trimmed) +
+             " and this node's store holds it only up to " + std::to_string(applied) +
+             ": start this node from a copy of another node's data folder (`baton db backup`)";
+    }
+  }
+  // Everything in the log beyond this store, in revision order.
   auto all = etcd::wait<etcd::range_result>(
       [&](auto cb) { member_.etcd().range(log_prefix_, etcd::prefix_end(log_prefix_), 0, 0, cb); });
   if (!all.ok()) return "cannot read the cluster's log: " + all.error().message;
@@ -149,6 +166,7 @@ bool cluster_log::apply(std::int64_t revision, std::string_view packed) {
   {
     std::lock_guard lock(mutex_);
     ++applied_entries_;
+    applied_revision_ = revision;
   }
   std::lock_guard calling(hooks_mutex_);
   for (const auto& [family, then] : hooks_)
@@ -255,6 +273,11 @@ void cluster_log::on_applied(storage::cf family, std::function<void()> then) {
   std::lock_guard calling(hooks_mutex_);
   std::erase_if(hooks_, [&](const auto& hook) { return hook.first == family; });
   if (then) hooks_.emplace_back(family, std::move(then));
+}
+
+std::int64_t cluster_log::applied() const {
+  std::lock_guard lock(mutex_);
+  return applied_revision_;
 }
 
 std::int64_t cluster_log::seen() const {

@@ -57,6 +57,8 @@ class cluster_log final : public storage::replicator {
 
   /// The last etcd revision this node has seen through its watch, log entries applied.
   std::int64_t seen() const;
+  /// The revision of the last log entry this node's store holds (as it records it there).
+  std::int64_t applied() const;
   /// Waits until `seen` reaches `revision`, at most `timeout`. @returns whether it did.
   bool wait_seen(std::int64_t revision, std::chrono::milliseconds timeout) const;
   void collect_metrics(std::string& out) const;
@@ -77,6 +79,7 @@ class cluster_log final : public storage::replicator {
   mutable std::mutex mutex_;
   mutable std::condition_variable advanced_;
   std::int64_t seen_ = 0;
+  std::int64_t applied_revision_ = 0;  ///< of the last entry written to the store
   bool broken_ = false;     ///< the log could not be followed: nothing more is acknowledged
   std::mutex hooks_mutex_;  ///< held while a hook runs
   std::vector<std::pair<storage::cf, std::function<void()>>> hooks_;

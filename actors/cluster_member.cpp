@@ -403,6 +403,29 @@ std::optional<std::uint32_t> cluster_member::next_owned() {
   return std::nullopt;
 }
 
+model::forget_outcome cluster_member::forget(const std::string& name) {
+  using outcome = model::forget_outcome;
+  {
+    std::lock_guard lock(mutex_);
+    if (!members_.contains(name))
+      return {outcome::unknown, "no node named " + name + " is a member"};
+  }
+  // Only while it holds no lease: a live node is never forgotten under it.
+  auto removed = etcd::wait<etcd::txn_result>([&](auto cb) {
+    etcd::txn_request t;
+    t.compare.push_back(
+        etcd::compare::create_revision(key("live/") + name, etcd::compare_result::equal, 0));
+    t.success.push_back(etcd::op::delete_range(key("members/") + name));
+    t.success.push_back(etcd::op::delete_range(key("applied/") + name));
+    etcd_->txn(std::move(t), cb);
+  });
+  if (!removed.ok())
+    return {outcome::unreachable, "cannot reach etcd: " + describe(removed.error())};
+  if (!removed->succeeded) return {outcome::alive, "node " + name + " is alive; stop it first"};
+  spdlog::info("cluster: node {} was forgotten; the log is no longer kept for it", name);
+  return {outcome::forgotten, {}};
+}
+
 std::vector<std::uint32_t> cluster_member::one_of_each_other_owner() const {
   std::lock_guard lock(mutex_);
   std::set<std::string> seen;

@@ -13,6 +13,7 @@
 #include "actors/cluster_log.hpp"
 #include "actors/cluster_member.hpp"
 #include "actors/cluster_node.hpp"
+#include "actors/cluster_trimmer.hpp"
 #include "actors/definition_registry.hpp"
 #include "actors/engine.hpp"
 #include "cmd/commands.hpp"
@@ -163,6 +164,7 @@ int serve(const std::optional<std::string>& config_file,
   std::unique_ptr<outgoing::client> peers;  // calls to the other nodes
   std::unique_ptr<actors::cluster_forwarder> forwarder;
   std::unique_ptr<actors::cluster_node> node;  // the engine's view of the three
+  std::unique_ptr<actors::cluster_trimmer> trimmer;
   if (clustered) {
     member = std::make_unique<actors::cluster_member>(settings.cluster);
     auto failed = member->join();
@@ -183,6 +185,7 @@ int serve(const std::optional<std::string>& config_file,
     peers = std::make_unique<outgoing::client>(settings.outgoing, between_nodes);
     forwarder = std::make_unique<actors::cluster_forwarder>(*member, *peers);
     node = std::make_unique<actors::cluster_node>(*member, *log, *forwarder);
+    trimmer = std::make_unique<actors::cluster_trimmer>(*member, *log, member->lease_duration());
   }
   // However serve ends, the committer stops writing through the log before the log goes.
   struct unhook {
@@ -275,10 +278,11 @@ int serve(const std::optional<std::string>& config_file,
 
   auto routes = std::make_shared<http::router>();
   auto stats = std::make_shared<http::metrics>();
-  stats->add_collector([&engine, &member, &log](std::string& out) {
+  stats->add_collector([&engine, &member, &log, &trimmer](std::string& out) {
     engine->collect_metrics(out);
     if (member) member->collect_metrics(out);
     if (log) log->collect_metrics(out);
+    if (trimmer) trimmer->collect_metrics(out);
     out += "# TYPE baton_password_hashes_total counter\nbaton_password_hashes_total " +
            std::to_string(auth::password_verifications()) + "\n";
   });
@@ -302,12 +306,18 @@ int serve(const std::optional<std::string>& config_file,
         return alone;
       },
       clustered);
-  if (clustered) http::add_cluster_command_route(*routes, *engine, member->secret());
+  if (clustered) {
+    http::add_cluster_command_route(*routes, *engine, member->secret());
+    http::add_cluster_forget_route(*routes, authenticator, [&member](const std::string& name) {
+      return member->forget(name);
+    });
+  }
   // Order matters: no actors, then no outgoing calls posting to them, then the actor
   // system, then the store.
   auto shut_down = [&] {
     engine->shutdown();  // its last writes still go through the cluster's log
     peers.reset();       // commands forwarded and not answered yet hear "client stopped"
+    trimmer.reset();
     store->committer().replicate_through(nullptr);
     log.reset();
     member.reset();  // leaving frees its partitions at once: the others need not wait

@@ -88,4 +88,31 @@ void add_cluster_command_route(router& routes, actors::engine& engine, std::stri
       });
 }
 
+void add_cluster_forget_route(router& routes, auth::authenticator& auth,
+                              std::function<model::forget_outcome(const std::string&)> forget) {
+  routes.add(beast_http::verb::delete_, "/api/v1/cluster/nodes/{node}",
+             auth::protect(auth, auth::native_schemes, auth::role::admin, auth::problem_format,
+                           [forget = std::move(forget)](request_context ctx, const auth::client&,
+                                                        responder respond) {
+                             using outcome = model::forget_outcome;
+                             auto done = forget(std::string(ctx.param("node")));
+                             switch (done.what) {
+                               case outcome::forgotten:
+                                 return respond(text_response(beast_http::status::no_content, {}));
+                               case outcome::unknown:
+                                 return respond(problem(beast_http::status::not_found, "Not Found",
+                                                        done.message, "node"));
+                               case outcome::alive:
+                                 return respond(problem(beast_http::status::conflict, "Conflict",
+                                                        done.message, "node"));
+                               case outcome::unreachable:
+                                 break;
+                             }
+                             auto r = problem(beast_http::status::service_unavailable,
+                                              "Service Unavailable", done.message);
+                             r.set(beast_http::field::retry_after, "1");
+                             respond(std::move(r));
+                           }));
+}
+
 }  // namespace baton::http

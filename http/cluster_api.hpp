@@ -33,4 +33,10 @@ void add_cluster_routes(router& routes, auth::authenticator& auth,
 /// 400), answered 200 with the encoded answer.
 void add_cluster_command_route(router& routes, actors::engine& engine, std::string secret);
 
+/// In a cluster, registers `DELETE /api/v1/cluster/nodes/{node}` (admin): forgets a node that
+/// will not come back, so that the log is no longer kept for it. 204; 404 for a node that is
+/// not a member, 409 for one alive, 503 when etcd cannot be reached.
+void add_cluster_forget_route(router& routes, auth::authenticator& auth,
+                              std::function<model::forget_outcome(const std::string&)> forget);
+
 }  // namespace baton::http

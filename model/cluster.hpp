@@ -39,6 +39,12 @@ std::vector<std::string> assign_partitions(std::vector<std::string> live, std::u
 /// The partition of a process or schedule: the one its id carries (ids made in a cluster carry
 /// their partition in the 16 "node" bits, `id_generator::next(now, partition)`).
 std::uint32_t partition_of_id(std::string_view id, std::uint32_t partitions);
+/// What became of a request to forget a node that will not come back.
+struct forget_outcome {
+  enum kind { forgotten, unknown, alive, unreachable } what = forgotten;
+  std::string message;  ///< why not, for a client
+};
+
 /// The queue of a schedule that queues its runs and has no scope: "schedule:<schedule id>".
 inline constexpr std::string_view schedule_queue_prefix = "schedule:";
 /// The partition of a scope, and so of every process in it: FIFO order and the limit hold

@@ -325,6 +325,14 @@ void client::range(std::string key, std::string range_end, std::int64_t limit,
         json::decode_range, std::move(done));
 }
 
+void client::range_keys_written_by(std::string key, std::string range_end,
+                                   std::int64_t max_mod_revision, std::int64_t limit,
+                                   callback<range_result> done) {
+  unary(*transport_, "/v3/kv/range",
+        json::range_body(key, range_end, limit, 0, /*keys_only=*/true, max_mod_revision),
+        retry::safe, json::decode_range, std::move(done));
+}
+
 void client::put(std::string key, std::string value, std::int64_t lease,
                  callback<put_result> done) {
   unary(*transport_, "/v3/kv/put", json::put_body(key, value, lease), retry::before_sending,

@@ -52,6 +52,10 @@ class client {
   // KV. An empty `range_end` means the one key; `prefix_end(p)` a whole prefix.
   void range(std::string key, std::string range_end, std::int64_t limit, std::int64_t revision,
              callback<range_result> done);
+  /// The keys alone (values empty) of [key, range_end) last written at or before
+  /// `max_mod_revision`, at most `limit` (e.g. log entries every node has applied).
+  void range_keys_written_by(std::string key, std::string range_end, std::int64_t max_mod_revision,
+                             std::int64_t limit, callback<range_result> done);
   void put(std::string key, std::string value, std::int64_t lease, callback<put_result> done);
   void delete_range(std::string key, std::string range_end, callback<delete_result> done);
   void txn(txn_request request, callback<txn_result> done);

@@ -227,10 +227,12 @@ std::string text(const bj::object& o) { return bj::serialize(o); }
 }  // namespace
 
 std::string range_body(std::string_view key, std::string_view range_end, std::int64_t limit,
-                       std::int64_t revision) {
+                       std::int64_t revision, bool keys_only, std::int64_t max_mod_revision) {
   auto o = range_object(key, range_end);
   if (limit > 0) o["limit"] = std::to_string(limit);
   if (revision > 0) o["revision"] = std::to_string(revision);
+  if (keys_only) o["keys_only"] = true;
+  if (max_mod_revision > 0) o["max_mod_revision"] = std::to_string(max_mod_revision);
   return text(o);
 }
 

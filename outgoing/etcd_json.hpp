@@ -14,7 +14,8 @@
 namespace baton::outgoing::etcd::json {
 
 std::string range_body(std::string_view key, std::string_view range_end, std::int64_t limit,
-                       std::int64_t revision);
+                       std::int64_t revision, bool keys_only = false,
+                       std::int64_t max_mod_revision = 0);
 std::string put_body(std::string_view key, std::string_view value, std::int64_t lease);
 std::string delete_body(std::string_view key, std::string_view range_end);
 std::string txn_body(const txn_request& txn);

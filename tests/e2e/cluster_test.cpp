@@ -676,3 +676,60 @@ TEST_CASE("clients and their keys made on one node hold on every node", "[e2e][c
   auto fresh = text(object_of(rotated), "apiKey");
   CHECK(wait_key_answers(*b, fresh, 200));
 }
+
+TEST_CASE("the log is kept as long as a member needs it, and trimmed once none does",
+          "[e2e][cluster]") {
+  etcd_cluster etcd(1);
+  auto a = start_node("a", etcd);
+  auto b = start_node("b", etcd);
+  for (auto* n : {a.get(), b.get()}) wait_settled(*n, {"a", "b"});
+  REQUIRE(deploy(a->port(), "Approval", waiting_definition).status / 100 == 2);
+  for (int i = 0; i < 20; ++i) start_approval(*a);
+  // Both have applied it all: the owner of partition 0 trims, etcd's history is compacted.
+  auto wait_metric = [](const baton_server& n, std::string_view name, auto holds) {
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (holds(metric(n, name))) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  };
+  auto trimmed_anywhere = [&] {
+    return metric(*a, "baton_cluster_log_trimmed_total") +
+           metric(*b, "baton_cluster_log_trimmed_total");
+  };
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (trimmed_anywhere() <= 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(100ms);
+  CHECK(trimmed_anywhere() > 0);
+
+  // b stops; what a writes meanwhile is kept for it, and it catches up when it returns.
+  REQUIRE(b->stop() == 0);
+  wait_settled(*a, {"a"});
+  const auto b_left_at = metric(*a, "baton_cluster_log_seen_revision");
+  std::vector<std::string> while_away;
+  for (int i = 0; i < 10; ++i) while_away.push_back(start_approval(*a));
+  CHECK(wait_metric(*a, "baton_cluster_log_applied_total", [](auto n) { return n > 0; }));
+  b->start();
+  for (const auto& id : while_away) CHECK(wait_status_on(*b, id, "RUNNING"));
+
+  // A node that will not come back is forgotten; only then does the log go on without it.
+  REQUIRE(b->stop() == 0);
+  wait_settled(*a, {"a"});
+  CHECK(http_call(a->port(), "DELETE", "/api/v1/cluster/nodes/a").status == 409);
+  CHECK(http_call(a->port(), "DELETE", "/api/v1/cluster/nodes/nobody").status == 404);
+  auto forgotten = http_call(a->port(), "DELETE", "/api/v1/cluster/nodes/b");
+  INFO(forgotten.body);
+  REQUIRE(forgotten.status == 204);
+  const auto b_stopped_at = metric(*a, "baton_cluster_log_seen_revision");
+  for (int i = 0; i < 10; ++i) start_approval(*a);
+  CHECK(wait_metric(*a, "baton_cluster_log_floor_revision",
+                    [&](auto n) { return n > b_stopped_at; }));
+  CHECK(b_stopped_at > b_left_at);
+  // b's folder is behind the trimmed log now: it says so rather than run half caught up.
+  auto behind = run_command(
+      "timeout 60 " + std::string(BATON_BINARY) + " serve --listen 127.0.0.1:0 --data " +
+      (b->data_dir() / "data").string() + " --node b --etcd " + etcd.endpoint(0) + " 2>&1");
+  CHECK(behind.exit_code == 1);
+  CHECK(behind.output.find("trimmed") != std::string::npos);
+}
