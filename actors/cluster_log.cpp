@@ -158,7 +158,10 @@ bool cluster_log::apply(std::int64_t revision, std::string_view packed) {
   }
   storage::batch mark;
   mark.put(storage::cf::meta, applied_key, std::to_string(revision));
-  if (auto written = db_.write_all({&*entry, &mark}); !written.ok()) {
+  // Not synced: etcd holds the entry durably (a quorum's fsync), and the applied revision
+  // goes in the same write, so after a machine's crash the node applies again from wherever
+  // its store got to. `durable_applied` syncs before the revision is promised to anyone.
+  if (auto written = db_.write_all_unsynced({&*entry, &mark}); !written.ok()) {
     spdlog::error("cluster: cannot apply the log entry at revision {}: {}", revision,
                   written.describe());
     return false;
@@ -275,9 +278,17 @@ void cluster_log::on_applied(storage::cf family, std::function<void()> then) {
   if (then) hooks_.emplace_back(family, std::move(then));
 }
 
-std::int64_t cluster_log::applied() const {
-  std::lock_guard lock(mutex_);
-  return applied_revision_;
+std::int64_t cluster_log::durable_applied() {
+  std::int64_t applied = 0;
+  {
+    std::lock_guard lock(mutex_);
+    applied = applied_revision_;
+  }
+  if (auto synced = db_.sync_log(); !synced.ok()) {
+    spdlog::warn("cluster: cannot sync the store's log: {}", synced.describe());
+    return 0;
+  }
+  return applied;
 }
 
 std::int64_t cluster_log::seen() const {

@@ -57,8 +57,9 @@ class cluster_log final : public storage::replicator {
 
   /// The last etcd revision this node has seen through its watch, log entries applied.
   std::int64_t seen() const;
-  /// The revision of the last log entry this node's store holds (as it records it there).
-  std::int64_t applied() const;
+  /// The revision of the last log entry this node's store holds on its disk (it syncs the
+  /// store's log first: entries are applied without a sync of their own). 0 when it cannot.
+  std::int64_t durable_applied();
   /// Waits until `seen` reaches `revision`, at most `timeout`. @returns whether it did.
   bool wait_seen(std::int64_t revision, std::chrono::milliseconds timeout) const;
   void collect_metrics(std::string& out) const;

@@ -50,7 +50,7 @@ void cluster_trimmer::run() {
 
 void cluster_trimmer::report_applied() {
   // What the store holds, not what the watch has seen: a restarted node goes on from there.
-  auto seen = log_.applied();
+  auto seen = log_.durable_applied();
   if (seen <= reported_) return;
   auto put = etcd::wait<etcd::put_result>([&](auto cb) {
     member_.etcd().put(member_.prefix() + "applied/" + member_.node(), std::to_string(seen), 0, cb);
@@ -69,8 +69,7 @@ std::int64_t cluster_trimmer::floor() const {
   auto applied = read("applied/");
   if (!members.ok() || !applied.ok() || members->kvs.empty()) return 0;
   std::map<std::string, std::int64_t> by_node;
-  for (const auto& kv : applied->kvs)
-    by_node[kv.key.substr(prefix.size() + 8)] = number(kv.value);
+  for (const auto& kv : applied->kvs) by_node[kv.key.substr(prefix.size() + 8)] = number(kv.value);
   std::int64_t lowest = INT64_MAX;
   for (const auto& kv : members->kvs) {
     auto it = by_node.find(kv.key.substr(prefix.size() + 8));
@@ -92,21 +91,19 @@ void cluster_trimmer::trim() {
   const auto log = prefix + "log/";
   for (;;) {
     auto old = etcd::wait<etcd::range_result>([&](auto cb) {
-      member_.etcd().range_keys_written_by(log, etcd::prefix_end(log), lowest, deletes_per_txn,
-                                           cb);
+      member_.etcd().range_keys_written_by(log, etcd::prefix_end(log), lowest, deletes_per_txn, cb);
     });
     if (!old.ok()) return;
     if (old->kvs.empty()) break;
     etcd::txn_request t;
     for (const auto& kv : old->kvs) t.success.push_back(etcd::op::delete_range(kv.key));
-    auto deleted = etcd::wait<etcd::txn_result>(
-        [&](auto cb) { member_.etcd().txn(std::move(t), cb); });
+    auto deleted =
+        etcd::wait<etcd::txn_result>([&](auto cb) { member_.etcd().txn(std::move(t), cb); });
     if (!deleted.ok()) return;
     trimmed_entries_ += old->kvs.size();
   }
   // History below the floor is no one's any more: every watch starts above it.
-  auto compacted =
-      etcd::wait<etcd::done>([&](auto cb) { member_.etcd().compact(lowest, cb); });
+  auto compacted = etcd::wait<etcd::done>([&](auto cb) { member_.etcd().compact(lowest, cb); });
   if (!compacted.ok())
     spdlog::warn("cluster: compacting etcd's history at revision {}: {}", lowest,
                  compacted.error().message);

@@ -434,7 +434,15 @@ status db::write(batch& b) { return write_all({&b}); }
 
 status db::resume() { return status_of(impl_->rdb->Resume()); }
 
-status db::write_all(const std::vector<const batch*>& batches) {
+status db::write_all(const std::vector<const batch*>& batches) { return write_all(batches, sync_); }
+
+status db::write_all_unsynced(const std::vector<const batch*>& batches) {
+  return write_all(batches, false);
+}
+
+status db::sync_log() { return status_of(impl_->rdb->SyncWAL()); }
+
+status db::write_all(const std::vector<const batch*>& batches, bool sync) {
   skip_perf_counts();
   // Room for every record up front: a commit of a few thousand schedule fires is megabytes,
   // and growing the buffer by doubling copied it about twice over.
@@ -450,7 +458,7 @@ status db::write_all(const std::vector<const batch*>& batches) {
     }
   }
   rocksdb::WriteOptions wo;
-  wo.sync = sync_;
+  wo.sync = sync;
   return status_of(impl_->rdb->Write(wo, &wb));
 }
 

@@ -120,6 +120,12 @@ class db {
   /// Applies every batch of `batches` in one atomic write (one WAL sync when synced), in
   /// order, without copying them into one batch first.
   status write_all(const std::vector<const batch*>& batches);
+  /// `write_all` without waiting for the disk: the write survives the process' death (it is in
+  /// the kernel's hands) but not the machine's. For what a durable copy elsewhere holds (the
+  /// cluster's log, applied on every node); `sync_log` makes it durable later.
+  status write_all_unsynced(const std::vector<const batch*>& batches);
+  /// Syncs the write-ahead log: every write made so far is on the disk.
+  status sync_log();
 
   /// After a failed write RocksDB stops taking writes (a background error) until told to
   /// resume; this asks it to, e.g. once the volume has room again. Ok when writes are open.
@@ -143,6 +149,7 @@ class db {
   struct impl;
   explicit db(std::unique_ptr<impl> i, bool sync);
   std::unique_ptr<impl> impl_;
+  status write_all(const std::vector<const batch*>& batches, bool sync);
   bool sync_;
 };
 
