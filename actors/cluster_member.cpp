@@ -22,6 +22,12 @@ std::optional<std::uint32_t> parse_number(std::string_view text) {
   return value;
 }
 
+std::int64_t parse_revision(std::string_view text) {
+  std::int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
 std::string describe(const etcd::error& e) {
   return e.message.empty() ? "etcd error " + std::to_string(static_cast<int>(e.code)) : e.message;
 }
@@ -248,6 +254,12 @@ void cluster_member::apply(const etcd::key_value& kv, bool deleted) {
     } else {
       live_[std::string{name}] = kv.lease;
     }
+  } else if (take("applied/")) {
+    if (deleted) {
+      applied_.erase(std::string{name});
+    } else {
+      applied_[std::string{name}] = parse_revision(kv.value);
+    }
   } else if (take("owner/")) {
     auto p = parse_number(name);
     if (!p) return;
@@ -471,7 +483,11 @@ model::cluster_view cluster_member::view() const {
   v.node = node_;
   v.cluster = cluster_;
   v.joined = joined_;
-  for (const auto& [name, api] : members_) v.nodes.push_back({name, api, live_.contains(name)});
+  for (const auto& [name, api] : members_) {
+    auto applied = applied_.find(name);
+    v.nodes.push_back(
+        {name, api, live_.contains(name), applied == applied_.end() ? 0 : applied->second});
+  }
   for (std::uint32_t p = 0; p < partitions_; ++p) {
     model::cluster_partition part{p, {}, 0};
     if (auto held = owners_.find(p); held != owners_.end()) {

@@ -140,9 +140,10 @@ class cluster_member {
   bool watch_failed_ = false;  ///< the watch ended: read everything again
   bool joined_ = false;
   std::int64_t lease_ = 0;
-  std::uint32_t partitions_ = 0;                ///< as stored in etcd when the cluster formed
-  std::map<std::string, std::string> members_;  ///< every node that ever joined → its API
-  std::map<std::string, std::int64_t> live_;    ///< nodes holding a lease → that lease
+  std::uint32_t partitions_ = 0;                 ///< as stored in etcd when the cluster formed
+  std::map<std::string, std::string> members_;   ///< every node that ever joined → its API
+  std::map<std::string, std::int64_t> live_;     ///< nodes holding a lease → that lease
+  std::map<std::string, std::int64_t> applied_;  ///< node → the log revision its store holds
   std::map<std::uint32_t, owner> owners_;
   std::uint64_t claims_ = 0;
   std::uint64_t releases_ = 0;

@@ -31,6 +31,7 @@ std::string render(const model::cluster_view& v, bool clustered) {
     jw::field(out, "id", n.id);
     jw::field(out, "api", n.api);
     jw::field(out, "alive", n.alive);
+    jw::field(out, "appliedRevision", n.applied);
     out += '}';
   }
   out += "]";

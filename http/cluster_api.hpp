@@ -20,7 +20,8 @@ class authenticator;
 }
 
 /// Registers `GET /api/v1/cluster` (operator): the cluster as this node sees it,
-/// `{"node", "cluster", "clustered", "joined", "nodes": [{"id", "api", "alive"}],
+/// `{"node", "cluster", "clustered", "joined", "nodes": [{"id", "api", "alive",
+/// "appliedRevision"}],
 ///   "partitions": [{"id", "owner", "epoch"}]}`; an unowned partition has a null owner.
 /// A node without a cluster answers `clustered: false`, itself as the one node, no partitions.
 /// @param view called on an io thread for each request; must be thread-safe

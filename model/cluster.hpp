@@ -13,6 +13,9 @@ struct cluster_node {
   std::string id;      ///< the node's name (`cluster.node`), unique in the cluster
   std::string api;     ///< where its HTTP API listens: "http://127.0.0.1:8080"
   bool alive = false;  ///< holds a lease in etcd now
+  /// The last revision of the cluster's log its store holds on disk, as it last said (every
+  /// few seconds; 0 before it said): how far behind it is, and where the log may be trimmed.
+  std::int64_t applied = 0;
 };
 
 struct cluster_partition {

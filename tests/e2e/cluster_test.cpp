@@ -702,6 +702,18 @@ TEST_CASE("the log is kept as long as a member needs it, and trimmed once none d
   while (trimmed_anywhere() <= 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(100ms);
   CHECK(trimmed_anywhere() > 0);
+  // Each node has said how far its store holds the log.
+  auto all_said = [&] {
+    auto view = cluster_of(*a);
+    const auto& nodes = view.at("nodes").as_array();
+    return std::all_of(nodes.begin(), nodes.end(), [](const json::value& n) {
+      return n.as_object().at("appliedRevision").as_int64() > 0;
+    });
+  };
+  deadline = std::chrono::steady_clock::now() + 10s;
+  while (!all_said() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  CHECK(all_said());
 
   // b stops; what a writes meanwhile is kept for it, and it catches up when it returns.
   REQUIRE(b->stop() == 0);
