@@ -98,6 +98,24 @@ std::map<std::int64_t, std::string> wait_settled(const baton_server& node,
   return {};
 }
 
+/// A scope whose partition `owner` owns, as `asked` sees it.
+std::string scope_owned_by(const baton_server& asked, const std::string& owner) {
+  auto view = owners(cluster_of(asked));
+  for (int i = 0;; ++i) {
+    auto candidate = "scope-" + std::to_string(i);
+    if (view.at(baton::model::partition_of_scope(candidate, 16)) == owner) return candidate;
+  }
+}
+
+/// Nodes a and b on `etcd`, once each sees the partitions settled between the two.
+std::pair<std::unique_ptr<baton_server>, std::unique_ptr<baton_server>> two_nodes(
+    const etcd_cluster& etcd) {
+  auto a = start_node("a", etcd);
+  auto b = start_node("b", etcd);
+  for (auto* n : {a.get(), b.get()}) wait_settled(*n, {"a", "b"});
+  return {std::move(a), std::move(b)};
+}
+
 }  // namespace
 
 TEST_CASE("three nodes share the partitions, and a dead node's move and come back",
@@ -386,9 +404,7 @@ TEST_CASE("a single node describes itself as the whole cluster", "[e2e]") {
 TEST_CASE("a dead node's timers and scope queues go on at their new owner without a command",
           "[e2e][cluster]") {
   etcd_cluster etcd(1);
-  auto a = start_node("a", etcd);
-  auto b = start_node("b", etcd);
-  for (auto* n : {a.get(), b.get()}) wait_settled(*n, {"a", "b"});
+  auto [a, b] = two_nodes(etcd);
   REQUIRE(deploy(a->port(), "Approval", waiting_definition).status / 100 == 2);
   // Long enough that b, killed right after the starts, cannot have fired them itself.
   REQUIRE(deploy(a->port(), "Nap", R"({"steps":[{"id":"nap","kind":"timer","duration":"6s"}]})")
@@ -410,12 +426,7 @@ TEST_CASE("a dead node's timers and scope queues go on at their new owner withou
   }
 
   // A scope of b's, one at a time: one process at its step, two queued behind it.
-  std::string scope;
-  for (int i = 0; scope.empty(); ++i) {
-    auto candidate = "queue-" + std::to_string(i);
-    if (owners(cluster_of(*b)).at(baton::model::partition_of_scope(candidate, 16)) == "b")
-      scope = candidate;
-  }
+  auto scope = scope_owned_by(*b, "b");
   REQUIRE(http_call(b->port(), "PUT", "/api/v1/scopes/" + scope, R"({"limit":1})").status == 200);
   std::vector<std::string> queued;
   for (int i = 0; i < 3; ++i) {
@@ -444,15 +455,6 @@ TEST_CASE("a dead node's timers and scope queues go on at their new owner withou
 
 namespace {
 
-/// A scope whose partition `owner` owns, as `asked` sees it.
-std::string scope_owned_by(const baton_server& asked, const std::string& owner) {
-  auto view = owners(cluster_of(asked));
-  for (int i = 0;; ++i) {
-    auto candidate = "scope-" + std::to_string(i);
-    if (view.at(baton::model::partition_of_scope(candidate, 16)) == owner) return candidate;
-  }
-}
-
 std::int64_t metric(const baton_server& node, std::string_view name) {
   auto body = http_call(node.port(), "GET", "/metrics").body;
   auto at = body.find("\n" + std::string(name) + " ");
@@ -465,9 +467,7 @@ std::int64_t metric(const baton_server& node, std::string_view name) {
 TEST_CASE("any node takes any request: the engine's part runs where the partition is",
           "[e2e][cluster]") {
   etcd_cluster etcd(1);
-  auto a = start_node("a", etcd);
-  auto b = start_node("b", etcd);
-  for (auto* n : {a.get(), b.get()}) wait_settled(*n, {"a", "b"});
+  auto [a, b] = two_nodes(etcd);
   REQUIRE(deploy(b->port(), "Approval", waiting_definition).status / 100 == 2);
   start_approval(*a);  // a has learned the definition
 
@@ -680,9 +680,7 @@ TEST_CASE("clients and their keys made on one node hold on every node", "[e2e][c
 TEST_CASE("the log is kept as long as a member needs it, and trimmed once none does",
           "[e2e][cluster]") {
   etcd_cluster etcd(1);
-  auto a = start_node("a", etcd);
-  auto b = start_node("b", etcd);
-  for (auto* n : {a.get(), b.get()}) wait_settled(*n, {"a", "b"});
+  auto [a, b] = two_nodes(etcd);
   REQUIRE(deploy(a->port(), "Approval", waiting_definition).status / 100 == 2);
   for (int i = 0; i < 20; ++i) start_approval(*a);
   // Both have applied it all: the owner of partition 0 trims, etcd's history is compacted.
