@@ -22,7 +22,7 @@ struct board_entry {
   std::string process_id;
   std::string definition;
   model::fx_job job;
-  bool offering = false;            ///< a lease is on its way through the process
+  bool offering = false;              ///< a lease is on its way through the process
   std::int64_t waiting_since_ms = 0;  ///< when it became available, for the latency metric
 };
 
@@ -102,8 +102,8 @@ void on_changed(board_self self, job_changed& msg) {
   }
   auto& e = it->second;
   unlist(st, key, e);
-  count(st, e.job.type, e.job.status == model::job_status::gone ? std::nullopt
-                                                                 : std::optional(e.job.status),
+  count(st, e.job.type,
+        e.job.status == model::job_status::gone ? std::nullopt : std::optional(e.job.status),
         msg.job.status);
   bool became_waiting = msg.job.status == model::job_status::waiting &&
                         (e.job.status != model::job_status::waiting || e.waiting_since_ms == 0);
@@ -208,8 +208,8 @@ void lease(board_self self, std::vector<std::string> keys, parked_poll poll) {
                 auto& c = *st.ctx->jobs_counted;
                 ++c.leased;
                 if (it != st.jobs.end() && it->second.waiting_since_ms > 0) {
-                  auto waited = std::max<std::int64_t>(0, st.ctx->now_ms() -
-                                                              it->second.waiting_since_ms);
+                  auto waited =
+                      std::max<std::int64_t>(0, st.ctx->now_ms() - it->second.waiting_since_ms);
                   c.latency_ms_sum += static_cast<std::uint64_t>(waited);
                   if (waited > c.latency_ms_max) c.latency_ms_max = waited;
                   it->second.waiting_since_ms = 0;
@@ -280,7 +280,8 @@ caf::result<job_batch> on_activate(board_self self, activate_jobs& msg) {
   if (!keys.empty()) {
     // Without a wait, a round that leased nothing (every step moved on) answers empty.
     if (wait == 0) st.wait_over.insert(poll.id);
-    if (wait > 0) self->delayed_send(self, std::chrono::milliseconds(wait), wait_atom::value, poll.id);
+    if (wait > 0)
+      self->delayed_send(self, std::chrono::milliseconds(wait), wait_atom::value, poll.id);
     lease(self, std::move(keys), std::move(poll));
   } else if (wait > 0) {
     self->delayed_send(self, std::chrono::milliseconds(wait), wait_atom::value, poll.id);

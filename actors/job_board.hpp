@@ -1,9 +1,9 @@
 #pragma once
 
+#include <atomic>
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -21,8 +21,8 @@ struct engine_context;
 struct job_counters {
   mutable std::mutex mutex;
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> by_type;  ///< waiting, leased
-  std::atomic<std::uint64_t> leased{0};               ///< jobs handed to workers
-  std::atomic<std::uint64_t> latency_ms_sum{0};       ///< waiting → leased, summed
+  std::atomic<std::uint64_t> leased{0};                                  ///< jobs handed to workers
+  std::atomic<std::uint64_t> latency_ms_sum{0};  ///< waiting → leased, summed
   std::atomic<std::int64_t> latency_ms_max{0};
   std::atomic<std::uint64_t> lease_expiries{0};
 };

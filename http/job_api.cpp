@@ -233,23 +233,20 @@ void complete(actors::engine& engine, request_context ctx, const auth::client& w
     for (auto [name, v] : as_object(*p)) {
       auto parsed = param_value(v);
       if (auto* why = std::get_if<std::string>(&parsed)) {
-        return respond(problem(status::precondition_failed, "Invalid params", *why,
-                               std::string(name)));
+        return respond(
+            problem(status::precondition_failed, "Invalid params", *why, std::string(name)));
       }
       params[std::string(name)] = std::get<model::value>(std::move(parsed));
     }
   }
-  with_job_access(engine, ctx, who, respond,
-                  [&engine, &respond, &token, &params](std::string key) {
-                    auto done = answer_with_process(respond, key);
-                    engine.complete_job(std::move(key), std::move(token), std::move(params),
-                                        std::move(done));
-                  });
+  with_job_access(engine, ctx, who, respond, [&engine, &respond, &token, &params](std::string key) {
+    auto done = answer_with_process(respond, key);
+    engine.complete_job(std::move(key), std::move(token), std::move(params), std::move(done));
+  });
 }
 
 /// `{"leaseToken", "error", "retryInMs"?}`.
-void fail(actors::engine& engine, request_context ctx, const auth::client& who,
-          responder respond) {
+void fail(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
   auto body = parse_json_body(ctx.req.body());
   dom::object obj;
   if (!body.ok() || body.root.get_object().get(obj) != simdjson::SUCCESS) {
@@ -300,8 +297,7 @@ void extend(actors::engine& engine, request_context ctx, const auth::client& who
 }
 
 /// `?type=&state=WAITING|LEASED`: this node's jobs, oldest first.
-void list(actors::engine& engine, request_context ctx, const auth::client& who,
-          responder respond) {
+void list(actors::engine& engine, request_context ctx, const auth::client& who, responder respond) {
   std::string type(ctx.query_value("type").value_or(""));
   std::optional<model::job_status> state;
   if (auto s = ctx.query_value("state"); s && !s->empty()) {
@@ -317,39 +313,37 @@ void list(actors::engine& engine, request_context ctx, const auth::client& who,
   // The board does not know definitions' names per client: read each job's definition only
   // for a client limited to some.
   bool any = std::ranges::find(who.definitions, "*") != who.definitions.end();
-  engine.list_jobs(std::move(type), state,
-                   [&engine, respond, who, any](std::vector<actors::job_info> jobs) {
-                     std::string out = "{\"jobs\":[";
-                     bool first = true;
-                     for (const auto& j : jobs) {
-                       if (!any) {
-                         auto p = engine.store().load_process(j.process_id);
-                         if (!p.ok() || !p.value() || !who.may_use(p.value()->definition))
-                           continue;
-                       }
-                       if (!first) out += ',';
-                       first = false;
-                       out += '{';
-                       append_string(out, "key", j.key);
-                       out += ',';
-                       append_string(out, "type", j.type);
-                       out += ',';
-                       append_string(out, "processId", j.process_id);
-                       out += ',';
-                       append_string(out, "state", status_name(j.status));
-                       out += ",\"attempt\":" + std::to_string(j.attempt) + ',';
-                       append_string(out, "createdAt", model::format_iso_instant(j.created_ms));
-                       if (j.status == model::job_status::leased) {
-                         out += ',';
-                         append_string(out, "worker", j.worker);
-                         out += ',';
-                         append_string(out, "leaseExpiresAt",
-                                       model::format_iso_instant(j.expires_ms));
-                       }
-                       out += '}';
-                     }
-                     respond(json_response(status::ok, out + "]}"));
-                   });
+  engine.list_jobs(
+      std::move(type), state, [&engine, respond, who, any](std::vector<actors::job_info> jobs) {
+        std::string out = "{\"jobs\":[";
+        bool first = true;
+        for (const auto& j : jobs) {
+          if (!any) {
+            auto p = engine.store().load_process(j.process_id);
+            if (!p.ok() || !p.value() || !who.may_use(p.value()->definition)) continue;
+          }
+          if (!first) out += ',';
+          first = false;
+          out += '{';
+          append_string(out, "key", j.key);
+          out += ',';
+          append_string(out, "type", j.type);
+          out += ',';
+          append_string(out, "processId", j.process_id);
+          out += ',';
+          append_string(out, "state", status_name(j.status));
+          out += ",\"attempt\":" + std::to_string(j.attempt) + ',';
+          append_string(out, "createdAt", model::format_iso_instant(j.created_ms));
+          if (j.status == model::job_status::leased) {
+            out += ',';
+            append_string(out, "worker", j.worker);
+            out += ',';
+            append_string(out, "leaseExpiresAt", model::format_iso_instant(j.expires_ms));
+          }
+          out += '}';
+        }
+        respond(json_response(status::ok, out + "]}"));
+      });
 }
 
 }  // namespace
@@ -359,11 +353,11 @@ void add_job_routes(router& routes, actors::engine& engine, auth::authenticator&
       std::function<void(actors::engine&, request_context, const auth::client&, responder)>;
   auto route = [&](verb method, const char* pattern, auth::role need, handler_fn fn) {
     routes.add(method, pattern,
-               auth::protect(auth, auth::native_schemes, need, auth::problem_format,
-                             [&engine, fn](request_context ctx, const auth::client& who,
-                                           responder respond) {
-                               fn(engine, std::move(ctx), who, std::move(respond));
-                             }));
+               auth::protect(
+                   auth, auth::native_schemes, need, auth::problem_format,
+                   [&engine, fn](request_context ctx, const auth::client& who, responder respond) {
+                     fn(engine, std::move(ctx), who, std::move(respond));
+                   }));
   };
   using auth::role;
   route(verb::post, "/api/v1/jobs/activate", role::runner, activate);

@@ -46,11 +46,11 @@ struct server_with_pricing {
 /// POST /api/v1/jobs/activate; REQUIREs 200 and @returns its jobs.
 json::array activate(std::uint16_t port, std::string_view worker, int max, int lease_ms,
                      int wait_ms, std::string_view type = "pricing") {
-  auto r = http_call(port, "POST", "/api/v1/jobs/activate",
-                     R"({"type":")" + std::string(type) + R"(","worker":")" + std::string(worker) +
-                         R"(","max":)" + std::to_string(max) + R"(,"leaseMs":)" +
-                         std::to_string(lease_ms) + R"(,"waitMs":)" + std::to_string(wait_ms) +
-                         "}");
+  auto r =
+      http_call(port, "POST", "/api/v1/jobs/activate",
+                R"({"type":")" + std::string(type) + R"(","worker":")" + std::string(worker) +
+                    R"(","max":)" + std::to_string(max) + R"(,"leaseMs":)" +
+                    std::to_string(lease_ms) + R"(,"waitMs":)" + std::to_string(wait_ms) + "}");
   INFO(r.body);
   REQUIRE(r.status == 200);
   return object_of(r).at("jobs").as_array();
@@ -85,10 +85,10 @@ void restart(baton_server& server) {
 std::optional<std::vector<std::pair<std::string, std::string>>> try_activate(
     std::uint16_t port, const std::string& worker, int max, int wait_ms) {
   try {
-    auto r = http_call(port, "POST", "/api/v1/jobs/activate",
-                       R"({"type":"pricing","worker":")" + worker + R"(","max":)" +
-                           std::to_string(max) + R"(,"leaseMs":60000,"waitMs":)" +
-                           std::to_string(wait_ms) + "}");
+    auto r =
+        http_call(port, "POST", "/api/v1/jobs/activate",
+                  R"({"type":"pricing","worker":")" + worker + R"(","max":)" + std::to_string(max) +
+                      R"(,"leaseMs":60000,"waitMs":)" + std::to_string(wait_ms) + "}");
     if (r.status != 200) return std::nullopt;
     std::vector<std::pair<std::string, std::string>> out;
     auto answer = parse(r.body);  // held: the loop below reads into it
@@ -215,8 +215,9 @@ TEST_CASE("a failed job is retried, extended leases hold, and exhaustion fails t
                               R"({"leaseToken":")" + token + R"(","leaseMs":60000})");
     INFO(extended.body);
     CHECK(extended.status == 200);
-    auto failed = http_call(s.port, "POST", "/api/v1/jobs/" + key + "/fail",
-                            R"({"leaseToken":")" + token + R"(","error":"no price","retryInMs":0})");
+    auto failed =
+        http_call(s.port, "POST", "/api/v1/jobs/" + key + "/fail",
+                  R"({"leaseToken":")" + token + R"(","error":"no price","retryInMs":0})");
     INFO(failed.body);
     CHECK(failed.status == 200);
   }

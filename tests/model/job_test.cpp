@@ -135,8 +135,8 @@ TEST_CASE("a lease is held by one worker until completion", "[model][job]") {
   check = check_job_completion(h.state, h.def, "p1-1", "nope", h.now,
                                {{"price", value::of_integer(3)}});
   CHECK(check.lease_conflict);
-  check = check_job_completion(h.state, h.def, "p1-1", "tok", h.now,
-                               {{"price", value::of_integer(3)}});
+  check =
+      check_job_completion(h.state, h.def, "p1-1", "tok", h.now, {{"price", value::of_integer(3)}});
   REQUIRE(check.ok());
   CHECK(check.accepted.at("price") == value::of_number(3.0));
 
@@ -192,8 +192,7 @@ TEST_CASE("an expired lease offers the job again and counts as an attempt", "[mo
   CHECK(h.jobs()[0].status == job_status::gone);
 }
 
-TEST_CASE("a failed job is retried after the backoff, then fails when exhausted",
-          "[model][job]") {
+TEST_CASE("a failed job is retried after the backoff, then fails when exhausted", "[model][job]") {
   harness h(make({job("price", "pricing", {}, 0, retries(2, 1000))}));
   h.send(ev_admitted{});
   h.send(ev_job_leased{"p1-1", "t1", "w1", 60'000});
