@@ -80,8 +80,7 @@ TEST_CASE("a parked long poll wakes when a job appears", "[actors][jobs]") {
   CHECK(list(fx).empty());
 }
 
-TEST_CASE("a long poll with nothing to lease answers empty when its wait ends",
-          "[actors][jobs]") {
+TEST_CASE("a long poll with nothing to lease answers empty when its wait ends", "[actors][jobs]") {
   engine_fixture fx;
   fx.deploy(pricing);
   auto poll = activate_async(fx, 5000);
@@ -98,8 +97,7 @@ TEST_CASE("a long poll with nothing to lease answers empty when its wait ends",
   CHECK(jobs[0].status == model::job_status::waiting);
 }
 
-TEST_CASE("a lease runs out on the virtual clock and the job is offered again",
-          "[actors][jobs]") {
+TEST_CASE("a lease runs out on the virtual clock and the job is offered again", "[actors][jobs]") {
   engine_fixture fx;
   fx.deploy(pricing);
   auto started = fx.start("Pricing");

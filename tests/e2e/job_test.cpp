@@ -337,3 +337,20 @@ TEST_CASE("after kill -9 completed jobs stay done and leased ones are offered ag
     CHECK(p.at("steps").as_array()[0].as_object().at("attempt").as_int64() == 1);
   }
 }
+
+TEST_CASE("the scheduler connector's worker field routes a process' jobs to that type",
+          "[e2e][jobs]") {
+  server_with_pricing s;
+  auto r = http_call(s.port, "POST", "/scheduler/connector-api/process/start",
+                     R"({"name":"Pricing","values":{"item":"bolt"},"worker":"robot-7"})");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  auto id = text(object_of(r), "robustaSpid");
+  CHECK(activate(s.port, "w", 10, 30'000, 0, "pricing").empty());
+  auto jobs = activate(s.port, "robot", 10, 30'000, 0, "robot-7");
+  REQUIRE(jobs.size() == 1);
+  CHECK(text(jobs[0].as_object(), "processId") == id);
+  CHECK(text(jobs[0].as_object(), "type") == "robot-7");
+  REQUIRE(complete_job(s.port, text(jobs[0].as_object(), "key"), token_of(jobs[0])).status == 200);
+  wait_for_status(s.port, id, "SUCCEEDED");
+}
