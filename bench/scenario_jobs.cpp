@@ -123,24 +123,24 @@ run_report run_jobs(const bench_options& options) {
              [host, key, &started](connection& c, std::uint64_t) -> asio::awaitable<unit_outcome> {
                auto body =
                    fmt::format(R"({{"definition":"BenchJob","values":{{"t0":{}}}}})", steady_ns());
-               auto reply = co_await c.exchange(make_request("POST", "/api/v1/processes", host,
-                                                             body, key));
+               auto reply =
+                   co_await c.exchange(make_request("POST", "/api/v1/processes", host, body, key));
                auto o = outcome_of(reply, 201);
                if (o.ok) ++started;
                co_return o;
              });
   });
-  report.mode = fmt::format("closed loop, {} worker connections activating up to {} jobs each, "
-                            "{} starter connections; {:.0f} s after {:.0f} s warm-up",
-                            worker_load.connections, batch, starter_load.connections,
-                            std::chrono::duration<double>(options.load.duration).count(),
-                            std::chrono::duration<double>(options.load.warmup).count());
-  report.load =
-      run_load(t.endpoint, worker_load,
-               [activate, host = t.host, key = options.api_key, tally](
-                   connection& c, std::uint64_t) -> asio::awaitable<unit_outcome> {
-                 co_return co_await work_batch(c, *activate, host, key, *tally);
-               });
+  report.mode = fmt::format(
+      "closed loop, {} worker connections activating up to {} jobs each, "
+      "{} starter connections; {:.0f} s after {:.0f} s warm-up",
+      worker_load.connections, batch, starter_load.connections,
+      std::chrono::duration<double>(options.load.duration).count(),
+      std::chrono::duration<double>(options.load.warmup).count());
+  report.load = run_load(t.endpoint, worker_load,
+                         [activate, host = t.host, key = options.api_key, tally](
+                             connection& c, std::uint64_t) -> asio::awaitable<unit_outcome> {
+                           co_return co_await work_batch(c, *activate, host, key, *tally);
+                         });
   starters.join();
   report.have_server = report.server_before.ok && report.server_after.ok;
   auto window = std::chrono::duration<double>(closed - opened).count();
