@@ -102,9 +102,9 @@ void on_changed(board_self self, job_changed& msg) {
   }
   auto& e = it->second;
   unlist(st, key, e);
-  count(st, e.job.type,
-        e.job.status == model::job_status::gone ? std::nullopt : std::optional(e.job.status),
-        msg.job.status);
+  // A job keeps its type, but a new entry has none yet: counted out and in by type.
+  if (e.job.status != model::job_status::gone) count(st, e.job.type, e.job.status, std::nullopt);
+  count(st, msg.job.type, std::nullopt, msg.job.status);
   bool became_waiting = msg.job.status == model::job_status::waiting &&
                         (e.job.status != model::job_status::waiting || e.waiting_since_ms == 0);
   e.job = std::move(msg.job);

@@ -45,6 +45,14 @@ std::vector<actors::job_info> list(engine_fixture& fx) {
   return done.get();
 }
 
+/// The /metrics gauges of type "pricing": (waiting, leased).
+std::pair<std::int64_t, std::int64_t> gauges(engine_fixture& fx) {
+  auto& c = *fx.context().jobs_counted;
+  std::lock_guard lock(c.mutex);
+  auto it = c.by_type.find("pricing");
+  return it == c.by_type.end() ? std::pair<std::int64_t, std::int64_t>{0, 0} : it->second;
+}
+
 actors::process_answer fail(engine_fixture& fx, const actors::leased_job& job) {
   answers<actors::process_answer> done;
   fx.engine().fail_job(job.key, job.token, "no price", std::nullopt, done.callback());
@@ -104,6 +112,7 @@ TEST_CASE("a lease runs out on the virtual clock and the job is offered again", 
   auto first = activate(fx, 1000);
   REQUIRE(first.jobs.size() == 1);
   CHECK(activate(fx).jobs.empty());  // one worker at a time
+  CHECK(gauges(fx) == std::pair<std::int64_t, std::int64_t>{0, 1});
   fx.advance(999ms);
   auto jobs = list(fx);
   REQUIRE(jobs.size() == 1);
@@ -114,6 +123,7 @@ TEST_CASE("a lease runs out on the virtual clock and the job is offered again", 
   CHECK(jobs[0].status == model::job_status::waiting);
   CHECK(jobs[0].attempt == 2);
   CHECK(fx.context().jobs_counted->lease_expiries == 1);
+  CHECK(gauges(fx) == std::pair<std::int64_t, std::int64_t>{1, 0});
   CHECK_FALSE(fx.load(started.process_id).lease.held());
 
   auto second = activate(fx, 1000);
@@ -129,6 +139,7 @@ TEST_CASE("a lease runs out on the virtual clock and the job is offered again", 
   fx.advance(1000ms);
   CHECK(fx.status(started.process_id) == model::process_status::failed);
   CHECK(list(fx).empty());
+  CHECK(gauges(fx) == std::pair<std::int64_t, std::int64_t>{0, 0});
 }
 
 TEST_CASE("a failed job waits its backoff, is offered again, then exhausts its retries",
