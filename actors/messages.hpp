@@ -89,6 +89,14 @@ struct arm_timer {
   std::int64_t due_ms = 0;
 };
 
+/// Process → scheduler: the timer armed for `step_id` at `due_ms` is no longer wanted (a
+/// job's lease ended before it ran out), so it must not wake the process up.
+struct disarm_timer {
+  std::string process_id;
+  std::string step_id;
+  std::int64_t due_ms = 0;
+};
+
 /// Process → retry: the step's retry backoff ends at `due_ms`.
 struct schedule_retry {
   std::string process_id;
@@ -370,6 +378,11 @@ typename Inspector::result_type inspect(Inspector& f, arm_timer& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, disarm_timer& x) {
+  return f(caf::meta::type_name("baton::actors::disarm_timer"), x.process_id, x.step_id, x.due_ms);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, schedule_retry& x) {
   return f(caf::meta::type_name("baton::actors::schedule_retry"), x.process_id, x.step_id,
            x.due_ms);
@@ -648,6 +661,7 @@ CAF_ADD_TYPE_ID(baton, (std::vector<baton::actors::job_info>))
 CAF_ADD_TYPE_ID(baton, (baton::actors::job_changed))
 CAF_ADD_TYPE_ID(baton, (baton::actors::activate_jobs))
 CAF_ADD_TYPE_ID(baton, (baton::actors::job_list_query))
+CAF_ADD_TYPE_ID(baton, (baton::actors::disarm_timer))
 CAF_END_TYPE_ID_BLOCK(baton)
 
 namespace caf {

@@ -190,6 +190,12 @@ void on_persisted(process_self self, const write_done& msg) {
   if (!st.in_flight_outbox_key.empty()) {
     self->send(st.ctx->outbox, callback_due{std::move(st.in_flight_outbox_key)});
   }
+  if (const auto& was = st.state.lease;
+      was.held() && (was.token != st.in_flight.state.lease.token ||
+                     was.expires_ms != st.in_flight.state.lease.expires_ms)) {
+    // The lease ended or moved before it ran out: its timer would only wake this process.
+    self->send(st.ctx->scheduler, disarm_timer{st.state.id, was.step_id, was.expires_ms});
+  }
   st.state = std::move(st.in_flight.state);
   // Answered before the effects are performed: the state is durable, and an effect that
   // fails (an exception ends this actor, which is then restarted from the snapshot) must not

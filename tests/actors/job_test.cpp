@@ -86,6 +86,10 @@ TEST_CASE("a parked long poll wakes when a job appears", "[actors][jobs]") {
   REQUIRE(done.get().code == actors::engine_errc::ok);
   CHECK(fx.status(started.process_id) == model::process_status::succeeded);
   CHECK(list(fx).empty());
+  // The lease's timer went with the lease: the finished process is not read again.
+  auto rehydrated = fx.context().rehydrated.load();
+  fx.advance(2000ms);
+  CHECK(fx.context().rehydrated.load() == rehydrated);
 }
 
 TEST_CASE("a long poll with nothing to lease answers empty when its wait ends", "[actors][jobs]") {
