@@ -55,6 +55,8 @@ class cluster_log final : public storage::replicator {
 
   /// The last etcd revision this node has seen through its watch, log entries applied.
   std::int64_t seen() const;
+  /// Waits until `seen` reaches `revision`, at most `timeout`. @returns whether it did.
+  bool wait_seen(std::int64_t revision, std::chrono::milliseconds timeout) const;
   void collect_metrics(std::string& out) const;
 
  private:
@@ -63,8 +65,6 @@ class cluster_log final : public storage::replicator {
   void run_applier();
   /// Writes one entry and the revision it was at. @pre called in revision order
   bool apply(std::int64_t revision, std::string_view packed);
-  /// Waits until `seen` reaches `revision`, at most `timeout`. @returns whether it did.
-  bool wait_seen(std::int64_t revision, std::chrono::milliseconds timeout) const;
 
   cluster_member& member_;
   storage::db& db_;

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <random>
 
 namespace baton::actors {
 
@@ -99,9 +100,38 @@ std::string cluster_member::join() {
     std::lock_guard lock(mutex_);
     partitions_ = partitions;
   }
+  if (auto why = load_secret(); !why.empty()) return why;
   if (auto why = register_node(); !why.empty()) return why;
   if (auto why = load_and_watch(); !why.empty()) return why;
   thread_ = std::thread([this] { run(); });
+  return {};
+}
+
+std::string cluster_member::load_secret() {
+  // 32 random bytes, hex: the first node to get here picks them for every node to come.
+  std::random_device random;
+  std::string fresh;
+  for (int i = 0; i < 8; ++i) {
+    char word[9];
+    std::snprintf(word, sizeof word, "%08x", static_cast<unsigned>(random()));
+    fresh += word;
+  }
+  auto stored = etcd::wait<etcd::txn_result>([&](auto cb) {
+    etcd::txn_request t;
+    t.compare.push_back(
+        etcd::compare::create_revision(key("secret"), etcd::compare_result::equal, 0));
+    t.success.push_back(etcd::op::put(key("secret"), fresh));
+    t.failure.push_back(etcd::op::range(key("secret")));
+    etcd_->txn(std::move(t), cb);
+  });
+  if (!stored.ok()) return "cannot reach etcd: " + describe(stored.error());
+  if (!stored->succeeded) {
+    const auto& kvs = stored->responses.at(0).range.kvs;
+    if (kvs.empty() || kvs.front().value.size() < 32)
+      return "the cluster's secret in etcd is unreadable";
+    fresh = kvs.front().value;
+  }
+  secret_ = std::move(fresh);
   return {};
 }
 
@@ -314,6 +344,8 @@ void cluster_member::run() {
       reload = watch_failed_;
       changed_ = false;
     }
+    // Before anything that may wait on etcd: a node that lost its lease stops at once.
+    report_ownership();
     if (lost) {
       if (auto why = register_node(); !why.empty()) {
         spdlog::warn("cluster: node {} cannot rejoin yet: {}", node_, why);
@@ -332,6 +364,7 @@ void cluster_member::run() {
       }
     }
     reconcile();
+    report_ownership();
   }
 }
 
@@ -406,6 +439,45 @@ model::cluster_view cluster_member::view() const {
     v.partitions.push_back(std::move(part));
   }
   return v;
+}
+
+std::map<std::uint32_t, std::int64_t> cluster_member::owned_now() const {
+  std::map<std::uint32_t, std::int64_t> out;
+  if (!joined_) return out;
+  for (const auto& [p, o] : owners_)
+    if (owned_by_me(o)) out.emplace(p, o.epoch);
+  return out;
+}
+
+std::map<std::uint32_t, std::int64_t> cluster_member::watch_ownership(
+    partition_owner::listener changed) {
+  std::lock_guard told(listener_mutex_);
+  std::lock_guard lock(mutex_);
+  listener_ = std::move(changed);
+  reported_ = owned_now();
+  return reported_;
+}
+
+void cluster_member::report_ownership() {
+  std::lock_guard told(listener_mutex_);
+  if (!listener_) return;
+  std::map<std::uint32_t, std::int64_t> now;
+  {
+    std::lock_guard lock(mutex_);
+    now = owned_now();
+  }
+  std::vector<ownership_change> changes;
+  for (const auto& [p, epoch] : reported_) {
+    auto still = now.find(p);
+    if (still == now.end() || still->second != epoch) changes.push_back({p, std::nullopt});
+  }
+  for (const auto& [p, epoch] : now) {
+    auto before = reported_.find(p);
+    if (before == reported_.end() || before->second != epoch) changes.push_back({p, epoch});
+  }
+  reported_ = std::move(now);
+  // Losses first: a partition lost and taken again between two reports is told as both.
+  if (!changes.empty()) listener_(changes);
 }
 
 std::optional<std::int64_t> cluster_member::epoch_of(std::uint32_t p) const {

@@ -37,7 +37,7 @@ namespace baton::actors {
 ///
 /// Decisions are made on one thread of its own, with blocking etcd calls; the etcd watch only
 /// records what changed and wakes it. `view` and `epoch_of` may be called from any thread.
-class cluster_member final : public partition_owner {
+class cluster_member {
  public:
   /// @pre `settings.etcd` and `settings.node` are set (config::load checks).
   explicit cluster_member(const config::cluster_settings& settings);
@@ -54,9 +54,14 @@ class cluster_member final : public partition_owner {
   std::string join();
 
   model::cluster_view view() const;
-  std::uint32_t partitions() const override;
-  std::optional<std::int64_t> epoch_of(std::uint32_t p) const override;
-  std::optional<std::uint32_t> next_owned() override;
+  std::uint32_t partitions() const;
+  /// The epoch of partition `p` while this node owns it.
+  std::optional<std::int64_t> epoch_of(std::uint32_t p) const;
+  /// See `partition_owner::next_owned`.
+  std::optional<std::uint32_t> next_owned();
+  /// See `partition_owner::watch_ownership`: changes are told on the control thread, after the
+  /// claims and releases of each round and when the lease is lost.
+  std::map<std::uint32_t, std::int64_t> watch_ownership(partition_owner::listener changed);
   /// The owner of partition `p` and its API, for telling a client where it is ("" if none).
   std::pair<std::string, std::string> owner_of(std::uint32_t p) const;
   /// The lease this node holds now (0 while it holds none): cluster-wide writes are fenced
@@ -69,6 +74,9 @@ class cluster_member final : public partition_owner {
   outgoing::etcd::client& etcd() { return *etcd_; }
   const std::string& prefix() const { return prefix_; }
   const std::string& node() const { return node_; }
+  /// What nodes of this cluster show each other when they forward a command (random, picked
+  /// by the node that first joined, kept in etcd). Set by `join`.
+  const std::string& secret() const { return secret_; }
   /// Registers the address of this node's API, shown to the others and to clients.
   void advertise(std::string api_url);
   /// Appends the cluster gauges and counters in Prometheus text format.
@@ -81,6 +89,8 @@ class cluster_member final : public partition_owner {
     std::int64_t lease = 0;
   };
 
+  /// Reads the cluster's secret, or picks it when nobody has. @pre mutex_ not held
+  std::string load_secret();
   /// Grants a lease and creates the live key under it. @pre mutex_ not held
   std::string register_node();
   /// Reads every key of the cluster and watches from there. @pre mutex_ not held
@@ -91,6 +101,9 @@ class cluster_member final : public partition_owner {
   void claim(std::uint32_t p, std::int64_t lease);
   void release(std::uint32_t p, std::int64_t epoch, std::int64_t lease);
   void on_lease_lost();
+  /// Tells the ownership listener what changed since it was last told. @pre mutex_ not held
+  void report_ownership();
+  std::map<std::uint32_t, std::int64_t> owned_now() const;  ///< @pre mutex_ held
   void run();
   bool owned_by_me(const owner& o) const { return o.node == node_ && o.lease == lease_; }
 
@@ -108,6 +121,7 @@ class cluster_member final : public partition_owner {
   const std::string prefix_;  ///< "/baton/<cluster>/"
   const std::int64_t ttl_s_;  ///< the lease in whole seconds
   const std::uint32_t wanted_partitions_;
+  std::string secret_;  ///< set by `join`, then read-only
   std::unique_ptr<outgoing::etcd::client> etcd_;
 
   mutable std::mutex mutex_;
@@ -127,6 +141,11 @@ class cluster_member final : public partition_owner {
   std::uint64_t leases_lost_ = 0;
   std::uint32_t next_owned_ = 0;  ///< where `next_owned` looks first
   mutable std::condition_variable settled_;
+
+  /// Held while the listener runs, so that a null listener set is never called afterwards.
+  std::mutex listener_mutex_;
+  partition_owner::listener listener_;              ///< guarded by listener_mutex_
+  std::map<std::uint32_t, std::int64_t> reported_;  ///< what the listener knows; guarded by it
 
   std::unique_ptr<outgoing::etcd::handle> keeper_;
   std::unique_ptr<outgoing::etcd::handle> watch_;

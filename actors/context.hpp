@@ -77,6 +77,7 @@ struct engine_context {
   std::atomic<std::int64_t> active{0};  ///< non-terminal processes stored
   std::atomic<std::int64_t> live{0};    ///< process actors in memory
   std::atomic<std::uint64_t> rehydrated{0};
+  std::atomic<std::uint64_t> forwarded{0};  ///< commands sent to the owner of their partition
   std::atomic<std::uint64_t> passivated{0};
   std::atomic<bool> ready{false};
   std::shared_ptr<outbox_counters> callbacks = std::make_shared<outbox_counters>();

@@ -1,4 +1,6 @@
 #include <caf/actor_cast.hpp>
+#include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/make_message.hpp>
 #include <caf/response_type.hpp>
@@ -13,21 +15,13 @@
 #include "actors/engine_impl.hpp"
 #include "actors/messages.hpp"
 #include "actors/outbox.hpp"
+#include "actors/recovery_scan.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/trigger.hpp"
 
 namespace baton::actors {
 
 namespace {
-
-/// Scope queues come back in id (= creation) order: the index is scanned in that order.
-void add_to_scope(std::map<std::string, scope_restore, std::less<>>& scopes, std::string_view id,
-                  const model::recovery_need& need) {
-  auto it = scopes.find(need.scope);
-  if (it == scopes.end()) it = scopes.emplace(need.scope, scope_restore{need.scope, {}, {}}).first;
-  auto& list = need.kind == model::recovery_kind::queued ? it->second.queued : it->second.running;
-  list.emplace_back(id);
-}
 
 /// What a caller hears when its request got no reply: the engine is stopping, or the actor
 /// did not answer in time (`error` null), or it failed before it answered (it is restarted
@@ -48,7 +42,118 @@ Answer unanswered(const caf::error* error, bool stopping) {
   return a;
 }
 
+// -- forwarding (a cluster) -----------------------------------------------------------------
+//
+// A command for another node's partition travels as its type ID (2 bytes, little endian) and
+// its CAF binary encoding; the answer comes back as the encoding of the answer type alone.
+// Both ends know the types from the one type-ID block, so no actor system is needed to read
+// them, and only the commands listed in `run_forwarded` are taken.
+
+template <class T>
+std::string encode_value(const T& x) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{nullptr, buf};
+  if (sink(const_cast<T&>(x))) return {};  // cannot fail for these types: nothing to write
+  return {buf.begin(), buf.end()};
+}
+
+template <class T>
+std::optional<T> decode_value(std::string_view bytes) {
+  T out{};
+  caf::binary_deserializer source{nullptr, bytes.data(), bytes.size()};
+  if (source(out) || source.remaining() != 0) return std::nullopt;
+  return out;
+}
+
+template <class Message>
+std::string encode_command(const Message& msg) {
+  const caf::type_id_t id = caf::type_id<Message>::value;
+  std::string out(2, '\0');
+  out[0] = static_cast<char>(id & 0xff);
+  out[1] = static_cast<char>(id >> 8);
+  return out + encode_value(msg);
+}
+
+/// What a client hears when its command could not reach, or not come back from, the node
+/// that owns its partition: 503 + Retry-After in every API, with the reason.
+template <class Answer>
+Answer not_forwarded(std::string why) {
+  Answer a{};
+  a.code = engine_errc::storage_unavailable;
+  a.message = std::move(why);
+  return a;
+}
+
+/// How much longer than the owner's own patience a forwarding node waits: the owner's answer
+/// that it gave up (503) comes back rather than a guess.
+constexpr std::chrono::milliseconds forward_margin{5'000};
+
 }  // namespace
+
+template <class Answer, class Message>
+void engine_impl::ask_owner(std::optional<std::uint32_t> partition, Message msg,
+                            std::function<void(Answer)> done, std::chrono::milliseconds timeout) {
+  static_assert(std::is_same_v<caf::response_type_t<caf::signatures_of_t<scheduler_actor>, Message>,
+                               caf::detail::type_list<Answer>>);
+  auto* cluster = ctx_->cluster;
+  if (!cluster || !partition || cluster->epoch_of(*partition))
+    return ask<Answer>(ctx_->scheduler, std::move(msg), std::move(done), timeout);
+  ++ctx_->forwarded;
+  cluster->forward(*partition, encode_command(msg), timeout + forward_margin,
+                   [done = std::move(done)](std::optional<std::string> answer, std::string why) {
+                     if (!answer) return done(not_forwarded<Answer>(std::move(why)));
+                     auto read = decode_value<Answer>(*answer);
+                     if (!read)
+                       return done(not_forwarded<Answer>("the owner's answer was unreadable"));
+                     done(std::move(*read));
+                   });
+}
+
+std::optional<std::uint32_t> engine_impl::partition_of_process(std::string_view id) const {
+  if (!ctx_->cluster) return std::nullopt;
+  return model::partition_of_id(id, ctx_->cluster->partitions());
+}
+
+std::optional<std::uint32_t> engine_impl::partition_of_scope(std::string_view scope) const {
+  if (!ctx_->cluster || scope.empty()) return std::nullopt;
+  return model::partition_of_scope(scope, ctx_->cluster->partitions());
+}
+
+void engine_impl::run_forwarded(std::string_view command,
+                                std::function<void(std::optional<std::string>)> done) {
+  if (command.size() < 2) return done(std::nullopt);
+  const auto id = static_cast<caf::type_id_t>(static_cast<unsigned char>(command[0]) |
+                                              static_cast<unsigned char>(command[1]) << 8);
+  command.remove_prefix(2);
+  // Answered here, never forwarded on: a node that no longer owns the partition refuses the
+  // write (503 naming the owner), so a command cannot travel in circles.
+  auto run = [&]<class Message, class Answer>(std::chrono::milliseconds timeout = request_timeout) {
+    auto msg = decode_value<Message>(command);
+    if (!msg) return done(std::nullopt);
+    if constexpr (std::is_same_v<Message, start_process>) {
+      if (msg->request.wait_timeout_ms)
+        timeout += std::chrono::milliseconds(*msg->request.wait_timeout_ms);
+    }
+    ask<Answer>(
+        ctx_->scheduler, std::move(*msg),
+        std::function<void(Answer)>([done = std::move(done)](Answer a) { done(encode_value(a)); }),
+        timeout);
+  };
+  switch (id) {
+    case caf::type_id<start_process>::value:
+      return run.template operator()<start_process, process_answer>();
+    case caf::type_id<process_command>::value:
+      return run.template operator()<process_command, process_answer>();
+    case caf::type_id<actors::complete_step>::value:
+      return run.template operator()<actors::complete_step, process_answer>();
+    case caf::type_id<scope_query>::value:
+      return run.template operator()<scope_query, scope_info>();
+    case caf::type_id<scope_configure>::value:
+      return run.template operator()<scope_configure, scope_answer>();
+    default:
+      return done(std::nullopt);
+  }
+}
 
 template <class Answer, class Handle, class Message>
 void engine_impl::ask(const Handle& dest, Message msg, std::function<void(Answer)> done,
@@ -131,6 +236,7 @@ void engine_impl::shutdown() {
   if (stopped_) return;
   stopped_ = true;
   ctx_->ready = false;
+  if (ctx_->cluster) ctx_->cluster->watch_ownership(nullptr);
   caf::anon_send_exit(ctx_->scheduler, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_->outbox, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_->jobs, caf::exit_reason::user_shutdown);
@@ -168,36 +274,29 @@ storage::status engine_impl::recover() {
   }
   // Only the active index is read: a process waiting for a command stays on disk until one
   // comes, and everything else is handed to the scheduler, which resumes it in chunks after
-  // readiness. Nothing is written here, so a crash during that resume recovers the same way.
-  std::map<std::string, scope_restore, std::less<>> scopes;
-  recovered_work work;
-  auto scanned = store.for_each_recovery_need([&](std::string_view id, model::recovery_need need) {
-    // In a cluster, another node resumes what is in its partitions.
-    if (!ctx_->owns_process(id)) return;
-    ++ctx_->active;
-    if (!need.scope.empty()) add_to_scope(scopes, id, need);
-    switch (need.kind) {
-      case model::recovery_kind::none:
-        break;
-      case model::recovery_kind::queued:
-        if (need.scope.empty()) work.admit.emplace_back(id);
-        break;
-      case model::recovery_kind::timer:
-        work.timers.push_back(arm_timer{std::string(id), std::move(need.step_id), need.due_ms});
-        break;
-      case model::recovery_kind::retry:
-        work.retries.push_back(
-            schedule_retry{std::string(id), std::move(need.step_id), need.due_ms});
-        break;
-      case model::recovery_kind::reissue:
-      case model::recovery_kind::job:  // loaded to tell the job board and arm its lease
-        work.reissue.emplace_back(id);
-        break;
-    }
-  });
-  if (!scanned.ok()) return scanned;
-  for (auto& [name, restore] : scopes) caf::anon_send(ctx_->scheduler, std::move(restore));
-  caf::anon_send(ctx_->scheduler, std::move(work));
+  // readiness.
+  std::function<bool(std::string_view)> keep = [](std::string_view) { return true; };
+  std::map<std::uint32_t, std::int64_t> owned;
+  if (auto* cluster = ctx_->cluster) {
+    // In a cluster, this node resumes its own partitions, as owned from the moment it listens
+    // to changes on: partitions taken later are resumed each on its own (`partition_loaded`).
+    owned = cluster->watch_ownership([scheduler = ctx_->scheduler](const auto& changes) {
+      caf::anon_send(scheduler, ownership_changed{changes});
+    });
+    std::int64_t latest = 0;
+    for (const auto& [p, epoch] : owned) latest = std::max(latest, epoch);
+    if (!cluster->wait_applied(latest, std::chrono::seconds(30)))
+      return {storage::storage_errc::busy,
+              "this node's store did not catch up with the cluster's log in time"};
+    keep = [&owned, n = cluster->partitions()](std::string_view id) {
+      return owned.contains(model::partition_of_id(id, n));
+    };
+  }
+  recovery_scan scan;
+  if (auto scanned = scan_recovery(store, keep, scan); !scanned.ok()) return scanned;
+  ctx_->active += scan.active;
+  for (auto& [name, restore] : scan.scopes) caf::anon_send(ctx_->scheduler, std::move(restore));
+  caf::anon_send(ctx_->scheduler, std::move(scan.work));
   caf::anon_send(ctx_->scheduler, schedule_restore{std::move(schedules).value()});
   ctx_->ready = true;
   return {};
@@ -207,7 +306,8 @@ void engine_impl::start(start_request request, answer_callback done) {
   auto timeout = request_timeout;
   // A synchronous start waits for its process inside the engine: that much longer.
   if (request.wait_timeout_ms) timeout += std::chrono::milliseconds(*request.wait_timeout_ms);
-  ask<process_answer>(ctx_->scheduler, start_process{std::move(request)}, std::move(done), timeout);
+  auto partition = partition_of_scope(request.scope);
+  ask_owner<process_answer>(partition, start_process{std::move(request)}, std::move(done), timeout);
 }
 
 void engine_impl::complete_step(std::string step_id, model::values params, answer_callback done) {
@@ -219,24 +319,28 @@ void engine_impl::complete_step(std::string step_id, model::values params, answe
     a.field = "processStepId";
     return done(std::move(a));
   }
-  ask<process_answer>(
-      ctx_->scheduler,
+  ask_owner<process_answer>(
+      partition_of_process(*process_id),
       actors::complete_step{std::string(*process_id), std::move(step_id), std::move(params), {}},
       std::move(done));
 }
 
 void engine_impl::cancel(std::string process_id, std::string reason, answer_callback done) {
-  ask<process_answer>(ctx_->scheduler,
-                      process_command{std::move(process_id), model::ev_cancel{std::move(reason)},
-                                      engine_errc::conflict},
-                      std::move(done));
+  auto partition = partition_of_process(process_id);
+  ask_owner<process_answer>(
+      partition,
+      process_command{std::move(process_id), model::ev_cancel{std::move(reason)},
+                      engine_errc::conflict},
+      std::move(done));
 }
 
 void engine_impl::execute(std::string process_id, std::string step_id, answer_callback done) {
-  ask<process_answer>(ctx_->scheduler,
-                      process_command{std::move(process_id), model::ev_execute{std::move(step_id)},
-                                      engine_errc::conflict},
-                      std::move(done));
+  auto partition = partition_of_process(process_id);
+  ask_owner<process_answer>(
+      partition,
+      process_command{std::move(process_id), model::ev_execute{std::move(step_id)},
+                      engine_errc::conflict},
+      std::move(done));
 }
 
 void engine_impl::activate_jobs(job_activation request, std::function<void(job_batch)> done) {
@@ -266,10 +370,12 @@ void engine_impl::complete_job(std::string key, std::string token, model::values
                                answer_callback done) {
   auto process_id = process_of_job(key, done);
   if (!process_id) return;
-  ask<process_answer>(ctx_->scheduler,
-                      actors::complete_step{std::move(*process_id), std::move(key),
-                                            std::move(params), std::move(token)},
-                      std::move(done));
+  // In a cluster, the node that owns the job's process applies it (as complete-step).
+  auto partition = partition_of_process(*process_id);
+  ask_owner<process_answer>(partition,
+                            actors::complete_step{std::move(*process_id), std::move(key),
+                                                  std::move(params), std::move(token)},
+                            std::move(done));
 }
 
 void engine_impl::fail_job(std::string key, std::string token, std::string error,
@@ -277,9 +383,10 @@ void engine_impl::fail_job(std::string key, std::string token, std::string error
   auto process_id = process_of_job(key, done);
   if (!process_id) return;
   model::ev_job_failed ev{std::move(key), std::move(token), std::move(error), retry_in_ms};
-  ask<process_answer>(ctx_->scheduler,
-                      process_command{std::move(*process_id), std::move(ev), engine_errc::conflict},
-                      std::move(done));
+  auto partition = partition_of_process(*process_id);
+  ask_owner<process_answer>(
+      partition, process_command{std::move(*process_id), std::move(ev), engine_errc::conflict},
+      std::move(done));
 }
 
 void engine_impl::extend_job(std::string key, std::string token, std::int64_t lease_ms,
@@ -287,9 +394,10 @@ void engine_impl::extend_job(std::string key, std::string token, std::int64_t le
   auto process_id = process_of_job(key, done);
   if (!process_id) return;
   model::ev_lease_extended ev{std::move(key), std::move(token), lease_ms};
-  ask<process_answer>(ctx_->scheduler,
-                      process_command{std::move(*process_id), std::move(ev), engine_errc::conflict},
-                      std::move(done));
+  auto partition = partition_of_process(*process_id);
+  ask_owner<process_answer>(
+      partition, process_command{std::move(*process_id), std::move(ev), engine_errc::conflict},
+      std::move(done));
 }
 
 void engine_impl::list_jobs(std::string type, std::optional<model::job_status> status,
@@ -302,7 +410,8 @@ void engine_impl::deploy(model::definition def, std::function<void(deploy_answer
 }
 
 void engine_impl::scope(std::string name, std::function<void(scope_info)> done) {
-  ask<scope_info>(ctx_->scheduler, scope_query{std::move(name)}, std::move(done));
+  auto partition = partition_of_scope(name);
+  ask_owner<scope_info>(partition, scope_query{std::move(name)}, std::move(done));
 }
 
 void engine_impl::list_scopes(std::function<void(std::vector<scope_info>)> done) {
@@ -311,8 +420,9 @@ void engine_impl::list_scopes(std::function<void(std::vector<scope_info>)> done)
 
 void engine_impl::configure_scope(std::string name, scope_settings settings,
                                   std::function<void(scope_answer)> done) {
-  ask<scope_answer>(ctx_->scheduler, scope_configure{std::move(name), std::move(settings)},
-                    std::move(done));
+  auto partition = partition_of_scope(name);
+  ask_owner<scope_answer>(partition, scope_configure{std::move(name), std::move(settings)},
+                          std::move(done));
 }
 
 void engine_impl::create_schedule(model::schedule s, schedule_callback done) {
@@ -353,6 +463,10 @@ void engine_impl::collect_metrics(std::string& out) const {
   out += "# TYPE baton_process_passivations_total counter\n";
   line("baton_process_passivations_total", "", c.passivated.load());
   line("baton_process_rehydrations_total", "", c.rehydrated.load());
+  if (c.cluster) {
+    out += "# TYPE baton_cluster_commands_forwarded_total counter\n";
+    line("baton_cluster_commands_forwarded_total", "", c.forwarded.load());
+  }
   out += "# TYPE baton_schedule_fires_total counter\n";
   line("baton_schedule_fires_total", "", c.schedule_fires.load());
   out += "# TYPE baton_schedule_fire_lag_ms_max gauge\n";

@@ -106,6 +106,9 @@ struct scope_info {
   bool paused = false;
   std::vector<std::string> running;
   std::vector<std::string> queued;  ///< in admission order: position = index + 1
+  /// Not ok: the scope could not be asked (its owner in a cluster did not answer).
+  engine_errc code = engine_errc::ok;
+  std::string message;
 };
 
 /// The answer to a change of a scope's settings.
@@ -244,6 +247,11 @@ class engine {
 
   /// True once recovery finished (for /readyz).
   virtual bool ready() const = 0;
+  /// In a cluster: runs here a command that another node forwarded (`partition_owner::forward`),
+  /// never forwarding it on. `done` gets the encoded answer, or nothing when `command` is not a
+  /// command that is forwarded.
+  virtual void run_forwarded(std::string_view command,
+                             std::function<void(std::optional<std::string>)> done) = 0;
   /// Appends engine gauges and counters in Prometheus text format.
   virtual void collect_metrics(std::string& out) const = 0;
   virtual storage::process_store& store() = 0;

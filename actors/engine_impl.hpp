@@ -50,6 +50,8 @@ class engine_impl final : public engine {
   void create_schedule(model::schedule s, schedule_callback done) override;
   void change_schedule(std::string id, schedule_action action, schedule_callback done) override;
   bool ready() const override { return ctx_->ready; }
+  void run_forwarded(std::string_view command,
+                     std::function<void(std::optional<std::string>)> done) override;
   void collect_metrics(std::string& out) const override;
   storage::process_store& store() override { return ctx_->store; }
   void shutdown() override;
@@ -67,6 +69,17 @@ class engine_impl final : public engine {
   template <class Answer, class Handle, class Message>
   void ask(const Handle& dest, Message msg, std::function<void(Answer)> done,
            std::chrono::milliseconds timeout = request_timeout);
+
+  /// `ask` the scheduler; but in a cluster, when `partition` is another node's, the scheduler of
+  /// that node (`partition_owner::forward`), with the same answer type.
+  template <class Answer, class Message>
+  void ask_owner(std::optional<std::uint32_t> partition, Message msg,
+                 std::function<void(Answer)> done,
+                 std::chrono::milliseconds timeout = request_timeout);
+  /// The partition of process `id` / scope `scope` in a cluster; none on a single node (and for
+  /// no scope).
+  std::optional<std::uint32_t> partition_of_process(std::string_view id) const;
+  std::optional<std::uint32_t> partition_of_scope(std::string_view scope) const;
 
   /// How long a client's command may take inside the engine. Generous: a write waits for at
   /// most one group commit, so only a stalled disk or a stuck actor comes near it, and then

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "actors/engine.hpp"
+#include "actors/partition_owner.hpp"
 #include "actors/process_launch.hpp"
 #include "model/process.hpp"
 #include "model/schedule.hpp"
@@ -146,6 +147,8 @@ struct load_process {
 struct loaded_process {
   storage::status read;  ///< failed: the snapshot could not be read (not "unknown")
   std::optional<model::process_state> state;  ///< none: no such process
+  /// In a cluster: the epoch of its partition when it was read (-1: not this node's then).
+  std::int64_t epoch = 0;
 };
 
 /// Look up the process an idempotency key started (answered with `found_start`).
@@ -204,6 +207,28 @@ struct recovered_work {
   std::vector<arm_timer> timers;   ///< timer steps and external deadlines
   std::vector<schedule_retry> retries;
   std::vector<std::string> reissue;  ///< http calls that may have been in flight
+};
+
+// -- partitions (in a cluster) ------------------------------------------------------------
+
+/// Engine → scheduler: this node took or lost partitions (`partition_owner::watch_ownership`).
+struct ownership_changed {
+  std::vector<ownership_change> changes;
+};
+
+/// Read what a partition taken at `epoch` needs resumed (answered with `partition_loaded`),
+/// once the store holds the previous owner's last writes.
+struct load_partition {
+  std::uint32_t partition = 0;
+  std::int64_t epoch = 0;
+};
+struct partition_loaded {
+  std::uint32_t partition = 0;
+  std::int64_t epoch = 0;
+  storage::status read;  ///< failed: not caught up in time, or the index could not be read
+  std::vector<scope_restore> scopes;
+  recovered_work work;
+  std::int64_t active = 0;  ///< non-terminal processes of the partition
 };
 
 // -- schedules ----------------------------------------------------------------------------
@@ -314,7 +339,7 @@ typename Inspector::result_type inspect(Inspector& f, scope_settings& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, scope_info& x) {
   return f(caf::meta::type_name("baton::actors::scope_info"), x.name, x.limit, x.reject_when_busy,
-           x.paused, x.running, x.queued);
+           x.paused, x.running, x.queued, x.code, x.message);
 }
 
 template <class Inspector>
@@ -337,7 +362,7 @@ typename Inspector::result_type inspect(Inspector& f, schedule_answer& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, process_launch& x) {
   return f(caf::meta::type_name("baton::actors::process_launch"), x.state, x.is_new, x.admitted,
-           x.reissue, x.effects, x.idempotency_key, x.callback, x.wait_timeout_ms);
+           x.reissue, x.effects, x.idempotency_key, x.callback, x.wait_timeout_ms, x.epoch);
 }
 
 template <class Inspector>
@@ -425,7 +450,7 @@ typename Inspector::result_type inspect(Inspector& f, load_process& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, loaded_process& x) {
-  return f(caf::meta::type_name("baton::actors::loaded_process"), x.read, x.state);
+  return f(caf::meta::type_name("baton::actors::loaded_process"), x.read, x.state, x.epoch);
 }
 
 template <class Inspector>
@@ -482,6 +507,27 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, recovered_work& x) {
   return f(caf::meta::type_name("baton::actors::recovered_work"), x.admit, x.timers, x.retries,
            x.reissue);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ownership_change& x) {
+  return f(caf::meta::type_name("baton::actors::ownership_change"), x.partition, x.epoch);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ownership_changed& x) {
+  return f(caf::meta::type_name("baton::actors::ownership_changed"), x.changes);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, load_partition& x) {
+  return f(caf::meta::type_name("baton::actors::load_partition"), x.partition, x.epoch);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, partition_loaded& x) {
+  return f(caf::meta::type_name("baton::actors::partition_loaded"), x.partition, x.epoch, x.read,
+           x.scopes, x.work, x.active);
 }
 
 template <class Inspector>
@@ -662,6 +708,9 @@ CAF_ADD_TYPE_ID(baton, (baton::actors::job_changed))
 CAF_ADD_TYPE_ID(baton, (baton::actors::activate_jobs))
 CAF_ADD_TYPE_ID(baton, (baton::actors::job_list_query))
 CAF_ADD_TYPE_ID(baton, (baton::actors::disarm_timer))
+CAF_ADD_TYPE_ID(baton, (baton::actors::ownership_changed))
+CAF_ADD_TYPE_ID(baton, (baton::actors::load_partition))
+CAF_ADD_TYPE_ID(baton, (baton::actors::partition_loaded))
 CAF_END_TYPE_ID_BLOCK(baton)
 
 namespace caf {

@@ -403,7 +403,7 @@ process_actor::behavior_type process(process_self self, std::shared_ptr<engine_c
   st.idempotency_key = std::move(launch.idempotency_key);
   st.callback = std::move(launch.callback);
   st.def = st.ctx->definitions.find(st.state.definition, st.state.version);
-  st.epoch = st.ctx->epoch_for(st.state.id);
+  st.epoch = launch.epoch ? *launch.epoch : st.ctx->epoch_for(st.state.id);
   ++st.ctx->live;
   self->attach_functor([c = st.ctx] { --c->live; });
   if (!st.def) {

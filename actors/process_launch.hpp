@@ -20,6 +20,9 @@ struct process_launch {
   std::string idempotency_key;
   std::optional<model::callback_target> callback;  ///< new: stored with the first snapshot
   std::optional<std::int64_t> wait_timeout_ms;     ///< synchronous start
+  /// In a cluster: the epoch of its partition when its state was read, which its writes are
+  /// fenced on. None: the epoch at the actor's start (a new process has nothing to read).
+  std::optional<std::int64_t> epoch;
 };
 
 }  // namespace baton::actors

@@ -8,7 +8,9 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/system_messages.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <iterator>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "actors/context.hpp"
@@ -41,6 +43,32 @@ struct recovery_backlog {
   bool done() const {
     return next_admit == work.admit.size() && next_timer == work.timers.size() &&
            next_retry == work.retries.size() && next_reissue == work.reissue.size();
+  }
+  /// Adds `more` (a partition taken in a cluster) to what is left: the re-issues stay in id
+  /// order, for `take_reissue`.
+  void add(recovered_work more) {
+    auto drop_done = [](auto& items, std::size_t& next) {
+      items.erase(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(next));
+      next = 0;
+    };
+    drop_done(work.admit, next_admit);
+    drop_done(work.timers, next_timer);
+    drop_done(work.retries, next_retry);
+    std::vector<std::pair<std::string, bool>> reissues;
+    for (auto i = next_reissue; i < work.reissue.size(); ++i)
+      reissues.emplace_back(std::move(work.reissue[i]), reissued[i]);
+    for (auto& id : more.reissue) reissues.emplace_back(std::move(id), false);
+    std::sort(reissues.begin(), reissues.end());
+    work.reissue.clear();
+    reissued.clear();
+    next_reissue = 0;
+    for (auto& [id, done] : reissues) {
+      work.reissue.push_back(std::move(id));
+      reissued.push_back(done);
+    }
+    std::move(more.admit.begin(), more.admit.end(), std::back_inserter(work.admit));
+    std::move(more.timers.begin(), more.timers.end(), std::back_inserter(work.timers));
+    std::move(more.retries.begin(), more.retries.end(), std::back_inserter(work.retries));
   }
   /// True once if `id` still waits for its call to be re-issued; it is then marked done.
   bool take_reissue(const std::string& id) {
@@ -106,6 +134,9 @@ struct scheduler_state {
   std::unordered_map<std::string, loading_process> loading;
   store_readers readers;
   recovery_backlog backlog;
+  /// In a cluster: partitions taken and not resumed yet → the epoch they were taken at. Their
+  /// scope queues hold every request until they have the scope's processes as stored.
+  std::map<std::uint32_t, std::int64_t> resuming;
 };
 
 using scheduler_self = scheduler_actor::stateful_pointer<scheduler_state>;
@@ -135,11 +166,13 @@ live_process* live_of(scheduler_self self, const std::string& id) {
 }
 
 /// An actor for a process read from its snapshot.
-live_process& rehydrate(scheduler_self self, model::process_state state, bool reissue) {
+live_process& rehydrate(scheduler_self self, model::process_state state, bool reissue,
+                        std::int64_t epoch) {
   auto& st = self->state;
   ++st.ctx->rehydrated;
   process_launch l;
   l.state = std::move(state);
+  l.epoch = epoch;
   // A command may reach a process before whatever owes it an actor: the recovery backlog
   // after a restart, or the launch of a batched schedule fire. Its call goes out and its
   // timer is armed now. An actor passivated at a timer gets the timer armed again, which is
@@ -216,7 +249,7 @@ void on_loaded(scheduler_self self, const std::string& id, loaded_process& loade
     }
     return;
   }
-  if (!p) p = &rehydrate(self, std::move(*loaded.state), node.mapped().reissue);
+  if (!p) p = &rehydrate(self, std::move(*loaded.state), node.mapped().reissue, loaded.epoch);
   for (auto& w : waiting) hand_over(self, *p, w);
 }
 
@@ -235,11 +268,16 @@ caf::result<process_answer> delegate_command(scheduler_self self, Command&& cmd,
   return answer;
 }
 
+bool in_resuming_partition(const scheduler_state& st, std::string_view scope) {
+  return !st.resuming.empty() &&
+         st.resuming.contains(model::partition_of_scope(scope, st.ctx->cluster->partitions()));
+}
+
 scope_queue_actor scope_queue_of(scheduler_self self, const std::string& scope) {
   auto& st = self->state;
   auto it = st.scopes.find(scope);
   if (it != st.scopes.end()) return it->second;
-  auto q = spawn_scope_queue(self, st.ctx, scope);
+  auto q = spawn_scope_queue(self, st.ctx, scope, /*restoring=*/in_resuming_partition(st, scope));
   st.scopes.emplace(scope, q);
   return q;
 }
@@ -487,6 +525,90 @@ bool on_scope_queue_down(scheduler_self self, const caf::exit_msg& msg) {
   return true;
 }
 
+void add_to_backlog(scheduler_self self, recovered_work work) {
+  auto& b = self->state.backlog;
+  bool idle = b.done();
+  b.add(std::move(work));
+  if (idle && !b.done()) self->send(self, resume_atom::value);
+}
+
+/// Lets go of partition `p`'s scope queues: what they hold in memory belongs to an ownership
+/// that ended. Unlinked first, so that their exit is not taken for a failure.
+void drop_scope_queues(scheduler_self self, std::uint32_t p) {
+  auto& st = self->state;
+  const auto n = st.ctx->cluster->partitions();
+  for (auto it = st.scopes.begin(); it != st.scopes.end();) {
+    if (model::partition_of_scope(it->first, n) != p) {
+      ++it;
+      continue;
+    }
+    self->unlink_from(it->second.address());
+    self->send_exit(it->second, caf::exit_reason::user_shutdown);
+    it = st.scopes.erase(it);
+  }
+}
+
+/// In a cluster: a partition taken is resumed as recovery resumes a node's own on start (its
+/// scope queues, timers, retries, calls in flight, admissions), once this node's store holds
+/// what the previous owner wrote; a partition lost is let go of. Process actors of a lost
+/// partition may stay: their writes are fenced on the epoch they loaded under, and the first
+/// one refused sends them away.
+void on_ownership_changed(scheduler_self self, const ownership_changed& msg) {
+  auto& st = self->state;
+  const auto n = st.ctx->cluster->partitions();
+  for (const auto& change : msg.changes) {
+    const auto p = change.partition;
+    drop_scope_queues(self, p);
+    st.resuming.erase(p);
+    if (!change.epoch) {
+      std::erase_if(st.timers,
+                    [&](const auto& t) { return model::partition_of_id(t.second.first, n) == p; });
+      continue;
+    }
+    st.resuming[p] = *change.epoch;
+    self->send(self, load_partition{p, *change.epoch});
+  }
+}
+
+void on_partition_loaded(scheduler_self self, partition_loaded& loaded) {
+  auto& st = self->state;
+  const auto p = loaded.partition;
+  auto it = st.resuming.find(p);
+  if (it == st.resuming.end() || it->second != loaded.epoch) return;  // lost meanwhile
+  if (!loaded.read.ok()) {
+    (void)storage_message(loaded.read, "resuming partition " + std::to_string(p));
+    self->delayed_send(self, unreadable_retry, load_partition{p, loaded.epoch});
+    return;
+  }
+  st.resuming.erase(it);
+  st.ctx->active += loaded.active;
+  std::set<std::string, std::less<>> restored;
+  for (auto& r : loaded.scopes) {
+    restored.insert(r.scope);
+    auto q = scope_queue_of(self, r.scope);
+    self->send(q, std::move(r));
+  }
+  // Queues asked for meanwhile, of scopes with nothing stored: they run from now on.
+  const auto n = st.ctx->cluster->partitions();
+  for (const auto& [name, q] : st.scopes) {
+    if (model::partition_of_scope(name, n) == p && !restored.contains(name))
+      self->send(q, scope_restore{name, {}, {}});
+  }
+  spdlog::info("cluster: resuming partition {} (epoch {}): {} processes not ended", p, loaded.epoch,
+               loaded.active);
+  add_to_backlog(self, std::move(loaded.work));
+}
+
+/// Asks a reader for partition `p` taken at `epoch`, unless it was lost or taken again since.
+void load_partition_of(scheduler_self self, const load_partition& q) {
+  auto& st = self->state;
+  auto it = st.resuming.find(q.partition);
+  if (it == st.resuming.end() || it->second != q.epoch) return;
+  self->request(st.readers.next(), caf::infinite, q)
+      .then([self](partition_loaded& loaded) { on_partition_loaded(self, loaded); },
+            [](caf::error&) {});  // the reader goes only with the scheduler
+}
+
 void spawn_system_actors(scheduler_self self) {
   auto& st = self->state;
   st.sys.retry = spawn_retry(self, st.ctx);
@@ -653,13 +775,9 @@ scheduler_actor::behavior_type scheduler(scheduler_self self, std::shared_ptr<en
           if (!self->state.live.count(l.state.id)) launch(self, std::move(l));
         }
       },
-      [=](recovered_work& w) {
-        auto& b = self->state.backlog;
-        b = recovery_backlog{};
-        b.reissued.assign(w.reissue.size(), false);
-        b.work = std::move(w);
-        self->send(self, resume_atom::value);
-      },
+      [=](recovered_work& w) { add_to_backlog(self, std::move(w)); },
+      [=](const ownership_changed& msg) { on_ownership_changed(self, msg); },
+      [=](const load_partition& q) { load_partition_of(self, q); },
       [=](resume_atom) {
         // Back of the mailbox after each chunk: commands that came meanwhile go first.
         if (resume_chunk_of_backlog(self)) self->send(self, resume_atom::value);

@@ -107,6 +107,12 @@ void release(scope_self self, const std::string& id) {
 
 void restore(scope_self self, const scope_restore& msg) {
   auto& st = self->state;
+  if (st.restoring) {
+    // Read again: in a cluster, a queue that came up as its partition was taken read its
+    // settings before this node had caught up with the previous owner's writes.
+    load_settings(st);
+    st.configured = st.info;
+  }
   st.running.insert(msg.running.begin(), msg.running.end());
   for (const auto& id : msg.queued) st.queued.push_back(id);
   admit_waiting(self);

@@ -3,6 +3,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/context.hpp"
+#include "actors/recovery_scan.hpp"
 
 namespace baton::actors {
 
@@ -26,16 +27,51 @@ found_start replayed_start(const engine_context& ctx, const std::string& key) {
   return {{}, std::move(a)};
 }
 
+/// How long a read waits for this node's store to catch up with a partition's previous owner.
+constexpr std::chrono::seconds catch_up_patience{10};
+
+/// The epoch of `id`'s partition, once this node's store holds everything written before it:
+/// state read now is what the previous owner left, never older. -1: not this node's.
+storage::result<std::int64_t> caught_up_epoch(const engine_context& ctx, std::string_view id) {
+  auto epoch = ctx.epoch_for(id);
+  if (epoch > 0 && !ctx.cluster->wait_applied(epoch, catch_up_patience))
+    return storage::status{storage::storage_errc::not_owner,
+                           "this node has not caught up with the partition it took"};
+  return epoch;
+}
+
+partition_loaded load(const engine_context& ctx, const load_partition& q) {
+  partition_loaded out;
+  out.partition = q.partition;
+  out.epoch = q.epoch;
+  if (!ctx.cluster->wait_applied(q.epoch, catch_up_patience)) {
+    out.read = {storage::storage_errc::busy, "not caught up with the cluster's log"};
+    return out;
+  }
+  recovery_scan scan;
+  auto n = ctx.cluster->partitions();
+  out.read = scan_recovery(
+      ctx.store, [&](std::string_view id) { return model::partition_of_id(id, n) == q.partition; },
+      scan);
+  for (auto& [name, restore] : scan.scopes) out.scopes.push_back(std::move(restore));
+  out.work = std::move(scan.work);
+  out.active = scan.active;
+  return out;
+}
+
 }  // namespace
 
 store_reader_actor::behavior_type store_reader(store_reader_actor::pointer self,
                                                std::shared_ptr<engine_context> ctx) {
   return {
       [ctx](const load_process& q) {
+        auto epoch = caught_up_epoch(*ctx, q.process_id);
+        if (!epoch.ok()) return loaded_process{epoch.error(), std::nullopt};
         auto stored = ctx->store.load_process(q.process_id);
         if (!stored.ok()) return loaded_process{stored.error(), std::nullopt};
-        return loaded_process{{}, std::move(stored).value()};
+        return loaded_process{{}, std::move(stored).value(), epoch.value()};
       },
+      [ctx](const load_partition& q) { return load(*ctx, q); },
       [ctx](const find_start& q) { return replayed_start(*ctx, q.idempotency_key); },
       [ctx](const load_scope& q) {
         // The active index in id order, as recovery reads it: queued in admission order.

@@ -12,6 +12,7 @@
 
 #include "actors/cluster_log.hpp"
 #include "actors/cluster_member.hpp"
+#include "actors/cluster_node.hpp"
 #include "actors/definition_registry.hpp"
 #include "actors/engine.hpp"
 #include "cmd/commands.hpp"
@@ -160,6 +161,9 @@ int serve(const std::optional<std::string>& config_file,
   const bool clustered = !settings.cluster.etcd.empty();
   std::unique_ptr<actors::cluster_member> member;
   std::unique_ptr<actors::cluster_log> log;
+  std::unique_ptr<outgoing::client> peers;  // calls to the other nodes
+  std::unique_ptr<actors::cluster_forwarder> forwarder;
+  std::unique_ptr<actors::cluster_node> node;  // the engine's view of the three
   if (clustered) {
     member = std::make_unique<actors::cluster_member>(settings.cluster);
     auto failed = member->join();
@@ -175,6 +179,11 @@ int serve(const std::optional<std::string>& config_file,
       return 1;
     }
     store->committer().replicate_through(log.get());
+    outgoing::client_options between_nodes;
+    between_nodes.any_host = true;
+    peers = std::make_unique<outgoing::client>(settings.outgoing, between_nodes);
+    forwarder = std::make_unique<actors::cluster_forwarder>(*member, *peers);
+    node = std::make_unique<actors::cluster_node>(*member, *log, *forwarder);
   }
   // However serve ends, the committer stops writing through the log before the log goes.
   struct unhook {
@@ -193,7 +202,7 @@ int serve(const std::optional<std::string>& config_file,
   // engine) and auth all read it.
   const model::clock_ms clock = model::system_clock_ms;
   auto created = actors::engine::create(settings, *store, *delegates, clock,
-                                        http::callback_bodies(clock), member.get());
+                                        http::callback_bodies(clock), node.get());
   if (!created.ok()) {
     spdlog::error("cannot recover from the store in {}: {} (see `baton db check`)",
                   settings.storage.data_dir, created.error().describe());
@@ -269,10 +278,12 @@ int serve(const std::optional<std::string>& config_file,
         return alone;
       },
       clustered);
+  if (clustered) http::add_cluster_command_route(*routes, *engine, member->secret());
   // Order matters: no actors, then no outgoing calls posting to them, then the actor
   // system, then the store.
   auto shut_down = [&] {
     engine->shutdown();  // its last writes still go through the cluster's log
+    peers.reset();       // commands forwarded and not answered yet hear "client stopped"
     store->committer().replicate_through(nullptr);
     log.reset();
     member.reset();  // leaving frees its partitions at once: the others need not wait

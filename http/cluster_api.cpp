@@ -1,6 +1,9 @@
 #include "http/cluster_api.hpp"
 
+#include "actors/cluster_forwarder.hpp"
+#include "actors/engine.hpp"
 #include "http/auth/guard.hpp"
+#include "http/auth/secrets.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "model/json_write.hpp"
@@ -60,6 +63,29 @@ void add_cluster_routes(router& routes, auth::authenticator& auth,
                              respond(json_response(beast_http::status::ok,
                                                    render(view(), clustered), ctx.req.version()));
                            }));
+}
+
+void add_cluster_command_route(router& routes, actors::engine& engine, std::string secret) {
+  using actors::cluster_forwarder;
+  routes.add(
+      beast_http::verb::post, std::string{cluster_forwarder::path},
+      [&engine, secret = std::move(secret)](request_context ctx, responder respond) {
+        if (!auth::equal_constant_time(ctx.header(cluster_forwarder::secret_header), secret)) {
+          return respond(problem(beast_http::status::unauthorized, "Unauthorized",
+                                 "only a node of this cluster may send commands here",
+                                 cluster_forwarder::secret_header, ctx.req.version()));
+        }
+        auto version = ctx.req.version();
+        engine.run_forwarded(ctx.req.body(), [respond, version](std::optional<std::string> answer) {
+          if (!answer) {
+            return respond(problem(beast_http::status::bad_request, "Bad Request",
+                                   "the body is not a command that nodes forward", "body",
+                                   version));
+          }
+          respond(text_response(beast_http::status::ok, std::move(*answer),
+                                "application/octet-stream", version));
+        });
+      });
 }
 
 }  // namespace baton::http

@@ -1,12 +1,20 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 #include "model/cluster.hpp"
 
 namespace baton::http {
 
 class router;
+}  // namespace baton::http
+
+namespace baton::actors {
+class engine;
+}  // namespace baton::actors
+
+namespace baton::http {
 namespace auth {
 class authenticator;
 }
@@ -18,5 +26,11 @@ class authenticator;
 /// @param view called on an io thread for each request; must be thread-safe
 void add_cluster_routes(router& routes, auth::authenticator& auth,
                         std::function<model::cluster_view()> view, bool clustered);
+
+/// In a cluster, registers `POST /api/v1/cluster/commands`, where another node of the cluster
+/// sends a command for a partition this node owns (`actors::cluster_forwarder`): shown by the
+/// cluster's secret in `Baton-Cluster-Secret` (else 401), the body a forwarded command (else
+/// 400), answered 200 with the encoded answer.
+void add_cluster_command_route(router& routes, actors::engine& engine, std::string secret);
 
 }  // namespace baton::http

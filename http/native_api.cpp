@@ -460,6 +460,12 @@ bool may_change_scope(actors::engine& engine, const auth::client& who,
   });
 }
 
+/// A scope that could not be asked (its owner in a cluster did not answer).
+response scope_problem(const actors::scope_info& info) {
+  auto m = map_error(info.code);
+  return problem(m.status, m.title, info.message);
+}
+
 void put_scope(actors::engine& engine, request_context ctx, const auth::client& who,
                responder respond) {
   auto body = parse_json_body(ctx.req.body());
@@ -499,6 +505,7 @@ void put_scope(actors::engine& engine, request_context ctx, const auth::client& 
   };
   if (!limited) return configure(who);
   engine.scope(name, [&engine, limited, configure, respond](actors::scope_info info) {
+    if (info.code != actors::engine_errc::ok) return respond(scope_problem(info));
     if (!may_change_scope(engine, *limited, info)) {
       return respond(
           problem(status::forbidden, "Forbidden",
@@ -705,6 +712,8 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
                     [&engine](request_context ctx, const auth::client& who, responder respond) {
                       engine.scope(std::string(ctx.param("scope")), [&engine, respond,
                                                                      who](actors::scope_info info) {
+                        if (info.code != actors::engine_errc::ok)
+                          return respond(scope_problem(info));
                         respond(json_response(status::ok, scope_json(engine, who, info)));
                       });
                     }));

@@ -365,7 +365,7 @@ void client::call(outgoing_request request, callback done) {
   if (auto* why = std::get_if<std::string>(&parsed))
     return impl_->fail_soon(std::move(done), std::move(*why));
   const auto& to = std::get<url_target>(parsed);
-  if (auto why = impl_->allow.refusal(to); !why.empty())
+  if (auto why = impl_->allow.refusal(to); !why.empty() && !impl_->options.any_host)
     return impl_->fail_soon(std::move(done), std::move(why));
   const auto& [tls, host, port, authority, target] = to;
 

@@ -20,6 +20,9 @@ struct client_options {
   std::size_t threads = 1;               ///< I/O threads of the client's own io_context
   std::string ca_file;                   ///< extra PEM trust anchors besides the system's
   std::size_t response_limit = 8 << 20;  ///< larger answers fail with "response too large"
+  /// Calls any host, `allow_hosts` aside: for the calls between a cluster's nodes, whose
+  /// addresses come from etcd, never from a definition.
+  bool any_host = false;
 };
 
 /// Longest header value an outgoing call may carry.

@@ -135,8 +135,8 @@ TEST_CASE("every message type round-trips through the binary serializer", "[acto
 
   auto loaded = round_trip(loaded_process{{}, l.state});
   CHECK(loaded.state->vals == l.state.vals);
-  auto info =
-      round_trip(scope_answer{engine_errc::ok, {}, {"s", 2, true, false, {"a"}, {"b", "c"}}});
+  auto info = round_trip(scope_answer{
+      engine_errc::ok, {}, {"s", 2, true, false, {"a"}, {"b", "c"}, engine_errc::ok, {}}});
   CHECK(info.info.queued == std::vector<std::string>{"b", "c"});
 }
 
@@ -146,7 +146,8 @@ TEST_CASE("messages cross a registered actor system's serializer by type name",
   auto& sys = *reg.sys;
   auto cmd = through_message(sys, complete_step{"p1", "p1-2", sample_values(), {}});
   CHECK(cmd.step_id == "p1-2");
-  auto scopes = through_message(sys, std::vector<scope_info>{{"s", 1, false, true, {}, {}}});
+  auto scopes = through_message(
+      sys, std::vector<scope_info>{{"s", 1, false, true, {}, {}, engine_errc::ok, {}}});
   REQUIRE(scopes.size() == 1);
   CHECK(scopes[0].paused);
   auto query = through_message(sys, scope_configure{"s", {5, std::nullopt, true}});

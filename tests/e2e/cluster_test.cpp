@@ -192,20 +192,17 @@ TEST_CASE("what a node acknowledged survives its death, and its partitions' owne
   for (const auto& [id, name] : started_on)
     for (auto* n : {a.get(), b.get(), c.get()}) REQUIRE(wait_status_on(*n, id, "RUNNING"));
 
-  // The owner completes a step; a node that does not own the partition says where it is.
+  // A node that does not own the partition hands the command to the node that does.
   const auto& [first_id, first_node] = *started_on.begin();
   auto* first_owner = owner_of(first_id, *a, nodes);
   REQUIRE(first_owner == nodes.at(first_node));
   baton_server* other = first_owner == a.get() ? b.get() : a.get();
   auto elsewhere = complete_step(other->port(), first_id + "-1",
                                  R"({"ok":{"boolValue":true,"type":"BOOLEAN"}})");
-  CHECK(elsewhere.status == 503);
-  CHECK(!elsewhere.header("retry-after").empty());
-  CHECK(elsewhere.body.find("owned by node " + first_node) != std::string::npos);
-  CHECK(complete_step(first_owner->port(), first_id + "-1",
-                      R"({"ok":{"boolValue":true,"type":"BOOLEAN"}})")
-            .status == 200);
+  INFO(elsewhere.body);
+  CHECK(elsewhere.status == 200);
   CHECK(wait_status_on(*other, first_id, "SUCCEEDED"));
+  CHECK(wait_status_on(*first_owner, first_id, "SUCCEEDED"));
 
   // c dies. What it acknowledged is on the survivors, and their new owners complete it.
   c->kill9();
@@ -382,4 +379,157 @@ TEST_CASE("a single node describes itself as the whole cluster", "[e2e]") {
   const auto& self = view.at("nodes").as_array()[0].as_object();
   CHECK(text(self, "api") == "http://127.0.0.1:" + std::to_string(node.port()));
   CHECK(self.at("alive").as_bool());
+}
+
+TEST_CASE("a dead node's timers and scope queues go on at their new owner without a command",
+          "[e2e][cluster]") {
+  etcd_cluster etcd(1);
+  auto a = start_node("a", etcd);
+  auto b = start_node("b", etcd);
+  for (auto* n : {a.get(), b.get()}) wait_settled(*n, {"a", "b"});
+  REQUIRE(deploy(a->port(), "Approval", waiting_definition).status / 100 == 2);
+  // Long enough that b, killed right after the starts, cannot have fired them itself.
+  REQUIRE(deploy(a->port(), "Nap", R"({"steps":[{"id":"nap","kind":"timer","duration":"6s"}]})")
+                  .status /
+              100 ==
+          2);
+
+  // Timers armed on b: processes without a scope start in a partition b owns.
+  std::vector<std::string> naps;
+  for (int i = 0; i < 10; ++i) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    test_response r;
+    do {
+      r = http_call(b->port(), "POST", "/api/v1/processes", R"({"definition":"Nap"})");
+    } while (r.status == 404 && std::chrono::steady_clock::now() < deadline &&
+             (std::this_thread::sleep_for(20ms), true));
+    REQUIRE(r.status == 201);
+    naps.push_back(text(object_of(r), "id"));
+  }
+
+  // A scope of b's, one at a time: one process at its step, two queued behind it.
+  std::string scope;
+  for (int i = 0; scope.empty(); ++i) {
+    auto candidate = "queue-" + std::to_string(i);
+    if (owners(cluster_of(*b)).at(baton::model::partition_of_scope(candidate, 16)) == "b")
+      scope = candidate;
+  }
+  REQUIRE(http_call(b->port(), "PUT", "/api/v1/scopes/" + scope, R"({"limit":1})").status == 200);
+  std::vector<std::string> queued;
+  for (int i = 0; i < 3; ++i) {
+    auto r = http_call(b->port(), "POST", "/api/v1/processes",
+                       R"({"definition":"Approval","scope":")" + scope + R"("})");
+    REQUIRE(r.status == 201);
+    queued.push_back(text(object_of(r), "id"));
+  }
+  REQUIRE(wait_status_on(*a, queued[0], "RUNNING"));
+  REQUIRE(wait_status_on(*a, queued[2], "WAITING"));
+  for (const auto& id : naps) REQUIRE(wait_status_on(*a, id, "RUNNING"));
+
+  b->kill9();
+  wait_settled(*a, {"a"});
+  // Nobody asks a about the naps: their timers fire there.
+  for (const auto& id : naps) CHECK(wait_status_on(*a, id, "SUCCEEDED"));
+  // The queue is a's now, as stored: finishing the running one admits the next, and only it.
+  REQUIRE(complete_step(a->port(), queued[0] + "-1", approve_ok).status == 200);
+  CHECK(wait_status_on(*a, queued[1], "RUNNING"));
+  auto q = object_of(http_call(a->port(), "GET", "/api/v1/scopes/" + scope));
+  INFO(json::serialize(q));
+  CHECK(q.at("running").as_array().size() == 1);
+  CHECK(q.at("queued").as_array().size() == 1);
+  CHECK(q.at("limit").as_int64() == 1);
+}
+
+namespace {
+
+/// A scope whose partition `owner` owns, as `asked` sees it.
+std::string scope_owned_by(const baton_server& asked, const std::string& owner) {
+  auto view = owners(cluster_of(asked));
+  for (int i = 0;; ++i) {
+    auto candidate = "scope-" + std::to_string(i);
+    if (view.at(baton::model::partition_of_scope(candidate, 16)) == owner) return candidate;
+  }
+}
+
+std::int64_t metric(const baton_server& node, std::string_view name) {
+  auto body = http_call(node.port(), "GET", "/metrics").body;
+  auto at = body.find("\n" + std::string(name) + " ");
+  if (at == std::string::npos) return -1;
+  return std::stoll(body.substr(at + name.size() + 2));
+}
+
+}  // namespace
+
+TEST_CASE("any node takes any request: the engine's part runs where the partition is",
+          "[e2e][cluster]") {
+  etcd_cluster etcd(1);
+  auto a = start_node("a", etcd);
+  auto b = start_node("b", etcd);
+  for (auto* n : {a.get(), b.get()}) wait_settled(*n, {"a", "b"});
+  REQUIRE(deploy(b->port(), "Approval", waiting_definition).status / 100 == 2);
+  start_approval(*a);  // a has learned the definition
+
+  // Everything about b's scope, asked of a.
+  auto scope = scope_owned_by(*a, "b");
+  auto limited = http_call(a->port(), "PUT", "/api/v1/scopes/" + scope, R"({"limit":1})");
+  INFO(limited.body);
+  REQUIRE(limited.status == 200);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    auto r = http_call(a->port(), "POST", "/api/v1/processes",
+                       R"({"definition":"Approval","scope":")" + scope + R"("})");
+    INFO(r.body);
+    REQUIRE(r.status == 201);
+    ids.push_back(text(object_of(r), "id"));
+    CHECK(baton::model::partition_of_id(ids.back(), 16) ==
+          baton::model::partition_of_scope(scope, 16));
+  }
+  for (auto* n : {a.get(), b.get()}) {
+    auto q = object_of(http_call(n->port(), "GET", "/api/v1/scopes/" + scope));
+    INFO(json::serialize(q));
+    CHECK(q.at("limit").as_int64() == 1);
+    CHECK(q.at("running").as_array().size() == 1);
+    CHECK(q.at("queued").as_array().size() == 1);
+  }
+  REQUIRE(complete_step(a->port(), ids[0] + "-1", approve_ok).status == 200);
+  CHECK(wait_status_on(*a, ids[1], "RUNNING"));
+  auto cancelled = http_call(a->port(), "POST", "/api/v1/processes/" + ids[1] + "/cancel", "{}");
+  INFO(cancelled.body);
+  CHECK(cancelled.status == 200);
+  CHECK(wait_status_on(*b, ids[1], "CANCELLED"));
+  CHECK(metric(*a, "baton_cluster_commands_forwarded_total") >= 5);
+
+  // A vendor's API too: every job of the job workflow API without a scope shares one queue,
+  // in one partition, which one of the two nodes does not own.
+  for (auto* n : {a.get(), b.get()}) {
+    auto job = http_call(
+        n->port(), "POST", "/v1/JobWorkflow/Authorized",
+        R"({"descriptor":"PLATFORM_CUSTOM_WORKFLOW","parameters":{"WORKFLOW_AUTOMATION_ID":"Approval"}})");
+    INFO(job.body);
+    CHECK(job.status == 202);
+  }
+
+  // Only nodes of the cluster may send commands.
+  auto forged = http_call(a->port(), "POST", "/api/v1/cluster/commands", "x",
+                          {{"Baton-Cluster-Secret", "guess"}});
+  CHECK(forged.status == 401);
+  CHECK(http_call(a->port(), "POST", "/api/v1/cluster/commands", "x").status == 401);
+
+  // The owner dead and its lease not yet run out: a says so, and acknowledges nothing.
+  auto more = http_call(b->port(), "POST", "/api/v1/processes",
+                        R"({"definition":"Approval","scope":")" + scope + R"("})");
+  REQUIRE(more.status == 201);
+  auto id = text(object_of(more), "id");
+  REQUIRE(wait_status_on(*a, id, "RUNNING"));
+  b->kill9();
+  auto refused = complete_step(a->port(), id + "-1", approve_ok);
+  INFO(refused.body);
+  if (refused.status != 200) {  // a took the partition already: the lease ran out meanwhile
+    CHECK(refused.status == 503);
+    CHECK(!refused.header("retry-after").empty());
+    CHECK(refused.body.find("owned by node b") != std::string::npos);
+    wait_settled(*a, {"a"});
+    CHECK(complete_step(a->port(), id + "-1", approve_ok).status == 200);
+  }
+  CHECK(wait_status_on(*a, id, "SUCCEEDED"));
 }
