@@ -9,6 +9,7 @@
 
 #include "actors/definition_registry.hpp"
 #include "actors/engine.hpp"
+#include "actors/job_board.hpp"
 #include "actors/outbox.hpp"
 #include "actors/partition_owner.hpp"
 #include "actors/scheduler.hpp"
@@ -33,6 +34,8 @@ struct engine_context {
   scheduler_actor scheduler;
   /// Where process actors report durable outbox entries (`callback_due`).
   outbox_actor outbox;
+  /// Where process actors report their job steps (`job_changed`) and workers poll for them.
+  job_board_actor jobs;
   /// Store readers get a thread each (see `store_readers`); not on the test coordinator.
   bool detached_readers = true;
   /// This node's partitions in a cluster; null on a single node.
@@ -86,6 +89,7 @@ struct engine_context {
   std::atomic<std::uint64_t> passivated{0};
   std::atomic<bool> ready{false};
   std::shared_ptr<outbox_counters> callbacks = std::make_shared<outbox_counters>();
+  std::shared_ptr<job_counters> jobs_counted = std::make_shared<job_counters>();
 
   std::chrono::milliseconds passivate_after() const { return settings.engine.passivate_after; }
 };

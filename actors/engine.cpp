@@ -232,6 +232,7 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
       ctx_->callbacks};
   deps.scope_of = [c = ctx_.get()](std::string_view id) { return c->process_scope(id, 0); };
   ctx_->outbox = system_->spawn(outbox, std::move(deps));
+  ctx_->jobs = spawn_job_board(*system_, ctx_);
   ctx_->scheduler = spawn_scheduler(*system_, ctx_);
   replies_ = std::make_unique<reply_desk>(*system_);
   // Under the test coordinator a test gives up on late requests itself (`expire_requests`):
@@ -252,6 +253,7 @@ void engine_impl::shutdown() {
   if (ctx_->cluster) ctx_->cluster->watch_ownership(nullptr);
   caf::anon_send_exit(ctx_->scheduler, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_->outbox, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(ctx_->jobs, caf::exit_reason::user_shutdown);
   if (reply_watch_) caf::anon_send_exit(reply_watch_, caf::exit_reason::user_shutdown);
   // The test coordinator has no threads: unless the exit messages run here, nothing waits
   // for actors that nobody runs.
@@ -333,7 +335,7 @@ void engine_impl::complete_step(std::string step_id, model::values params, answe
   }
   ask_owner<process_answer>(
       partition_of_process(*process_id),
-      actors::complete_step{std::string(*process_id), std::move(step_id), std::move(params)},
+      actors::complete_step{std::string(*process_id), std::move(step_id), std::move(params), {}},
       std::move(done));
 }
 
@@ -353,6 +355,68 @@ void engine_impl::execute(std::string process_id, std::string step_id, answer_ca
       process_command{std::move(process_id), model::ev_execute{std::move(step_id)},
                       engine_errc::conflict},
       std::move(done));
+}
+
+void engine_impl::activate_jobs(job_activation request, std::function<void(job_batch)> done) {
+  // A long poll waits inside the engine: that much longer.
+  auto timeout =
+      request_timeout + std::chrono::milliseconds(std::max<std::int64_t>(0, request.wait_ms));
+  ask<job_batch>(ctx_->jobs, actors::activate_jobs{std::move(request)}, std::move(done), timeout);
+}
+
+namespace {
+
+/// The process of job `key`, or the answer that says `key` is not a job's.
+std::optional<std::string> process_of_job(const std::string& key, answer_callback& done) {
+  auto process_id = model::process_id_of_step(key);
+  if (process_id) return std::string(*process_id);
+  process_answer a;
+  a.code = engine_errc::not_found;
+  a.message = "malformed job key";
+  a.field = "key";
+  done(std::move(a));
+  return std::nullopt;
+}
+
+}  // namespace
+
+void engine_impl::complete_job(std::string key, std::string token, model::values params,
+                               answer_callback done) {
+  auto process_id = process_of_job(key, done);
+  if (!process_id) return;
+  // In a cluster, the node that owns the job's process applies it (as complete-step).
+  auto partition = partition_of_process(*process_id);
+  ask_owner<process_answer>(partition,
+                            actors::complete_step{std::move(*process_id), std::move(key),
+                                                  std::move(params), std::move(token)},
+                            std::move(done));
+}
+
+void engine_impl::fail_job(std::string key, std::string token, std::string error,
+                           std::optional<std::int64_t> retry_in_ms, answer_callback done) {
+  auto process_id = process_of_job(key, done);
+  if (!process_id) return;
+  model::ev_job_failed ev{std::move(key), std::move(token), std::move(error), retry_in_ms};
+  auto partition = partition_of_process(*process_id);
+  ask_owner<process_answer>(
+      partition, process_command{std::move(*process_id), std::move(ev), engine_errc::conflict},
+      std::move(done));
+}
+
+void engine_impl::extend_job(std::string key, std::string token, std::int64_t lease_ms,
+                             answer_callback done) {
+  auto process_id = process_of_job(key, done);
+  if (!process_id) return;
+  model::ev_lease_extended ev{std::move(key), std::move(token), lease_ms};
+  auto partition = partition_of_process(*process_id);
+  ask_owner<process_answer>(
+      partition, process_command{std::move(*process_id), std::move(ev), engine_errc::conflict},
+      std::move(done));
+}
+
+void engine_impl::list_jobs(std::string type, std::optional<model::job_status> status,
+                            std::function<void(std::vector<job_info>)> done) {
+  ask<std::vector<job_info>>(ctx_->jobs, job_list_query{std::move(type), status}, std::move(done));
 }
 
 void engine_impl::deploy(model::definition def, std::function<void(deploy_answer)> done) {
@@ -464,6 +528,30 @@ void engine_impl::collect_metrics(std::string& out) const {
   line("baton_schedule_fires_total", "", c.schedule_fires.load());
   out += "# TYPE baton_schedule_fire_lag_ms_max gauge\n";
   line("baton_schedule_fire_lag_ms_max", "", c.schedule_lag_ms_max.load());
+  {
+    auto& j = *c.jobs_counted;
+    out += "# TYPE baton_jobs gauge\n";
+    std::lock_guard lock(j.mutex);
+    for (const auto& [type, counts] : j.by_type) {
+      // A connector's `worker` may be any text: escaped as Prometheus label values are.
+      std::string label;
+      for (char ch : type) {
+        if (ch == '"' || ch == '\\') label += '\\';
+        label += ch == '\n' ? ' ' : ch;
+      }
+      line("baton_jobs", "{type=\"" + label + "\",state=\"waiting\"}", counts.first);
+      line("baton_jobs", "{type=\"" + label + "\",state=\"leased\"}", counts.second);
+    }
+  }
+  out += "# TYPE baton_jobs_activated_total counter\n";
+  line("baton_jobs_activated_total", "", c.jobs_counted->leased.load());
+  out += "# TYPE baton_job_activation_latency_ms summary\n";
+  line("baton_job_activation_latency_ms_sum", "", c.jobs_counted->latency_ms_sum.load());
+  line("baton_job_activation_latency_ms_count", "", c.jobs_counted->leased.load());
+  out += "# TYPE baton_job_activation_latency_ms_max gauge\n";
+  line("baton_job_activation_latency_ms_max", "", c.jobs_counted->latency_ms_max.load());
+  out += "# TYPE baton_job_lease_expiries_total counter\n";
+  line("baton_job_lease_expiries_total", "", c.jobs_counted->lease_expiries.load());
   auto s = c.store.committer().snapshot();
   out += "# TYPE baton_callbacks_delivered_total counter\n";
   line("baton_callbacks_delivered_total", "", c.callbacks->delivered.load());

@@ -136,6 +136,52 @@ using schedule_callback = std::function<void(schedule_answer)>;
 
 enum class schedule_action : std::uint8_t { pause, resume, remove };
 
+// -- job steps, pulled by workers --------------------------------------------------------
+
+/// A worker's request for jobs: up to `max` of `type`, leased for `lease_ms`; with none
+/// waiting, the request waits up to `wait_ms` for one (a long poll).
+struct job_activation {
+  std::string type;
+  std::string worker;
+  std::int32_t max = 1;
+  std::int64_t lease_ms = 60'000;
+  std::int64_t wait_ms = 0;
+  /// Globs of the definitions whose jobs the worker's client may see (`*`: all).
+  std::vector<std::string> definitions = {"*"};
+};
+
+/// A job as a worker gets it: what it works on, what it must answer, and its lease.
+struct leased_job {
+  std::string key;  ///< the processStepId
+  std::string type;
+  std::string process_id;
+  std::string definition;
+  model::values values;
+  std::vector<std::pair<std::string, std::string>> contract;  ///< param name → type name
+  int attempt = 1;
+  std::string token;
+  std::int64_t expires_ms = 0;
+};
+
+/// The answer to a `job_activation`: the jobs leased (none when the wait ended empty).
+struct job_batch {
+  engine_errc code = engine_errc::ok;
+  std::string message;
+  std::vector<leased_job> jobs;
+};
+
+/// A job on this node's job board, for operators.
+struct job_info {
+  std::string key;
+  std::string type;
+  std::string process_id;
+  model::job_status status = model::job_status::waiting;
+  int attempt = 1;
+  std::int64_t created_ms = 0;
+  std::string worker;           ///< leased: who holds it
+  std::int64_t expires_ms = 0;  ///< leased: until when
+};
+
 /// Baton's engine as seen from outside the actor system: plain calls with callbacks, so that
 /// `http/` needs no CAF header. Every callback runs exactly once, on some engine thread.
 class engine {
@@ -163,6 +209,22 @@ class engine {
   virtual void complete_step(std::string step_id, model::values params, answer_callback done) = 0;
   virtual void cancel(std::string process_id, std::string reason, answer_callback done) = 0;
   virtual void execute(std::string process_id, std::string step_id, answer_callback done) = 0;
+
+  /// Leases waiting jobs of a type to a worker, oldest first; with none, waits for one up to
+  /// the request's `wait_ms`.
+  virtual void activate_jobs(job_activation request, std::function<void(job_batch)> done) = 0;
+  /// Completes job `key` under lease `token` with `params`, checked as complete-step checks.
+  virtual void complete_job(std::string key, std::string token, model::values params,
+                            answer_callback done) = 0;
+  /// A worker gives job `key` up: retried per the step's policy, else the step fails.
+  virtual void fail_job(std::string key, std::string token, std::string error,
+                        std::optional<std::int64_t> retry_in_ms, answer_callback done) = 0;
+  /// The lease of job `key` ends `lease_ms` from now.
+  virtual void extend_job(std::string key, std::string token, std::int64_t lease_ms,
+                          answer_callback done) = 0;
+  /// Waiting and leased jobs of this node; `type` and `status` filter when given.
+  virtual void list_jobs(std::string type, std::optional<model::job_status> status,
+                         std::function<void(std::vector<job_info>)> done) = 0;
 
   virtual void deploy(model::definition def, std::function<void(deploy_answer)> done) = 0;
   virtual definition_registry& definitions() = 0;

@@ -28,6 +28,15 @@ class engine_impl final : public engine {
   void complete_step(std::string step_id, model::values params, answer_callback done) override;
   void cancel(std::string process_id, std::string reason, answer_callback done) override;
   void execute(std::string process_id, std::string step_id, answer_callback done) override;
+  void activate_jobs(job_activation request, std::function<void(job_batch)> done) override;
+  void complete_job(std::string key, std::string token, model::values params,
+                    answer_callback done) override;
+  void fail_job(std::string key, std::string token, std::string error,
+                std::optional<std::int64_t> retry_in_ms, answer_callback done) override;
+  void extend_job(std::string key, std::string token, std::int64_t lease_ms,
+                  answer_callback done) override;
+  void list_jobs(std::string type, std::optional<model::job_status> status,
+                 std::function<void(std::vector<job_info>)> done) override;
   void deploy(model::definition def, std::function<void(deploy_answer)> done) override;
   definition_registry& definitions() override { return ctx_->definitions; }
   bool sandbox_mode() const override {

@@ -52,11 +52,12 @@ struct process_command {
   engine_errc reject_code = engine_errc::conflict;
 };
 
-/// Complete an external step with params.
+/// Complete an external step with params; or, with a lease token, a job step.
 struct complete_step {
   std::string process_id;
   std::string step_id;
   model::values params;
+  std::optional<std::string> lease_token;  ///< set: a worker completes a job step
 };
 
 // -- the engine's own work (no reply) ----------------------------------------------------
@@ -84,6 +85,14 @@ struct http_result {
 
 /// Process → scheduler: deliver ev_due at `due_ms` (timer step or deadline).
 struct arm_timer {
+  std::string process_id;
+  std::string step_id;
+  std::int64_t due_ms = 0;
+};
+
+/// Process → scheduler: the timer armed for `step_id` at `due_ms` is no longer wanted (a
+/// job's lease ended before it ran out), so it must not wake the process up.
+struct disarm_timer {
   std::string process_id;
   std::string step_id;
   std::int64_t due_ms = 0;
@@ -288,6 +297,26 @@ struct callback_erased {
   std::string outbox_key;
 };
 
+// -- jobs (the job board) -----------------------------------------------------------------
+
+/// Process → job board: a job step changed for the workers (after its write is durable).
+struct job_changed {
+  std::string process_id;
+  std::string definition;  ///< whose clients may see the job
+  model::fx_job job;
+};
+
+/// A worker's activation (answered with `job_batch`).
+struct activate_jobs {
+  job_activation request;
+};
+
+/// The jobs on the board (answered with `std::vector<job_info>`); empty filters match all.
+struct job_list_query {
+  std::string type;
+  std::optional<model::job_status> status;
+};
+
 // -- inspection ---------------------------------------------------------------------------
 
 /// Enums print as their underlying integer (serializers handle enums themselves).
@@ -355,7 +384,8 @@ typename Inspector::result_type inspect(Inspector& f, process_command& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, complete_step& x) {
-  return f(caf::meta::type_name("baton::actors::complete_step"), x.process_id, x.step_id, x.params);
+  return f(caf::meta::type_name("baton::actors::complete_step"), x.process_id, x.step_id, x.params,
+           x.lease_token);
 }
 
 template <class Inspector>
@@ -376,6 +406,11 @@ typename Inspector::result_type inspect(Inspector& f, http_result& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, arm_timer& x) {
   return f(caf::meta::type_name("baton::actors::arm_timer"), x.process_id, x.step_id, x.due_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, disarm_timer& x) {
+  return f(caf::meta::type_name("baton::actors::disarm_timer"), x.process_id, x.step_id, x.due_ms);
 }
 
 template <class Inspector>
@@ -527,6 +562,44 @@ typename Inspector::result_type inspect(Inspector& f, launch_stored& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_activation& x) {
+  return f(caf::meta::type_name("baton::actors::job_activation"), x.type, x.worker, x.max,
+           x.lease_ms, x.wait_ms, x.definitions);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, leased_job& x) {
+  return f(caf::meta::type_name("baton::actors::leased_job"), x.key, x.type, x.process_id,
+           x.definition, x.values, x.contract, x.attempt, x.token, x.expires_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_batch& x) {
+  return f(caf::meta::type_name("baton::actors::job_batch"), x.code, x.message, x.jobs);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_info& x) {
+  return f(caf::meta::type_name("baton::actors::job_info"), x.key, x.type, x.process_id, x.status,
+           x.attempt, x.created_ms, x.worker, x.expires_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_changed& x) {
+  return f(caf::meta::type_name("baton::actors::job_changed"), x.process_id, x.definition, x.job);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, activate_jobs& x) {
+  return f(caf::meta::type_name("baton::actors::activate_jobs"), x.request);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_list_query& x) {
+  return f(caf::meta::type_name("baton::actors::job_list_query"), x.type, x.status);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, deploy_definition& x) {
   return f(caf::meta::type_name("baton::actors::deploy_definition"), x.definition);
 }
@@ -639,6 +712,13 @@ CAF_ADD_TYPE_ID(baton, (baton::actors::callback_due))
 CAF_ADD_TYPE_ID(baton, (baton::actors::callback_answered))
 CAF_ADD_TYPE_ID(baton, (baton::actors::callback_retry))
 CAF_ADD_TYPE_ID(baton, (baton::actors::callback_erased))
+CAF_ADD_TYPE_ID(baton, (baton::actors::job_batch))
+CAF_ADD_TYPE_ID(baton, (baton::actors::job_info))
+CAF_ADD_TYPE_ID(baton, (std::vector<baton::actors::job_info>))
+CAF_ADD_TYPE_ID(baton, (baton::actors::job_changed))
+CAF_ADD_TYPE_ID(baton, (baton::actors::activate_jobs))
+CAF_ADD_TYPE_ID(baton, (baton::actors::job_list_query))
+CAF_ADD_TYPE_ID(baton, (baton::actors::disarm_timer))
 CAF_ADD_TYPE_ID(baton, (baton::actors::ownership_changed))
 CAF_ADD_TYPE_ID(baton, (baton::actors::load_partition))
 CAF_ADD_TYPE_ID(baton, (baton::actors::partition_loaded))

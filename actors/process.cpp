@@ -190,6 +190,12 @@ void on_persisted(process_self self, const write_done& msg) {
   if (!st.in_flight_outbox_key.empty()) {
     self->send(st.ctx->outbox, callback_due{std::move(st.in_flight_outbox_key)});
   }
+  if (const auto& was = st.state.lease;
+      was.held() && (was.token != st.in_flight.state.lease.token ||
+                     was.expires_ms != st.in_flight.state.lease.expires_ms)) {
+    // The lease ended or moved before it ran out: its timer would only wake this process.
+    self->send(st.ctx->scheduler, disarm_timer{st.state.id, was.step_id, was.expires_ms});
+  }
   st.state = std::move(st.in_flight.state);
   // Answered before the effects are performed: the state is durable, and an effect that
   // fails (an exception ends this actor, which is then restarted from the snapshot) must not
@@ -229,7 +235,16 @@ void apply_now(process_self self, const model::event& ev, answer_promise answer,
 
 void complete_now(process_self self, complete_step& cmd, answer_promise answer) {
   auto& st = self->state;
-  auto check = model::check_completion(st.state, *st.def, cmd.step_id, cmd.params);
+  auto check = cmd.lease_token
+                   ? model::check_job_completion(st.state, *st.def, cmd.step_id, *cmd.lease_token,
+                                                 st.ctx->now_ms(), cmd.params)
+                   : model::check_completion(st.state, *st.def, cmd.step_id, cmd.params);
+  if (check.lease_conflict) {
+    auto a = error_answer(engine_errc::conflict, check.reason);
+    a.field = "leaseToken";
+    reply(answer, std::move(a));
+    return handle_next(self);
+  }
   if (check.step_not_waiting) {
     reply(answer, error_answer(engine_errc::not_waiting, check.reason));
     return handle_next(self);
@@ -244,8 +259,10 @@ void complete_now(process_self self, complete_step& cmd, answer_promise answer) 
   }
   st.in_flight_is_completion = true;
   st.in_flight_params = check.accepted;
-  apply_now(self, model::ev_completed{cmd.step_id, std::move(check.accepted)}, std::move(answer),
-            engine_errc::not_waiting);
+  apply_now(self,
+            model::ev_completed{cmd.step_id, std::move(check.accepted),
+                                cmd.lease_token.value_or(std::string())},
+            std::move(answer), cmd.lease_token ? engine_errc::conflict : engine_errc::not_waiting);
 }
 
 void handle_next(process_self self) {
@@ -300,6 +317,9 @@ void perform(process_self self, const model::effect& fx) {
           } else {
             self->send(st.ctx->scheduler, arm_timer{st.state.id, e.step_id, e.due_ms});
           }
+        } else if constexpr (std::is_same_v<T, model::fx_job>) {
+          if (st.ctx->jobs)
+            self->send(st.ctx->jobs, job_changed{st.state.id, st.state.definition, e});
         } else if constexpr (std::is_same_v<T, model::fx_finished>) {
           count_finished(*st.ctx, e.status);
           // Only a scope has a slot to free: skip the message (and the hop) otherwise.

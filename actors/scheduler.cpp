@@ -754,6 +754,17 @@ scheduler_actor::behavior_type scheduler(scheduler_self self, std::shared_ptr<en
         self->state.timers.emplace(t.due_ms, std::make_pair(t.process_id, t.step_id));
         rearm(self);
       },
+      [=](const disarm_timer& t) {
+        // An armed wake-up that stays would load a finished process from disk only to be
+        // rejected: a job completed under a one-minute lease cost one read a minute later.
+        auto [first, last] = self->state.timers.equal_range(t.due_ms);
+        for (auto it = first; it != last; ++it) {
+          if (it->second.first == t.process_id && it->second.second == t.step_id) {
+            self->state.timers.erase(it);
+            break;
+          }
+        }
+      },
       [=](tick_atom) { on_tick(self); },
       [=](const process_finished& f) {
         if (!f.scope.empty())

@@ -102,6 +102,8 @@ int main(int argc, char** argv) {
   app.add_option("--complete-sample", o.complete_sample,
                  "recovery: steps completed after the restart")
       ->capture_default_str();
+  app.add_option("--batch", o.jobs_batch, "jobs: jobs per activation (1..1000)")
+      ->capture_default_str();
   app.add_option("--definitions", o.definitions_dir, "folder of the bench definitions")
       ->capture_default_str();
   app.add_option("--api-key", o.api_key, "x-api-key for the native API");

@@ -393,6 +393,12 @@ int summarize(const summary_options& opt) {
     row("start + complete one external step", "≥ 8,000 processes/s", grouped(tp) + "/s",
         tp >= 8'000);
   }
+  if (auto* g = find("jobs")) {
+    auto tp = g->med({"figures", "processes_per_s"});
+    auto p99 = g->med({"figures", "start_to_activation_p99_ms"});
+    row("external worker jobs completed end to end", "≥ 10,000/s",
+        fmt::format("{}/s, start → activation p99 {:.1f} ms", grouped(tp), p99), tp >= 10'000);
+  }
   if (auto* g = find("status")) {
     auto tp = g->med({"throughput"});
     row("status GET", "≥ 60,000/s", grouped(tp) + "/s", tp >= 60'000);

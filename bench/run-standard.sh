@@ -105,6 +105,7 @@ for run in $(seq 1 "$RUNS"); do
   bench start-complete "$run" --scenario start-complete
   bench status "$run" --scenario status --populate "$STATUS_N"
 done
+bench jobs 1 --scenario jobs
 bench start-wait 1 --scenario start-wait
 bench scope-hot 1 --scenario scope-hot
 bench scope-many 1 --scenario scope-many --scopes 10000

@@ -184,7 +184,7 @@ run_report run_throughput(const bench_options& options) {
 const std::vector<std::string>& scenario_names() {
   static const std::vector<std::string> names = {
       "healthz",    "start", "start-wait", "start-complete", "status", "scope-hot",
-      "scope-many", "cron",  "recovery",   "memory",         "disk"};
+      "scope-many", "cron",  "recovery",   "memory",         "disk",   "jobs"};
   return names;
 }
 
@@ -303,6 +303,7 @@ run_report run_scenario(const bench_options& options) {
   if (s == "recovery") return run_recovery(options);
   if (s == "memory") return run_memory(options);
   if (s == "disk") return run_disk(options);
+  if (s == "jobs") return run_jobs(options);
   for (const auto& known : scenario_names()) {
     if (known == s) return run_throughput(options);
   }

@@ -32,6 +32,7 @@ struct bench_options {
   std::uint64_t scopes = 10'000;
   std::int64_t passivate_ms = 1'000;      ///< memory scenario
   std::uint64_t complete_sample = 1'000;  ///< recovery: completions after the restart
+  std::uint64_t jobs_batch = 32;          ///< jobs: `max` of each activation
   std::string definitions_dir = "bench/definitions";
   std::string api_key;
   std::filesystem::path data_root;
@@ -97,5 +98,7 @@ run_report run_cron(const bench_options& options);
 run_report run_recovery(const bench_options& options);
 run_report run_memory(const bench_options& options);
 run_report run_disk(const bench_options& options);
+/// Workers activating and completing job steps, in scenario_jobs.cpp.
+run_report run_jobs(const bench_options& options);
 
 }  // namespace baton::bench

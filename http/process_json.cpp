@@ -64,6 +64,15 @@ void append_process_json(std::string& out, const model::process_state& p) {
   if (!p.schedule_id.empty()) field(out, "scheduleId", p.schedule_id);
   if (!p.callback_url.empty()) field(out, "callbackUrl", p.callback_url);
   field(out, "historySeq", static_cast<std::int64_t>(p.history_seq));
+  if (p.lease.held()) {
+    // Who holds the job step and until when; the token stays with the worker that has it.
+    key(out, "lease");
+    out += '{';
+    field(out, "processStepId", p.lease.step_id);
+    field(out, "worker", p.lease.worker);
+    field(out, "expiresMs", p.lease.expires_ms);
+    out += '}';
+  }
   out += '}';
 }
 

@@ -43,13 +43,15 @@ std::string_view to_string(step_kind k) {
       return "switch";
     case step_kind::fail:
       return "fail";
+    case step_kind::job:
+      return "job";
   }
   return "?";
 }
 
 std::optional<step_kind> parse_step_kind(std::string_view name) {
   for (auto k : {step_kind::script, step_kind::http, step_kind::external, step_kind::timer,
-                 step_kind::switch_, step_kind::fail}) {
+                 step_kind::switch_, step_kind::fail, step_kind::job}) {
     if (to_string(k) == name) return k;
   }
   return std::nullopt;
@@ -167,8 +169,9 @@ class checker {
         const auto* s = def_.find_step(step_id);
         if (!s)
           add(at, "unknown step \"" + step_id + "\"");
-        else if (s->kind != step_kind::http && s->kind != step_kind::external) {
-          add(at, "only http and external steps take canned results");
+        else if (s->kind != step_kind::http && s->kind != step_kind::external &&
+                 s->kind != step_kind::job) {
+          add(at, "only http, external and job steps take canned results");
         }
       }
     }
@@ -236,6 +239,12 @@ class checker {
           }
         }
         break;
+      case step_kind::job:
+        if (s.job_type.empty())
+          add(at + "/type", "required: the kind of worker that pulls this job");
+        else if (!is_valid_name(s.job_type))
+          add(at + "/type", "invalid name");
+        [[fallthrough]];  // a job's params are a contract, as an external step's
       case step_kind::external:
         for (std::size_t j = 0; j < s.params.size(); ++j) {
           if (!is_valid_name(s.params[j].name)) {

@@ -13,7 +13,7 @@
 
 namespace baton::model {
 
-enum class step_kind : std::uint8_t { script, http, external, timer, switch_, fail };
+enum class step_kind : std::uint8_t { script, http, external, timer, switch_, fail, job };
 
 /// How often and how patiently a failing step is tried again.
 struct retry_policy {
@@ -33,7 +33,7 @@ struct input_decl {
   bool operator==(const input_decl&) const = default;
 };
 
-/// A parameter an external step expects in complete-step.
+/// A parameter an external step expects in complete-step, or a job step in its completion.
 struct param_decl {
   std::string name;
   value_type type = value_type::string;
@@ -64,11 +64,12 @@ struct step {
   step_kind kind = step_kind::script;
   std::optional<std::string> next;  ///< default: the following step; "" ends the process
   std::optional<retry_policy> retry;
-  std::int64_t timeout_ms = 0;  ///< http: call timeout; external: wait limit; 0: none
+  std::int64_t timeout_ms = 0;  ///< http: call timeout; external, job: wait limit; 0: none
 
   std::vector<std::pair<std::string, std::string>> set;  ///< script: name → template
   http_spec http;
-  std::vector<param_decl> params;           ///< external
+  std::vector<param_decl> params;           ///< external, job: the typed result contract
+  std::string job_type;                     ///< job: the kind of worker that pulls it (`type`)
   std::string duration;                     ///< timer: "PT30S", "30s", "500ms"
   std::string until;                        ///< timer: template of an ISO-8601 instant
   std::vector<switch_case> cases;           ///< switch

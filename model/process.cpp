@@ -152,8 +152,12 @@ class machine {
   }
 
   transition run(const event& ev) {
+    auto job_before = job_effect(t_.state);
     std::visit([this](const auto& e) { on(e); }, ev);
-    if (t_.rejected.empty()) t_.state.updated_ms = ctx_.now_ms;
+    if (t_.rejected.empty()) {
+      t_.state.updated_ms = ctx_.now_ms;
+      tell_job_board(std::move(job_before));
+    }
     return std::move(t_);
   }
 
@@ -199,15 +203,83 @@ class machine {
 
   void on(const ev_completed& e) {
     auto* exec = s().active();
+    if (exec && exec->id == e.step_id && exec->kind == step_kind::job) {
+      if (auto why = lease_problem(s(), e.step_id, e.lease_token, ctx_.now_ms); !why.empty()) {
+        return reject(why);
+      }
+      return complete(*exec, e.params, "completed by " + s().lease.worker);
+    }
     if (!exec || exec->id != e.step_id || exec->kind != step_kind::external) {
       return reject("step is not waiting for completion");
     }
     complete(*exec, e.params, {});
   }
 
+  // ---- job steps: leases ----
+
+  void on(const ev_job_leased& e) {
+    auto* exec = s().active();
+    if (!exec || exec->id != e.step_id || exec->kind != step_kind::job || exec->retry_pending) {
+      return reject("job is not waiting");
+    }
+    // A lease that ran out is ended by its timer (which counts the attempt) before the job is
+    // leased again.
+    if (s().lease.held()) return reject("job is leased");
+    s().lease = {exec->id, e.token, e.worker, ctx_.now_ms + e.lease_ms};
+    exec->modified_ms = ctx_.now_ms;
+    record("job_leased", exec->id,
+           "attempt " + std::to_string(exec->attempt) + " by " + e.worker + " until " +
+               format_iso_instant(s().lease.expires_ms));
+    t_.effects.push_back(fx_arm_timer{exec->id, s().lease.expires_ms, false});
+  }
+
+  void on(const ev_job_failed& e) {
+    auto* exec = s().active();
+    if (auto why = lease_problem(s(), e.step_id, e.token, ctx_.now_ms); !why.empty()) {
+      return reject(why);
+    }
+    auto worker = s().lease.worker;
+    s().lease = {};
+    fail_attempt(*exec, *def_.find_step(exec->step), e.error + " (worker " + worker + ")",
+                 e.retry_in_ms);
+  }
+
+  void on(const ev_lease_extended& e) {
+    auto* exec = s().active();
+    if (auto why = lease_problem(s(), e.step_id, e.token, ctx_.now_ms); !why.empty()) {
+      return reject(why);
+    }
+    s().lease.expires_ms = ctx_.now_ms + e.lease_ms;
+    exec->modified_ms = ctx_.now_ms;
+    record("lease_extended", exec->id, "until " + format_iso_instant(s().lease.expires_ms));
+    t_.effects.push_back(fx_arm_timer{exec->id, s().lease.expires_ms, false});
+  }
+
+  /// The job step's timers: its deadline ends the whole wait, a lease that ran out makes the
+  /// job available again (an attempt used up).
+  void job_due(step_execution& exec) {
+    const auto& st = *def_.find_step(exec.step);
+    if (exec.due_ms > 0 && exec.due_ms <= ctx_.now_ms) return time_out(exec, st);
+    auto& lease = s().lease;
+    if (!lease.held() || lease.step_id != exec.id || lease.expires_ms > ctx_.now_ms) {
+      return reject("not due yet");
+    }
+    auto worker = std::move(lease.worker);
+    lease = {};
+    lease_expired_ = true;
+    fail_attempt(exec, st, "lease of " + worker + " expired", 0);
+  }
+
+  void time_out(step_execution& exec, const step& st) {
+    auto why = "timed out after " + std::to_string(st.timeout_ms) + " ms";
+    finish_step(exec, step_status::failed, why);
+    fail_process(st.id + ": " + why);
+  }
+
   void on(const ev_due& e) {
     auto* exec = s().active();
     if (!exec || exec->id != e.step_id) return reject("nothing due for this step");
+    if (exec->kind == step_kind::job && !exec->retry_pending) return job_due(*exec);
     // A stale wake-up (the step was executed early and armed again) must not cut a backoff.
     if (exec->due_ms > ctx_.now_ms) return reject("not due yet");
     if (exec->retry_pending) return retry_now(*exec);
@@ -223,6 +295,7 @@ class machine {
     if (is_terminal(s().status)) {
       return reject("process is already " + std::string(to_string(s().status)));
     }
+    s().lease = {};
     if (auto* exec = s().active()) {
       exec->status = step_status::skipped;
       exec->modified_ms = ctx_.now_ms;
@@ -397,6 +470,14 @@ class machine {
         }
         t_.effects.push_back(fx_await_external{exec.id});
         break;
+      case step_kind::job:
+        // The deadline counts from the step's start: retries and expired leases use it up.
+        if (st.timeout_ms > 0) {
+          exec.due_ms = exec.created_ms + st.timeout_ms;
+          if (exec.due_ms <= ctx_.now_ms) return time_out(exec, st);
+          t_.effects.push_back(fx_arm_timer{exec.id, exec.due_ms, false});
+        }
+        break;
       case step_kind::timer: {
         std::optional<std::int64_t> due;
         if (!st.duration.empty()) {
@@ -418,6 +499,7 @@ class machine {
   }
 
   void finish_step(step_execution& exec, step_status status, std::string detail) {
+    if (s().lease.step_id == exec.id) s().lease = {};
     exec.status = status;
     exec.modified_ms = ctx_.now_ms;
     exec.due_ms = 0;
@@ -442,11 +524,23 @@ class machine {
     return p;
   }
 
-  void fail_attempt(step_execution& exec, const step& st, const std::string& error) {
+  /// @param delay_ms the wait before the retry when not the policy's backoff (a worker's
+  ///        `retryInMs`; 0 for a job whose lease ran out, offered again at once)
+  void fail_attempt(step_execution& exec, const step& st, const std::string& error,
+                    std::optional<std::int64_t> delay_ms = std::nullopt) {
     auto policy = policy_for(st);
-    bool retryable = st.kind == step_kind::http;
+    bool retryable = st.kind == step_kind::http || st.kind == step_kind::job;
     if (retryable && exec.attempt <= policy.count) {
-      auto delay = retry_delay_ms(policy, exec.attempt, ctx_.random);
+      auto delay = delay_ms ? std::max<std::int64_t>(0, *delay_ms)
+                            : retry_delay_ms(policy, exec.attempt, ctx_.random);
+      if (st.kind == step_kind::job && delay == 0) {
+        record("attempt_failed", exec.id,
+               "attempt " + std::to_string(exec.attempt) + ": " + error + "; offered again");
+        ++exec.attempt;
+        exec.error = error;
+        exec.modified_ms = ctx_.now_ms;
+        return;
+      }
       exec.retry_pending = true;
       exec.error = error;
       exec.due_ms = ctx_.now_ms + delay;
@@ -487,9 +581,46 @@ class machine {
     t_.effects.push_back(fx_finished{process_status::failed});
   }
 
+  /// The active job step as the job board should see it; `gone` when there is none.
+  fx_job job_effect(const process_state& state) const {
+    fx_job fx;
+    fx.status = job_status::gone;
+    const auto* exec = state.active();
+    if (!exec || exec->kind != step_kind::job || exec->retry_pending) return fx;
+    const auto* st = def_.find_step(exec->step);
+    if (!st) return fx;
+    fx.step_id = exec->id;
+    fx.type = job_type_of(state, *st);
+    fx.attempt = exec->attempt;
+    fx.created_ms = exec->created_ms;
+    if (state.lease.held() && state.lease.step_id == exec->id) {
+      fx.status = job_status::leased;
+      fx.worker = state.lease.worker;
+      fx.expires_ms = state.lease.expires_ms;
+    } else {
+      fx.status = job_status::waiting;
+    }
+    return fx;
+  }
+
+  /// Tells the job board what changed for workers in this transition: a job that left, and
+  /// the one that waits or is leased now.
+  void tell_job_board(fx_job before) {
+    auto after = job_effect(t_.state);
+    after.lease_expired = lease_expired_;
+    if (after == before) return;
+    if (!before.step_id.empty() && before.step_id != after.step_id) {
+      before.status = job_status::gone;
+      before.lease_expired = lease_expired_;
+      t_.effects.push_back(std::move(before));
+    }
+    if (!after.step_id.empty()) t_.effects.push_back(std::move(after));
+  }
+
   const definition& def_;
   const apply_context& ctx_;
   transition t_;
+  bool lease_expired_ = false;
 };
 
 }  // namespace
@@ -505,10 +636,25 @@ std::vector<effect> resume_effects(const process_state& state, const definition&
   const auto* exec = state.active();
   if (!exec) return out;
   if (exec->retry_pending || exec->kind == step_kind::timer ||
-      (exec->kind == step_kind::external && exec->due_ms > 0)) {
+      ((exec->kind == step_kind::external || exec->kind == step_kind::job) && exec->due_ms > 0)) {
     out.push_back(fx_arm_timer{exec->id, exec->due_ms, exec->retry_pending});
   }
   if (exec->kind == step_kind::external) out.push_back(fx_await_external{exec->id});
+  if (exec->kind == step_kind::job && !exec->retry_pending) {
+    // Offered again; a lease held before the restart stays held until it runs out.
+    fx_job fx;
+    fx.step_id = exec->id;
+    if (const auto* st = def.find_step(exec->step)) fx.type = job_type_of(state, *st);
+    fx.attempt = exec->attempt;
+    fx.created_ms = exec->created_ms;
+    if (state.lease.held() && state.lease.step_id == exec->id) {
+      fx.status = job_status::leased;
+      fx.worker = state.lease.worker;
+      fx.expires_ms = state.lease.expires_ms;
+      out.push_back(fx_arm_timer{exec->id, state.lease.expires_ms, false});
+    }
+    out.push_back(std::move(fx));
+  }
   if (exec->kind == step_kind::http && !exec->retry_pending) {
     // The call may or may not have happened before the crash: issue it again (at-least-once,
     // the Idempotency-Key lets the delegate see the repeat). Re-render from current values.
@@ -531,8 +677,11 @@ recovery_need recovery_need_of(const process_state& state) {
   const auto* exec = state.active();
   if (!exec) return out;
   // The same cases as resume_effects, in the same order of precedence.
-  if (exec->retry_pending || exec->kind == step_kind::timer ||
-      (exec->kind == step_kind::external && exec->due_ms > 0)) {
+  if (exec->kind == step_kind::job && !exec->retry_pending) {
+    out.kind = recovery_kind::job;
+    out.step_id = exec->id;
+  } else if (exec->retry_pending || exec->kind == step_kind::timer ||
+             (exec->kind == step_kind::external && exec->due_ms > 0)) {
     out.kind = exec->retry_pending ? recovery_kind::retry : recovery_kind::timer;
     out.due_ms = exec->due_ms;
     out.step_id = exec->id;
@@ -542,23 +691,10 @@ recovery_need recovery_need_of(const process_state& state) {
   return out;
 }
 
-completion_check check_completion(const process_state& state, const definition& def,
-                                  std::string_view step_id, const values& params) {
-  completion_check out;
-  const auto* exec = state.active();
-  if (!exec || exec->id != step_id) {
-    out.step_not_waiting = true;
-    const auto* found = state.find_execution(step_id);
-    out.reason = found ? "step is " + std::string(to_string(found->status)) : "step is not waiting";
-    if (found && found == exec) out.reason = "step is not waiting for completion";
-    return out;
-  }
-  if (exec->kind != step_kind::external) {
-    out.step_not_waiting = true;
-    out.reason = "step is not an external step";
-    return out;
-  }
-  const auto& st = *def.find_step(exec->step);
+namespace {
+
+/// Checks `params` against the contract of `st` (external or job step) into `out`.
+void check_params(const step& st, const values& params, completion_check& out) {
   for (const auto& decl : st.params) {
     auto it = params.find(decl.name);
     if (it == params.end() || it->second.is_null()) {
@@ -582,7 +718,61 @@ completion_check check_completion(const process_state& state, const definition& 
       out.accepted[name] = v;
     }
   }
+}
+
+}  // namespace
+
+completion_check check_completion(const process_state& state, const definition& def,
+                                  std::string_view step_id, const values& params) {
+  completion_check out;
+  const auto* exec = state.active();
+  if (!exec || exec->id != step_id) {
+    out.step_not_waiting = true;
+    const auto* found = state.find_execution(step_id);
+    out.reason = found ? "step is " + std::string(to_string(found->status)) : "step is not waiting";
+    if (found && found == exec) out.reason = "step is not waiting for completion";
+    return out;
+  }
+  if (exec->kind != step_kind::external) {
+    out.step_not_waiting = true;
+    out.reason = exec->kind == step_kind::job ? "step is a job: workers complete it under a lease"
+                                              : "step is not an external step";
+    return out;
+  }
+  check_params(*def.find_step(exec->step), params, out);
   return out;
+}
+
+completion_check check_job_completion(const process_state& state, const definition& def,
+                                      std::string_view step_id, std::string_view token,
+                                      std::int64_t now_ms, const values& params) {
+  completion_check out;
+  if (auto why = lease_problem(state, step_id, token, now_ms); !why.empty()) {
+    out.lease_conflict = true;
+    out.reason = std::move(why);
+    return out;
+  }
+  check_params(*def.find_step(state.active()->step), params, out);
+  return out;
+}
+
+std::string lease_problem(const process_state& state, std::string_view step_id,
+                          std::string_view token, std::int64_t now_ms) {
+  const auto* exec = state.active();
+  if (!exec || exec->id != step_id || exec->kind != step_kind::job) {
+    const auto* found = state.find_execution(step_id);
+    return found && found != exec ? "job is " + std::string(to_string(found->status))
+                                  : "job is not waiting";
+  }
+  const auto& lease = state.lease;
+  if (!lease.held() || lease.step_id != step_id) return "job is not leased";
+  if (lease.token != token) return "leaseToken is not the job's lease";
+  if (lease.expires_ms <= now_ms) return "lease expired";
+  return {};
+}
+
+std::string job_type_of(const process_state& state, const step& st) {
+  return state.worker.empty() ? st.job_type : state.worker;
 }
 
 input_check check_inputs(const definition& def, const values& given) {

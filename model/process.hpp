@@ -42,6 +42,16 @@ struct step_execution {
   bool operator==(const step_execution&) const = default;
 };
 
+/// Which worker holds the active job step, and until when. An empty token: nobody.
+struct job_lease {
+  std::string step_id;  ///< the processStepId (the job's key)
+  std::string token;    ///< what the worker proves itself with
+  std::string worker;
+  std::int64_t expires_ms = 0;
+  bool held() const { return !token.empty(); }
+  bool operator==(const job_lease&) const = default;
+};
+
 /// The whole durable state of one process: what a snapshot holds.
 struct process_state {
   std::string id;
@@ -65,6 +75,9 @@ struct process_state {
   /// in a record of their own (`callback_target`).
   std::string callback_url;
   std::uint64_t history_seq = 0;
+  /// The active job step's lease. Last in the snapshot: a snapshot written before job steps
+  /// ends before it and reads as "not leased" (storage/inspect.hpp).
+  job_lease lease;
 
   /// The execution that is started and not finished, if any.
   const step_execution* active() const;
@@ -111,10 +124,12 @@ struct ev_http_answered {
   std::string error;  ///< transport error or mapping problem; empty when the call answered
   bool operator==(const ev_http_answered&) const = default;
 };
-/// complete-step on an external step, params already checked by `check_completion`.
+/// complete-step on an external step, params already checked by `check_completion`; or a
+/// worker's completion of a job step under its lease (`check_job_completion`).
 struct ev_completed {
   std::string step_id;
   values params;
+  std::string lease_token;  ///< job steps: the lease the worker holds
   bool operator==(const ev_completed&) const = default;
 };
 /// A due time passed: a timer step, a retry backoff, or an external step's deadline.
@@ -131,8 +146,32 @@ struct ev_execute {
   std::string step_id;
   bool operator==(const ev_execute&) const = default;
 };
-using event =
-    std::variant<ev_admitted, ev_http_answered, ev_completed, ev_due, ev_cancel, ev_execute>;
+/// A worker takes a waiting job step for `lease_ms`.
+struct ev_job_leased {
+  std::string step_id;
+  std::string token;
+  std::string worker;
+  std::int64_t lease_ms = 0;
+  bool operator==(const ev_job_leased&) const = default;
+};
+/// A worker gives a job step up with an error: retried per the step's policy, after
+/// `retry_in_ms` when the worker says (else the policy's backoff).
+struct ev_job_failed {
+  std::string step_id;
+  std::string token;
+  std::string error;
+  std::optional<std::int64_t> retry_in_ms;
+  bool operator==(const ev_job_failed&) const = default;
+};
+/// A worker needs longer: its lease now ends `lease_ms` from now.
+struct ev_lease_extended {
+  std::string step_id;
+  std::string token;
+  std::int64_t lease_ms = 0;
+  bool operator==(const ev_lease_extended&) const = default;
+};
+using event = std::variant<ev_admitted, ev_http_answered, ev_completed, ev_due, ev_cancel,
+                           ev_execute, ev_job_leased, ev_job_failed, ev_lease_extended>;
 
 // ---- effects ----------------------------------------------------------------------------
 
@@ -162,7 +201,22 @@ struct fx_finished {
   process_status status = process_status::succeeded;
   bool operator==(const fx_finished&) const = default;
 };
-using effect = std::variant<fx_call_http, fx_await_external, fx_arm_timer, fx_finished>;
+/// Where a job step stands for the workers: `waiting` to be leased, `leased`, or `gone`
+/// (completed, failed, waiting for a retry backoff, cancelled).
+enum class job_status : std::uint8_t { waiting, leased, gone };
+/// A job step changed for the workers: the engine's job board learns of it.
+struct fx_job {
+  std::string step_id;
+  std::string type;
+  job_status status = job_status::waiting;
+  int attempt = 1;
+  std::int64_t created_ms = 0;  ///< when the step started: jobs are offered oldest first
+  std::string worker;           ///< leased: who holds it
+  std::int64_t expires_ms = 0;  ///< leased: until when
+  bool lease_expired = false;   ///< a lease ran out on the way here
+  bool operator==(const fx_job&) const = default;
+};
+using effect = std::variant<fx_call_http, fx_await_external, fx_arm_timer, fx_finished, fx_job>;
 
 /// What the engine knows about the world when it applies an event.
 struct apply_context {
@@ -195,6 +249,7 @@ enum class recovery_kind : std::uint8_t {
   timer,    ///< a timer step or an external step's deadline: ev_due at `due_ms`
   retry,    ///< a retry backoff: ev_due at `due_ms`, through the retry actor
   reissue,  ///< an http call may have been in flight: load the process and call again
+  job,      ///< a job step: load the process, offer the job again and arm its lease and deadline
 };
 struct recovery_need {
   recovery_kind kind = recovery_kind::none;
@@ -209,13 +264,27 @@ recovery_need recovery_need_of(const process_state& state);
 /// `step_not_waiting` is set when the step is not an external step waiting for completion.
 struct completion_check {
   bool step_not_waiting = false;
-  std::string reason;  ///< for step_not_waiting
+  bool lease_conflict = false;  ///< job steps: the token is not the lease's, or it ran out
+  std::string reason;           ///< for step_not_waiting
   std::vector<std::pair<std::string, std::string>> param_errors;
   values accepted;  ///< params converted to their declared types
-  bool ok() const { return !step_not_waiting && param_errors.empty(); }
+  bool ok() const { return !step_not_waiting && !lease_conflict && param_errors.empty(); }
 };
 completion_check check_completion(const process_state& state, const definition& def,
                                   std::string_view step_id, const values& params);
+/// The same for a worker completing job step `step_id` under lease `token` at `now_ms`: the
+/// params are checked exactly as complete-step checks an external step's.
+completion_check check_job_completion(const process_state& state, const definition& def,
+                                      std::string_view step_id, std::string_view token,
+                                      std::int64_t now_ms, const values& params);
+
+/// Why `token` does not hold the lease of job step `step_id` at `now_ms`; empty when it does.
+std::string lease_problem(const process_state& state, std::string_view step_id,
+                          std::string_view token, std::int64_t now_ms);
+
+/// The worker type job step `st` is offered to in `state`: the process' `worker` (set by the
+/// scheduler connector's `worker` field) when given, else the step's `type`.
+std::string job_type_of(const process_state& state, const step& st);
 
 /// Checks and converts start values against the definition's inputs: defaults filled,
 /// types converted where exact. Errors are (input name, reason).

@@ -86,11 +86,31 @@ typename Inspector::result_type inspect(Inspector& f, step_execution& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_lease& x) {
+  return f(caf::meta::type_name("baton::model::job_lease"), x.step_id, x.token, x.worker,
+           x.expires_ms);
+}
+
+/// The lease comes last, after what every format_v2 snapshot holds. A snapshot stored before
+/// job steps existed ends before it: the record reader (which alone reads stored snapshots and
+/// knows how much is left) leaves the lease empty then, so no new format byte is needed.
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, process_state& x) {
-  return f(caf::meta::type_name("baton::model::process_state"), x.id, x.definition, x.version,
-           x.scope, x.status, x.vals, x.outputs, x.steps, x.retry_count, x.error, x.created_ms,
-           x.updated_ms, x.scenario, x.sandbox, x.worker, x.schedule_id, x.callback_url,
-           x.history_seq);
+  constexpr auto name = caf::meta::type_name("baton::model::process_state");
+  if constexpr (requires { f.remaining(); }) {
+    if (auto err = f(name, x.id, x.definition, x.version, x.scope, x.status, x.vals, x.outputs,
+                     x.steps, x.retry_count, x.error, x.created_ms, x.updated_ms, x.scenario,
+                     x.sandbox, x.worker, x.schedule_id, x.callback_url, x.history_seq)) {
+      return err;
+    }
+    x.lease = {};
+    if (f.remaining() == 0) return {};
+    return f(x.lease);
+  } else {
+    return f(name, x.id, x.definition, x.version, x.scope, x.status, x.vals, x.outputs, x.steps,
+             x.retry_count, x.error, x.created_ms, x.updated_ms, x.scenario, x.sandbox, x.worker,
+             x.schedule_id, x.callback_url, x.history_seq, x.lease);
+  }
 }
 
 template <class Inspector>
@@ -125,7 +145,7 @@ typename Inspector::result_type inspect(Inspector& f, ev_http_answered& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ev_completed& x) {
-  return f(caf::meta::type_name("baton::model::ev_completed"), x.step_id, x.params);
+  return f(caf::meta::type_name("baton::model::ev_completed"), x.step_id, x.params, x.lease_token);
 }
 
 template <class Inspector>
@@ -141,6 +161,23 @@ typename Inspector::result_type inspect(Inspector& f, ev_cancel& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ev_execute& x) {
   return f(caf::meta::type_name("baton::model::ev_execute"), x.step_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ev_job_leased& x) {
+  return f(caf::meta::type_name("baton::model::ev_job_leased"), x.step_id, x.token, x.worker,
+           x.lease_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ev_job_failed& x) {
+  return f(caf::meta::type_name("baton::model::ev_job_failed"), x.step_id, x.token, x.error,
+           x.retry_in_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ev_lease_extended& x) {
+  return f(caf::meta::type_name("baton::model::ev_lease_extended"), x.step_id, x.token, x.lease_ms);
 }
 
 // ---- effects (model::effect is a std::variant of these) -------------------------------------
@@ -164,6 +201,12 @@ typename Inspector::result_type inspect(Inspector& f, fx_arm_timer& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fx_finished& x) {
   return f(caf::meta::type_name("baton::model::fx_finished"), x.status);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fx_job& x) {
+  return f(caf::meta::type_name("baton::model::fx_job"), x.step_id, x.type, x.status, x.attempt,
+           x.created_ms, x.worker, x.expires_ms, x.lease_expired);
 }
 
 template <class Inspector>
@@ -227,7 +270,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, step& x) {
   return f(caf::meta::type_name("baton::model::step"), x.id, x.name, x.kind, x.next, x.retry,
            x.timeout_ms, x.set, x.http, x.params, x.duration, x.until, x.cases, x.default_next,
-           x.message);
+           x.message, x.job_type);
 }
 
 template <class Inspector>

@@ -405,6 +405,8 @@ class definition_reader {
           read_http(fat, fv, s.http);
         else if (k == "params")
           s.params = params(fat, fv);
+        else if (k == "type")
+          s.job_type = string(fat, fv);
         else if (k == "duration")
           s.duration = string(fat, fv);
         else if (k == "until")
@@ -446,7 +448,7 @@ class definition_reader {
         s.kind = *k;
       else
         add(at + "/kind",
-            "unknown kind \"" + kind + "\" (script, http, external, timer, switch, fail)");
+            "unknown kind \"" + kind + "\" (script, http, external, timer, switch, fail, job)");
       if (s.name.empty()) s.name = s.id;
       d.steps.push_back(std::move(s));
     }
@@ -583,7 +585,7 @@ std::optional<model::value> value_at_pointer(std::string_view json, std::string_
 
 namespace {
 
-constexpr std::string_view recovery_kind_chars = "nqtrh";  // in recovery_kind order
+constexpr std::string_view recovery_kind_chars = "nqtrhj";  // in recovery_kind order
 
 }  // namespace
 

@@ -32,6 +32,8 @@ std::string_view node_type(step_kind k) {
       return "CONDITION";
     case step_kind::fail:
       return "FAIL";
+    case step_kind::job:
+      return "JOB";
   }
   return "SCRIPT";
 }
@@ -54,7 +56,9 @@ std::string_view node_status(model::step_status s) {
 
 /// Steps that wait for the world (a form to be filled, a time to come) are parked, not
 /// processing; any other started step is doing its work.
-bool parks(step_kind k) { return k == step_kind::external || k == step_kind::timer; }
+bool parks(step_kind k) {
+  return k == step_kind::external || k == step_kind::timer || k == step_kind::job;
+}
 
 /// The node the execution is at: the active one, else the last one run; null when queued.
 const model::step_execution* current_node(const model::process_state& p) {

@@ -139,6 +139,13 @@ make_call on_fresh_process(std::string suffix, std::string body = {}) {
   };
 }
 
+/// A job key of a fresh process: its first step's processStepId.
+make_call on_fresh_job(std::string suffix, std::string body) {
+  return [suffix, body](matrix_fixture& f, bool foreign) {
+    return call{"/api/v1/jobs/" + f.fresh_process(foreign) + "-1" + suffix, body, {}};
+  };
+}
+
 make_call on_fresh_schedule(std::string suffix) {
   return [suffix](matrix_fixture& f, bool foreign) {
     return call{"/api/v1/schedules/" + f.fresh_schedule(foreign) + suffix, {}, {}};
@@ -147,6 +154,8 @@ make_call on_fresh_schedule(std::string suffix) {
 
 std::vector<row> matrix() {
   constexpr int ok = 200, created = 201, no_content = 204, forbidden = 403, not_found = 404;
+  constexpr int conflict = 409;
+  constexpr std::array<int, 3> all_409{conflict, conflict, conflict};
   constexpr std::array<int, 3> all_ok{ok, ok, ok}, all_403{forbidden, forbidden, forbidden},
       all_404{not_found, not_found, not_found}, admin_only{forbidden, forbidden, ok};
   const std::string auth_tests = "tests/e2e/auth_test.cpp";
@@ -269,6 +278,18 @@ std::vector<row> matrix() {
        on_fresh_schedule("/resume")},
       {"GET", "/api/v1/cron/next", 401, all_ok, all_ok,
        same("/api/v1/cron/next?expr=0+0+12+*+*+%3F&tz=UTC")},
+      // ---- jobs: a worker's calls need a runner; a job of a foreign definition is unknown.
+      // The own process waits at an external step, not a job: passing authorization, the
+      // lease check refuses the call (409).
+      {"POST", "/api/v1/jobs/activate", 401, all_ok, all_ok,
+       same("/api/v1/jobs/activate", R"({"type":"matrix","worker":"w"})")},
+      {"POST", "/api/v1/jobs/{key}/complete", 401, all_409, all_404,
+       on_fresh_job("/complete", R"({"leaseToken":"t","params":{}})")},
+      {"POST", "/api/v1/jobs/{key}/fail", 401, all_409, all_404,
+       on_fresh_job("/fail", R"({"leaseToken":"t","error":"e"})")},
+      {"POST", "/api/v1/jobs/{key}/extend", 401, all_409, all_404,
+       on_fresh_job("/extend", R"({"leaseToken":"t","leaseMs":1000})")},
+      {"GET", "/api/v1/jobs", 401, {forbidden, ok, ok}, {forbidden, ok, ok}, same("/api/v1/jobs")},
       // ---- clients and audit: the admin's alone (globs do not apply)
       {"GET", "/api/v1/clients", 401, admin_only, admin_only, same("/api/v1/clients")},
       {"POST",

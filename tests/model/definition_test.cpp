@@ -284,7 +284,7 @@ TEST_CASE("scenarios name real http or external steps", "[model][definition][val
   // std::map orders the scenario's steps by id.
   CHECK(problems(d) == std::vector<std::string>{
                            "/scenarios/happy/steps/ghost: unknown step \"ghost\"",
-                           "/scenarios/happy/steps/prep: only http and external steps take "
+                           "/scenarios/happy/steps/prep: only http, external and job steps take "
                            "canned results",
                        });
 }

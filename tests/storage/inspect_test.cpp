@@ -184,6 +184,9 @@ TEST_CASE("process records survive the binary round trip", "[storage][inspect]")
   check_record(full_process(), "baton::model::process_state");
   check_record(model::process_state{}, "baton::model::process_state");
   check_record(execution(4), "baton::model::step_execution");
+  auto leased = full_process();
+  leased.lease = {"p-1", "token", "worker", 1234};
+  check_record(leased, "baton::model::process_state");
   check_record(
       model::callback_target{"http://x", {{"Authorization", "Bearer t"}, {"X", ""}}, "workfloo"},
       "baton::model::callback_target");
@@ -203,10 +206,13 @@ TEST_CASE("every event and the event variant survive the binary round trip", "[s
   std::vector<model::event> events = {
       model::ev_admitted{},
       model::ev_http_answered{"p-1", 2, 503, every_kind(), "timeout"},
-      model::ev_completed{"p-2", every_kind()},
+      model::ev_completed{"p-2", every_kind(), {}},
       model::ev_due{"p-3"},
       model::ev_cancel{"by request"},
       model::ev_execute{"p-4"},
+      model::ev_job_leased{"p-5", "token", "worker", 30'000},
+      model::ev_job_failed{"p-6", "token", "boom", 250},
+      model::ev_lease_extended{"p-7", "token", 60'000},
   };
   std::visit([](const auto& e) { check_record(e, "baton::model::ev_admitted"); }, events[0]);
   std::visit([](const auto& e) { check_record(e, "baton::model::ev_http_answered"); }, events[1]);
@@ -224,7 +230,7 @@ TEST_CASE("every event and the event variant survive the binary round trip", "[s
 }
 
 TEST_CASE("a variant index out of range does not decode", "[storage][inspect]") {
-  std::vector<char> buf{static_cast<char>(6)};
+  std::vector<char> buf{static_cast<char>(std::variant_size_v<model::event>)};
   caf::binary_deserializer source{nullptr, buf};
   model::event ev;
   CHECK(source(ev));
@@ -237,6 +243,7 @@ TEST_CASE("every effect and the effect variant survive the binary round trip",
       model::fx_await_external{"p-2"},
       model::fx_arm_timer{"p-3", 99, true},
       model::fx_finished{model::process_status::failed},
+      model::fx_job{"p-4", "pricing", model::job_status::leased, 2, 10, "w", 99, true},
   };
   check_record(std::get<model::fx_call_http>(effects[0]), "baton::model::fx_call_http");
   check_record(std::get<model::fx_await_external>(effects[1]), "baton::model::fx_await_external");

@@ -680,3 +680,25 @@ TEST_CASE("the active marker keeps what a process needs after a restart", "[stor
   CHECK_FALSE(storage::decode_recovery_need("\x01z0||"));
   CHECK_FALSE(storage::decode_recovery_need("\x01t12"));
 }
+
+TEST_CASE("a job lease is stored last, and a snapshot from before leases reads unleased",
+          "[storage][job]") {
+  auto p = rich_process("0000000003e8000100000002");
+  auto unleased = storage::encode_process(p);
+  p.lease = {p.id + "-1", "0123456789abcdef", "worker-1", 1'700'000'000'000};
+  auto leased = storage::encode_process(p);
+  auto decoded = storage::decode_process(leased);
+  REQUIRE(decoded);
+  CHECK(decoded->lease == p.lease);
+  CHECK(*decoded == p);
+  // An empty lease is three empty strings and an 8-byte time: what a snapshot written before
+  // job steps lacks. Without it, the snapshot reads whole, with no lease.
+  auto before_leases = unleased.substr(0, unleased.size() - 11);
+  auto old = storage::decode_process(before_leases);
+  REQUIRE(old);
+  CHECK_FALSE(old->lease.held());
+  p.lease = {};
+  CHECK(*old == p);
+  // Cut inside the lease, the record is damaged.
+  CHECK_FALSE(storage::decode_process(std::string_view(leased).substr(0, leased.size() - 3)));
+}

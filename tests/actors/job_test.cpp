@@ -1,0 +1,193 @@
+// The job board over the real engine on the test coordinator: long polls parked on the board,
+// leases that run out on the virtual clock, failures retried after their backoff.
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <string>
+
+#include "tests/actors/engine_fixture.hpp"
+
+using namespace baton;
+using namespace baton::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::string_view pricing = R"({
+  "name": "Pricing",
+  "outputs": ["price"],
+  "steps": [{"id": "price", "kind": "job", "type": "pricing", "params": {"price": "double"},
+             "retry": {"count": 1, "backoff": "fixed", "initialMs": 2000, "maxMs": 2000}}]})";
+
+answers<actors::job_batch> activate_async(engine_fixture& fx, std::int64_t wait_ms,
+                                          std::int64_t lease_ms = 1000, std::int32_t max = 10) {
+  answers<actors::job_batch> done;
+  actors::job_activation req;
+  req.type = "pricing";
+  req.worker = "w";
+  req.max = max;
+  req.lease_ms = lease_ms;
+  req.wait_ms = wait_ms;
+  fx.engine().activate_jobs(req, done.callback());
+  return done;
+}
+
+actors::job_batch activate(engine_fixture& fx, std::int64_t lease_ms = 1000) {
+  auto done = activate_async(fx, 0, lease_ms);
+  fx.settle();
+  return done.get();
+}
+
+std::vector<actors::job_info> list(engine_fixture& fx) {
+  answers<std::vector<actors::job_info>> done;
+  fx.engine().list_jobs({}, std::nullopt, done.callback());
+  fx.settle();
+  return done.get();
+}
+
+/// The /metrics gauges of type "pricing": (waiting, leased).
+std::pair<std::int64_t, std::int64_t> gauges(engine_fixture& fx) {
+  auto& c = *fx.context().jobs_counted;
+  std::lock_guard lock(c.mutex);
+  auto it = c.by_type.find("pricing");
+  return it == c.by_type.end() ? std::pair<std::int64_t, std::int64_t>{0, 0} : it->second;
+}
+
+actors::process_answer fail(engine_fixture& fx, const actors::leased_job& job) {
+  answers<actors::process_answer> done;
+  fx.engine().fail_job(job.key, job.token, "no price", std::nullopt, done.callback());
+  fx.settle();
+  return done.get();
+}
+
+}  // namespace
+
+TEST_CASE("a parked long poll wakes when a job appears", "[actors][jobs]") {
+  engine_fixture fx;
+  fx.deploy(pricing);
+  auto poll = activate_async(fx, 60'000);
+  fx.settle();
+  CHECK(poll.count() == 0);  // parked: nothing to lease yet
+  auto started = fx.start("Pricing");
+  REQUIRE(started.code == actors::engine_errc::ok);
+  REQUIRE(poll.count() == 1);
+  auto batch = poll.get();
+  REQUIRE(batch.jobs.size() == 1);
+  CHECK(batch.jobs[0].key == started.process_id + "-1");
+  CHECK(batch.jobs[0].expires_ms == fx.now() + 1000);
+  // The lease is durable before the poll heard of it.
+  auto stored = fx.load(started.process_id);
+  CHECK(stored.lease.token == batch.jobs[0].token);
+
+  answers<actors::process_answer> done;
+  fx.engine().complete_job(batch.jobs[0].key, batch.jobs[0].token,
+                           {{"price", model::value::of_number(4.5)}}, done.callback());
+  fx.settle();
+  REQUIRE(done.get().code == actors::engine_errc::ok);
+  CHECK(fx.status(started.process_id) == model::process_status::succeeded);
+  CHECK(list(fx).empty());
+  // The lease's timer went with the lease: the finished process is not read again.
+  auto rehydrated = fx.context().rehydrated.load();
+  fx.advance(2000ms);
+  CHECK(fx.context().rehydrated.load() == rehydrated);
+}
+
+TEST_CASE("a long poll with nothing to lease answers empty when its wait ends", "[actors][jobs]") {
+  engine_fixture fx;
+  fx.deploy(pricing);
+  auto poll = activate_async(fx, 5000);
+  fx.settle();
+  fx.advance(4999ms);
+  CHECK(poll.count() == 0);
+  fx.advance(1ms);
+  REQUIRE(poll.count() == 1);
+  CHECK(poll.get().jobs.empty());
+  // The board forgot it: a job arriving later stays waiting for the next poll.
+  auto started = fx.start("Pricing");
+  auto jobs = list(fx);
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].status == model::job_status::waiting);
+}
+
+TEST_CASE("a lease runs out on the virtual clock and the job is offered again", "[actors][jobs]") {
+  engine_fixture fx;
+  fx.deploy(pricing);
+  auto started = fx.start("Pricing");
+  auto first = activate(fx, 1000);
+  REQUIRE(first.jobs.size() == 1);
+  CHECK(activate(fx).jobs.empty());  // one worker at a time
+  CHECK(gauges(fx) == std::pair<std::int64_t, std::int64_t>{0, 1});
+  fx.advance(999ms);
+  auto jobs = list(fx);
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].status == model::job_status::leased);
+  fx.advance(1ms);
+  jobs = list(fx);
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].status == model::job_status::waiting);
+  CHECK(jobs[0].attempt == 2);
+  CHECK(fx.context().jobs_counted->lease_expiries == 1);
+  CHECK(gauges(fx) == std::pair<std::int64_t, std::int64_t>{1, 0});
+  CHECK_FALSE(fx.load(started.process_id).lease.held());
+
+  auto second = activate(fx, 1000);
+  REQUIRE(second.jobs.size() == 1);
+  CHECK(second.jobs[0].attempt == 2);
+  // The old worker's completion comes too late.
+  answers<actors::process_answer> late;
+  fx.engine().complete_job(first.jobs[0].key, first.jobs[0].token,
+                           {{"price", model::value::of_number(1)}}, late.callback());
+  fx.settle();
+  CHECK(late.get().code == actors::engine_errc::conflict);
+  // The second lease runs out too: the one retry is used up, the process fails.
+  fx.advance(1000ms);
+  CHECK(fx.status(started.process_id) == model::process_status::failed);
+  CHECK(list(fx).empty());
+  CHECK(gauges(fx) == std::pair<std::int64_t, std::int64_t>{0, 0});
+}
+
+TEST_CASE("a failed job waits its backoff, is offered again, then exhausts its retries",
+          "[actors][jobs]") {
+  engine_fixture fx;
+  fx.deploy(pricing);
+  auto started = fx.start("Pricing");
+  auto first = activate(fx, 60'000);
+  REQUIRE(first.jobs.size() == 1);
+  REQUIRE(fail(fx, first.jobs[0]).code == actors::engine_errc::ok);
+  CHECK(list(fx).empty());  // not offered during the backoff
+  auto poll = activate_async(fx, 10'000, 60'000);
+  fx.advance(1999ms);
+  CHECK(poll.count() == 0);
+  fx.advance(1ms);
+  REQUIRE(poll.count() == 1);
+  auto second = poll.get();
+  REQUIRE(second.jobs.size() == 1);
+  CHECK(second.jobs[0].attempt == 2);
+  REQUIRE(fail(fx, second.jobs[0]).code == actors::engine_errc::ok);
+  auto p = fx.load(started.process_id);
+  CHECK(p.status == model::process_status::failed);
+  CHECK(p.steps.back().status == model::step_status::failed);
+  CHECK(list(fx).empty());
+}
+
+TEST_CASE("after a restart a leased job stays leased until its lease ends", "[actors][jobs]") {
+  engine_fixture fx;
+  fx.deploy(pricing);
+  auto started = fx.start("Pricing");
+  auto waiting = fx.start("Pricing");
+  auto first = activate_async(fx, 0, 5000, 1);
+  fx.settle();
+  REQUIRE(first.get().jobs.size() == 1);
+  CHECK(first.get().jobs[0].process_id == started.process_id);  // oldest first
+  fx.restart();
+  auto jobs = list(fx);
+  REQUIRE(jobs.size() == 2);
+  CHECK(jobs[0].status == model::job_status::leased);
+  CHECK(jobs[1].status == model::job_status::waiting);
+  // The lease holds across the restart: the worker may still complete.
+  fx.advance(5000ms);
+  jobs = list(fx);
+  REQUIRE(jobs.size() == 2);
+  CHECK(jobs[0].status == model::job_status::waiting);
+  CHECK(jobs[0].attempt == 2);
+}
