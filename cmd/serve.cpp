@@ -31,6 +31,7 @@
 #include "http/job_api.hpp"
 #include "http/metrics.hpp"
 #include "http/native_api.hpp"
+#include "http/openapi_api.hpp"
 #include "http/router.hpp"
 #include "http/schedule_api.hpp"
 #include "http/server.hpp"
@@ -290,6 +291,7 @@ int serve(const std::optional<std::string>& config_file,
   http::add_native_routes(*routes, *engine, authenticator, stats, settings.http, settings.outgoing);
   http::add_schedule_routes(*routes, *engine, authenticator);
   http::add_job_routes(*routes, *engine, authenticator);
+  http::add_openapi_routes(*routes);
   http::add_admin_routes(*routes, *engine, authenticator, settings.storage.data_dir);
   http::compat::add_scheduler_connector_routes(*routes, *engine, authenticator, settings);
   auth::add_auth_routes(*routes, authenticator);

@@ -22,6 +22,13 @@ namespace baton::config {
 namespace {
 
 constexpr std::string_view env_prefix = "BATON_";
+
+/// Variables the `baton` CLI reads to reach a server. A shell that exports them for the CLI
+/// may also start `baton serve`; they are not settings, so they must not stop it.
+bool is_client_variable(std::string_view name) {
+  return name == "BATON_URL" || name == "BATON_KEY" || name == "BATON_PROFILE";
+}
+
 constexpr std::int64_t no_limit = std::numeric_limits<std::int64_t>::max();
 
 /// What a value must satisfy beyond its C++ type.
@@ -611,6 +618,7 @@ class loader {
   void load_environment(const std::map<std::string, std::string>& environment) {
     for (const auto& [name, value] : environment) {
       if (!std::string_view{name}.starts_with(env_prefix)) continue;
+      if (is_client_variable(name)) continue;
       std::string source = "env " + name;
       std::string key = lower(std::string_view{name}.substr(env_prefix.size()));
       auto separator = key.find("__");

@@ -557,3 +557,19 @@ TEST_CASE("cluster settings: a node name with etcd, URLs, and bounds", "[config]
     find_problem(r, "cluster.partitions", "flag cluster.partitions");
   }
 }
+
+TEST_CASE("the CLI's BATON_URL and BATON_KEY are not settings and never stop the server",
+          "[config]") {
+  temp_dir dir;
+  auto file = dir.write("baton.toml", "");
+  auto r = load(file,
+                {{"BATON_URL", "http://127.0.0.1:1"},
+                 {"BATON_KEY", "secret"},
+                 {"BATON_PROFILE", "prod"},
+                 {"BATON_URLS", "x"}},
+                {});
+  INFO(describe(r.problems));
+  // A near miss is still reported: only the client's own names are let through.
+  REQUIRE(r.problems.size() == 1);
+  CHECK(contains(find_problem(r, "urls", "env BATON_URLS").message, "unknown setting"));
+}

@@ -328,6 +328,8 @@ std::vector<row> matrix() {
       {"GET", "/healthz", 200, all_ok, all_ok, same("/healthz")},
       {"GET", "/readyz", 200, all_ok, all_ok, same("/readyz")},
       {"GET", "/metrics", 401, all_ok, all_ok, same("/metrics")},
+      {"GET", "/api/v1/openapi.json", 200, all_ok, all_ok, same("/api/v1/openapi.json")},
+      {"GET", "/api/docs", 200, all_ok, all_ok, same("/api/docs")},
       // ---- credentials: their failures are throttled per address, so they have their own tests
       {"POST", "/services/oauth2/token", 0, {}, {}, {}, auth_tests},
       {"POST", "/services/oauth2/revoke", 0, {}, {}, {}, auth_tests},
