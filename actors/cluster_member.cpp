@@ -150,6 +150,17 @@ std::optional<std::string> cluster_member::shared_value(std::string_view name,
   return kvs.front().value;
 }
 
+void cluster_member::release_value(std::string_view name, const std::string& proposal) {
+  const auto k = key(name);
+  auto released = etcd::wait<etcd::txn_result>([&](auto cb) {
+    etcd::txn_request t;
+    t.compare.push_back(etcd::compare::value_of(k, etcd::compare_result::equal, proposal));
+    t.success.push_back(etcd::op::delete_range(k));
+    etcd_->txn(std::move(t), cb);
+  });
+  if (!released.ok()) spdlog::warn("cluster: releasing {}: {}", name, describe(released.error()));
+}
+
 std::string cluster_member::register_node() {
   std::int64_t previous = 0;
   {

@@ -82,6 +82,9 @@ class cluster_member {
   /// A value every node of the cluster agrees on: `proposal` if this node is the first to ask
   /// for `name`, else what the first one proposed. Empty when etcd cannot be reached.
   std::optional<std::string> shared_value(std::string_view name, std::string proposal);
+  /// Gives up `name` when its value is still `proposal` (what this node proposed and the
+  /// cluster took): a claim whose use failed. Best effort: etcd out of reach leaves it.
+  void release_value(std::string_view name, const std::string& proposal);
   /// Removes node `name`, which will not come back, from the members: the log is no longer
   /// kept for it.
   model::forget_outcome forget(const std::string& name);

@@ -234,10 +234,13 @@ int serve(const std::optional<std::string>& config_file,
     return 2;
   }
   namespace auth = http::auth;
-  auth::client_directory::agree_fn agree;
+  auth::client_directory::agreement agree;
   if (member) {
-    agree = [&member](const std::string& mine) {
-      return member->shared_value("auth-secret", mine);
+    agree.agree = [&member](std::string_view name, const std::string& mine) {
+      return member->shared_value(name, mine);
+    };
+    agree.release = [&member](std::string_view name, const std::string& mine) {
+      member->release_value(name, mine);
     };
   }
   auth::client_directory clients(*store, settings.auth.password_checks_at_once, clock, agree);

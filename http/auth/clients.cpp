@@ -15,22 +15,29 @@ namespace {
 
 constexpr std::int64_t cache_ttl_ms = 60'000;
 
+/// The cluster-wide claim on a client name (clients are never deleted, so it is never freed
+/// once its client is stored).
+std::string name_claim(std::string_view name) { return "client-name/" + std::string(name); }
+
 issued_secrets new_secrets() { return {base64url(random_bytes(18)), to_hex(random_bytes(32))}; }
 
 }  // namespace
 
 client_directory::client_directory(storage::process_store& store, std::size_t checks_at_once,
-                                   model::clock_ms clock, const agree_fn& agree)
-    : store_(store), clock_(std::move(clock)), password_slots_(checks_at_once) {
+                                   model::clock_ms clock, agreement agree)
+    : store_(store),
+      clock_(std::move(clock)),
+      agree_(std::move(agree)),
+      password_slots_(checks_at_once) {
   auto stored = store_.secret();
   // Unreadable is not absent: a new secret here would void every API key and token.
   if (!stored.ok()) {
     throw std::runtime_error("cannot read the auth secret: " + stored.error().describe());
   }
   secret_ = stored.value() ? *stored.value() : random_bytes(32);
-  if (agree) {
+  if (agree_.agree) {
     // In a cluster every node hashes keys and tokens under the secret the first node chose.
-    auto agreed = agree(secret_);
+    auto agreed = agree_.agree("auth-secret", secret_);
     if (!agreed || agreed->size() != secret_.size())
       throw std::runtime_error("cannot agree on the auth secret with the cluster");
     secret_ = std::move(*agreed);
@@ -183,6 +190,27 @@ void client_directory::create(std::string name, role r, std::vector<std::string>
     id_by_key_hash_[c.api_key_hash] = c.id;
     reserved_.insert(c.id);
   }
+  if (agree_.agree) {
+    // The creation whose id the cluster holds for the name is the one that may store it (a
+    // claim is given back if that write fails). One etcd round trip, on the calling thread,
+    // for a rare admin action.
+    auto owner = agree_.agree(name_claim(c.name), c.id);
+    if (!owner || *owner != c.id) {
+      {
+        std::unique_lock lock(mutex_);
+        reserved_.erase(c.id);
+        id_by_name_.erase(c.name);
+        by_id_.erase(c.id);
+        id_by_key_hash_.erase(c.api_key_hash);
+      }
+      if (!owner) {
+        return done(not_stored(storage::status(storage::storage_errc::busy,
+                                               "the cluster could not be asked about the name")));
+      }
+      return done(
+          client_error{client_error::kind::exists, "a client named \"" + c.name + "\" exists", {}});
+    }
+  }
   store_.put_client(c, [this, c, secrets, done = std::move(done)](const storage::status& written) {
     {
       std::unique_lock lock(mutex_);
@@ -193,7 +221,10 @@ void client_directory::create(std::string name, role r, std::vector<std::string>
         id_by_key_hash_.erase(c.api_key_hash);
       }
     }
-    if (!written.ok()) return done(not_stored(written));
+    if (!written.ok()) {
+      if (agree_.release) agree_.release(name_claim(c.name), c.id);
+      return done(not_stored(written));
+    }
     done(std::make_pair(c, secrets));
   });
 }

@@ -62,13 +62,19 @@ class client_directory {
   /// Loads the clients and the server secret (created on first start).
   /// @param checks_at_once how many Argon2 verifications may run at the same time.
   /// @param clock stamps creations and times the password cache.
-  /// In a cluster: the secret every node agrees on, given this node's (empty: no answer).
-  using agree_fn = std::function<std::optional<std::string>(const std::string& mine)>;
+  /// In a cluster, how the nodes agree on shared values: the auth secret, and which creation
+  /// of a client name wins (two nodes creating "robot" at once: one 201, one 409).
+  struct agreement {
+    /// The value for `name`: `mine` when this node asks first, else what the first one
+    /// proposed; nullopt when the cluster could not be asked.
+    std::function<std::optional<std::string>(std::string_view name, const std::string& mine)> agree;
+    /// Gives `name` up if its value is still `mine` (a claim whose creation failed).
+    std::function<void(std::string_view name, const std::string& mine)> release;
+  };
 
-  /// @param agree in a cluster, how the nodes agree on one secret.
+  /// @param agree in a cluster, how the nodes agree; empty on a single node.
   explicit client_directory(storage::process_store& store, std::size_t checks_at_once = 1,
-                            model::clock_ms clock = model::system_clock_ms,
-                            const agree_fn& agree = {});
+                            model::clock_ms clock = model::system_clock_ms, agreement agree = {});
 
   const std::string& secret() const { return secret_; }
 
@@ -111,6 +117,7 @@ class client_directory {
 
   storage::auth_store store_;
   model::clock_ms clock_;
+  agreement agree_;
   std::string secret_;
   mutable std::shared_mutex mutex_;
   std::map<std::string, client, std::less<>> by_id_;

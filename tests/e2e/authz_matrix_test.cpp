@@ -219,6 +219,16 @@ std::vector<row> matrix() {
                      R"({"processStepId":")" + f.fresh_process(foreign) + R"(-1","params":{}})",
                      {}};
        }},
+      // The inbox lists only what the client may see; completing a foreign step is a 404.
+      {"GET", "/api/v1/tasks", 401, all_ok, all_ok,
+       [](matrix_fixture& f, bool) {
+         return call{"/api/v1/tasks?limit=1000", {}, f.fresh_process(true)};
+       }},
+      {"POST", "/api/v1/processes/{id}/steps/{stepId}/complete", 401, all_ok, all_404,
+       [](matrix_fixture& f, bool foreign) {
+         auto id = f.fresh_process(foreign);
+         return call{"/api/v1/processes/" + id + "/steps/wait/complete", "{}", {}};
+       }},
       // ---- scopes
       {"GET", "/api/v1/scopes", 401, all_ok, all_ok,
        [](matrix_fixture& f, bool) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 #include <set>
@@ -675,6 +676,31 @@ TEST_CASE("clients and their keys made on one node hold on every node", "[e2e][c
   CHECK(wait_key_answers(*b, robot.api_key, 401));
   auto fresh = text(object_of(rotated), "apiKey");
   CHECK(wait_key_answers(*b, fresh, 200));
+}
+
+TEST_CASE("a client name is created once in the cluster, whichever nodes ask at once",
+          "[e2e][cluster]") {
+  etcd_cluster etcd(1);
+  auto [a, b] = two_nodes(etcd);
+  // Each round, both nodes are asked for the same new name at the same moment.
+  for (int round = 0; round < 5; ++round) {
+    auto body = R"({"name":"twin-)" + std::to_string(round) + R"(","role":"runner"})";
+    auto on = [&body](const baton_server& node) {
+      return std::async(std::launch::async, [&node, body] {
+        return http_call(node.port(), "POST", "/api/v1/clients", body);
+      });
+    };
+    auto from_a = on(*a);
+    auto from_b = on(*b);
+    std::multiset<int> statuses{from_a.get().status, from_b.get().status};
+    INFO("round " << round);
+    CHECK(statuses == std::multiset<int>{201, 409});
+  }
+  // And a name one node made is refused on the other, however soon after.
+  REQUIRE(http_call(a->port(), "POST", "/api/v1/clients", R"({"name":"solo","role":"runner"})")
+              .status == 201);
+  CHECK(http_call(b->port(), "POST", "/api/v1/clients", R"({"name":"solo","role":"runner"})")
+            .status == 409);
 }
 
 TEST_CASE("the log is kept as long as a member needs it, and trimmed once none does",
