@@ -30,6 +30,9 @@ std::string render(const model::cluster_view& v, bool clustered) {
     out += out.back() == '[' ? "{" : ",{";
     jw::field(out, "id", n.id);
     jw::field(out, "api", n.api);
+    // Nodes send each other commands at their API address (POST /api/v1/cluster/commands):
+    // there is no separate peer listener, so a node's peer address is its API's.
+    jw::field(out, "peer", n.api);
     jw::field(out, "alive", n.alive);
     jw::field(out, "appliedRevision", n.applied);
     out += '}';
@@ -47,6 +50,16 @@ std::string render(const model::cluster_view& v, bool clustered) {
       jw::str(out, p.owner);
     }
     jw::field(out, "epoch", p.epoch);
+    // Every node applies the whole log, so every other live node holds the partition and
+    // can take it over: each is a standby.
+    jw::key(out, "standbys");
+    out += '[';
+    for (const auto& n : v.nodes) {
+      if (!n.alive || n.id == p.owner) continue;
+      if (out.back() != '[') out += ',';
+      jw::str(out, n.id);
+    }
+    out += ']';
     out += '}';
   }
   out += "]}";

@@ -137,6 +137,19 @@ TEST_CASE("three nodes share the partitions, and a dead node's move and come bac
   auto view = cluster_of(*c);
   CHECK(text(view, "node") == "c");
   CHECK(view.at("clustered").as_bool());
+  // Every partition's standbys are the live nodes that do not own it; a node's peer address
+  // (where the others send it commands) is its API's.
+  const auto partitions = view.at("partitions").as_array();
+  for (const auto& p : partitions) {
+    std::set<std::string> standbys;
+    for (const auto& n : p.at("standbys").as_array()) standbys.insert(std::string(n.as_string()));
+    auto owner = text(p.as_object(), "owner");
+    std::set<std::string> others{"a", "b", "c"};
+    others.erase(owner);
+    CHECK(standbys == others);
+  }
+  const auto nodes = view.at("nodes").as_array();
+  for (const auto& n : nodes) CHECK(text(n.as_object(), "peer") == text(n.as_object(), "api"));
 
   // A crash: the lease runs out and the survivors take c's partitions.
   auto started = std::chrono::steady_clock::now();
