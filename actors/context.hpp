@@ -35,7 +35,16 @@ struct engine_context {
   /// Where process actors report durable outbox entries (`callback_due`).
   outbox_actor outbox;
   /// Where process actors report their job steps (`job_changed`) and workers poll for them.
-  job_board_actor jobs;
+  /// Read from every thread and replaced when the scheduler restarts a failed board, hence
+  /// the lock (a handle copy is a reference count: reading while it is replaced is a race).
+  job_board_actor job_board() const {
+    std::lock_guard lock(job_board_mutex_);
+    return job_board_;
+  }
+  void set_job_board(job_board_actor board) {
+    std::lock_guard lock(job_board_mutex_);
+    job_board_ = std::move(board);
+  }
   /// Store readers get a thread each (see `store_readers`); not on the test coordinator.
   bool detached_readers = true;
   /// This node's partitions in a cluster; null on a single node.
@@ -92,6 +101,10 @@ struct engine_context {
   std::shared_ptr<job_counters> jobs_counted = std::make_shared<job_counters>();
 
   std::chrono::milliseconds passivate_after() const { return settings.engine.passivate_after; }
+
+  // Behind `job_board()`/`set_job_board()` only (public: the context is an aggregate).
+  mutable std::mutex job_board_mutex_{};
+  job_board_actor job_board_{};
 };
 
 }  // namespace baton::actors

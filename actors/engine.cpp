@@ -232,7 +232,7 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
       ctx_->callbacks};
   deps.scope_of = [c = ctx_.get()](std::string_view id) { return c->process_scope(id, 0); };
   ctx_->outbox = system_->spawn(outbox, std::move(deps));
-  ctx_->jobs = spawn_job_board(*system_, ctx_);
+  ctx_->set_job_board(spawn_job_board(*system_, ctx_));
   ctx_->scheduler = spawn_scheduler(*system_, ctx_);
   replies_ = std::make_unique<reply_desk>(*system_);
   // Under the test coordinator a test gives up on late requests itself (`expire_requests`):
@@ -253,7 +253,7 @@ void engine_impl::shutdown() {
   if (ctx_->cluster) ctx_->cluster->watch_ownership(nullptr);
   caf::anon_send_exit(ctx_->scheduler, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_->outbox, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(ctx_->jobs, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(ctx_->job_board(), caf::exit_reason::user_shutdown);
   if (reply_watch_) caf::anon_send_exit(reply_watch_, caf::exit_reason::user_shutdown);
   // The test coordinator has no threads: unless the exit messages run here, nothing waits
   // for actors that nobody runs.
@@ -361,7 +361,8 @@ void engine_impl::activate_jobs(job_activation request, std::function<void(job_b
   // A long poll waits inside the engine: that much longer.
   auto timeout =
       request_timeout + std::chrono::milliseconds(std::max<std::int64_t>(0, request.wait_ms));
-  ask<job_batch>(ctx_->jobs, actors::activate_jobs{std::move(request)}, std::move(done), timeout);
+  ask<job_batch>(ctx_->job_board(), actors::activate_jobs{std::move(request)}, std::move(done),
+                 timeout);
 }
 
 namespace {
@@ -416,7 +417,8 @@ void engine_impl::extend_job(std::string key, std::string token, std::int64_t le
 
 void engine_impl::list_jobs(std::string type, std::optional<model::job_status> status,
                             std::function<void(std::vector<job_info>)> done) {
-  ask<std::vector<job_info>>(ctx_->jobs, job_list_query{std::move(type), status}, std::move(done));
+  ask<std::vector<job_info>>(ctx_->job_board(), job_list_query{std::move(type), status},
+                             std::move(done));
 }
 
 void engine_impl::deploy(model::definition def, std::function<void(deploy_answer)> done) {

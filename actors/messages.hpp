@@ -33,6 +33,8 @@ using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using wait_atom = caf::atom_constant<caf::atom("wait")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using reload_atom = caf::atom_constant<caf::atom("reload")>;
+/// Scheduler → process: the job board was restarted; tell it where your job step stands.
+using announce_atom = caf::atom_constant<caf::atom("announce")>;
 
 /// How a scope queue answered a reservation.
 enum class admission : std::uint8_t { admitted, queued, rejected };
@@ -171,6 +173,14 @@ struct schedules_loaded {
 /// restarted scope queue's.
 struct load_scope {
   std::string scope;
+};
+
+/// Read which of this node's processes are at a job step (answered with `job_steps_loaded`):
+/// a restarted job board's.
+struct load_job_steps {};
+struct job_steps_loaded {
+  storage::status read;
+  std::vector<std::string> process_ids;
 };
 
 // -- scopes -------------------------------------------------------------------------------
@@ -485,6 +495,16 @@ typename Inspector::result_type inspect(Inspector& f, load_scope& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, load_job_steps&) {
+  return f(caf::meta::type_name("baton::actors::load_job_steps"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_steps_loaded& x) {
+  return f(caf::meta::type_name("baton::actors::job_steps_loaded"), x.read, x.process_ids);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, scope_restore& x) {
   return f(caf::meta::type_name("baton::actors::scope_restore"), x.scope, x.running, x.queued);
 }
@@ -723,6 +743,8 @@ CAF_ADD_TYPE_ID(baton, (baton::actors::ownership_changed))
 CAF_ADD_TYPE_ID(baton, (baton::actors::load_partition))
 CAF_ADD_TYPE_ID(baton, (baton::actors::partition_loaded))
 CAF_ADD_TYPE_ID(baton, (baton::actors::partitions_lost))
+CAF_ADD_TYPE_ID(baton, (baton::actors::load_job_steps))
+CAF_ADD_TYPE_ID(baton, (baton::actors::job_steps_loaded))
 CAF_END_TYPE_ID_BLOCK(baton)
 
 namespace caf {

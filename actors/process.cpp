@@ -318,8 +318,8 @@ void perform(process_self self, const model::effect& fx) {
             self->send(st.ctx->scheduler, arm_timer{st.state.id, e.step_id, e.due_ms});
           }
         } else if constexpr (std::is_same_v<T, model::fx_job>) {
-          if (st.ctx->jobs)
-            self->send(st.ctx->jobs, job_changed{st.state.id, st.state.definition, e});
+          if (auto board = st.ctx->job_board())
+            self->send(board, job_changed{st.state.id, st.state.definition, e});
         } else if constexpr (std::is_same_v<T, model::fx_finished>) {
           count_finished(*st.ctx, e.status);
           // Only a scope has a slot to free: skip the message (and the hop) otherwise.
@@ -451,6 +451,15 @@ process_actor::behavior_type process(process_self self, std::shared_ptr<engine_c
         ++self->state.handled;
         ++self->state.ctx->passivated;
         self->quit();
+      },
+      [=](announce_atom) {
+        // A new job board knows no job: tell it where this process' job step stands, as a
+        // restart after a crash would (only the job effect: nothing else is re-issued).
+        auto& s = self->state;
+        if (!s.def || model::is_terminal(s.state.status)) return;
+        for (const auto& fx : model::resume_effects(s.state, *s.def)) {
+          if (std::holds_alternative<model::fx_job>(fx)) perform(self, fx);
+        }
       },
       [=](wait_atom, std::uint64_t) {
         auto& s = self->state;

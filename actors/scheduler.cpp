@@ -117,6 +117,7 @@ struct system_actors {
   retry_actor retry;
   trigger_actor trigger;
   deployer_actor deployer;
+  job_board_actor jobs;  ///< spawned by the engine (workers reach it without the scheduler)
 };
 
 struct scheduler_state {
@@ -466,6 +467,7 @@ void on_start_answered(scheduler_self self, const start_answered& msg) {
 /// Names the system actors have in the actor system's registry.
 const auto retry_name = caf::atom("retry");
 const auto trigger_name = caf::atom("trigger");
+const auto jobs_name = caf::atom("jobs");
 const auto deployer_name = caf::atom("deployer");
 
 template <class Handle>
@@ -622,6 +624,35 @@ void spawn_system_actors(scheduler_self self) {
   name(self, retry_name, st.sys.retry);
   name(self, trigger_name, st.sys.trigger);
   name(self, deployer_name, st.sys.deployer);
+  st.sys.jobs = st.ctx->job_board();
+  if (st.sys.jobs) {
+    self->monitor(st.sys.jobs);
+    name(self, jobs_name, st.sys.jobs);
+  }
+}
+
+/// A restarted job board knows no job: every process of this node at a job step tells it
+/// again, those in memory at once, the others loaded from their snapshots as recovery loads
+/// them. Tried again while the index cannot be read.
+void reannounce_jobs(scheduler_self self) {
+  auto& st = self->state;
+  self->request(st.readers.next(), caf::infinite, load_job_steps{})
+      .then(
+          [self](job_steps_loaded& loaded) {
+            if (!loaded.read.ok()) {
+              (void)storage_message(loaded.read, "reading the job steps for the job board");
+              self->delayed_send(self, unreadable_retry, load_job_steps{});
+              return;
+            }
+            for (const auto& id : loaded.process_ids) {
+              if (auto* p = live_of(self, id)) {
+                self->send(p->handle, announce_atom::value);
+              } else {
+                restart(self, id);
+              }
+            }
+          },
+          [](caf::error&) {});  // the reader goes only with the scheduler
 }
 
 /// A system actor went down. Unless the engine is stopping, it failed: a new one takes its
@@ -647,6 +678,24 @@ bool on_system_down(scheduler_self self, const caf::down_msg& msg) {
     failed("deployer");
     st.sys.deployer = spawn_deployer(self, st.ctx);
     name(self, deployer_name, st.sys.deployer);
+  } else if (st.sys.jobs && msg.source == st.sys.jobs.address()) {
+    // The engine ends the board as it stops, maybe before the scheduler: not a failure.
+    if (msg.reason == caf::exit_reason::user_shutdown || msg.reason == caf::exit_reason::kill)
+      return true;
+    failed("job board");
+    // Parked long polls went with it: their workers hear 503 at the request timeout, or
+    // an error at once, and poll again.
+    {
+      // The new board counts every job again as it hears of it.
+      auto& counted = *st.ctx->jobs_counted;
+      std::lock_guard lock(counted.mutex);
+      counted.by_type.clear();
+    }
+    st.sys.jobs = spawn_job_board(self->system(), st.ctx);
+    self->monitor(st.sys.jobs);
+    st.ctx->set_job_board(st.sys.jobs);
+    name(self, jobs_name, st.sys.jobs);
+    reannounce_jobs(self);
   } else {
     return false;
   }
@@ -724,7 +773,7 @@ scheduler_actor::behavior_type scheduler(scheduler_self self, std::shared_ptr<en
       self->send_exit(st.sys.trigger, msg.reason);
       self->send_exit(st.sys.deployer, msg.reason);
       auto& registry = self->system().registry();
-      for (auto key : {retry_name, trigger_name, deployer_name}) registry.erase(key);
+      for (auto key : {retry_name, trigger_name, deployer_name, jobs_name}) registry.erase(key);
       self->quit(msg.reason);
       return;
     }
@@ -783,6 +832,7 @@ scheduler_actor::behavior_type scheduler(scheduler_self self, std::shared_ptr<en
       [=](recovered_work& w) { add_to_backlog(self, std::move(w)); },
       [=](const ownership_changed& msg) { on_ownership_changed(self, msg); },
       [=](const load_partition& q) { load_partition_of(self, q); },
+      [=](const load_job_steps&) { reannounce_jobs(self); },
       [=](resume_atom) {
         // Back of the mailbox after each chunk: commands that came meanwhile go first.
         if (resume_chunk_of_backlog(self)) self->send(self, resume_atom::value);

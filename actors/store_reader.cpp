@@ -86,6 +86,15 @@ store_reader_actor::behavior_type store_reader(store_reader_actor::pointer self,
             });
         return out;
       },
+      [ctx](const load_job_steps&) {
+        job_steps_loaded out;
+        out.read = ctx->store.for_each_recovery_need(
+            [&](std::string_view id, const model::recovery_need& need) {
+              if (need.kind == model::recovery_kind::job && ctx->owns_process(id))
+                out.process_ids.emplace_back(id);
+            });
+        return out;
+      },
       [ctx](const load_schedules&) {
         auto stored = ctx->store.load_schedules();
         if (!stored.ok()) return schedules_loaded{stored.error(), {}};

@@ -19,6 +19,7 @@ using store_reader_actor =
                      caf::replies_to<find_start>::with<found_start>,
                      caf::replies_to<load_schedules>::with<schedules_loaded>,
                      caf::replies_to<load_scope>::with<scope_loaded>,
+                     caf::replies_to<load_job_steps>::with<job_steps_loaded>,
                      caf::replies_to<load_partition>::with<partition_loaded>>;
 
 /// A few readers, asked in turn.

@@ -1,6 +1,10 @@
 // The job board over the real engine on the test coordinator: long polls parked on the board,
 // leases that run out on the virtual clock, failures retried after their backoff.
 
+#include <caf/actor_registry.hpp>
+#include <caf/atom.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
@@ -190,4 +194,41 @@ TEST_CASE("after a restart a leased job stays leased until its lease ends", "[ac
   REQUIRE(jobs.size() == 2);
   CHECK(jobs[0].status == model::job_status::waiting);
   CHECK(jobs[0].attempt == 2);
+}
+
+TEST_CASE("a failed job board is restarted and learns every job again",
+          "[actors][jobs][supervision]") {
+  engine_fixture fx;
+  fx.deploy(pricing);
+  auto leased = fx.start("Pricing");
+  auto idle = fx.start("Pricing");
+  fx.settle();
+  auto first = activate_async(fx, 0, 120'000, 1);
+  fx.settle();
+  REQUIRE(first.get().jobs.size() == 1);
+  REQUIRE(first.get().jobs[0].process_id == leased.process_id);
+  fx.advance(31s);                   // both passivate: only their snapshots know their jobs
+  auto fresh = fx.start("Pricing");  // and one in memory
+  CHECK(fx.context().live.load() == 1);
+
+  auto before = fx.engine().system().registry().get(caf::atom("jobs"));
+  REQUIRE(before);
+  caf::anon_send_exit(before, caf::exit_reason::unhandled_exception);
+  fx.settle();
+  auto after = fx.engine().system().registry().get(caf::atom("jobs"));
+  REQUIRE(after);
+  CHECK(after != before);
+
+  auto jobs = list(fx);
+  REQUIRE(jobs.size() == 3);
+  CHECK(jobs[0].process_id == leased.process_id);
+  CHECK(jobs[0].status == model::job_status::leased);  // the lease holds
+  CHECK(jobs[1].process_id == idle.process_id);
+  CHECK(jobs[1].status == model::job_status::waiting);
+  CHECK(jobs[2].process_id == fresh.process_id);
+  CHECK(jobs[2].status == model::job_status::waiting);
+  auto next = activate(fx, 60'000);
+  REQUIRE(next.jobs.size() == 2);
+  CHECK(next.jobs[0].process_id == idle.process_id);
+  CHECK(gauges(fx) == std::pair<std::int64_t, std::int64_t>{0, 3});
 }
