@@ -4,6 +4,7 @@
 
 #include <CLI/Error.hpp>
 #include <boost/json.hpp>
+#include <charconv>
 #include <chrono>
 #include <iostream>
 #include <stdexcept>
@@ -42,6 +43,43 @@ void text_table::print(std::ostream& out) const {
 
 namespace {
 
+/// A scalar as JSON text; doubles in their shortest exact form ("4.5", where Boost.JSON
+/// writes "4.5E0").
+std::string scalar_json(const json::value& v) {
+  if (!v.is_double()) return json::serialize(v);
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.as_double());
+  std::string text(buf, ec == std::errc{} ? end : buf);
+  // Still a double when read back: 4.0 stays 4.0, not the integer 4.
+  if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
+  return text;
+}
+
+void compact_to(std::string& out, const json::value& v) {
+  if (v.is_object()) {
+    out += '{';
+    bool first = true;
+    for (const auto& [k, member] : v.as_object()) {
+      out += first ? "" : ",";
+      first = false;
+      out += json::serialize(json::string(k)) + ":";
+      compact_to(out, member);
+    }
+    out += '}';
+  } else if (v.is_array()) {
+    out += '[';
+    bool first = true;
+    for (const auto& item : v.as_array()) {
+      out += first ? "" : ",";
+      first = false;
+      compact_to(out, item);
+    }
+    out += ']';
+  } else {
+    out += scalar_json(v);
+  }
+}
+
 void pretty_to(std::string& out, const json::value& v, std::size_t depth) {
   auto indent = [&out](std::size_t d) { out += "\n" + std::string(2 * d, ' '); };
   if (v.is_object() && !v.as_object().empty()) {
@@ -68,11 +106,17 @@ void pretty_to(std::string& out, const json::value& v, std::size_t depth) {
     indent(depth);
     out += ']';
   } else {
-    out += json::serialize(v);
+    out += scalar_json(v);
   }
 }
 
 }  // namespace
+
+std::string compact_json(const json::value& v) {
+  std::string out;
+  compact_to(out, v);
+  return out;
+}
 
 std::string pretty_json(const json::value& v) {
   std::string out;
@@ -84,7 +128,7 @@ std::string cell(const json::object& o, std::string_view key) {
   auto* v = o.if_contains(key);
   if (!v || v->is_null()) return "-";
   if (v->is_string()) return std::string(v->as_string());
-  return json::serialize(*v);
+  return compact_json(*v);
 }
 
 std::string instant(const json::object& o, std::string_view key) {

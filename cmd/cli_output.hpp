@@ -26,6 +26,9 @@ class text_table {
   std::vector<std::vector<std::string>> rows_;
 };
 
+/// `v` on one line, doubles as people write them ("4.5").
+std::string compact_json(const json::value& v);
+
 /// `v` indented two spaces a level, for people reading a document.
 std::string pretty_json(const json::value& v);
 
