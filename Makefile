@@ -4,9 +4,10 @@ PACKAGES := cmake ninja-build g++ pkg-config ccache \
   libcaf-dev libsimdjson-dev librocksdb-dev catch2 libssl-dev libsodium-dev \
   libhowardhinnant-date-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev \
   tzdata
-# Only the tests need these: Quartz itself, to check cron against it, and etcd members for
-# the cluster tests (until a cluster can be run, which will move etcd-server up).
-TEST_PACKAGES := default-jre-headless libquartz2-java etcd-server etcd-client
+# Only the tests need these: Quartz itself, to check cron against it, etcd members for the
+# cluster tests, and jsonschema to hold live answers to the OpenAPI document. (The OpenAPI
+# linter comes from npm, into the build folder: tools/openapi/lint.)
+TEST_PACKAGES := default-jre-headless libquartz2-java etcd-server etcd-client python3-jsonschema
 BUILD   := build
 JOBS    ?= $(shell nproc)
 LISTEN  ?= 127.0.0.1:8080

@@ -10,6 +10,7 @@
 #include "http/json_body.hpp"
 #include "http/metrics.hpp"
 #include "http/problem.hpp"
+#include "http/process_access.hpp"
 #include "http/process_json.hpp"
 #include "http/router.hpp"
 #include "http/typed_params.hpp"
@@ -65,32 +66,6 @@ response forbidden_definition(std::string_view name) {
                  "this client may not use definition \"" + std::string(name) + "\"", "definition");
 }
 
-/// Whether `who` may touch every process, whatever its definition: one of its globs is a
-/// bare `*`. (Matching the text "*" against its globs would also let `?` pass.)
-bool may_touch_any(const auth::client& who) {
-  return std::ranges::find(who.definitions, "*") != who.definitions.end();
-}
-
-/// Whether `who` may touch process `p` (by its definition's name).
-bool may_touch(const auth::client& who, const model::process_state& p) {
-  return may_touch_any(who) || who.may_use(p.definition);
-}
-
-/// Runs `next` when `who` may touch process `id`; 404 otherwise, in `format`. A process of a
-/// definition outside the client's globs answers exactly as an unknown one, so that ids
-/// cannot be probed for existence.
-template <class Format, class Next>
-void with_process_access(actors::engine& engine, const auth::client& who, std::string_view id,
-                         responder& respond, Format format, Next next) {
-  auto stored = engine.store().load_process(id);
-  if (!stored.ok()) return respond(storage_problem(stored.error(), "reading a process"));
-  auto& p = stored.value();
-  if (!p || !may_touch(who, *p)) {
-    return respond(format(status::not_found, "unknown process \"" + std::string(id) + "\""));
-  }
-  next(std::move(*p));
-}
-
 /// The key under which `who`'s idempotency key is stored. Keys are scoped to the client that
 /// sent them (Stripe's rule): another client's `order-1` is a different key, so a client can
 /// never be answered with a process that someone else started. Schedule fires store their
@@ -99,10 +74,6 @@ void with_process_access(actors::engine& engine, const auth::client& who, std::s
 /// no longer match: a retry across that upgrade starts a new process.
 std::string scoped_idempotency_key(const auth::client& who, std::string_view key) {
   return "c:" + who.id + ":" + std::string(key);
-}
-
-response native_format(status s, std::string message) {
-  return problem(s, s == status::not_found ? "Not found" : "Forbidden", message, "id");
 }
 
 std::optional<std::int64_t> parse_int(std::string_view s) {

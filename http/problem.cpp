@@ -116,6 +116,12 @@ std::string json_escape(std::string_view text) {
 
 response problem(beast_http::status status, std::string_view title, std::string_view detail,
                  std::string_view field, unsigned version) {
+  return problem_with_members(status, title, detail, field, {}, version);
+}
+
+response problem_with_members(beast_http::status status, std::string_view title,
+                              std::string_view detail, std::string_view field,
+                              std::string_view members, unsigned version) {
   std::string body;
   body.reserve(64 + title.size() + detail.size() + field.size());
   // A type of its own where a client should act on the kind rather than read the title: a
@@ -133,6 +139,10 @@ response problem(beast_http::status status, std::string_view title, std::string_
     body += R"(,"field":")";
     json_escape_to(body, field);
     body += '"';
+  }
+  if (!members.empty()) {
+    body += ',';
+    body += members;
   }
   body += '}';
   return make(status, std::move(body), "application/problem+json", version);

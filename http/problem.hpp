@@ -16,6 +16,12 @@ namespace baton::http {
 response problem(beast_http::status status, std::string_view title, std::string_view detail,
                  std::string_view field = {}, unsigned version = 11);
 
+/// `problem(...)` with extension members (RFC 9457 §3.2) after the standard ones: `members`
+/// is a JSON object's inside, `"name":value,...`, valid JSON the caller built.
+response problem_with_members(beast_http::status status, std::string_view title,
+                              std::string_view detail, std::string_view field,
+                              std::string_view members, unsigned version = 11);
+
 /// A 400 problem naming `field` when `value` is longer than `model::max_name_bytes`;
 /// nullopt when it fits. For names and ids a client gives, in a path or a body.
 std::optional<response> name_too_long(std::string_view value, std::string_view field,

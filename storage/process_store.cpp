@@ -247,6 +247,7 @@ result<process_page> process_store::list(const process_query& q) const {
     if (q.visible && !q.visible(p->definition)) return std::nullopt;
     if (q.created_from_ms && p->created_ms < *q.created_from_ms) return std::nullopt;
     if (q.created_to_ms && p->created_ms > *q.created_to_ms) return std::nullopt;
+    if (q.where && !q.where(*p)) return std::nullopt;
     return p;
   };
   /// Whether the scan has passed the time window: nothing further can match.

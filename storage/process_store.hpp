@@ -35,6 +35,9 @@ struct process_query {
   /// Which definitions' processes the caller may see (all when empty). Applied before
   /// paging, so pages stay full and `next` is exact.
   std::function<bool(std::string_view definition)> visible;
+  /// A further test on each decoded process (e.g. "parked at an external step"), applied
+  /// before paging like `visible`; none when empty.
+  std::function<bool(const model::process_state&)> where;
 };
 
 struct process_page {
