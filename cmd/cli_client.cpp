@@ -4,6 +4,7 @@
 #include <future>
 #include <iostream>
 
+#include "cmd/cli_output.hpp"
 #include "outgoing/client.hpp"
 
 namespace baton::cmd {
@@ -42,6 +43,15 @@ std::string failure_message(const cli_reply& r) {
     std::string out = head + " " + string_at(o, "title");
     if (auto detail = string_at(o, "detail"); !detail.empty()) out += ": " + detail;
     if (auto field = string_at(o, "field"); !field.empty()) out += " (field " + field + ")";
+    // A 412 of step completion lists every failing param and the contract to meet.
+    if (auto* errors = o.if_contains("errors");
+        errors && errors->is_array() && o.contains("expected")) {
+      for (const auto& e : errors->as_array()) {
+        if (!e.is_object()) continue;
+        out += "; " + string_at(e.as_object(), "field") + ": " + string_at(e.as_object(), "reason");
+      }
+    }
+    if (auto* expected = o.if_contains("expected")) out += "; expected " + contract_text(*expected);
     return out;
   }
   // The vendor envelope of complete-step: a message and a reason per failing name.
@@ -69,6 +79,15 @@ std::string encode_component(std::string_view s) {
       out += hex[c >> 4];
       out += hex[c & 15];
     }
+  }
+  return out;
+}
+
+std::string query_string(std::initializer_list<std::pair<const char*, std::string>> pairs) {
+  std::string out;
+  for (const auto& [name, value] : pairs) {
+    if (value.empty()) continue;
+    out += (out.empty() ? "?" : "&") + std::string(name) + "=" + encode_component(value);
   }
   return out;
 }

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <chrono>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "cmd/cli_target.hpp"
 
@@ -38,6 +40,9 @@ std::string failure_message(const cli_reply& r);
 
 /// Percent-encodes `s` for use as one path segment or query value.
 std::string encode_component(std::string_view s);
+
+/// "?a=1&b=x%20y" from the pairs whose value is not empty; "" when none is.
+std::string query_string(std::initializer_list<std::pair<const char*, std::string>> pairs);
 
 /// Blocking HTTP calls to one Baton server, with its API key, over `outgoing::client` (http
 /// and https; https is verified against the system's trust store and the target's CA file).

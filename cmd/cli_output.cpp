@@ -131,6 +131,23 @@ std::string cell(const json::object& o, std::string_view key) {
   return compact_json(*v);
 }
 
+std::string contract_text(const json::value& params) {
+  if (!params.is_object() || params.as_object().empty()) return "-";
+  std::string out;
+  for (const auto& [name, spec] : params.as_object()) {
+    out += (out.empty() ? "" : " ") + std::string(name) + ":";
+    if (spec.is_string()) {
+      out += std::string(spec.as_string());
+    } else if (spec.is_object()) {
+      out += cell(spec.as_object(), "type");
+      if (auto* required = spec.as_object().if_contains("required");
+          required && required->is_bool() && !required->as_bool())
+        out += "?";
+    }
+  }
+  return out;
+}
+
 std::string instant(const json::object& o, std::string_view key) {
   auto* v = o.if_contains(key);
   if (!v || !v->is_int64() || v->as_int64() == 0) return "-";

@@ -35,6 +35,10 @@ std::string pretty_json(const json::value& v);
 /// How a member reads in a table cell: strings bare, absent or null as "-", the rest as JSON.
 std::string cell(const json::object& o, std::string_view key);
 
+/// A step's param contract for people: "approved:bool comment:string?" ('?': optional), from
+/// `{"name": "type"}` or `{"name": {"type": "bool", "required": false}}`.
+std::string contract_text(const json::value& params);
+
 /// Epoch milliseconds as an ISO-8601 UTC instant ("-" for zero or absent).
 std::string instant(const json::object& o, std::string_view key);
 

@@ -58,7 +58,7 @@ void add_activate(CLI::App* job, remote_context& ctx) {
       const auto& j = item.as_object();
       const auto& lease = j.at("lease").as_object();
       table.add({cell(j, "key"), cell(j, "definition"), cell(j, "attempt"), cell(lease, "token"),
-                 cell(lease, "expiresAt"), cell(j, "params")});
+                 cell(lease, "expiresAt"), contract_text(j.at("params"))});
     }
     table.print(std::cout);
     return exit_ok;

@@ -136,16 +136,11 @@ void add_list(CLI::App* process, remote_context& ctx) {
   add_watch_options(cmd, args->watch);
   add_connection_options(cmd, ctx);
   on_run(cmd, ctx, [&ctx, args](cli_client& client) {
-    std::string query;
-    auto add = [&query](const char* name, const std::string& value) {
-      if (value.empty()) return;
-      query += (query.empty() ? "?" : "&") + std::string(name) + "=" + encode_component(value);
-    };
-    add("status", args->status);
-    add("definition", args->definition);
-    add("scope", args->scope);
-    add("after", args->after);
-    if (args->limit > 0) add("limit", std::to_string(args->limit));
+    auto query = query_string({{"status", args->status},
+                               {"definition", args->definition},
+                               {"scope", args->scope},
+                               {"after", args->after},
+                               {"limit", args->limit > 0 ? std::to_string(args->limit) : ""}});
     return watch_loop(args->watch, [&] {
       auto r = client.call("GET", "/api/v1/processes" + query);
       if (!r.ok()) return client.report(r);
@@ -244,7 +239,7 @@ void add_step_complete(CLI::App& app, remote_context& ctx) {
 }
 
 struct task_args {
-  std::string definition, step, scope;
+  std::string definition, step, scope, after;
   int limit = 0;
   watch_options watch;
 };
@@ -258,18 +253,15 @@ void add_task_list(CLI::App& app, remote_context& ctx) {
   cmd->add_option("--step", args->step, "only this step id");
   cmd->add_option("--scope", args->scope, "only this scope");
   cmd->add_option("--limit", args->limit, "at most this many")->check(CLI::Range(1, 1000));
+  cmd->add_option("--after", args->after, "the cursor a previous page printed");
   add_watch_options(cmd, args->watch);
   add_connection_options(cmd, ctx);
   on_run(cmd, ctx, [&ctx, args](cli_client& client) {
-    std::string query;
-    auto add = [&query](const char* name, const std::string& value) {
-      if (value.empty()) return;
-      query += (query.empty() ? "?" : "&") + std::string(name) + "=" + encode_component(value);
-    };
-    add("definition", args->definition);
-    add("step", args->step);
-    add("scope", args->scope);
-    if (args->limit > 0) add("limit", std::to_string(args->limit));
+    auto query = query_string({{"definition", args->definition},
+                               {"step", args->step},
+                               {"scope", args->scope},
+                               {"after", args->after},
+                               {"limit", args->limit > 0 ? std::to_string(args->limit) : ""}});
     return watch_loop(args->watch, [&] {
       auto r = client.call("GET", "/api/v1/tasks" + query);
       if (!r.ok()) return client.report(r);
@@ -283,9 +275,11 @@ void add_task_list(CLI::App& app, remote_context& ctx) {
       for (const auto& item : answer.as_object()["tasks"].as_array()) {
         const auto& t = item.as_object();
         table.add({cell(t, "processStepId"), cell(t, "step"), cell(t, "definition"),
-                   cell(t, "scope"), instant(t, "waitingSince"), cell(t, "params")});
+                   cell(t, "scope"), instant(t, "waitingSince"), contract_text(t.at("params"))});
       }
       table.print(std::cout);
+      if (auto next = cell(answer.as_object(), "next"); next != "-")
+        std::cout << "more: --after " << next << "\n";
       return exit_ok;
     });
   });

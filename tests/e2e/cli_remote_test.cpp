@@ -152,6 +152,52 @@ TEST_CASE("process start, get, list, history and cancel", "[e2e][cli]") {
   CHECK(contains(bad_input.output, "amount"));
 }
 
+TEST_CASE("task list and step complete, by processStepId or by the step's id", "[e2e][cli]") {
+  cli_fixture f;
+  auto& cli = f.cli;
+  auto start = [&cli](const std::string& applicant) {
+    auto r = cli.run(
+        {"process", "start", "LoanApproval", "-v", "applicant=" + applicant, "-v", "amount=5000"},
+        false);
+    REQUIRE(r.exit_code == 0);
+    return last_word(r.output);
+  };
+  auto id = start("Ada");
+  auto inbox = cli.run({"task", "list", "--definition", "LoanApproval"});
+  INFO(inbox.output);
+  CHECK(inbox.exit_code == 0);
+  CHECK(contains(inbox.output, id + "-1"));
+  CHECK(contains(inbox.output, "approved:bool comment:string?"));
+  CHECK(json_of(cli, {"task", "list"}).at("tasks").as_array().size() == 1);
+
+  auto mistyped = cli.run({"step", "complete", id + "-1", "-p", "approved=maybe"});
+  CHECK(mistyped.exit_code == 3);  // 412, naming the param and the contract
+  CHECK(contains(mistyped.output, "/approved"));
+  CHECK(contains(mistyped.output, "expected approved:bool comment:string?"));
+
+  auto approved =
+      cli.run({"step", "complete", id + "-1", "-p", "approved=true", "-p", "comment=fine"});
+  CHECK(approved.exit_code == 0);
+  CHECK(contains(approved.output, "SUCCEEDED"));
+  CHECK(contains(approved.output, R"("decision":"approved")"));
+  auto twice = cli.run({"step", "complete", id + "-1", "-p", "approved=true"});
+  CHECK(twice.exit_code == 3);  // 409: no longer waiting
+  CHECK(contains(twice.output, "409"));
+
+  auto other = start("Bob");
+  auto rejected = json_of(cli, {"step", "complete", "review", "--process", other, "--param",
+                                "approved=false", "--param", R"(comment="too much")"})
+                      .as_object();
+  CHECK(rejected.at("status") == "SUCCEEDED");
+  CHECK(rejected.at("outputs").at("decision") == "rejected");
+  CHECK(rejected.at("outputs").at("comment") == "too much");  // a JSON string, unquoted
+
+  CHECK(cli.run({"step", "complete", "review", "-p", "approved=true"}).exit_code == 1);
+  CHECK(cli.run({"step", "complete", "nope-1", "-p", "approved=true"}).exit_code == 2);
+  CHECK(cli.run({"step", "complete", "nosuchstep", "--process", other}).exit_code == 2);
+  CHECK(json_of(cli, {"task", "list"}).at("tasks").as_array().empty());
+}
+
 TEST_CASE("definition deploy, list and get", "[e2e][cli]") {
   cli_fixture f;
   auto& cli = f.cli;
