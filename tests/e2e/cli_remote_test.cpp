@@ -420,3 +420,31 @@ TEST_CASE("completion scripts are made from the command tree", "[e2e][cli]") {
   CHECK(contains(zsh.output, "_baton"));
   CHECK(cli.run({"completion", "fish"}).exit_code == 1);
 }
+
+TEST_CASE("https URLs are verified, against --ca-file for a private certificate", "[e2e][cli]") {
+  temp_dir tls;
+  auto cert = (tls.path() / "cert.pem").string();
+  auto key = (tls.path() / "key.pem").string();
+  auto made = run_command(
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+      " -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1"
+      " -keyout " +
+      key + " -out " + cert);
+  INFO(made.output);
+  REQUIRE(made.exit_code == 0);
+  server_options o;
+  o.environment = {{"BATON_HTTP__TLS_CERT", cert}, {"BATON_HTTP__TLS_KEY", key}};
+  baton_server server(o);
+  std::string url = "https://127.0.0.1:" + std::to_string(server.port());
+  cli_runner cli{{{"BATON_URL", url}}};
+
+  auto untrusted = cli.run({"definition", "list"});
+  CHECK(untrusted.exit_code == 4);  // a self-signed certificate is not in the system's store
+  CHECK(contains(untrusted.output, "TLS handshake"));
+  auto trusted = cli.run({"definition", "list", "--ca-file", cert});
+  INFO(trusted.output);
+  CHECK(trusted.exit_code == 0);
+  CHECK(contains(trusted.output, "LoanApproval"));
+  cli.write_profiles("[default]\nca_file = \"" + cert + "\"\n");  // or from the profile
+  CHECK(cli.run({"definition", "list"}).exit_code == 0);
+}
