@@ -36,9 +36,17 @@ void on_run(CLI::App* command, remote_context& ctx, std::function<int(cli_client
       ctx.exit_code = exit_usage;
       return;
     }
+    std::unique_ptr<cli_client> client;
     try {
-      cli_client client(std::get<cli_target>(std::move(target)));
-      ctx.exit_code = body(client);
+      client = std::make_unique<cli_client>(std::get<cli_target>(std::move(target)));
+    } catch (const std::exception& e) {
+      // Only the CA file can make the client fail to start: the user's to fix.
+      std::cerr << "baton: cannot use the CA file: " << e.what() << "\n";
+      ctx.exit_code = exit_usage;
+      return;
+    }
+    try {
+      ctx.exit_code = body(*client);
     } catch (const CLI::ParseError&) {
       throw;  // a usage error found while building the request: CLI11 reports it
     } catch (const std::exception& e) {

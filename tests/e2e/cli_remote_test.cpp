@@ -445,6 +445,7 @@ TEST_CASE("https URLs are verified, against --ca-file for a private certificate"
   INFO(trusted.output);
   CHECK(trusted.exit_code == 0);
   CHECK(contains(trusted.output, "LoanApproval"));
+  CHECK(cli.run({"definition", "list", "--ca-file", cert + ".absent"}).exit_code == 1);
   cli.write_profiles("[default]\nca_file = \"" + cert + "\"\n");  // or from the profile
   CHECK(cli.run({"definition", "list"}).exit_code == 0);
 }
