@@ -203,6 +203,23 @@ void add_cancel(CLI::App* process, remote_context& ctx) {
   });
 }
 
+void add_execute(CLI::App* process, remote_context& ctx) {
+  auto id = std::make_shared<std::string>();
+  auto step = std::make_shared<std::string>();
+  auto* cmd = process->add_subcommand(
+      "execute", "run one step now: fire its timer, retry it now, re-issue its call");
+  cmd->add_option("id", *id, "process id")->required();
+  cmd->add_option("step", *step, "the step's processStepId")->required();
+  add_connection_options(cmd, ctx);
+  on_run(cmd, ctx, [&ctx, id, step](cli_client& client) {
+    auto r = client.call("POST",
+                         "/api/v1/processes/" + encode_component(*id) + "/steps/" +
+                             encode_component(*step) + "/execute",
+                         "{}");
+    return r.ok() ? show_process(ctx, r) : client.report(r);
+  });
+}
+
 struct complete_args {
   std::string step, process;
   std::vector<std::string> params;
@@ -295,6 +312,7 @@ void add_process_commands(CLI::App& app, remote_context& ctx) {
   add_list(process, ctx);
   add_history(process, ctx);
   add_cancel(process, ctx);
+  add_execute(process, ctx);
   add_step_complete(app, ctx);
   add_task_list(app, ctx);
 }

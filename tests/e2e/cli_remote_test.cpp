@@ -229,6 +229,18 @@ TEST_CASE("definition deploy, list and get", "[e2e][cli]") {
   auto greeted = cli.run({"process", "start", "Hello", "-v", "name=Ada", "--wait", "SUCCEEDED"});
   CHECK(greeted.exit_code == 0);
   CHECK(contains(greeted.output, "Hello Ada"));
+
+  // A file without a name takes --name; `process execute` fires its hour-long timer now.
+  auto nap = (files.path() / "nap.json").string();
+  std::ofstream(nap) << R"({"outputs": ["woke"], "steps": [
+    {"id": "sleep", "kind": "timer", "duration": "PT1H"},
+    {"id": "wake", "kind": "script", "set": {"woke": "yes"}}]})";
+  REQUIRE(cli.run({"definition", "deploy", nap, "--name", "Nap"}).exit_code == 0);
+  auto id = last_word(cli.run({"process", "start", "Nap"}, false).output);
+  auto fired = json_of(cli, {"process", "execute", id, id + "-1"}).as_object();
+  CHECK(fired.at("status") == "SUCCEEDED");
+  CHECK(fired.at("outputs").at("woke") == "yes");
+  CHECK(cli.run({"process", "execute", "nope", "nope-1"}).exit_code == 2);
 }
 
 TEST_CASE("schedule create, list, get, pause, resume and delete", "[e2e][cli]") {
