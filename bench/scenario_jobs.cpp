@@ -27,6 +27,7 @@ struct job_tally {
   std::atomic<bool> measuring{false};
   std::atomic<std::uint64_t> completed{0};
   std::atomic<std::uint64_t> activated{0};
+  std::atomic<std::uint64_t> activations{0};  ///< answered activations, empty ones included
   std::mutex mutex;
   histogram to_activation;  ///< guarded by `mutex`: units run on several threads
 };
@@ -42,6 +43,7 @@ asio::awaitable<unit_outcome> work_batch(connection& conn, const std::string& ac
     co_return o;
   }
   auto now = steady_ns();
+  ++tally.activations;
   boost::json::value doc;
   try {
     doc = boost::json::parse(reply.body);
@@ -148,6 +150,10 @@ run_report run_jobs(const bench_options& options) {
   report.figure("processes_per_s", window > 0 ? tally->completed / window : 0);
   report.figure("jobs_completed", static_cast<double>(tally->completed.load()));
   report.figure("processes_started", static_cast<double>(started.load()));
+  report.figure("jobs_per_activation", tally->activations
+                                           ? static_cast<double>(tally->activated.load()) /
+                                                 static_cast<double>(tally->activations.load())
+                                           : 0.0);
   {
     std::lock_guard lock(tally->mutex);
     const auto& h = tally->to_activation;
