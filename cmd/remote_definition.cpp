@@ -23,6 +23,7 @@ std::string name_of(const std::string& given, const std::string& text, const std
     if (auto* n = parsed.as_object().if_contains("name"); n && n->is_string())
       return std::string(n->as_string());
   }
+  if (file == "-") throw CLI::ValidationError("--name", "standard input names no definition");
   return std::filesystem::path(file).stem().string();
 }
 

@@ -405,6 +405,10 @@ TEST_CASE("usage mistakes exit 1 and name what is wrong", "[e2e][cli]") {
   auto pair = cli.run({"process", "start", "X", "--value", "novalue"});
   CHECK(pair.exit_code == 1);
   CHECK(contains(pair.output, "NAME=VALUE"));
+  auto unnamed = run_command("echo '{}' | " + std::string(BATON_BINARY) +
+                             " definition deploy - --url http://127.0.0.1:1");
+  CHECK(unnamed.exit_code == 1);  // standard input has no file name to take the name from
+  CHECK(contains(unnamed.output, "--name"));
   CHECK(cli.run({"process", "--help"}).exit_code == 0);
 }
 
