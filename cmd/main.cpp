@@ -1,6 +1,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cmd/commands.hpp"
+#include "cmd/remote.hpp"
 #include "model/clock.hpp"
 #include "storage/db.hpp"
 
@@ -74,7 +75,21 @@ int main(int argc, char** argv) {
     sub->callback([&clients_action, verb] { clients_action = verb; });
   }
 
-  CLI11_PARSE(app, argc, argv);
+  // The remote commands: each runs from its callback during parsing and leaves its exit code.
+  baton::cmd::remote_context remote;
+  baton::cmd::add_process_commands(app, remote);
+  baton::cmd::add_definition_commands(app, remote);
+  baton::cmd::add_schedule_commands(app, remote);
+  baton::cmd::add_admin_commands(app, remote);
+  baton::cmd::add_job_commands(app, remote);
+  baton::cmd::add_completion_command(app, remote);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Help and --version exit 0; every usage mistake is exit 1, whatever CLI11's own code.
+    return app.exit(e) == 0 ? 0 : 1;
+  }
 
   if (!clients_action.empty()) {
     return baton::cmd::clients_command(clients_data, clients_action, client_name, role, globs);
@@ -102,5 +117,5 @@ int main(int argc, char** argv) {
   if (dump->parsed()) return baton::cmd::db_dump(dump_data, family, prefix);
   if (check->parsed()) return baton::cmd::db_check(check_data);
   if (restore->parsed()) return baton::cmd::db_restore(restore_from, restore_data);
-  return 1;
+  return remote.exit_code;
 }
