@@ -152,20 +152,22 @@ void add_client_commands(CLI::App& app, remote_context& ctx) {
     return exit_ok;
   });
 
-  // rotate-key, disable and enable: one client by name, answered with the client.
-  for (auto [verb, route, help] :
-       {std::tuple{"rotate-key", "rotate",
+  // rotate-key, disable, enable and delete: one client by name, answered with the client.
+  for (auto [verb, method, route, help] :
+       {std::tuple{"rotate-key", "POST", "/rotate",
                    "new password and API key, printed once; the old "
                    "ones stop working"},
-        std::tuple{"disable", "disable", "refuse the client's credentials until enabled"},
-        std::tuple{"enable", "enable", "accept a disabled client's credentials again"}}) {
+        std::tuple{"disable", "POST", "/disable", "refuse the client's credentials until enabled"},
+        std::tuple{"enable", "POST", "/enable", "accept a disabled client's credentials again"},
+        std::tuple{"delete", "DELETE", "",
+                   "delete the client for good: its credentials stop working, its name is free"}}) {
     auto name = std::make_shared<std::string>();
     auto* cmd = client_cmd->add_subcommand(verb, help);
     cmd->add_option("name", *name, "client name")->required();
     add_connection_options(cmd, ctx);
-    on_run(cmd, ctx, [&ctx, name, route](cli_client& client) {
-      auto r =
-          client.call("POST", "/api/v1/clients/" + encode_component(*name) + "/" + route, "{}");
+    on_run(cmd, ctx, [&ctx, name, method, route](cli_client& client) {
+      std::string body = std::string_view(method) == "POST" ? "{}" : "";
+      auto r = client.call(method, "/api/v1/clients/" + encode_component(*name) + route, body);
       if (!r.ok()) return client.report(r);
       if (ctx.json)
         std::cout << r.body << "\n";

@@ -109,6 +109,12 @@ void auth_store::put_client(const model::client& c, written_fn done) {
   submit(store_, std::move(b), std::move(done));
 }
 
+void auth_store::erase_client(std::string_view id, written_fn done) {
+  batch b;
+  b.erase(cf::auth, std::string(client_prefix) + std::string(id));
+  submit(store_, std::move(b), std::move(done));
+}
+
 result<std::map<std::string, stored_grant>> auth_store::grants(grant_kind kind,
                                                                std::int64_t now_ms) const {
   std::map<std::string, stored_grant> out;

@@ -44,8 +44,10 @@ class auth_store {
 
   /// Every stored client (records that do not decode are skipped).
   [[nodiscard]] result<std::vector<model::client>> clients() const;
-  /// Stores `c` (new or changed; clients are never deleted).
+  /// Stores `c` (new or changed).
   void put_client(const model::client& c, written_fn done);
+  /// Removes client `id`'s record (its grants no longer name a client, so they stop working).
+  void erase_client(std::string_view id, written_fn done);
 
   /// The grants of `kind` that expire after `now_ms`, by hash.
   [[nodiscard]] result<std::map<std::string, stored_grant>> grants(grant_kind kind,

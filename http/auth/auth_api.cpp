@@ -314,6 +314,18 @@ void add_auth_routes(router& routes, authenticator& auth) {
                                      answer_client(respond, status::ok, true, auth.audit(),
                                                    "client_rotated", who.name, ctx));
              }));
+  routes.add(verb::delete_, "/api/v1/clients/{name}",
+             admin([&auth](request_context ctx, const client& who, responder respond) {
+               auto name = ctx.param("name");
+               if (name == who.name || name == who.id) {
+                 // An admin who deletes itself may leave nobody able to make clients.
+                 return respond(problem(status::conflict, "Client not changed",
+                                        "a client cannot delete itself", "name"));
+               }
+               // 200 with the client as it was, so a script sees what it deleted.
+               auth.clients().remove(name, answer_client(respond, status::ok, false, auth.audit(),
+                                                         "client_deleted", who.name, ctx));
+             }));
   for (bool enable : {false, true}) {
     routes.add(verb::post,
                enable ? "/api/v1/clients/{name}/enable" : "/api/v1/clients/{name}/disable",

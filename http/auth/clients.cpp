@@ -15,8 +15,7 @@ namespace {
 
 constexpr std::int64_t cache_ttl_ms = 60'000;
 
-/// The cluster-wide claim on a client name (clients are never deleted, so it is never freed
-/// once its client is stored).
+/// The cluster-wide claim on a client name: held while its client exists.
 std::string name_claim(std::string_view name) { return "client-name/" + std::string(name); }
 
 issued_secrets new_secrets() { return {base64url(random_bytes(18)), to_hex(random_bytes(32))}; }
@@ -232,7 +231,7 @@ void client_directory::create(std::string name, role r, std::vector<std::string>
 void client_directory::apply(const client& c) {
   std::unique_lock lock(mutex_);
   auto it = by_id_.find(c.id);
-  if (it == by_id_.end()) return;  // clients are never deleted; nothing to apply to
+  if (it == by_id_.end()) return;  // deleted meanwhile: nothing to apply to
   if (it->second.api_key_hash != c.api_key_hash) {
     id_by_key_hash_.erase(it->second.api_key_hash);
     id_by_key_hash_[c.api_key_hash] = c.id;
@@ -266,6 +265,24 @@ void client_directory::set_enabled(std::string_view name_or_id, bool enabled, do
   store_.put_client(c, [this, c, done = std::move(done)](const storage::status& written) {
     if (!written.ok()) return done(not_stored(written));
     apply(c);
+    done(std::make_pair(c, issued_secrets{}));
+  });
+}
+
+void client_directory::remove(std::string_view name_or_id, done_fn done) {
+  auto found = find(name_or_id);
+  if (!found) return done(unknown(name_or_id));
+  client c = *found;
+  store_.erase_client(c.id, [this, c, done = std::move(done)](const storage::status& written) {
+    if (!written.ok()) return done(not_stored(written));
+    {
+      std::unique_lock lock(mutex_);
+      by_id_.erase(c.id);
+      if (auto it = id_by_name_.find(c.name); it != id_by_name_.end() && it->second == c.id)
+        id_by_name_.erase(it);
+      id_by_key_hash_.erase(c.api_key_hash);
+    }
+    if (agree_.release) agree_.release(name_claim(c.name), c.id);
     done(std::make_pair(c, issued_secrets{}));
   });
 }

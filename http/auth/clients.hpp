@@ -100,6 +100,9 @@ class client_directory {
   void rotate(std::string_view name_or_id, done_fn done);
   /// Takes effect, in memory too, once durable; a failed write changes nothing.
   void set_enabled(std::string_view name_or_id, bool enabled, done_fn done);
+  /// Deletes a client for good: its key, password, tokens and sessions stop working, and
+  /// its name may be given to a new client (in a cluster, the name's claim is given back).
+  void remove(std::string_view name_or_id, done_fn done);
 
   /// Reads every client again: in a cluster, after another node changed some (the change
   /// reaches this node's store through the log). A password cached for a client whose

@@ -324,6 +324,12 @@ std::vector<row> matrix() {
        same("/api/v1/clients/matrix-admin-spare/disable")},
       {"POST", "/api/v1/clients/{name}/enable", 401, admin_only, admin_only,
        same("/api/v1/clients/matrix-admin-spare/enable")},
+      {"DELETE", "/api/v1/clients/{name}", 401, admin_only, admin_only,
+       [](matrix_fixture& f, bool) {
+         auto name = f.fresh_client_name();
+         create_client(f.port, f.root, name, "runner");
+         return call{"/api/v1/clients/" + name, {}, {}};
+       }},
       {"GET", "/api/v1/audit", 401, admin_only, admin_only, same("/api/v1/audit")},
       // ---- cluster: what an operator watches
       {"GET",

@@ -324,6 +324,24 @@ TEST_CASE("client create, list, rotate-key, disable and a runner's refusals", "[
   CHECK(json_of(cli, {"client", "disable", "loans"}).at("enabled") == false);
   CHECK(as_runner.run({"process", "list"}).exit_code == 3);
   CHECK(cli.run({"client", "rotate-key", "nobody"}).exit_code == 2);
+
+  // Deleted for good: its name is free again, and the new client's key is not the old one's.
+  REQUIRE(json_of(cli, {"client", "enable", "loans"}).at("enabled") == true);
+  REQUIRE(as_runner.run({"process", "list"}).exit_code == 0);
+  CHECK(json_of(cli, {"client", "delete", "loans"}).at("name") == "loans");
+  CHECK(as_runner.run({"process", "list"}).exit_code == 3);  // 401: its key is gone
+  CHECK(cli.run({"client", "delete", "loans"}).exit_code == 2);
+  CHECK(contains(cli.run({"client", "list"}).output, "loans") == false);
+  auto again = json_of(cli, {"client", "create", "loans", "--role", "runner"}).as_object();
+  CHECK(again.at("id") != created.at("id"));
+
+  // An admin may not delete itself (nobody might be left to make clients).
+  auto boss = json_of(cli, {"client", "create", "boss", "--role", "admin"}).as_object();
+  cli_runner as_boss{
+      {{"BATON_URL", f.url}, {"BATON_KEY", std::string(boss.at("apiKey").as_string())}}};
+  auto self = as_boss.run({"client", "delete", "boss"});
+  CHECK(self.exit_code == 3);
+  CHECK(contains(self.output, "itself"));
 }
 
 TEST_CASE("job activate, complete and fail", "[e2e][cli]") {
