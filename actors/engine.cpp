@@ -393,6 +393,17 @@ void engine_impl::complete_job(std::string key, std::string token, model::values
                             std::move(done));
 }
 
+void engine_impl::release_job(std::string key, std::string token, std::string why,
+                              answer_callback done) {
+  auto process_id = process_of_job(key, done);
+  if (!process_id) return;
+  model::ev_job_failed ev{std::move(key), std::move(token), std::move(why), std::nullopt, true};
+  auto partition = partition_of_process(*process_id);
+  ask_owner<process_answer>(
+      partition, process_command{std::move(*process_id), std::move(ev), engine_errc::conflict},
+      std::move(done));
+}
+
 void engine_impl::fail_job(std::string key, std::string token, std::string error,
                            std::optional<std::int64_t> retry_in_ms, answer_callback done) {
   auto process_id = process_of_job(key, done);
@@ -554,6 +565,8 @@ void engine_impl::collect_metrics(std::string& out) const {
   line("baton_job_activation_latency_ms_max", "", c.jobs_counted->latency_ms_max.load());
   out += "# TYPE baton_job_lease_expiries_total counter\n";
   line("baton_job_lease_expiries_total", "", c.jobs_counted->lease_expiries.load());
+  out += "# TYPE baton_job_polls_parked gauge\n";
+  line("baton_job_polls_parked", "", c.jobs_counted->polls_parked.load());
   auto s = c.store.committer().snapshot();
   out += "# TYPE baton_callbacks_delivered_total counter\n";
   line("baton_callbacks_delivered_total", "", c.callbacks->delivered.load());

@@ -217,6 +217,10 @@ class engine {
   virtual void complete_job(std::string key, std::string token, model::values params,
                             answer_callback done) = 0;
   /// A worker gives job `key` up: retried per the step's policy, else the step fails.
+  /// Ends a lease whose worker never got the job (its long poll's client had gone): the job
+  /// waits again at once and the attempt is not counted.
+  virtual void release_job(std::string key, std::string token, std::string why,
+                           answer_callback done) = 0;
   virtual void fail_job(std::string key, std::string token, std::string error,
                         std::optional<std::int64_t> retry_in_ms, answer_callback done) = 0;
   /// The lease of job `key` ends `lease_ms` from now.

@@ -31,6 +31,8 @@ class engine_impl final : public engine {
   void activate_jobs(job_activation request, std::function<void(job_batch)> done) override;
   void complete_job(std::string key, std::string token, model::values params,
                     answer_callback done) override;
+  void release_job(std::string key, std::string token, std::string why,
+                   answer_callback done) override;
   void fail_job(std::string key, std::string token, std::string error,
                 std::optional<std::int64_t> retry_in_ms, answer_callback done) override;
   void extend_job(std::string key, std::string token, std::int64_t lease_ms,

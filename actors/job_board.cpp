@@ -242,10 +242,18 @@ void lease(board_self self, std::vector<std::string> keys, parked_poll poll) {
   }
 }
 
+/// Keeps the parked-polls gauge of /metrics in step (a few types: summing is cheap).
+void count_parked(job_board_state& st) {
+  std::int64_t n = 0;
+  for (const auto& [type, polls] : st.parked) n += static_cast<std::int64_t>(polls.size());
+  st.ctx->jobs_counted->polls_parked = n;
+}
+
 /// Parks a poll until a job for it comes; its timer (armed once, in `on_activate`) ends it.
 void park(board_self self, parked_poll poll) {
   auto type = poll.request.type;
   self->state.parked[type].push_back(std::move(poll));
+  count_parked(self->state);
 }
 
 /// Hands waiting jobs of `type` to the polls parked for it, first come first served. A poll
@@ -269,6 +277,7 @@ void serve_parked(board_self self, const std::string& type) {
   for (auto& p : polls->second) still.push_back(std::move(p));
   polls->second = std::move(still);
   if (polls->second.empty()) st.parked.erase(polls);
+  count_parked(st);
 }
 
 caf::result<job_batch> on_activate(board_self self, activate_jobs& msg) {
@@ -302,6 +311,7 @@ void on_wait_over(board_self self, std::uint64_t id) {
     found->answer.deliver(job_batch{});
     polls.erase(found);
     if (polls.empty()) st.parked.erase(it);
+    count_parked(st);
     return;
   }
   if (st.in_flight.count(id)) st.wait_over.insert(id);

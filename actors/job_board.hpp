@@ -25,6 +25,7 @@ struct job_counters {
   std::atomic<std::uint64_t> latency_ms_sum{0};  ///< waiting → leased, summed
   std::atomic<std::int64_t> latency_ms_max{0};
   std::atomic<std::uint64_t> lease_expiries{0};
+  std::atomic<std::int64_t> polls_parked{0};  ///< long polls waiting for a job, now
 };
 
 /// The jobs of this node's processes that workers may pull, by type, and the workers' long

@@ -690,6 +690,7 @@ bool on_system_down(scheduler_self self, const caf::down_msg& msg) {
       auto& counted = *st.ctx->jobs_counted;
       std::lock_guard lock(counted.mutex);
       counted.by_type.clear();
+      counted.polls_parked = 0;
     }
     st.sys.jobs = spawn_job_board(self->system(), st.ctx);
     self->monitor(st.sys.jobs);

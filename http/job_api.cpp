@@ -131,12 +131,22 @@ void activate(actors::engine& engine, request_context ctx, const auth::client& w
   }
   if (req.type.empty()) return respond(bad_request("type is required", "type"));
   if (req.worker.empty()) return respond(bad_request("worker is required", "worker"));
-  engine.activate_jobs(std::move(req), [respond](actors::job_batch batch) {
+  auto gone = ctx.peer_gone;
+  engine.activate_jobs(std::move(req), [&engine, respond, gone](actors::job_batch batch) {
     if (batch.code != actors::engine_errc::ok) {
       actors::process_answer a;
       a.code = batch.code;
       a.message = batch.message;
       return respond(engine_problem(a));
+    }
+    if (gone && gone->load(std::memory_order_relaxed)) {
+      // The worker left while its poll was parked: its leases would only run out, each
+      // using up an attempt. The jobs wait again at once; the answer goes nowhere.
+      for (auto& job : batch.jobs) {
+        engine.release_job(job.key, job.token, "the worker's long poll had closed",
+                           [](const actors::process_answer&) {});
+      }
+      batch.jobs.clear();
     }
     respond(json_response(status::ok, batch_json(batch)));
   });

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <atomic>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +28,12 @@ struct request_context {
   std::string route;       ///< the matched pattern, e.g. "/api/v1/processes/{id}"
   std::string request_id;  ///< echoed as X-Request-Id and logged with 5xx
   std::chrono::steady_clock::time_point received;
+  /// Set by the connection when its client has gone (end of stream, a transport error):
+  /// a long poll answered after that reaches nobody.
+  std::shared_ptr<const std::atomic<bool>> peer_gone;
+
+  /// Whether the client that sent this request is known to have gone.
+  bool client_gone() const { return peer_gone && peer_gone->load(std::memory_order_relaxed); }
 
   /// The value of `{name}` in the matched route; empty when absent.
   std::string_view param(std::string_view name) const;

@@ -367,6 +367,9 @@ class http_session : public session_base {
   void on_read_error(beast::error_code ec) {
     reading_ = false;
     read_stopped_ = true;
+    // Whether it half-closed or left, nothing it asks from now on will be read; a long poll
+    // still pending learns so (`request_context::client_gone`).
+    peer_gone_->store(true, std::memory_order_relaxed);
     namespace bh = beast::http;
     if (ec == bh::error::end_of_stream || ec == bh::error::partial_message ||
         ec == net::error::eof) {
@@ -422,6 +425,7 @@ class http_session : public session_base {
     ctx.request_id = s.request_id;
     ctx.remote_address = remote_;
     ctx.received = s.received;
+    ctx.peer_gone = peer_gone_;
     ctx.req = std::move(req);
 
     response error;
@@ -602,6 +606,7 @@ class http_session : public session_base {
   void close_now() {
     if (closed_) return;
     closed_ = true;
+    peer_gone_->store(true, std::memory_order_relaxed);
     closing_ = true;
     watchdog_.cancel();
     beast::error_code ignored;
@@ -652,6 +657,8 @@ class http_session : public session_base {
   bool stopping_ = false;
   bool closing_ = false;
   bool closed_ = false;
+  /// Shared with every request it read (`request_context::peer_gone`).
+  std::shared_ptr<std::atomic<bool>> peer_gone_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace baton::http

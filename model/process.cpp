@@ -240,6 +240,13 @@ class machine {
     }
     auto worker = s().lease.worker;
     s().lease = {};
+    if (e.released) {
+      exec->modified_ms = ctx_.now_ms;
+      record("job_released", exec->id,
+             "attempt " + std::to_string(exec->attempt) + ": " + worker + " never got it (" +
+                 e.error + ")");
+      return;
+    }
     fail_attempt(*exec, *def_.find_step(exec->step), e.error + " (worker " + worker + ")",
                  e.retry_in_ms);
   }

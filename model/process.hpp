@@ -155,12 +155,15 @@ struct ev_job_leased {
   bool operator==(const ev_job_leased&) const = default;
 };
 /// A worker gives a job step up with an error: retried per the step's policy, after
-/// `retry_in_ms` when the worker says (else the policy's backoff).
+/// `retry_in_ms` when the worker says (else the policy's backoff). `released`: the worker
+/// never got the job (its long poll's client had gone): the lease ends and the job waits
+/// again at once, the attempt not counted.
 struct ev_job_failed {
   std::string step_id;
   std::string token;
   std::string error;
   std::optional<std::int64_t> retry_in_ms;
+  bool released = false;
   bool operator==(const ev_job_failed&) const = default;
 };
 /// A worker needs longer: its lease now ends `lease_ms` from now.

@@ -172,7 +172,7 @@ typename Inspector::result_type inspect(Inspector& f, ev_job_leased& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ev_job_failed& x) {
   return f(caf::meta::type_name("baton::model::ev_job_failed"), x.step_id, x.token, x.error,
-           x.retry_in_ms);
+           x.retry_in_ms, x.released);
 }
 
 template <class Inspector>

@@ -1,6 +1,7 @@
 // Job steps over HTTP, against the real binary: workers activate (a long poll), complete or
 // fail under their lease, and leases survive kill -9.
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -186,6 +187,48 @@ TEST_CASE("a long poll answers as soon as a job appears", "[e2e][jobs]") {
   CHECK(std::chrono::steady_clock::now() - began < 15s);
   // With nothing waiting and no wait, the answer is empty at once.
   CHECK(activate(s.port, "poller", 1, 30'000, 0).empty());
+}
+
+TEST_CASE("a job handed to a long poll whose worker has gone waits again, its attempt unused",
+          "[e2e][jobs]") {
+  server_with_pricing s;
+  auto parked = [&] {
+    auto metrics = http_call(s.port, "GET", "/metrics").body;
+    return sample(metrics, "baton_job_polls_parked");
+  };
+  {
+    raw_connection ghost(s.port);
+    std::string body = R"({"type":"pricing","worker":"ghost","max":1,"leaseMs":600000,)"
+                       R"("waitMs":60000})";
+    ghost.send(
+        "POST /api/v1/jobs/activate HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        "application/json\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body);
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (parked() < 1 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(20ms);
+    REQUIRE(parked() == 1);
+  }  // the worker goes: its connection closes with the poll still parked
+
+  auto id = s.start_one("tea");
+  // The job reaches the ghost's poll, is leased, and is let go again at once.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  json::array events;
+  auto released = [&] {
+    events = history(s.port, id);
+    return std::any_of(events.begin(), events.end(), [](const json::value& e) {
+      return text(e.as_object(), "type") == "job_released";
+    });
+  };
+  while (!released() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  REQUIRE(released());
+  // A live worker gets it on its first attempt, long before the ghost's 10-minute lease ends.
+  auto got = activate(s.port, "alive", 1, 30'000, 10'000);
+  REQUIRE(got.size() == 1);
+  CHECK(text(got[0].as_object(), "processId") == id);
+  CHECK(got[0].as_object().at("attempt").to_number<int>() == 1);
+  CHECK(parked() == 0);
 }
 
 TEST_CASE("an expired lease offers the job again, and its old token is stale", "[e2e][jobs]") {

@@ -232,6 +232,29 @@ TEST_CASE("a failed job is retried after the backoff, then fails when exhausted"
   CHECK(h.state.error.find("last") != std::string::npos);
 }
 
+TEST_CASE("a released lease makes the job wait again without using up an attempt", "[model][job]") {
+  harness h(make({job("price", "pricing", {}, 0, retries(0, 1000))}));
+  h.send(ev_admitted{});
+  h.send(ev_job_leased{"p1-1", "t1", "ghost", 60'000});
+  CHECK(h.reject(ev_job_failed{"p1-1", "other", "gone", std::nullopt, true}) ==
+        "leaseToken is not the job's lease");
+  auto& t = h.send(ev_job_failed{"p1-1", "t1", "gone", std::nullopt, true});
+  REQUIRE(t.rejected.empty());
+  CHECK_FALSE(h.state.lease.held());
+  CHECK(h.exec().attempt == 1);  // no retries allowed, and yet the step goes on
+  CHECK(h.exec().status == step_status::started);
+  CHECK_FALSE(h.exec().retry_pending);
+  REQUIRE(h.jobs().size() == 1);
+  CHECK(h.jobs()[0].status == job_status::waiting);
+  REQUIRE_FALSE(t.history.empty());
+  CHECK(t.history.back().type == "job_released");
+  // The lease's timer, still armed, finds nothing to end.
+  h.now = 60'000;
+  CHECK(h.reject(ev_due{"p1-1"}) == "not due yet");
+  h.send(ev_job_leased{"p1-1", "t2", "w2", 60'000});
+  CHECK(h.state.lease.worker == "w2");
+}
+
 TEST_CASE("a job's timeout bounds the whole wait", "[model][job]") {
   harness h(make({job("price", "pricing", {}, 10'000, retries(5))}));
   h.send(ev_admitted{});
