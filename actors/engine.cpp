@@ -1,5 +1,6 @@
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <caf/actor_cast.hpp>
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
@@ -14,6 +15,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <random>
 
 #include "actors/engine_impl.hpp"
 #include "actors/messages.hpp"
@@ -160,6 +162,22 @@ void engine_impl::run_forwarded(std::string_view command,
           [this, done = std::move(done)](std::vector<scope_info> mine) {
             done(encode_value(owned_scopes(std::move(mine))));
           });
+    case caf::type_id<actors::activate_jobs>::value: {
+      // This node's board only: the asking node polls every board itself.
+      auto msg = decode_value<actors::activate_jobs>(command);
+      if (!msg) return done(std::nullopt);
+      auto wait = std::chrono::milliseconds(std::max<std::int64_t>(0, msg->request.wait_ms));
+      return ask<job_batch>(ctx_->job_board(), std::move(*msg),
+                            std::function<void(job_batch)>(
+                                [done = std::move(done)](job_batch b) { done(encode_value(b)); }),
+                            request_timeout + wait);
+    }
+    case caf::type_id<cancel_activation>::value: {
+      auto msg = decode_value<cancel_activation>(command);
+      if (!msg) return done(std::nullopt);
+      caf::anon_send(ctx_->job_board(), std::move(*msg));
+      return done(std::string());
+    }
     case caf::type_id<schedule_create>::value:
       return run.template operator()<schedule_create, schedule_answer>();
     case caf::type_id<schedule_change>::value:
@@ -361,8 +379,90 @@ void engine_impl::activate_jobs(job_activation request, std::function<void(job_b
   // A long poll waits inside the engine: that much longer.
   auto timeout =
       request_timeout + std::chrono::milliseconds(std::max<std::int64_t>(0, request.wait_ms));
-  ask<job_batch>(ctx_->job_board(), actors::activate_jobs{std::move(request)}, std::move(done),
-                 timeout);
+  auto* cluster = ctx_->cluster;
+  auto others = cluster ? cluster->one_of_each_other_owner() : std::vector<std::uint32_t>{};
+  if (others.empty()) {
+    return ask<job_batch>(ctx_->job_board(), actors::activate_jobs{std::move(request)},
+                          std::move(done), timeout);
+  }
+  // Each node's board holds the jobs of its own partitions: the poll goes to every board at
+  // once. Without a wait, the worker gets what they all had (up to `max`); a long poll
+  // answers with the first board that has jobs, and the others' polls are called off.
+  // Jobs leased beyond what the worker gets are released at once (their attempt unused).
+  static std::atomic<std::uint64_t> polls{0};
+  static const std::uint64_t salt = std::random_device{}();
+  request.poll_id = std::to_string(salt) + "-" + std::to_string(++polls);
+  struct fan_in {
+    std::mutex mutex;
+    std::size_t outstanding = 0;
+    bool answered = false;
+    job_batch result;
+    std::function<void(job_batch)> done;
+  };
+  auto g = std::make_shared<fan_in>();
+  g->outstanding = others.size() + 1;
+  g->done = std::move(done);
+  const auto max = static_cast<std::size_t>(std::max<std::int32_t>(1, request.max));
+  const bool long_poll = request.wait_ms > 0;
+  auto cancel = [this, others, poll_id = request.poll_id] {
+    caf::anon_send(ctx_->job_board(), cancel_activation{poll_id});
+    for (auto p : others) {
+      ctx_->cluster->forward(p, encode_command(cancel_activation{poll_id}), request_timeout,
+                             [](std::optional<std::string>, std::string) {});
+    }
+  };
+  auto arrived = [this, g, max, long_poll, cancel](job_batch b, bool local) {
+    std::vector<leased_job> extra;
+    std::function<void(job_batch)> finish;
+    job_batch out;
+    bool call_off = false;
+    {
+      std::lock_guard lock(g->mutex);
+      --g->outstanding;
+      if (g->answered) {
+        extra = std::move(b.jobs);
+      } else {
+        for (auto& j : b.jobs) (g->result.jobs.size() < max ? g->result.jobs : extra).push_back(j);
+        // The local board's failure is the worker's answer when no board had jobs; an owner
+        // out of reach is left out (its jobs are offered to its own workers).
+        if (local && b.code != engine_errc::ok) {
+          g->result.code = b.code;
+          g->result.message = b.message;
+        }
+        bool has_jobs = !g->result.jobs.empty();
+        if (g->outstanding == 0 || (long_poll && has_jobs)) {
+          g->answered = true;
+          call_off = g->outstanding > 0;
+          if (has_jobs) g->result.code = engine_errc::ok;
+          out = std::move(g->result);
+          finish = std::move(g->done);
+        }
+      }
+    }
+    for (auto& j : extra) {
+      release_job(j.key, j.token, "another node's board answered the worker first",
+                  [](const process_answer&) {});
+    }
+    if (call_off) cancel();
+    if (finish) finish(std::move(out));
+  };
+  ask<job_batch>(
+      ctx_->job_board(), actors::activate_jobs{request},
+      std::function<void(job_batch)>([arrived](job_batch b) { arrived(std::move(b), true); }),
+      timeout);
+  for (auto p : others) {
+    cluster->forward(p, encode_command(actors::activate_jobs{request}), timeout + forward_margin,
+                     [arrived, p](std::optional<std::string> answer, std::string why) {
+                       auto read = answer ? decode_value<job_batch>(*answer) : std::nullopt;
+                       if (!read) {
+                         spdlog::warn(
+                             "cluster: the jobs of partition {}'s owner are left out of "
+                             "an activation: {}",
+                             p, answer ? "its answer was unreadable" : why);
+                       }
+                       arrived(read ? std::move(*read) : job_batch{}, false);
+                     });
+  }
 }
 
 namespace {

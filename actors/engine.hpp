@@ -148,6 +148,9 @@ struct job_activation {
   std::int64_t wait_ms = 0;
   /// Globs of the definitions whose jobs the worker's client may see (`*`: all).
   std::vector<std::string> definitions = {"*"};
+  /// In a cluster, the name of a long poll that one node parks on every node's board at
+  /// once (`cancel_activation` calls the others off when one answers); empty otherwise.
+  std::string poll_id;
 };
 
 /// A job as a worker gets it: what it works on, what it must answer, and its lease.

@@ -169,6 +169,7 @@ leased_job view_of(const engine_context& ctx, const std::string& key, const proc
 }
 
 void park(board_self self, parked_poll poll);
+void on_wait_over(board_self self, std::uint64_t id);
 
 /// Leases `keys` to the request's worker, each through its process (which writes the lease
 /// before it answers), and answers with those that were leased. A batch that came back empty
@@ -301,6 +302,19 @@ caf::result<job_batch> on_activate(board_self self, activate_jobs& msg) {
   return answer;
 }
 
+/// Another node's board answered the worker: its poll parked here answers empty now (one
+/// out leasing answers when back, and the asking node lets go of what it leased).
+void on_cancel(board_self self, const cancel_activation& msg) {
+  auto& st = self->state;
+  if (msg.poll_id.empty()) return;
+  for (auto& [type, polls] : st.parked) {
+    auto found = std::find_if(polls.begin(), polls.end(),
+                              [&](const auto& p) { return p.request.poll_id == msg.poll_id; });
+    if (found == polls.end()) continue;
+    return on_wait_over(self, found->id);
+  }
+}
+
 /// A parked poll's wait ended: it hears that there was nothing.
 void on_wait_over(board_self self, std::uint64_t id) {
   auto& st = self->state;
@@ -339,6 +353,7 @@ job_board_actor::behavior_type job_board(board_self self, std::shared_ptr<engine
       [=](activate_jobs& msg) { return on_activate(self, msg); },
       [=](const job_list_query& q) { return on_list(self, q); },
       [=](wait_atom, std::uint64_t id) { on_wait_over(self, id); },
+      [=](const cancel_activation& msg) { on_cancel(self, msg); },
   };
 }
 

@@ -42,7 +42,7 @@ struct job_counters {
 using job_board_actor =
     caf::typed_actor<caf::reacts_to<job_changed>, caf::replies_to<activate_jobs>::with<job_batch>,
                      caf::replies_to<job_list_query>::with<std::vector<job_info>>,
-                     caf::reacts_to<wait_atom, std::uint64_t>>;
+                     caf::reacts_to<wait_atom, std::uint64_t>, caf::reacts_to<cancel_activation>>;
 
 job_board_actor spawn_job_board(caf::actor_system& sys, std::shared_ptr<engine_context> ctx);
 

@@ -321,6 +321,12 @@ struct activate_jobs {
   job_activation request;
 };
 
+/// Ends the parked long poll `poll_id` at once (it answers with no jobs): another node's board
+/// answered the worker first.
+struct cancel_activation {
+  std::string poll_id;
+};
+
 /// The jobs on the board (answered with `std::vector<job_info>`); empty filters match all.
 struct job_list_query {
   std::string type;
@@ -584,7 +590,7 @@ typename Inspector::result_type inspect(Inspector& f, launch_stored& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_activation& x) {
   return f(caf::meta::type_name("baton::actors::job_activation"), x.type, x.worker, x.max,
-           x.lease_ms, x.wait_ms, x.definitions);
+           x.lease_ms, x.wait_ms, x.definitions, x.poll_id);
 }
 
 template <class Inspector>
@@ -612,6 +618,11 @@ typename Inspector::result_type inspect(Inspector& f, job_changed& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, activate_jobs& x) {
   return f(caf::meta::type_name("baton::actors::activate_jobs"), x.request);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cancel_activation& x) {
+  return f(caf::meta::type_name("baton::actors::cancel_activation"), x.poll_id);
 }
 
 template <class Inspector>
@@ -745,6 +756,7 @@ CAF_ADD_TYPE_ID(baton, (baton::actors::partition_loaded))
 CAF_ADD_TYPE_ID(baton, (baton::actors::partitions_lost))
 CAF_ADD_TYPE_ID(baton, (baton::actors::load_job_steps))
 CAF_ADD_TYPE_ID(baton, (baton::actors::job_steps_loaded))
+CAF_ADD_TYPE_ID(baton, (baton::actors::cancel_activation))
 CAF_END_TYPE_ID_BLOCK(baton)
 
 namespace caf {

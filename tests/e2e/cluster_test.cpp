@@ -782,3 +782,80 @@ TEST_CASE("the log is kept as long as a member needs it, and trimmed once none d
   CHECK(behind.exit_code == 1);
   CHECK(behind.output.find("trimmed") != std::string::npos);
 }
+
+namespace {
+
+constexpr std::string_view job_definition =
+    R"({"steps":[{"id":"price","kind":"job","type":"pricing","params":{"price":"double"}}]})";
+
+test_response activate_on(const baton_server& node, int wait_ms) {
+  return http_call(node.port(), "POST", "/api/v1/jobs/activate",
+                   R"({"type":"pricing","worker":"w","max":5,"leaseMs":60000,"waitMs":)" +
+                       std::to_string(wait_ms) + "}");
+}
+
+double parked_polls(const baton_server& node) {
+  return sample(http_call(node.port(), "GET", "/metrics").body, "baton_job_polls_parked");
+}
+
+/// Starts a Pricing process through `node` (in a partition it owns), retrying while the
+/// definition deployed through another node has not reached it yet.
+std::string start_pricing(const baton_server& node) {
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  test_response r;
+  do {
+    r = http_call(node.port(), "POST", "/api/v1/processes", R"({"definition":"Pricing"})");
+  } while (r.status == 404 && std::chrono::steady_clock::now() < deadline &&
+           (std::this_thread::sleep_for(20ms), true));
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  return text(object_of(r), "id");
+}
+
+}  // namespace
+
+TEST_CASE("a worker polling any node gets the jobs of every node's partitions", "[e2e][cluster]") {
+  etcd_cluster etcd(1);
+  auto [a, b] = two_nodes(etcd);
+  REQUIRE(deploy(a->port(), "Pricing", job_definition).status / 100 == 2);
+
+  // A job on b's board, polled through a without a wait.
+  const std::map<std::string, baton_server*> nodes{{"a", a.get()}, {"b", b.get()}};
+  auto first = start_pricing(*b);
+  REQUIRE(owner_of(first, *a, nodes) == b.get());
+  auto got = activate_on(*a, 0);
+  INFO(got.body);
+  REQUIRE(got.status == 200);
+  auto jobs = object_of(got).at("jobs").as_array();
+  REQUIRE(jobs.size() == 1);
+  CHECK(text(jobs[0].as_object(), "processId") == first);
+  auto key = text(jobs[0].as_object(), "key");
+  auto token = text(jobs[0].as_object().at("lease").as_object(), "token");
+  auto done = http_call(a->port(), "POST", "/api/v1/jobs/" + key + "/complete",
+                        R"({"leaseToken":")" + token + R"(","params":{"price":2.5}})");
+  INFO(done.body);
+  CHECK(done.status == 200);
+
+  // A long poll parked through a is answered by a job that appears on b, and the polls it
+  // left on the boards are called off.
+  auto poll = std::async(std::launch::async, [&] { return activate_on(*a, 20'000); });
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while ((parked_polls(*a) < 1 || parked_polls(*b) < 1) &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  REQUIRE(parked_polls(*b) == 1);
+  auto second = start_pricing(*b);
+  REQUIRE(owner_of(second, *a, nodes) == b.get());
+  auto answered = poll.get();
+  INFO(answered.body);
+  REQUIRE(answered.status == 200);
+  auto second_jobs = object_of(answered).at("jobs").as_array();
+  REQUIRE(second_jobs.size() == 1);
+  CHECK(text(second_jobs[0].as_object(), "processId") == second);
+  deadline = std::chrono::steady_clock::now() + 10s;
+  while ((parked_polls(*a) > 0 || parked_polls(*b) > 0) &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  CHECK(parked_polls(*a) == 0);
+  CHECK(parked_polls(*b) == 0);
+}
