@@ -151,6 +151,8 @@ void engine_impl::run_forwarded(std::string_view command,
       return run.template operator()<process_command, process_answer>();
     case caf::type_id<actors::complete_step>::value:
       return run.template operator()<actors::complete_step, process_answer>();
+    case caf::type_id<retry_in_scope>::value:
+      return run.template operator()<retry_in_scope, process_answer>();
     case caf::type_id<scope_query>::value:
       return run.template operator()<scope_query, scope_info>();
     case caf::type_id<scope_configure>::value:
@@ -373,6 +375,20 @@ void engine_impl::execute(std::string process_id, std::string step_id, answer_ca
       process_command{std::move(process_id), model::ev_execute{std::move(step_id)},
                       engine_errc::conflict},
       std::move(done));
+}
+
+void engine_impl::retry(std::string process_id, std::string scope, model::values values,
+                        std::string by, answer_callback done) {
+  auto partition = partition_of_process(process_id);
+  model::ev_retry ev{std::move(by), std::move(values)};
+  if (scope.empty()) {
+    return ask_owner<process_answer>(
+        partition, process_command{std::move(process_id), std::move(ev), engine_errc::conflict},
+        std::move(done));
+  }
+  ask_owner<process_answer>(partition,
+                            retry_in_scope{std::move(process_id), std::move(scope), std::move(ev)},
+                            std::move(done));
 }
 
 void engine_impl::activate_jobs(job_activation request, std::function<void(job_batch)> done) {

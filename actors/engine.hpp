@@ -212,6 +212,10 @@ class engine {
   virtual void complete_step(std::string step_id, model::values params, answer_callback done) = 0;
   virtual void cancel(std::string process_id, std::string reason, answer_callback done) = 0;
   virtual void execute(std::string process_id, std::string step_id, answer_callback done) = 0;
+  /// Runs a FAILED process again from its failed step, with `values` merged in; `scope` is
+  /// the process' (its retry needs a free slot there). `by` goes into the history.
+  virtual void retry(std::string process_id, std::string scope, model::values values,
+                     std::string by, answer_callback done) = 0;
 
   /// Leases waiting jobs of a type to a worker, oldest first; with none, waits for one up to
   /// the request's `wait_ms`.

@@ -31,6 +31,8 @@ class engine_impl final : public engine {
   void activate_jobs(job_activation request, std::function<void(job_batch)> done) override;
   void complete_job(std::string key, std::string token, model::values params,
                     answer_callback done) override;
+  void retry(std::string process_id, std::string scope, model::values values, std::string by,
+             answer_callback done) override;
   void release_job(std::string key, std::string token, std::string why,
                    answer_callback done) override;
   void fail_job(std::string key, std::string token, std::string error,

@@ -321,6 +321,14 @@ struct activate_jobs {
   job_activation request;
 };
 
+/// Retry a FAILED process of `scope` (answered with `process_answer`): it runs again only with a
+/// slot of its scope (it gave its own up when it failed), else the answer is `scope_busy`.
+struct retry_in_scope {
+  std::string process_id;
+  std::string scope;
+  model::ev_retry retry;
+};
+
 /// Ends the parked long poll `poll_id` at once (it answers with no jobs): another node's board
 /// answered the worker first.
 struct cancel_activation {
@@ -621,6 +629,11 @@ typename Inspector::result_type inspect(Inspector& f, activate_jobs& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, retry_in_scope& x) {
+  return f(caf::meta::type_name("baton::actors::retry_in_scope"), x.process_id, x.scope, x.retry);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cancel_activation& x) {
   return f(caf::meta::type_name("baton::actors::cancel_activation"), x.poll_id);
 }
@@ -757,6 +770,7 @@ CAF_ADD_TYPE_ID(baton, (baton::actors::partitions_lost))
 CAF_ADD_TYPE_ID(baton, (baton::actors::load_job_steps))
 CAF_ADD_TYPE_ID(baton, (baton::actors::job_steps_loaded))
 CAF_ADD_TYPE_ID(baton, (baton::actors::cancel_activation))
+CAF_ADD_TYPE_ID(baton, (baton::actors::retry_in_scope))
 CAF_END_TYPE_ID_BLOCK(baton)
 
 namespace caf {

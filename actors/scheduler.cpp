@@ -283,6 +283,42 @@ scope_queue_actor scope_queue_of(scheduler_self self, const std::string& scope) 
   return q;
 }
 
+/// A FAILED process of a scope runs again only in a slot of its scope: one is reserved first
+/// (refused when the scope is busy, never queued: the client asked for a retry now), and
+/// given back when the retry does not happen.
+caf::result<process_answer> on_retry_in_scope(scheduler_self self, retry_in_scope& r) {
+  auto answer = self->make_response_promise<process_answer>();
+  auto queue = scope_queue_of(self, r.scope);
+  self->request(queue, caf::infinite, reserve_atom::value, r.process_id, true)
+      .then(
+          [self, answer, queue, r](admission a) mutable {
+            if (a != admission::admitted) {
+              answer.deliver(error_answer(
+                  engine_errc::scope_busy,
+                  "scope \"" + r.scope + "\" is busy: retry when one of its processes ends",
+                  "scope"));
+              return;
+            }
+            auto id = r.process_id;
+            self->request(
+                    caf::actor_cast<scheduler_actor>(self), caf::infinite,
+                    process_command{id, model::event{std::move(r.retry)}, engine_errc::conflict})
+                .then(
+                    [self, answer, queue, id](process_answer done) mutable {
+                      if (done.code != engine_errc::ok) self->send(queue, release_atom::value, id);
+                      answer.deliver(std::move(done));
+                    },
+                    [self, answer, queue, id](caf::error&) mutable {
+                      self->send(queue, release_atom::value, id);
+                      answer.deliver(error_answer(engine_errc::shutting_down, "shutting down"));
+                    });
+          },
+          [answer](caf::error&) mutable {
+            answer.deliver(error_answer(engine_errc::shutting_down, "scope queue is gone"));
+          });
+  return answer;
+}
+
 void rearm(scheduler_self self) {
   auto& st = self->state;
   if (st.timers.empty()) return;
@@ -834,6 +870,7 @@ scheduler_actor::behavior_type scheduler(scheduler_self self, std::shared_ptr<en
       [=](const ownership_changed& msg) { on_ownership_changed(self, msg); },
       [=](const load_partition& q) { load_partition_of(self, q); },
       [=](const load_job_steps&) { reannounce_jobs(self); },
+      [=](retry_in_scope& r) { return on_retry_in_scope(self, r); },
       [=](resume_atom) {
         // Back of the mailbox after each chunk: commands that came meanwhile go first.
         if (resume_chunk_of_backlog(self)) self->send(self, resume_atom::value);

@@ -39,7 +39,7 @@ using scheduler_actor = caf::typed_actor<
     caf::reacts_to<load_scope>,   // read a scope's processes again for a restarted queue
     // In a cluster: partitions taken and lost, and resuming one taken once it is read.
     caf::reacts_to<ownership_changed>, caf::reacts_to<load_partition>,
-    caf::reacts_to<load_job_steps>>;
+    caf::reacts_to<load_job_steps>, caf::replies_to<retry_in_scope>::with<process_answer>>;
 
 /// The scheduler, which supervises the engine's system actors: it spawns the retry actor,
 /// the trigger and the deployer, monitors them, and restarts one that fails (the trigger

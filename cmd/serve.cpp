@@ -35,6 +35,7 @@
 #include "http/router.hpp"
 #include "http/schedule_api.hpp"
 #include "http/server.hpp"
+#include "http/retry_api.hpp"
 #include "http/task_api.hpp"
 #include "model/clock.hpp"
 #include "outgoing/client.hpp"
@@ -296,6 +297,7 @@ int serve(const std::optional<std::string>& config_file,
   http::add_schedule_routes(*routes, *engine, authenticator);
   http::add_job_routes(*routes, *engine, authenticator);
   http::add_task_routes(*routes, *engine, authenticator);
+  http::add_retry_routes(*routes, *engine, authenticator);
   http::add_openapi_routes(*routes);
   http::add_admin_routes(*routes, *engine, authenticator, settings.storage.data_dir);
   http::compat::add_scheduler_connector_routes(*routes, *engine, authenticator, settings);

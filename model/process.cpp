@@ -315,9 +315,38 @@ class machine {
     t_.effects.push_back(fx_finished{process_status::cancelled});
   }
 
+  void on(const ev_retry& e) { resume_failed(e.by, e.vals); }
+
+  /// A FAILED process runs again from the step that failed (else the last one it ran, else
+  /// its first): a new execution of that step, whose retry policy starts afresh.
+  void resume_failed(const std::string& by, const values& vals) {
+    if (s().status != process_status::failed) {
+      return reject("process is " + std::string(to_string(s().status)) + ", not FAILED");
+    }
+    const step_execution* from = nullptr;
+    for (auto it = s().steps.rbegin(); it != s().steps.rend() && !from; ++it) {
+      if (it->status == step_status::failed) from = &*it;
+    }
+    if (!from && !s().steps.empty()) from = &s().steps.back();
+    std::optional<std::size_t> index =
+        from ? def_.step_index(from->step)
+             : (def_.steps.empty() ? std::nullopt : std::optional<std::size_t>(0));
+    if (from && !index) return reject("step " + from->step + " is not in the definition");
+    for (const auto& [name, v] : vals) s().vals[name] = v;
+    s().status = process_status::running;
+    s().error.clear();
+    record("process_retried", {},
+           "by " + by + (from ? ", from step " + from->step : std::string()) +
+               (vals.empty() ? std::string() : ", with new values"));
+    run_from(index);
+  }
+
   void on(const ev_execute& e) {
     const auto* found = s().find_execution(e.step_id);
     if (!found) return reject("unknown step");
+    // Executing the failed step of a FAILED process resumes it (an incident retry).
+    if (s().status == process_status::failed && found->status == step_status::failed)
+      return resume_failed("execute of " + e.step_id, {});
     auto* exec = s().active();
     if (exec != found) {
       record("execute_ignored", e.step_id, "already " + std::string(to_string(found->status)));

@@ -173,8 +173,15 @@ struct ev_lease_extended {
   std::int64_t lease_ms = 0;
   bool operator==(const ev_lease_extended&) const = default;
 };
+/// Someone retries a FAILED process: it runs again from the step that failed (a new execution
+/// of it, its retry policy afresh), with `values` merged into its values first.
+struct ev_retry {
+  std::string by;  ///< who asked, for the history
+  values vals;
+  bool operator==(const ev_retry&) const = default;
+};
 using event = std::variant<ev_admitted, ev_http_answered, ev_completed, ev_due, ev_cancel,
-                           ev_execute, ev_job_leased, ev_job_failed, ev_lease_extended>;
+                           ev_execute, ev_job_leased, ev_job_failed, ev_lease_extended, ev_retry>;
 
 // ---- effects ----------------------------------------------------------------------------
 

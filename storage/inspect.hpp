@@ -159,6 +159,11 @@ typename Inspector::result_type inspect(Inspector& f, ev_cancel& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ev_retry& x) {
+  return f(caf::meta::type_name("baton::model::ev_retry"), x.by, x.vals);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ev_execute& x) {
   return f(caf::meta::type_name("baton::model::ev_execute"), x.step_id);
 }

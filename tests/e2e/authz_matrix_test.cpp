@@ -212,6 +212,15 @@ std::vector<row> matrix() {
          auto id = f.fresh_process(foreign, {}, foreign ? foreign_timer_name : own_timer_name);
          return call{"/api/v1/processes/" + id + "/steps/" + id + "-1/execute", {}, {}};
        }},
+      // Retrying a process that has not failed: 409 for those who may, 403/404 for the others.
+      {"POST",
+       "/api/v1/processes/{id}/retry",
+       401,
+       {forbidden, 409, 409},
+       {forbidden, not_found, not_found},
+       [](matrix_fixture& f, bool foreign) {
+         return call{"/api/v1/processes/" + f.fresh_process(foreign) + "/retry", {}, {}};
+       }},
       // complete-step answers in the vendor's envelope: 403 names the step, not the process.
       {"POST", "/api/v1/processes/complete-step", 401, all_ok, all_403,
        [](matrix_fixture& f, bool foreign) {

@@ -1265,3 +1265,45 @@ TEST_CASE("a callback is worth sending on the end and on coming to rest at a new
   CHECK_FALSE(worth_a_callback(at(step_kind::timer, "p-1"), at(step_kind::timer, "p-1")));
   CHECK_FALSE(worth_a_callback(ended, ended));  // told once
 }
+
+TEST_CASE("a FAILED process retried runs again from the step that failed", "[model][process]") {
+  harness h(make({script("prepare", {{"n", "1"}}), http("call", "https://x/${sku}"),
+                  script("after", {{"done", "yes"}})}));
+  h.send(ev_admitted{});
+  h.send(ev_http_answered{"p1-2", 1, 500, {}, ""});
+  REQUIRE(h.state.status == process_status::failed);
+
+  SECTION("with new values, as a new execution of the failed step") {
+    auto& t = h.send(ev_retry{"ops", {{"sku", S("B-2")}}});
+    REQUIRE(t.rejected.empty());
+    CHECK(h.state.status == process_status::running);
+    CHECK(h.state.error.empty());
+    REQUIRE(h.state.steps.size() == 3);
+    CHECK(h.exec(3).step == "call");
+    CHECK(h.exec(3).attempt == 1);
+    auto calls = effects_of<fx_call_http>(t);
+    REQUIRE(calls.size() == 1);
+    CHECK(calls[0].url == "https://x/B-2");
+    auto* retried = find_history(t, "process_retried");
+    REQUIRE(retried);
+    CHECK(retried->detail.find("by ops") != std::string::npos);
+    CHECK(retried->detail.find("from step call") != std::string::npos);
+    h.send(ev_http_answered{"p1-3", 1, 200, {}, ""});
+    CHECK(h.state.status == process_status::succeeded);
+    CHECK(h.state.steps.size() == 4);  // the earlier steps do not run again
+  }
+  SECTION("executing the failed step does the same") {
+    auto& t = h.send(ev_execute{"p1-2"});
+    REQUIRE(t.rejected.empty());
+    CHECK(h.state.status == process_status::running);
+    CHECK(h.exec(3).step == "call");
+  }
+}
+
+TEST_CASE("only a FAILED process can be retried", "[model][process]") {
+  harness h(make({external("wait")}));
+  h.send(ev_admitted{});
+  CHECK(h.reject(ev_retry{"ops", {}}) == "process is RUNNING, not FAILED");
+  h.send(ev_cancel{"no"});
+  CHECK(h.reject(ev_retry{"ops", {}}) == "process is CANCELLED, not FAILED");
+}

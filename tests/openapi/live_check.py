@@ -275,6 +275,16 @@ def native_tour(t):
     t.call("POST", f"/api/v1/processes/{cid}/cancel", {"reason": "live check"})
     t.call("POST", "/api/v1/processes/nosuchprocess/cancel", expect=404)
 
+    # A FAILED process retried (its fail step fails again: a new execution of it).
+    t.call("PUT", "/api/v1/definitions/LiveDoomed",
+           {"name": "LiveDoomed", "steps": [{"id": "boom", "kind": "fail", "message": "no"}]},
+           expect=201)
+    doomed = t.call("POST", "/api/v1/processes", {"definition": "LiveDoomed"}, expect=201)
+    did = doomed["id"] if isinstance(doomed, dict) else ""
+    t.call("POST", f"/api/v1/processes/{did}/retry", {"values": {"note": "again"}})
+    t.call("POST", f"/api/v1/processes/{qid}/retry", expect=409)
+    t.call("POST", f"/api/v1/processes/{did}/retry", {"valuez": {}}, expect=400)
+
     # Scopes.
     t.call("PUT", "/api/v1/scopes/live", {"limit": 2})
     t.call("PUT", "/api/v1/scopes/live", {"limit": 0}, expect=400)
