@@ -1,12 +1,40 @@
 #include "http/json_body.hpp"
 
+#include <boost/json/stream_parser.hpp>
+
 namespace baton::http {
+
+namespace {
+
+/// " at line L, column C" of the first byte that makes `body` invalid JSON, as Boost.JSON's
+/// incremental parser finds it; empty when it finds none (simdjson refused it for another
+/// reason, e.g. its depth). Only on the error path, so a second parse costs nothing that
+/// matters.
+std::string where_invalid(std::string_view body) {
+  boost::json::stream_parser p;
+  boost::system::error_code ec;
+  auto used = p.write_some(body.data(), body.size(), ec);
+  if (!ec) p.finish(ec), used = body.size();
+  if (!ec) return {};
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < used && i < body.size(); ++i) {
+    if (body[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return " at line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+}  // namespace
 
 json_body parse_json_body(std::string_view body) {
   thread_local dom::parser parser;
   json_body out;
   auto err = parser.parse(body.data(), body.size()).get(out.root);
-  if (err != simdjson::SUCCESS) out.error = simdjson::error_message(err);
+  if (err != simdjson::SUCCESS) out.error = simdjson::error_message(err) + where_invalid(body);
   return out;
 }
 

@@ -102,9 +102,8 @@ void put_definition(actors::engine& engine, request_context ctx, const auth::cli
   auto name = std::string(ctx.param("name"));
   std::string body = ctx.req.body();
   auto parsed_body = parse_json_body(body);
-  if (!parsed_body.ok() || !parsed_body.root.is_object()) {
-    return respond(bad_request("body is not a JSON object", ""));
-  }
+  if (!parsed_body.ok()) return respond(bad_request("body is not JSON: " + parsed_body.error, ""));
+  if (!parsed_body.root.is_object()) return respond(bad_request("body is not a JSON object", ""));
   auto given_name = member(as_object(parsed_body.root), "name");
   if (!given_name) {
     body.insert(1, "\"name\":\"" + json_escape(name) + "\"" + (body.size() > 2 ? "," : ""));

@@ -221,7 +221,14 @@ outcome authenticator::authenticate(const request_context& ctx, unsigned schemes
       auto header_csrf = ctx.header("bpmcsrf");
       auto cookie_csrf = cookie(ctx, "BPMCSRF");
       if (header_csrf.empty() || !equal_constant_time(header_csrf, cookie_csrf)) {
-        return unknown_credential(address, "session: missing or wrong BPMCSRF");
+        auto o = unknown_credential(address, "session: missing or wrong BPMCSRF");
+        // Which header to send is no secret: the login answered it as a cookie.
+        if (o.result == outcome::kind::invalid) {
+          o.hint = header_csrf.empty()
+                       ? "the BPMCSRF header is missing: send the BPMCSRF cookie's value in it"
+                       : "the BPMCSRF header does not match the BPMCSRF cookie";
+        }
+        return o;
       }
       auto id = grants_.check_session(sid, header_csrf);
       auto c = id ? clients_.find(*id) : std::nullopt;

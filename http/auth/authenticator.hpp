@@ -34,6 +34,9 @@ struct outcome {
   /// Shared, so that the configured keys' client is not copied for every request.
   std::shared_ptr<const client> who;
   int retry_after = 0;  ///< seconds, when throttled or busy
+  /// invalid: what the client must send differently, when saying it reveals no secret (a
+  /// session proved without its CSRF header); empty otherwise.
+  std::string hint;
 };
 
 /// One auth model for every front end: finds the client behind a request's credentials.

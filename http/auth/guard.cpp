@@ -34,10 +34,12 @@ handler protect(authenticator& auth, unsigned schemes, role need, error_format f
         return respond(std::move(r));
       }
       default: {
-        // One message for every failure: it never says whether the name or the secret was wrong.
-        auto r = format(status::unauthorized, o.result == outcome::kind::missing
-                                                  ? "credentials required"
-                                                  : "invalid credentials");
+        // One message for every failure: it never says whether the name or the secret was
+        // wrong. A hint says only what a client must send besides (a missing CSRF header).
+        auto r =
+            format(status::unauthorized, o.result == outcome::kind::missing ? "credentials required"
+                                         : !o.hint.empty()                  ? o.hint
+                                                           : "invalid credentials");
         r.set(beast_http::field::www_authenticate, authenticator::challenge(schemes));
         return respond(std::move(r));
       }

@@ -103,8 +103,10 @@ TEST_CASE("native complete names what is wrong and shows the expected params", "
   {  // a body that is not an object
     auto r = complete(port, id, "review", "[1]");
     CHECK(r.status == 400);
-    auto bad = complete(port, id, "review", "{\"approved\":");
+    auto bad = complete(port, id, "review", "{\n  \"approved\": tru }");
     CHECK(bad.status == 400);
+    // Malformed JSON says where.
+    CHECK(text(object_of(bad), "detail").find("at line 2, column 15") != std::string::npos);
   }
   {  // a step the definition has, but the process is not at
     auto r = complete(port, id, "confirm", "{}");
