@@ -360,11 +360,13 @@ void cancel_process(actors::engine& engine, request_context ctx, const auth::cli
 
 void execute_step(actors::engine& engine, request_context ctx, const auth::client& who,
                   responder respond) {
-  with_process_access(
-      engine, who, ctx.param("id"), respond, native_format, [&](const model::process_state&) {
-        engine.execute(std::string(ctx.param("id")), std::string(ctx.param("stepId")),
-                       answer_with_process(std::move(respond)));
-      });
+  with_process_access(engine, who, ctx.param("id"), respond, native_format,
+                      [&](const model::process_state& p) {
+                        // `{stepId}` is a processStepId or the definition's step id (`review`).
+                        const auto* exec = named_execution(p, ctx.param("stepId"));
+                        engine.execute(p.id, exec ? exec->id : std::string(ctx.param("stepId")),
+                                       answer_with_process(std::move(respond)));
+                      });
 }
 
 // ---- scopes ---------------------------------------------------------------------------------

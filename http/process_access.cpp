@@ -12,6 +12,15 @@ bool may_touch(const auth::client& who, const model::process_state& p) {
   return may_touch_any(who) || who.may_use(p.definition);
 }
 
+const model::step_execution* named_execution(const model::process_state& p, std::string_view step) {
+  if (const auto* exec = p.find_execution(step)) return exec;
+  if (const auto* exec = p.active(); exec && exec->step == step) return exec;
+  for (auto it = p.steps.rbegin(); it != p.steps.rend(); ++it) {
+    if (it->step == step) return &*it;
+  }
+  return nullptr;
+}
+
 response native_format(beast_http::status s, std::string message) {
   return problem(s, s == beast_http::status::not_found ? "Not found" : "Forbidden", message, "id");
 }

@@ -19,6 +19,11 @@ bool may_touch_any(const auth::client& who);
 /// Whether `who` may touch process `p` (by its definition's name).
 bool may_touch(const auth::client& who, const model::process_state& p);
 
+/// The execution `step` names in `p`: a processStepId, or a definition step id meaning the
+/// execution of that step that is active now (or, when another one is, the latest one);
+/// null when it names none.
+const model::step_execution* named_execution(const model::process_state& p, std::string_view step);
+
 /// The native API's 404 (or 403) for a process id, naming the `id` parameter.
 response native_format(beast_http::status s, std::string message);
 

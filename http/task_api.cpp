@@ -119,17 +119,6 @@ void list_tasks(actors::engine& engine, request_context ctx, const auth::client&
   respond(json_response(status::ok, std::move(out)));
 }
 
-/// The execution `{step}` names in `p`: a processStepId, or a definition step id meaning the
-/// execution of that step that is active now (or, when another one is, the latest one).
-const model::step_execution* named_execution(const model::process_state& p, std::string_view step) {
-  if (const auto* exec = p.find_execution(step)) return exec;
-  if (const auto* exec = p.active(); exec && exec->step == step) return exec;
-  for (auto it = p.steps.rbegin(); it != p.steps.rend(); ++it) {
-    if (it->step == step) return &*it;
-  }
-  return nullptr;
-}
-
 /// A 412 naming every failing param, with the contract the step expects.
 response invalid_params(const actors::process_answer& a, const model::step* step) {
   std::string members = "\"errors\":[";
