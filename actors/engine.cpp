@@ -344,7 +344,8 @@ void engine_impl::start(start_request request, answer_callback done) {
   ask_owner<process_answer>(partition, start_process{std::move(request)}, std::move(done), timeout);
 }
 
-void engine_impl::complete_step(std::string step_id, model::values params, answer_callback done) {
+void engine_impl::complete_step(std::string step_id, model::values params, std::string by,
+                                answer_callback done) {
   auto process_id = model::process_id_of_step(step_id);
   if (!process_id) {
     process_answer a;
@@ -355,7 +356,8 @@ void engine_impl::complete_step(std::string step_id, model::values params, answe
   }
   ask_owner<process_answer>(
       partition_of_process(*process_id),
-      actors::complete_step{std::string(*process_id), std::move(step_id), std::move(params), {}},
+      actors::complete_step{
+          std::string(*process_id), std::move(step_id), std::move(params), {}, std::move(by)},
       std::move(done));
 }
 
@@ -503,10 +505,11 @@ void engine_impl::complete_job(std::string key, std::string token, model::values
   if (!process_id) return;
   // In a cluster, the node that owns the job's process applies it (as complete-step).
   auto partition = partition_of_process(*process_id);
-  ask_owner<process_answer>(partition,
-                            actors::complete_step{std::move(*process_id), std::move(key),
-                                                  std::move(params), std::move(token)},
-                            std::move(done));
+  ask_owner<process_answer>(
+      partition,
+      actors::complete_step{
+          std::move(*process_id), std::move(key), std::move(params), std::move(token), {}},
+      std::move(done));
 }
 
 void engine_impl::release_job(std::string key, std::string token, std::string why,

@@ -209,7 +209,9 @@ class engine {
   virtual ~engine() = default;
 
   virtual void start(start_request request, answer_callback done) = 0;
-  virtual void complete_step(std::string step_id, model::values params, answer_callback done) = 0;
+  /// Completes an external step; `by` (a client's name) goes into the history.
+  virtual void complete_step(std::string step_id, model::values params, std::string by,
+                             answer_callback done) = 0;
   virtual void cancel(std::string process_id, std::string reason, answer_callback done) = 0;
   virtual void execute(std::string process_id, std::string step_id, answer_callback done) = 0;
   /// Runs a FAILED process again from its failed step, with `values` merged in; `scope` is

@@ -25,7 +25,8 @@ class engine_impl final : public engine {
   storage::status recover();
 
   void start(start_request request, answer_callback done) override;
-  void complete_step(std::string step_id, model::values params, answer_callback done) override;
+  void complete_step(std::string step_id, model::values params, std::string by,
+                     answer_callback done) override;
   void cancel(std::string process_id, std::string reason, answer_callback done) override;
   void execute(std::string process_id, std::string step_id, answer_callback done) override;
   void activate_jobs(job_activation request, std::function<void(job_batch)> done) override;

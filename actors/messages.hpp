@@ -60,6 +60,7 @@ struct complete_step {
   std::string step_id;
   model::values params;
   std::optional<std::string> lease_token;  ///< set: a worker completes a job step
+  std::string by{};                        ///< who completes it, for the history
 };
 
 // -- the engine's own work (no reply) ----------------------------------------------------
@@ -409,7 +410,7 @@ typename Inspector::result_type inspect(Inspector& f, process_command& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, complete_step& x) {
   return f(caf::meta::type_name("baton::actors::complete_step"), x.process_id, x.step_id, x.params,
-           x.lease_token);
+           x.lease_token, x.by);
 }
 
 template <class Inspector>

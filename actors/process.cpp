@@ -261,7 +261,7 @@ void complete_now(process_self self, complete_step& cmd, answer_promise answer) 
   st.in_flight_params = check.accepted;
   apply_now(self,
             model::ev_completed{cmd.step_id, std::move(check.accepted),
-                                cmd.lease_token.value_or(std::string())},
+                                cmd.lease_token.value_or(std::string()), cmd.by},
             std::move(answer), cmd.lease_token ? engine_errc::conflict : engine_errc::not_waiting);
 }
 

@@ -593,7 +593,7 @@ void complete_step(actors::engine& engine, request_context ctx, const auth::clie
     }
   }
   engine.complete_step(
-      step_id, std::move(params), [vendor, respond, step_id](actors::process_answer a) {
+      step_id, std::move(params), who.name, [vendor, respond, step_id](actors::process_answer a) {
         using actors::engine_errc;
         switch (a.code) {
           case engine_errc::ok: {

@@ -172,7 +172,8 @@ void complete_native(actors::engine& engine, request_context ctx, const auth::cl
         }
         const model::step* contract = def ? def->find_step(exec->step) : nullptr;
         engine.complete_step(
-            exec->id, std::move(params), [respond, contract, def](actors::process_answer a) {
+            exec->id, std::move(params), who.name,
+            [respond, contract, def](actors::process_answer a) {
               if (a.code == actors::engine_errc::ok) {
                 return respond(
                     json_response(status::ok, a.process ? process_json(*a.process) : "{}"));

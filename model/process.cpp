@@ -212,7 +212,19 @@ class machine {
     if (!exec || exec->id != e.step_id || exec->kind != step_kind::external) {
       return reject("step is not waiting for completion");
     }
-    complete(*exec, e.params, {});
+    // Who completed it, with what: "by officer-1 with {"approved":true}".
+    std::string detail = e.by.empty() ? std::string() : "by " + e.by;
+    if (!e.params.empty()) {
+      detail += detail.empty() ? "with {" : " with {";
+      for (const auto& [name, v] : e.params) {
+        if (detail.back() != '{') detail += ',';
+        detail += '"';
+        append_json_escaped(detail, name);
+        detail += "\":" + to_json(v);
+      }
+      detail += '}';
+    }
+    complete(*exec, e.params, std::move(detail));
   }
 
   // ---- job steps: leases ----

@@ -130,6 +130,7 @@ struct ev_completed {
   std::string step_id;
   values params;
   std::string lease_token;  ///< job steps: the lease the worker holds
+  std::string by{};         ///< who completed it (a client's name), for the history
   bool operator==(const ev_completed&) const = default;
 };
 /// A due time passed: a timer step, a retry backoff, or an external step's deadline.

@@ -145,7 +145,8 @@ typename Inspector::result_type inspect(Inspector& f, ev_http_answered& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ev_completed& x) {
-  return f(caf::meta::type_name("baton::model::ev_completed"), x.step_id, x.params, x.lease_token);
+  return f(caf::meta::type_name("baton::model::ev_completed"), x.step_id, x.params, x.lease_token,
+           x.by);
 }
 
 template <class Inspector>

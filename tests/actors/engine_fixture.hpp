@@ -263,7 +263,7 @@ class engine_fixture {
 
   actors::process_answer complete(std::string step_id, model::values params = {}) {
     answers<actors::process_answer> done;
-    engine_->complete_step(std::move(step_id), std::move(params), done.callback());
+    engine_->complete_step(std::move(step_id), std::move(params), "test", done.callback());
     settle();
     return done.get();
   }

@@ -101,7 +101,7 @@ TEST_CASE("every message type round-trips through the binary serializer", "[acto
 
   auto cancel = round_trip(process_command{"p1", model::ev_cancel{"why"}, engine_errc::conflict});
   CHECK(std::get<model::ev_cancel>(cancel.event).reason == "why");
-  auto completed = round_trip(complete_step{"p1", "p1-2", sample_values(), {}});
+  auto completed = round_trip(complete_step{"p1", "p1-2", sample_values(), {}, "someone"});
   CHECK(completed.params.at("i").integer == 7);
 
   auto failed = round_trip(write_done{9, storage::status{storage::storage_errc::no_space, "full"}});
@@ -144,7 +144,7 @@ TEST_CASE("messages cross a registered actor system's serializer by type name",
           "[actors][messages]") {
   registered_system reg;
   auto& sys = *reg.sys;
-  auto cmd = through_message(sys, complete_step{"p1", "p1-2", sample_values(), {}});
+  auto cmd = through_message(sys, complete_step{"p1", "p1-2", sample_values(), {}, "someone"});
   CHECK(cmd.step_id == "p1-2");
   auto scopes = through_message(
       sys, std::vector<scope_info>{{"s", 1, false, true, {}, {}, engine_errc::ok, {}}});

@@ -95,7 +95,7 @@ TEST_CASE("a stalled snapshot read does not delay an unrelated start", "[actors]
   live_engine second(dir, faults);
   faults->stall_reads();
   testing::answers<actors::process_answer> completed;
-  second.engine->complete_step(step_id, {{"answer", model::value::of_string("yes")}},
+  second.engine->complete_step(step_id, {{"answer", model::value::of_string("yes")}}, "test",
                                completed.callback());
   REQUIRE(eventually([&] { return faults->stalled.load() == 1; }));
 
@@ -126,7 +126,7 @@ TEST_CASE("a command the engine does not answer in time hears so, and nothing af
 
   faults->stall_reads();
   testing::answers<actors::process_answer> completed;
-  engine.engine->complete_step(step_id, {{"answer", model::value::of_string("yes")}},
+  engine.engine->complete_step(step_id, {{"answer", model::value::of_string("yes")}}, "test",
                                completed.callback());
   REQUIRE(eventually([&] { return faults->stalled.load() == 1; }));
   CHECK(engine.engine->open_requests() == 1);

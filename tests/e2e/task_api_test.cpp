@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
@@ -69,6 +70,15 @@ TEST_CASE("a step completes by its definition id with plain JSON params", "[e2e]
   CHECK(p.at("values").as_object().at("approved").as_bool());
   // A long where a double is declared is taken as the double.
   CHECK(p.at("values").as_object().at("limit").to_number<double>() == Approx(12.0));
+  // The history says who completed the step, and with what.
+  auto events = history(port, id);
+  auto completed = std::find_if(events.begin(), events.end(), [](const json::value& e) {
+    return text(e.as_object(), "type") == "step_completed";
+  });
+  REQUIRE(completed != events.end());
+  auto detail = text(completed->as_object(), "detail");
+  CHECK(detail.starts_with("by "));
+  CHECK(detail.find(R"("approved":true)") != std::string::npos);
 
   // By processStepId, with no body at all (the step takes no params).
   auto confirm = text(steps[1].as_object(), "processStepId");

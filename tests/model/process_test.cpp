@@ -216,7 +216,7 @@ TEST_CASE("history seq increments across transitions", "[model][process][history
   CHECK(t1.history[1].at_ms == 10);
   CHECK(h.state.history_seq == 2);
   h.now = 20;
-  auto& t2 = h.send(ev_completed{"p1-1", {}, {}});
+  auto& t2 = h.send(ev_completed{"p1-1", {}, {}, {}});
   REQUIRE(t2.history.size() == 4);
   for (std::size_t i = 0; i < t2.history.size(); ++i) {
     CHECK(t2.history[i].seq == 3 + i);
@@ -282,7 +282,11 @@ TEST_CASE("an external step waits, and completion continues the process",
   CHECK(h.exec(2).due_ms == 0);
 
   h.now = 2000;
-  auto& t2 = h.send(ev_completed{"p1-2", {{"approved", B(true)}}, {}});
+  auto& t2 = h.send(ev_completed{"p1-2", {{"approved", B(true)}}, {}, "officer-1"});
+  // The history says who completed the step, and with what.
+  auto* completed = find_history(t2, "step_completed");
+  REQUIRE(completed);
+  CHECK(completed->detail == R"(by officer-1 with {"approved":true})");
   CHECK(t2.state.status == process_status::running);
   CHECK(only<fx_await_external>(t2).step_id == "p1-3");
   CHECK(h.exec(2).status == step_status::completed);
@@ -293,7 +297,7 @@ TEST_CASE("an external step waits, and completion continues the process",
   CHECK(h.state.vals.at("approved") == B(true));
   CHECK(history_types(t2) == std::vector<std::string>{"step_completed", "step_started"});
 
-  auto& t3 = h.send(ev_completed{"p1-3", {}, {}});
+  auto& t3 = h.send(ev_completed{"p1-3", {}, {}, {}});
   CHECK(t3.state.status == process_status::succeeded);
   CHECK(t3.state.outputs == values{{"result", B(true)}});
   CHECK(only<fx_finished>(t3).status == process_status::succeeded);
@@ -302,12 +306,12 @@ TEST_CASE("an external step waits, and completion continues the process",
 TEST_CASE("completing a step that is not waiting is rejected", "[model][process][external]") {
   harness h(make({script("prep"), external("wait"), http("call", "https://x")}));
   h.send(ev_admitted{});
-  CHECK(h.reject(ev_completed{"p1-1", {}, {}}) == "step is not waiting for completion");
-  CHECK(h.reject(ev_completed{"p1-9", {}, {}}) == "step is not waiting for completion");
-  h.send(ev_completed{"p1-2", {}, {}});
-  CHECK(h.reject(ev_completed{"p1-2", {}, {}}) == "step is not waiting for completion");
+  CHECK(h.reject(ev_completed{"p1-1", {}, {}, {}}) == "step is not waiting for completion");
+  CHECK(h.reject(ev_completed{"p1-9", {}, {}, {}}) == "step is not waiting for completion");
+  h.send(ev_completed{"p1-2", {}, {}, {}});
+  CHECK(h.reject(ev_completed{"p1-2", {}, {}, {}}) == "step is not waiting for completion");
   // An http step waits for its answer, not for complete-step.
-  CHECK(h.reject(ev_completed{"p1-3", {}, {}}) == "step is not waiting for completion");
+  CHECK(h.reject(ev_completed{"p1-3", {}, {}, {}}) == "step is not waiting for completion");
 }
 
 TEST_CASE("check_completion checks params strictly against their types",
@@ -369,7 +373,7 @@ TEST_CASE("check_completion checks params strictly against their types",
     CHECK(done.reason == "step is COMPLETED");
   }
   SECTION("a completed external step, and an active http step") {
-    h.send(ev_completed{"p1-2", {{"approved", B(true)}, {"amount", I(1)}}, {}});
+    h.send(ev_completed{"p1-2", {{"approved", B(true)}, {"amount", I(1)}}, {}, {}});
     auto done = check_completion(h.state, h.def, "p1-2", {{"approved", B(true)}, {"amount", I(1)}});
     CHECK(done.step_not_waiting);
     CHECK(done.reason == "step is COMPLETED");
@@ -411,7 +415,7 @@ TEST_CASE("an external step completed before its deadline ignores the late timer
           "[model][process][external]") {
   harness h(make({external("wait", {}, 5000), external("next")}));
   h.send(ev_admitted{});
-  h.send(ev_completed{"p1-1", {}, {}});
+  h.send(ev_completed{"p1-1", {}, {}, {}});
   CHECK(h.exec(1).due_ms == 0);
   CHECK(h.reject(ev_due{"p1-1"}) == "nothing due for this step");
   CHECK(h.state.status == process_status::running);
@@ -819,10 +823,10 @@ TEST_CASE("a switch can loop back through a waiting step", "[model][process][swi
       {wait, switch_step("check", {{"${done} == true", "end"}}, "wait"), ending(script("end"))});
   harness h(d);
   h.send(ev_admitted{});
-  auto& t1 = h.send(ev_completed{"p1-1", {{"done", B(false)}}, {}});
+  auto& t1 = h.send(ev_completed{"p1-1", {{"done", B(false)}}, {}, {}});
   CHECK(only<fx_await_external>(t1).step_id == "p1-3");
   CHECK(h.exec(3).step == "wait");
-  auto& t2 = h.send(ev_completed{"p1-3", {{"done", B(true)}}, {}});
+  auto& t2 = h.send(ev_completed{"p1-3", {{"done", B(true)}}, {}, {}});
   CHECK(t2.state.status == process_status::succeeded);
   CHECK(h.state.steps.size() == 5);
 }
@@ -857,7 +861,7 @@ TEST_CASE("cancel skips the active step and finishes", "[model][process][cancel]
     CHECK(history_types(t) == std::vector<std::string>{"step_skipped", "process_cancelled"});
     CHECK(h.state.active() == nullptr);
     // The step can no longer be completed.
-    CHECK(h.reject(ev_completed{"p1-1", {}, {}}) == "step is not waiting for completion");
+    CHECK(h.reject(ev_completed{"p1-1", {}, {}, {}}) == "step is not waiting for completion");
   }
   SECTION("a process in an http backoff") {
     auto call = http("call", "https://x");
@@ -926,7 +930,7 @@ TEST_CASE("execute on a completed step is a recorded no-op", "[model][process][e
   CHECK(h.state.status == process_status::running);
 
   // On a finished process, every step is ignored the same way.
-  h.send(ev_completed{"p1-2", {}, {}});
+  h.send(ev_completed{"p1-2", {}, {}, {}});
   auto& t2 = h.send(ev_execute{"p1-2"});
   CHECK(history_types(t2) == std::vector<std::string>{"execute_ignored"});
   CHECK(t2.effects.empty());
@@ -1027,7 +1031,7 @@ TEST_CASE("a sandbox step without canned results: a form waits, a call is not ma
     harness h(d);
     h.sandbox = &d.scenarios[0];
     CHECK(only<fx_await_external>(h.send(ev_admitted{})).step_id == "p1-1");
-    auto& t = h.send(ev_completed{"p1-1", {}, {}});
+    auto& t = h.send(ev_completed{"p1-1", {}, {}, {}});
     CHECK(t.state.status == process_status::succeeded);
     CHECK(h.exec(2).params.empty());
   }
@@ -1035,7 +1039,7 @@ TEST_CASE("a sandbox step without canned results: a form waits, a call is not ma
     harness h(d);
     h.state.sandbox = true;
     CHECK(only<fx_await_external>(h.send(ev_admitted{})).step_id == "p1-1");
-    auto& t = h.send(ev_completed{"p1-1", {}, {}});
+    auto& t = h.send(ev_completed{"p1-1", {}, {}, {}});
     CHECK(t.state.status == process_status::succeeded);
     std::vector<std::string> details;
     for (const auto& e : t.history) {
@@ -1053,7 +1057,7 @@ TEST_CASE("resume_effects re-issues what a waiting process waits for", "[model][
     harness h(make({external("wait")}));
     CHECK(resume_effects(h.state, h.def).empty());
     h.send(ev_admitted{});
-    h.send(ev_completed{"p1-1", {}, {}});
+    h.send(ev_completed{"p1-1", {}, {}, {}});
     CHECK(resume_effects(h.state, h.def).empty());
   }
   SECTION("an external step without a deadline") {
@@ -1175,7 +1179,7 @@ TEST_CASE("process_id_of_step", "[model][process][ids]") {
   harness h(make({external("a"), external("b")}));
   h.state.id = id_generator(1).next(1'700'000'000'000);
   h.send(ev_admitted{});
-  h.send(ev_completed{h.state.steps[0].id, {}, {}});
+  h.send(ev_completed{h.state.steps[0].id, {}, {}, {}});
   for (const auto& e : h.state.steps) CHECK(process_id_of_step(e.id) == h.state.id);
 }
 
