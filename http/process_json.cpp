@@ -1,6 +1,7 @@
 #include "http/process_json.hpp"
 
 #include "model/json_write.hpp"
+#include "model/time.hpp"
 #include "storage/json_codec.hpp"
 
 namespace baton::http {
@@ -9,10 +10,19 @@ using namespace model::json_write;
 
 namespace {
 
+/// An RFC 3339 UTC time beside an epoch-ms member: `"createdAt":"2026-…Z"`.
+void time_field(std::string& out, std::string_view k, std::int64_t ms) {
+  key(out, k);
+  out += '"';
+  model::append_iso_instant(out, ms);
+  out += '"';
+}
+
 void append_history_object(std::string& out, const model::history_entry& h) {
   out += '{';
   field(out, "seq", static_cast<std::int64_t>(h.seq));
   field(out, "atMs", h.at_ms);
+  time_field(out, "at", h.at_ms);
   field(out, "type", h.type);
   if (!h.step_id.empty()) field(out, "processStepId", h.step_id);
   if (!h.detail.empty()) field(out, "detail", h.detail);
@@ -43,8 +53,13 @@ void append_process_json(std::string& out, const model::process_state& p) {
     field(out, "status", model::to_string(s.status));
     field(out, "attempt", static_cast<std::int64_t>(s.attempt));
     field(out, "createdMs", s.created_ms);
+    time_field(out, "createdAt", s.created_ms);
     field(out, "modifiedMs", s.modified_ms);
-    if (s.due_ms) field(out, "dueMs", s.due_ms);
+    time_field(out, "modifiedAt", s.modified_ms);
+    if (s.due_ms) {
+      field(out, "dueMs", s.due_ms);
+      time_field(out, "dueAt", s.due_ms);
+    }
     if (s.retry_pending) field(out, "retryPending", true);
     if (!s.error.empty()) field(out, "error", s.error);
     if (!s.params.empty()) {
@@ -57,7 +72,9 @@ void append_process_json(std::string& out, const model::process_state& p) {
   if (p.retry_count) field(out, "retryCount", static_cast<std::int64_t>(p.retry_count));
   if (!p.error.empty()) field(out, "error", p.error);
   field(out, "createdMs", p.created_ms);
+  time_field(out, "createdAt", p.created_ms);
   field(out, "updatedMs", p.updated_ms);
+  time_field(out, "updatedAt", p.updated_ms);
   if (!p.scenario.empty()) field(out, "scenarioId", p.scenario);
   if (p.sandbox) field(out, "sandbox", true);
   if (!p.worker.empty()) field(out, "worker", p.worker);
@@ -71,6 +88,7 @@ void append_process_json(std::string& out, const model::process_state& p) {
     field(out, "processStepId", p.lease.step_id);
     field(out, "worker", p.lease.worker);
     field(out, "expiresMs", p.lease.expires_ms);
+    time_field(out, "expiresAt", p.lease.expires_ms);
     out += '}';
   }
   out += '}';

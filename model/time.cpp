@@ -118,18 +118,52 @@ std::optional<std::int64_t> parse_iso_instant(std::string_view text, missing_off
   return seconds * 1000 + millis;
 }
 
+void append_iso_instant(std::string& out, std::int64_t ms) {
+  // Civil date from days since 1970 (H. Hinnant's civil_from_days), digits by hand: no
+  // snprintf (a few hundred ns each, and a process shows several times).
+  auto floor_div = [](std::int64_t a, std::int64_t b) { return a / b - ((a % b) < 0 ? 1 : 0); };
+  std::int64_t days = floor_div(ms, 86'400'000);
+  std::int64_t in_day = ms - days * 86'400'000;
+  std::int64_t z = days + 719'468;
+  std::int64_t era = floor_div(z, 146'097);
+  std::int64_t doe = z - era * 146'097;
+  std::int64_t yoe = (doe - doe / 1460 + doe / 36'524 - doe / 146'096) / 365;
+  std::int64_t y = yoe + era * 400;
+  std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  std::int64_t mp = (5 * doy + 2) / 153;
+  std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  if (y < 0 || y > 9999) {  // outside RFC 3339's four digits: as date.h writes it
+    auto tp = date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds(ms)};
+    out += date::format("%FT%TZ", tp);
+    return;
+  }
+  char buf[24];
+  auto put = [&buf](int at, std::int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) buf[at + i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, y, 4);
+  buf[4] = '-';
+  put(5, m, 2);
+  buf[7] = '-';
+  put(8, d, 2);
+  buf[10] = 'T';
+  put(11, in_day / 3'600'000, 2);
+  buf[13] = ':';
+  put(14, in_day / 60'000 % 60, 2);
+  buf[16] = ':';
+  put(17, in_day / 1000 % 60, 2);
+  buf[19] = '.';
+  put(20, in_day % 1000, 3);
+  buf[23] = 'Z';
+  out.append(buf, sizeof buf);
+}
+
 std::string format_iso_instant(std::int64_t ms) {
-  auto tp = date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds(ms)};
-  auto day = date::floor<date::days>(tp);
-  date::year_month_day ymd{day};
-  date::hh_mm_ss<std::chrono::milliseconds> time{tp - day};
-  char buf[64];  // room for any int fields, so the format cannot be cut short
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(time.hours().count()),
-                static_cast<int>(time.minutes().count()), static_cast<int>(time.seconds().count()),
-                static_cast<int>(time.subseconds().count()));
-  return buf;
+  std::string out;
+  append_iso_instant(out, ms);
+  return out;
 }
 
 std::string format_in_zone(std::int64_t ms, std::string_view zone) {

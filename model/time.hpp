@@ -30,6 +30,9 @@ std::optional<std::int64_t> parse_iso_instant(std::string_view text,
 
 /// ms since the epoch as ISO-8601 UTC with milliseconds: "2026-11-22T10:00:00.000Z"; what
 /// every API answer and callback shows. `parse_iso_instant` reads it back exactly.
+/// Appends `format_iso_instant(ms)` to `out` without a temporary: the API shows an RFC 3339
+/// time beside every epoch-ms field, several per process, on the hot read path.
+void append_iso_instant(std::string& out, std::int64_t ms);
 std::string format_iso_instant(std::int64_t ms);
 
 /// ms since the epoch as ISO-8601 in `zone`, with its offset ("2026-03-29T03:00:00+02:00").

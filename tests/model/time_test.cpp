@@ -1,8 +1,11 @@
 #include "model/time.hpp"
 
+#include <date/date.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <optional>
+#include <random>
 
 #include "model/clock.hpp"
 
@@ -100,6 +103,21 @@ TEST_CASE("format_iso_instant writes UTC with ms, and parse reads it back", "[mo
     INFO(ms);
     CHECK(parse_iso_instant(format_iso_instant(ms)) == ms);
   }
+}
+
+TEST_CASE("format_iso_instant agrees with date.h across years 1 to 9999", "[model][time]") {
+  std::mt19937_64 rng(20261205);
+  std::uniform_int_distribution<std::int64_t> any(-62'135'596'800'000, 253'402'300'799'999);
+  for (int i = 0; i < 20'000; ++i) {
+    auto ms = any(rng);
+    auto expected = date::format(
+        "%FT%TZ", date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds(ms)});
+    INFO(ms);
+    REQUIRE(format_iso_instant(ms) == expected);
+  }
+  std::string out = "at ";
+  baton::model::append_iso_instant(out, 0);
+  CHECK(out == "at 1970-01-01T00:00:00.000Z");
 }
 
 TEST_CASE("format_in_zone shows the zone's offset, and the second before for negative ms",
