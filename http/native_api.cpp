@@ -9,6 +9,7 @@
 #include "http/engine_errors.hpp"
 #include "http/json_body.hpp"
 #include "http/metrics.hpp"
+#include "http/metrics_help.hpp"
 #include "http/problem.hpp"
 #include "http/process_access.hpp"
 #include "http/process_json.hpp"
@@ -720,7 +721,7 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
   // Metrics name definitions and scopes and show the load: by default any authenticated
   // client may read them (give the scraper a runner client), not the whole network.
   auto render_metrics = [stats](request_context, responder respond) {
-    respond(text_response(status::ok, stats->render(), metrics_content_type));
+    respond(text_response(status::ok, with_help_lines(stats->render()), metrics_content_type));
   };
   if (http.metrics_public) {
     routes.add(verb::get, "/metrics", render_metrics);
