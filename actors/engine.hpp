@@ -72,6 +72,9 @@ struct start_request {
   std::optional<model::callback_target> callback;
   /// Synchronous start: answer when the process ends or after this many ms (then 202).
   std::optional<std::int64_t> wait_timeout_ms;
+  /// The native API's: a value no input declares is refused (a likely typo) when the
+  /// definition declares inputs and does not take extra values. Vendor routes keep theirs.
+  bool strict_values = false;
 };
 
 /// The answer to a command that concerns one process.

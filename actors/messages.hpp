@@ -351,7 +351,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, start_request& x) {
   return f(caf::meta::type_name("baton::actors::start_request"), x.definition, x.version, x.values,
            x.scope, x.reject_if_busy, x.idempotency_key, x.retry_count, x.scenario, x.sandbox,
-           x.worker, x.schedule_id, x.callback, x.wait_timeout_ms);
+           x.worker, x.schedule_id, x.callback, x.wait_timeout_ms, x.strict_values);
 }
 
 template <class Inspector>

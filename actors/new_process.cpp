@@ -1,5 +1,7 @@
 #include "actors/new_process.hpp"
 
+#include <algorithm>
+
 #include "actors/context.hpp"
 #include "model/suggest.hpp"
 
@@ -35,6 +37,24 @@ std::variant<process_launch, process_answer> prepare_launch(const engine_context
     }
   } else if (sandbox && def->requires_scenario) {
     return refusal(engine_errc::scenario_required, "scenarioId not found", "scenarioId");
+  }
+  if (req.strict_values && !def->inputs.empty() && !def->extra_values) {
+    std::vector<std::string> declared;
+    for (const auto& d : def->inputs) declared.push_back(d.name);
+    for (const auto& [name, v] : req.values) {
+      if (std::ranges::find(declared, name) != declared.end()) continue;
+      return refusal(
+          engine_errc::invalid_input,
+          "unknown value \"" + name + "\": " + def->name + " takes " +
+              [&] {
+                std::string list;
+                for (const auto& d : declared) list += (list.empty() ? "" : ", ") + d;
+                return list;
+              }() +
+              model::did_you_mean(name, declared) +
+              " (a definition with \"extraValues\": true takes others too)",
+          "/values/" + name);
+    }
   }
   auto inputs = model::check_inputs(*def, req.values);
   if (!inputs.errors.empty()) {

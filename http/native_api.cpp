@@ -179,6 +179,7 @@ void start_process(actors::engine& engine, request_context ctx, const auth::clie
     return respond(bad_request("body must be a JSON object", ""));
   }
   actors::start_request req;
+  req.strict_values = true;
   std::string wait_result;
   for (auto [k, v] : obj) {  // later duplicates overwrite earlier ones
     if (k == "definition") {

@@ -103,7 +103,10 @@ struct definition {
   std::vector<step> steps;
   std::vector<scenario> scenarios;
   bool requires_scenario = false;  ///< sandbox runs must name a scenario
-  std::string source;              ///< the JSON it was deployed from
+  /// A native start may give values no input declares (`extraValues`); otherwise, when the
+  /// definition declares inputs, such a value is refused as a likely typo.
+  bool extra_values = false;
+  std::string source;  ///< the JSON it was deployed from
 
   const step* find_step(std::string_view id) const;
   std::optional<std::size_t> step_index(std::string_view id) const;

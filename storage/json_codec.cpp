@@ -181,6 +181,8 @@ class definition_reader {
         read_scenarios(v, d);
       else if (k == "requiresScenario")
         d.requires_scenario = boolean("/requiresScenario", v);
+      else if (k == "extraValues")
+        d.extra_values = boolean("/extraValues", v);
       else if (k == "id" || k == "version")
         continue;  // assigned by the server
       else

@@ -174,3 +174,33 @@ TEST_CASE("an idempotent start answers the first answer and starts nothing new",
     CHECK(count_listed(port, "definition=LoanApproval") == 1);
   }
 }
+
+TEST_CASE("a native start refuses a value no input declares, unless the definition takes extras",
+          "[e2e]") {
+  baton_server server;  // the example definitions: LoanApproval declares applicant and amount
+  auto port = server.port();
+  auto typo = http_call(port, "POST", "/api/v1/processes",
+                        R"({"definition":"LoanApproval","values":{"applicant":"A","amout":2}})");
+  INFO(typo.body);
+  REQUIRE(typo.status == 400);
+  auto problem = object_of(typo);
+  CHECK(text(problem, "field") == "/values/amout");
+  CHECK(text(problem, "detail").find("did you mean \"amount\"") != std::string::npos);
+  CHECK(http_call(port, "GET", "/api/v1/processes?definition=LoanApproval").body.find("\"id\"") ==
+        std::string::npos);  // nothing was started
+
+  // A definition that says it takes extra values, and one that declares no inputs, take them.
+  REQUIRE(deploy(port, "Open",
+                 R"({"inputs":{"a":{"type":"long"}},"extraValues":true,)"
+                 R"("steps":[{"id":"w","kind":"external"}]})")
+                  .status /
+              100 ==
+          2);
+  REQUIRE(deploy(port, "Bare", R"({"steps":[{"id":"w","kind":"external"}]})").status / 100 == 2);
+  start(port, R"({"definition":"Open","values":{"a":1,"note":"x"}})");
+  start(port, R"({"definition":"Bare","values":{"note":"x"}})");
+  // The vendor front ends keep their documented behaviour (the connector takes any values).
+  auto vendor = http_call(port, "POST", "/scheduler/connector-api/process/start",
+                          R"({"name":"LoanApproval","values":{"applicant":"A","amount":1,"x":1}})");
+  CHECK(vendor.status == 200);
+}
