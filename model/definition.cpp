@@ -1,9 +1,11 @@
 #include "model/definition.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
 #include "model/ids.hpp"
+#include "model/suggest.hpp"
 #include "model/time.hpp"
 
 namespace baton::model {
@@ -161,6 +163,10 @@ class checker {
         add(at + "/id", "duplicate step id \"" + s.id + "\"");
     }
     for (std::size_t i = 0; i < def_.steps.size(); ++i) check_step(def_.steps[i], i);
+    if (problems_.empty()) {  // on a definition that reads well: its flow and its names
+      check_reachable();
+      check_names();
+    }
     for (std::size_t i = 0; i < def_.scenarios.size(); ++i) {
       if (def_.scenarios[i].id.size() > max_name_bytes)
         add("/scenarios/" + std::to_string(i), too_long());
@@ -277,6 +283,84 @@ class checker {
       case step_kind::fail:
         check_template(at + "/message", s.message);
         break;
+    }
+  }
+
+  /// Every step something leads to from the first: the next in order (or `next`), a
+  /// switch's cases and default; a fail step and `next: ""` end the process.
+  void check_reachable() {
+    const auto n = def_.steps.size();
+    std::vector<bool> reached(n, false);
+    std::vector<std::size_t> todo{0};
+    auto follow = [&](const std::string& target) {
+      if (auto j = target.empty() ? std::nullopt : def_.step_index(target)) todo.push_back(*j);
+    };
+    while (!todo.empty()) {
+      auto i = todo.back();
+      todo.pop_back();
+      if (i >= n || reached[i]) continue;
+      reached[i] = true;
+      const auto& s = def_.steps[i];
+      if (s.kind == step_kind::switch_) {
+        for (const auto& c : s.cases) follow(c.next);
+        if (s.default_next) follow(*s.default_next);
+      } else if (s.kind != step_kind::fail) {
+        if (s.next)
+          follow(*s.next);
+        else
+          todo.push_back(i + 1);
+      }
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!reached[i]) {
+        add("/steps/" + std::to_string(i),
+            "step \"" + def_.steps[i].id + "\" is never reached: no step leads to it");
+      }
+    }
+  }
+
+  /// The `${name}`s of `text`.
+  static std::vector<std::string> names_in(std::string_view text) {
+    std::vector<std::string> out;
+    for (std::size_t at = text.find("${"); at != std::string_view::npos;
+         at = text.find("${", at + 2)) {
+      auto end = text.find('}', at + 2);
+      if (end == std::string_view::npos) break;
+      out.emplace_back(text.substr(at + 2, end - at - 2));
+    }
+    return out;
+  }
+
+  /// With declared inputs (and no `extraValues`), a `${name}` must be an input, an output or
+  /// a value some step sets: anything else runs as null, a typo found only at run time.
+  void check_names() {
+    if (def_.inputs.empty() || def_.extra_values) return;
+    std::vector<std::string> known;
+    for (const auto& in : def_.inputs) known.push_back(in.name);
+    for (const auto& out : def_.outputs) known.push_back(out);
+    for (const auto& s : def_.steps) {
+      for (const auto& [name, tmpl] : s.set) known.push_back(name);
+      for (const auto& [name, pointer] : s.http.map) known.push_back(name);
+      for (const auto& p : s.params) known.push_back(p.name);
+    }
+    auto check = [&](const std::string& at, std::string_view text) {
+      for (const auto& name : names_in(text)) {
+        if (std::ranges::find(known, name) != known.end()) continue;
+        add(at, "${" + name + "} names no input, output or value a step sets" +
+                    did_you_mean(name, known));
+      }
+    };
+    for (std::size_t i = 0; i < def_.steps.size(); ++i) {
+      const auto& s = def_.steps[i];
+      auto at = "/steps/" + std::to_string(i);
+      for (const auto& [name, tmpl] : s.set) check(at + "/set/" + name, tmpl);
+      check(at + "/http/url", s.http.url);
+      for (const auto& [name, tmpl] : s.http.headers) check(at + "/http/headers/" + name, tmpl);
+      if (s.http.body) check(at + "/http/body", *s.http.body);
+      for (std::size_t j = 0; j < s.cases.size(); ++j)
+        check(at + "/cases/" + std::to_string(j) + "/when", s.cases[j].when);
+      check(at + "/message", s.message);
+      check(at + "/until", s.until);
     }
   }
 

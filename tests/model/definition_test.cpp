@@ -59,6 +59,8 @@ std::vector<std::string> problems(const definition& d) {
 TEST_CASE("a well-formed definition has no problems", "[model][definition][validate]") {
   definition d = make({});
   d.inputs = {{"username", value_type::string, true, std::nullopt},
+              {"surname", value_type::string, false, std::nullopt},
+              {"deadline", value_type::string, false, std::nullopt},
               {"amount", value_type::long_, false, value::of_string("10")}};
   d.outputs = {"x"};
   d.steps.push_back(script_step("compose", {{"x", "${username} ${surname}"}}));
@@ -100,8 +102,46 @@ TEST_CASE("an unknown next names the pointer and the target", "[model][definitio
   // "" ends the process and is not a reference.
   d.steps[2].next = "";
   CHECK(problems(d).empty());
-  d.steps[0].next = "c";
+  d.steps[0].next = "c";  // b is skipped now: nothing leads to it
+  CHECK(problems(d) ==
+        std::vector<std::string>{"/steps/1: step \"b\" is never reached: no step leads to it"});
+}
+
+TEST_CASE("a ${name} that no input, output or step gives is refused, with a did-you-mean",
+          "[model][definition][validate]") {
+  auto d = make({script_step("compose", {{"greeting", "hello ${nme}"}})});
+  d.inputs = {{"name", value_type::string, true, std::nullopt}};
+  d.outputs = {"greeting"};
+  CHECK(problems(d) == std::vector<std::string>{
+                           "/steps/0/set/greeting: ${nme} names no input, output or value a step "
+                           "sets; did you mean \"name\"?"});
+  // A value a later step sets is known; so is every name with "extraValues".
+  d.steps.push_back(script_step("later", {{"nme", "x"}}));
   CHECK(problems(d).empty());
+  d.steps.pop_back();
+  d.extra_values = true;
+  CHECK(problems(d).empty());
+  // Without declared inputs any value may come with the start: nothing to check against.
+  d.extra_values = false;
+  d.inputs.clear();
+  CHECK(problems(d).empty());
+}
+
+TEST_CASE("a switch's targets are reached, and a fail step ends its branch",
+          "[model][definition][validate]") {
+  step sw;
+  sw.id = "route";
+  sw.kind = step_kind::switch_;
+  sw.cases = {{"${x} == 1", "yes"}};
+  sw.default_next = "no";
+  step no;
+  no.id = "no";
+  no.kind = step_kind::fail;
+  no.message = "no";
+  auto d = make({sw, script_step("yes"), no, script_step("after_fail")});
+  d.steps[1].next = "";
+  CHECK(problems(d) == std::vector<std::string>{"/steps/3: step \"after_fail\" is never reached: "
+                                                "no step leads to it"});
 }
 
 TEST_CASE("validate reports every problem, not just the first", "[model][definition][validate]") {

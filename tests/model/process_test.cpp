@@ -80,6 +80,17 @@ definition make(std::vector<step> steps, std::vector<std::string> outputs = {}) 
   return d;
 }
 
+/// A definition with steps nothing reaches, which deploy refuses: the state machine must
+/// still pass them by (a stored definition from before that check may have them).
+definition make_with_unreached(std::vector<step> steps) {
+  definition d;
+  d.name = "Test";
+  d.steps = std::move(steps);
+  for (const auto& p : validate(d))
+    REQUIRE(p.message.find("is never reached") != std::string::npos);
+  return d;
+}
+
 // ---- running events -----------------------------------------------------------------------
 
 /// Holds a process and its definition; `send` applies an event and keeps the new state
@@ -241,8 +252,9 @@ TEST_CASE("a definition with no steps succeeds at once", "[model][process]") {
 TEST_CASE("next jumps and \"\" ends the process", "[model][process][script]") {
   auto first = script("first", {{"a", "1"}});
   first.next = "third";
-  harness h(make({first, script("second", {{"b", "2"}}), ending(script("third", {{"c", "3"}})),
-                  script("fourth", {{"d", "4"}})}));
+  harness h(
+      make_with_unreached({first, script("second", {{"b", "2"}}),
+                           ending(script("third", {{"c", "3"}})), script("fourth", {{"d", "4"}})}));
   auto& t = h.send(ev_admitted{});
   CHECK(t.state.status == process_status::succeeded);
   CHECK(t.state.vals.count("a") == 1);
@@ -832,7 +844,8 @@ TEST_CASE("a switch can loop back through a waiting step", "[model][process][swi
 }
 
 TEST_CASE("a fail step fails the process with its rendered message", "[model][process][fail]") {
-  harness h(make({script("a"), fail_step("stop", "no credit for ${who}"), script("never")}),
+  harness h(make_with_unreached(
+                {script("a"), fail_step("stop", "no credit for ${who}"), script("never")}),
             {{"who", S("bob")}});
   auto& t = h.send(ev_admitted{});
   CHECK(t.state.status == process_status::failed);
