@@ -32,8 +32,12 @@ $(BUILD)/build.ninja: CMakeLists.txt
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
+# `make run ALLOW_HOSTS=127.0.0.1:9000,pricing.internal` lets http steps call those hosts
+# (the setting outgoing.allow_hosts; nothing is allowed by default).
+ALLOW_HOSTS ?=
 run: build
-	$(BUILD)/baton serve --listen $(LISTEN) --data ./data --definitions examples/definitions
+	$(if $(ALLOW_HOSTS),BATON_OUTGOING__ALLOW_HOSTS=$(ALLOW_HOSTS)) \
+	  $(BUILD)/baton serve --listen $(LISTEN) --data ./data --definitions examples/definitions
 
 # Tests build with warnings as errors (BATON_WERROR), as CI does.
 test: EXTRA_PACKAGES = $(TEST_PACKAGES)

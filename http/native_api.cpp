@@ -16,6 +16,7 @@
 #include "http/router.hpp"
 #include "http/typed_params.hpp"
 #include "model/time.hpp"
+#include "outgoing/allow_list.hpp"
 #include "outgoing/callback_target.hpp"
 #include "storage/audit_log.hpp"
 #include "storage/json_codec.hpp"
@@ -98,8 +99,34 @@ std::string with_result(std::string process_json, const model::values& outputs,
 
 // ---- definitions ----------------------------------------------------------------------------
 
+/// `"warnings":[{"pointer","message"}]` for the http steps whose literal host
+/// `outgoing.allow_hosts` does not allow: they would fail at run time. A URL whose host is a
+/// `${...}` hole can only be checked when it is called. Empty when there is nothing to say.
+std::string host_warnings(const model::definition& def, const outgoing::allow_list& allowed) {
+  std::string out;
+  for (std::size_t i = 0; i < def.steps.size(); ++i) {
+    const auto& s = def.steps[i];
+    if (s.kind != model::step_kind::http) continue;
+    // What comes before the first `${` is literal; the host is known when it ends there.
+    auto literal = std::string_view(s.http.url).substr(0, s.http.url.find("${"));
+    auto scheme_end = literal.find("://");
+    if (scheme_end == std::string_view::npos) continue;
+    bool templated = literal.size() < s.http.url.size();
+    if (templated && literal.find('/', scheme_end + 3) == std::string_view::npos) continue;
+    auto target = outgoing::parse_target(literal);
+    auto* t = std::get_if<outgoing::url_target>(&target);
+    if (!t) continue;
+    auto why = allowed.refusal(*t);
+    if (why.empty()) continue;
+    out += out.empty() ? "[" : ",";
+    out += R"({"pointer":"/steps/)" + std::to_string(i) + R"(/http/url","message":")" +
+           json_escape(why + "; calls will fail until outgoing.allow_hosts allows it") + "\"}";
+  }
+  return out.empty() ? out : out + "]";
+}
+
 void put_definition(actors::engine& engine, request_context ctx, const auth::client& who,
-                    responder respond) {
+                    responder respond, const outgoing::allow_list& allowed) {
   auto name = std::string(ctx.param("name"));
   std::string body = ctx.req.body();
   auto parsed_body = parse_json_body(body);
@@ -130,14 +157,20 @@ void put_definition(actors::engine& engine, request_context ctx, const auth::cli
     r.prepare_payload();
     return respond(std::move(r));
   }
-  engine.deploy(std::move(std::get<model::definition>(parsed)), [respond](actors::deploy_answer a) {
-    if (a.code != actors::engine_errc::ok) {
-      auto m = map_error(a.code);
-      return respond(problem(m.status, m.title, a.message));
-    }
-    respond(json_response(a.created ? status::created : status::ok,
-                          storage::definition_json(*a.definition)));
-  });
+  auto warnings = host_warnings(std::get<model::definition>(parsed), allowed);
+  engine.deploy(std::move(std::get<model::definition>(parsed)),
+                [respond, warnings](actors::deploy_answer a) {
+                  if (a.code != actors::engine_errc::ok) {
+                    auto m = map_error(a.code);
+                    return respond(problem(m.status, m.title, a.message));
+                  }
+                  auto body = storage::definition_json(*a.definition);
+                  if (!warnings.empty() && body.size() > 1) {
+                    body.pop_back();
+                    body += ",\"warnings\":" + warnings + "}";
+                  }
+                  respond(json_response(a.created ? status::created : status::ok, std::move(body)));
+                });
 }
 
 void get_definition(actors::engine& engine, request_context ctx, const auth::client& who,
@@ -653,8 +686,13 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
                              }));
   };
   using auth::role;
-  route(verb::put, "/api/v1/definitions/{name}", role::admin, put_definition,
-        "definition_deployed");
+  route(
+      verb::put, "/api/v1/definitions/{name}", role::admin,
+      [hosts = std::make_shared<const outgoing::allow_list>(outgoing.allow_hosts)](
+          actors::engine& e, request_context ctx, const auth::client& who, responder respond) {
+        put_definition(e, std::move(ctx), who, std::move(respond), *hosts);
+      },
+      "definition_deployed");
   route(verb::get, "/api/v1/definitions/{name}", role::runner, get_definition);
   route(verb::get, "/api/v1/definitions", role::runner, list_definitions);
   route(verb::post, "/api/v1/processes", role::runner,

@@ -181,3 +181,29 @@ TEST_CASE("structural and semantic problems of a definition are reported togethe
   }
   CHECK(pointers == std::set<std::string>{"/steps/0/kind", "/steps/1/next"});
 }
+
+TEST_CASE("deploying an http step whose host is not allowed answers with a warning", "[e2e]") {
+  server_options opts;
+  opts.environment["BATON_OUTGOING__ALLOW_HOSTS"] = "pricing.internal";
+  baton_server server(opts);
+  auto port = server.port();
+  auto r = deploy(port, "Calls",
+                  R"({"steps":[)"
+                  R"({"id":"ok","kind":"http","http":{"url":"http://pricing.internal/p/${sku}"}},)"
+                  R"({"id":"bad","kind":"http","http":{"url":"https://evil.example.com/x"}},)"
+                  R"({"id":"open","kind":"http","http":{"url":"${anywhere}"}}]})");
+  INFO(r.body);
+  REQUIRE(r.status == 201);  // deployed: the setting may change before it runs
+  auto def = object_of(r);
+  REQUIRE(def.contains("warnings"));
+  const auto& warnings = def.at("warnings").as_array();
+  REQUIRE(warnings.size() == 1);
+  CHECK(text(warnings[0].as_object(), "pointer") == "/steps/1/http/url");
+  CHECK(text(warnings[0].as_object(), "message").find("evil.example.com") != std::string::npos);
+  // A definition whose hosts are all allowed has none.
+  auto clean =
+      deploy(port, "Clean",
+             R"({"steps":[{"id":"ok","kind":"http","http":{"url":"http://pricing.internal/"}}]})");
+  REQUIRE(clean.status == 201);
+  CHECK_FALSE(object_of(clean).contains("warnings"));
+}
