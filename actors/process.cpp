@@ -355,6 +355,7 @@ void on_http_result(process_self self, http_result& msg) {
   ev.attempt = msg.attempt;
   ev.status = msg.response.status;
   ev.error = msg.response.error;
+  ev.permanent = msg.response.refused;
   if (ev.error.empty()) {
     const auto* exec = st.state.find_execution(msg.step_id);
     const auto* step = exec ? st.def->find_step(exec->step) : nullptr;

@@ -197,6 +197,12 @@ class machine {
                           : std::ranges::find(st.http.expect, e.status) != st.http.expect.end();
       if (!expected) failure = "unexpected status " + std::to_string(e.status);
     }
+    if (!failure.empty() && e.permanent) {
+      // No retry changes a configuration error: fail now, saying so.
+      failure += " (a configuration error: not retried)";
+      finish_step(*exec, step_status::failed, failure);
+      return fail_process(st.id + ": " + failure);
+    }
     if (!failure.empty()) return fail_attempt(*exec, st, failure);
     complete(*exec, e.mapped, "status " + std::to_string(e.status));
   }

@@ -122,6 +122,9 @@ struct ev_http_answered {
   int status = 0;
   values mapped;
   std::string error;  ///< transport error or mapping problem; empty when the call answered
+  /// The call was refused before it was made (a bad URL or a host not allowed): a
+  /// configuration error, which fails the step at once instead of being retried.
+  bool permanent = false;
   bool operator==(const ev_http_answered&) const = default;
 };
 /// complete-step on an external step, params already checked by `check_completion`; or a

@@ -66,11 +66,13 @@ struct detail::client_core {
   std::unordered_map<const call_op*, std::weak_ptr<call_op>> calls;
   std::unordered_map<std::string, std::vector<std::unique_ptr<connection>>> idle;
 
-  void fail_soon(delegate_client::callback done, std::string error) {
+  /// @param refused the call was not made, for a reason no retry changes
+  void fail_soon(delegate_client::callback done, std::string error, bool refused = false) {
     // Never inside call(): the caller may hold a lock or be mid-way through its own state.
-    net::post(ioc, [done = std::move(done), error = std::move(error)]() mutable {
+    net::post(ioc, [done = std::move(done), error = std::move(error), refused]() mutable {
       outgoing_response res;
       res.error = std::move(error);
+      res.refused = refused;
       try {
         done(std::move(res));
       } catch (const std::exception& e) {
@@ -363,15 +365,16 @@ std::string header_problem(std::string_view name, std::string_view value) {
 void client::call(outgoing_request request, callback done) {
   auto parsed = parse_target(request.url);
   if (auto* why = std::get_if<std::string>(&parsed))
-    return impl_->fail_soon(std::move(done), std::move(*why));
+    return impl_->fail_soon(std::move(done), std::move(*why), true);
   const auto& to = std::get<url_target>(parsed);
   if (auto why = impl_->allow.refusal(to); !why.empty() && !impl_->options.any_host)
-    return impl_->fail_soon(std::move(done), std::move(why));
+    return impl_->fail_soon(std::move(done), std::move(why), true);
   const auto& [tls, host, port, authority, target] = to;
 
   for (const auto& [name, value] : request.headers) {
     if (auto why = header_problem(name, value); !why.empty()) {
-      return impl_->fail_soon(std::move(done), "invalid header " + name.substr(0, 64) + ": " + why);
+      return impl_->fail_soon(std::move(done), "invalid header " + name.substr(0, 64) + ": " + why,
+                              true);
     }
   }
 

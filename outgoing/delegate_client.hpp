@@ -21,6 +21,9 @@ struct outgoing_response {
   int status = 0;  ///< 0 when no HTTP answer arrived
   std::string body;
   std::string error;  ///< transport error, or "host not allowed"; empty when an answer came
+  /// The call was never made, for a reason no retry changes: the URL, a header, or a host
+  /// `outgoing.allow_hosts` does not allow (a configuration error).
+  bool refused = false;
 };
 
 /// Performs outgoing calls without blocking the caller; `outgoing::client` implements it over

@@ -140,7 +140,7 @@ typename Inspector::result_type inspect(Inspector& f, ev_admitted&) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ev_http_answered& x) {
   return f(caf::meta::type_name("baton::model::ev_http_answered"), x.step_id, x.attempt, x.status,
-           x.mapped, x.error);
+           x.mapped, x.error, x.permanent);
 }
 
 template <class Inspector>

@@ -207,3 +207,23 @@ TEST_CASE("deploying an http step whose host is not allowed answers with a warni
   REQUIRE(clean.status == 201);
   CHECK_FALSE(object_of(clean).contains("warnings"));
 }
+
+TEST_CASE("an http step to a host that is not allowed fails at once, not after its retries",
+          "[e2e]") {
+  baton_server server;  // outgoing.allow_hosts is empty: no host is allowed
+  auto port = server.port();
+  REQUIRE(deploy(port, "Blocked",
+                 R"({"steps":[{"id":"call","kind":"http","retry":{"count":3,"initialMs":60000},)"
+                 R"("http":{"url":"http://127.0.0.1:9/x"}}]})")
+                  .status /
+              100 ==
+          2);
+  auto id = start(port, R"({"definition":"Blocked"})");
+  auto p = wait_for_status(port, id, "FAILED");
+  REQUIRE(text(p, "status") == "FAILED");
+  CHECK(text(p, "error").find("host not allowed") != std::string::npos);
+  CHECK(text(p, "error").find("not retried") != std::string::npos);
+  const auto& steps = p.at("steps").as_array();
+  REQUIRE(steps.size() == 1);
+  CHECK(steps[0].as_object().at("attempt").as_int64() == 1);
+}

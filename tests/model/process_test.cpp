@@ -1324,3 +1324,18 @@ TEST_CASE("only a FAILED process can be retried", "[model][process]") {
   h.send(ev_cancel{"no"});
   CHECK(h.reject(ev_retry{"ops", {}}) == "process is CANCELLED, not FAILED");
 }
+
+TEST_CASE("a call refused before it is made fails the step at once, whatever its retries",
+          "[model][process][http]") {
+  auto call = http("call", "https://evil.example.com/x");
+  call.retry = retry_policy{3, backoff_kind::fixed, 1000, 1000, 0};
+  harness h(make({call}));
+  h.send(ev_admitted{});
+  ev_http_answered refused{"p1-1", 1, 0, {}, "host not allowed: evil.example.com"};
+  refused.permanent = true;
+  auto& t = h.send(refused);
+  CHECK(t.state.status == process_status::failed);
+  CHECK(t.state.error.find("not retried") != std::string::npos);
+  CHECK(h.exec(1).status == step_status::failed);
+  CHECK(effects_of<fx_arm_timer>(t).empty());  // no backoff armed
+}
