@@ -28,6 +28,7 @@
 #include "http/compat/process_engine.hpp"
 #include "http/compat/scheduler_connector.hpp"
 #include "http/compat/workfloo.hpp"
+#include "http/definition_api.hpp"
 #include "http/job_api.hpp"
 #include "http/metrics.hpp"
 #include "http/native_api.hpp"
@@ -225,6 +226,10 @@ int serve(const std::optional<std::string>& config_file,
         if (!registry->find(def.name, def.version))
           registry->add(std::make_shared<const model::definition>(std::move(def)));
       }
+      auto retired = store->load_retirements();
+      if (!retired.ok())
+        return spdlog::warn("cluster: cannot read retirements: {}", retired.error().describe());
+      registry->set_retirements(std::move(retired).value());
     };
     log->on_applied(storage::cf::definitions, learn);
     learn();  // what was applied between recovery and now
@@ -294,6 +299,7 @@ int serve(const std::optional<std::string>& config_file,
            std::to_string(auth::password_verifications()) + "\n";
   });
   http::add_native_routes(*routes, *engine, authenticator, stats, settings.http, settings.outgoing);
+  http::add_definition_routes(*routes, *engine, authenticator, settings.outgoing);
   http::add_schedule_routes(*routes, *engine, authenticator);
   http::add_job_routes(*routes, *engine, authenticator);
   http::add_task_routes(*routes, *engine, authenticator);

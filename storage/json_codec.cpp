@@ -564,6 +564,22 @@ std::string definition_json(const model::definition& d) {
   return out;
 }
 
+std::string encode_retirement(const model::retirement& r) {
+  std::string out;
+  out += format_v1;
+  out += '{';
+  field(out, "atMs", r.at_ms);
+  field(out, "by", r.by);
+  out += '}';
+  return out;
+}
+
+std::optional<model::retirement> decode_retirement(std::string_view stored) {
+  dom::element doc;
+  if (!parse_stored(stored, doc) || !doc.is_object()) return std::nullopt;
+  return model::retirement{int_of(doc, "atMs"), text_of(doc, "by")};
+}
+
 std::variant<model::values, std::string> parse_values(std::string_view json_object) {
   dom::element doc;
   if (thread_parser().parse(json_object.data(), json_object.size()).get(doc) != simdjson::SUCCESS) {
