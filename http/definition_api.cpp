@@ -31,10 +31,7 @@ std::string definition_document(actors::engine& engine, const model::definition&
   using namespace model::json_write;
   field(out, "retired", true);
   field(out, "retiredMs", retired->at_ms);
-  key(out, "retiredAt");
-  out += '"';
-  model::append_iso_instant(out, retired->at_ms);
-  out += '"';
+  time_field(out, "retiredAt", retired->at_ms);
   if (!retired->by.empty()) field(out, "retiredBy", retired->by);
   out += '}';
   return out;
