@@ -39,6 +39,7 @@
 #include "http/schedule_api.hpp"
 #include "http/server.hpp"
 #include "http/task_api.hpp"
+#include "http/ui_api.hpp"
 #include "model/clock.hpp"
 #include "outgoing/client.hpp"
 #include "storage/audit_log.hpp"
@@ -348,6 +349,7 @@ int serve(const std::optional<std::string>& config_file,
   http::add_task_routes(*routes, *engine, authenticator);
   http::add_retry_routes(*routes, *engine, authenticator);
   http::add_openapi_routes(*routes);
+  http::add_ui_routes(*routes);
   http::add_admin_routes(*routes, *engine, authenticator, settings.storage.data_dir);
   http::compat::add_scheduler_connector_routes(*routes, *engine, authenticator, settings);
   auth::add_auth_routes(*routes, authenticator);

@@ -49,8 +49,8 @@ bool plain_name(std::string_view name) {
 
 }  // namespace
 
-backup_outcome pack_snapshot(const db& database, const std::string& data_dir,
-                             std::uint64_t limit, std::string& archive) {
+backup_outcome pack_snapshot(const db& database, const std::string& data_dir, std::uint64_t limit,
+                             std::string& archive) {
   static std::atomic<unsigned> serial{0};
   scratch_folder scratch{fs::path(data_dir) / ("snapshot.tmp-" + std::to_string(::getpid()) + "-" +
                                                std::to_string(++serial))};
@@ -66,7 +66,7 @@ backup_outcome pack_snapshot(const db& database, const std::string& data_dir,
     if (ec) break;
     if (archive.size() + size > limit) {
       return failed(backup_errc::too_large, "the store is larger than a snapshot may be (" +
-                                         std::to_string(limit) + " bytes)");
+                                                std::to_string(limit) + " bytes)");
     }
     auto name = it->path().filename().string();
     archive += name + "\n" + std::to_string(size) + "\n";

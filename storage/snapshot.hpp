@@ -20,8 +20,8 @@ class db;
 /// Packs a checkpoint of `database` (whose data folder is `data_dir`) into `archive`. The
 /// checkpoint is made in a scratch folder inside `data_dir` and removed after. Fails with
 /// `too_large` beyond `limit` bytes: the archive is held in memory.
-backup_outcome pack_snapshot(const db& database, const std::string& data_dir,
-                             std::uint64_t limit, std::string& archive);
+backup_outcome pack_snapshot(const db& database, const std::string& data_dir, std::uint64_t limit,
+                             std::string& archive);
 
 /// Makes the store packed in `archive` the one of `data_dir`: unpacked beside `data_dir/db`,
 /// opened once to check it, then swapped in. The store that was there is kept as

@@ -41,7 +41,11 @@ handler protect(authenticator& auth, unsigned schemes, role need, error_format f
             format(status::unauthorized, o.result == outcome::kind::missing ? "credentials required"
                                          : !o.hint.empty()                  ? o.hint
                                                            : "invalid credentials");
-        r.set(beast_http::field::www_authenticate, authenticator::challenge(schemes));
+        // A script's request (the web UI's) gets no Basic challenge: a browser would answer
+        // it with its own password dialog instead of letting the page say what went wrong.
+        bool script = !ctx.header("X-Requested-With").empty();
+        r.set(beast_http::field::www_authenticate,
+              authenticator::challenge(script ? schemes & ~unsigned{basic} : schemes));
         return respond(std::move(r));
       }
     }

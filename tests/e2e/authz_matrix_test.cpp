@@ -366,6 +366,8 @@ std::vector<row> matrix() {
       {"GET", "/metrics", 401, all_ok, all_ok, same("/metrics")},
       {"GET", "/api/v1/openapi.json", 200, all_ok, all_ok, same("/api/v1/openapi.json")},
       {"GET", "/api/docs", 200, all_ok, all_ok, same("/api/docs")},
+      {"GET", "/ui", 200, all_ok, all_ok, same("/ui/")},
+      {"GET", "/ui/{file}", 200, all_ok, all_ok, same("/ui/app.js")},
       // ---- credentials: their failures are throttled per address, so they have their own tests
       {"POST", "/services/oauth2/token", 0, {}, {}, {}, auth_tests},
       {"POST", "/services/oauth2/revoke", 0, {}, {}, {}, auth_tests},

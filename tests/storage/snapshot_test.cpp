@@ -60,7 +60,8 @@ TEST_CASE("a snapshot of a live store replaces a store behind it, which is kept 
   CHECK(fs::exists(fs::path(behind.str()) / "db.behind-1" / "CURRENT"));
 }
 
-TEST_CASE("a snapshot that is malformed, cut short or too large is refused", "[storage][snapshot]") {
+TEST_CASE("a snapshot that is malformed, cut short or too large is refused",
+          "[storage][snapshot]") {
   temp_dir live, target;
   std::string archive;
   {
@@ -73,8 +74,8 @@ TEST_CASE("a snapshot that is malformed, cut short or too large is refused", "[s
   }
   CHECK(storage::install_snapshot("not a snapshot", target.str(), "x").code ==
         backup_errc::not_a_backup);
-  CHECK(storage::install_snapshot(archive.substr(0, archive.size() - 10), target.str(), "x")
-            .code == backup_errc::not_a_backup);
+  CHECK(storage::install_snapshot(archive.substr(0, archive.size() - 10), target.str(), "x").code ==
+        backup_errc::not_a_backup);
   CHECK(storage::install_snapshot("baton-snapshot 1\n../evil\n1\nx", target.str(), "x").code ==
         backup_errc::not_a_backup);
   // Nothing refused was swapped in or left behind.
