@@ -27,7 +27,7 @@ function loginScreen(error) {
     keyError.textContent = "";
     try {
       await loginWithKey(keyForm.elements["api-key"].value.trim());
-      route();
+      route().then(adminLink);
     } catch (e) {
       keyError.textContent = e.status === 401 ? "That key is not valid." : e.message;
     }
@@ -44,7 +44,7 @@ function loginScreen(error) {
     pwError.textContent = "";
     try {
       await loginWithPassword(pwForm.elements.user.value, pwForm.elements.password.value);
-      route();
+      route().then(adminLink);
     } catch (e) {
       pwError.textContent = e.status === 401 ? "Name or password not accepted." : e.message;
     }
@@ -94,10 +94,12 @@ document.getElementById("logout").addEventListener("click", async () => {
 // The clients page is for admins: others do not see its link.
 async function adminLink() {
   if (!signedIn()) return;
+  const link = document.getElementById("nav-clients");
   try {
     await call("GET", "/api/v1/clients");
+    link.hidden = false;
   } catch {
-    document.getElementById("nav-clients").hidden = true;
+    link.hidden = true;
   }
 }
 

@@ -131,6 +131,25 @@ def wrong_key_shows_an_error(c):
     c.text_appears("main h1", "Processes")
 
 
+def password_login_uses_a_session(c):
+    made = c.server.api("POST", "/api/v1/clients",
+                        {"name": "clerk", "role": "runner", "definitions": ["Loan*"]})
+    c.open()
+    c.find("#user").send_keys("clerk")
+    c.find("#password").send_keys(made["password"])
+    c.find("#password-login button").click()
+    c.text_appears("main h1", "Processes")
+    # The session cookie and its CSRF header carry the calls; no key is kept.
+    assert c.driver.execute_script("return sessionStorage.getItem('baton.apiKey')") is None
+    assert any(k["name"] == "BPMCSRF" for k in c.driver.get_cookies())
+    # A runner sees no clients link, and a clients page says it may not.
+    c.wait.until(lambda d: not d.find_element(By.ID, "nav-clients").is_displayed())
+    c.open("#/clients")
+    c.text_appears("#notice", "403")
+    c.find("#logout").click()
+    c.find("#api-key")
+
+
 def start_and_complete_through_forms(c):
     c.login()
     Select(c.find("#start-definition")).select_by_visible_text("LoanApproval")
@@ -239,7 +258,7 @@ def phone_width_does_not_overflow(c):
 
 
 CASES = {f.__name__: f for f in (
-    wrong_key_shows_an_error, start_and_complete_through_forms, a_refused_completion_says_why,
+    wrong_key_shows_an_error, password_login_uses_a_session, start_and_complete_through_forms, a_refused_completion_says_why,
     script_values_show_as_text, inbox_lists_and_completes_open_steps,
     definition_graph_draws_every_step, dashboard_draws_charts, phone_width_does_not_overflow)}
 
