@@ -1,17 +1,9 @@
 #pragma once
 
 #include "config/settings.hpp"
-
-namespace baton::actors {
-class engine;
-}
+#include "http/fwd.hpp"
 
 namespace baton::http {
-
-class router;
-namespace auth {
-class authenticator;
-}
 
 /// Registers the definition routes:
 /// - `PUT /api/v1/definitions/{name}` (admin) deploys a new version when the body differs
