@@ -13,12 +13,10 @@ order in one bash; a block followed by "→ `NNN`" must answer that status, and 
 must have every field of the ```json block after it (values may differ: ids, times), the
 root element of an ```xml block, or the first line of a ```csv block. `examples` checks
 that every JSON block in README.md and docs/*.md that names a definition is, as JSON, the
-file of that name in examples/. `reference` reads the names from the code (statuses and
-step kinds from model/, setting keys from config/settings.cpp, metric families from
-http/metrics_help.cpp, paths from http/openapi.json) and checks that the docs name each one.
+file of that name in examples/. `reference` (reference.py) checks that the docs name every
+status, step kind, type, definition field, setting, metric family and route of the code.
 """
 
-import fnmatch
 import glob
 import json
 import os
@@ -29,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from reference import reference
 
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
 
@@ -245,68 +245,6 @@ def examples(source):
     if compared == 0:
         problems.append("no definition found in the docs")
     print(f"{compared} definitions in the docs compared with examples/")
-    return problems
-
-
-def read(source, path):
-    with open(os.path.join(source, path), encoding="utf-8") as f:
-        return f.read()
-
-
-def quoted_cases(code, function):
-    """The strings returned by the switch of `std::string_view function(...)`."""
-    m = re.search(re.escape(function) + r"\)\s*\{(.*?)\n\}", code, re.S)
-    return re.findall(r'return "([^"?]+)";', m.group(1)) if m else []
-
-
-def path_pattern(path):
-    """A route of openapi.json as a regex over the docs: a {parameter} matches any segment
-    written there ({id}, $ID, 42)."""
-    parts = re.split(r"(\{[^}]+\})", path)
-    return re.compile("".join(r"[^/\s\"'`)]+" if p.startswith("{") else re.escape(p)
-                              for p in parts) + r"(?![\w/])")
-
-
-def reference(source):
-    definitions = read(source, "docs/definitions.md")
-    operations = read(source, "docs/operations.md")
-    docs = read(source, "README.md") + "".join(
-        read(source, os.path.relpath(p, source)) for p in glob.glob(os.path.join(source, "docs", "*.md")))
-    problems = []
-    process_code = read(source, "model/process.cpp")
-    wanted = {
-        "process status": quoted_cases(process_code, "to_string(process_status s"),
-        "step status": quoted_cases(process_code, "to_string(step_status s"),
-        "step kind": quoted_cases(read(source, "model/definition.cpp"), "to_string(step_kind k"),
-    }
-    for what, names in wanted.items():
-        if len(names) < 3:
-            problems.append(f"could not read the {what}es from the code: {names}")
-        for name in names:
-            if f"`{name}`" not in definitions:
-                problems.append(f"docs/definitions.md does not name the {what} `{name}`")
-    keys = re.findall(r'\{"([a-z_]+\.[a-z_]+)"', read(source, "config/settings.cpp"))
-    if len(keys) < 30:
-        problems.append(f"could not read the setting keys from config/settings.cpp: {keys}")
-    for key in keys:
-        if f"`{key}`" not in operations:
-            problems.append(f"docs/operations.md does not describe the setting `{key}`")
-    families = re.findall(r'\{"(baton_\w+)"', read(source, "http/metrics_help.cpp"))
-    patterns = re.findall(r"`(baton_[\w*]+)`", operations)
-    if len(families) < 20:
-        problems.append(f"could not read the metric families: {families}")
-    for family in families:
-        if not any(fnmatch.fnmatchcase(family, p) for p in patterns):
-            problems.append(f"docs/operations.md names no pattern for the metric {family}")
-    paths = json.loads(read(source, "http/openapi.json"))["paths"]
-    for path in paths:
-        # Aliases the vendor docs state once: paths compared case-insensitively, and the
-        # process engine's optional application name and "/0" before /ServiceModel.
-        alias = re.sub(r"^(/\{app\})?(/0)?(?=/ServiceModel/)", "", path).lower()
-        if not path_pattern(alias).search(docs.lower()):
-            problems.append(f"no doc shows the route {path}")
-    print(f"{sum(map(len, wanted.values()))} statuses and kinds, {len(keys)} settings, "
-          f"{len(families)} metrics, {len(paths)} routes looked up in the docs")
     return problems
 
 
