@@ -2,13 +2,15 @@
 """Holds the documentation to the server, so that it cannot rot.
 
     docs_test.py BATON_BINARY SOURCE_DIR tour       the README tour, pasted into bash
+    docs_test.py BATON_BINARY SOURCE_DIR cli        the README's command-line block, pasted
     docs_test.py BATON_BINARY SOURCE_DIR vendor     every request of docs/vendor-apis.md
     docs_test.py BATON_BINARY SOURCE_DIR examples   definitions shown in docs = examples/
     docs_test.py BATON_BINARY SOURCE_DIR reference  every status, kind, setting, metric, route
 
 `tour` runs the ```sh blocks between <!-- tour:begin --> and <!-- tour:end --> in one
 `bash -euo pipefail` against a server of its own, and checks that the process it starts
-ends SUCCEEDED with its history. `vendor` runs every ```sh block of docs/vendor-apis.md in
+ends SUCCEEDED with its history. `cli` does the same with the first ```sh block of the
+README's "Command line" section, in a folder whose build/ holds the binary. `vendor` runs every ```sh block of docs/vendor-apis.md in
 order in one bash; a block followed by "→ `NNN`" must answer that status, and its answer
 must have every field of the ```json block after it (values may differ: ids, times), the
 root element of an ```xml block, or the first line of a ```csv block. `examples` checks
@@ -122,6 +124,30 @@ def tour(binary, source):
                      "process_succeeded", "step_completed"):
         if expected not in out:
             problems.append(f"the tour's output lacks {expected!r}")
+    return problems
+
+
+def cli(binary, source):
+    readme = open(os.path.join(source, "README.md")).read()
+    section = readme.split("\n## Command line\n")[1:]
+    block = BLOCK.search(section[0].split("\n## ")[0]) if section else None
+    if not block or block.group(1) != "sh":
+        return ["README.md has no ```sh block under \"## Command line\""]
+    server = Server(binary, source, {})
+    with tempfile.TemporaryDirectory(prefix="baton-docs-cli-") as folder:
+        os.symlink(os.path.dirname(os.path.abspath(binary)), os.path.join(folder, "build"))
+        try:
+            env = dict(os.environ, BATON_URL=f"http://127.0.0.1:{server.port}",
+                       BATON_KEY=server.key, HOME=folder)
+            env.pop("BATON_PROFILE", None)
+            code, out = run_bash(block.group(2), env, folder, timeout=90)
+        finally:
+            server.stop()
+    print(out)
+    problems = [] if code == 0 else [f"the command-line block exited with {code}"]
+    for expected in ("SUCCEEDED", "desk-1", "Hello"):
+        if expected not in out:
+            problems.append(f"the command-line block's output lacks {expected!r}")
     return problems
 
 
@@ -251,6 +277,7 @@ def examples(source):
 def main():
     binary, source, what = sys.argv[1], sys.argv[2], sys.argv[3]
     problems = {"tour": lambda: tour(binary, source),
+                "cli": lambda: cli(binary, source),
                 "vendor": lambda: vendor(binary, source),
                 "examples": lambda: examples(source),
                 "reference": lambda: reference(source)}[what]()
