@@ -170,6 +170,32 @@ def missing_fields(documented, actual, at=""):
     return []
 
 
+def unsent_vendor_routes(source, scripts):
+    """The vendor routes of openapi.json (tag "compat: ...") that no checked request sends.
+    Aliases count as one route: paths compare case-insensitively, and the process engine's
+    optional application name and "/0" before /ServiceModel are left out."""
+    def plain(path):
+        return re.sub(r"^/(\{app\}|[\w-]+)?(/0)?(?=/servicemodel/)", "", path.lower())
+
+    sent = []
+    for script in scripts:
+        for call in re.split(r"\n(?!\s)", script.replace("\\\n", " ")):
+            url = re.search(r"\$BATON_URL(/[^\s\"'?]*)", call)
+            if url and "curl" in call:
+                post = re.search(r"-XPOST|-X POST|\s-d\s|--data", call)
+                sent.append(("post" if post else "get", plain(url.group(1))))
+    problems = []
+    paths = json.load(open(os.path.join(source, "http", "openapi.json")))["paths"]
+    for path, operations in paths.items():
+        for method, op in operations.items():
+            if not any(t.startswith("compat:") for t in op.get("tags", [])):
+                continue
+            pattern = re.compile(re.sub(r"\\\{\w+\\\}", r"[^/]+", re.escape(plain(path))) + "$")
+            if not any(m == method and pattern.match(p) for m, p in sent):
+                problems.append(f"docs/vendor-apis.md sends no {method.upper()} {path}")
+    return problems
+
+
 def vendor(binary, source):
     doc = open(os.path.join(source, "docs", "vendor-apis.md")).read()
     # Each ```sh block, with the status ("→ `200`") and the answer documented after it.
@@ -235,6 +261,7 @@ def vendor(binary, source):
         elif lang == "csv":
             if body.splitlines()[:1] != documented.splitlines()[:1]:
                 problems.append(f"request {n}: the CSV header differs: {body[:300]!r}")
+    problems += unsent_vendor_routes(source, [s["script"] for s in steps if s["status"]])
     if checked < 15:
         problems.append(f"only {checked} requests carry a documented status")
     print(f"{checked} documented requests checked against a live server")
