@@ -2,17 +2,21 @@
 """Holds the documentation to the server, so that it cannot rot.
 
     docs_test.py BATON_BINARY SOURCE_DIR tour       the README tour, pasted into bash
+    docs_test.py BATON_BINARY SOURCE_DIR cli        the README's command-line block, pasted
     docs_test.py BATON_BINARY SOURCE_DIR vendor     every request of docs/vendor-apis.md
     docs_test.py BATON_BINARY SOURCE_DIR examples   definitions shown in docs = examples/
+    docs_test.py BATON_BINARY SOURCE_DIR reference  every status, kind, setting, metric, route
 
 `tour` runs the ```sh blocks between <!-- tour:begin --> and <!-- tour:end --> in one
 `bash -euo pipefail` against a server of its own, and checks that the process it starts
-ends SUCCEEDED with its history. `vendor` runs every ```sh block of docs/vendor-apis.md in
+ends SUCCEEDED with its history. `cli` does the same with the first ```sh block of the
+README's "Command line" section, in a folder whose build/ holds the binary. `vendor` runs every ```sh block of docs/vendor-apis.md in
 order in one bash; a block followed by "→ `NNN`" must answer that status, and its answer
 must have every field of the ```json block after it (values may differ: ids, times), the
 root element of an ```xml block, or the first line of a ```csv block. `examples` checks
 that every JSON block in README.md and docs/*.md that names a definition is, as JSON, the
-file of that name in examples/.
+file of that name in examples/. `reference` (reference.py) checks that the docs name every
+status, step kind, type, definition field, setting, metric family and route of the code.
 """
 
 import glob
@@ -23,9 +27,11 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
 from baton_process import BatonServer  # noqa: E402  (tests/support, beside this folder)
+from reference import reference  # noqa: E402  (beside this file)
 
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
 
@@ -87,6 +93,30 @@ def tour(binary, source):
     return problems
 
 
+def cli(binary, source):
+    readme = open(os.path.join(source, "README.md")).read()
+    section = readme.split("\n## Command line\n")[1:]
+    block = BLOCK.search(section[0].split("\n## ")[0]) if section else None
+    if not block or block.group(1) != "sh":
+        return ["README.md has no ```sh block under \"## Command line\""]
+    server = Server(binary, source, {})
+    with tempfile.TemporaryDirectory(prefix="baton-docs-cli-") as folder:
+        os.symlink(os.path.dirname(os.path.abspath(binary)), os.path.join(folder, "build"))
+        try:
+            env = dict(os.environ, BATON_URL=f"http://127.0.0.1:{server.port}",
+                       BATON_KEY=server.key, HOME=folder)
+            env.pop("BATON_PROFILE", None)
+            code, out = run_bash(block.group(2), env, folder, timeout=90)
+        finally:
+            server.stop()
+    print(out)
+    problems = [] if code == 0 else [f"the command-line block exited with {code}"]
+    for expected in ("SUCCEEDED", "desk-1", "Hello"):
+        if expected not in out:
+            problems.append(f"the command-line block's output lacks {expected!r}")
+    return problems
+
+
 def missing_fields(documented, actual, at=""):
     """Paths of the documented answer's members that the actual answer lacks."""
     if isinstance(documented, dict):
@@ -104,6 +134,32 @@ def missing_fields(documented, actual, at=""):
             return [at or "(root)"]
         return missing_fields(documented[0], actual[0], at + "/0")
     return []
+
+
+def unsent_vendor_routes(source, scripts):
+    """The vendor routes of openapi.json (tag "compat: ...") that no checked request sends.
+    Aliases count as one route: paths compare case-insensitively, and the process engine's
+    optional application name and "/0" before /ServiceModel are left out."""
+    def plain(path):
+        return re.sub(r"^/(\{app\}|[\w-]+)?(/0)?(?=/servicemodel/)", "", path.lower())
+
+    sent = []
+    for script in scripts:
+        for call in re.split(r"\n(?!\s)", script.replace("\\\n", " ")):
+            url = re.search(r"\$BATON_URL(/[^\s\"'?]*)", call)
+            if url and "curl" in call:
+                post = re.search(r"-XPOST|-X POST|\s-d\s|--data", call)
+                sent.append(("post" if post else "get", plain(url.group(1))))
+    problems = []
+    paths = json.load(open(os.path.join(source, "http", "openapi.json")))["paths"]
+    for path, operations in paths.items():
+        for method, op in operations.items():
+            if not any(t.startswith("compat:") for t in op.get("tags", [])):
+                continue
+            pattern = re.compile(re.sub(r"\\\{\w+\\\}", r"[^/]+", re.escape(plain(path))) + "$")
+            if not any(m == method and pattern.match(p) for m, p in sent):
+                problems.append(f"docs/vendor-apis.md sends no {method.upper()} {path}")
+    return problems
 
 
 def vendor(binary, source):
@@ -171,6 +227,7 @@ def vendor(binary, source):
         elif lang == "csv":
             if body.splitlines()[:1] != documented.splitlines()[:1]:
                 problems.append(f"request {n}: the CSV header differs: {body[:300]!r}")
+    problems += unsent_vendor_routes(source, [s["script"] for s in steps if s["status"]])
     if checked < 15:
         problems.append(f"only {checked} requests carry a documented status")
     print(f"{checked} documented requests checked against a live server")
@@ -213,8 +270,10 @@ def examples(source):
 def main():
     binary, source, what = sys.argv[1], sys.argv[2], sys.argv[3]
     problems = {"tour": lambda: tour(binary, source),
+                "cli": lambda: cli(binary, source),
                 "vendor": lambda: vendor(binary, source),
-                "examples": lambda: examples(source)}[what]()
+                "examples": lambda: examples(source),
+                "reference": lambda: reference(source)}[what]()
     for p in problems:
         print("FAIL:", p)
     sys.exit(1 if problems else 0)
