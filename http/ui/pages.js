@@ -200,9 +200,10 @@ export async function scopes(main) {
       await call("PUT", `/api/v1/scopes/${enc(s.name)}`, { limit: parseInt(limit.value, 10) });
       scopes(main);
     });
-    return el("section", {}, el("h2", {}, s.name, s.paused ? " (paused)" : ""), form,
-      el("p", {}, "running: ", s.running.length ? s.running.map((id) => [link(`#/process/${enc(id)}`, id), " "]) : "none"),
-      el("p", {}, "queue: ", s.queued.length ? el("ol", {}, s.queued.map((q) =>
+    return el("section", { class: "scope", "data-scope": s.name },
+      el("h2", {}, s.name, s.paused ? " (paused)" : ""), form,
+      el("p", { class: "running" }, "running: ", s.running.length ? s.running.map((id) => [link(`#/process/${enc(id)}`, id), " "]) : "none"),
+      el("p", { class: "queue" }, "queue: ", s.queued.length ? el("ol", {}, s.queued.map((q) =>
         el("li", {}, link(`#/process/${enc(q.id)}`, q.id)))) : "empty"));
   }) : el("p", { class: "muted" }, "No scopes in use."));
 }

@@ -243,6 +243,46 @@ def dashboard_draws_charts(c):
     c.text_appears("main", "admin")
 
 
+def schedules_pause_and_scopes_queue(c):
+    c.login()
+    cron = "0 0 12 * * ?"
+    made = c.server.api("POST", "/api/v1/schedules",
+                        {"definition": "LoanApproval", "cron": cron,
+                         "values": {"applicant": "Ed", "amount": 2}})
+    c.open("#/schedules")
+    c.text_appears("main table", cron)
+    c.text_appears("main table", made["nextFireTimes"][0])
+    c.find("main table button").click()  # Pause
+    c.text_appears("main table", "PAUSED")
+    assert c.server.api("GET", f"/api/v1/schedules/{made['id']}")["status"] == "PAUSED"
+    c.text_appears("main table button", "Resume")
+    c.find("main table button").click()
+    c.text_appears("main table", "ACTIVE")
+    assert c.server.api("GET", f"/api/v1/schedules/{made['id']}")["status"] == "ACTIVE"
+    c.shot("schedules")
+
+    # A scope of limit 1 with two processes: one runs, one queues; raising the limit from
+    # the page lets the queued one run.
+    c.server.api("PUT", "/api/v1/scopes/emea", {"limit": 1})
+    start = {"definition": "LoanApproval", "scope": "emea", "values": {"applicant": "Fe", "amount": 3}}
+    first = c.server.api("POST", "/api/v1/processes", start)
+    second = c.server.api("POST", "/api/v1/processes", start)
+    c.open("#/scopes")
+    scope = 'section.scope[data-scope="emea"]'
+    # Each id is a link to its process (not the link's text flattened into the paragraph).
+    c.find(f'{scope} p.running a[href="#/process/{first["id"]}"]')
+    c.find(f'{scope} p.queue li a[href="#/process/{second["id"]}"]')
+    assert "http" not in c.find(f"{scope} p.running").text
+    c.shot("scopes")
+    limit = c.find(f"{scope} input[name=limit]")
+    limit.clear()
+    limit.send_keys("2")
+    c.find(f"{scope} button[type=submit]").click()
+    c.find(f'{scope} p.running a[href="#/process/{second["id"]}"]')
+    c.text_appears(f"{scope} p.queue", "empty")
+    assert c.server.api("GET", "/api/v1/scopes/emea")["limit"] == 2
+
+
 def phone_width_does_not_overflow(c):
     c.login()
     c.server.api("POST", "/api/v1/processes",
@@ -260,7 +300,8 @@ def phone_width_does_not_overflow(c):
 CASES = {f.__name__: f for f in (
     wrong_key_shows_an_error, password_login_uses_a_session, start_and_complete_through_forms, a_refused_completion_says_why,
     script_values_show_as_text, inbox_lists_and_completes_open_steps,
-    definition_graph_draws_every_step, dashboard_draws_charts, phone_width_does_not_overflow)}
+    definition_graph_draws_every_step, dashboard_draws_charts, schedules_pause_and_scopes_queue,
+    phone_width_does_not_overflow)}
 
 
 def main():
