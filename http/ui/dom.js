@@ -55,3 +55,6 @@ export function when(iso) {
 export function json(value) {
   return el("pre", { class: "values" }, JSON.stringify(value ?? {}, null, 2));
 }
+
+/** A link (text label, set as text like everything else). */
+export const link = (href, label) => el("a", { href }, label);
