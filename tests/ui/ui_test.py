@@ -10,6 +10,7 @@ makes its own processes, so no case depends on another. Every wait is for a cond
 the page, bounded; nothing sleeps a guessed time. Screenshots go to SCREENSHOT_DIR.
 """
 
+import http.server
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -41,7 +43,8 @@ class Server:
         self.proc = subprocess.Popen(
             [binary, "serve", "--listen", "127.0.0.1:0", "--data", data,
              "--definitions", os.path.join(SOURCE, "examples", "definitions")],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT,
+            env={**os.environ, "BATON_OUTGOING__ALLOW_HOSTS": "127.0.0.1"})  # PricingService
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with open(self.log_path, encoding="utf-8", errors="replace") as f:
@@ -74,6 +77,36 @@ class Server:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self.log.close()
+
+
+class PricingService:
+    """The pricing service PublishListPrices asks: down (503) until `up` is set."""
+
+    def __init__(self):
+        service = self
+        self.up = False
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = b'{"price": 42.5}' if service.up else b'{"error": "down"}'
+                self.send_response(200 if service.up else 503)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/prices"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 def browser(width=1280, height=800):
@@ -190,6 +223,35 @@ def a_refused_completion_says_why(c):
     c.text_appears("#process-status", "CANCELLED")
 
 
+def cancel_and_retry_from_the_process_page(c):
+    c.login()
+    p = c.server.api("POST", "/api/v1/processes",
+                     {"definition": "LoanApproval", "values": {"applicant": "Gu", "amount": 4}})
+    c.open(f"#/process/{p['id']}")
+    c.find("#cancel").click()
+    c.text_appears("#process-status", "CANCELLED")
+    assert c.server.api("GET", f"/api/v1/processes/{p['id']}")["status"] == "CANCELLED"
+
+    # A process that failed while its service was down runs again from the Retry button.
+    service = PricingService()
+    try:
+        p = c.server.api("POST", "/api/v1/processes",
+                         {"definition": "PublishListPrices", "values": {"pricingUrl": service.url}})
+        get = lambda: c.server.api("GET", f"/api/v1/processes/{p['id']}")
+        c.wait.until(lambda _: get()["status"] == "FAILED")
+        c.open(f"#/process/{p['id']}")
+        c.text_appears("#process-status", "FAILED")
+        service.up = True
+        c.find("#retry").click()
+        c.wait.until(lambda _: get()["status"] == "SUCCEEDED")
+        c.driver.refresh()
+        c.text_appears("#process-status", "SUCCEEDED")
+        c.text_appears("main", "SKU-1 at 42.5")
+        assert not c.driver.find_elements(By.ID, "retry")
+    finally:
+        service.stop()
+
+
 def script_values_show_as_text(c):
     c.login()
     evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
@@ -302,6 +364,7 @@ def phone_width_does_not_overflow(c):
 
 CASES = {f.__name__: f for f in (
     wrong_key_shows_an_error, password_login_uses_a_session, start_and_complete_through_forms, a_refused_completion_says_why,
+    cancel_and_retry_from_the_process_page,
     script_values_show_as_text, inbox_lists_and_completes_open_steps,
     definition_graph_draws_every_step, dashboard_draws_charts, schedules_pause_and_scopes_queue,
     phone_width_does_not_overflow)}
