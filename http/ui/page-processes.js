@@ -11,7 +11,7 @@ export async function processes(main, query, keepAlive) {
                     scope: query.get("scope") || "" };
   const defs = await definitions();
   const list = el("div", { id: "process-list" });
-  const more = el("button", { type: "button", class: "secondary", hidden: true }, "More");
+  const more = el("button", { type: "button", class: "secondary", id: "more", hidden: true }, "More");
   const live = el("input", { type: "checkbox", id: "live" });
   let after = "";
 

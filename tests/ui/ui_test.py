@@ -185,6 +185,42 @@ def password_login_uses_a_session(c):
     c.find("#api-key")
 
 
+def processes_filter_page_and_refresh(c):
+    c.login()
+    runner = {"definition": "OneStepNotepadRunner", "values": {"username": "h", "surname": "i"}}
+    for _ in range(21):
+        c.server.api("POST", "/api/v1/processes", runner)
+    apac = c.server.api("POST", "/api/v1/processes",
+                        {"definition": "LoanApproval", "scope": "apac",
+                         "values": {"applicant": "Hu", "amount": 9}})
+    c.wait.until(lambda _: c.server.api(
+        "GET", "/api/v1/processes?definition=OneStepNotepadRunner&status=RUNNING&limit=100")["items"] == [])
+    done = c.server.api(
+        "GET", "/api/v1/processes?definition=OneStepNotepadRunner&status=SUCCEEDED&limit=100")["items"]
+    assert len(done) > 20, len(done)
+    rows = "#process-list tbody tr"
+
+    # The filter form: a page of 20, then More for the rest.
+    c.open("#/processes")
+    Select(c.find("form.filters select[name=status]")).select_by_visible_text("SUCCEEDED")
+    Select(c.find("form.filters select[name=definition]")).select_by_visible_text("OneStepNotepadRunner")
+    c.find("form.filters button[type=submit]").click()
+    c.wait.until(lambda d: "status=SUCCEEDED" in d.current_url and len(d.find_elements(By.CSS_SELECTOR, rows)) == 20)
+    assert apac["id"] not in c.find("#process-list").text
+    c.find("#more").click()
+    c.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, rows)) == len(done))
+
+    # By scope, refreshed live: a process started elsewhere appears without a reload.
+    c.open("#/processes?scope=apac")
+    c.text_appears("#process-list", apac["id"])
+    c.find("#live").click()
+    later = c.server.api("POST", "/api/v1/processes",
+                         {"definition": "LoanApproval", "scope": "apac",
+                          "values": {"applicant": "Iv", "amount": 8}})
+    c.text_appears("#process-list", later["id"])
+    assert len(c.driver.find_elements(By.CSS_SELECTOR, rows)) == 2
+
+
 def start_and_complete_through_forms(c):
     c.login()
     Select(c.find("#start-definition")).select_by_visible_text("LoanApproval")
@@ -363,7 +399,8 @@ def phone_width_does_not_overflow(c):
 
 
 CASES = {f.__name__: f for f in (
-    wrong_key_shows_an_error, password_login_uses_a_session, start_and_complete_through_forms, a_refused_completion_says_why,
+    wrong_key_shows_an_error, password_login_uses_a_session,
+    processes_filter_page_and_refresh, start_and_complete_through_forms, a_refused_completion_says_why,
     cancel_and_retry_from_the_process_page,
     script_values_show_as_text, inbox_lists_and_completes_open_steps,
     definition_graph_draws_every_step, dashboard_draws_charts, schedules_pause_and_scopes_queue,
