@@ -386,9 +386,12 @@ def schedules_pause_and_scopes_queue(c):
 def phone_width_does_not_overflow(c):
     c.driver.set_window_size(390, 844)
     c.login()
-    c.server.api("POST", "/api/v1/processes",
-                 {"definition": "LoanApproval", "values": {"applicant": "Di", "amount": 3}})
-    for page in ("#/processes", "#/inbox", "#/definitions/LoanApproval", "#/dashboard"):
+    p = c.server.api("POST", "/api/v1/processes",
+                     {"definition": "LoanApproval", "scope": "phone", "values": {"applicant": "Di", "amount": 3}})
+    c.server.api("POST", "/api/v1/schedules", {"definition": "LoanApproval", "cron": "0 0 12 * * ?",
+                                               "values": {"applicant": "Jo", "amount": 1}})
+    for page in ("#/processes", f"#/process/{p['id']}", "#/inbox", "#/definitions",
+                 "#/definitions/LoanApproval", "#/schedules", "#/scopes", "#/clients", "#/dashboard"):
         c.open(page)
         c.find("main h1")
         c.wait.until(lambda d: "Loading" not in d.find_element(By.ID, "main").text)
