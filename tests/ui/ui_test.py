@@ -325,6 +325,21 @@ def definition_graph_draws_every_step(c):
     assert len(c.driver.find_elements(By.CSS_SELECTOR, "svg.graph path.edge")) >= 4
     c.shot("definition-graph")
 
+    # A second version: the page opens on it, and the version picker draws the first.
+    c.server.api("PUT", "/api/v1/definitions/OneStepNotepadRunner", {
+        "name": "OneStepNotepadRunner", "description": "two steps",
+        "inputs": {"username": "string", "surname": "string"}, "outputs": ["x", "y"],
+        "steps": [{"id": "compose", "kind": "script", "set": {"x": "${username} ${surname}"}},
+                  {"id": "shout", "kind": "script", "set": {"y": "${x}!"}}]})
+    c.open("#/definitions/OneStepNotepadRunner")
+    nodes = "svg.graph g.node"
+    c.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, nodes)) == 2)
+    versions = Select(c.find("#version"))
+    assert versions.first_selected_option.text == "version 2"
+    versions.select_by_visible_text("version 1")
+    c.wait.until(lambda d: d.current_url.endswith("/OneStepNotepadRunner/1")
+                 and len(d.find_elements(By.CSS_SELECTOR, nodes)) == 1)
+
 
 def dashboard_draws_charts(c):
     c.login()
