@@ -6,6 +6,7 @@
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
 #include <caf/deep_to_string.hpp>
+#include <caf/serializer_impl.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
@@ -15,6 +16,8 @@
 #include <variant>
 #include <vector>
 
+#include "storage/format.hpp"
+#include "storage/record_codec.hpp"
 #include "storage/record_reader.hpp"
 
 using namespace baton;
@@ -171,6 +174,17 @@ TEST_CASE("values of every kind survive the binary round trip", "[storage][inspe
   }
   CHECK(round_trip(every_kind()) == every_kind());
   CHECK_FALSE(caf::deep_to_string(every_kind()).empty());
+}
+
+TEST_CASE("the record encoder writes exactly CAF's binary format", "[storage][inspect]") {
+  // encode_process appends through a buffer of its own (storage/record_codec.cpp): the bytes
+  // must be those CAF's own serializer writes, which every stored record was written with.
+  for (auto p : {full_process(), model::process_state{}}) {
+    std::string expected(1, storage::format_v2);
+    caf::serializer_impl<std::string> caf_sink{nullptr, expected};
+    REQUIRE_FALSE(caf_sink(p));
+    CHECK(storage::encode_process(p) == expected);
+  }
 }
 
 TEST_CASE("a value of an unknown kind does not decode", "[storage][inspect]") {
