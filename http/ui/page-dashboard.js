@@ -3,14 +3,15 @@ import { call, text } from "./api.js";
 import { el, show } from "./dom.js";
 import { lineChart, barChart, parseMetrics } from "./charts.js";
 
-const samples = [];  // [{at, metrics}] kept while the dashboard is open
-
 function total(metrics, name, filter) {
   return metrics.filter((m) => m.name === name && (!filter || filter(m.labels)))
     .reduce((a, m) => a + m.value, 0);
 }
 
 export async function dashboard(main, keepAlive) {
+  // [{at, metrics}], from this visit only: a rate across the time the page was closed
+  // would average over a gap nobody saw.
+  const samples = [];
   const charts = el("div", { class: "charts", id: "charts" });
   show(main, el("h1", {}, "Dashboard"),
     el("p", { class: "muted" }, "From /metrics, sampled every two seconds while this page is open."), charts);
