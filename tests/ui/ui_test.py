@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 
 from selenium import webdriver
@@ -301,6 +302,45 @@ def script_values_show_as_text(c):
     c.shot("escaped-values")
 
 
+def static_files_carry_a_strict_policy(c):
+    """Every file of http/ui is served without credentials, typed, revalidated, and under a
+    policy that runs no inline script; anything else under /ui/ is a 404 naming the file."""
+    types = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
+    names = sorted(os.listdir(os.path.join(SOURCE, "http", "ui")))
+    assert "index.html" in names and "app.js" in names, names
+    for name in names + [""]:
+        with urllib.request.urlopen(f"{c.server.url}/ui/{name}", timeout=10) as r:
+            body = r.read().decode()
+            kind = types[os.path.splitext(name or "index.html")[1]]
+            assert r.headers["Content-Type"].startswith(kind), (name, r.headers["Content-Type"])
+            assert r.headers["Cache-Control"] == "no-cache", name
+            assert r.headers["X-Content-Type-Options"] == "nosniff", name
+            policy = dict(p.strip().split(" ", 1) for p in r.headers["Content-Security-Policy"].split(";"))
+            assert policy["script-src"] == "'self'", policy
+            assert policy["default-src"] == "'none'", policy
+            assert policy["frame-ancestors"] == "'none'", policy
+        if name.endswith(".html") or name == "":
+            # Scripts only by src: the policy would refuse an inline one anyway.
+            assert not re.search(r"<script(?![^>]*\bsrc=)", body), name
+            assert not re.search(r"\son[a-z]+=", body), name
+        with open(os.path.join(SOURCE, "http", "ui", name or "index.html"), encoding="utf-8") as f:
+            assert body == f.read(), f"{name} is served as it is in the tree"
+    for missing in ("nothing.js", "..%2Fopenapi.json", "index.html%00.js"):
+        try:
+            urllib.request.urlopen(f"{c.server.url}/ui/{missing}", timeout=10)
+            raise AssertionError(f"/ui/{missing} was served")
+        except urllib.error.HTTPError as e:
+            assert e.code == 404, (missing, e.code)
+            assert e.headers["Content-Type"].startswith("application/problem+json"), missing
+            assert json.loads(e.read())["status"] == 404
+    # And no source file uses innerHTML and friends: text only, always.
+    for name in names:
+        if name.endswith(".js"):
+            with open(os.path.join(SOURCE, "http", "ui", name), encoding="utf-8") as f:
+                assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(",
+                                     f.read()), name
+
+
 def inbox_lists_and_completes_open_steps(c):
     c.login()
     p = c.server.api("POST", "/api/v1/processes",
@@ -420,7 +460,8 @@ CASES = {f.__name__: f for f in (
     wrong_key_shows_an_error, password_login_uses_a_session,
     processes_filter_page_and_refresh, start_and_complete_through_forms, a_refused_completion_says_why,
     cancel_and_retry_from_the_process_page,
-    script_values_show_as_text, inbox_lists_and_completes_open_steps,
+    script_values_show_as_text, static_files_carry_a_strict_policy,
+    inbox_lists_and_completes_open_steps,
     definition_graph_draws_every_step, dashboard_draws_charts, schedules_pause_and_scopes_queue,
     phone_width_does_not_overflow)}
 
