@@ -116,7 +116,15 @@ def browser(width=1280, height=800):
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                 f"--window-size={width},{height}"):
         options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # see page_errors
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def page_errors(driver):
+    """The console's errors since the last call: an uncaught exception, a refused script or
+    style (CSP). A refused request (401, 409, ...) is logged too, and is the page's to show."""
+    return [e["message"] for e in driver.get_log("browser")
+            if e["level"] == "SEVERE" and "Failed to load resource" not in e["message"]]
 
 
 class Case:
@@ -488,6 +496,8 @@ def main():
         for name in names:
             signed_out(driver, server)
             CASES[name](Case(server, driver, shots))
+            errors = page_errors(driver)
+            assert not errors, f"the console logged errors: {errors}"
             print(f"ok: {name}")
     except (AssertionError, TimeoutException) as e:
         if driver:
