@@ -76,7 +76,7 @@ async function route() {
   try {
     switch (parts[0]) {
       case "process": return await process(main, parts[1]);
-      case "inbox": return await inbox(main);
+      case "inbox": return await inbox(main, query);
       case "definitions":
         return parts[1] ? await definition(main, parts[1], parts[2]) : await definitionList(main);
       case "schedules": return await schedules(main);

@@ -362,6 +362,20 @@ def inbox_lists_and_completes_open_steps(c):
     c.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, f'section.task[data-process="{p["id"]}"]'))
     assert c.server.api("GET", f"/api/v1/processes/{p['id']}")["status"] == "SUCCEEDED"
 
+    # Filtered by scope: only that desk's open step stays.
+    start = {"definition": "LoanApproval", "values": {"applicant": "Da", "amount": 6}}
+    elsewhere = c.server.api("POST", "/api/v1/processes", start)
+    desk = c.server.api("POST", "/api/v1/processes", {**start, "scope": "desk-9"})
+    c.driver.refresh()  # still on #/inbox: opening it again would not load it again
+    c.find(f'section.task[data-process="{elsewhere["id"]}"]')
+    c.find(f'section.task[data-process="{desk["id"]}"]')
+    c.find("#inbox-filters input[name=scope]").send_keys("desk-9")
+    c.find("#inbox-filters button[type=submit]").click()
+    c.wait.until(lambda d: "scope=desk-9" in d.current_url and not d.find_elements(
+        By.CSS_SELECTOR, f'section.task[data-process="{elsewhere["id"]}"]'))
+    assert len(c.driver.find_elements(By.CSS_SELECTOR, "section.task")) == 1
+    c.text_appears(f'section.task[data-process="{desk["id"]}"]', "scope desk-9")
+
 
 def definition_graph_draws_every_step(c):
     c.login()
