@@ -130,7 +130,8 @@ def page_errors(driver):
 class Case:
     def __init__(self, server, driver, shots):
         self.server, self.driver, self.shots = server, driver, shots
-        self.wait = WebDriverWait(driver, 20)
+        # A bound for a page to get there, not a speed claim: generous, for 2 busy cores.
+        self.wait = WebDriverWait(driver, 60)
 
     def open(self, hash_path="#/processes"):
         self.driver.get(f"{self.server.url}/ui/{hash_path}")
