@@ -23,49 +23,15 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from baton_process import BatonServer  # noqa: E402  (tests/support, beside this folder)
 
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
 
 
-class Server:
-    """`baton serve` in a temporary folder, stopped by pid."""
-
-    def __init__(self, binary, source, env_extra):
-        self.dir = tempfile.TemporaryDirectory(prefix="baton-docs-")
-        self.data = os.path.join(self.dir.name, "data")
-        self.log_path = os.path.join(self.dir.name, "log")
-        env = dict(os.environ, **env_extra)
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [binary, "serve", "--listen", "127.0.0.1:0", "--data", self.data,
-             "--definitions", os.path.join(source, "examples", "definitions")],
-            stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with open(self.log_path, encoding="utf-8", errors="replace") as f:
-                m = re.search(r"baton listening on 127\.0\.0\.1:(\d+)\n", f.read())
-            if m:
-                self.port = int(m.group(1))
-                with open(os.path.join(self.data, "initial-admin-key")) as k:
-                    self.key = k.read().strip()
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.02)  # polling the log for the listening line, bounded by the deadline
-        self.stop()
-        raise RuntimeError("baton did not start:\n" + open(self.log_path).read())
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
+def Server(binary, source, env_extra):
+    return BatonServer(binary, source, env_extra, prefix="baton-docs-")
 
 
 def free_port():

@@ -22,15 +22,15 @@ import base64
 import json
 import os
 import re
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 
 import jsonschema
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from baton_process import BatonServer  # noqa: E402  (tests/support, beside this folder)
 
 ADMIN_KEY = "live-check-admin-key"
 BASIC_USER, BASIC_PASSWORD = "ops", "live-check-password"
@@ -103,43 +103,11 @@ class Document:
                 for err in sorted(validator.iter_errors(instance), key=str)][:5]
 
 
-class Server:
-    """`baton serve` in a temporary folder, stopped by pid."""
-
-    def __init__(self, binary, source):
-        self.dir = tempfile.TemporaryDirectory(prefix="baton-live-")
-        self.log_path = os.path.join(self.dir.name, "log")
-        env = dict(os.environ)
-        env["BATON_AUTH__API_KEYS"] = ADMIN_KEY
-        env["BATON_AUTH__BASIC_USERS"] = f"{BASIC_USER}:{BASIC_PASSWORD}"
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [binary, "serve", "--listen", "127.0.0.1:0", "--data",
-             os.path.join(self.dir.name, "data"), "--definitions",
-             os.path.join(source, "examples", "definitions")],
-            stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with open(self.log_path, encoding="utf-8", errors="replace") as f:
-                m = re.search(r"baton listening on 127\.0\.0\.1:(\d+)\n", f.read())
-            if m:
-                self.port = int(m.group(1))
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.02)  # polling the log for the listening line, bounded by the deadline
-        self.stop()
-        raise RuntimeError("baton did not start:\n" + open(self.log_path).read())
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
+def Server(binary, source):
+    """The server of the tour, with a static admin key and a Basic user of its own."""
+    return BatonServer(binary, source, {"BATON_AUTH__API_KEYS": ADMIN_KEY,
+                                        "BATON_AUTH__BASIC_USERS": f"{BASIC_USER}:{BASIC_PASSWORD}"},
+                       prefix="baton-live-")
 
 
 class Tour:

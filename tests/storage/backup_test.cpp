@@ -12,23 +12,12 @@ using namespace baton;
 using storage::backup_errc;
 using testing::commit;
 using testing::open_store;
+using testing::put_process;
 using testing::temp_dir;
 
 namespace fs = std::filesystem;
 
-namespace {
-
-void put_process(storage::process_store& store, const std::string& id) {
-  model::process_state p;
-  p.id = id;
-  p.definition = "Work";
-  p.status = model::process_status::succeeded;
-  storage::batch b;
-  store.put_process(b, p, std::nullopt);
-  REQUIRE(commit(store, std::move(b)).empty());
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("a backup taken while the store is open restores to a store that has its writes",
           "[storage][backup]") {

@@ -9,21 +9,12 @@ using namespace baton;
 using storage::backup_errc;
 using testing::commit;
 using testing::open_store;
+using testing::put_process;
 using testing::temp_dir;
 
 namespace fs = std::filesystem;
 
 namespace {
-
-void put_process(storage::process_store& store, const std::string& id) {
-  model::process_state p;
-  p.id = id;
-  p.definition = "Work";
-  p.status = model::process_status::succeeded;
-  storage::batch b;
-  store.put_process(b, p, std::nullopt);
-  REQUIRE(commit(store, std::move(b)).empty());
-}
 
 bool holds(storage::process_store& store, const std::string& id) {
   auto loaded = store.load_process(id);

@@ -33,4 +33,15 @@ inline std::string commit(storage::process_store& store, storage::batch b) {
   return answered.get();
 }
 
+/// Stores a SUCCEEDED process `id` of definition "Work" and waits until it is durable.
+inline void put_process(storage::process_store& store, const std::string& id) {
+  model::process_state p;
+  p.id = id;
+  p.definition = "Work";
+  p.status = model::process_status::succeeded;
+  storage::batch b;
+  store.put_process(b, p, std::nullopt);
+  REQUIRE(commit(store, std::move(b)).empty());
+}
+
 }  // namespace baton::testing

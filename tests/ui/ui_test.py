@@ -13,13 +13,9 @@ the page, bounded; nothing sleeps a guessed time. Screenshots go to SCREENSHOT_D
 import http.server
 import json
 import os
-import re
-import signal
-import subprocess
 import sys
-import tempfile
+import re
 import threading
-import time
 import urllib.error
 import urllib.request
 
@@ -30,54 +26,28 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from baton_process import BatonServer  # noqa: E402  (tests/support, beside this folder)
+
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-class Server:
-    """`baton serve` with the example definitions, in a temporary folder."""
+class Server(BatonServer):
+    """A server with the example definitions, and calls to its API as its admin."""
 
     def __init__(self, binary):
-        self.dir = tempfile.TemporaryDirectory(prefix="baton-ui-")
-        data = os.path.join(self.dir.name, "data")
-        self.log_path = os.path.join(self.dir.name, "log")
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [binary, "serve", "--listen", "127.0.0.1:0", "--data", data,
-             "--definitions", os.path.join(SOURCE, "examples", "definitions")],
-            stdout=self.log, stderr=subprocess.STDOUT,
-            env={**os.environ, "BATON_OUTGOING__ALLOW_HOSTS": "127.0.0.1"})  # PricingService
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with open(self.log_path, encoding="utf-8", errors="replace") as f:
-                m = re.search(r"baton listening on 127\.0\.0\.1:(\d+)\n", f.read())
-            if m:
-                self.url = f"http://127.0.0.1:{m.group(1)}"
-                with open(os.path.join(data, "initial-admin-key")) as k:
-                    self.key = k.read().strip()
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.02)  # polling the log for the listening line, bounded by the deadline
-        self.stop()
-        raise RuntimeError("baton did not start:\n" + open(self.log_path).read())
+        # 127.0.0.1: the PricingService a retry case stands up.
+        super().__init__(binary, SOURCE, env_extra={"BATON_OUTGOING__ALLOW_HOSTS": "127.0.0.1"},
+                         prefix="baton-ui-")
+        self.admin_key = self.key
 
     def api(self, method, path, body=None):
         request = urllib.request.Request(
             self.url + path, method=method,
             data=None if body is None else json.dumps(body).encode(),
-            headers={"x-api-key": self.key, "Content-Type": "application/json"})
+            headers={"x-api-key": self.admin_key, "Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=10) as answer:
             return json.loads(answer.read() or b"null")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
 
 
 class PricingService:
