@@ -2,7 +2,14 @@
 // page. Every page talks to the public API only (api.js), with this tab's credentials.
 import { call, signedIn, loginWithKey, loginWithPassword, logout } from "./api.js";
 import { el, show } from "./dom.js";
-import * as pages from "./pages.js";
+import { processes } from "./page-processes.js";
+import { process } from "./page-process.js";
+import { inbox } from "./page-inbox.js";
+import { definitionList, definition } from "./page-definitions.js";
+import { schedules } from "./page-schedules.js";
+import { scopes } from "./page-scopes.js";
+import { clients } from "./page-clients.js";
+import { dashboard } from "./page-dashboard.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -68,15 +75,15 @@ async function route() {
   show(main, el("p", { class: "muted" }, "Loading…"));
   try {
     switch (parts[0]) {
-      case "process": return await pages.process(main, parts[1]);
-      case "inbox": return await pages.inbox(main);
+      case "process": return await process(main, parts[1]);
+      case "inbox": return await inbox(main, query);
       case "definitions":
-        return parts[1] ? await pages.definition(main, parts[1], parts[2]) : await pages.definitionList(main);
-      case "schedules": return await pages.schedules(main);
-      case "scopes": return await pages.scopes(main);
-      case "clients": return await pages.clients(main);
-      case "dashboard": return await pages.dashboard(main, keepAlive);
-      default: return await pages.processes(main, query, keepAlive);
+        return parts[1] ? await definition(main, parts[1], parts[2]) : await definitionList(main);
+      case "schedules": return await schedules(main);
+      case "scopes": return await scopes(main);
+      case "clients": return await clients(main);
+      case "dashboard": return await dashboard(main, keepAlive);
+      default: return await processes(main, query, keepAlive);
     }
   } catch (e) {
     if (e.status === 401) return loginScreen("Your session ended; sign in again.");

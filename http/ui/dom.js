@@ -9,7 +9,7 @@ function build(node, attrs, children) {
     if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v === true ? "" : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {  // lists of lists read naturally in pages
     if (c === undefined || c === null || c === false) continue;
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -55,3 +55,6 @@ export function when(iso) {
 export function json(value) {
   return el("pre", { class: "values" }, JSON.stringify(value ?? {}, null, 2));
 }
+
+/** A link (text label, set as text like everything else). */
+export const link = (href, label) => el("a", { href }, label);
