@@ -29,6 +29,11 @@ violations check_completions_kept(std::uint16_t port,
 violations drive_to_end(std::uint16_t port, const round_names& names,
                         const std::vector<acked_start>& starts, deadline until);
 
+/// Each process' history counts on without gap or repeat, shows one admission and one end,
+/// and each step execution started once (a step run again after the restart shows here).
+/// @pre the processes have ended.
+violations check_histories(std::uint16_t port, const std::vector<acked_start>& starts);
+
 /// Approvals ended with the param of their acknowledged completion.
 violations check_outputs(std::uint16_t port, const std::vector<acked_completion>& completions);
 

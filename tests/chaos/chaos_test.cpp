@@ -67,6 +67,7 @@ struct round_result {
   std::size_t starts = 0;
   std::size_t completions = 0;
   std::chrono::milliseconds killed_after{0};
+  std::int64_t killed_at_ms = 0;
 };
 
 round_result run_round(baton_server& server, int round, std::mt19937_64& rng,
@@ -88,6 +89,7 @@ round_result run_round(baton_server& server, int round, std::mt19937_64& rng,
     threads.emplace_back([&, seed = rng()] { load.run(seed, stop); });
   }
   result.killed_after = kill_at_random_moment(server, rng);
+  result.killed_at_ms = wall_ms();
   stop = true;
   for (auto& t : threads) t.join();
 
@@ -108,6 +110,7 @@ round_result run_round(baton_server& server, int round, std::mt19937_64& rng,
   auto until = std::chrono::steady_clock::now() + settle;
   add(check_schedule(port, schedule_id, names, restarted_ms, until));
   add(drive_to_end(port, names, starts, until));
+  add(check_histories(port, starts));
   add(check_outputs(port, completions));
   add(check_scopes(port, names, starts));
   add(check_http_steps(port, starts, endpoint));
@@ -146,8 +149,9 @@ TEST_CASE("kill -9 at random moments under a mixed workload breaks no promise", 
     if (!result.found.empty()) {
       std::ostringstream report;
       report << "replay with CHAOS_SEED=" << seed << " (round " << round << " of " << rounds
-             << ", killed " << result.killed_after.count() << " ms in, " << result.starts
-             << " starts and " << result.completions << " completions acknowledged):";
+             << ", killed " << result.killed_after.count() << " ms in, at " << result.killed_at_ms
+             << " ms, " << result.starts << " starts and " << result.completions
+             << " completions acknowledged):";
       for (const auto& v : result.found) report << "\n  " << v;
       FAIL(report.str());
     }
