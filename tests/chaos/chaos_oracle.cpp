@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "model/schedule.hpp"
@@ -21,7 +22,11 @@ using namespace std::chrono_literals;
 std::optional<json::object> get_object(std::uint16_t port, const std::string& target) {
   auto r = http_call(port, "GET", target);
   if (r.status != 200) return std::nullopt;
-  return parse(r.body).as_object();
+  try {
+    return parse(r.body).as_object();
+  } catch (const std::exception& e) {
+    throw std::runtime_error("GET " + target + " answered 200 with '" + r.body + "': " + e.what());
+  }
 }
 
 std::optional<json::object> get_process(std::uint16_t port, const std::string& id) {
@@ -397,7 +402,15 @@ violations check_callbacks(std::uint16_t port, const std::vector<acked_start>& s
   }
   for (;;) {
     for (const auto& r : receiver.requests()) {
-      auto body = parse(r.body).as_object();
+      json::object body;
+      try {
+        body = parse(r.body).as_object();
+      } catch (const std::exception&) {
+        std::string headers;
+        for (const auto& [name, value] : r.headers) headers += name + ": " + value + "; ";
+        return {"callback " + r.method + " " + r.target +
+                " with a body that is not a JSON object: '" + r.body + "' (" + headers + ")"};
+      }
       auto it = final_status.find(text(body, "id"));
       if (it != final_status.end() && it->second == text(body, "status")) final_status.erase(it);
     }

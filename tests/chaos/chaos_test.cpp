@@ -1,6 +1,8 @@
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <sstream>
@@ -70,6 +72,32 @@ struct round_result {
   std::int64_t killed_at_ms = 0;
 };
 
+/// Everything the oracle checks after a round's restart, each finding handed to `add`.
+void check_round(std::uint16_t port, const round_names& names, const std::string& schedule_id,
+                 std::int64_t restarted_ms, const ledger& book, const stub_server& endpoint,
+                 const stub_server& receiver, const std::function<void(violations)>& add) {
+  const auto settle = std::chrono::seconds(env_number("CHAOS_SETTLE_SECONDS", 30));
+  const auto starts = book.starts();
+  const auto completions = book.completions();
+  add(book.refusals());
+  add(check_starts_kept(port, starts));
+  add(check_completions_kept(port, completions));
+  auto until = std::chrono::steady_clock::now() + settle;
+  add(check_schedule(port, schedule_id, names, restarted_ms, until));
+  add(drive_to_end(port, names, starts, until));
+  add(check_histories(port, starts));
+  add(check_outputs(port, completions));
+  add(check_scopes(port, names, starts));
+  add(check_http_steps(port, starts, endpoint));
+  add(check_callbacks(port, starts, receiver, until));
+
+  // The next round's schedule is its own; this one would only add load.
+  auto removed = http_call(port, "DELETE", "/api/v1/schedules/" + schedule_id);
+  if (removed.status != 204) {
+    add({"DELETE schedule " + schedule_id + ": " + std::to_string(removed.status)});
+  }
+}
+
 round_result run_round(baton_server& server, int round, std::mt19937_64& rng,
                        const stub_server& endpoint, const stub_server& receiver) {
   round_result result;
@@ -97,29 +125,15 @@ round_result run_round(baton_server& server, int round, std::mt19937_64& rng,
   if (!restart(server, std::chrono::steady_clock::now() + settle, error)) return {{error}};
   const auto port = server.port();
   const auto restarted_ms = wall_ms();
-  const auto starts = book.starts();
-  const auto completions = book.completions();
-  result.starts = starts.size();
-  result.completions = completions.size();
+  result.starts = book.starts().size();
+  result.completions = book.completions().size();
 
   // ---- the oracle ----
   auto add = [&](violations v) { found.insert(found.end(), v.begin(), v.end()); };
-  add(book.refusals());
-  add(check_starts_kept(port, starts));
-  add(check_completions_kept(port, completions));
-  auto until = std::chrono::steady_clock::now() + settle;
-  add(check_schedule(port, schedule_id, names, restarted_ms, until));
-  add(drive_to_end(port, names, starts, until));
-  add(check_histories(port, starts));
-  add(check_outputs(port, completions));
-  add(check_scopes(port, names, starts));
-  add(check_http_steps(port, starts, endpoint));
-  add(check_callbacks(port, starts, receiver, until));
-
-  // The next round's schedule is its own; this one would only add load.
-  auto removed = http_call(port, "DELETE", "/api/v1/schedules/" + schedule_id);
-  if (removed.status != 204) {
-    found.push_back("DELETE schedule " + schedule_id + ": " + std::to_string(removed.status));
+  try {
+    check_round(port, names, schedule_id, restarted_ms, book, endpoint, receiver, add);
+  } catch (const std::exception& e) {  // an answer the oracle cannot read is a finding too
+    found.push_back(std::string("the oracle stopped: ") + e.what());
   }
   return result;
 }
@@ -144,6 +158,10 @@ TEST_CASE("kill -9 at random moments under a mixed workload breaks no promise", 
   std::size_t starts = 0, completions = 0;
   for (int round = 1; round <= rounds; ++round) {
     auto result = run_round(server, round, rng, endpoint.stub(), receiver);
+    // A line per round, so that a long run shows how far it got.
+    std::fprintf(stderr, "chaos round %d: killed %lld ms in, %zu starts, %zu completions\n", round,
+                 static_cast<long long>(result.killed_after.count()), result.starts,
+                 result.completions);
     starts += result.starts;
     completions += result.completions;
     if (!result.found.empty()) {
