@@ -339,21 +339,33 @@ violations check_schedule(std::uint16_t port, const std::string& schedule_id,
                     " has no process of its own: '" + r.process_id + "'");
     }
   }
-  // Nothing started twice: every process in the schedule's scope is one of its runs, but
-  // for the older ones dropped from the list and one fired since it was read.
-  auto later = get_object(port, target);
-  std::set<std::string> known = run_processes;
-  if (later) {
-    for (const auto& r : runs_of(*later)) known.insert(r.process_id);
+  // Nothing started twice: every process in the schedule's scope is one of its runs. A fire
+  // starts its process before it records the run, so the schedule is paused and each
+  // process waited for among the runs until `until`: a duplicate fire's process never shows
+  // there. Only while the list holds every run: once the oldest are dropped, a fire missed
+  // while the server was down may have started after the oldest run kept.
+  auto paused = http_call(port, "POST", target + "/pause");
+  if (paused.status != 200) {
+    out.push_back("pausing schedule " + schedule_id + ": " + std::to_string(paused.status));
+    return out;
   }
-  for (const auto& id : processes_in(port, names.tick_scope)) {
-    if (known.contains(id)) continue;
-    auto p = get_process(port, id);
-    auto created_ms = p ? p->at("createdMs").to_number<std::int64_t>() : 0;
-    if (created_ms >= runs.front().ms) {
-      out.push_back("schedule " + schedule_id + " started " + id +
-                    " that is none of its runs (a fire started twice?)");
+  std::map<std::string, std::string> strangers;  // process id -> what it is
+  for (;;) {
+    strangers.clear();
+    auto now = get_object(port, target);
+    if (!now) return {"schedule " + schedule_id + " lost"};
+    auto kept = runs_of(*now);
+    if (kept.size() >= model::max_runs_kept) break;
+    for (const auto& id : processes_in(port, names.tick_scope)) {
+      if (auto p = get_process(port, id)) strangers[id] = json::serialize(*p);
     }
+    for (const auto& r : kept) strangers.erase(r.process_id);
+    if (strangers.empty() || std::chrono::steady_clock::now() > until) break;
+    std::this_thread::sleep_for(50ms);  // polling interval
+  }
+  for (const auto& [id, process] : strangers) {
+    out.push_back("schedule " + schedule_id + " started " + id +
+                  ", none of its runs (a fire started twice?): " + process);
   }
   return out;
 }
