@@ -29,6 +29,7 @@
 #include "http/compat/scheduler_connector.hpp"
 #include "http/compat/workfloo.hpp"
 #include "http/job_api.hpp"
+#include "http/message_api.hpp"
 #include "http/metrics.hpp"
 #include "http/native_api.hpp"
 #include "http/openapi_api.hpp"
@@ -296,6 +297,7 @@ int serve(const std::optional<std::string>& config_file,
   http::add_native_routes(*routes, *engine, authenticator, stats, settings.http, settings.outgoing);
   http::add_schedule_routes(*routes, *engine, authenticator);
   http::add_job_routes(*routes, *engine, authenticator);
+  http::add_message_routes(*routes, *engine, authenticator);
   http::add_task_routes(*routes, *engine, authenticator);
   http::add_retry_routes(*routes, *engine, authenticator);
   http::add_openapi_routes(*routes);
