@@ -7,7 +7,8 @@ PACKAGES := cmake ninja-build g++ pkg-config ccache \
 # Only the tests need these: Quartz itself, to check cron against it, etcd members for the
 # cluster tests, and jsonschema to hold live answers to the OpenAPI document. (The OpenAPI
 # linter comes from npm, into the build folder: tools/openapi/lint.)
-TEST_PACKAGES := default-jre-headless libquartz2-java etcd-server etcd-client python3-jsonschema openssl
+TEST_PACKAGES := default-jre-headless libquartz2-java etcd-server etcd-client python3-jsonschema openssl \
+  chromium chromium-driver python3-selenium
 BUILD   := build
 JOBS    ?= $(shell nproc)
 LISTEN  ?= 127.0.0.1:8080

@@ -50,30 +50,43 @@ cluster_log::~cluster_log() {
   if (applier_.joinable()) applier_.join();
 }
 
-std::string cluster_log::start() {
-  std::int64_t applied = 0;
+cluster_log::floor_check cluster_log::check_floor() const {
+  floor_check out;
   auto stored = db_.get(storage::cf::meta, applied_key);
-  if (!stored.ok()) return "cannot read the applied revision: " + stored.error().describe();
-  if (const auto& text = stored.value()) {
-    std::from_chars(text->data(), text->data() + text->size(), applied);
+  if (!stored.ok()) {
+    out.error = "cannot read the applied revision: " + stored.error().describe();
+    return out;
   }
+  if (const auto& text = stored.value()) {
+    std::from_chars(text->data(), text->data() + text->size(), out.applied);
+  }
+  auto floor = etcd::wait<etcd::range_result>(
+      [&](auto cb) { member_.etcd().range(member_.prefix() + "log-floor", {}, 0, 0, cb); });
+  if (!floor.ok()) {
+    out.error = "cannot read the cluster's log: " + floor.error().message;
+    return out;
+  }
+  if (!floor->kvs.empty()) {
+    const auto& text = floor->kvs.front().value;
+    std::from_chars(text.data(), text.data() + text.size(), out.floor);
+  }
+  return out;
+}
+
+std::string cluster_log::start() {
+  auto stands = check_floor();
+  if (!stands.error.empty()) return stands.error;
+  // Below the floor the log is gone (`cluster_trimmer`): a store behind it cannot catch up.
+  if (stands.behind()) {
+    return "the cluster's log is trimmed up to revision " + std::to_string(stands.floor) +
+           " and this node's store holds it only up to " + std::to_string(stands.applied) +
+           ", and no other node could give a copy of its store: start this node when another "
+           "one is up, or from a copy of another node's data folder (`baton db backup`)";
+  }
+  const auto applied = stands.applied;
   {
     std::lock_guard lock(mutex_);
     applied_revision_ = applied;
-  }
-  // Below the floor the log is gone (`cluster_trimmer`): a store behind it cannot catch up.
-  auto floor = etcd::wait<etcd::range_result>(
-      [&](auto cb) { member_.etcd().range(member_.prefix() + "log-floor", {}, 0, 0, cb); });
-  if (!floor.ok()) return "cannot read the cluster's log: " + floor.error().message;
-  if (!floor->kvs.empty()) {
-    std::int64_t trimmed = 0;
-    const auto& text = floor->kvs.front().value;
-    std::from_chars(text.data(), text.data() + text.size(), trimmed);
-    if (applied < trimmed) {
-      return "the cluster's log is trimmed up to revision " + std::to_string(trimmed) +
-             " and this node's store holds it only up to " + std::to_string(applied) +
-             ": start this node from a copy of another node's data folder (`baton db backup`)";
-    }
   }
   // Everything in the log beyond this store, in revision order.
   auto all = etcd::wait<etcd::range_result>(

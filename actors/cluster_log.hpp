@@ -42,6 +42,16 @@ class cluster_log final : public storage::replicator {
   cluster_log(const cluster_log&) = delete;
   cluster_log& operator=(const cluster_log&) = delete;
 
+  /// Where this store stands against the cluster's trimmed log (`cluster_trimmer`).
+  struct floor_check {
+    std::string error;         ///< etcd or the store could not be read
+    std::int64_t applied = 0;  ///< the last revision of the log this store holds
+    std::int64_t floor = 0;    ///< the log is gone up to here (0: nothing trimmed)
+    /// The store cannot catch up from the log: it must be seeded from another node's store.
+    bool behind() const { return error.empty() && applied < floor; }
+  };
+  floor_check check_floor() const;
+
   /// Applies what the log holds beyond this store, then follows it. Blocks until caught up
   /// with etcd as of the call. @returns empty, or why it could not.
   std::string start();

@@ -42,4 +42,28 @@ void definition_registry::add(definition_ptr def) {
   by_name_[def->name].push_back(std::move(def));
 }
 
+std::optional<model::retirement> definition_registry::retirement(std::string_view name) const {
+  std::shared_lock lock(mutex_);
+  if (auto alias = name_by_id_.find(name); alias != name_by_id_.end()) name = alias->second;
+  auto it = retired_.find(name);
+  if (it == retired_.end()) return std::nullopt;
+  return it->second;
+}
+
+void definition_registry::retire(const std::string& name, model::retirement r) {
+  std::unique_lock lock(mutex_);
+  retired_.insert_or_assign(name, std::move(r));
+}
+
+void definition_registry::restore(std::string_view name) {
+  std::unique_lock lock(mutex_);
+  if (auto it = retired_.find(name); it != retired_.end()) retired_.erase(it);
+}
+
+void definition_registry::set_retirements(
+    std::map<std::string, model::retirement, std::less<>> retired) {
+  std::unique_lock lock(mutex_);
+  retired_ = std::move(retired);
+}
+
 }  // namespace baton::actors

@@ -27,10 +27,19 @@ class definition_registry {
   /// Adds a deployed version (versions arrive in increasing order per name).
   void add(definition_ptr def);
 
+  /// The retirement of `name` (or its id), when it is retired: no new process may start it.
+  std::optional<model::retirement> retirement(std::string_view name) const;
+  void retire(const std::string& name, model::retirement r);
+  /// Deployed again: new processes may start it.
+  void restore(std::string_view name);
+  /// Replaces every retirement (a cluster node learning them from the log).
+  void set_retirements(std::map<std::string, model::retirement, std::less<>> retired);
+
  private:
   mutable std::shared_mutex mutex_;
   std::map<std::string, std::vector<definition_ptr>, std::less<>> by_name_;
   std::map<std::string, std::string, std::less<>> name_by_id_;
+  std::map<std::string, model::retirement, std::less<>> retired_;
 };
 
 }  // namespace baton::actors

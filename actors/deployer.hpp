@@ -19,7 +19,13 @@ struct engine_context;
 ///                 │ no
 ///                 └─► next version ─► persist ─► durable? ─yes─► registry += it ─► answer
 ///                                                         └─no──► version given back ─► error
+///
+///   retire ─► unknown? ─► not_found;  retired already? ─► answer that retirement
+///                 └─► persist "<name>/retired" ─► durable? ─yes─► registry retires it ─► answer
+/// A deploy of a retired name (even of the same source) persists the erasure of that record
+/// with its version, and the registry restores the name once it is durable.
 using deployer_actor = caf::typed_actor<caf::replies_to<deploy_definition>::with<deploy_answer>,
+                                        caf::replies_to<retire_definition>::with<retire_answer>,
                                         caf::reacts_to<write_done>>;
 
 /// Spawns the deployer monitored by `parent` (the scheduler, its supervisor).

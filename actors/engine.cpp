@@ -330,9 +330,12 @@ storage::status engine_impl::recover() {
   if (!definitions.ok()) return definitions.error();
   auto schedules = store.load_schedules();
   if (!schedules.ok()) return schedules.error();
+  auto retired = store.load_retirements();
+  if (!retired.ok()) return retired.error();
   for (auto& def : definitions.value()) {
     ctx_->definitions.add(std::make_shared<const model::definition>(std::move(def)));
   }
+  ctx_->definitions.set_retirements(std::move(retired).value());
   // Only the active index is read: a process waiting for a command stays on disk until one
   // comes, and everything else is handed to the scheduler, which resumes it in chunks after
   // readiness.
@@ -585,6 +588,12 @@ void engine_impl::list_jobs(std::string type, std::optional<model::job_status> s
 
 void engine_impl::deploy(model::definition def, std::function<void(deploy_answer)> done) {
   ask<deploy_answer>(ctx_->scheduler, deploy_definition{std::move(def)}, std::move(done));
+}
+
+void engine_impl::retire(std::string name, std::string by,
+                         std::function<void(retire_answer)> done) {
+  ask<retire_answer>(ctx_->scheduler, retire_definition{std::move(name), std::move(by)},
+                     std::move(done));
 }
 
 void engine_impl::scope(std::string name, std::function<void(scope_info)> done) {

@@ -128,6 +128,14 @@ struct deploy_answer {
   bool created = false;  ///< false: identical to the latest version, nothing new deployed
 };
 
+/// The answer to retiring a definition name.
+struct retire_answer {
+  engine_errc code = engine_errc::ok;  ///< not_found for an unknown name, or a storage failure
+  std::string message;
+  std::shared_ptr<const model::definition> definition;  ///< its latest version, when ok
+  model::retirement retired;  ///< when ok (the first one, if retired twice)
+};
+
 struct schedule_answer {
   engine_errc code = engine_errc::ok;
   std::string message;
@@ -281,6 +289,10 @@ class engine {
   virtual void post_message(message_post message, std::function<void(message_outcome)> done) = 0;
 
   virtual void deploy(model::definition def, std::function<void(deploy_answer)> done) = 0;
+  /// Retires definition `name` from new starts, for client `by`; deploying it again brings it
+  /// back. Processes already running keep their version.
+  virtual void retire(std::string name, std::string by,
+                      std::function<void(retire_answer)> done) = 0;
   virtual definition_registry& definitions() = 0;
   /// Whether every process this engine starts is a sandbox (`engine.mode = "sandbox"`).
   virtual bool sandbox_mode() const = 0;

@@ -45,6 +45,7 @@ class engine_impl final : public engine {
                  std::function<void(std::vector<job_info>)> done) override;
   void post_message(message_post message, std::function<void(message_outcome)> done) override;
   void deploy(model::definition def, std::function<void(deploy_answer)> done) override;
+  void retire(std::string name, std::string by, std::function<void(retire_answer)> done) override;
   definition_registry& definitions() override { return ctx_->definitions; }
   bool sandbox_mode() const override {
     return ctx_->settings.engine.mode == config::engine_mode::sandbox;

@@ -279,6 +279,12 @@ struct deploy_definition {
   model::definition definition;
 };
 
+/// Retire a definition name from new starts (answered with `retire_answer`).
+struct retire_definition {
+  std::string name;
+  std::string by;  ///< the client retiring it
+};
+
 // -- callbacks (the outbox) ---------------------------------------------------------------
 
 /// Process → outbox: the outbox entry `outbox_key` (see `process_store::put_outbox`) is
@@ -385,6 +391,12 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, deploy_answer& x) {
   return f(caf::meta::type_name("baton::actors::deploy_answer"), x.code, x.message, x.definition,
            x.created);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, retire_answer& x) {
+  return f(caf::meta::type_name("baton::actors::retire_answer"), x.code, x.message, x.definition,
+           x.retired);
 }
 
 template <class Inspector>
@@ -653,6 +665,11 @@ typename Inspector::result_type inspect(Inspector& f, deploy_definition& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, retire_definition& x) {
+  return f(caf::meta::type_name("baton::actors::retire_definition"), x.name, x.by);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, callback_due& x) {
   return f(caf::meta::type_name("baton::actors::callback_due"), x.outbox_key);
 }
@@ -775,6 +792,8 @@ CAF_ADD_TYPE_ID(baton, (baton::actors::load_job_steps))
 CAF_ADD_TYPE_ID(baton, (baton::actors::job_steps_loaded))
 CAF_ADD_TYPE_ID(baton, (baton::actors::cancel_activation))
 CAF_ADD_TYPE_ID(baton, (baton::actors::retry_in_scope))
+CAF_ADD_TYPE_ID(baton, (baton::actors::retire_definition))
+CAF_ADD_TYPE_ID(baton, (baton::actors::retire_answer))
 CAF_END_TYPE_ID_BLOCK(baton)
 
 namespace caf {

@@ -29,6 +29,13 @@ std::variant<process_launch, process_answer> prepare_launch(const engine_context
                        model::did_you_mean(req.definition, ctx.definitions.names()),
                    "definition");
   }
+  if (auto retired = ctx.definitions.retirement(def->name)) {
+    return refusal(engine_errc::conflict,
+                   "definition \"" + def->name + "\" is retired" +
+                       (retired->by.empty() ? std::string() : " by " + retired->by) +
+                       "; deploy it again to start new processes",
+                   "definition");
+  }
   bool sandbox = req.sandbox || !req.scenario.empty() ||
                  ctx.settings.engine.mode == config::engine_mode::sandbox;
   if (!req.scenario.empty()) {

@@ -886,6 +886,7 @@ scheduler_actor::behavior_type scheduler(scheduler_self self, std::shared_ptr<en
       [=](schedule_change& c) { return self->delegate(self->state.sys.trigger, std::move(c)); },
       [=](schedule_restore& r) { self->send(self->state.sys.trigger, std::move(r)); },
       [=](deploy_definition& d) { return self->delegate(self->state.sys.deployer, std::move(d)); },
+      [=](retire_definition& r) { return self->delegate(self->state.sys.deployer, std::move(r)); },
       [=](reload_atom) { reload_schedules(self); },
       [=](const load_scope& q) { reload_scope(self, q.scope); },
   };

@@ -35,6 +35,7 @@ using scheduler_actor = caf::typed_actor<
     caf::reacts_to<schedule_retry>, caf::replies_to<schedule_create>::with<schedule_answer>,
     caf::replies_to<schedule_change>::with<schedule_answer>, caf::reacts_to<schedule_restore>,
     caf::replies_to<deploy_definition>::with<deploy_answer>,
+    caf::replies_to<retire_definition>::with<retire_answer>,
     caf::reacts_to<reload_atom>,  // read the schedules again for a restarted trigger
     caf::reacts_to<load_scope>,   // read a scope's processes again for a restarted queue
     // In a cluster: partitions taken and lost, and resuming one taken once it is read.

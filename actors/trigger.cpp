@@ -414,6 +414,11 @@ caf::result<schedule_answer> on_create(trigger_self self, schedule_create& cmd) 
                       model::did_you_mean(s.definition, st.ctx->definitions.names()),
                   "definition"));
   }
+  if (st.ctx->definitions.retirement(s.definition)) {
+    return error(engine_errc::conflict,
+                 "definition \"" + s.definition + "\" is retired; deploy it again first",
+                 "definition");
+  }
   auto problems = model::check_schedule(s);
   if (!problems.empty()) {
     auto a = error(engine_errc::invalid_input,

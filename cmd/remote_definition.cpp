@@ -61,16 +61,19 @@ void add_deploy(CLI::App* definition, remote_context& ctx) {
 }
 
 void add_list(CLI::App* definition, remote_context& ctx) {
+  auto retired = std::make_shared<bool>(false);
   auto* cmd = definition->add_subcommand("list", "the latest version of every definition");
+  cmd->add_flag("--retired", *retired, "list retired definitions too");
   add_connection_options(cmd, ctx);
-  on_run(cmd, ctx, [&ctx](cli_client& client) {
-    auto r = client.call("GET", "/api/v1/definitions");
+  on_run(cmd, ctx, [&ctx, retired](cli_client& client) {
+    auto r =
+        client.call("GET", std::string("/api/v1/definitions") + (*retired ? "?retired=true" : ""));
     if (!r.ok()) return client.report(r);
     if (ctx.json) {
       std::cout << r.body << "\n";
       return exit_ok;
     }
-    text_table table({"NAME", "VERSION", "INPUTS", "STEPS"});
+    text_table table({"NAME", "VERSION", "INPUTS", "STEPS", "RETIRED"});
     auto answer = parse_answer(r.body);
     for (const auto& item : answer.as_array()) {
       const auto& d = item.as_object();
@@ -81,8 +84,9 @@ void add_list(CLI::App* definition, remote_context& ctx) {
       }
       auto* steps = d.if_contains("steps");
       auto count = steps && steps->is_array() ? steps->as_array().size() : 0;
+      auto* gone = d.if_contains("retiredAt");
       table.add({cell(d, "name"), cell(d, "version"), inputs.empty() ? "-" : inputs,
-                 std::to_string(count)});
+                 std::to_string(count), gone ? cell(d, "retiredAt") : "-"});
     }
     table.print(std::cout);
     return exit_ok;
@@ -106,6 +110,26 @@ void add_get(CLI::App* definition, remote_context& ctx) {
   });
 }
 
+void add_retire(CLI::App* definition, remote_context& ctx) {
+  auto name = std::make_shared<std::string>();
+  auto* cmd = definition->add_subcommand(
+      "retire",
+      "stop new starts of a definition (running processes finish; deploy brings it back)");
+  cmd->add_option("name", *name, "definition name")->required();
+  add_connection_options(cmd, ctx);
+  on_run(cmd, ctx, [&ctx, name](cli_client& client) {
+    auto r = client.call("DELETE", "/api/v1/definitions/" + encode_component(*name));
+    if (!r.ok()) return client.report(r);
+    if (ctx.json) {
+      std::cout << r.body << "\n";
+    } else {
+      std::cout << "retired " << *name << " at "
+                << cell(parse_answer(r.body).as_object(), "retiredAt") << "\n";
+    }
+    return exit_ok;
+  });
+}
+
 }  // namespace
 
 void add_definition_commands(CLI::App& app, remote_context& ctx) {
@@ -114,6 +138,7 @@ void add_definition_commands(CLI::App& app, remote_context& ctx) {
   add_deploy(definition, ctx);
   add_list(definition, ctx);
   add_get(definition, ctx);
+  add_retire(definition, ctx);
 }
 
 }  // namespace baton::cmd

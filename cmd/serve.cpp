@@ -13,6 +13,7 @@
 #include "actors/cluster_log.hpp"
 #include "actors/cluster_member.hpp"
 #include "actors/cluster_node.hpp"
+#include "actors/cluster_seed.hpp"
 #include "actors/cluster_trimmer.hpp"
 #include "actors/definition_registry.hpp"
 #include "actors/engine.hpp"
@@ -28,6 +29,7 @@
 #include "http/compat/process_engine.hpp"
 #include "http/compat/scheduler_connector.hpp"
 #include "http/compat/workfloo.hpp"
+#include "http/definition_api.hpp"
 #include "http/job_api.hpp"
 #include "http/message_api.hpp"
 #include "http/metrics.hpp"
@@ -38,15 +40,23 @@
 #include "http/schedule_api.hpp"
 #include "http/server.hpp"
 #include "http/task_api.hpp"
+#include "http/ui_api.hpp"
 #include "model/clock.hpp"
 #include "outgoing/client.hpp"
 #include "storage/audit_log.hpp"
 #include "storage/json_codec.hpp"
 #include "storage/process_store.hpp"
+#include "storage/snapshot.hpp"
 
 namespace baton::cmd {
 
 namespace {
+
+/// The largest store a node copies to another joining behind the trimmed log: the copy is
+/// held in memory on both. A larger cluster seeds a node from a copy of a data folder.
+constexpr std::uint64_t snapshot_limit = std::uint64_t{1} << 30;
+/// How long a joining node waits for one peer's copy.
+constexpr auto snapshot_timeout = std::chrono::minutes(5);
 
 /// Raises the soft limit on open descriptors to the hard one: the default soft limit (often
 /// 1024) is what a few hundred idle clients exhaust, and the listener cannot answer anyone
@@ -141,26 +151,31 @@ int serve(const std::optional<std::string>& config_file,
   options.sync = sync;
   options.min_free_bytes = settings.storage.min_free_bytes;
   options.ballast_bytes = settings.storage.ballast_bytes;
-  auto opened = storage::process_store::open(settings.storage.data_dir, options);
-  if (!opened.ok()) {
-    spdlog::error("cannot open the store in {}: {}", settings.storage.data_dir,
-                  opened.error().describe());
-    if (opened.error().code() == storage::storage_errc::no_space) {
-      spdlog::error(
-          "the data volume is full: free space on it (the ballast, if any, is gone "
-          "already) and start again");
+  auto open_store = [&]() -> std::unique_ptr<storage::process_store> {
+    auto opened = storage::process_store::open(settings.storage.data_dir, options);
+    if (!opened.ok()) {
+      spdlog::error("cannot open the store in {}: {}", settings.storage.data_dir,
+                    opened.error().describe());
+      if (opened.error().code() == storage::storage_errc::no_space) {
+        spdlog::error(
+            "the data volume is full: free space on it (the ballast, if any, is gone "
+            "already) and start again");
+      }
+      return nullptr;
     }
-    return 1;
-  }
-  auto store = std::move(opened).value();
-  for (const auto& note : store->opening_notes()) spdlog::warn("{}", note);
-  store->committer().on_refusal_change([](const storage::status& now) {
-    if (now.ok()) {
-      spdlog::warn("storage: writes are taken again");
-    } else {
-      spdlog::warn("storage: writes refused until this clears: {}", now.describe());
-    }
-  });
+    auto store = std::move(opened).value();
+    for (const auto& note : store->opening_notes()) spdlog::warn("{}", note);
+    store->committer().on_refusal_change([](const storage::status& now) {
+      if (now.ok()) {
+        spdlog::warn("storage: writes are taken again");
+      } else {
+        spdlog::warn("storage: writes refused until this clears: {}", now.describe());
+      }
+    });
+    return store;
+  };
+  auto store = open_store();
+  if (!store) return 1;
   // In a cluster, the node joins and its store catches up with the cluster's log before the
   // engine recovers from it; from then on every commit goes through the log.
   const bool clustered = !settings.cluster.etcd.empty();
@@ -175,6 +190,36 @@ int serve(const std::optional<std::string>& config_file,
     auto failed = member->join();
     if (failed.empty()) {
       log = std::make_unique<actors::cluster_log>(*member, store->database());
+      if (log->check_floor().behind()) {
+        // The log no longer reaches back to this store (a new, empty folder): it starts
+        // from a copy of a live node's store. Without one, `start` says what to do.
+        std::string archive;
+        outgoing::client_options fetching;
+        fetching.any_host = true;
+        fetching.response_limit = snapshot_limit;
+        outgoing::client fetcher(settings.outgoing, fetching);
+        auto why = actors::fetch_peer_snapshot(*member, fetcher, snapshot_timeout, archive);
+        if (why.empty()) {
+          log.reset();
+          store.reset();
+          auto installed = storage::install_snapshot(
+              archive, settings.storage.data_dir,
+              std::to_string(std::chrono::system_clock::now().time_since_epoch().count()));
+          if (!installed.ok()) {
+            spdlog::error("cannot install the copy of another node's store: {}", installed.detail);
+            return 1;
+          }
+          spdlog::warn(
+              "cluster: this node's store was behind the trimmed log; it starts from a copy "
+              "of another node's ({} files, {} bytes); the old one is kept as db.behind-*",
+              installed.summary.files, installed.summary.bytes);
+          store = open_store();
+          if (!store) return 1;
+          log = std::make_unique<actors::cluster_log>(*member, store->database());
+        } else {
+          spdlog::warn("cluster: no copy of another node's store: {}", why);
+        }
+      }
       failed = log->start();
     }
     if (!failed.empty()) {
@@ -226,6 +271,10 @@ int serve(const std::optional<std::string>& config_file,
         if (!registry->find(def.name, def.version))
           registry->add(std::make_shared<const model::definition>(std::move(def)));
       }
+      auto retired = store->load_retirements();
+      if (!retired.ok())
+        return spdlog::warn("cluster: cannot read retirements: {}", retired.error().describe());
+      registry->set_retirements(std::move(retired).value());
     };
     log->on_applied(storage::cf::definitions, learn);
     learn();  // what was applied between recovery and now
@@ -295,12 +344,14 @@ int serve(const std::optional<std::string>& config_file,
            std::to_string(auth::password_verifications()) + "\n";
   });
   http::add_native_routes(*routes, *engine, authenticator, stats, settings.http, settings.outgoing);
+  http::add_definition_routes(*routes, *engine, authenticator, settings.outgoing);
   http::add_schedule_routes(*routes, *engine, authenticator);
   http::add_job_routes(*routes, *engine, authenticator);
   http::add_message_routes(*routes, *engine, authenticator);
   http::add_task_routes(*routes, *engine, authenticator);
   http::add_retry_routes(*routes, *engine, authenticator);
   http::add_openapi_routes(*routes);
+  http::add_ui_routes(*routes);
   http::add_admin_routes(*routes, *engine, authenticator, settings.storage.data_dir);
   http::compat::add_scheduler_connector_routes(*routes, *engine, authenticator, settings);
   auth::add_auth_routes(*routes, authenticator);
@@ -321,6 +372,8 @@ int serve(const std::optional<std::string>& config_file,
       clustered);
   if (clustered) {
     http::add_cluster_command_route(*routes, *engine, member->secret());
+    http::add_cluster_snapshot_route(*routes, store->database(), settings.storage.data_dir,
+                                     member->secret(), snapshot_limit);
     http::add_cluster_forget_route(*routes, authenticator, [&member](const std::string& name) {
       return member->forget(name);
     });

@@ -37,6 +37,7 @@ response backup_problem(const storage::backup_outcome& o, const request_context&
       return problem(status::bad_request, "Bad request", "to " + o.detail, "/to");
     case backup_errc::ok:
     case backup_errc::io:
+    case backup_errc::too_large:
       break;
   }
   spdlog::error("request {}: backup failed: {}", ctx.request_id, o.detail);

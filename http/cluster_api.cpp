@@ -1,5 +1,10 @@
 #include "http/cluster_api.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <mutex>
+
 #include "actors/cluster_forwarder.hpp"
 #include "actors/engine.hpp"
 #include "http/auth/guard.hpp"
@@ -7,6 +12,7 @@
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "model/json_write.hpp"
+#include "storage/snapshot.hpp"
 
 namespace baton::http {
 
@@ -99,6 +105,53 @@ void add_cluster_command_route(router& routes, actors::engine& engine, std::stri
           respond(text_response(beast_http::status::ok, std::move(*answer),
                                 "application/octet-stream", version));
         });
+      });
+}
+
+void add_cluster_snapshot_route(router& routes, const storage::db& database, std::string data_dir,
+                                std::string secret, std::uint64_t limit) {
+  using actors::cluster_forwarder;
+  // One at a time: each holds a whole store in memory.
+  auto one_at_a_time = std::make_shared<std::mutex>();
+  routes.add(
+      beast_http::verb::get, "/api/v1/cluster/snapshot",
+      [&database, data_dir = std::move(data_dir), secret = std::move(secret), limit, one_at_a_time](
+          request_context ctx, responder respond) {
+        auto version = ctx.req.version();
+        if (!auth::equal_constant_time(ctx.header(cluster_forwarder::secret_header), secret)) {
+          return respond(problem(beast_http::status::unauthorized, "Unauthorized",
+                                 "only a node of this cluster may copy its store",
+                                 cluster_forwarder::secret_header, version));
+        }
+        std::unique_lock lock(*one_at_a_time, std::try_to_lock);
+        auto unavailable = [&](beast_http::status s, std::string detail) {
+          auto r = problem(s, "Snapshot unavailable", detail, {}, version);
+          r.set(beast_http::field::retry_after, "5");
+          return r;
+        };
+        if (!lock) {
+          return respond(unavailable(beast_http::status::service_unavailable,
+                                     "another node is copying this node's store; retry"));
+        }
+        // On this io thread, as a backup runs: a checkpoint costs about one flush, and a node
+        // needs one only when it joins behind the trimmed log.
+        std::string archive;
+        auto packed = storage::pack_snapshot(database, data_dir, limit, archive);
+        if (!packed.ok()) {
+          spdlog::error("request {}: snapshot for another node failed: {}", ctx.request_id,
+                        packed.detail);
+          bool too_large = packed.code == storage::backup_errc::too_large;
+          return respond(unavailable(
+              too_large ? beast_http::status::insufficient_storage
+                        : beast_http::status::service_unavailable,
+              too_large ? packed.detail + "; start the node from a copy of a data folder"
+                        : "the snapshot could not be made; the server log has why"));
+        }
+        spdlog::info("request {}: snapshot for another node: {} files, {} bytes, sequence {}",
+                     ctx.request_id, packed.summary.files, packed.summary.bytes,
+                     packed.summary.sequence);
+        respond(text_response(beast_http::status::ok, std::move(archive),
+                              "application/octet-stream", version));
       });
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -13,6 +14,10 @@ class router;
 namespace baton::actors {
 class engine;
 }  // namespace baton::actors
+
+namespace baton::storage {
+class db;
+}  // namespace baton::storage
 
 namespace baton::http {
 namespace auth {
@@ -33,6 +38,14 @@ void add_cluster_routes(router& routes, auth::authenticator& auth,
 /// cluster's secret in `Baton-Cluster-Secret` (else 401), the body a forwarded command (else
 /// 400), answered 200 with the encoded answer.
 void add_cluster_command_route(router& routes, actors::engine& engine, std::string secret);
+
+/// In a cluster, registers `GET /api/v1/cluster/snapshot`, where a node whose store is behind
+/// the cluster's trimmed log fetches a copy of this node's store (`storage::pack_snapshot`),
+/// shown by the cluster's secret in `Baton-Cluster-Secret` (else 401). 200 with the archive;
+/// 503 + Retry-After when it cannot be made (the log says why), 507 when the store is larger
+/// than `limit` bytes, the archive being held in memory.
+void add_cluster_snapshot_route(router& routes, const storage::db& database, std::string data_dir,
+                                std::string secret, std::uint64_t limit);
 
 /// In a cluster, registers `DELETE /api/v1/cluster/nodes/{node}` (admin): forgets a node that
 /// will not come back, so that the log is no longer kept for it. 204; 404 for a node that is

@@ -25,10 +25,6 @@ constexpr std::int64_t max_wait_ms = 600'000;
 constexpr std::int64_t max_lease_ms = 86'400'000;
 constexpr std::int64_t max_jobs = 1000;
 
-response bad_request(std::string_view detail, std::string_view field) {
-  return problem(status::bad_request, "Bad request", detail, field);
-}
-
 void append_values(std::string& out, const model::values& vals) {
   out += '{';
   bool first = true;

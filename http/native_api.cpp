@@ -29,10 +29,6 @@ using beast_http::verb;
 
 namespace {
 
-response bad_request(std::string_view detail, std::string_view field) {
-  return problem(status::bad_request, "Bad request", detail, field);
-}
-
 /// `{"url": "https://…", "headers": {"name": "value", …}}`, or (message, JSON pointer).
 std::variant<model::callback_target, std::pair<std::string, std::string>> parse_native_callback(
     dom::element v, const outgoing::allow_list& allowed) {
@@ -63,11 +59,6 @@ std::variant<model::callback_target, std::pair<std::string, std::string>> parse_
   return target;
 }
 
-response forbidden_definition(std::string_view name) {
-  return problem(status::forbidden, "Forbidden",
-                 "this client may not use definition \"" + std::string(name) + "\"", "definition");
-}
-
 /// The key under which `who`'s idempotency key is stored. Keys are scoped to the client that
 /// sent them (Stripe's rule): another client's `order-1` is a different key, so a client can
 /// never be answered with a process that someone else started. Schedule fires store their
@@ -76,13 +67,6 @@ response forbidden_definition(std::string_view name) {
 /// no longer match: a retry across that upgrade starts a new process.
 std::string scoped_idempotency_key(const auth::client& who, std::string_view key) {
   return "c:" + who.id + ":" + std::string(key);
-}
-
-std::optional<std::int64_t> parse_int(std::string_view s) {
-  std::int64_t v{};
-  auto res = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (res.ec != std::errc{} || res.ptr != s.data() + s.size()) return std::nullopt;
-  return v;
 }
 
 /// `{"...process...","result":X}` when the caller asked for one output.
@@ -95,110 +79,6 @@ std::string with_result(std::string process_json, const model::values& outputs,
   process_json += it == outputs.end() ? "null" : model::to_json(it->second);
   process_json += '}';
   return process_json;
-}
-
-// ---- definitions ----------------------------------------------------------------------------
-
-/// `"warnings":[{"pointer","message"}]` for the http steps whose literal host
-/// `outgoing.allow_hosts` does not allow: they would fail at run time. A URL whose host is a
-/// `${...}` hole can only be checked when it is called. Empty when there is nothing to say.
-std::string host_warnings(const model::definition& def, const outgoing::allow_list& allowed) {
-  std::string out;
-  for (std::size_t i = 0; i < def.steps.size(); ++i) {
-    const auto& s = def.steps[i];
-    if (s.kind != model::step_kind::http) continue;
-    // What comes before the first `${` is literal; the host is known when it ends there.
-    auto literal = std::string_view(s.http.url).substr(0, s.http.url.find("${"));
-    auto scheme_end = literal.find("://");
-    if (scheme_end == std::string_view::npos) continue;
-    bool templated = literal.size() < s.http.url.size();
-    if (templated && literal.find('/', scheme_end + 3) == std::string_view::npos) continue;
-    auto target = outgoing::parse_target(literal);
-    auto* t = std::get_if<outgoing::url_target>(&target);
-    if (!t) continue;
-    auto why = allowed.refusal(*t);
-    if (why.empty()) continue;
-    out += out.empty() ? "[" : ",";
-    out += R"({"pointer":"/steps/)" + std::to_string(i) + R"(/http/url","message":")" +
-           json_escape(why + "; calls will fail until outgoing.allow_hosts allows it") + "\"}";
-  }
-  return out.empty() ? out : out + "]";
-}
-
-void put_definition(actors::engine& engine, request_context ctx, const auth::client& who,
-                    responder respond, const outgoing::allow_list& allowed) {
-  auto name = std::string(ctx.param("name"));
-  std::string body = ctx.req.body();
-  auto parsed_body = parse_json_body(body);
-  if (!parsed_body.ok()) return respond(bad_request("body is not JSON: " + parsed_body.error, ""));
-  if (!parsed_body.root.is_object()) return respond(bad_request("body is not a JSON object", ""));
-  auto given_name = member(as_object(parsed_body.root), "name");
-  if (!given_name) {
-    body.insert(1, "\"name\":\"" + json_escape(name) + "\"" + (body.size() > 2 ? "," : ""));
-  } else if (!given_name->is_string() || given_name->get_string().value() != name) {
-    return respond(bad_request("name in the body differs from the path", "/name"));
-  }
-  if (!who.may_use(name)) return respond(forbidden_definition(name));
-  auto parsed = storage::parse_definition(body);
-  if (auto* problems = std::get_if<std::vector<model::definition_problem>>(&parsed)) {
-    std::string detail;
-    for (const auto& p : *problems) detail += (detail.empty() ? "" : "; ") + p.to_string();
-    auto r = problem(status::bad_request, "Invalid definition", detail, problems->front().pointer);
-    // Every problem, machine-readable, beside the summary.
-    auto& text = r.body();
-    text.pop_back();
-    text += ",\"errors\":[";
-    for (std::size_t i = 0; i < problems->size(); ++i) {
-      text += (i ? ",{" : "{");
-      text += "\"pointer\":\"" + json_escape((*problems)[i].pointer) + "\",\"message\":\"" +
-              json_escape((*problems)[i].message) + "\"}";
-    }
-    text += "]}";
-    r.prepare_payload();
-    return respond(std::move(r));
-  }
-  auto warnings = host_warnings(std::get<model::definition>(parsed), allowed);
-  engine.deploy(std::move(std::get<model::definition>(parsed)),
-                [respond, warnings](actors::deploy_answer a) {
-                  if (a.code != actors::engine_errc::ok) {
-                    auto m = map_error(a.code);
-                    return respond(problem(m.status, m.title, a.message));
-                  }
-                  auto body = storage::definition_json(*a.definition);
-                  if (!warnings.empty() && body.size() > 1) {
-                    body.pop_back();
-                    body += ",\"warnings\":" + warnings + "}";
-                  }
-                  respond(json_response(a.created ? status::created : status::ok, std::move(body)));
-                });
-}
-
-void get_definition(actors::engine& engine, request_context ctx, const auth::client& who,
-                    responder respond) {
-  std::optional<std::int64_t> version;
-  if (auto v = ctx.query_value("version")) {
-    version = parse_int(*v);
-    if (!version) return respond(bad_request("version must be an integer", "version"));
-  }
-  auto def = engine.definitions().find(ctx.param("name"), version);
-  if (def && !who.may_use(def->name)) return respond(forbidden_definition(def->name));
-  if (!def) {
-    return respond(problem(status::not_found, "Unknown definition",
-                           "no definition \"" + std::string(ctx.param("name")) + "\"", "name"));
-  }
-  respond(json_response(status::ok, storage::definition_json(*def)));
-}
-
-void list_definitions(actors::engine& engine, request_context, const auth::client& who,
-                      responder respond) {
-  std::string out = "[";
-  for (const auto& d : engine.definitions().latest()) {
-    if (!who.may_use(d->name)) continue;
-    if (out.size() > 1) out += ',';
-    out += storage::definition_json(*d);
-  }
-  out += ']';
-  respond(json_response(status::ok, std::move(out)));
 }
 
 // ---- processes ------------------------------------------------------------------------------
@@ -335,7 +215,7 @@ void list_processes(actors::engine& engine, request_context ctx, const auth::cli
   if (auto s = ctx.query_value("scope")) q.scope = *s;
   if (auto a = ctx.query_value("after")) q.after = *a;
   if (auto l = ctx.query_value("limit")) {
-    auto n = parse_int(*l);
+    auto n = parse_whole_int(*l);
     if (!n || *n < 1 || *n > 1000) return respond(bad_request("limit must be 1..1000", "limit"));
     q.limit = static_cast<std::size_t>(*n);
   }
@@ -669,32 +549,15 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
   // `audited`: a successful answer is recorded in the audit log (definition changes, cancels).
   auto route = [&](verb method, const char* pattern, auth::role need, handler_fn fn,
                    const char* audited = nullptr) {
+    auth::guarded_handler h = [&engine, fn](request_context ctx, const auth::client& who,
+                                            responder respond) {
+      fn(engine, std::move(ctx), who, std::move(respond));
+    };
+    if (audited) h = auth::audited(auth, audited, std::move(h));
     routes.add(method, pattern,
-               auth::protect(auth, auth::native_schemes, need, auth::problem_format,
-                             [&engine, &auth, fn, audited](
-                                 request_context ctx, const auth::client& who, responder respond) {
-                               if (audited) {
-                                 respond = [respond, &auth, audited, name = who.name,
-                                            source = ctx.remote_address,
-                                            path = ctx.path](response r) {
-                                   if (r.result_int() < 300)
-                                     auth.audit().record(audited, name, source, path);
-                                   respond(std::move(r));
-                                 };
-                               }
-                               fn(engine, std::move(ctx), who, std::move(respond));
-                             }));
+               auth::protect(auth, auth::native_schemes, need, auth::problem_format, std::move(h)));
   };
   using auth::role;
-  route(
-      verb::put, "/api/v1/definitions/{name}", role::admin,
-      [hosts = std::make_shared<const outgoing::allow_list>(outgoing.allow_hosts)](
-          actors::engine& e, request_context ctx, const auth::client& who, responder respond) {
-        put_definition(e, std::move(ctx), who, std::move(respond), *hosts);
-      },
-      "definition_deployed");
-  route(verb::get, "/api/v1/definitions/{name}", role::runner, get_definition);
-  route(verb::get, "/api/v1/definitions", role::runner, list_definitions);
   route(verb::post, "/api/v1/processes", role::runner,
         [callback_hosts = std::make_shared<const outgoing::allow_list>(outgoing.allow_hosts)](
             actors::engine& e, request_context ctx, const auth::client& who, responder respond) {

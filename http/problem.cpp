@@ -119,6 +119,10 @@ response problem(beast_http::status status, std::string_view title, std::string_
   return problem_with_members(status, title, detail, field, {}, version);
 }
 
+response bad_request(std::string_view detail, std::string_view field) {
+  return problem(beast_http::status::bad_request, "Bad request", detail, field);
+}
+
 response problem_with_members(beast_http::status status, std::string_view title,
                               std::string_view detail, std::string_view field,
                               std::string_view members, unsigned version) {

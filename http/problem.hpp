@@ -16,6 +16,9 @@ namespace baton::http {
 response problem(beast_http::status status, std::string_view title, std::string_view detail,
                  std::string_view field = {}, unsigned version = 11);
 
+/// The native API's 400 "Bad request" naming `field`.
+response bad_request(std::string_view detail, std::string_view field);
+
 /// `problem(...)` with extension members (RFC 9457 §3.2) after the standard ones: `members`
 /// is a JSON object's inside, `"name":value,...`, valid JSON the caller built.
 response problem_with_members(beast_http::status status, std::string_view title,

@@ -21,6 +21,11 @@ const model::step_execution* named_execution(const model::process_state& p, std:
   return nullptr;
 }
 
+response forbidden_definition(std::string_view name) {
+  return problem(beast_http::status::forbidden, "Forbidden",
+                 "this client may not use definition \"" + std::string(name) + "\"", "definition");
+}
+
 response native_format(beast_http::status s, std::string message) {
   return problem(s, s == beast_http::status::not_found ? "Not found" : "Forbidden", message, "id");
 }

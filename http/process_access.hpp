@@ -24,6 +24,9 @@ bool may_touch(const auth::client& who, const model::process_state& p);
 /// null when it names none.
 const model::step_execution* named_execution(const model::process_state& p, std::string_view step);
 
+/// The native API's 403 for a definition outside the client's globs.
+response forbidden_definition(std::string_view name);
+
 /// The native API's 404 (or 403) for a process id, naming the `id` parameter.
 response native_format(beast_http::status s, std::string message);
 

@@ -10,14 +10,6 @@ using namespace model::json_write;
 
 namespace {
 
-/// An RFC 3339 UTC time beside an epoch-ms member: `"createdAt":"2026-…Z"`.
-void time_field(std::string& out, std::string_view k, std::int64_t ms) {
-  key(out, k);
-  out += '"';
-  model::append_iso_instant(out, ms);
-  out += '"';
-}
-
 void append_history_object(std::string& out, const model::history_entry& h) {
   out += '{';
   field(out, "seq", static_cast<std::int64_t>(h.seq));

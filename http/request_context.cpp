@@ -1,6 +1,7 @@
 #include "http/request_context.hpp"
 
 #include <boost/beast/core/string.hpp>
+#include <charconv>
 
 namespace baton::http {
 
@@ -23,6 +24,13 @@ std::string_view request_context::header(std::string_view name) const {
   if (it == req.end()) return {};
   auto value = it->value();
   return {value.data(), value.size()};
+}
+
+std::optional<std::int64_t> parse_whole_int(std::string_view text) {
+  std::int64_t v{};
+  auto res = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (res.ec != std::errc{} || res.ptr != text.data() + text.size()) return std::nullopt;
+  return v;
 }
 
 }  // namespace baton::http

@@ -4,6 +4,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -42,6 +43,9 @@ struct request_context {
   /// The value of header `name` (case-insensitive), empty when absent.
   std::string_view header(std::string_view name) const;
 };
+
+/// A whole decimal integer (a query parameter's text), or nullopt when it is not one.
+std::optional<std::int64_t> parse_whole_int(std::string_view text);
 
 /// Sends the answer. Safe to call from any thread, exactly once; it posts to the session.
 using responder = std::function<void(response)>;

@@ -10,7 +10,6 @@
 #include "http/process_json.hpp"
 #include "http/router.hpp"
 #include "model/value.hpp"
-#include "storage/audit_log.hpp"
 
 namespace baton::http {
 
@@ -18,10 +17,6 @@ using beast_http::status;
 using beast_http::verb;
 
 namespace {
-
-response bad_request(std::string_view detail, std::string_view field) {
-  return problem(status::bad_request, "Bad request", detail, field);
-}
 
 /// `{"values": {...}}` (optional, as the body is): each value of a declared input converted
 /// to its type, as a start's are; others kept as they are.
@@ -61,8 +56,8 @@ std::variant<model::values, response> read_values(std::string_view body,
 }
 
 /// POST /api/v1/processes/{id}/retry: a FAILED process runs again from the step that failed.
-void retry_process(actors::engine& engine, auth::authenticator& auth, request_context ctx,
-                   const auth::client& who, responder respond) {
+void retry_process(actors::engine& engine, request_context ctx, const auth::client& who,
+                   responder respond) {
   with_process_access(
       engine, who, ctx.param("id"), respond, native_format, [&](const model::process_state& p) {
         if (p.status != model::process_status::failed) {
@@ -75,13 +70,10 @@ void retry_process(actors::engine& engine, auth::authenticator& auth, request_co
         auto def = engine.definitions().find(p.definition, p.version);
         auto values = read_values(ctx.req.body(), def.get());
         if (auto* refused = std::get_if<response>(&values)) return respond(std::move(*refused));
-        auto path = ctx.path;
-        auto source = ctx.remote_address;
         engine.retry(
             p.id, p.scope, std::get<model::values>(std::move(values)), who.name,
-            [respond, &auth, by = who.name, source, path](actors::process_answer a) {
+            [respond](actors::process_answer a) {
               if (a.code != actors::engine_errc::ok) return respond(engine_problem(a));
-              auth.audit().record("process_retried", by, source, path);
               respond(json_response(status::ok, a.process ? process_json(*a.process) : "{}"));
             });
       });
@@ -90,12 +82,14 @@ void retry_process(actors::engine& engine, auth::authenticator& auth, request_co
 }  // namespace
 
 void add_retry_routes(router& routes, actors::engine& engine, auth::authenticator& auth) {
-  routes.add(verb::post, "/api/v1/processes/{id}/retry",
-             auth::protect(
-                 auth, auth::native_schemes, auth::role::operator_, auth::problem_format,
-                 [&engine, &auth](request_context ctx, const auth::client& who, responder respond) {
-                   retry_process(engine, auth, std::move(ctx), who, std::move(respond));
-                 }));
+  routes.add(
+      verb::post, "/api/v1/processes/{id}/retry",
+      auth::protect(
+          auth, auth::native_schemes, auth::role::operator_, auth::problem_format,
+          auth::audited(auth, "process_retried",
+                        [&engine](request_context ctx, const auth::client& who, responder respond) {
+                          retry_process(engine, std::move(ctx), who, std::move(respond));
+                        })));
 }
 
 }  // namespace baton::http

@@ -36,10 +36,6 @@ std::string schedule_json(const model::schedule& s, std::size_t next_count) {
 
 namespace {
 
-response bad_request(std::string_view detail, std::string_view field) {
-  return problem(status::bad_request, "Bad request", detail, field);
-}
-
 response schedule_problem(const actors::schedule_answer& a) {
   auto m = map_error(a.code);
   return problem(m.status, m.title, a.message, a.field);

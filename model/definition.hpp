@@ -116,6 +116,14 @@ struct definition {
   bool operator==(const definition&) const = default;
 };
 
+/// A definition name retired from new starts: processes already running keep their version,
+/// and deploying the name again brings it back.
+struct retirement {
+  std::int64_t at_ms = 0;
+  std::string by;  ///< the client that retired it
+  bool operator==(const retirement&) const = default;
+};
+
 /// One problem found in a definition, located by JSON pointer.
 struct definition_problem {
   std::string pointer;  ///< e.g. "/steps/2/next"

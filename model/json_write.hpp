@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "model/time.hpp"
 #include "model/value.hpp"
 
 /// Appending JSON to a string, by hand: what the snapshots of old, the stored definitions and
@@ -64,6 +65,14 @@ inline void field(std::string& out, std::string_view k, std::int64_t v) {
 inline void field(std::string& out, std::string_view k, bool v) {
   key(out, k);
   out += v ? "true" : "false";
+}
+
+/// `"k":"2026-…Z"`: the RFC 3339 UTC twin the API puts beside an epoch-ms member.
+inline void time_field(std::string& out, std::string_view k, std::int64_t ms) {
+  key(out, k);
+  out += '"';
+  append_iso_instant(out, ms);
+  out += '"';
 }
 
 }  // namespace baton::model::json_write

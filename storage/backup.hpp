@@ -16,6 +16,7 @@ enum class backup_errc : std::uint8_t {
   inside_data,   ///< the target lies in the live data folder
   not_a_backup,  ///< restore: the source holds no backup
   io,            ///< reading or writing failed
+  too_large,     ///< a snapshot: the store is larger than one may be (`pack_snapshot`)
 };
 
 /// What a backup or a restore made: a data folder whose `db` holds the copy.

@@ -9,6 +9,7 @@
 
 #include "storage/json_codec.hpp"
 #include "storage/message_store.hpp"
+#include "storage/process_store.hpp"
 #include "storage/record_codec.hpp"
 
 namespace baton::storage {
@@ -209,6 +210,10 @@ class checker {
 
   void definitions() {
     scan(cf::definitions, [&](std::string_view k, std::string_view v) {
+      if (process_store::is_retirement_key(k)) {
+        if (!decode_retirement(v)) problem(cf::definitions, k, "retirement does not decode");
+        return;
+      }
       auto d = decode_definition(v);
       if (!d) return problem(cf::definitions, k, "definition does not decode");
       if (k != fmt::format("{}/{:012}", d->name, d->version)) {

@@ -307,7 +307,13 @@ typename Inspector::result_type inspect(Inspector& f, scenario& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, definition& x) {
   return f(caf::meta::type_name("baton::model::definition"), x.name, x.id, x.version, x.description,
-           x.inputs, x.outputs, x.steps, x.scenarios, x.requires_scenario, x.source);
+           x.inputs, x.outputs, x.steps, x.scenarios, x.requires_scenario, x.extra_values,
+           x.source);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, retirement& x) {
+  return f(caf::meta::type_name("baton::model::retirement"), x.at_ms, x.by);
 }
 
 template <class Inspector>

@@ -25,9 +25,11 @@ void append_values(std::string& out, const model::values& vals) {
 
 namespace {
 
-void append_run_object(std::string& out, const model::schedule_run& r) {
+/// A run; `for_api` adds the RFC 3339 twin of its fire time.
+void append_run_object(std::string& out, const model::schedule_run& r, bool for_api) {
   out += '{';
   field(out, "fireMs", r.fire_ms);
+  if (for_api) time_field(out, "fireAt", r.fire_ms);
   if (!r.process_id.empty()) field(out, "processId", r.process_id);
   if (!r.note.empty()) field(out, "note", r.note);
   out += '}';
@@ -37,7 +39,8 @@ model::schedule_run run_of(dom::element r) {
   return {int_of(r, "fireMs"), text_of(r, "processId"), text_of(r, "note")};
 }
 
-/// The schedule's members, with its runs or without them.
+/// The schedule's members; the API's view (`with_runs`) has its runs and RFC 3339 twins of
+/// its times, the stored record neither.
 std::string schedule_document(const model::schedule& s, bool with_runs) {
   std::string out;
   out += format_v1;
@@ -62,11 +65,15 @@ std::string schedule_document(const model::schedule& s, bool with_runs) {
   field(out, "createdMs", s.created_ms);
   field(out, "nextFireMs", s.next_fire_ms);
   if (with_runs) {
+    if (s.start_ms) time_field(out, "startAt", *s.start_ms);
+    if (s.end_ms) time_field(out, "endAt", *s.end_ms);
+    time_field(out, "createdAt", s.created_ms);
+    if (s.next_fire_ms) time_field(out, "nextFireAt", s.next_fire_ms);
     key(out, "runs");
     out += '[';
     for (const auto& r : s.runs) {
       if (out.back() != '[') out += ',';
-      append_run_object(out, r);
+      append_run_object(out, r, true);
     }
     out += ']';
   }
@@ -83,7 +90,7 @@ std::string encode_schedule_record(const model::schedule& s) { return schedule_d
 std::string encode_schedule_run(const model::schedule_run& r, const schedule_advance* advance) {
   std::string out;
   out += format_v1;
-  append_run_object(out, r);
+  append_run_object(out, r, false);
   if (advance) {
     out.pop_back();
     field(out, "nextFireMs", advance->next_fire_ms);
@@ -565,6 +572,22 @@ std::string definition_json(const model::definition& d) {
     out += '}';
   }
   return out;
+}
+
+std::string encode_retirement(const model::retirement& r) {
+  std::string out;
+  out += format_v1;
+  out += '{';
+  field(out, "atMs", r.at_ms);
+  field(out, "by", r.by);
+  out += '}';
+  return out;
+}
+
+std::optional<model::retirement> decode_retirement(std::string_view stored) {
+  dom::element doc;
+  if (!parse_stored(stored, doc) || !doc.is_object()) return std::nullopt;
+  return model::retirement{int_of(doc, "atMs"), text_of(doc, "by")};
 }
 
 std::variant<model::values, std::string> parse_values(std::string_view json_object) {

@@ -27,6 +27,9 @@ std::string encode_definition(const model::definition& d);
 std::optional<model::definition> decode_definition(std::string_view stored);
 /// The API view of a definition: its source with name, id and version.
 std::string definition_json(const model::definition& d);
+/// Stored retirement of a definition name: format byte + {"atMs":N,"by":".."}.
+std::string encode_retirement(const model::retirement& r);
+std::optional<model::retirement> decode_retirement(std::string_view stored);
 
 /// A schedule with its runs: format byte + the JSON the API shows. Schedules were stored so
 /// before their runs had records of their own, and `decode_schedule` still reads that.

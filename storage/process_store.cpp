@@ -414,12 +414,49 @@ result<std::vector<model::definition>> process_store::load_definitions() const {
   std::vector<model::definition> out;
   status failed;
   auto scanned = db_->scan(cf::definitions, {}, {}, [&](std::string_view k, std::string_view v) {
+    if (is_retirement_key(k)) return true;
     auto d = decode_definition(v);
     if (!d) {
       failed = undecodable("definition", k);
       return false;
     }
     out.push_back(std::move(*d));
+    return true;
+  });
+  if (!failed.ok()) return failed;
+  if (!scanned.ok()) return scanned;
+  return out;
+}
+
+namespace {
+constexpr std::string_view retirement_suffix = "/retired";
+}
+
+bool process_store::is_retirement_key(std::string_view key) {
+  return key.ends_with(retirement_suffix);
+}
+
+void process_store::put_retirement(batch& b, std::string_view name,
+                                   const model::retirement& r) const {
+  b.put(cf::definitions, std::string(name) + std::string(retirement_suffix), encode_retirement(r));
+}
+
+void process_store::erase_retirement(batch& b, std::string_view name) const {
+  b.erase(cf::definitions, std::string(name) + std::string(retirement_suffix));
+}
+
+result<std::map<std::string, model::retirement, std::less<>>> process_store::load_retirements()
+    const {
+  std::map<std::string, model::retirement, std::less<>> out;
+  status failed;
+  auto scanned = db_->scan(cf::definitions, {}, {}, [&](std::string_view k, std::string_view v) {
+    if (!is_retirement_key(k)) return true;
+    auto r = decode_retirement(v);
+    if (!r) {
+      failed = undecodable("definition retirement", k);
+      return false;
+    }
+    out.emplace(std::string(k.substr(0, k.size() - retirement_suffix.size())), std::move(*r));
     return true;
   });
   if (!failed.ok()) return failed;

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -123,6 +124,14 @@ class process_store {
   void put_definition(batch& b, const model::definition& d) const;
   /// Every stored version of every definition, oldest version first per name.
   result<std::vector<model::definition>> load_definitions() const;
+  // A retired name has one more record, "<name>/retired", after its versions (whose keys end
+  // in digits); deploying the name again erases it in the same batch.
+  void put_retirement(batch& b, std::string_view name, const model::retirement& r) const;
+  void erase_retirement(batch& b, std::string_view name) const;
+  /// Every retired definition name with its retirement.
+  result<std::map<std::string, model::retirement, std::less<>>> load_retirements() const;
+  /// True for a definitions key that holds a retirement rather than a version.
+  static bool is_retirement_key(std::string_view key);
 
   // ---- schedules (storage/schedule_store.cpp) ----
   // A schedule is its record under its id (`encode_schedule_record`) and one record per run

@@ -1,6 +1,7 @@
 #include "http/auth/guard.hpp"
 
 #include "http/problem.hpp"
+#include "storage/audit_log.hpp"
 
 namespace baton::http::auth {
 
@@ -40,7 +41,11 @@ handler protect(authenticator& auth, unsigned schemes, role need, error_format f
             format(status::unauthorized, o.result == outcome::kind::missing ? "credentials required"
                                          : !o.hint.empty()                  ? o.hint
                                                            : "invalid credentials");
-        r.set(beast_http::field::www_authenticate, authenticator::challenge(schemes));
+        // A script's request (the web UI's) gets no Basic challenge: a browser would answer
+        // it with its own password dialog instead of letting the page say what went wrong.
+        bool script = !ctx.header("X-Requested-With").empty();
+        r.set(beast_http::field::www_authenticate,
+              authenticator::challenge(script ? schemes & ~unsigned{basic} : schemes));
         return respond(std::move(r));
       }
     }
@@ -51,6 +56,18 @@ handler protect(authenticator& auth, unsigned schemes, role need, error_format f
     }
     h(std::move(ctx), *o.who, std::move(respond));
   };
+}
+
+guarded_handler audited(authenticator& auth, const char* event, guarded_handler h) {
+  return
+      [&auth, event, h = std::move(h)](request_context ctx, const client& who, responder respond) {
+        respond = [respond, &auth, event, name = who.name, source = ctx.remote_address,
+                   path = ctx.path](response r) {
+          if (r.result_int() < 300) auth.audit().record(event, name, source, path);
+          respond(std::move(r));
+        };
+        h(std::move(ctx), who, std::move(respond));
+      };
 }
 
 }  // namespace baton::http::auth

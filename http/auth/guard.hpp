@@ -17,6 +17,10 @@ using guarded_handler = std::function<void(request_context, const client&, respo
 handler protect(authenticator& auth, unsigned schemes, role need, error_format format,
                 guarded_handler h);
 
+/// Wraps `h`: a successful answer (below 300) is recorded in the audit log as `event`, with
+/// the client, its address and the path. For changes an operator must be able to trace.
+guarded_handler audited(authenticator& auth, const char* event, guarded_handler h);
+
 /// RFC 9457 problem+json: the native API's format.
 response problem_format(beast_http::status status, std::string_view message);
 

@@ -123,6 +123,9 @@ TEST_CASE("every message type round-trips through the binary serializer", "[acto
   REQUIRE(deployed.definition);
   CHECK(deployed.definition->source == def->source);
   CHECK(round_trip(deploy_definition{*def}).definition.steps.size() == def->steps.size());
+  auto retired = round_trip(retire_answer{engine_errc::ok, {}, def, model::retirement{42, "ops"}});
+  CHECK(retired.retired == model::retirement{42, "ops"});
+  CHECK(round_trip(retire_definition{"Loan", "ops"}).by == "ops");
 
   process_launch l;
   l.state.id = "p1";

@@ -109,6 +109,13 @@ struct matrix_fixture {
     return start(port, body + "}", key_header(root));
   }
 
+  /// A new definition nobody else uses, deployed by the bootstrap admin (one to retire).
+  std::string fresh_definition(bool foreign) {
+    auto name = std::string(foreign ? "WaitingRetire" : "LoanRetire") + std::to_string(++serial);
+    REQUIRE(deploy(port, name, own_definition, key_header(root)).status == 201);
+    return name;
+  }
+
   /// A new schedule far in the future, made by the bootstrap admin; @returns its id.
   std::string fresh_schedule(bool foreign) {
     auto r = http_call(port, "POST", "/api/v1/schedules", schedule_body(foreign), key_header(root));
@@ -170,6 +177,10 @@ std::vector<row> matrix() {
          // Deployed already (at start): a second, identical deploy answers 200.
          return call{
              "/api/v1/definitions/" + f.definition(foreign), std::string(own_definition), {}};
+       }},
+      {"DELETE", "/api/v1/definitions/{name}", 401, admin_only, all_403,
+       [](matrix_fixture& f, bool foreign) {
+         return call{"/api/v1/definitions/" + f.fresh_definition(foreign), {}, {}};
        }},
       {"GET", "/api/v1/definitions/{name}", 401, all_ok, all_403,
        [](matrix_fixture& f, bool foreign) {
@@ -362,6 +373,8 @@ std::vector<row> matrix() {
       {"GET", "/metrics", 401, all_ok, all_ok, same("/metrics")},
       {"GET", "/api/v1/openapi.json", 200, all_ok, all_ok, same("/api/v1/openapi.json")},
       {"GET", "/api/docs", 200, all_ok, all_ok, same("/api/docs")},
+      {"GET", "/ui", 200, all_ok, all_ok, same("/ui/")},
+      {"GET", "/ui/{file}", 200, all_ok, all_ok, same("/ui/app.js")},
       // ---- credentials: their failures are throttled per address, so they have their own tests
       {"POST", "/services/oauth2/token", 0, {}, {}, {}, auth_tests},
       {"POST", "/services/oauth2/revoke", 0, {}, {}, {}, auth_tests},

@@ -230,6 +230,18 @@ TEST_CASE("definition deploy, list and get", "[e2e][cli]") {
   CHECK(greeted.exit_code == 0);
   CHECK(contains(greeted.output, "Hello Ada"));
 
+  // Retired: not listed, not startable (a conflict), until deployed again.
+  auto retired = cli.run({"definition", "retire", "Hello"});
+  INFO(retired.output);
+  CHECK(retired.exit_code == 0);
+  CHECK(contains(retired.output, "retired Hello at "));
+  CHECK_FALSE(contains(cli.run({"definition", "list"}).output, "Hello"));
+  CHECK(contains(cli.run({"definition", "list", "--retired"}).output, "Hello"));
+  CHECK(cli.run({"process", "start", "Hello", "-v", "name=Bo"}).exit_code == 3);
+  CHECK(cli.run({"definition", "retire", "Nope"}).exit_code == 2);
+  CHECK(cli.run({"definition", "deploy", hello}).exit_code == 0);
+  CHECK(cli.run({"process", "start", "Hello", "-v", "name=Bo"}).exit_code == 0);
+
   // A file without a name takes --name; `process execute` fires its hour-long timer now.
   auto nap = (files.path() / "nap.json").string();
   std::ofstream(nap) << R"({"outputs": ["woke"], "steps": [

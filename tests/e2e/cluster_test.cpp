@@ -539,6 +539,9 @@ TEST_CASE("any node takes any request: the engine's part runs where the partitio
                           {{"Baton-Cluster-Secret", "guess"}});
   CHECK(forged.status == 401);
   CHECK(http_call(a->port(), "POST", "/api/v1/cluster/commands", "x").status == 401);
+  CHECK(http_call(a->port(), "GET", "/api/v1/cluster/snapshot", {},
+                  {{"Baton-Cluster-Secret", "guess"}})
+            .status == 401);
 
   // The owner dead and its lease not yet run out: a says so, and acknowledges nothing.
   auto more = http_call(b->port(), "POST", "/api/v1/processes",
@@ -775,10 +778,28 @@ TEST_CASE("the log is kept as long as a member needs it, and trimmed once none d
   CHECK(wait_metric(*a, "baton_cluster_log_floor_revision",
                     [&](auto n) { return n > b_stopped_at; }));
   CHECK(b_stopped_at > b_left_at);
-  // b's folder is behind the trimmed log now: it says so rather than run half caught up.
+  // b's folder is behind the trimmed log now: it starts from a copy of a's store (the old
+  // one kept aside), and then holds everything, also what was started while it was gone.
+  std::vector<std::string> after_forgotten;
+  for (int i = 0; i < 3; ++i) after_forgotten.push_back(start_approval(*a));
+  b->start();
+  for (const auto& id : while_away) CHECK(wait_status_on(*b, id, "RUNNING"));
+  for (const auto& id : after_forgotten) CHECK(wait_status_on(*b, id, "RUNNING"));
+  bool kept_aside = false;
+  for (const auto& entry : std::filesystem::directory_iterator(b->data_dir() / "data"))
+    kept_aside = kept_aside || entry.path().filename().string().starts_with("db.behind-");
+  CHECK(kept_aside);
+  // And it takes its share of the work again: a start through it is acknowledged.
+  CHECK_FALSE(start_approval(*b).empty());
+  REQUIRE(b->stop() == 0);
+
+  // With no other node alive to copy from, a node behind the log says so and does not run
+  // half caught up.
+  temp_dir empty;
+  REQUIRE(a->stop() == 0);
   auto behind = run_command(
       "timeout 60 " + std::string(BATON_BINARY) + " serve --listen 127.0.0.1:0 --data " +
-      (b->data_dir() / "data").string() + " --node b --etcd " + etcd.endpoint(0) + " 2>&1");
+      (empty.path() / "data").string() + " --node c --etcd " + etcd.endpoint(0) + " 2>&1");
   CHECK(behind.exit_code == 1);
   CHECK(behind.output.find("trimmed") != std::string::npos);
 }

@@ -55,6 +55,8 @@ std::vector<run> runs_of(const json::object& s) {
   for (const auto& r : s.at("runs").as_array()) {
     const auto& o = r.as_object();
     out.push_back({o.at("fireMs").to_number<std::int64_t>(), text(o, "processId")});
+    // Every epoch-ms member has its RFC 3339 twin.
+    CHECK(baton::model::parse_iso_instant(text(o, "fireAt")) == out.back().fire_ms);
   }
   return out;
 }
@@ -126,6 +128,9 @@ TEST_CASE("a schedule every second runs, pauses, resumes and is deleted", "[e2e]
   }
   CHECK(next_ms.front() > runs.back().fire_ms);
   CHECK(next_ms.front() == s.at("nextFireMs").to_number<std::int64_t>());
+  CHECK(baton::model::parse_iso_instant(text(s, "nextFireAt")) == next_ms.front());
+  CHECK(baton::model::parse_iso_instant(text(s, "createdAt")) ==
+        s.at("createdMs").to_number<std::int64_t>());
   for (std::size_t i = 1; i < next_ms.size(); ++i) CHECK(next_ms[i] - next_ms[i - 1] == 1000);
 
   // Paused: no new runs. A fire already on its way when the pause came may still land, so

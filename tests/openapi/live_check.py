@@ -214,6 +214,10 @@ def native_tour(t):
     t.call("GET", "/readyz", auth=None)
     t.call("GET", "/api/v1/openapi.json", auth=None)
     t.call("GET", "/api/docs", auth=None)
+    t.call("GET", "/ui/", auth=None)
+    t.call("GET", "/ui/app.js", auth=None)
+    t.call("GET", "/ui/style.css", auth=None)
+    t.call("GET", "/ui/nothing.js", auth=None, expect=404)
     t.call("GET", "/metrics")
     t.call("GET", "/api/v1/processes", auth=None, expect=401)
     t.call("GET", "/api/v1/processes", auth="not-a-key", expect=401)
@@ -231,6 +235,12 @@ def native_tour(t):
     t.call("GET", "/api/v1/definitions/LiveReview")
     t.call("GET", "/api/v1/definitions/LiveReview?version=1")
     t.call("GET", "/api/v1/definitions/NoSuchDefinition", expect=404)
+    t.call("PUT", "/api/v1/definitions/LiveRetired", {"steps": [{"id": "s", "kind": "external"}]},
+           expect=201)
+    t.call("DELETE", "/api/v1/definitions/LiveRetired")
+    t.call("DELETE", "/api/v1/definitions/NoSuchDefinition", expect=404)
+    t.call("GET", "/api/v1/definitions?retired=true")
+    t.call("GET", "/api/v1/definitions?retired=perhaps", expect=400)
 
     # Processes.
     p = t.call("POST", "/api/v1/processes", {"definition": "LiveReview", "values": {"amount": 3}},

@@ -38,6 +38,7 @@ void fill(storage::process_store& store) {
   auto def = std::get<model::definition>(parsed);
   def.version = 1;
   store.put_definition(b, def);
+  store.put_retirement(b, "Work", {1'700'000'002'000, "ops"});
   auto queued = process("p1", process_status::waiting, "line");
   auto running = process("p2", process_status::running, "line");
   auto done = process("p3", process_status::succeeded);

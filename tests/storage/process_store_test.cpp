@@ -518,6 +518,32 @@ TEST_CASE("definition versions survive close and reopen, oldest first per name",
   CHECK(defs[4].steps[0].params.size() == 1);
 }
 
+TEST_CASE("a retirement is a record of its own beside the versions, erased by a new deploy",
+          "[storage]") {
+  auto alpha = std::get<model::definition>(
+      storage::parse_definition(R"({"name":"Alpha","steps":[{"id":"s","kind":"external"}]})"));
+  temp_dir dir;
+  {
+    auto store = open_store(dir);
+    storage::batch b;
+    store->put_definition(b, alpha);
+    store->put_retirement(b, "Alpha", {1'700'000'000'000, "ops"});
+    REQUIRE(commit(*store, std::move(b)).empty());
+  }
+  {
+    auto store = open_store(dir);
+    // The retirement is no version: every version still loads, and nothing else.
+    REQUIRE(store->load_definitions().value().size() == 1);
+    auto retired = store->load_retirements().value();
+    REQUIRE(retired.count("Alpha") == 1);
+    CHECK(retired.at("Alpha") == model::retirement{1'700'000'000'000, "ops"});
+    storage::batch b;
+    store->erase_retirement(b, "Alpha");
+    REQUIRE(commit(*store, std::move(b)).empty());
+  }
+  CHECK(open_store(dir)->load_retirements().value().empty());
+}
+
 TEST_CASE("idempotency keys survive close and reopen", "[storage]") {
   temp_dir dir;
   {
