@@ -100,6 +100,10 @@ struct engine_context {
   std::shared_ptr<outbox_counters> callbacks = std::make_shared<outbox_counters>();
   std::shared_ptr<job_counters> jobs_counted = std::make_shared<job_counters>();
 
+  /// Told by a process actor once a message step's wait is durable (`mailroom::awaited`); set
+  /// once before the first process runs.
+  std::function<void(const std::string& name, const std::string& correlation)> message_awaited{};
+
   std::chrono::milliseconds passivate_after() const { return settings.engine.passivate_after; }
 
   // Behind `job_board()`/`set_job_board()` only (public: the context is an aggregate).

@@ -255,6 +255,33 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
   ctx_->set_job_board(spawn_job_board(*system_, ctx_));
   ctx_->scheduler = spawn_scheduler(*system_, ctx_);
   replies_ = std::make_unique<reply_desk>(*system_);
+  // Message records belong to no process: cluster-wide, as definitions are.
+  mailroom_ = std::make_unique<mailroom>(
+      store, ctx_->now_ms,
+      [this](mailroom::delivery d, answer_callback done) {
+        auto process_id = model::process_id_of_step(d.step_id);
+        if (!process_id) {
+          process_answer a;
+          a.code = engine_errc::not_found;
+          a.message = "malformed processStepId";
+          return done(std::move(a));
+        }
+        actors::complete_step cmd{std::string(*process_id),
+                                  std::move(d.step_id),
+                                  std::move(d.values),
+                                  {},
+                                  std::move(d.by)};
+        cmd.message = std::move(d.name);
+        cmd.consume_key = std::move(d.consume_key);
+        ask_owner<process_answer>(partition_of_process(cmd.process_id), std::move(cmd),
+                                  std::move(done));
+      },
+      storage::write_scope{
+          cluster ? storage::write_scope::cluster_wide : storage::write_scope::unassigned, 0});
+  ctx_->message_awaited = [m = mailroom_.get()](const std::string& name,
+                                                const std::string& correlation) {
+    m->awaited(name, correlation);
+  };
   // Under the test coordinator a test gives up on late requests itself (`expire_requests`):
   // a watch ticking forever would never let its clock run dry.
   if (!testing) reply_watch_ = spawn_reply_watch(*system_, *replies_, ctx_->now_ms);
@@ -335,6 +362,7 @@ storage::status engine_impl::recover() {
   for (auto& [name, restore] : scan.scopes) caf::anon_send(ctx_->scheduler, std::move(restore));
   caf::anon_send(ctx_->scheduler, std::move(scan.work));
   caf::anon_send(ctx_->scheduler, schedule_restore{std::move(schedules).value()});
+  mailroom_->recover();
   ctx_->ready = true;
   return {};
 }
@@ -362,6 +390,10 @@ void engine_impl::complete_step(std::string step_id, model::values params, std::
       actors::complete_step{
           std::string(*process_id), std::move(step_id), std::move(params), {}, std::move(by)},
       std::move(done));
+}
+
+void engine_impl::post_message(message_post message, std::function<void(message_outcome)> done) {
+  mailroom_->post(std::move(message), std::move(done));
 }
 
 void engine_impl::cancel(std::string process_id, std::string reason, answer_callback done) {

@@ -196,6 +196,41 @@ struct job_info {
   std::int64_t expires_ms = 0;  ///< leased: until when
 };
 
+// -- messages, which complete message steps ----------------------------------------------
+
+/// `POST /api/v1/messages`: completes every step waiting for `name` with `correlation`, with
+/// `values` as its params; with none waiting and `ttl_ms` > 0 the message is buffered for a
+/// step that starts within the ttl.
+struct message_post {
+  std::string name;
+  std::string correlation;
+  model::values values;
+  std::int64_t ttl_ms = 0;
+  std::string message_id;  ///< a repeat with the same id answers the first answer
+  std::string by;          ///< who sent it, for the history
+  /// Whether the sender may touch processes of a definition; empty: any. Steps of others are
+  /// passed over as if they did not wait.
+  std::function<bool(std::string_view definition)> may_use;
+};
+
+/// A waiting step the message did not complete, and why.
+struct message_refusal {
+  std::string step_id;
+  engine_errc code = engine_errc::ok;
+  std::string message;
+  std::vector<std::pair<std::string, std::string>> field_errors;  ///< params that do not fit
+};
+
+struct message_outcome {
+  engine_errc code = engine_errc::ok;  ///< not ok: nothing was done (storage, a repeat in flight)
+  std::string message;
+  std::int64_t completed = 0;
+  std::vector<std::string> processes;  ///< the processes whose steps it completed
+  bool buffered = false;
+  std::vector<message_refusal> refused;
+  bool replayed = false;  ///< the first answer to this messageId, repeated
+};
+
 /// Baton's engine as seen from outside the actor system: plain calls with callbacks, so that
 /// `http/` needs no CAF header. Every callback runs exactly once, on some engine thread.
 class engine {
@@ -249,6 +284,9 @@ class engine {
   /// Waiting and leased jobs of this node; `type` and `status` filter when given.
   virtual void list_jobs(std::string type, std::optional<model::job_status> status,
                          std::function<void(std::vector<job_info>)> done) = 0;
+
+  /// Delivers a message to the steps waiting for it, or buffers it (`message_post`).
+  virtual void post_message(message_post message, std::function<void(message_outcome)> done) = 0;
 
   virtual void deploy(model::definition def, std::function<void(deploy_answer)> done) = 0;
   /// Retires definition `name` from new starts, for client `by`; deploying it again brings it

@@ -7,6 +7,7 @@
 
 #include "actors/context.hpp"
 #include "actors/engine.hpp"
+#include "actors/mailroom.hpp"
 #include "actors/reply_desk.hpp"
 
 namespace baton::actors {
@@ -42,6 +43,7 @@ class engine_impl final : public engine {
                   answer_callback done) override;
   void list_jobs(std::string type, std::optional<model::job_status> status,
                  std::function<void(std::vector<job_info>)> done) override;
+  void post_message(message_post message, std::function<void(message_outcome)> done) override;
   void deploy(model::definition def, std::function<void(deploy_answer)> done) override;
   void retire(std::string name, std::string by, std::function<void(retire_answer)> done) override;
   definition_registry& definitions() override { return ctx_->definitions; }
@@ -99,6 +101,7 @@ class engine_impl final : public engine {
   std::shared_ptr<engine_context> ctx_;
   std::unique_ptr<reply_desk> replies_;
   reply_watch_actor reply_watch_;  ///< none under the test coordinator: tests expire by hand
+  std::unique_ptr<mailroom> mailroom_;
   bool stopped_ = false;
 };
 

@@ -61,6 +61,9 @@ struct complete_step {
   model::values params;
   std::optional<std::string> lease_token;  ///< set: a worker completes a job step
   std::string by{};                        ///< who completes it, for the history
+  std::string message{};                   ///< set: message `message` completes a message step
+  /// A buffered message this completion consumes: erased in the same batch.
+  std::string consume_key{};
 };
 
 // -- the engine's own work (no reply) ----------------------------------------------------
@@ -422,7 +425,7 @@ typename Inspector::result_type inspect(Inspector& f, process_command& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, complete_step& x) {
   return f(caf::meta::type_name("baton::actors::complete_step"), x.process_id, x.step_id, x.params,
-           x.lease_token, x.by);
+           x.lease_token, x.by, x.message, x.consume_key);
 }
 
 template <class Inspector>

@@ -11,6 +11,7 @@
 #include "actors/durable_write.hpp"
 #include "actors/new_process.hpp"
 #include "storage/json_codec.hpp"
+#include "storage/message_store.hpp"
 
 namespace baton::actors {
 
@@ -47,6 +48,8 @@ struct process_actor_state {
   answer_promise in_flight_answer;
   bool in_flight_is_completion = false;
   model::values in_flight_params;
+  /// The buffered message the next write consumes (a message completion); empty: none.
+  std::string consume_key;
 
   /// An event of the engine's own (a timer, an http answer) whose transition is in flight:
   /// no client retries it, so when its write fails the process applies it again later.
@@ -128,6 +131,10 @@ void persist(process_self self, model::transition t, answer_promise answer) {
   b.set_scope(st.ctx->process_scope(t.state.id, st.epoch));
   auto snapshot = st.ctx->store.put_process(b, t.state, previous);
   st.ctx->store.put_history(b, t.state.id, t.history);
+  // The correlation index moves with the state: a message finds exactly the steps waiting.
+  storage::put_message_wait(b, st.state, t.state);
+  if (!st.consume_key.empty()) storage::erase_buffered_message(b, st.consume_key);
+  st.consume_key.clear();
   if (!st.idempotency_key.empty() && !previous) {
     st.ctx->store.put_idempotent_answer(b, st.idempotency_key, t.state.id);
   }
@@ -224,6 +231,7 @@ void apply_now(process_self self, const model::event& ev, answer_promise answer,
   auto t = model::apply(st.state, *st.def, ev, actx);
   if (!t.rejected.empty()) {
     st.in_flight_is_completion = false;
+    st.consume_key.clear();
     auto code = reject_code;
     if (t.rejected == "unknown step") code = engine_errc::not_found;
     reply(answer, error_answer(code, t.rejected));
@@ -235,10 +243,12 @@ void apply_now(process_self self, const model::event& ev, answer_promise answer,
 
 void complete_now(process_self self, complete_step& cmd, answer_promise answer) {
   auto& st = self->state;
-  auto check = cmd.lease_token
-                   ? model::check_job_completion(st.state, *st.def, cmd.step_id, *cmd.lease_token,
-                                                 st.ctx->now_ms(), cmd.params)
-                   : model::check_completion(st.state, *st.def, cmd.step_id, cmd.params);
+  auto check =
+      cmd.lease_token ? model::check_job_completion(st.state, *st.def, cmd.step_id,
+                                                    *cmd.lease_token, st.ctx->now_ms(), cmd.params)
+      : !cmd.message.empty()
+          ? model::check_message_delivery(st.state, *st.def, cmd.step_id, cmd.message, cmd.params)
+          : model::check_completion(st.state, *st.def, cmd.step_id, cmd.params);
   if (check.lease_conflict) {
     auto a = error_answer(engine_errc::conflict, check.reason);
     a.field = "leaseToken";
@@ -259,9 +269,10 @@ void complete_now(process_self self, complete_step& cmd, answer_promise answer) 
   }
   st.in_flight_is_completion = true;
   st.in_flight_params = check.accepted;
+  st.consume_key = std::move(cmd.consume_key);
   apply_now(self,
             model::ev_completed{cmd.step_id, std::move(check.accepted),
-                                cmd.lease_token.value_or(std::string()), cmd.by},
+                                cmd.lease_token.value_or(std::string()), cmd.by, cmd.message},
             std::move(answer), cmd.lease_token ? engine_errc::conflict : engine_errc::not_waiting);
 }
 
@@ -320,6 +331,8 @@ void perform(process_self self, const model::effect& fx) {
         } else if constexpr (std::is_same_v<T, model::fx_job>) {
           if (auto board = st.ctx->job_board())
             self->send(board, job_changed{st.state.id, st.state.definition, e});
+        } else if constexpr (std::is_same_v<T, model::fx_await_message>) {
+          if (st.ctx->message_awaited) st.ctx->message_awaited(e.name, e.correlation);
         } else if constexpr (std::is_same_v<T, model::fx_finished>) {
           count_finished(*st.ctx, e.status);
           // Only a scope has a slot to free: skip the message (and the hop) otherwise.

@@ -31,6 +31,7 @@
 #include "http/compat/workfloo.hpp"
 #include "http/definition_api.hpp"
 #include "http/job_api.hpp"
+#include "http/message_api.hpp"
 #include "http/metrics.hpp"
 #include "http/native_api.hpp"
 #include "http/openapi_api.hpp"
@@ -346,6 +347,7 @@ int serve(const std::optional<std::string>& config_file,
   http::add_definition_routes(*routes, *engine, authenticator, settings.outgoing);
   http::add_schedule_routes(*routes, *engine, authenticator);
   http::add_job_routes(*routes, *engine, authenticator);
+  http::add_message_routes(*routes, *engine, authenticator);
   http::add_task_routes(*routes, *engine, authenticator);
   http::add_retry_routes(*routes, *engine, authenticator);
   http::add_openapi_routes(*routes);

@@ -47,13 +47,15 @@ std::string_view to_string(step_kind k) {
       return "fail";
     case step_kind::job:
       return "job";
+    case step_kind::message:
+      return "message";
   }
   return "?";
 }
 
 std::optional<step_kind> parse_step_kind(std::string_view name) {
   for (auto k : {step_kind::script, step_kind::http, step_kind::external, step_kind::timer,
-                 step_kind::switch_, step_kind::fail, step_kind::job}) {
+                 step_kind::switch_, step_kind::fail, step_kind::job, step_kind::message}) {
     if (to_string(k) == name) return k;
   }
   return std::nullopt;
@@ -176,8 +178,8 @@ class checker {
         if (!s)
           add(at, "unknown step \"" + step_id + "\"");
         else if (s->kind != step_kind::http && s->kind != step_kind::external &&
-                 s->kind != step_kind::job) {
-          add(at, "only http, external and job steps take canned results");
+                 s->kind != step_kind::job && s->kind != step_kind::message) {
+          add(at, "only http, external, job and message steps take canned results");
         }
       }
     }
@@ -210,6 +212,19 @@ class checker {
     if (r.initial_ms < 0) add(at + "/initialMs", "must be 0 or more");
     if (r.max_ms < r.initial_ms) add(at + "/maxMs", "must be at least initialMs");
     if (r.jitter < 0 || r.jitter > 1) add(at + "/jitter", "must be between 0 and 1");
+  }
+
+  /// A message step's name is what `POST /api/v1/messages` names, and its correlation the
+  /// key a message must carry; a step without either could never be completed by one.
+  void check_message(const std::string& at, const step& s) {
+    if (s.name.empty())
+      add(at + "/name", "required: the message this step waits for");
+    else if (s.name.size() > max_name_bytes)
+      add(at + "/name", too_long());
+    if (s.correlation.empty())
+      add(at + "/correlation", "required: e.g. \"${orderId}\"");
+    else
+      check_template(at + "/correlation", s.correlation);
   }
 
   void check_step(const step& s, std::size_t index) {
@@ -251,6 +266,9 @@ class checker {
         else if (!is_valid_name(s.job_type))
           add(at + "/type", "invalid name");
         [[fallthrough]];  // a job's params are a contract, as an external step's
+      case step_kind::message:
+        if (s.kind == step_kind::message) check_message(at, s);
+        [[fallthrough]];
       case step_kind::external:
         for (std::size_t j = 0; j < s.params.size(); ++j) {
           if (!is_valid_name(s.params[j].name)) {
@@ -361,6 +379,7 @@ class checker {
         check(at + "/cases/" + std::to_string(j) + "/when", s.cases[j].when);
       check(at + "/message", s.message);
       check(at + "/until", s.until);
+      check(at + "/correlation", s.correlation);
     }
   }
 

@@ -13,7 +13,8 @@
 
 namespace baton::model {
 
-enum class step_kind : std::uint8_t { script, http, external, timer, switch_, fail, job };
+/// Stored as its number in snapshots: a new kind goes last.
+enum class step_kind : std::uint8_t { script, http, external, timer, switch_, fail, job, message };
 
 /// How often and how patiently a failing step is tried again.
 struct retry_policy {
@@ -60,15 +61,16 @@ struct switch_case {
 /// One step of a definition. Fields apply by kind; the rest stay empty.
 struct step {
   std::string id;
-  std::string name;  ///< human label, defaults to id
+  std::string name;  ///< human label, defaults to id; message: the message it waits for
   step_kind kind = step_kind::script;
   std::optional<std::string> next;  ///< default: the following step; "" ends the process
   std::optional<retry_policy> retry;
-  std::int64_t timeout_ms = 0;  ///< http: call timeout; external, job: wait limit; 0: none
+  std::int64_t timeout_ms = 0;  ///< http: call timeout; external, job, message: wait limit; 0: none
 
   std::vector<std::pair<std::string, std::string>> set;  ///< script: name → template
   http_spec http;
-  std::vector<param_decl> params;           ///< external, job: the typed result contract
+  std::vector<param_decl> params;           ///< external, job, message: the typed result contract
+  std::string correlation;                  ///< message: template rendered when the step starts
   std::string job_type;                     ///< job: the kind of worker that pulls it (`type`)
   std::string duration;                     ///< timer: "PT30S", "30s", "500ms"
   std::string until;                        ///< timer: template of an ISO-8601 instant
@@ -82,7 +84,7 @@ struct step {
 struct scenario_step {
   values outputs;                   ///< http: values as if mapped from the answer
   std::optional<std::string> fail;  ///< the step fails with this message
-  std::optional<values> complete;   ///< external: completed at once with these params
+  std::optional<values> complete;   ///< external, message: completed at once with these params
   bool operator==(const scenario_step&) const = default;
 };
 

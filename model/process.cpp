@@ -62,7 +62,10 @@ bool worth_a_callback(const process_state& before, const process_state& after) {
   if (is_terminal(after.status)) return !is_terminal(before.status);
   const auto* now_at = after.active();
   if (!now_at || now_at->retry_pending) return false;
-  if (now_at->kind != step_kind::external && now_at->kind != step_kind::timer) return false;
+  if (now_at->kind != step_kind::external && now_at->kind != step_kind::timer &&
+      now_at->kind != step_kind::message) {
+    return false;
+  }
   const auto* was_at = before.active();
   return !was_at || was_at->id != now_at->id;
 }
@@ -215,11 +218,15 @@ class machine {
       }
       return complete(*exec, e.params, "completed by " + s().lease.worker);
     }
-    if (!exec || exec->id != e.step_id || exec->kind != step_kind::external) {
+    bool by_message = exec && exec->kind == step_kind::message && !e.message.empty() &&
+                      s().awaited.step_id == exec->id && s().awaited.name == e.message;
+    if (!exec || exec->id != e.step_id || (exec->kind != step_kind::external && !by_message) ||
+        (exec->kind == step_kind::external && !e.message.empty())) {
       return reject("step is not waiting for completion");
     }
     // Who completed it, with what: "by officer-1 with {"approved":true}".
     std::string detail = e.by.empty() ? std::string() : "by " + e.by;
+    if (by_message) detail = "message " + e.message + (detail.empty() ? "" : " " + detail);
     if (!e.params.empty()) {
       detail += detail.empty() ? "with {" : " with {";
       for (const auto& [name, v] : e.params) {
@@ -309,7 +316,8 @@ class machine {
     if (exec->due_ms > ctx_.now_ms) return reject("not due yet");
     if (exec->retry_pending) return retry_now(*exec);
     if (exec->kind == step_kind::timer) return complete(*exec, {}, "timer fired");
-    if (exec->kind == step_kind::external && exec->due_ms > 0) {
+    if ((exec->kind == step_kind::external || exec->kind == step_kind::message) &&
+        exec->due_ms > 0) {
       const auto& st = *def_.find_step(exec->step);
       return fail_attempt(*exec, st, "timed out after " + std::to_string(st.timeout_ms) + " ms");
     }
@@ -321,6 +329,7 @@ class machine {
       return reject("process is already " + std::string(to_string(s().status)));
     }
     s().lease = {};
+    s().awaited = {};
     if (auto* exec = s().active()) {
       exec->status = step_status::skipped;
       exec->modified_ms = ctx_.now_ms;
@@ -524,6 +533,18 @@ class machine {
         }
         t_.effects.push_back(fx_await_external{exec.id});
         break;
+      case step_kind::message: {
+        // The correlation is fixed now: values the process gets later do not move the wait.
+        s().awaited = {exec.id, st.name, to_display(render(st.correlation, s().vals))};
+        if (st.timeout_ms > 0) {
+          exec.due_ms = ctx_.now_ms + st.timeout_ms;
+          t_.effects.push_back(fx_arm_timer{exec.id, exec.due_ms, false});
+        }
+        record("message_awaited", exec.id,
+               s().awaited.name + " correlated by \"" + s().awaited.correlation + "\"");
+        t_.effects.push_back(fx_await_message{exec.id, s().awaited.name, s().awaited.correlation});
+        break;
+      }
       case step_kind::job:
         // The deadline counts from the step's start: retries and expired leases use it up.
         if (st.timeout_ms > 0) {
@@ -554,6 +575,7 @@ class machine {
 
   void finish_step(step_execution& exec, step_status status, std::string detail) {
     if (s().lease.step_id == exec.id) s().lease = {};
+    if (s().awaited.step_id == exec.id) s().awaited = {};
     exec.status = status;
     exec.modified_ms = ctx_.now_ms;
     exec.due_ms = 0;
@@ -690,7 +712,9 @@ std::vector<effect> resume_effects(const process_state& state, const definition&
   const auto* exec = state.active();
   if (!exec) return out;
   if (exec->retry_pending || exec->kind == step_kind::timer ||
-      ((exec->kind == step_kind::external || exec->kind == step_kind::job) && exec->due_ms > 0)) {
+      ((exec->kind == step_kind::external || exec->kind == step_kind::job ||
+        exec->kind == step_kind::message) &&
+       exec->due_ms > 0)) {
     out.push_back(fx_arm_timer{exec->id, exec->due_ms, exec->retry_pending});
   }
   if (exec->kind == step_kind::external) out.push_back(fx_await_external{exec->id});
@@ -735,7 +759,8 @@ recovery_need recovery_need_of(const process_state& state) {
     out.kind = recovery_kind::job;
     out.step_id = exec->id;
   } else if (exec->retry_pending || exec->kind == step_kind::timer ||
-             (exec->kind == step_kind::external && exec->due_ms > 0)) {
+             ((exec->kind == step_kind::external || exec->kind == step_kind::message) &&
+              exec->due_ms > 0)) {
     out.kind = exec->retry_pending ? recovery_kind::retry : recovery_kind::timer;
     out.due_ms = exec->due_ms;
     out.step_id = exec->id;
@@ -790,7 +815,25 @@ completion_check check_completion(const process_state& state, const definition& 
   if (exec->kind != step_kind::external) {
     out.step_not_waiting = true;
     out.reason = exec->kind == step_kind::job ? "step is a job: workers complete it under a lease"
-                                              : "step is not an external step";
+                 : exec->kind == step_kind::message
+                     ? "step waits for message \"" + state.awaited.name +
+                           "\": POST /api/v1/messages completes it"
+                     : "step is not an external step";
+    return out;
+  }
+  check_params(*def.find_step(exec->step), params, out);
+  return out;
+}
+
+completion_check check_message_delivery(const process_state& state, const definition& def,
+                                        std::string_view step_id, std::string_view name,
+                                        const values& params) {
+  completion_check out;
+  const auto* exec = state.active();
+  if (!exec || exec->id != step_id || exec->kind != step_kind::message ||
+      state.awaited.step_id != step_id || state.awaited.name != name) {
+    out.step_not_waiting = true;
+    out.reason = "step is not waiting for message \"" + std::string(name) + "\"";
     return out;
   }
   check_params(*def.find_step(exec->step), params, out);

@@ -52,6 +52,16 @@ struct job_lease {
   bool operator==(const job_lease&) const = default;
 };
 
+/// The message the active message step waits for: its name and its correlation, rendered
+/// when the step started. An empty step id: no step waits for a message.
+struct message_wait {
+  std::string step_id;  ///< the processStepId
+  std::string name;
+  std::string correlation;
+  bool waiting() const { return !step_id.empty(); }
+  bool operator==(const message_wait&) const = default;
+};
+
 /// The whole durable state of one process: what a snapshot holds.
 struct process_state {
   std::string id;
@@ -78,6 +88,8 @@ struct process_state {
   /// The active job step's lease. Last in the snapshot: a snapshot written before job steps
   /// ends before it and reads as "not leased" (storage/inspect.hpp).
   job_lease lease;
+  /// What the active message step waits for. After the lease, for the same reason.
+  message_wait awaited;
 
   /// The execution that is started and not finished, if any.
   const step_execution* active() const;
@@ -134,6 +146,9 @@ struct ev_completed {
   values params;
   std::string lease_token;  ///< job steps: the lease the worker holds
   std::string by{};         ///< who completed it (a client's name), for the history
+  /// A message step: the name of the message that completes it (`check_message_delivery`);
+  /// empty for complete-step, which does not complete message steps.
+  std::string message{};
   bool operator==(const ev_completed&) const = default;
 };
 /// A due time passed: a timer step, a retry backoff, or an external step's deadline.
@@ -203,6 +218,14 @@ struct fx_await_external {
   std::string step_id;
   bool operator==(const fx_await_external&) const = default;
 };
+/// A message step started waiting for message `name` with `correlation`: a buffered message
+/// that matches may complete it now.
+struct fx_await_message {
+  std::string step_id;
+  std::string name;
+  std::string correlation;
+  bool operator==(const fx_await_message&) const = default;
+};
 /// Deliver ev_due for `step_id` at `due_ms` (timer step, retry backoff or deadline).
 struct fx_arm_timer {
   std::string step_id;
@@ -230,7 +253,8 @@ struct fx_job {
   bool lease_expired = false;   ///< a lease ran out on the way here
   bool operator==(const fx_job&) const = default;
 };
-using effect = std::variant<fx_call_http, fx_await_external, fx_arm_timer, fx_finished, fx_job>;
+using effect = std::variant<fx_call_http, fx_await_external, fx_arm_timer, fx_finished, fx_job,
+                            fx_await_message>;
 
 /// What the engine knows about the world when it applies an event.
 struct apply_context {
@@ -286,6 +310,11 @@ struct completion_check {
 };
 completion_check check_completion(const process_state& state, const definition& def,
                                   std::string_view step_id, const values& params);
+/// The same for message `name` completing message step `step_id` with its values as params:
+/// `step_not_waiting` also when the step waits for another message.
+completion_check check_message_delivery(const process_state& state, const definition& def,
+                                        std::string_view step_id, std::string_view name,
+                                        const values& params);
 /// The same for a worker completing job step `step_id` under lease `token` at `now_ms`: the
 /// params are checked exactly as complete-step checks an external step's.
 completion_check check_job_completion(const process_state& state, const definition& def,

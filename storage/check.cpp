@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "storage/json_codec.hpp"
+#include "storage/message_store.hpp"
 #include "storage/process_store.hpp"
 #include "storage/record_codec.hpp"
 
@@ -124,6 +125,10 @@ class checker {
         if (!is_hex16(seq)) problem(cf::indexes, k, "outbox key without a sequence number");
         if (!decode_process(v)) problem(cf::indexes, k, "outbox snapshot does not decode");
         if (!find(id)) problem(cf::indexes, k, "outbox entry of a process not stored");
+        return;
+      }
+      if (auto fine = check_message_record(k, v)) {
+        if (!*fine) problem(cf::indexes, k, "message record does not decode");
         return;
       }
       problem(cf::indexes, k, "index entry of no known kind");

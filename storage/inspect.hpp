@@ -86,14 +86,20 @@ typename Inspector::result_type inspect(Inspector& f, step_execution& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, message_wait& x) {
+  return f(caf::meta::type_name("baton::model::message_wait"), x.step_id, x.name, x.correlation);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_lease& x) {
   return f(caf::meta::type_name("baton::model::job_lease"), x.step_id, x.token, x.worker,
            x.expires_ms);
 }
 
-/// The lease comes last, after what every format_v2 snapshot holds. A snapshot stored before
-/// job steps existed ends before it: the record reader (which alone reads stored snapshots and
-/// knows how much is left) leaves the lease empty then, so no new format byte is needed.
+/// The lease comes after what every format_v2 snapshot holds, and the awaited message after
+/// the lease. A snapshot stored before job steps (or message steps) existed ends before it: the
+/// record reader (which alone reads stored snapshots and knows how much is left) leaves it
+/// empty then, so no new format byte is needed.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, process_state& x) {
   constexpr auto name = caf::meta::type_name("baton::model::process_state");
@@ -104,12 +110,15 @@ typename Inspector::result_type inspect(Inspector& f, process_state& x) {
       return err;
     }
     x.lease = {};
+    x.awaited = {};
     if (f.remaining() == 0) return {};
-    return f(x.lease);
+    if (auto err = f(x.lease)) return err;
+    if (f.remaining() == 0) return {};
+    return f(x.awaited);
   } else {
     return f(name, x.id, x.definition, x.version, x.scope, x.status, x.vals, x.outputs, x.steps,
              x.retry_count, x.error, x.created_ms, x.updated_ms, x.scenario, x.sandbox, x.worker,
-             x.schedule_id, x.callback_url, x.history_seq, x.lease);
+             x.schedule_id, x.callback_url, x.history_seq, x.lease, x.awaited);
   }
 }
 
@@ -146,7 +155,7 @@ typename Inspector::result_type inspect(Inspector& f, ev_http_answered& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ev_completed& x) {
   return f(caf::meta::type_name("baton::model::ev_completed"), x.step_id, x.params, x.lease_token,
-           x.by);
+           x.by, x.message);
 }
 
 template <class Inspector>
@@ -197,6 +206,12 @@ typename Inspector::result_type inspect(Inspector& f, fx_call_http& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fx_await_external& x) {
   return f(caf::meta::type_name("baton::model::fx_await_external"), x.step_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fx_await_message& x) {
+  return f(caf::meta::type_name("baton::model::fx_await_message"), x.step_id, x.name,
+           x.correlation);
 }
 
 template <class Inspector>
@@ -276,7 +291,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, step& x) {
   return f(caf::meta::type_name("baton::model::step"), x.id, x.name, x.kind, x.next, x.retry,
            x.timeout_ms, x.set, x.http, x.params, x.duration, x.until, x.cases, x.default_next,
-           x.message, x.job_type);
+           x.message, x.job_type, x.correlation);
 }
 
 template <class Inspector>

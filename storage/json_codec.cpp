@@ -416,6 +416,8 @@ class definition_reader {
           s.params = params(fat, fv);
         else if (k == "type")
           s.job_type = string(fat, fv);
+        else if (k == "correlation")
+          s.correlation = string(fat, fv);
         else if (k == "duration")
           s.duration = string(fat, fv);
         else if (k == "until")
@@ -456,9 +458,10 @@ class definition_reader {
       else if (auto k = model::parse_step_kind(kind))
         s.kind = *k;
       else
-        add(at + "/kind",
-            "unknown kind \"" + kind + "\" (script, http, external, timer, switch, fail, job)");
-      if (s.name.empty()) s.name = s.id;
+        add(at + "/kind", "unknown kind \"" + kind +
+                              "\" (script, http, external, timer, switch, fail, job, message)");
+      // A message step's name is the message it waits for: required, so not defaulted.
+      if (s.name.empty() && s.kind != model::step_kind::message) s.name = s.id;
       d.steps.push_back(std::move(s));
     }
   }

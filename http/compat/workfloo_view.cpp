@@ -34,6 +34,8 @@ std::string_view node_type(step_kind k) {
       return "FAIL";
     case step_kind::job:
       return "JOB";
+    case step_kind::message:
+      return "MESSAGE";
   }
   return "SCRIPT";
 }
@@ -57,7 +59,8 @@ std::string_view node_status(model::step_status s) {
 /// Steps that wait for the world (a form to be filled, a time to come) are parked, not
 /// processing; any other started step is doing its work.
 bool parks(step_kind k) {
-  return k == step_kind::external || k == step_kind::timer || k == step_kind::job;
+  return k == step_kind::external || k == step_kind::timer || k == step_kind::job ||
+         k == step_kind::message;
 }
 
 /// The node the execution is at: the active one, else the last one run; null when queued.

@@ -320,6 +320,13 @@ std::vector<row> matrix() {
       {"POST", "/api/v1/jobs/{key}/extend", 401, all_409, all_404,
        on_fresh_job("/extend", R"({"leaseToken":"t","leaseMs":1000})")},
       {"GET", "/api/v1/jobs", 401, {forbidden, ok, ok}, {forbidden, ok, ok}, same("/api/v1/jobs")},
+      // ---- messages: a runner posts; steps of foreign definitions are passed over, not refused
+      {"POST",
+       "/api/v1/messages",
+       401,
+       {forbidden, ok, ok},
+       {forbidden, ok, ok},
+       same("/api/v1/messages", R"({"name":"matrix","correlation":"c"})")},
       // ---- clients and audit: the admin's alone (globs do not apply)
       {"GET", "/api/v1/clients", 401, admin_only, admin_only, same("/api/v1/clients")},
       {"POST",

@@ -322,11 +322,12 @@ TEST_CASE("scenarios name real http or external steps", "[model][definition][val
   s.steps["prep"] = {};
   d.scenarios.push_back(s);
   // std::map orders the scenario's steps by id.
-  CHECK(problems(d) == std::vector<std::string>{
-                           "/scenarios/happy/steps/ghost: unknown step \"ghost\"",
-                           "/scenarios/happy/steps/prep: only http, external and job steps take "
-                           "canned results",
-                       });
+  CHECK(problems(d) ==
+        std::vector<std::string>{
+            "/scenarios/happy/steps/ghost: unknown step \"ghost\"",
+            "/scenarios/happy/steps/prep: only http, external, job and message steps take "
+            "canned results",
+        });
 }
 
 TEST_CASE("definition lookups", "[model][definition]") {

@@ -313,6 +313,23 @@ def native_tour(t):
                {"leaseToken": jobs[0]["lease"]["token"], "error": "no price today"})
     t.call("POST", "/api/v1/jobs/activate", {"type": ""}, expect=400)
 
+    # Messages: one completes a waiting message step; a repeat of its messageId is answered
+    # again; one that comes first is buffered.
+    t.call("PUT", "/api/v1/definitions/LiveMessage",
+           {"name": "LiveMessage", "steps": [{"id": "wait", "kind": "message",
+                                              "name": "live-arrived", "correlation": "${key}",
+                                              "params": {"n": "long"}}]}, expect=201)
+    t.call("POST", "/api/v1/processes", {"definition": "LiveMessage", "values": {"key": "k1"}},
+           expect=201)
+    message = {"name": "live-arrived", "correlation": "k1", "values": {"n": 1}, "messageId": "m1"}
+    got = t.call("POST", "/api/v1/messages", message)
+    if not isinstance(got, dict) or got.get("completed") != 1:
+        t.failures.append(f"messages completed no waiting step: {got}")
+    t.call("POST", "/api/v1/messages", message)
+    t.call("POST", "/api/v1/messages",
+           {"name": "live-arrived", "correlation": "k2", "values": {"n": 2}, "ttlMs": 60000})
+    t.call("POST", "/api/v1/messages", {"correlation": "k1"}, expect=400)
+
     # Clients, audit, backup, cluster.
     made = t.call("POST", "/api/v1/clients",
                   {"name": "live-runner", "role": "runner", "definitions": ["Live*"]},
