@@ -717,14 +717,15 @@ TEST_CASE("a job lease is stored last, and a snapshot from before leases reads u
   REQUIRE(decoded);
   CHECK(decoded->lease == p.lease);
   CHECK(*decoded == p);
-  // An empty lease is three empty strings and an 8-byte time: what a snapshot written before
-  // job steps lacks. Without it, the snapshot reads whole, with no lease.
-  auto before_leases = unleased.substr(0, unleased.size() - 11);
+  // An empty lease is three empty strings and an 8-byte time, and the empty awaited message
+  // after it three empty strings: what a snapshot written before job steps lacks. Without
+  // them, the snapshot reads whole, with no lease.
+  auto before_leases = unleased.substr(0, unleased.size() - 11 - 3);
   auto old = storage::decode_process(before_leases);
   REQUIRE(old);
   CHECK_FALSE(old->lease.held());
   p.lease = {};
   CHECK(*old == p);
   // Cut inside the lease, the record is damaged.
-  CHECK_FALSE(storage::decode_process(std::string_view(leased).substr(0, leased.size() - 3)));
+  CHECK_FALSE(storage::decode_process(std::string_view(leased).substr(0, leased.size() - 3 - 3)));
 }
