@@ -75,6 +75,13 @@ struct start_request {
   /// The native API's: a value no input declares is refused (a likely typo) when the
   /// definition declares inputs and does not take extra values. Vendor routes keep theirs.
   bool strict_values = false;
+  /// A child process (a sub-process, a branch or an item run), started by the engine itself:
+  /// its id (made by its parent), its parent and the parent's step execution, and the step
+  /// it starts at (empty: the main sequence). Never set from a client's request.
+  std::string process_id{};
+  std::string parent_id{};
+  std::string parent_step{};
+  std::string entry{};
 };
 
 /// The answer to a command that concerns one process.

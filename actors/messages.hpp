@@ -35,6 +35,8 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using reload_atom = caf::atom_constant<caf::atom("reload")>;
 /// Scheduler → process: the job board was restarted; tell it where your job step stands.
 using announce_atom = caf::atom_constant<caf::atom("announce")>;
+/// Process → itself: start again the children whose start failed for a passing reason.
+using children_atom = caf::atom_constant<caf::atom("children")>;
 
 /// How a scope queue answered a reservation.
 enum class admission : std::uint8_t { admitted, queued, rejected };
@@ -221,6 +223,9 @@ struct recovered_work {
   std::vector<arm_timer> timers;   ///< timer steps and external deadlines
   std::vector<schedule_retry> retries;
   std::vector<std::string> reissue;  ///< http calls that may have been in flight
+  /// Children whose parent has ended: a crash came between the parent's end and the cancel
+  /// it sent them. Nobody waits for them any more; they are cancelled.
+  std::vector<std::string> orphans;
 };
 
 // -- partitions (in a cluster) ------------------------------------------------------------
@@ -360,7 +365,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, start_request& x) {
   return f(caf::meta::type_name("baton::actors::start_request"), x.definition, x.version, x.values,
            x.scope, x.reject_if_busy, x.idempotency_key, x.retry_count, x.scenario, x.sandbox,
-           x.worker, x.schedule_id, x.callback, x.wait_timeout_ms, x.strict_values);
+           x.worker, x.schedule_id, x.callback, x.wait_timeout_ms, x.strict_values, x.process_id,
+           x.parent_id, x.parent_step, x.entry);
 }
 
 template <class Inspector>
@@ -562,7 +568,7 @@ typename Inspector::result_type inspect(Inspector& f, scope_configure& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, recovered_work& x) {
   return f(caf::meta::type_name("baton::actors::recovered_work"), x.admit, x.timers, x.retries,
-           x.reissue);
+           x.reissue, x.orphans);
 }
 
 template <class Inspector>

@@ -29,7 +29,8 @@ std::variant<process_launch, process_answer> prepare_launch(const engine_context
                        model::did_you_mean(req.definition, ctx.definitions.names()),
                    "definition");
   }
-  if (auto retired = ctx.definitions.retirement(def->name)) {
+  // A branch or item run is part of a process already running: a retirement does not stop it.
+  if (auto retired = req.entry.empty() ? ctx.definitions.retirement(def->name) : std::nullopt) {
     return refusal(engine_errc::conflict,
                    "definition \"" + def->name + "\" is retired" +
                        (retired->by.empty() ? std::string() : " by " + retired->by) +
@@ -84,6 +85,9 @@ std::variant<process_launch, process_answer> prepare_launch(const engine_context
   l.state.sandbox = sandbox;
   l.state.worker = req.worker;
   l.state.schedule_id = req.schedule_id;
+  l.state.parent_id = req.parent_id;
+  l.state.parent_step = req.parent_step;
+  l.state.entry = req.entry;
   l.idempotency_key = req.idempotency_key;
   if (req.callback) l.state.callback_url = req.callback->url;
   l.callback = std::move(req.callback);

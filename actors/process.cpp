@@ -301,6 +301,71 @@ void from_scheduler(process_self self) {
   self->state.passivating = false;
 }
 
+/// The idempotency key of child `child_id`'s start: its id, in a namespace of its own.
+std::string child_start_key(const std::string& child_id) { return "baton.child/" + child_id; }
+
+/// A start that failed for a reason that passes (storage, shutdown, a timeout) is tried again.
+bool passing(engine_errc code) {
+  return code == engine_errc::storage_unavailable || code == engine_errc::storage_full ||
+         code == engine_errc::shutting_down || code == engine_errc::timed_out;
+}
+
+constexpr auto child_start_timeout = std::chrono::seconds(30);
+constexpr auto child_start_pause = std::chrono::seconds(1);
+
+/// Starts a child process as its parent's effect says. A child that exists already (a
+/// restart re-issues the start) is not started again; when it has ended, its end is reported
+/// again, since the report it sent may have been lost with the crash.
+void start_child(process_self self, const model::fx_start_child& fx) {
+  auto& st = self->state;
+  start_request req;
+  req.definition = fx.definition;
+  req.version = fx.version;
+  req.values = fx.vals;
+  req.idempotency_key = child_start_key(fx.child_id);
+  req.retry_count = st.state.retry_count;
+  req.sandbox = st.state.sandbox;
+  // A branch or item runs this definition, so this scenario answers for its steps too; a
+  // sub-process takes the scenario of that name when its definition has one.
+  if (!st.state.scenario.empty()) {
+    auto child = fx.entry.empty() ? st.ctx->definitions.find(fx.definition, fx.version) : st.def;
+    if (child && child->find_scenario(st.state.scenario)) req.scenario = st.state.scenario;
+  }
+  req.worker = st.state.worker;
+  req.process_id = fx.child_id;
+  req.parent_id = st.state.id;
+  req.parent_step = fx.step_id;
+  req.entry = fx.entry;
+  auto ended = [self, fx](model::process_status status, const model::process_state* child,
+                          std::string error) {
+    model::ev_child_ended ev{fx.step_id, fx.child_id, status, {}, {}, std::move(error)};
+    if (child) {
+      ev.vals = child->vals;
+      ev.outputs = child->outputs;
+      ev.error = child->error;
+    }
+    enqueue(self, {model::event(std::move(ev)), answer_promise{}, engine_errc::conflict});
+  };
+  self->request(st.ctx->scheduler, child_start_timeout, start_process{std::move(req)})
+      .then(
+          [self, ended](process_answer& a) {
+            if (a.code == engine_errc::ok) {
+              if (a.process && model::is_terminal(a.status)) ended(a.status, a.process.get(), {});
+              return;
+            }
+            if (passing(a.code)) {
+              self->delayed_send(self, child_start_pause, children_atom::value);
+              return;
+            }
+            // The child can never start (an unknown or retired definition, values its inputs
+            // refuse): it failed, and the step's retry policy decides what follows.
+            ended(model::process_status::failed, nullptr, "not started: " + a.message);
+          },
+          [self](caf::error&) {
+            self->delayed_send(self, child_start_pause, children_atom::value);
+          });
+}
+
 void perform(process_self self, const model::effect& fx) {
   auto& st = self->state;
   std::visit(
@@ -333,7 +398,21 @@ void perform(process_self self, const model::effect& fx) {
             self->send(board, job_changed{st.state.id, st.state.definition, e});
         } else if constexpr (std::is_same_v<T, model::fx_await_message>) {
           if (st.ctx->message_awaited) st.ctx->message_awaited(e.name, e.correlation);
+        } else if constexpr (std::is_same_v<T, model::fx_start_child>) {
+          start_child(self, e);
+        } else if constexpr (std::is_same_v<T, model::fx_cancel_children>) {
+          for (const auto& id : e.ids)
+            self->send(st.ctx->scheduler, engine_event{id, model::ev_cancel{e.reason}});
         } else if constexpr (std::is_same_v<T, model::fx_finished>) {
+          if (!st.state.parent_id.empty()) {
+            // The parent's step waits for this end. Should this message be lost (a crash), the
+            // parent's restart starts this child again, which reports its end again.
+            self->send(st.ctx->scheduler,
+                       engine_event{
+                           st.state.parent_id,
+                           model::ev_child_ended{st.state.parent_step, st.state.id, e.status,
+                                                 st.state.vals, st.state.outputs, st.state.error}});
+          }
           count_finished(*st.ctx, e.status);
           // Only a scope has a slot to free: skip the message (and the hop) otherwise.
           if (!st.state.scope.empty()) {
@@ -473,6 +552,13 @@ process_actor::behavior_type process(process_self self, std::shared_ptr<engine_c
         if (!s.def || model::is_terminal(s.state.status)) return;
         for (const auto& fx : model::resume_effects(s.state, *s.def)) {
           if (std::holds_alternative<model::fx_job>(fx)) perform(self, fx);
+        }
+      },
+      [=](children_atom) {
+        auto& s = self->state;
+        if (!s.def || model::is_terminal(s.state.status)) return;
+        for (const auto& fx : model::resume_effects(s.state, *s.def)) {
+          if (std::holds_alternative<model::fx_start_child>(fx)) perform(self, fx);
         }
       },
       [=](wait_atom, std::uint64_t) {

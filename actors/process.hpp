@@ -28,7 +28,8 @@ using process_actor =
                      caf::reacts_to<engine_event>, caf::reacts_to<write_done>,
                      caf::reacts_to<resume_atom>, caf::reacts_to<http_result>,
                      caf::reacts_to<idle_atom, std::uint64_t>, caf::reacts_to<passivate_atom>,
-                     caf::reacts_to<wait_atom, std::uint64_t>, caf::reacts_to<announce_atom>>;
+                     caf::reacts_to<wait_atom, std::uint64_t>, caf::reacts_to<announce_atom>,
+                     caf::reacts_to<children_atom>>;
 
 /// Spawns the actor monitored by `parent` (the scheduler): a link would put an entry per
 /// live process into the parent's attachables, which every exit searches one by one.

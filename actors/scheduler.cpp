@@ -406,6 +406,8 @@ void answer_start(scheduler_self self, answer_promise& answer, const std::string
 /// for a process without one, one this node owns (so that this node can start it at once).
 std::optional<std::string> new_process_id(scheduler_state& st, const start_request& req,
                                           std::int64_t now) {
+  // A child's id is its parent's id and a number: it lives in its parent's partition.
+  if (!req.process_id.empty()) return req.process_id;
   auto* cluster = st.ctx->cluster;
   if (!cluster) return st.ids.next(now);
   auto partition = req.scope.empty()
@@ -564,6 +566,11 @@ bool on_scope_queue_down(scheduler_self self, const caf::exit_msg& msg) {
 }
 
 void add_to_backlog(scheduler_self self, recovered_work work) {
+  for (auto& id : work.orphans) {
+    route(self, id,
+          {engine_event{id, model::ev_cancel{"its parent process has ended"}}, {}, {}, {}});
+  }
+  work.orphans.clear();
   auto& b = self->state.backlog;
   bool idle = b.done();
   b.add(std::move(work));

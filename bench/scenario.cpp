@@ -115,6 +115,14 @@ unit_fn unit_for(const bench_options& options, const target& t,
                 start_body("BenchNoop", "\"wait\":{\"result\":\"x\",\"timeoutMs\":10000}")),
         200);
   }
+  if (name == "parallel") {
+    // A unit is one process whose four branches run as child processes and join: answered
+    // (200) once the parent has ended.
+    return fixed(
+        request("POST", "/api/v1/processes",
+                start_body("BenchParallel", "\"wait\":{\"result\":\"x\",\"timeoutMs\":10000}")),
+        200);
+  }
   if (name == "scope-hot") {
     return fixed(
         request("POST", "/api/v1/processes", start_body("BenchNoop", "\"scope\":\"bench-hot\"")),
@@ -183,8 +191,8 @@ run_report run_throughput(const bench_options& options) {
 
 const std::vector<std::string>& scenario_names() {
   static const std::vector<std::string> names = {
-      "healthz",    "start", "start-wait", "start-complete", "status", "scope-hot",
-      "scope-many", "cron",  "recovery",   "memory",         "disk",   "jobs"};
+      "healthz", "start",    "start-wait", "start-complete", "status", "scope-hot", "scope-many",
+      "cron",    "recovery", "memory",     "disk",           "jobs",   "parallel"};
   return names;
 }
 

@@ -83,6 +83,31 @@ void append_process_json(std::string& out, const model::process_state& p) {
     time_field(out, "expiresAt", p.lease.expires_ms);
     out += '}';
   }
+  if (!p.parent_id.empty()) {
+    key(out, "parent");
+    out += '{';
+    field(out, "processId", p.parent_id);
+    field(out, "processStepId", p.parent_step);
+    out += '}';
+  }
+  if (!p.entry.empty()) field(out, "entryStep", p.entry);
+  if (!p.children.empty()) {
+    // The sub-processes, branches and items this process started, with how each ended.
+    key(out, "children");
+    out += '[';
+    for (const auto& c : p.children) {
+      if (out.back() != '[') out += ',';
+      out += '{';
+      field(out, "processId", c.id);
+      field(out, "processStepId", c.step_id);
+      field(out, "attempt", static_cast<std::int64_t>(c.attempt));
+      field(out, "index", static_cast<std::int64_t>(c.index));
+      field(out, "status", model::to_string(c.status));
+      if (!c.error.empty()) field(out, "error", c.error);
+      out += '}';
+    }
+    out += ']';
+  }
   out += '}';
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <set>
 
 #include "model/ids.hpp"
@@ -31,6 +32,35 @@ const scenario* definition::find_scenario(std::string_view id) const {
   return nullptr;
 }
 
+const std::vector<std::string>* definition::body_of(std::string_view id) const {
+  for (const auto& s : steps) {
+    for (const auto& body : s.branches) {
+      if (std::ranges::find(body, id) != body.end()) return &body;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<std::size_t> definition::following(std::size_t index) const {
+  if (index >= steps.size()) return std::nullopt;
+  if (const auto* body = body_of(steps[index].id)) {
+    auto at = std::ranges::find(*body, steps[index].id);
+    if (at + 1 == body->end()) return std::nullopt;
+    return step_index(*(at + 1));
+  }
+  for (auto i = index + 1; i < steps.size(); ++i) {
+    if (!body_of(steps[i].id)) return i;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::size_t> definition::first_step() const {
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (!body_of(steps[i].id)) return i;
+  }
+  return std::nullopt;
+}
+
 std::string_view to_string(step_kind k) {
   switch (k) {
     case step_kind::script:
@@ -49,13 +79,20 @@ std::string_view to_string(step_kind k) {
       return "job";
     case step_kind::message:
       return "message";
+    case step_kind::subprocess:
+      return "subprocess";
+    case step_kind::parallel:
+      return "parallel";
+    case step_kind::for_each:
+      return "forEach";
   }
   return "?";
 }
 
 std::optional<step_kind> parse_step_kind(std::string_view name) {
   for (auto k : {step_kind::script, step_kind::http, step_kind::external, step_kind::timer,
-                 step_kind::switch_, step_kind::fail, step_kind::job, step_kind::message}) {
+                 step_kind::switch_, step_kind::fail, step_kind::job, step_kind::message,
+                 step_kind::subprocess, step_kind::parallel, step_kind::for_each}) {
     if (to_string(k) == name) return k;
   }
   return std::nullopt;
@@ -166,6 +203,7 @@ class checker {
     }
     for (std::size_t i = 0; i < def_.steps.size(); ++i) check_step(def_.steps[i], i);
     if (problems_.empty()) {  // on a definition that reads well: its flow and its names
+      check_main_targets();
       check_reachable();
       check_names();
     }
@@ -301,15 +339,136 @@ class checker {
       case step_kind::fail:
         check_template(at + "/message", s.message);
         break;
+      case step_kind::subprocess:
+        if (s.child_definition.empty())
+          add(at + "/definition", "required: the definition the sub-process runs");
+        else if (!is_valid_name(s.child_definition))
+          add(at + "/definition", "invalid name");
+        if (s.child_version && *s.child_version < 1) add(at + "/version", "must be 1 or more");
+        for (const auto& [name, tmpl] : s.child_values) {
+          if (!is_valid_name(name)) add(at + "/values/" + name, "invalid name");
+          check_template(at + "/values/" + name, tmpl);
+        }
+        check_map(at + "/map", s.map);
+        break;
+      case step_kind::parallel:
+        if (s.branches.empty()) add(at + "/branches", "a parallel step needs at least one branch");
+        if (s.join.k == join_rule::kind::at_least &&
+            (s.join.count < 1 || s.join.count > static_cast<int>(s.branches.size()))) {
+          add(at + "/join/atLeast", "must be between 1 and the number of branches (" +
+                                        std::to_string(s.branches.size()) + ")");
+        }
+        check_bodies(at + "/branches", s);
+        if (!s.merge_last) check_merge(at + "/branches", s);
+        break;
+      case step_kind::for_each:
+        if (s.items.empty())
+          add(at + "/items", "required: a list, e.g. \"${guarantors}\"");
+        else
+          check_template(at + "/items", s.items);
+        if (s.item_name.empty())
+          add(at + "/as", "required: the value each run gets its item in");
+        else if (!is_valid_name(s.item_name))
+          add(at + "/as", "invalid name");
+        if (s.limit < 0) add(at + "/limit", "must be 0 or more");
+        if (s.branches.empty()) add(at + "/steps", "required: the steps run for each item");
+        check_bodies(at + "/steps", s);
+        check_map(at + "/collect", s.map);
+        break;
     }
   }
 
-  /// Every step something leads to from the first: the next in order (or `next`), a
-  /// switch's cases and default; a fail step and `next: ""` end the process.
+  void check_map(const std::string& at, const std::vector<std::pair<std::string, std::string>>& m) {
+    for (const auto& [to, from] : m) {
+      if (!is_valid_name(to)) add(at + "/" + to, "invalid name");
+      if (!is_valid_name(from)) add(at + "/" + to, "not a value name: \"" + from + "\"");
+    }
+  }
+
+  /// A body lists steps of this definition, each in one body only, none of them the step
+  /// itself; its steps lead only to steps of the same body (or end it).
+  void check_bodies(const std::string& at, const step& s) {
+    bool each = s.kind == step_kind::for_each;
+    for (std::size_t b = 0; b < s.branches.size(); ++b) {
+      auto bat = each ? at : at + "/" + std::to_string(b);
+      const auto& body = s.branches[b];
+      if (body.empty()) add(bat, "a branch needs at least one step");
+      for (std::size_t j = 0; j < body.size(); ++j) {
+        auto jat = bat + "/" + std::to_string(j);
+        const auto& id = body[j];
+        if (id == s.id) {
+          add(jat, "a step cannot run itself");
+          continue;
+        }
+        const auto* member = def_.find_step(id);
+        if (!member) {
+          add(jat, "unknown step \"" + id + "\"");
+          continue;
+        }
+        if (!owner_.emplace(id, s.id).second) {
+          add(jat, "step \"" + id + "\" is already in a body of step \"" + owner_[id] + "\"");
+          continue;
+        }
+        auto inside = [&](const std::string& target) {
+          return target.empty() || std::ranges::find(body, target) != body.end();
+        };
+        auto outside = [&](const std::string& target) {
+          add(jat, "step \"" + id + "\" leads to \"" + target +
+                       "\", outside its body (a body's steps lead only to each other)");
+        };
+        if (member->next && !inside(*member->next)) outside(*member->next);
+        for (const auto& c : member->cases) {
+          if (!inside(c.next)) outside(c.next);
+        }
+        if (member->default_next && !inside(*member->default_next)) outside(*member->default_next);
+      }
+    }
+  }
+
+  /// The value names a step may set when it runs.
+  void names_set_by(const step& s, std::set<std::string, std::less<>>& out, int depth = 0) const {
+    for (const auto& [name, tmpl] : s.set) out.insert(name);
+    for (const auto& [name, pointer] : s.http.map) out.insert(name);
+    for (const auto& p : s.params) out.insert(p.name);
+    for (const auto& [to, from] : s.map) out.insert(to);
+    if (depth > 8) return;  // nested bodies: deep enough for any real definition
+    if (s.kind == step_kind::parallel) {
+      for (const auto& body : s.branches) {
+        for (const auto& id : body) {
+          if (const auto* inner = def_.find_step(id)) names_set_by(*inner, out, depth + 1);
+        }
+      }
+    }
+  }
+
+  /// Values the branches set are merged at the join in branch order: two branches setting
+  /// the same name would have the later one silently win, unless the definition says so.
+  void check_merge(const std::string& at, const step& s) {
+    std::map<std::string, std::size_t, std::less<>> first_setter;
+    for (std::size_t b = 0; b < s.branches.size(); ++b) {
+      std::set<std::string, std::less<>> names;
+      for (const auto& id : s.branches[b]) {
+        if (const auto* member = def_.find_step(id)) names_set_by(*member, names);
+      }
+      for (const auto& name : names) {
+        auto [it, fresh] = first_setter.emplace(name, b);
+        if (!fresh) {
+          add(at, "branches " + std::to_string(it->second) + " and " + std::to_string(b) +
+                      " both set \"" + name +
+                      "\": give each its own name, or say \"merge\": \"last\"");
+        }
+      }
+    }
+  }
+
+  /// Every step something leads to from the first: the next in its sequence (or `next`), a
+  /// switch's cases and default, a parallel step's branches and a forEach's steps; a fail
+  /// step and `next: ""` end the sequence.
   void check_reachable() {
     const auto n = def_.steps.size();
     std::vector<bool> reached(n, false);
-    std::vector<std::size_t> todo{0};
+    std::vector<std::size_t> todo;
+    if (auto first = def_.first_step()) todo.push_back(*first);
     auto follow = [&](const std::string& target) {
       if (auto j = target.empty() ? std::nullopt : def_.step_index(target)) todo.push_back(*j);
     };
@@ -319,14 +478,17 @@ class checker {
       if (i >= n || reached[i]) continue;
       reached[i] = true;
       const auto& s = def_.steps[i];
+      for (const auto& body : s.branches) {
+        if (!body.empty()) follow(body.front());
+      }
       if (s.kind == step_kind::switch_) {
         for (const auto& c : s.cases) follow(c.next);
         if (s.default_next) follow(*s.default_next);
       } else if (s.kind != step_kind::fail) {
         if (s.next)
           follow(*s.next);
-        else
-          todo.push_back(i + 1);
+        else if (auto j = def_.following(i))
+          todo.push_back(*j);
       }
     }
     for (std::size_t i = 0; i < n; ++i) {
@@ -334,6 +496,25 @@ class checker {
         add("/steps/" + std::to_string(i),
             "step \"" + def_.steps[i].id + "\" is never reached: no step leads to it");
       }
+    }
+  }
+
+  /// The main sequence never leads into a body: a body's steps run only inside their parallel
+  /// or forEach step.
+  void check_main_targets() {
+    for (std::size_t i = 0; i < def_.steps.size(); ++i) {
+      const auto& s = def_.steps[i];
+      if (def_.body_of(s.id)) continue;
+      auto at = "/steps/" + std::to_string(i);
+      auto check = [&](const std::string& where, const std::string& target) {
+        if (target.empty() || !owner_.count(target)) return;
+        add(at + where, "\"" + target + "\" belongs to the body of step \"" + owner_[target] +
+                            "\" and runs only there");
+      };
+      if (s.next) check("/next", *s.next);
+      for (std::size_t j = 0; j < s.cases.size(); ++j)
+        check("/cases/" + std::to_string(j) + "/next", s.cases[j].next);
+      if (s.default_next) check("/default", *s.default_next);
     }
   }
 
@@ -360,6 +541,8 @@ class checker {
       for (const auto& [name, tmpl] : s.set) known.push_back(name);
       for (const auto& [name, pointer] : s.http.map) known.push_back(name);
       for (const auto& p : s.params) known.push_back(p.name);
+      for (const auto& [to, from] : s.map) known.push_back(to);
+      if (!s.item_name.empty()) known.push_back(s.item_name);
     }
     auto check = [&](const std::string& at, std::string_view text) {
       for (const auto& name : names_in(text)) {
@@ -380,11 +563,15 @@ class checker {
       check(at + "/message", s.message);
       check(at + "/until", s.until);
       check(at + "/correlation", s.correlation);
+      check(at + "/items", s.items);
+      for (const auto& [name, tmpl] : s.child_values) check(at + "/values/" + name, tmpl);
     }
   }
 
   const definition& def_;
   std::vector<definition_problem> problems_;
+  /// Step id → the parallel or forEach step whose body it is in.
+  std::map<std::string, std::string, std::less<>> owner_;
 };
 
 }  // namespace

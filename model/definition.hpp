@@ -14,7 +14,19 @@
 namespace baton::model {
 
 /// Stored as its number in snapshots: a new kind goes last.
-enum class step_kind : std::uint8_t { script, http, external, timer, switch_, fail, job, message };
+enum class step_kind : std::uint8_t {
+  script,
+  http,
+  external,
+  timer,
+  switch_,
+  fail,
+  job,
+  message,
+  subprocess,
+  parallel,
+  for_each,
+};
 
 /// How often and how patiently a failing step is tried again.
 struct retry_policy {
@@ -52,6 +64,14 @@ struct http_spec {
   bool operator==(const http_spec&) const = default;
 };
 
+/// When a parallel step joins: once every branch ended (`all`), or once `count` of them
+/// succeeded (`any` is 1, `atLeast` n); the branches still running are then cancelled.
+struct join_rule {
+  enum class kind : std::uint8_t { all, any, at_least } k = kind::all;
+  int count = 0;  ///< at_least: how many branches must succeed
+  bool operator==(const join_rule&) const = default;
+};
+
 struct switch_case {
   std::string when;  ///< condition expression
   std::string next;
@@ -77,6 +97,24 @@ struct step {
   std::vector<switch_case> cases;           ///< switch
   std::optional<std::string> default_next;  ///< switch: when no case matches
   std::string message;                      ///< fail: template
+
+  // Steps that run other processes and wait for them (children, see model/process.hpp).
+  std::string child_definition;               ///< subprocess: the definition it starts
+  std::optional<std::int64_t> child_version;  ///< subprocess: that version; default the latest
+  std::vector<std::pair<std::string, std::string>> child_values;  ///< subprocess: name → template
+  /// subprocess `map`: parent value ← the child's value of that name; forEach `collect`:
+  /// parent value ← the list of each item's value of that name, in item order.
+  std::vector<std::pair<std::string, std::string>> map;
+  /// parallel: the step ids of each branch; forEach: one, its `steps`. A step listed here
+  /// belongs to that body and not to the main sequence.
+  std::vector<std::vector<std::string>> branches;
+  join_rule join;                    ///< parallel
+  bool continue_on_failure = false;  ///< parallel `onBranchFailure: "continue"`
+  bool merge_last = false;           ///< parallel `merge: "last"`: a later branch's value wins
+  std::string items;                 ///< forEach: template of a JSON list
+  std::string item_name;             ///< forEach `as`: the value each item run gets its item in
+  bool in_parallel = false;          ///< forEach `parallel`
+  int limit = 0;                     ///< forEach: at most this many items at once; 0: all
   bool operator==(const step&) const = default;
 };
 
@@ -113,6 +151,14 @@ struct definition {
   const step* find_step(std::string_view id) const;
   std::optional<std::size_t> step_index(std::string_view id) const;
   const scenario* find_scenario(std::string_view id) const;
+  /// The body (a parallel step's branch, a forEach's steps) that step `id` belongs to; null
+  /// for a step of the main sequence.
+  const std::vector<std::string>* body_of(std::string_view id) const;
+  /// Where a step without `next` leads: in a body, the next step listed there; in the main
+  /// sequence, the next step in order that belongs to no body. nullopt: the end.
+  std::optional<std::size_t> following(std::size_t index) const;
+  /// The first step of the main sequence; nullopt for a definition without one.
+  std::optional<std::size_t> first_step() const;
   bool operator==(const definition&) const = default;
 };
 

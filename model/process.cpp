@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 #include "model/time.hpp"
 
@@ -146,6 +147,38 @@ std::string render_json_body(std::string_view body, const values& scope) {
   return out;
 }
 
+/// The items a forEach step runs for: its `items` rendered now, a JSON list.
+std::optional<std::vector<value>> items_of(const step& st, const values& vals) {
+  return list_items(render(st.items, vals));
+}
+
+/// What starts child `c` of step `st`: the sub-process with its values rendered, or the run
+/// of one branch or item of this definition with the process' values (and the item).
+/// Rendered from the state as it is while the step waits, so a restart re-issues the same.
+std::optional<fx_start_child> child_start(const process_state& state, const definition& def,
+                                          const step& st, const child_run& c) {
+  fx_start_child fx;
+  fx.child_id = c.id;
+  fx.step_id = c.step_id;
+  if (st.kind == step_kind::subprocess) {
+    fx.definition = st.child_definition;
+    fx.version = st.child_version;
+    for (const auto& [name, tmpl] : st.child_values) fx.vals[name] = render(tmpl, state.vals);
+    return fx;
+  }
+  fx.definition = def.name;
+  fx.version = def.version;
+  fx.vals = state.vals;
+  const auto& body = st.kind == step_kind::parallel ? st.branches.at(c.index) : st.branches.at(0);
+  fx.entry = body.front();
+  if (st.kind == step_kind::for_each) {
+    auto items = items_of(st, state.vals);
+    if (!items || c.index >= static_cast<int>(items->size())) return std::nullopt;
+    fx.vals[st.item_name] = (*items)[c.index];
+  }
+  return fx;
+}
+
 /// Applies one event to a copy of the state, collecting effects and history.
 class machine {
  public:
@@ -183,7 +216,7 @@ class machine {
     if (s().status != process_status::waiting) return reject("process is not waiting");
     s().status = process_status::running;
     record("process_started");
-    run_from(def_.steps.empty() ? std::nullopt : std::optional<std::size_t>(0));
+    run_from(entry_index());
   }
 
   void on(const ev_http_answered& e) {
@@ -331,6 +364,7 @@ class machine {
     s().lease = {};
     s().awaited = {};
     if (auto* exec = s().active()) {
+      cancel_children(*exec, "the parent process was cancelled");
       exec->status = step_status::skipped;
       exec->modified_ms = ctx_.now_ms;
       exec->retry_pending = false;
@@ -355,9 +389,7 @@ class machine {
       if (it->status == step_status::failed) from = &*it;
     }
     if (!from && !s().steps.empty()) from = &s().steps.back();
-    std::optional<std::size_t> index =
-        from ? def_.step_index(from->step)
-             : (def_.steps.empty() ? std::nullopt : std::optional<std::size_t>(0));
+    std::optional<std::size_t> index = from ? def_.step_index(from->step) : entry_index();
     if (from && !index) return reject("step " + from->step + " is not in the definition");
     for (const auto& [name, v] : vals) s().vals[name] = v;
     s().status = process_status::running;
@@ -404,8 +436,12 @@ class machine {
       if (st.next->empty()) return std::nullopt;
       return def_.step_index(*st.next);
     }
-    if (index + 1 < def_.steps.size()) return index + 1;
-    return std::nullopt;
+    return def_.following(index);
+  }
+
+  /// Where this process begins: its entry step (a branch or item run), else the main sequence.
+  std::optional<std::size_t> entry_index() {
+    return s().entry.empty() ? def_.first_step() : def_.step_index(s().entry);
   }
 
   step_execution& begin(const step& st) {
@@ -553,6 +589,11 @@ class machine {
           t_.effects.push_back(fx_arm_timer{exec.id, exec.due_ms, false});
         }
         break;
+      case step_kind::subprocess:
+      case step_kind::parallel:
+        return start_children(exec, st);
+      case step_kind::for_each:
+        return start_items(exec, st);
       case step_kind::timer: {
         std::optional<std::int64_t> due;
         if (!st.duration.empty()) {
@@ -571,6 +612,219 @@ class machine {
       default:
         break;
     }
+  }
+
+  // ---- children: sub-processes, branches, items ----
+
+  /// A new child of `exec`, not started yet; nullopt (the step failed) when too deep.
+  child_run* add_child(step_execution& exec, int index) {
+    auto depth = std::ranges::count(s().id, '.');
+    if (depth >= max_child_depth) return nullptr;
+    child_run c;
+    c.id = s().id + "." + std::to_string(s().children.size() + 1);
+    c.step_id = exec.id;
+    c.attempt = exec.attempt;
+    c.index = index;
+    s().children.push_back(std::move(c));
+    return &s().children.back();
+  }
+
+  void too_deep(step_execution& exec, const step& st) {
+    auto why = "sub-processes nest deeper than " + std::to_string(max_child_depth);
+    finish_step(exec, step_status::failed, why);
+    fail_process(st.id + ": " + why);
+  }
+
+  void launch(const step& st, child_run& c) {
+    auto fx = child_start(s(), def_, st, c);
+    if (!fx) return;  // an item gone from the list: cannot happen while the step waits
+    c.status = process_status::running;
+    std::string what = st.kind == step_kind::subprocess ? st.child_definition
+                       : st.kind == step_kind::parallel ? "branch " + std::to_string(c.index)
+                                                        : "item " + std::to_string(c.index);
+    record("child_started", c.step_id, c.id + " (" + what + ")");
+    t_.effects.push_back(std::move(*fx));
+  }
+
+  /// A sub-process (one child) or a parallel step (one per branch), started at once.
+  void start_children(step_execution& exec, const step& st) {
+    auto count = st.kind == step_kind::parallel ? st.branches.size() : std::size_t{1};
+    for (std::size_t i = 0; i < count; ++i) {
+      auto* c = add_child(exec, static_cast<int>(i));
+      if (!c) return too_deep(exec, st);
+      launch(st, *c);
+    }
+  }
+
+  /// A forEach: one child per item, up to its limit at once (one at a time unless parallel).
+  void start_items(step_execution& exec, const step& st) {
+    auto items = items_of(st, s().vals);
+    if (!items) {
+      auto why = "items: not a list (\"" + st.items + "\")";
+      finish_step(exec, step_status::failed, why);
+      return fail_process(st.id + ": " + why);
+    }
+    if (items->empty()) return complete(exec, collected(exec, st), "no items");
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      if (!add_child(exec, static_cast<int>(i))) return too_deep(exec, st);
+    }
+    launch_waiting_items(exec, st);
+  }
+
+  std::vector<child_run*> children_of(const step_execution& exec) {
+    std::vector<child_run*> out;
+    for (auto& c : s().children) {
+      if (c.step_id == exec.id && c.attempt == exec.attempt) out.push_back(&c);
+    }
+    return out;
+  }
+
+  void launch_waiting_items(step_execution& exec, const step& st) {
+    std::size_t limit = !st.in_parallel ? 1
+                        : st.limit > 0  ? static_cast<std::size_t>(st.limit)
+                                        : std::numeric_limits<std::size_t>::max();
+    auto kids = children_of(exec);
+    auto running = std::ranges::count_if(
+        kids, [](const child_run* c) { return c->status == process_status::running; });
+    for (auto* c : kids) {
+      if (static_cast<std::size_t>(running) >= limit) break;
+      if (c->status != process_status::waiting) continue;
+      launch(st, *c);
+      ++running;
+    }
+  }
+
+  /// Children of `exec` still running are cancelled: their end no longer matters to it.
+  void cancel_children(step_execution& exec, const std::string& reason) {
+    fx_cancel_children fx;
+    fx.reason = reason;
+    for (auto* c : children_of(exec)) {
+      if (c->status == process_status::running) fx.ids.push_back(c->id);
+      if (!is_terminal(c->status)) {
+        c->status = process_status::cancelled;
+        c->error = reason;
+      }
+    }
+    if (!fx.ids.empty()) t_.effects.push_back(std::move(fx));
+  }
+
+  void on(const ev_child_ended& e) {
+    auto* exec = s().active();
+    if (!exec || exec->id != e.step_id || exec->retry_pending || !waits_for_children(exec->kind)) {
+      return reject("step is not waiting for this child");
+    }
+    auto kids = children_of(*exec);
+    auto it = std::ranges::find_if(kids, [&](const child_run* c) { return c->id == e.child_id; });
+    if (it == kids.end() || (*it)->status != process_status::running) {
+      return reject("child has already ended");
+    }
+    auto& c = **it;
+    const auto& st = *def_.find_step(exec->step);
+    c.status = e.status;
+    c.error = e.error;
+    if (e.status == process_status::succeeded) c.result = result_of(st, e);
+    record("child_ended", exec->id,
+           c.id + " " + std::string(to_string(e.status)) + (e.error.empty() ? "" : ": " + e.error));
+    switch (st.kind) {
+      case step_kind::subprocess:
+        if (c.status == process_status::succeeded)
+          return complete(*exec, c.result, "sub-process " + c.id + " succeeded");
+        return fail_attempt(*exec, st, "sub-process " + c.id + " " + ended(c));
+      case step_kind::parallel:
+        return join(*exec, st);
+      default:
+        return next_item(*exec, st, c);
+    }
+  }
+
+  static std::string ended(const child_run& c) {
+    return std::string(to_string(c.status)) + (c.error.empty() ? "" : ": " + c.error);
+  }
+
+  /// What the parent takes from a child that succeeded: a sub-process' outputs (or its `map`);
+  /// a branch's values that differ from the parent's; an item's values its step collects.
+  values result_of(const step& st, const ev_child_ended& e) {
+    values out;
+    if (st.kind == step_kind::parallel) {
+      for (const auto& [name, v] : e.vals) {
+        auto mine = s().vals.find(name);
+        if (mine == s().vals.end() || mine->second != v) out[name] = v;
+      }
+      return out;
+    }
+    if (st.kind == step_kind::subprocess && st.map.empty()) return e.outputs;
+    for (const auto& [to, from] : st.map) {
+      auto it = e.vals.find(from);
+      if (it == e.vals.end()) continue;
+      out[st.kind == step_kind::subprocess ? to : from] = it->second;
+    }
+    return out;
+  }
+
+  void join(step_execution& exec, const step& st) {
+    auto kids = children_of(exec);
+    int n = static_cast<int>(kids.size()), succeeded = 0, running = 0;
+    const child_run* failed = nullptr;
+    for (const auto* c : kids) {
+      if (c->status == process_status::succeeded) ++succeeded;
+      if (c->status == process_status::running) ++running;
+      if (is_terminal(c->status) && c->status != process_status::succeeded && !failed) failed = c;
+    }
+    if (failed && !st.continue_on_failure) {
+      cancel_children(exec, "branch " + std::to_string(failed->index) + " failed");
+      return fail_attempt(
+          exec, st,
+          "branch " + std::to_string(failed->index) + " (" + failed->id + ") " + ended(*failed));
+    }
+    bool all = st.join.k == join_rule::kind::all;
+    int needed = all ? n : st.join.count;
+    if (all ? running > 0 : succeeded < needed) {
+      if (!all && succeeded + running < needed) {
+        cancel_children(exec, "the join cannot be met");
+        return fail_attempt(exec, st,
+                            "only " + std::to_string(succeeded + running) + " of " +
+                                std::to_string(n) + " branches can succeed; " +
+                                std::to_string(needed) + " must");
+      }
+      return;  // waits for more branches
+    }
+    cancel_children(exec, "the join was met without it");
+    values merged;  // in branch order: with merge "last", a later branch's value wins
+    for (const auto* c : kids) {
+      if (c->status != process_status::succeeded) continue;
+      for (const auto& [name, v] : c->result) merged[name] = v;
+    }
+    complete(exec, merged,
+             "joined: " + std::to_string(succeeded) + " of " + std::to_string(n) +
+                 " branches succeeded");
+  }
+
+  void next_item(step_execution& exec, const step& st, const child_run& c) {
+    if (c.status != process_status::succeeded) {
+      cancel_children(exec, "item " + std::to_string(c.index) + " failed");
+      return fail_attempt(exec, st,
+                          "item " + std::to_string(c.index) + " (" + c.id + ") " + ended(c));
+    }
+    auto kids = children_of(exec);
+    if (std::ranges::all_of(kids, [](const child_run* k) { return is_terminal(k->status); })) {
+      return complete(exec, collected(exec, st), std::to_string(kids.size()) + " items succeeded");
+    }
+    launch_waiting_items(exec, st);
+  }
+
+  /// A forEach's `collect`: per name, the list of each item's value, in item order.
+  values collected(const step_execution& exec, const step& st) {
+    auto kids = children_of(exec);
+    values out;
+    for (const auto& [to, from] : st.map) {
+      std::vector<value> list;
+      for (const auto* c : kids) {
+        auto it = c->result.find(from);
+        list.push_back(it == c->result.end() ? value{} : it->second);
+      }
+      out[to] = list_of(list);
+    }
+    return out;
   }
 
   void finish_step(step_execution& exec, step_status status, std::string detail) {
@@ -605,7 +859,8 @@ class machine {
   void fail_attempt(step_execution& exec, const step& st, const std::string& error,
                     std::optional<std::int64_t> delay_ms = std::nullopt) {
     auto policy = policy_for(st);
-    bool retryable = st.kind == step_kind::http || st.kind == step_kind::job;
+    bool retryable =
+        st.kind == step_kind::http || st.kind == step_kind::job || waits_for_children(st.kind);
     if (retryable && exec.attempt <= policy.count) {
       auto delay = delay_ms ? std::max<std::int64_t>(0, *delay_ms)
                             : retry_delay_ms(policy, exec.attempt, ctx_.random);
@@ -733,6 +988,18 @@ std::vector<effect> resume_effects(const process_state& state, const definition&
     }
     out.push_back(std::move(fx));
   }
+  if (waits_for_children(exec->kind) && !exec->retry_pending) {
+    // Each child's start is idempotent: one that exists is not started again, and one that
+    // ended meanwhile reports its end again (it may have been lost with the crash).
+    if (const auto* st = def.find_step(exec->step)) {
+      for (const auto& c : state.children) {
+        if (c.step_id != exec->id || c.attempt != exec->attempt ||
+            c.status != process_status::running)
+          continue;
+        if (auto fx = child_start(state, def, *st, c)) out.push_back(std::move(*fx));
+      }
+    }
+  }
   if (exec->kind == step_kind::http && !exec->retry_pending) {
     // The call may or may not have happened before the crash: issue it again (at-least-once,
     // the Idempotency-Key lets the delegate see the repeat). Re-render from current values.
@@ -764,7 +1031,7 @@ recovery_need recovery_need_of(const process_state& state) {
     out.kind = exec->retry_pending ? recovery_kind::retry : recovery_kind::timer;
     out.due_ms = exec->due_ms;
     out.step_id = exec->id;
-  } else if (exec->kind == step_kind::http) {
+  } else if (exec->kind == step_kind::http || waits_for_children(exec->kind)) {
     out.kind = recovery_kind::reissue;
   }
   return out;
@@ -866,6 +1133,11 @@ std::string lease_problem(const process_state& state, std::string_view step_id,
   if (lease.token != token) return "leaseToken is not the job's lease";
   if (lease.expires_ms <= now_ms) return "lease expired";
   return {};
+}
+
+bool waits_for_children(step_kind kind) {
+  return kind == step_kind::subprocess || kind == step_kind::parallel ||
+         kind == step_kind::for_each;
 }
 
 std::string job_type_of(const process_state& state, const step& st) {

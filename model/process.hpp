@@ -62,6 +62,21 @@ struct message_wait {
   bool operator==(const message_wait&) const = default;
 };
 
+/// A process this one started and waits for at its active step: the run of a sub-process, of
+/// one branch of a parallel step, or of one item of a forEach.
+struct child_run {
+  std::string id;       ///< the child's process id: "<parent id>.<n>"
+  std::string step_id;  ///< the parent's step execution that waits for it
+  int attempt = 1;      ///< of that execution: a retry starts children of its own
+  int index = 0;        ///< the branch or item it runs; 0 for a sub-process
+  /// waiting: not started yet (a forEach item beyond the limit); running: started, or its
+  /// start on the way; then how the child ended.
+  process_status status = process_status::waiting;
+  values result;  ///< when it succeeded: what the parent takes from it
+  std::string error;
+  bool operator==(const child_run&) const = default;
+};
+
 /// The whole durable state of one process: what a snapshot holds.
 struct process_state {
   std::string id;
@@ -90,6 +105,14 @@ struct process_state {
   job_lease lease;
   /// What the active message step waits for. After the lease, for the same reason.
   message_wait awaited;
+  /// A child: the process that waits for it, and that process' step execution.
+  std::string parent_id;
+  std::string parent_step;
+  /// A branch or item run: the step it starts at; the end of that body ends it. Empty: the
+  /// definition's main sequence.
+  std::string entry;
+  /// Every child this process started, oldest first (kept after they end: the API lists them).
+  std::vector<child_run> children;
 
   /// The execution that is started and not finished, if any.
   const step_execution* active() const;
@@ -199,8 +222,20 @@ struct ev_retry {
   values vals;
   bool operator==(const ev_retry&) const = default;
 };
-using event = std::variant<ev_admitted, ev_http_answered, ev_completed, ev_due, ev_cancel,
-                           ev_execute, ev_job_leased, ev_job_failed, ev_lease_extended, ev_retry>;
+/// A child process ended: a sub-process, a branch or an item run of step `step_id`. `vals`
+/// are the child's values at its end, `outputs` its definition's outputs.
+struct ev_child_ended {
+  std::string step_id;
+  std::string child_id;
+  process_status status = process_status::succeeded;
+  values vals;
+  values outputs;
+  std::string error;
+  bool operator==(const ev_child_ended&) const = default;
+};
+using event =
+    std::variant<ev_admitted, ev_http_answered, ev_completed, ev_due, ev_cancel, ev_execute,
+                 ev_job_leased, ev_job_failed, ev_lease_extended, ev_retry, ev_child_ended>;
 
 // ---- effects ----------------------------------------------------------------------------
 
@@ -253,8 +288,27 @@ struct fx_job {
   bool lease_expired = false;   ///< a lease ran out on the way here
   bool operator==(const fx_job&) const = default;
 };
+/// Start child process `child_id` (unless it exists: the start is idempotent) of definition
+/// `definition` (`version`, else its latest) with `vals`, at step `entry` (empty: its main
+/// sequence), for step execution `step_id` of this process. When it exists and has ended,
+/// the engine reports its end again (ev_child_ended).
+struct fx_start_child {
+  std::string child_id;
+  std::string step_id;
+  std::string definition;
+  std::optional<std::int64_t> version;
+  values vals;
+  std::string entry;
+  bool operator==(const fx_start_child&) const = default;
+};
+/// Cancel these children (a join that needs them no more, a failed step, a cancelled parent).
+struct fx_cancel_children {
+  std::vector<std::string> ids;
+  std::string reason;
+  bool operator==(const fx_cancel_children&) const = default;
+};
 using effect = std::variant<fx_call_http, fx_await_external, fx_arm_timer, fx_finished, fx_job,
-                            fx_await_message>;
+                            fx_await_message, fx_start_child, fx_cancel_children>;
 
 /// What the engine knows about the world when it applies an event.
 struct apply_context {
@@ -336,6 +390,13 @@ struct input_check {
   std::vector<std::pair<std::string, std::string>> errors;
 };
 input_check check_inputs(const definition& def, const values& given);
+
+/// Whether a step of `kind` runs child processes and waits for them.
+bool waits_for_children(step_kind kind);
+
+/// How deep sub-processes may nest ("<id>.<n>.<n>…"): a definition that starts itself would
+/// otherwise never end.
+inline constexpr int max_child_depth = 8;
 
 /// "<process id>-<n>" → process id; nullopt when malformed.
 std::optional<std::string_view> process_id_of_step(std::string_view step_execution_id);

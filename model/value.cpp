@@ -29,7 +29,187 @@ std::optional<T> parse_exact(std::string_view s) {
   return out;
 }
 
+/// Reads one JSON text at a time from a list's text: just enough JSON to split a list into
+/// its items (the list came from a request or an answer, parsed before).
+class list_reader {
+ public:
+  explicit list_reader(std::string_view text) : text_(text) {}
+
+  std::optional<std::vector<value>> items() {
+    std::vector<value> out;
+    skip_space();
+    if (!eat('[')) return std::nullopt;
+    skip_space();
+    if (eat(']')) return finish(std::move(out));
+    for (;;) {
+      skip_space();
+      auto item = read_value();
+      if (!item) return std::nullopt;
+      out.push_back(std::move(*item));
+      skip_space();
+      if (eat(']')) return finish(std::move(out));
+      if (!eat(',')) return std::nullopt;
+    }
+  }
+
+ private:
+  std::optional<std::vector<value>> finish(std::vector<value> out) {
+    skip_space();
+    if (at_ != text_.size()) return std::nullopt;
+    return out;
+  }
+  bool eat(char c) {
+    if (at_ < text_.size() && text_[at_] == c) {
+      ++at_;
+      return true;
+    }
+    return false;
+  }
+  void skip_space() {
+    while (at_ < text_.size() &&
+           (text_[at_] == ' ' || text_[at_] == '\n' || text_[at_] == '\r' || text_[at_] == '\t'))
+      ++at_;
+  }
+  bool word(std::string_view w) {
+    if (text_.substr(at_, w.size()) != w) return false;
+    at_ += w.size();
+    return true;
+  }
+
+  std::optional<value> read_value() {
+    if (at_ >= text_.size()) return std::nullopt;
+    char c = text_[at_];
+    if (c == '"') {
+      auto s = read_string();
+      if (!s) return std::nullopt;
+      return value::of_string(std::move(*s));
+    }
+    if (c == '{' || c == '[') {
+      auto from = at_;
+      if (!skip_nested()) return std::nullopt;
+      return value::of_json(std::string(text_.substr(from, at_ - from)));
+    }
+    if (word("true")) return value::of_bool(true);
+    if (word("false")) return value::of_bool(false);
+    if (word("null")) return value{};
+    auto from = at_;
+    while (at_ < text_.size() &&
+           std::string_view("+-0123456789.eE").find(text_[at_]) != std::string_view::npos)
+      ++at_;
+    auto number = text_.substr(from, at_ - from);
+    if (auto i = parse_exact<std::int64_t>(number)) return value::of_integer(*i);
+    if (auto d = parse_exact<double>(number); d && std::isfinite(*d)) return value::of_number(*d);
+    return std::nullopt;
+  }
+
+  /// Past an object or array, strings inside it included.
+  bool skip_nested() {
+    int depth = 0;
+    while (at_ < text_.size()) {
+      char c = text_[at_];
+      if (c == '"') {
+        if (!read_string()) return false;
+        continue;
+      }
+      ++at_;
+      if (c == '{' || c == '[') ++depth;
+      if ((c == '}' || c == ']') && --depth == 0) return true;
+    }
+    return false;
+  }
+
+  std::optional<std::string> read_string() {
+    ++at_;  // the opening quote
+    std::string out;
+    while (at_ < text_.size()) {
+      char c = text_[at_++];
+      if (c == '"') return out;
+      if (c != '\\') {
+        out += c;
+        continue;
+      }
+      if (at_ >= text_.size()) return std::nullopt;
+      char e = text_[at_++];
+      switch (e) {
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'u': {
+          auto code = hex4();
+          if (!code) return std::nullopt;
+          std::uint32_t cp = *code;
+          if (cp >= 0xD800 && cp < 0xDC00 && word("\\u")) {  // a surrogate pair
+            auto low = hex4();
+            if (!low || *low < 0xDC00 || *low > 0xDFFF) return std::nullopt;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (*low - 0xDC00);
+          }
+          append_utf8(out, cp);
+          break;
+        }
+        default:
+          out += e;  // \" \\ \/
+      }
+    }
+    return std::nullopt;
+  }
+  std::optional<std::uint32_t> hex4() {
+    if (at_ + 4 > text_.size()) return std::nullopt;
+    std::uint32_t v = 0;
+    auto res = std::from_chars(text_.data() + at_, text_.data() + at_ + 4, v, 16);
+    if (res.ec != std::errc{} || res.ptr != text_.data() + at_ + 4) return std::nullopt;
+    at_ += 4;
+    return v;
+  }
+  static void append_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+
+  std::string_view text_;
+  std::size_t at_ = 0;
+};
+
 }  // namespace
+
+std::optional<std::vector<value>> list_items(const value& v) {
+  if (v.k != value::kind::json) return std::nullopt;
+  return list_reader(v.text).items();
+}
+
+value list_of(const std::vector<value>& items) {
+  std::string text = "[";
+  for (const auto& item : items) {
+    if (text.size() > 1) text += ',';
+    text += to_json(item);
+  }
+  text += ']';
+  return value::of_json(std::move(text));
+}
 
 std::string to_display(const value& v) {
   switch (v.k) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace baton::model {
 
@@ -37,6 +38,14 @@ std::string to_display(const value& v);
 
 /// The value as a JSON literal (strings quoted and escaped, json kept as is).
 std::string to_json(const value& v);
+
+/// The items of a list: `v` holds a JSON array (kind json), each item as a value (a string,
+/// number, flag or null as such, an object or array as json). nullopt when `v` is no array
+/// or its text is not well-formed JSON.
+std::optional<std::vector<value>> list_items(const value& v);
+
+/// A json value holding the array of `items`, in order.
+value list_of(const std::vector<value>& items);
 
 /// Escapes `s` for use inside a JSON string literal (without the quotes).
 void append_json_escaped(std::string& out, std::string_view s);

@@ -91,15 +91,21 @@ typename Inspector::result_type inspect(Inspector& f, message_wait& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, child_run& x) {
+  return f(caf::meta::type_name("baton::model::child_run"), x.id, x.step_id, x.attempt, x.index,
+           x.status, x.result, x.error);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_lease& x) {
   return f(caf::meta::type_name("baton::model::job_lease"), x.step_id, x.token, x.worker,
            x.expires_ms);
 }
 
-/// The lease comes after what every format_v2 snapshot holds, and the awaited message after
-/// the lease. A snapshot stored before job steps (or message steps) existed ends before it: the
-/// record reader (which alone reads stored snapshots and knows how much is left) leaves it
-/// empty then, so no new format byte is needed.
+/// The lease comes after what every format_v2 snapshot holds, the awaited message after
+/// the lease, and a child's parent, entry and children after that. A snapshot stored before job
+/// steps (or message steps) existed ends before it: the record reader (which alone reads stored
+/// snapshots and knows how much is left) leaves it empty then, so no new format byte is needed.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, process_state& x) {
   constexpr auto name = caf::meta::type_name("baton::model::process_state");
@@ -111,14 +117,21 @@ typename Inspector::result_type inspect(Inspector& f, process_state& x) {
     }
     x.lease = {};
     x.awaited = {};
+    x.parent_id.clear();
+    x.parent_step.clear();
+    x.entry.clear();
+    x.children.clear();
     if (f.remaining() == 0) return {};
     if (auto err = f(x.lease)) return err;
     if (f.remaining() == 0) return {};
-    return f(x.awaited);
+    if (auto err = f(x.awaited)) return err;
+    if (f.remaining() == 0) return {};
+    return f(x.parent_id, x.parent_step, x.entry, x.children);
   } else {
     return f(name, x.id, x.definition, x.version, x.scope, x.status, x.vals, x.outputs, x.steps,
              x.retry_count, x.error, x.created_ms, x.updated_ms, x.scenario, x.sandbox, x.worker,
-             x.schedule_id, x.callback_url, x.history_seq, x.lease, x.awaited);
+             x.schedule_id, x.callback_url, x.history_seq, x.lease, x.awaited, x.parent_id,
+             x.parent_step, x.entry, x.children);
   }
 }
 
@@ -174,6 +187,12 @@ typename Inspector::result_type inspect(Inspector& f, ev_retry& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ev_child_ended& x) {
+  return f(caf::meta::type_name("baton::model::ev_child_ended"), x.step_id, x.child_id, x.status,
+           x.vals, x.outputs, x.error);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ev_execute& x) {
   return f(caf::meta::type_name("baton::model::ev_execute"), x.step_id);
 }
@@ -212,6 +231,17 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fx_await_message& x) {
   return f(caf::meta::type_name("baton::model::fx_await_message"), x.step_id, x.name,
            x.correlation);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fx_start_child& x) {
+  return f(caf::meta::type_name("baton::model::fx_start_child"), x.child_id, x.step_id,
+           x.definition, x.version, x.vals, x.entry);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fx_cancel_children& x) {
+  return f(caf::meta::type_name("baton::model::fx_cancel_children"), x.ids, x.reason);
 }
 
 template <class Inspector>
@@ -288,10 +318,17 @@ typename Inspector::result_type inspect(Inspector& f, switch_case& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, join_rule& x) {
+  return f(caf::meta::type_name("baton::model::join_rule"), x.k, x.count);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, step& x) {
   return f(caf::meta::type_name("baton::model::step"), x.id, x.name, x.kind, x.next, x.retry,
            x.timeout_ms, x.set, x.http, x.params, x.duration, x.until, x.cases, x.default_next,
-           x.message, x.job_type, x.correlation);
+           x.message, x.job_type, x.correlation, x.child_definition, x.child_version,
+           x.child_values, x.map, x.branches, x.join, x.continue_on_failure, x.merge_last, x.items,
+           x.item_name, x.in_parallel, x.limit);
 }
 
 template <class Inspector>

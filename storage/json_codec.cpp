@@ -380,6 +380,42 @@ class definition_reader {
     }
   }
 
+  std::vector<std::string> step_ids(const std::string& at, dom::element v) {
+    std::vector<std::string> out;
+    dom::array arr;
+    if (v.get_array().get(arr) != simdjson::SUCCESS) {
+      add(at, "expected an array of step ids");
+      return out;
+    }
+    std::size_t i = 0;
+    for (auto id : arr) out.push_back(string(at + "/" + std::to_string(i++), id));
+    return out;
+  }
+
+  /// `"all"`, `"any"` or `{"atLeast": n}`.
+  model::join_rule join(const std::string& at, dom::element v) {
+    model::join_rule rule;
+    if (v.is_string()) {
+      auto text = string(at, v);
+      if (text == "any") {
+        rule.k = model::join_rule::kind::at_least;
+        rule.count = 1;
+      } else if (text != "all") {
+        add(at, "expected \"all\", \"any\" or {\"atLeast\": n}");
+      }
+      return rule;
+    }
+    dom::element n;
+    if (!v.is_object() || v["atLeast"].get(n) != simdjson::SUCCESS) {
+      add(at, "expected \"all\", \"any\" or {\"atLeast\": n}");
+      return rule;
+    }
+    rule.k = model::join_rule::kind::at_least;
+    rule.count =
+        static_cast<int>(std::clamp<std::int64_t>(integer(at + "/atLeast", n), -1, 1'000'000));
+    return rule;
+  }
+
   void read_steps(dom::element v, model::definition& d) {
     dom::array arr;
     if (v.get_array().get(arr) != simdjson::SUCCESS) return add("/steps", "expected an array");
@@ -426,6 +462,47 @@ class definition_reader {
           s.default_next = string(fat, fv);
         else if (k == "message")
           s.message = string(fat, fv);
+        else if (k == "definition")
+          s.child_definition = string(fat, fv);
+        else if (k == "version")
+          s.child_version = integer(fat, fv);
+        else if (k == "values")
+          s.child_values = string_map(fat, fv);
+        else if (k == "map" || k == "collect")
+          s.map = string_map(fat, fv);
+        else if (k == "branches") {
+          dom::array branches;
+          if (fv.get_array().get(branches) != simdjson::SUCCESS) {
+            add(fat, "expected an array of branches, each an array of step ids");
+            continue;
+          }
+          std::size_t bi = 0;
+          for (auto b : branches)
+            s.branches.push_back(step_ids(fat + "/" + std::to_string(bi++), b));
+        } else if (k == "steps")
+          s.branches = {step_ids(fat, fv)};
+        else if (k == "join")
+          s.join = join(fat, fv);
+        else if (k == "onBranchFailure") {
+          auto text = string(fat, fv);
+          if (text == "continue")
+            s.continue_on_failure = true;
+          else if (text != "fail")
+            add(fat, "expected \"fail\" or \"continue\"");
+        } else if (k == "merge") {
+          auto text = string(fat, fv);
+          if (text == "last")
+            s.merge_last = true;
+          else if (text != "conflict")
+            add(fat, "expected \"last\" (or \"conflict\", the default)");
+        } else if (k == "items")
+          s.items = string(fat, fv);
+        else if (k == "as")
+          s.item_name = string(fat, fv);
+        else if (k == "parallel")
+          s.in_parallel = boolean(fat, fv);
+        else if (k == "limit")
+          s.limit = static_cast<int>(std::clamp<std::int64_t>(integer(fat, fv), -1, 1'000'000));
         else if (k == "cases") {
           dom::array cases;
           if (fv.get_array().get(cases) != simdjson::SUCCESS) {
@@ -458,8 +535,10 @@ class definition_reader {
       else if (auto k = model::parse_step_kind(kind))
         s.kind = *k;
       else
-        add(at + "/kind", "unknown kind \"" + kind +
-                              "\" (script, http, external, timer, switch, fail, job, message)");
+        add(at + "/kind",
+            "unknown kind \"" + kind +
+                "\" (script, http, external, timer, switch, fail, job, message, subprocess, "
+                "parallel, forEach)");
       // A message step's name is the message it waits for: required, so not defaulted.
       if (s.name.empty() && s.kind != model::step_kind::message) s.name = s.id;
       d.steps.push_back(std::move(s));

@@ -36,6 +36,12 @@ std::string_view node_type(step_kind k) {
       return "JOB";
     case step_kind::message:
       return "MESSAGE";
+    case step_kind::subprocess:
+      return "SUBPROCESS";
+    case step_kind::parallel:
+      return "PARALLEL";
+    case step_kind::for_each:
+      return "FOREACH";
   }
   return "SCRIPT";
 }
@@ -60,7 +66,7 @@ std::string_view node_status(model::step_status s) {
 /// processing; any other started step is doing its work.
 bool parks(step_kind k) {
   return k == step_kind::external || k == step_kind::timer || k == step_kind::job ||
-         k == step_kind::message;
+         k == step_kind::message || model::waits_for_children(k);
 }
 
 /// The node the execution is at: the active one, else the last one run; null when queued.

@@ -1,18 +1,41 @@
 // A definition's steps drawn as a diagram: one box per step, in order, with an arrow to each
-// step it may go to (its next, its switch cases and default).
+// step it may go to (its next, its switch cases and default, the branches it forks to).
 import { svg } from "./dom.js";
 
 const W = 220, H = 44, GAP = 22, BEND = 26;
 
+// The body (a parallel step's branch, a forEach's steps) that step `id` belongs to, if any.
+function bodyOf(steps, id) {
+  for (const s of steps) {
+    for (const body of s.kind === "forEach" ? [s.steps || []] : s.branches || []) {
+      if (body.includes(id)) return body;
+    }
+  }
+  return null;
+}
+
+// Where a step without `next` goes: the next step of its body, else the next one in order
+// that belongs to no body.
+function following(steps, i) {
+  const body = bodyOf(steps, steps[i].id);
+  if (body) return body[body.indexOf(steps[i].id) + 1];
+  const later = steps.slice(i + 1).find((s) => !bodyOf(steps, s.id));
+  return later && later.id;
+}
+
 function targets(steps, i) {
   const s = steps[i];
   const out = [];
+  // A parallel step forks to the first step of each branch, a forEach to its first step.
+  for (const body of s.kind === "forEach" ? [s.steps || []] : s.branches || []) {
+    if (body.length) out.push(body[0]);
+  }
   if (s.kind === "switch") {
     for (const c of s.cases || []) out.push(c.next);
     if (s.default) out.push(s.default);
   } else if (s.kind !== "fail") {
     if (s.next === "") return out;
-    out.push(s.next !== undefined ? s.next : steps[i + 1] && steps[i + 1].id);
+    out.push(s.next !== undefined ? s.next : following(steps, i));
   }
   return out.filter(Boolean);
 }

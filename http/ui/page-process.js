@@ -1,6 +1,7 @@
-// One process: values, outputs, steps, history; complete its waiting step, cancel, retry.
+// One process: values, outputs, steps, its parent and children, history; complete its
+// waiting step, cancel, retry.
 import { call, enc } from "./api.js";
-import { el, show, table, status, when, json } from "./dom.js";
+import { el, show, table, status, when, json, link } from "./dom.js";
 import { typedForm } from "./forms.js";
 
 export async function process(main, id) {
@@ -43,6 +44,14 @@ export async function process(main, id) {
     el("section", {}, el("h2", {}, "Steps"), table(["step", "kind", "status", "attempt", "changed"],
       (p.steps || []).map((s) => [s.step, s.kind, status(s.status), String(s.attempt ?? ""),
                                    when(s.modifiedAt || s.createdAt)]))),
+    p.parent ? el("p", { id: "parent" }, "Runs for ",
+      link(`#/process/${enc(p.parent.processId)}`, p.parent.processId),
+      p.entryStep ? ` (from step ${p.entryStep})` : "") : null,
+    (p.children || []).length ? el("section", { id: "children" }, el("h2", {}, "Children"),
+      table(["process", "for step", "branch / item", "attempt", "status"],
+        p.children.map((c) => [link(`#/process/${enc(c.processId)}`, c.processId),
+                               c.processStepId, String(c.index), String(c.attempt),
+                               status(c.status)]))) : null,
     el("section", {}, el("h2", {}, "History"), el("ul", { class: "timeline" },
       (history.items || []).map((h) => el("li", {}, el("time", {}, when(h.at)),
         el("strong", {}, h.type), h.detail ? " " + h.detail : "")))));

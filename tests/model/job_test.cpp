@@ -6,8 +6,10 @@
 #include <vector>
 
 #include "model/process.hpp"
+#include "tests/model/process_harness.hpp"
 
 using namespace baton::model;
+using namespace baton::model::testing;
 
 namespace {
 
@@ -23,62 +25,7 @@ step job(std::string id, std::string type, std::vector<param_decl> params = {},
   return s;
 }
 
-retry_policy retries(int count, std::int64_t initial_ms = 1000) {
-  retry_policy r;
-  r.count = count;
-  r.initial_ms = initial_ms;
-  r.max_ms = initial_ms;
-  return r;
-}
-
-definition make(std::vector<step> steps) {
-  definition d;
-  d.name = "Pricing";
-  d.steps = std::move(steps);
-  REQUIRE(validate(d).empty());
-  return d;
-}
-
-struct harness {
-  definition def;
-  process_state state;
-  std::int64_t now = 1000;
-  transition last;
-
-  explicit harness(definition d) : def(std::move(d)) {
-    state.id = "p1";
-    state.definition = def.name;
-    state.created_ms = now;
-  }
-  transition& send(const event& ev) {
-    last = apply(state, def, ev, apply_context{now, 0.5, nullptr});
-    if (last.rejected.empty()) state = last.state;
-    return last;
-  }
-  std::string reject(const event& ev) {
-    auto before = state;
-    auto& t = send(ev);
-    CHECK(t.effects.empty());
-    CHECK(state == before);
-    return t.rejected;
-  }
-  /// The job-board effects of the last transition.
-  std::vector<fx_job> jobs() const {
-    std::vector<fx_job> out;
-    for (const auto& fx : last.effects)
-      if (const auto* j = std::get_if<fx_job>(&fx)) out.push_back(*j);
-    return out;
-  }
-  std::vector<fx_arm_timer> timers() const {
-    std::vector<fx_arm_timer> out;
-    for (const auto& fx : last.effects)
-      if (const auto* t = std::get_if<fx_arm_timer>(&fx)) out.push_back(*t);
-    return out;
-  }
-  const step_execution& exec() const { return state.steps.back(); }
-};
-
-param_decl param(std::string name, value_type type) { return {std::move(name), type, true}; }
+definition make(std::vector<step> steps) { return make_definition("Pricing", std::move(steps)); }
 
 }  // namespace
 

@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "model/process.hpp"
+#include "tests/model/process_harness.hpp"
 
 using namespace baton::model;
+using namespace baton::model::testing;
 
 namespace {
 
@@ -25,46 +27,14 @@ step message_step(std::vector<param_decl> params = {}, std::int64_t timeout_ms =
   return s;
 }
 
-step script_step(std::string id, std::string name, std::string tmpl) {
-  step s;
-  s.id = std::move(id);
-  s.name = s.id;
-  s.kind = step_kind::script;
-  s.set = {{std::move(name), std::move(tmpl)}};
-  return s;
-}
-
 definition make(std::vector<step> steps) {
-  definition d;
-  d.name = "DocumentWait";
-  d.steps = std::move(steps);
-  REQUIRE(validate(d).empty());
-  return d;
+  return make_definition("DocumentWait", std::move(steps));
 }
 
-struct harness {
-  definition def;
-  process_state state;
-  std::int64_t now = 1000;
-  transition last;
-
-  explicit harness(definition d) : def(std::move(d)) {
-    state.id = "p1";
-    state.definition = def.name;
-    state.created_ms = now;
+/// A process of `d` whose loan is L-7.
+struct loan : harness {
+  explicit loan(definition d) : harness(std::move(d)) {
     state.vals["loanId"] = value::of_string("L-7");
-  }
-  transition& send(const event& ev) {
-    last = apply(state, def, ev, apply_context{now, 0.5, nullptr});
-    if (last.rejected.empty()) state = last.state;
-    return last;
-  }
-  template <class T>
-  std::vector<T> effects() const {
-    std::vector<T> out;
-    for (const auto& fx : last.effects)
-      if (const auto* e = std::get_if<T>(&fx)) out.push_back(*e);
-    return out;
   }
   const step_execution& exec() const { return state.steps.at(0); }
 };
@@ -80,7 +50,7 @@ ev_completed by_message(std::string name, values params = {}) {
 }  // namespace
 
 TEST_CASE("a message step waits for its message, correlated when it starts", "[message]") {
-  harness h(make({message_step(), script_step("after", "done", "yes")}));
+  loan h(make({message_step(), script_step("after", "done", "yes")}));
   h.send(ev_admitted{});
   REQUIRE(h.last.rejected.empty());
   CHECK(h.state.status == process_status::running);
@@ -135,7 +105,7 @@ TEST_CASE("a message step waits for its message, correlated when it starts", "[m
 }
 
 TEST_CASE("a message's values are checked against the step's typed params", "[message]") {
-  harness h(make(
+  loan h(make(
       {message_step({{"pages", value_type::long_, true}, {"ratio", value_type::double_, false}})}));
   h.send(ev_admitted{});
   auto missing = check_message_delivery(h.state, h.def, "p1-1", "document-arrived", {});
@@ -153,7 +123,7 @@ TEST_CASE("a message's values are checked against the step's typed params", "[me
 }
 
 TEST_CASE("a message step's deadline fails it when no message came", "[message]") {
-  harness h(make({message_step({}, 5000)}));
+  loan h(make({message_step({}, 5000)}));
   h.send(ev_admitted{});
   auto timers = h.effects<fx_arm_timer>();
   REQUIRE(timers.size() == 1);

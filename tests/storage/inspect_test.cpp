@@ -227,6 +227,9 @@ TEST_CASE("every event and the event variant survive the binary round trip", "[s
       model::ev_job_leased{"p-5", "token", "worker", 30'000},
       model::ev_job_failed{"p-6", "token", "boom", 250},
       model::ev_lease_extended{"p-7", "token", 60'000},
+      model::ev_retry{"ops", every_kind()},
+      model::ev_child_ended{"p-8", "p.1", model::process_status::failed, every_kind(), every_kind(),
+                            "boom"},
   };
   std::visit([](const auto& e) { check_record(e, "baton::model::ev_admitted"); }, events[0]);
   std::visit([](const auto& e) { check_record(e, "baton::model::ev_http_answered"); }, events[1]);
@@ -234,6 +237,7 @@ TEST_CASE("every event and the event variant survive the binary round trip", "[s
   std::visit([](const auto& e) { check_record(e, "baton::model::ev_due"); }, events[3]);
   std::visit([](const auto& e) { check_record(e, "baton::model::ev_cancel"); }, events[4]);
   std::visit([](const auto& e) { check_record(e, "baton::model::ev_execute"); }, events[5]);
+  std::visit([](const auto& e) { check_record(e, "baton::model::ev_child_ended"); }, events[10]);
   for (const auto& ev : events) {
     auto copy = round_trip(ev);
     CHECK(copy.index() == ev.index());
@@ -258,11 +262,16 @@ TEST_CASE("every effect and the effect variant survive the binary round trip",
       model::fx_arm_timer{"p-3", 99, true},
       model::fx_finished{model::process_status::failed},
       model::fx_job{"p-4", "pricing", model::job_status::leased, 2, 10, "w", 99, true},
+      model::fx_await_message{"p-5", "doc", "L1"},
+      model::fx_start_child{"p.1", "p-6", "KycCheck", 2, every_kind(), "credit"},
+      model::fx_cancel_children{{"p.1", "p.2"}, "joined"},
   };
   check_record(std::get<model::fx_call_http>(effects[0]), "baton::model::fx_call_http");
   check_record(std::get<model::fx_await_external>(effects[1]), "baton::model::fx_await_external");
   check_record(std::get<model::fx_arm_timer>(effects[2]), "baton::model::fx_arm_timer");
   check_record(std::get<model::fx_finished>(effects[3]), "baton::model::fx_finished");
+  check_record(std::get<model::fx_start_child>(effects[6]), "baton::model::fx_start_child");
+  check_record(std::get<model::fx_cancel_children>(effects[7]), "baton::model::fx_cancel_children");
   CHECK(round_trip(effects) == effects);
   CHECK_FALSE(caf::deep_to_string(effects).empty());
 }

@@ -717,15 +717,43 @@ TEST_CASE("a job lease is stored last, and a snapshot from before leases reads u
   REQUIRE(decoded);
   CHECK(decoded->lease == p.lease);
   CHECK(*decoded == p);
-  // An empty lease is three empty strings and an 8-byte time, and the empty awaited message
-  // after it three empty strings: what a snapshot written before job steps lacks. Without
-  // them, the snapshot reads whole, with no lease.
-  auto before_leases = unleased.substr(0, unleased.size() - 11 - 3);
+  // An empty lease is three empty strings and an 8-byte time, the empty awaited message after
+  // it three empty strings, and no parent, entry or children four empty fields: what a
+  // snapshot written before job steps lacks. Without them, the snapshot reads whole, unleased.
+  auto before_leases = unleased.substr(0, unleased.size() - 11 - 3 - 4);
   auto old = storage::decode_process(before_leases);
   REQUIRE(old);
   CHECK_FALSE(old->lease.held());
   p.lease = {};
   CHECK(*old == p);
   // Cut inside the lease, the record is damaged.
-  CHECK_FALSE(storage::decode_process(std::string_view(leased).substr(0, leased.size() - 3 - 3)));
+  CHECK_FALSE(
+      storage::decode_process(std::string_view(leased).substr(0, leased.size() - 4 - 3 - 3)));
+}
+
+TEST_CASE(
+    "a child's parent and a parent's children are stored last, and older snapshots read "
+    "without them",
+    "[storage][children]") {
+  auto p = rich_process("0000000003e8000100000002");
+  auto plain = storage::encode_process(p);
+  p.parent_id = "0000000003e8000100000001";
+  p.parent_step = p.parent_id + "-1";
+  p.entry = "credit";
+  p.children = {{p.id + ".1",
+                 p.id + "-1",
+                 2,
+                 3,
+                 model::process_status::succeeded,
+                 {{"score", model::value::of_integer(7)}},
+                 ""},
+                {p.id + ".2", p.id + "-1", 2, 4, model::process_status::waiting, {}, "x"}};
+  auto decoded = storage::decode_process(storage::encode_process(p));
+  REQUIRE(decoded);
+  CHECK(*decoded == p);
+  // A snapshot from before children ends after the awaited message.
+  auto old = storage::decode_process(std::string_view(plain).substr(0, plain.size() - 4));
+  REQUIRE(old);
+  CHECK(old->children.empty());
+  CHECK(old->parent_id.empty());
 }

@@ -374,6 +374,32 @@ def definition_graph_draws_every_step(c):
                  and len(d.find_elements(By.CSS_SELECTOR, nodes)) == 1)
 
 
+def parent_and_children_link_each_other(c):
+    c.login()
+    p = c.server.api("POST", "/api/v1/processes", {
+        "definition": "LoanOrigination",
+        "values": {"loanId": "UI-1", "applicant": "Ada", "amount": 5000, "guarantors": ["ann"]}})
+    get = lambda: c.server.api("GET", f"/api/v1/processes/{p['id']}")
+    c.wait.until(lambda _: len(get().get("children", [])) == 2)
+    c.open(f"#/process/{p['id']}")
+    c.find("#children")
+    rows = c.driver.find_elements(By.CSS_SELECTOR, "#children tbody tr")
+    assert len(rows) == 2, len(rows)
+    c.shot("process-children")
+    child = get()["children"][0]["processId"]
+    c.find(f'#children a[href="#/process/{child}"]').click()
+    c.text_appears("#parent", p["id"])
+    c.find(f'#parent a[href="#/process/{p["id"]}"]')
+
+    # The definition's graph forks from the parallel step to both branches.
+    c.open("#/definitions/LoanOrigination")
+    c.find("svg.graph")
+    assert len(c.driver.find_elements(By.CSS_SELECTOR, "svg.graph g.node")) == 10
+    # checks → credit, fraud, kyc; kyc → documents → signatures → sign, decide; decide's three
+    edges = c.driver.find_elements(By.CSS_SELECTOR, "svg.graph path.edge")
+    assert len(edges) == 10, len(edges)
+
+
 def dashboard_draws_charts(c):
     c.login()
     c.server.api("POST", "/api/v1/processes",
@@ -456,6 +482,7 @@ CASES = {f.__name__: f for f in (
     script_values_show_as_text, static_files_carry_a_strict_policy,
     inbox_lists_and_completes_open_steps,
     definition_graph_draws_every_step, dashboard_draws_charts, schedules_pause_and_scopes_queue,
+    parent_and_children_link_each_other,
     phone_width_does_not_overflow)}
 
 
