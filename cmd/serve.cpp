@@ -189,16 +189,18 @@ int serve(const std::optional<std::string>& config_file,
     member = std::make_unique<actors::cluster_member>(settings.cluster);
     auto failed = member->join();
     if (failed.empty()) {
+      // The one client for calls to the other nodes: the copy of a store below (with its own
+      // size and time limits) and the commands forwarded later.
+      outgoing::client_options between_nodes;
+      between_nodes.any_host = true;
+      peers = std::make_unique<outgoing::client>(settings.outgoing, between_nodes);
       log = std::make_unique<actors::cluster_log>(*member, store->database());
       if (log->check_floor().behind()) {
         // The log no longer reaches back to this store (a new, empty folder): it starts
         // from a copy of a live node's store. Without one, `start` says what to do.
         std::string archive;
-        outgoing::client_options fetching;
-        fetching.any_host = true;
-        fetching.response_limit = snapshot_limit;
-        outgoing::client fetcher(settings.outgoing, fetching);
-        auto why = actors::fetch_peer_snapshot(*member, fetcher, snapshot_timeout, archive);
+        auto why =
+            actors::fetch_peer_snapshot(*member, *peers, snapshot_timeout, snapshot_limit, archive);
         if (why.empty()) {
           log.reset();
           store.reset();
@@ -230,9 +232,6 @@ int serve(const std::optional<std::string>& config_file,
       return 1;
     }
     store->committer().replicate_through(log.get());
-    outgoing::client_options between_nodes;
-    between_nodes.any_host = true;
-    peers = std::make_unique<outgoing::client>(settings.outgoing, between_nodes);
     forwarder = std::make_unique<actors::cluster_forwarder>(*member, *peers);
     node = std::make_unique<actors::cluster_node>(*member, *log, *forwarder);
     trimmer = std::make_unique<actors::cluster_trimmer>(*member, *log, member->lease_duration());
