@@ -334,6 +334,8 @@ int serve(const std::optional<std::string>& config_file,
 
   auto routes = std::make_shared<http::router>();
   auto stats = std::make_shared<http::metrics>();
+  // Made before its routes, which post blocking work to it; it listens once `start` runs.
+  http::server server(settings.http, routes, stats);
   stats->add_collector([&engine, &member, &log, &trimmer](std::string& out) {
     engine->collect_metrics(out);
     if (member) member->collect_metrics(out);
@@ -351,7 +353,8 @@ int serve(const std::optional<std::string>& config_file,
   http::add_retry_routes(*routes, *engine, authenticator);
   http::add_openapi_routes(*routes);
   http::add_ui_routes(*routes);
-  http::add_admin_routes(*routes, *engine, authenticator, settings.storage.data_dir);
+  http::add_admin_routes(*routes, *engine, authenticator, server.blocking(),
+                         settings.storage.data_dir);
   http::compat::add_scheduler_connector_routes(*routes, *engine, authenticator, settings);
   auth::add_auth_routes(*routes, authenticator);
   http::compat::add_job_workflow_routes(*routes, *engine, authenticator, settings);
@@ -371,8 +374,8 @@ int serve(const std::optional<std::string>& config_file,
       clustered);
   if (clustered) {
     http::add_cluster_command_route(*routes, *engine, member->secret());
-    http::add_cluster_snapshot_route(*routes, store->database(), settings.storage.data_dir,
-                                     member->secret(), snapshot_limit);
+    http::add_cluster_snapshot_route(*routes, server.blocking(), store->database(),
+                                     settings.storage.data_dir, member->secret(), snapshot_limit);
     http::add_cluster_forget_route(*routes, authenticator, [&member](const std::string& name) {
       return member->forget(name);
     });
@@ -398,7 +401,6 @@ int serve(const std::optional<std::string>& config_file,
     shut_down();
     return 0;
   }
-  http::server server(settings.http, routes, stats);
   try {
     server.start();
   } catch (const std::exception& e) {
