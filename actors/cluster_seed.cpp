@@ -9,7 +9,8 @@
 namespace baton::actors {
 
 std::string fetch_peer_snapshot(cluster_member& member, outgoing::delegate_client& peers,
-                                std::chrono::milliseconds timeout, std::string& archive) {
+                                std::chrono::milliseconds timeout, std::size_t limit,
+                                std::string& archive) {
   auto view = member.view();
   std::string tried;
   for (const auto& node : view.nodes) {
@@ -19,6 +20,7 @@ std::string fetch_peer_snapshot(cluster_member& member, outgoing::delegate_clien
     call.url = node.api + std::string(snapshot_path);
     call.headers = {{std::string(cluster_forwarder::secret_header), member.secret()}};
     call.timeout = timeout;
+    call.response_limit = limit;
     std::promise<outgoing::outgoing_response> answered;
     peers.call(std::move(call),
                [&answered](outgoing::outgoing_response r) { answered.set_value(std::move(r)); });

@@ -189,16 +189,18 @@ int serve(const std::optional<std::string>& config_file,
     member = std::make_unique<actors::cluster_member>(settings.cluster);
     auto failed = member->join();
     if (failed.empty()) {
+      // The one client for calls to the other nodes: the copy of a store below (with its own
+      // size and time limits) and the commands forwarded later.
+      outgoing::client_options between_nodes;
+      between_nodes.any_host = true;
+      peers = std::make_unique<outgoing::client>(settings.outgoing, between_nodes);
       log = std::make_unique<actors::cluster_log>(*member, store->database());
       if (log->check_floor().behind()) {
         // The log no longer reaches back to this store (a new, empty folder): it starts
         // from a copy of a live node's store. Without one, `start` says what to do.
         std::string archive;
-        outgoing::client_options fetching;
-        fetching.any_host = true;
-        fetching.response_limit = snapshot_limit;
-        outgoing::client fetcher(settings.outgoing, fetching);
-        auto why = actors::fetch_peer_snapshot(*member, fetcher, snapshot_timeout, archive);
+        auto why =
+            actors::fetch_peer_snapshot(*member, *peers, snapshot_timeout, snapshot_limit, archive);
         if (why.empty()) {
           log.reset();
           store.reset();
@@ -230,9 +232,6 @@ int serve(const std::optional<std::string>& config_file,
       return 1;
     }
     store->committer().replicate_through(log.get());
-    outgoing::client_options between_nodes;
-    between_nodes.any_host = true;
-    peers = std::make_unique<outgoing::client>(settings.outgoing, between_nodes);
     forwarder = std::make_unique<actors::cluster_forwarder>(*member, *peers);
     node = std::make_unique<actors::cluster_node>(*member, *log, *forwarder);
     trimmer = std::make_unique<actors::cluster_trimmer>(*member, *log, member->lease_duration());
@@ -335,6 +334,8 @@ int serve(const std::optional<std::string>& config_file,
 
   auto routes = std::make_shared<http::router>();
   auto stats = std::make_shared<http::metrics>();
+  // Made before its routes, which post blocking work to it; it listens once `start` runs.
+  http::server server(settings.http, routes, stats);
   stats->add_collector([&engine, &member, &log, &trimmer](std::string& out) {
     engine->collect_metrics(out);
     if (member) member->collect_metrics(out);
@@ -352,7 +353,8 @@ int serve(const std::optional<std::string>& config_file,
   http::add_retry_routes(*routes, *engine, authenticator);
   http::add_openapi_routes(*routes);
   http::add_ui_routes(*routes);
-  http::add_admin_routes(*routes, *engine, authenticator, settings.storage.data_dir);
+  http::add_admin_routes(*routes, *engine, authenticator, server.blocking(),
+                         settings.storage.data_dir);
   http::compat::add_scheduler_connector_routes(*routes, *engine, authenticator, settings);
   auth::add_auth_routes(*routes, authenticator);
   http::compat::add_job_workflow_routes(*routes, *engine, authenticator, settings);
@@ -372,8 +374,8 @@ int serve(const std::optional<std::string>& config_file,
       clustered);
   if (clustered) {
     http::add_cluster_command_route(*routes, *engine, member->secret());
-    http::add_cluster_snapshot_route(*routes, store->database(), settings.storage.data_dir,
-                                     member->secret(), snapshot_limit);
+    http::add_cluster_snapshot_route(*routes, server.blocking(), store->database(),
+                                     settings.storage.data_dir, member->secret(), snapshot_limit);
     http::add_cluster_forget_route(*routes, authenticator, [&member](const std::string& name) {
       return member->forget(name);
     });
@@ -399,7 +401,6 @@ int serve(const std::optional<std::string>& config_file,
     shut_down();
     return 0;
   }
-  http::server server(settings.http, routes, stats);
   try {
     server.start();
   } catch (const std::exception& e) {

@@ -3,12 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <memory>
-#include <mutex>
-#include <optional>
 
 #include "actors/engine.hpp"
 #include "http/auth/guard.hpp"
+#include "http/blocking_work.hpp"
 #include "http/json_body.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
@@ -24,10 +22,13 @@ namespace {
 
 /// Seconds a client is asked to wait before trying a backup that could not be written again.
 constexpr int backup_retry_after_s = 30;
+/// Seconds a client is asked to wait when other blocking work fills the queue: a checkpoint
+/// takes about one flush.
+constexpr int busy_retry_after_s = 1;
 
 /// The one table from backup errors to HTTP: the caller's mistakes name `/to`; ours are a 503
 /// whose detail leaks no path or RocksDB text (the log has them, under the request id).
-response backup_problem(const storage::backup_outcome& o, const request_context& ctx) {
+response backup_problem(const storage::backup_outcome& o, const std::string& request_id) {
   using storage::backup_errc;
   switch (o.code) {
     case backup_errc::not_absolute:
@@ -40,10 +41,10 @@ response backup_problem(const storage::backup_outcome& o, const request_context&
     case backup_errc::too_large:
       break;
   }
-  spdlog::error("request {}: backup failed: {}", ctx.request_id, o.detail);
-  auto r = problem(status::service_unavailable, "Backup failed",
-                   "the backup could not be written; the server log has why (request id " +
-                       ctx.request_id + ")");
+  spdlog::error("request {}: backup failed: {}", request_id, o.detail);
+  auto r = problem(
+      status::service_unavailable, "Backup failed",
+      "the backup could not be written; the server log has why (request id " + request_id + ")");
   r.set(beast_http::field::retry_after, std::to_string(backup_retry_after_s));
   return r;
 }
@@ -67,51 +68,46 @@ std::variant<std::string, response> read_target(std::string_view text) {
 }  // namespace
 
 void add_admin_routes(router& routes, actors::engine& engine, auth::authenticator& auth,
-                      const std::string& data_dir) {
-  // One backup at a time: two at once would only compete for the same disk.
-  auto one_at_a_time = std::make_shared<std::mutex>();
-  routes.add(
-      verb::post, "/api/v1/admin/backup",
-      auth::protect(
-          auth, auth::native_schemes, auth::role::admin, auth::problem_format,
-          [&engine, data_dir, one_at_a_time](request_context ctx, const auth::client& who,
-                                             responder respond) {
-            auto target = read_target(ctx.req.body());
-            if (auto* error = std::get_if<response>(&target)) return respond(std::move(*error));
-            // Runs on this io thread: a checkpoint flushes the memtables and hard-links
-            // table files, so it takes about as long as one flush, and it is rare and
-            // admin-only; the other io threads serve meanwhile.
-            auto began = std::chrono::steady_clock::now();
-            std::optional<storage::backup_outcome> outcome;
-            {
-              // Released before the answer goes out: a client that sends its next backup as
-              // soon as it reads this answer must not find this one still running.
-              std::unique_lock lock(*one_at_a_time, std::try_to_lock);
-              if (lock) {
-                outcome = storage::backup(engine.store().database(), data_dir,
-                                          std::get<std::string>(target));
-              }
-            }
-            if (!outcome) {
-              auto r = problem(status::conflict, "Backup running", "another backup is running");
-              r.set(beast_http::field::retry_after, "1");
-              return respond(std::move(r));
-            }
-            const auto& taken = *outcome;
-            if (!taken.ok()) return respond(backup_problem(taken, ctx));
-            auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::steady_clock::now() - began)
-                            .count();
-            const auto& s = taken.summary;
-            spdlog::info("request {}: backup by {} into {}: {} files, {} bytes, sequence {}, {} ms",
-                         ctx.request_id, who.name, s.folder, s.files, s.bytes, s.sequence, took);
-            respond(
-                json_response(status::created, "{\"to\":\"" + json_escape(s.folder) +
-                                                   "\",\"sequence\":" + std::to_string(s.sequence) +
-                                                   ",\"files\":" + std::to_string(s.files) +
-                                                   ",\"bytes\":" + std::to_string(s.bytes) +
-                                                   ",\"tookMs\":" + std::to_string(took) + "}"));
-          }));
+                      blocking_work& work, const std::string& data_dir) {
+  routes.add(verb::post, "/api/v1/admin/backup",
+             auth::protect(
+                 auth, auth::native_schemes, auth::role::admin, auth::problem_format,
+                 [&engine, &work, data_dir](request_context ctx, const auth::client& who,
+                                            responder respond) {
+                   auto target = read_target(ctx.req.body());
+                   if (auto* error = std::get_if<response>(&target))
+                     return respond(std::move(*error));
+                   // A checkpoint flushes the memtables and hard-links table files, about one
+                   // flush: on the blocking-work thread, so that this io thread goes on serving its
+                   // other connections meanwhile. That thread runs one backup at a time, which is
+                   // all the disk would give two anyway.
+                   auto take = [&engine, data_dir, to = std::move(std::get<std::string>(target)),
+                                respond, id = ctx.request_id, by = who.name] {
+                     auto began = std::chrono::steady_clock::now();
+                     auto taken = storage::backup(engine.store().database(), data_dir, to);
+                     if (!taken.ok()) return respond(backup_problem(taken, id));
+                     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now() - began)
+                                     .count();
+                     const auto& s = taken.summary;
+                     spdlog::info(
+                         "request {}: backup by {} into {}: {} files, {} bytes, sequence {}, {} ms",
+                         id, by, s.folder, s.files, s.bytes, s.sequence, took);
+                     // The responder takes the answer back to the connection's io thread.
+                     respond(json_response(status::created,
+                                           "{\"to\":\"" + json_escape(s.folder) +
+                                               "\",\"sequence\":" + std::to_string(s.sequence) +
+                                               ",\"files\":" + std::to_string(s.files) +
+                                               ",\"bytes\":" + std::to_string(s.bytes) +
+                                               ",\"tookMs\":" + std::to_string(took) + "}"));
+                   };
+                   if (!work.try_post(std::move(take))) {
+                     auto r = problem(status::service_unavailable, "Busy",
+                                      "backups and copies of the store already wait; retry");
+                     r.set(beast_http::field::retry_after, std::to_string(busy_retry_after_s));
+                     respond(std::move(r));
+                   }
+                 }));
 }
 
 }  // namespace baton::http

@@ -2,13 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include <memory>
-#include <mutex>
-
 #include "actors/cluster_forwarder.hpp"
 #include "actors/engine.hpp"
 #include "http/auth/guard.hpp"
 #include "http/auth/secrets.hpp"
+#include "http/blocking_work.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "model/json_write.hpp"
@@ -108,14 +106,12 @@ void add_cluster_command_route(router& routes, actors::engine& engine, std::stri
       });
 }
 
-void add_cluster_snapshot_route(router& routes, const storage::db& database, std::string data_dir,
-                                std::string secret, std::uint64_t limit) {
+void add_cluster_snapshot_route(router& routes, blocking_work& work, const storage::db& database,
+                                std::string data_dir, std::string secret, std::uint64_t limit) {
   using actors::cluster_forwarder;
-  // One at a time: each holds a whole store in memory.
-  auto one_at_a_time = std::make_shared<std::mutex>();
   routes.add(
       beast_http::verb::get, "/api/v1/cluster/snapshot",
-      [&database, data_dir = std::move(data_dir), secret = std::move(secret), limit, one_at_a_time](
+      [&work, &database, data_dir = std::move(data_dir), secret = std::move(secret), limit](
           request_context ctx, responder respond) {
         auto version = ctx.req.version();
         if (!auth::equal_constant_time(ctx.header(cluster_forwarder::secret_header), secret)) {
@@ -123,35 +119,37 @@ void add_cluster_snapshot_route(router& routes, const storage::db& database, std
                                  "only a node of this cluster may copy its store",
                                  cluster_forwarder::secret_header, version));
         }
-        std::unique_lock lock(*one_at_a_time, std::try_to_lock);
-        auto unavailable = [&](beast_http::status s, std::string detail) {
+        auto unavailable = [version](beast_http::status s, std::string detail) {
           auto r = problem(s, "Snapshot unavailable", detail, {}, version);
           r.set(beast_http::field::retry_after, "5");
           return r;
         };
-        if (!lock) {
-          return respond(unavailable(beast_http::status::service_unavailable,
-                                     "another node is copying this node's store; retry"));
+        // A checkpoint costs about one flush: on the blocking-work thread, so that this io
+        // thread goes on serving its other connections meanwhile. That thread makes one copy
+        // at a time, and each is held whole in memory.
+        auto copy = [&database, data_dir, limit, respond, unavailable, id = ctx.request_id,
+                     version] {
+          std::string archive;
+          auto packed = storage::pack_snapshot(database, data_dir, limit, archive);
+          if (!packed.ok()) {
+            spdlog::error("request {}: snapshot for another node failed: {}", id, packed.detail);
+            bool too_large = packed.code == storage::backup_errc::too_large;
+            return respond(unavailable(
+                too_large ? beast_http::status::insufficient_storage
+                          : beast_http::status::service_unavailable,
+                too_large ? packed.detail + "; start the node from a copy of a data folder"
+                          : "the snapshot could not be made; the server log has why"));
+          }
+          spdlog::info("request {}: snapshot for another node: {} files, {} bytes, sequence {}", id,
+                       packed.summary.files, packed.summary.bytes, packed.summary.sequence);
+          // The responder takes the answer back to the connection's io thread.
+          respond(text_response(beast_http::status::ok, std::move(archive),
+                                "application/octet-stream", version));
+        };
+        if (!work.try_post(std::move(copy))) {
+          respond(unavailable(beast_http::status::service_unavailable,
+                              "this node is busy copying or backing up its store; retry"));
         }
-        // On this io thread, as a backup runs: a checkpoint costs about one flush, and a node
-        // needs one only when it joins behind the trimmed log.
-        std::string archive;
-        auto packed = storage::pack_snapshot(database, data_dir, limit, archive);
-        if (!packed.ok()) {
-          spdlog::error("request {}: snapshot for another node failed: {}", ctx.request_id,
-                        packed.detail);
-          bool too_large = packed.code == storage::backup_errc::too_large;
-          return respond(unavailable(
-              too_large ? beast_http::status::insufficient_storage
-                        : beast_http::status::service_unavailable,
-              too_large ? packed.detail + "; start the node from a copy of a data folder"
-                        : "the snapshot could not be made; the server log has why"));
-        }
-        spdlog::info("request {}: snapshot for another node: {} files, {} bytes, sequence {}",
-                     ctx.request_id, packed.summary.files, packed.summary.bytes,
-                     packed.summary.sequence);
-        respond(text_response(beast_http::status::ok, std::move(archive),
-                              "application/octet-stream", version));
       });
 }
 

@@ -4,25 +4,14 @@
 #include <functional>
 #include <string>
 
+#include "http/fwd.hpp"
 #include "model/cluster.hpp"
-
-namespace baton::http {
-
-class router;
-}  // namespace baton::http
-
-namespace baton::actors {
-class engine;
-}  // namespace baton::actors
 
 namespace baton::storage {
 class db;
 }  // namespace baton::storage
 
 namespace baton::http {
-namespace auth {
-class authenticator;
-}
 
 /// Registers `GET /api/v1/cluster` (operator): the cluster as this node sees it,
 /// `{"node", "cluster", "clustered", "joined", "nodes": [{"id", "api", "alive",
@@ -42,10 +31,11 @@ void add_cluster_command_route(router& routes, actors::engine& engine, std::stri
 /// In a cluster, registers `GET /api/v1/cluster/snapshot`, where a node whose store is behind
 /// the cluster's trimmed log fetches a copy of this node's store (`storage::pack_snapshot`),
 /// shown by the cluster's secret in `Baton-Cluster-Secret` (else 401). 200 with the archive;
-/// 503 + Retry-After when it cannot be made (the log says why), 507 when the store is larger
-/// than `limit` bytes, the archive being held in memory.
-void add_cluster_snapshot_route(router& routes, const storage::db& database, std::string data_dir,
-                                std::string secret, std::uint64_t limit);
+/// 503 + Retry-After when it cannot be made (the log says why) or when `work` is busy, 507
+/// when the store is larger than `limit` bytes, the archive being held in memory. The
+/// checkpoint is made on `work`'s thread, never on an I/O thread.
+void add_cluster_snapshot_route(router& routes, blocking_work& work, const storage::db& database,
+                                std::string data_dir, std::string secret, std::uint64_t limit);
 
 /// In a cluster, registers `DELETE /api/v1/cluster/nodes/{node}` (admin): forgets a node that
 /// will not come back, so that the log is no longer kept for it. 204; 404 for a node that is

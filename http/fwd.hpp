@@ -13,6 +13,7 @@ struct request_context;
 class router;
 class server;
 class metrics;
+class blocking_work;
 
 namespace auth {
 class authenticator;

@@ -1,15 +1,8 @@
 #pragma once
 
-namespace baton::actors {
-class engine;
-}
+#include "http/fwd.hpp"
 
 namespace baton::http {
-
-class router;
-namespace auth {
-class authenticator;
-}
 
 /// Registers `POST /api/v1/messages`: a message completes every message step waiting for its
 /// name and correlation, or (with `ttlMs`) waits buffered for one that starts later. A runner

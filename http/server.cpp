@@ -15,6 +15,7 @@
 #include <system_error>
 #include <thread>
 
+#include "http/blocking_work.hpp"
 #include "http/plain_session.hpp"
 #include "http/problem.hpp"
 #include "http/response_header.hpp"
@@ -177,6 +178,7 @@ tcp::endpoint resolve_listen(const std::string& listen) {
 struct server::impl {
   // Declared first so they are destroyed last: everything below refers to them.
   std::vector<std::shared_ptr<net::io_context>> contexts;
+  blocking_work blocking{blocking_capacity};
   config::http_settings settings;
   std::shared_ptr<server_state> state;
   std::shared_ptr<listener> acceptor;
@@ -270,6 +272,9 @@ void server::stop() {
   for (auto& context : impl_->contexts) context->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  // After the grace above, in which the jobs of requests already read may run; a checkpoint
+  // still running is waited for, as its store outlives the server.
+  impl_->blocking.stop();
 
   // No thread runs the io_contexts any more, so the sessions still waiting for a handler
   // can be closed from here without racing their threads.
@@ -282,5 +287,7 @@ void server::stop() {
 }
 
 const std::shared_ptr<metrics>& server::stats() const { return impl_->state->stats; }
+
+blocking_work& server::blocking() { return impl_->blocking; }
 
 }  // namespace baton::http

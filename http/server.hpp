@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -9,6 +10,7 @@ namespace baton::http {
 
 class router;
 class metrics;
+class blocking_work;
 
 /// The HTTP/1.1 listener: accepts connections (TLS when `tls_cert` and `tls_key` are set),
 /// reads requests within the configured limits, runs the router's handlers and writes their
@@ -24,7 +26,8 @@ class metrics;
 /// their answers, and reading pauses until the queue shrinks.
 ///
 /// Connections are dealt in turn to `io_threads` threads, each with its own io_context; a
-/// connection stays on its thread, where its handlers run one at a time.
+/// connection stays on its thread, where its handlers run one at a time. Work that would
+/// block that thread goes to the server's `blocking()` thread.
 ///
 /// Beast stays behind this class so that handler files can include it cheaply.
 class server {
@@ -55,6 +58,15 @@ class server {
 
   /// The request metrics this server records into (also the `/metrics` text).
   const std::shared_ptr<metrics>& stats() const;
+
+  /// Where handlers post work that blocks (a checkpoint of the store): one thread and
+  /// `blocking_capacity` jobs at most, running from construction on; `stop` lets the running
+  /// job finish and drops those waiting. Handlers may keep the reference while the server
+  /// lives.
+  blocking_work& blocking();
+
+  /// Jobs that `blocking()` holds waiting or running at once; a handler answers 503 beyond.
+  static constexpr std::size_t blocking_capacity = 2;
 
  private:
   struct impl;

@@ -129,7 +129,8 @@ class call_op : public std::enable_shared_from_this<call_op> {
  public:
   call_op(std::shared_ptr<detail::client_core> client, delegate_client::callback done,
           std::string pool_key, bool tls, std::string host, std::uint16_t port,
-          std::chrono::milliseconds timeout, std::unique_ptr<connection> reused)
+          std::chrono::milliseconds timeout, std::size_t response_limit,
+          std::unique_ptr<connection> reused)
       : client_(std::move(client)),
         done_(std::move(done)),
         // A reused connection keeps the strand its stream was made with; nothing else
@@ -143,6 +144,7 @@ class call_op : public std::enable_shared_from_this<call_op> {
         host_(std::move(host)),
         port_(port),
         timeout_(timeout),
+        response_limit_(response_limit),
         tls_(tls),
         reused_(conn_ != nullptr) {
     reset_parser();
@@ -164,7 +166,7 @@ class call_op : public std::enable_shared_from_this<call_op> {
  private:
   void reset_parser() {
     parser_.emplace();
-    parser_->body_limit(client_->options.response_limit);
+    parser_->body_limit(response_limit_);
     buffer_.clear();
   }
 
@@ -297,6 +299,7 @@ class call_op : public std::enable_shared_from_this<call_op> {
   std::string host_;
   std::uint16_t port_;
   std::chrono::milliseconds timeout_;
+  std::size_t response_limit_;
   bool tls_;
   bool reused_;
   bool finished_ = false;
@@ -379,10 +382,11 @@ void client::call(outgoing_request request, callback done) {
   }
 
   auto timeout = request.timeout.count() > 0 ? request.timeout : impl_->settings.default_timeout;
+  auto limit = request.response_limit > 0 ? request.response_limit : impl_->options.response_limit;
   std::string key = (tls ? "https|" : "http|") + lower(host) + "|" + std::to_string(port);
   auto reused = impl_->take(key);
   auto op = std::make_shared<call_op>(impl_, std::move(done), std::move(key), tls, host, port,
-                                      timeout, std::move(reused));
+                                      timeout, limit, std::move(reused));
   auto& req = op->request();
   req.version(11);
   req.method_string(request.method.empty() ? std::string_view{"GET"} : request.method);

@@ -17,9 +17,10 @@ struct client_core;
 
 /// Tuning of `client` that is not part of the settings file.
 struct client_options {
-  std::size_t threads = 1;               ///< I/O threads of the client's own io_context
-  std::string ca_file;                   ///< extra PEM trust anchors besides the system's
-  std::size_t response_limit = 8 << 20;  ///< larger answers fail with "response too large"
+  std::size_t threads = 1;  ///< I/O threads of the client's own io_context
+  std::string ca_file;      ///< extra PEM trust anchors besides the system's
+  /// Larger answers fail with "response too large", unless the call sets a limit of its own.
+  std::size_t response_limit = 8 << 20;
   /// Calls any host, `allow_hosts` aside: for the calls between a cluster's nodes, whose
   /// addresses come from etcd, never from a definition.
   bool any_host = false;

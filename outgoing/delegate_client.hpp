@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <utility>
@@ -15,6 +16,9 @@ struct outgoing_request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::chrono::milliseconds timeout{10'000};
+  /// The largest answer body this call takes; a larger one fails with "response too large".
+  /// 0: the client's own limit. Lets one client serve calls whose answers differ in size.
+  std::size_t response_limit = 0;
 };
 
 struct outgoing_response {

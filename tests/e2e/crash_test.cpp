@@ -41,20 +41,6 @@ constexpr std::string_view long_nap_definition = R"({
 constexpr int process_count = 300;
 constexpr int thread_count = 4;
 
-/// Restarts the server on its data and waits (bounded) until it has recovered.
-void restart(baton_server& server) {
-  server.start();
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    try {
-      if (http_call(server.port(), "GET", "/readyz").status == 200) return;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  FAIL("server not ready 10 s after restart:\n" << server.output());
-}
-
 /// Runs `work(i)` for i in [0, count) on `thread_count` threads, each taking the next index,
 /// until `work` returns false (the server is gone) or every index is done. Kills the server
 /// with SIGKILL once `kill_after` calls have succeeded. @returns the succeeded indexes.
@@ -173,8 +159,7 @@ TEST_CASE("kill -9 loses no acknowledged start or completion, and runs nothing t
   REQUIRE(started.size() >= process_count / 2);
   CHECK(started.size() < static_cast<std::size_t>(process_count));  // it was mid-way
 
-  restart(server);
-  port = server.port();
+  port = restart(server);
   for (int i : started) check_waiting(get_process(port, ids[i]), i);
 
   // Starts in flight at the kill may or may not have been kept; those kept are whole.
@@ -206,8 +191,7 @@ TEST_CASE("kill -9 loses no acknowledged start or completion, and runs nothing t
   INFO(completed.size() << " of " << todo.size() << " completions acknowledged before the kill");
   CHECK(completed.size() < todo.size());
 
-  restart(server);
-  port = server.port();
+  port = restart(server);
   for (int i : completed) check_succeeded(port, todo[i].first, todo[i].second);
 
   // The rest are either still waiting or were completed just before the kill.
@@ -243,8 +227,7 @@ TEST_CASE("a timer survives kill -9 and fires after the restart, not before its 
   auto due_after_restart = start(port, R"({"definition":"LongNap"})");
   server.kill9();
   std::this_thread::sleep_for(400ms);  // the short timer falls due while the server is down
-  restart(server);
-  port = server.port();
+  port = restart(server);
 
   auto nap = wait_for_status(port, due_during_outage, "SUCCEEDED", 5s);
   REQUIRE(text(nap, "status") == "SUCCEEDED");

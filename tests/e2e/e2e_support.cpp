@@ -53,6 +53,25 @@ void definitions_folder::add(const std::string& name, std::string_view json) {
   if (!out) throw std::runtime_error("cannot write definition " + name);
 }
 
+bool wait_ready(std::uint16_t port, std::chrono::steady_clock::time_point until) {
+  for (;;) {
+    try {
+      if (http_call(port, "GET", "/readyz").status == 200) return true;
+    } catch (const std::exception&) {
+      // not listening yet
+    }
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling interval
+  }
+}
+
+std::uint16_t restart(baton_server& server) {
+  server.start();
+  if (!wait_ready(server.port(), std::chrono::steady_clock::now() + std::chrono::seconds(10)))
+    FAIL("server not ready 10 s after restart:\n" << server.output());
+  return server.port();
+}
+
 test_response deploy(std::uint16_t port, const std::string& name, std::string_view json,
                      header_list headers) {
   return http_call(port, "PUT", "/api/v1/definitions/" + name, std::string(json),

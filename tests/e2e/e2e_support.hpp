@@ -48,6 +48,14 @@ class definitions_folder {
   temp_dir dir_;
 };
 
+/// Polls GET /readyz every 20 ms until it answers 200 (true) or `until` passes (false); a
+/// refused connection counts as not ready yet. No Catch macros: worker threads may call it.
+bool wait_ready(std::uint16_t port, std::chrono::steady_clock::time_point until);
+
+/// Starts `server` again on its data folder (after a `kill9` or `stop`) and REQUIREs it ready
+/// within 10 s, failing with the server's output. @returns its new port.
+std::uint16_t restart(baton_server& server);
+
 /// PUT /api/v1/definitions/{name}. @returns the answer.
 test_response deploy(std::uint16_t port, const std::string& name, std::string_view json,
                      header_list headers = {});

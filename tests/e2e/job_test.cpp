@@ -67,20 +67,6 @@ std::string token_of(const json::value& job) {
   return text(job.as_object().at("lease").as_object(), "token");
 }
 
-/// Restarts the server on its data and waits (bounded) until it is ready.
-void restart(baton_server& server) {
-  server.start();
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    try {
-      if (http_call(server.port(), "GET", "/readyz").status == 200) return;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  FAIL("server not ready 10 s after restart:\n" << server.output());
-}
-
 /// For worker threads, where Catch's macros must not run: the jobs of one activation as
 /// (key, token), or nullopt when the call failed.
 std::optional<std::vector<std::pair<std::string, std::string>>> try_activate(
@@ -367,8 +353,7 @@ TEST_CASE("after kill -9 completed jobs stay done and leased ones are offered ag
     }
   }
   s.server.kill9();
-  restart(s.server);
-  s.port = s.server.port();
+  s.port = restart(s.server);
   // Every job not completed is offered again: the 4 never leased at once, the 4 held when
   // their leases end (on attempt 2).
   auto offered = activate_all(s.port, 8);

@@ -4,15 +4,12 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <string>
-#include <thread>
 
 #include "tests/e2e/e2e_support.hpp"
 
 using namespace baton::test;
 using namespace baton::test::e2e;
-using namespace std::chrono_literals;
 
 namespace {
 
@@ -74,20 +71,6 @@ std::size_t count_history(std::uint16_t port, const std::string& id, std::string
   auto items = history(port, id);
   return static_cast<std::size_t>(std::ranges::count_if(
       items, [&](const json::value& e) { return text(e.as_object(), "type") == type; }));
-}
-
-/// Restarts the server on its data and waits (bounded) until it is ready.
-void restart(baton_server& server) {
-  server.start();
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    try {
-      if (http_call(server.port(), "GET", "/readyz").status == 200) return;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  FAIL("the server did not become ready after a restart");
 }
 
 }  // namespace
@@ -228,8 +211,7 @@ TEST_CASE("after kill -9 waiting steps and buffered messages are where they were
             .at("buffered")
             .as_bool());
   s.server.kill9();
-  restart(s.server);
-  s.port = s.server.port();
+  s.port = restart(s.server);
 
   auto answer = posted(s.port, R"({"name":"document-arrived","correlation":"loan-K1",
       "values":{"documentUrl":"after-restart"}})");
@@ -253,8 +235,7 @@ TEST_CASE("a step waiting when the server died still meets a buffered message", 
   server_with_documents s;
   auto waiting = s.parked_for("K3");
   s.server.kill9();
-  restart(s.server);
-  s.port = s.server.port();
+  s.port = restart(s.server);
   CHECK(completed_of(posted(s.port, R"({"name":"document-arrived","correlation":"loan-K3",
       "values":{"documentUrl":"x"},"ttlMs":600000})")) == 1);
   CHECK(text(get_process(s.port, waiting), "status") == "SUCCEEDED");

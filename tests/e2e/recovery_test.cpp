@@ -33,15 +33,6 @@ std::vector<std::string> queued_ids(std::uint16_t port, const std::string& scope
   return out;
 }
 
-void wait_ready(std::uint16_t port) {
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (http_call(port, "GET", "/readyz").status == 200) return;
-    std::this_thread::sleep_for(20ms);
-  }
-  FAIL("not ready within 10 s");
-}
-
 /// The value of an unlabelled Prometheus sample; -1 when absent.
 double metric(const std::string& text, const std::string& name) {
   std::smatch m;
@@ -72,9 +63,7 @@ TEST_CASE("a scope's queue comes back in order after kill -9", "[e2e][crash]") {
   ids.erase(ids.begin() + 2);
 
   server.kill9();
-  server.start();
-  port = server.port();
-  wait_ready(port);
+  port = restart(server);
 
   CHECK(text(get_process(port, ids[0]), "status") == "RUNNING");
   CHECK(text(get_process(port, cancelled), "status") == "CANCELLED");
@@ -232,9 +221,7 @@ TEST_CASE("a scope's settings survive kill -9", "[e2e][crash]") {
   REQUIRE(put.status == 200);
 
   server.kill9();
-  server.start();
-  port = server.port();
-  wait_ready(port);
+  port = restart(server);
 
   auto r = http_call(port, "GET", "/api/v1/scopes/wide");
   INFO(r.body);

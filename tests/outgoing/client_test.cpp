@@ -253,6 +253,42 @@ TEST_CASE("outgoing::client calls an allowed local server", "[http][outgoing]") 
   CHECK(calls == 2);
 }
 
+TEST_CASE("outgoing::client takes a call's own answer size limit over its own",
+          "[http][outgoing]") {
+  std::vector<responder> held;
+  std::mutex held_mutex;
+  scoped_server upstream{upstream_routes(&held, &held_mutex)};
+  config::outgoing_settings settings;
+  settings.allow_hosts = {"127.0.0.1"};
+  outgoing::client_options small;
+  small.response_limit = 16;
+  outgoing::client client{settings, small};
+  auto base = "http://127.0.0.1:" + std::to_string(upstream.port());
+
+  outgoing::outgoing_request status;  // answers the 4 bytes "code"
+  status.method = "GET";
+  status.url = base + "/status/200";
+  auto fits = call_and_wait(client, status);
+  REQUIRE(fits.arrived);
+  CHECK(fits.res.status == 200);
+  status.response_limit = 2;  // a call's limit may be smaller than the client's
+  auto cut = call_and_wait(client, status);
+  REQUIRE(cut.arrived);
+  CHECK(cut.res.error == "response too large");
+
+  outgoing::outgoing_request echo;  // answers its body and more
+  echo.url = base + "/hook";
+  echo.body = std::string(64, 'x');
+  auto refused = call_and_wait(client, echo);
+  REQUIRE(refused.arrived);
+  CHECK(refused.res.error == "response too large");
+  echo.response_limit = 1024;  // or larger
+  auto allowed = call_and_wait(client, echo);
+  REQUIRE(allowed.arrived);
+  CHECK(allowed.res.error.empty());
+  CHECK(allowed.res.status == 202);
+}
+
 TEST_CASE("outgoing::client reuses connections and replaces closed ones", "[http][outgoing]") {
   std::vector<responder> held;
   std::mutex held_mutex;
