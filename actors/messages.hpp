@@ -35,6 +35,8 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using reload_atom = caf::atom_constant<caf::atom("reload")>;
 /// Scheduler → process: the job board was restarted; tell it where your job step stands.
 using announce_atom = caf::atom_constant<caf::atom("announce")>;
+/// Job board → itself: the hold of a type's woken long polls is over; serve them now.
+using hold_atom = caf::atom_constant<caf::atom("hold")>;
 
 /// How a scope queue answered a reservation.
 enum class admission : std::uint8_t { admitted, queued, rejected };
