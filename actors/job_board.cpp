@@ -43,12 +43,16 @@ struct job_board_state {
   std::uint64_t next_poll = 0;
   /// Polls out leasing (not parked) whose wait ended meanwhile: they answer when back.
   std::set<std::uint64_t> in_flight, wait_over;
+  /// Types whose parked polls a job woke and that wait out the hold for more (its timer is
+  /// armed): jobs arriving meanwhile go out in the same answer, their leases in one commit.
+  std::set<std::string, std::less<>> holding;
   std::mt19937_64 rng{std::random_device{}()};
 };
 
 using board_self = job_board_actor::stateful_pointer<job_board_state>;
 
 void serve_parked(board_self self, const std::string& type);
+void offer(board_self self, const std::string& type);
 
 /// A lease token: 128 random bits. It proves who holds a lease, not who the worker is (the
 /// worker authenticated already), so a non-cryptographic generator seeded once does.
@@ -114,7 +118,7 @@ void on_changed(board_self self, job_changed& msg) {
   // While a lease is on its way the process decides; the job is listed again if it fails.
   if (e.offering) return;
   st.waiting[e.job.type].emplace(e.job.created_ms, key);
-  serve_parked(self, e.job.type);
+  offer(self, e.job.type);
 }
 
 /// Whether a worker whose client may use `globs` may get a job of `definition`.
@@ -281,6 +285,33 @@ void serve_parked(board_self self, const std::string& type) {
   count_parked(st);
 }
 
+/// Whether the first poll parked for `type` would leave with all it asked for now.
+bool first_poll_fills(const job_board_state& st, const std::string& type) {
+  auto polls = st.parked.find(type);
+  auto jobs = st.waiting.find(type);
+  if (polls == st.parked.end() || polls->second.empty() || jobs == st.waiting.end()) return false;
+  return jobs->second.size() >= static_cast<std::size_t>(polls->second.front().request.max);
+}
+
+/// A job of `type` became waiting. The polls parked for it answer at once when the first of
+/// them gets its `max` (a worker asking for one job never waits) or when there is no hold;
+/// otherwise after the hold, which starts with the first job: a busy type's jobs then go out
+/// in batches, one request and one group commit for many, instead of one job per answer.
+/// A hold never outlasts a poll's own wait: `on_wait_over` serves what is waiting.
+void offer(board_self self, const std::string& type) {
+  auto& st = self->state;
+  if (!st.parked.count(type)) return;
+  auto hold = st.ctx->settings.engine.job_activation_hold;
+  if (hold.count() <= 0 || first_poll_fills(st, type)) return serve_parked(self, type);
+  if (st.holding.insert(type).second) self->delayed_send(self, hold, hold_atom::value, type);
+}
+
+/// The hold for `type` is over: its parked polls take what came meanwhile.
+void on_hold_over(board_self self, const std::string& type) {
+  self->state.holding.erase(type);
+  serve_parked(self, type);
+}
+
 caf::result<job_batch> on_activate(board_self self, activate_jobs& msg) {
   auto& st = self->state;
   auto answer = self->make_response_promise<job_batch>();
@@ -302,6 +333,33 @@ caf::result<job_batch> on_activate(board_self self, activate_jobs& msg) {
   return answer;
 }
 
+/// What a parked poll does when its wait ends early or on time.
+enum class at_end { take_waiting, answer_empty };
+
+/// Ends the wait of poll `id`. Parked, it leaves with the jobs waiting for it (a hold may have
+/// kept them) when `then` says so, else with none; out leasing, it answers when back.
+void end_wait(board_self self, std::uint64_t id, at_end then) {
+  auto& st = self->state;
+  for (auto it = st.parked.begin(); it != st.parked.end(); ++it) {
+    auto& polls = it->second;
+    auto found = std::find_if(polls.begin(), polls.end(), [id](auto& p) { return p.id == id; });
+    if (found == polls.end()) continue;
+    auto poll = std::move(*found);
+    polls.erase(found);
+    if (polls.empty()) st.parked.erase(it);
+    count_parked(st);
+    auto keys = then == at_end::take_waiting ? take(st, poll.request) : std::vector<std::string>{};
+    if (keys.empty()) {
+      poll.answer.deliver(job_batch{});
+      return;
+    }
+    // Its time is up: a lease round that comes back empty answers instead of parking again.
+    st.wait_over.insert(poll.id);
+    return lease(self, std::move(keys), std::move(poll));
+  }
+  if (st.in_flight.count(id)) st.wait_over.insert(id);
+}
+
 /// Another node's board answered the worker: its poll parked here answers empty now (one
 /// out leasing answers when back, and the asking node lets go of what it leased).
 void on_cancel(board_self self, const cancel_activation& msg) {
@@ -311,25 +369,12 @@ void on_cancel(board_self self, const cancel_activation& msg) {
     auto found = std::find_if(polls.begin(), polls.end(),
                               [&](const auto& p) { return p.request.poll_id == msg.poll_id; });
     if (found == polls.end()) continue;
-    return on_wait_over(self, found->id);
+    return end_wait(self, found->id, at_end::answer_empty);
   }
 }
 
-/// A parked poll's wait ended: it hears that there was nothing.
-void on_wait_over(board_self self, std::uint64_t id) {
-  auto& st = self->state;
-  for (auto it = st.parked.begin(); it != st.parked.end(); ++it) {
-    auto& polls = it->second;
-    auto found = std::find_if(polls.begin(), polls.end(), [id](auto& p) { return p.id == id; });
-    if (found == polls.end()) continue;
-    found->answer.deliver(job_batch{});
-    polls.erase(found);
-    if (polls.empty()) st.parked.erase(it);
-    count_parked(st);
-    return;
-  }
-  if (st.in_flight.count(id)) st.wait_over.insert(id);
-}
+/// A parked poll's wait ended: it leaves with what a hold kept waiting for it, or nothing.
+void on_wait_over(board_self self, std::uint64_t id) { end_wait(self, id, at_end::take_waiting); }
 
 std::vector<job_info> on_list(board_self self, const job_list_query& q) {
   std::vector<job_info> out;
@@ -354,6 +399,7 @@ job_board_actor::behavior_type job_board(board_self self, std::shared_ptr<engine
       [=](const job_list_query& q) { return on_list(self, q); },
       [=](wait_atom, std::uint64_t id) { on_wait_over(self, id); },
       [=](const cancel_activation& msg) { on_cancel(self, msg); },
+      [=](hold_atom, const std::string& type) { on_hold_over(self, type); },
   };
 }
 

@@ -34,15 +34,18 @@ struct job_counters {
 /// process, which writes the lease like any transition before the worker hears of it. After a
 /// restart, recovery loads every process at a job step, which tells the board again.
 ///
-///   job_changed(waiting) ─► a poll parked for its type? ─yes─► lease ─► answer the poll
-///                                                       └─no──► wait, oldest first
+///   job_changed(waiting) ─► a poll parked for its type? ─no──► wait, oldest first
+///                            └─yes─► its max waiting, or no hold? ─yes─► lease ─► answer the poll
+///                                    └─no──► hold, then lease what came ─► answer the poll
 ///   activate ─► jobs waiting? ─yes─► lease up to max through their processes ─► answer
-///                            └─no──► park until one comes or `wait_ms` ends (answer empty)
+///                            └─no──► park until one comes; when `wait_ms` ends, lease what a
+///                                    hold kept for it, or answer empty
 /// A job being leased is offered to nobody else; a refused lease (the step moved on) drops it.
 using job_board_actor =
     caf::typed_actor<caf::reacts_to<job_changed>, caf::replies_to<activate_jobs>::with<job_batch>,
                      caf::replies_to<job_list_query>::with<std::vector<job_info>>,
-                     caf::reacts_to<wait_atom, std::uint64_t>, caf::reacts_to<cancel_activation>>;
+                     caf::reacts_to<wait_atom, std::uint64_t>, caf::reacts_to<cancel_activation>,
+                     caf::reacts_to<hold_atom, std::string>>;
 
 job_board_actor spawn_job_board(caf::actor_system& sys, std::shared_ptr<engine_context> ctx);
 

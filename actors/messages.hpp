@@ -37,6 +37,8 @@ using reload_atom = caf::atom_constant<caf::atom("reload")>;
 using announce_atom = caf::atom_constant<caf::atom("announce")>;
 /// Process → itself: start again the children whose start failed for a passing reason.
 using children_atom = caf::atom_constant<caf::atom("children")>;
+/// Job board → itself: the hold of a type's woken long polls is over; serve them now.
+using hold_atom = caf::atom_constant<caf::atom("hold")>;
 
 /// How a scope queue answered a reservation.
 enum class admission : std::uint8_t { admitted, queued, rejected };

@@ -162,6 +162,51 @@ asio::awaitable<http_reply> connection::exchange(const std::string& request) {
   co_return reply;
 }
 
+asio::awaitable<std::vector<http_reply>> connection::exchange_pipelined(
+    const std::vector<std::string>& requests) {
+  std::vector<http_reply> replies(requests.size());
+  if (requests.empty()) co_return replies;
+  auto fail_from = [&](std::size_t first, const std::string& why) {
+    for (auto i = first; i < replies.size(); ++i) replies[i].error = why;
+    close();
+    deadline_ = clock::time_point::max();
+  };
+  // One deadline covers connecting, writing every request and reading every answer.
+  timed_out_ = false;
+  deadline_ = clock::now() + timeout_;
+  watch();
+  if (!co_await ensure_open(replies[0])) {
+    fail_from(1, replies[0].error);
+    co_return replies;
+  }
+  std::vector<asio::const_buffer> out;
+  out.reserve(requests.size());
+  for (const auto& r : requests) out.push_back(asio::buffer(r));
+  auto [wec, written] = co_await asio::async_write(*socket_, out, nothrow);
+  if (wec) {
+    fail_from(0, failure("write", wec));
+    co_return replies;
+  }
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    answer_parser parser;
+    parser.body_limit(body_limit);
+    auto [rec, read] = co_await http::async_read(*socket_, buffer_, parser, nothrow);
+    if (rec) {
+      fail_from(i, failure("read", rec));
+      co_return replies;
+    }
+    replies[i].status = parser.status;
+    replies[i].body = std::move(parser.body);
+    if (!parser.keep_alive()) {
+      // The server closed after this answer: the requests behind it went unanswered.
+      fail_from(i + 1, "read: connection closed by the server");
+      co_return replies;
+    }
+  }
+  deadline_ = clock::time_point::max();
+  co_return replies;
+}
+
 http_reply fetch(const tcp::endpoint& server, std::string_view method, std::string_view target,
                  std::string_view body, std::string_view api_key,
                  std::chrono::milliseconds timeout) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/drain_tracking_socket.hpp"
 
@@ -44,6 +45,14 @@ class connection {
   /// Sends `request` (from make_request) and reads one answer. Never throws: a failure
   /// comes back as status 0 with `error` set, and the connection closes.
   asio::awaitable<http_reply> exchange(const std::string& request);
+
+  /// Sends `requests` back to back in one write (HTTP/1.1 pipelining) and reads their answers
+  /// in order: one round trip for several requests, as a client with many in hand does. The
+  /// caller keeps the group within the server's `http.pipeline_limit`: the answers of a longer
+  /// one wait in socket buffers that neither side drains. Never throws: answers from a failure
+  /// on have status 0 with `error` set, and the connection closes.
+  asio::awaitable<std::vector<http_reply>> exchange_pipelined(
+      const std::vector<std::string>& requests);
 
   /// Connections opened so far (1 on a healthy keep-alive connection).
   std::uint64_t connects() const { return connects_; }

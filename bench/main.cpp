@@ -104,6 +104,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--batch", o.jobs_batch, "jobs: jobs per activation (1..1000)")
       ->capture_default_str();
+  app.add_option("--pipeline", o.jobs_pipeline,
+                 "jobs: completions a worker, and starts a starter, sends at once on its "
+                 "connection (1..16, the server's default http.pipeline_limit; 1: one at a time)")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
+  app.add_option("--backlog", o.jobs_backlog,
+                 "jobs: starters pause while this many started jobs are not yet activated "
+                 "(0: connections x batch)")
+      ->capture_default_str();
   app.add_option("--definitions", o.definitions_dir, "folder of the bench definitions")
       ->capture_default_str();
   app.add_option("--api-key", o.api_key, "x-api-key for the native API");

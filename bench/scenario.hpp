@@ -33,6 +33,8 @@ struct bench_options {
   std::int64_t passivate_ms = 1'000;      ///< memory scenario
   std::uint64_t complete_sample = 1'000;  ///< recovery: completions after the restart
   std::uint64_t jobs_batch = 32;          ///< jobs: `max` of each activation
+  std::uint64_t jobs_pipeline = 16;       ///< jobs: requests a worker or starter sends at once
+  std::uint64_t jobs_backlog = 0;  ///< jobs: starters pause at this many waiting; 0: W × batch
   std::string definitions_dir = "bench/definitions";
   std::string api_key;
   std::filesystem::path data_root;

@@ -102,6 +102,9 @@ const key_spec specs[] = {
     {"engine.time_zone", [](settings& s) -> target { return &s.engine.time_zone; },
      rule::time_zone},
     {"engine.parallel_scopes", [](settings& s) -> target { return &s.engine.parallel_scopes; }},
+    // A hold is a batching window, not a wait: a second is already far past useful.
+    {"engine.job_activation_hold_ms",
+     [](settings& s) -> target { return &s.engine.job_activation_hold; }, rule::none, 0, 1000},
     {"outgoing.allow_hosts", [](settings& s) -> target { return &s.outgoing.allow_hosts; },
      rule::host_list},
     {"outgoing.default_timeout_ms",

@@ -70,6 +70,9 @@ struct engine_settings {
   engine_mode mode = engine_mode::normal;
   std::string time_zone;         ///< IANA zone for vendor date strings; empty: local
   bool parallel_scopes = false;  ///< job workflow: scopes run in parallel
+  /// A long poll woken by a job waits this long for more (up to its `max`) before it answers,
+  /// so that a busy type is leased in batches; 0 answers at once.
+  millis job_activation_hold{2};
 
   bool operator==(const engine_settings&) const = default;
 };

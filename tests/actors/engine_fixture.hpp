@@ -182,6 +182,8 @@ struct engine_options {
   std::shared_ptr<storage::fault_switch> faults;  ///< fails the store's file writes on demand
   config::outgoing_settings outgoing;             ///< callback attempts, backoff, slots
   actors::callback_formats formats;               ///< callback body formats
+  /// How long a woken long poll holds for more jobs (the server's default unless a test sets it).
+  std::chrono::milliseconds job_activation_hold = config::engine_settings{}.job_activation_hold;
 };
 
 class engine_fixture {
@@ -347,6 +349,7 @@ class engine_fixture {
   void open() {
     config::settings settings;
     settings.engine.passivate_after = options_.passivate_after;
+    settings.engine.job_activation_hold = options_.job_activation_hold;
     settings.outgoing = options_.outgoing;
     settings.storage.mode = options_.sync ? config::durability::sync : config::durability::async;
     settings.storage.data_dir = dir_.str();

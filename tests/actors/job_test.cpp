@@ -57,6 +57,9 @@ std::pair<std::int64_t, std::int64_t> gauges(engine_fixture& fx) {
   return it == c.by_type.end() ? std::pair<std::int64_t, std::int64_t>{0, 0} : it->second;
 }
 
+/// The server's default hold of a woken long poll (the fixture's unless a test sets one).
+const std::chrono::milliseconds default_hold = config::engine_settings{}.job_activation_hold;
+
 actors::process_answer fail(engine_fixture& fx, const actors::leased_job& job) {
   answers<actors::process_answer> done;
   fx.engine().fail_job(job.key, job.token, "no price", std::nullopt, done.callback());
@@ -74,6 +77,8 @@ TEST_CASE("a parked long poll wakes when a job appears", "[actors][jobs]") {
   CHECK(poll.count() == 0);  // parked: nothing to lease yet
   auto started = fx.start("Pricing");
   REQUIRE(started.code == actors::engine_errc::ok);
+  CHECK(poll.count() == 0);  // woken, it holds for more jobs (it asked for up to 10)
+  fx.advance(default_hold);
   REQUIRE(poll.count() == 1);
   auto batch = poll.get();
   REQUIRE(batch.jobs.size() == 1);
@@ -162,7 +167,9 @@ TEST_CASE("a failed job waits its backoff, is offered again, then exhausts its r
   auto poll = activate_async(fx, 10'000, 60'000);
   fx.advance(1999ms);
   CHECK(poll.count() == 0);
-  fx.advance(1ms);
+  fx.advance(1ms);  // offered again, then held for more
+  CHECK(poll.count() == 0);
+  fx.advance(default_hold);
   REQUIRE(poll.count() == 1);
   auto second = poll.get();
   REQUIRE(second.jobs.size() == 1);
@@ -231,4 +238,89 @@ TEST_CASE("a failed job board is restarted and learns every job again",
   REQUIRE(next.jobs.size() == 2);
   CHECK(next.jobs[0].process_id == idle.process_id);
   CHECK(gauges(fx) == std::pair<std::int64_t, std::int64_t>{0, 3});
+}
+
+TEST_CASE("a woken long poll holds for more jobs and answers with the batch", "[actors][jobs]") {
+  engine_options options;
+  options.job_activation_hold = 5ms;
+  engine_fixture fx(options);
+  fx.deploy(pricing);
+  auto poll = activate_async(fx, 60'000);
+  fx.settle();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(fx.start("Pricing").process_id);
+    fx.advance(1ms);  // jobs arriving during the hold, which started with the first
+  }
+  CHECK(poll.count() == 0);
+  fx.advance(1ms);
+  CHECK(poll.count() == 0);
+  fx.advance(1ms);  // 5 ms after the first job
+  REQUIRE(poll.count() == 1);
+  auto batch = poll.get();
+  REQUIRE(batch.jobs.size() == 3);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    CHECK(batch.jobs[i].process_id == ids[i]);                  // oldest first
+    CHECK(fx.load(ids[i]).lease.token == batch.jobs[i].token);  // durable before answered
+  }
+  CHECK(fx.context().jobs_counted->polls_parked == 0);
+}
+
+TEST_CASE("a woken long poll answers at once when its max is waiting", "[actors][jobs]") {
+  engine_options options;
+  options.job_activation_hold = 1000ms;
+  engine_fixture fx(options);
+  fx.deploy(pricing);
+  SECTION("a worker that asked for one job gets it without a hold") {
+    auto poll = activate_async(fx, 60'000, 1000, 1);
+    fx.settle();
+    auto started = fx.start("Pricing");
+    REQUIRE(poll.count() == 1);
+    REQUIRE(poll.get().jobs.size() == 1);
+    CHECK(poll.get().jobs[0].process_id == started.process_id);
+  }
+  SECTION("a worker that asked for two gets both as soon as the second comes") {
+    auto poll = activate_async(fx, 60'000, 1000, 2);
+    fx.settle();
+    fx.start("Pricing");
+    CHECK(poll.count() == 0);
+    fx.start("Pricing");
+    REQUIRE(poll.count() == 1);
+    CHECK(poll.get().jobs.size() == 2);
+  }
+}
+
+TEST_CASE("a hold never keeps a poll past its wait", "[actors][jobs]") {
+  engine_options options;
+  options.job_activation_hold = 1000ms;
+  engine_fixture fx(options);
+  fx.deploy(pricing);
+  auto poll = activate_async(fx, 50, 60'000);
+  fx.settle();
+  fx.advance(40ms);
+  auto started = fx.start("Pricing");
+  fx.advance(9ms);
+  CHECK(poll.count() == 0);
+  fx.advance(1ms);  // the poll's wait ends long before the hold would
+  REQUIRE(poll.count() == 1);
+  REQUIRE(poll.get().jobs.size() == 1);
+  CHECK(poll.get().jobs[0].process_id == started.process_id);
+  CHECK(fx.load(started.process_id).lease.token == poll.get().jobs[0].token);
+  // The hold's end later finds nobody to serve and changes nothing.
+  fx.advance(1000ms);
+  auto jobs = list(fx);
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].status == model::job_status::leased);
+}
+
+TEST_CASE("without a hold a woken long poll answers with the first job", "[actors][jobs]") {
+  engine_options options;
+  options.job_activation_hold = 0ms;
+  engine_fixture fx(options);
+  fx.deploy(pricing);
+  auto poll = activate_async(fx, 60'000);
+  fx.settle();
+  fx.start("Pricing");
+  REQUIRE(poll.count() == 1);
+  CHECK(poll.get().jobs.size() == 1);
 }

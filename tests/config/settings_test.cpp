@@ -99,6 +99,7 @@ TEST_CASE("no sources give the documented defaults", "[config]") {
   CHECK(r.values.storage.mode == durability::sync);
   CHECK(r.values.engine.passivate_after == 30s);
   CHECK(r.values.engine.mode == engine_mode::normal);
+  CHECK(r.values.engine.job_activation_hold == 2ms);
   CHECK(r.values.outgoing.default_timeout == 10s);
   CHECK(r.values.outgoing.allow_hosts.empty());
   CHECK(r.values.auth.api_keys.empty());
@@ -135,6 +136,7 @@ passivate_after_ms = 0
 mode = "sandbox"
 time_zone = "Europe/Berlin"
 parallel_scopes = true
+job_activation_hold_ms = 5
 
 [outgoing]
 allow_hosts = ["a.com", "127.0.0.1:9000", "[::1]:8443"]
@@ -170,6 +172,7 @@ api_keys = ["k1", "k2"]
   CHECK(v.engine.mode == engine_mode::sandbox);
   CHECK(v.engine.time_zone == "Europe/Berlin");
   CHECK(v.engine.parallel_scopes);
+  CHECK(v.engine.job_activation_hold == 5ms);
   CHECK(v.outgoing.allow_hosts ==
         std::vector<std::string>{"a.com", "127.0.0.1:9000", "[::1]:8443"});
   CHECK(v.outgoing.default_timeout == 250ms);
@@ -516,7 +519,7 @@ TEST_CASE("the sample baton.toml documents every key with its true default", "[c
       uncommented += line + "\n";
     }
   }
-  CHECK(keys == 33);  // storage.min_free_bytes and ballast_bytes default to the volume's share
+  CHECK(keys == 34);  // storage.min_free_bytes and ballast_bytes default to the volume's share
   auto active = load(dir.write("active.toml", uncommented), {}, {});
   INFO(describe(active.problems));
   REQUIRE(active.problems.empty());
@@ -572,4 +575,16 @@ TEST_CASE("the CLI's BATON_URL and BATON_KEY are not settings and never stop the
   // A near miss is still reported: only the client's own names are let through.
   REQUIRE(r.problems.size() == 1);
   CHECK(contains(find_problem(r, "urls", "env BATON_URLS").message, "unknown setting"));
+}
+
+TEST_CASE("engine.job_activation_hold_ms takes 0 to 1000", "[config]") {
+  auto off = load(std::nullopt, {{"BATON_ENGINE__JOB_ACTIVATION_HOLD_MS", "0"}}, {});
+  INFO(describe(off.problems));
+  REQUIRE(off.problems.empty());
+  CHECK(off.values.engine.job_activation_hold == 0ms);
+  auto r = load(std::nullopt, {{"BATON_ENGINE__JOB_ACTIVATION_HOLD_MS", "1001"}}, {});
+  CHECK(contains(
+      find_problem(r, "engine.job_activation_hold_ms", "env BATON_ENGINE__JOB_ACTIVATION_HOLD_MS")
+          .message,
+      "1000"));
 }
