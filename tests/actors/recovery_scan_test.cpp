@@ -1,11 +1,12 @@
 // Recovery's scan of the active index finds the children whose parent has ended: a crash came
 // between the parent's end and the cancel it sent them, and they are cancelled on start.
 
+#include "actors/recovery_scan.hpp"
+
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-#include "actors/recovery_scan.hpp"
 #include "tests/storage/store_helpers.hpp"
 
 using namespace baton;
@@ -13,13 +14,7 @@ using namespace baton;
 namespace {
 
 void put_running(storage::process_store& store, const std::string& id) {
-  model::process_state p;
-  p.id = id;
-  p.definition = "Work";
-  p.status = model::process_status::running;
-  storage::batch b;
-  store.put_process(b, p, std::nullopt);
-  REQUIRE(testing::commit(store, std::move(b)).empty());
+  testing::put_process(store, id, model::process_status::running);
 }
 
 }  // namespace
@@ -36,7 +31,9 @@ TEST_CASE("recovery cancels the children of a parent that ended", "[actors][reco
   put_running(*store, b + ".2.1");
 
   actors::recovery_scan scan;
-  REQUIRE(actors::scan_recovery(*store, [](std::string_view) { return true; }, scan).ok());
+  REQUIRE(actors::scan_recovery(
+              *store, [](std::string_view) { return true; }, scan)
+              .ok());
   std::vector<std::string> expected = {a + ".1", a + ".2", b + ".2.1"};
   CHECK(scan.work.orphans == expected);
   CHECK(scan.active == 9);

@@ -6,16 +6,13 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tests/e2e/e2e_support.hpp"
 
 using namespace baton::test;
 using namespace baton::test::e2e;
-using namespace std::chrono_literals;
 
 namespace {
 
@@ -54,10 +51,10 @@ std::vector<std::string> running_children(std::uint16_t port, const std::string&
 
 /// Completes the step child `id` waits at, with `params` (plain JSON).
 void complete_child(std::uint16_t port, const std::string& id, std::string_view params) {
-  auto r = http_call(port, "POST",
-                     "/api/v1/processes/" + id + "/steps/" + last_step_id(get_process(port, id)) +
-                         "/complete",
-                     std::string(params));
+  auto r = http_call(
+      port, "POST",
+      "/api/v1/processes/" + id + "/steps/" + last_step_id(get_process(port, id)) + "/complete",
+      std::string(params));
   INFO(r.body);
   REQUIRE(r.status == 200);
 }
@@ -79,24 +76,12 @@ std::size_t count_history(std::uint16_t port, const std::string& id, std::string
       items, [&](const json::value& e) { return text(e.as_object(), "type") == type; }));
 }
 
-void restart(baton_server& server) {
-  server.start();
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    try {
-      if (http_call(server.port(), "GET", "/readyz").status == 200) return;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  FAIL("the server did not become ready after a restart");
-}
-
 /// The message that completes the loan's documents step.
 void documents_arrive(std::uint16_t port, const std::string& loan) {
-  auto r = http_call(port, "POST", "/api/v1/messages",
-                     R"({"name":"loan-documents","correlation":")" + loan +
-                         R"(","values":{"documentUrl":"https://example.com/)" + loan + R"(.pdf"}})");
+  auto r =
+      http_call(port, "POST", "/api/v1/messages",
+                R"({"name":"loan-documents","correlation":")" + loan +
+                    R"(","values":{"documentUrl":"https://example.com/)" + loan + R"(.pdf"}})");
   INFO(r.body);
   REQUIRE(r.status == 200);
   CHECK(object_of(r).at("completed").as_int64() == 1);
@@ -170,7 +155,8 @@ TEST_CASE("cancelling a parent cancels its children", "[children]") {
   auto r = http_call(port, "POST", "/api/v1/processes/" + loan + "/cancel", R"({"reason":"x"})");
   INFO(r.body);
   REQUIRE(r.status / 100 == 2);
-  for (const auto& id : branches) CHECK(text(wait_for_status(port, id, "CANCELLED"), "status") == "CANCELLED");
+  for (const auto& id : branches)
+    CHECK(text(wait_for_status(port, id, "CANCELLED"), "status") == "CANCELLED");
   for (const auto& c : children_of(get_process(port, loan)))
     CHECK(text(c.as_object(), "status") == "CANCELLED");
 }
@@ -197,16 +183,14 @@ TEST_CASE("after kill -9 branches, a child and items go on where they were and t
   // One branch acknowledged before the crash, one after.
   complete_child(port, child_at(port, branches, "fraud"), R"({"fraudCleared":true})");
   server.kill9();
-  restart(server);
-  port = server.port();
+  port = restart(server);
   CHECK(text(get_process(port, child_at(port, branches, "fraud")), "status") == "SUCCEEDED");
   complete_child(port, child_at(port, branches, "credit"), R"({"creditScore":650})");
 
   wait_at(port, loan, "kyc");
   auto kyc = running_children(port, loan, 1);
   server.kill9();
-  restart(server);
-  port = server.port();
+  port = restart(server);
   complete_child(port, kyc[0], R"({"kycStatus":"verified"})");
   wait_at(port, loan, "documents");
   documents_arrive(port, "L-300");
@@ -215,8 +199,7 @@ TEST_CASE("after kill -9 branches, a child and items go on where they were and t
   std::ranges::sort(signers);
   complete_child(port, signers[1], R"({"signature":"b"})");
   server.kill9();
-  restart(server);
-  port = server.port();
+  port = restart(server);
   complete_child(port, signers[0], R"({"signature":"a"})");
   complete_child(port, signers[2], R"({"signature":"c"})");
 

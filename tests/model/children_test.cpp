@@ -15,7 +15,8 @@ using namespace baton::model::testing;
 
 namespace {
 
-step subprocess(std::string id, std::string child, std::vector<std::pair<std::string, std::string>> map = {}) {
+step subprocess(std::string id, std::string child,
+                std::vector<std::pair<std::string, std::string>> map = {}) {
   step s;
   s.id = std::move(id);
   s.kind = step_kind::subprocess;
@@ -25,8 +26,7 @@ step subprocess(std::string id, std::string child, std::vector<std::pair<std::st
   return s;
 }
 
-step parallel(std::string id, std::vector<std::vector<std::string>> branches,
-              join_rule join = {}) {
+step parallel(std::string id, std::vector<std::vector<std::string>> branches, join_rule join = {}) {
   step s;
   s.id = std::move(id);
   s.kind = step_kind::parallel;
@@ -89,7 +89,8 @@ TEST_CASE("a sub-process starts a child with its values and maps the child's out
   CHECK(h.state.children[0].status == process_status::succeeded);
   CHECK(h.exec().step == "after");
   SECTION("the same end told twice applies once") {
-    CHECK(h.reject(ended(starts[0], process_status::succeeded)) == "step is not waiting for this child");
+    CHECK(h.reject(ended(starts[0], process_status::succeeded)) ==
+          "step is not waiting for this child");
   }
 }
 
@@ -124,9 +125,9 @@ TEST_CASE("a failed sub-process fails its step; with a retry policy a new child 
 }
 
 TEST_CASE("cancelling a parent cancels the children it waits for") {
-  harness h(make_definition("Checks", {parallel("checks", {{"credit"}, {"fraud"}}),
-                                       script_step("credit", "credit", "ok"),
-                                       script_step("fraud", "fraud", "ok")}));
+  harness h(make_definition(
+      "Checks", {parallel("checks", {{"credit"}, {"fraud"}}), script_step("credit", "credit", "ok"),
+                 script_step("fraud", "fraud", "ok")}));
   h.send(ev_admitted{});
   REQUIRE(h.effects<fx_start_child>().size() == 2);
   h.send(ev_cancel{"customer withdrew"});
@@ -181,9 +182,9 @@ TEST_CASE("join any and atLeast cancel the branches left; onBranchFailure contin
     auto p = parallel("quotes", {{"a"}, {"b"}, {"c"}}, join);
     p.continue_on_failure = keep_going;
     p.merge_last = true;
-    return make_definition("Quotes", {p, script_step("a", "quote", "1"),
-                                      script_step("b", "quote", "2"),
-                                      script_step("c", "quote", "3")});
+    return make_definition("Quotes",
+                           {p, script_step("a", "quote", "1"), script_step("b", "quote", "2"),
+                            script_step("c", "quote", "3")});
   };
   SECTION("any: the first success joins") {
     harness h(three(at_least(1), false));
@@ -219,8 +220,8 @@ TEST_CASE("join any and atLeast cancel the branches left; onBranchFailure contin
 
 TEST_CASE("forEach runs its steps once per item, in order or in parallel, and collects") {
   auto def = [](bool in_parallel, int limit) {
-    return make_definition("Sign", {for_each("sign", {"ask"}, in_parallel, limit),
-                                    external("ask"), external("done")});
+    return make_definition(
+        "Sign", {for_each("sign", {"ask"}, in_parallel, limit), external("ask"), external("done")});
   };
   auto items = value::of_json(R"(["ann", {"name": "bob"}, 3])");
   SECTION("one at a time") {
@@ -358,7 +359,8 @@ TEST_CASE("definitions with bodies are checked") {
 }
 
 TEST_CASE("a list value splits into its items") {
-  auto items = list_items(value::of_json(R"([ "a\"b\u00e9\ud83d\ude00" , -2, 2.5, true, null, [1,[2]], {"k":"]"} ])"));
+  auto items = list_items(
+      value::of_json(R"([ "a\"b\u00e9\ud83d\ude00" , -2, 2.5, true, null, [1,[2]], {"k":"]"} ])"));
   REQUIRE(items);
   REQUIRE(items->size() == 7);
   CHECK((*items)[0] == value::of_string("a\"b\xc3\xa9\xf0\x9f\x98\x80"));

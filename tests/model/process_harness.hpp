@@ -39,9 +39,7 @@ inline retry_policy retries(int count, std::int64_t initial_ms = 1000) {
   return r;
 }
 
-inline param_decl param(std::string name, value_type type) {
-  return {std::move(name), type, true};
-}
+inline param_decl param(std::string name, value_type type) { return {std::move(name), type, true}; }
 
 /// One process ("p1") of `def`, at virtual time `now`; `send` applies an event and keeps the
 /// state when the event applied.

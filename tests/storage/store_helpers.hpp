@@ -33,12 +33,14 @@ inline std::string commit(storage::process_store& store, storage::batch b) {
   return answered.get();
 }
 
-/// Stores a SUCCEEDED process `id` of definition "Work" and waits until it is durable.
-inline void put_process(storage::process_store& store, const std::string& id) {
+/// Stores a process `id` of definition "Work" (SUCCEEDED unless said) and waits until it is
+/// durable.
+inline void put_process(storage::process_store& store, const std::string& id,
+                        model::process_status status = model::process_status::succeeded) {
   model::process_state p;
   p.id = id;
   p.definition = "Work";
-  p.status = model::process_status::succeeded;
+  p.status = status;
   storage::batch b;
   store.put_process(b, p, std::nullopt);
   REQUIRE(commit(store, std::move(b)).empty());
