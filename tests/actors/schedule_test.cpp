@@ -212,7 +212,7 @@ TEST_CASE("runImmediately fires at creation, then follows the cron", "[actors][s
   CHECK(processes_of(fx, s.id).size() == 2);
 }
 
-TEST_CASE("a paused schedule does not fire; resuming does not fire the missed times",
+TEST_CASE("a paused schedule does not fire, resuming does not fire the missed times",
           "[actors][schedule]") {
   engine_fixture fx;
   fx.deploy(defs::instant);

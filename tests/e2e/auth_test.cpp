@@ -49,7 +49,7 @@ std::size_t count_of(const std::string& text, const std::string& needle) {
 
 // ---- first start ---------------------------------------------------------------------------
 
-TEST_CASE("first start creates an admin whose key is in a 0600 file; nothing works without it",
+TEST_CASE("first start creates an admin whose key is in a 0600 file, nothing works without it",
           "[e2e][auth]") {
   baton_server server(auth_options());
   auto port = server.port();
@@ -105,7 +105,7 @@ TEST_CASE("first start creates an admin whose key is in a 0600 file; nothing wor
 // ---- API keys ------------------------------------------------------------------------------
 
 TEST_CASE(
-    "API keys work as x-api-key and as Bearer, static ones from config too; a wrong key "
+    "API keys work as x-api-key and as Bearer, static ones from config too, a wrong key "
     "is 401 and counts once",
     "[e2e][auth]") {
   baton_server server(auth_options(
@@ -135,7 +135,7 @@ TEST_CASE(
   CHECK(r.status == 200);
 }
 
-TEST_CASE("a disabled client and a rotated key are refused; enable and the new key work",
+TEST_CASE("a disabled client and a rotated key are refused, enable and the new key work",
           "[e2e][auth]") {
   baton_server server(auth_options());
   auto port = server.port();
@@ -267,7 +267,7 @@ TEST_CASE("Basic: the password works, a wrong one does not, and a hot path hashe
 
 // ---- OAuth ---------------------------------------------------------------------------------
 
-TEST_CASE("OAuth: both grants answer a signed token; Bearer and OAuth headers use it; revoke",
+TEST_CASE("OAuth: both grants answer a signed token, Bearer and OAuth headers use it, revoke",
           "[e2e][auth]") {
   baton_server server(auth_options());
   auto port = server.port();
@@ -336,7 +336,7 @@ TEST_CASE("OAuth: both grants answer a signed token; Bearer and OAuth headers us
   CHECK(bad.body.find("access_token") == std::string::npos);
 }
 
-TEST_CASE("OAuth: X-Forwarded-Host must name the configured host; tokens expire", "[e2e][auth]") {
+TEST_CASE("OAuth: X-Forwarded-Host must name the configured host, tokens expire", "[e2e][auth]") {
   baton_server server(auth_options(
       {{"BATON_AUTH__OAUTH_HOST", "api.example.test"}, {"BATON_AUTH__TOKEN_TTL_MS", "600"}}));
   auto port = server.port();
@@ -371,7 +371,7 @@ TEST_CASE("OAuth: X-Forwarded-Host must name the configured host; tokens expire"
 
 // ---- sessions ------------------------------------------------------------------------------
 
-TEST_CASE("session login sets the cookies; requests need BPMCSRF; logout ends the session",
+TEST_CASE("session login sets the cookies, requests need BPMCSRF, logout ends the session",
           "[e2e][auth]") {
   baton_server server(auth_options());
   auto port = server.port();
@@ -447,7 +447,7 @@ TEST_CASE("Logout ends a session only when the request carries its BPMCSRF heade
   CHECK(read_status(port, s.headers()) == 401);
 }
 
-TEST_CASE("sessions slide while used and expire when idle; wrong credentials say Code 1",
+TEST_CASE("sessions slide while used and expire when idle, wrong credentials say Code 1",
           "[e2e][auth]") {
   baton_server server(auth_options({{"BATON_AUTH__SESSION_TTL_MS", "600"}}));
   auto port = server.port();
@@ -507,7 +507,7 @@ TEST_CASE("a failure never says whether the name or the secret was wrong", "[e2e
   CHECK(token_secret.body == token_name.body);
 }
 
-TEST_CASE("repeated failures are throttled with Retry-After; then the owner gets in",
+TEST_CASE("repeated failures are throttled with Retry-After, then the owner gets in",
           "[e2e][auth]") {
   baton_server server(auth_options());
   auto port = server.port();

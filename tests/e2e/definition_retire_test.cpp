@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view approval = R"({
   "inputs": {"amount": "long"},
-  "steps": [{"id": "review", "kind": "external", "params": {"approved": "boolean"}}]})";
+  "steps": [{"id": "review", "kind": "external", "params": {"approved": "bool"}}]})";
 
 constexpr std::string_view start_approval = R"({"definition":"Approval","values":{"amount":3}})";
 
@@ -34,7 +34,7 @@ bool listed(std::uint16_t port, const std::string& query, const std::string& nam
 
 }  // namespace
 
-TEST_CASE("a retired definition starts nothing new; running processes finish on their version",
+TEST_CASE("a retired definition starts nothing new, running processes finish on their version",
           "[e2e]") {
   baton_server server;
   auto port = server.port();

@@ -53,7 +53,7 @@ TEST_CASE("execute runs a waiting element now and is a no-op once it is done", "
   CHECK(http_call(port, "POST", "/api/v1/processes/nope/steps/nope-1/execute").status == 404);
 }
 
-TEST_CASE("cancel ends a running process; its step no longer takes completion", "[e2e]") {
+TEST_CASE("cancel ends a running process, its step no longer takes completion", "[e2e]") {
   definitions_folder defs;
   baton_server server(api_options(defs));
   auto port = server.port();

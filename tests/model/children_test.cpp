@@ -94,7 +94,7 @@ TEST_CASE("a sub-process starts a child with its values and maps the child's out
   }
 }
 
-TEST_CASE("a failed sub-process fails its step; with a retry policy a new child runs") {
+TEST_CASE("a failed sub-process fails its step, with a retry policy a new child runs") {
   auto kyc = subprocess("kyc", "KycCheck");
   SECTION("no retries: the process fails") {
     harness h(make_definition("Loan", {kyc}));
@@ -177,7 +177,7 @@ TEST_CASE("a parallel step runs each branch as a child and joins them") {
   }
 }
 
-TEST_CASE("join any and atLeast cancel the branches left; onBranchFailure continue") {
+TEST_CASE("join any and atLeast cancel the branches left, onBranchFailure continue") {
   auto three = [](join_rule join, bool keep_going) {
     auto p = parallel("quotes", {{"a"}, {"b"}, {"c"}}, join);
     p.continue_on_failure = keep_going;

@@ -75,7 +75,7 @@ TEST_CASE("literals evaluate to typed values", "[model][expression][literal]") {
   CHECK(eval("  true  ") == value::of_bool(true));
 }
 
-TEST_CASE("references read the scope; missing names are null", "[model][expression][ref]") {
+TEST_CASE("references read the scope, missing names are null", "[model][expression][ref]") {
   values scope{{"amount", value::of_integer(1500)},
                {"user.name", value::of_string("ann")},
                {"flag_1", value::of_bool(true)},
