@@ -313,6 +313,13 @@ bool passing(engine_errc code) {
 constexpr auto child_start_timeout = std::chrono::seconds(30);
 constexpr auto child_start_pause = std::chrono::seconds(1);
 
+/// Tries the children's starts again after a pause. Meanwhile the process is not idle: it
+/// must not passivate (and drop the retry) while a start owed to its step is undone.
+void start_children_later(process_self self) {
+  ++self->state.idle_generation;
+  self->delayed_send(self, child_start_pause, children_atom::value);
+}
+
 /// Starts a child process as its parent's effect says. A child that exists already (a
 /// restart re-issues the start) is not started again; when it has ended, its end is reported
 /// again, since the report it sent may have been lost with the crash.
@@ -353,17 +360,12 @@ void start_child(process_self self, const model::fx_start_child& fx) {
               if (a.process && model::is_terminal(a.status)) ended(a.status, a.process.get(), {});
               return;
             }
-            if (passing(a.code)) {
-              self->delayed_send(self, child_start_pause, children_atom::value);
-              return;
-            }
+            if (passing(a.code)) return start_children_later(self);
             // The child can never start (an unknown or retired definition, values its inputs
             // refuse): it failed, and the step's retry policy decides what follows.
             ended(model::process_status::failed, nullptr, "not started: " + a.message);
           },
-          [self](caf::error&) {
-            self->delayed_send(self, child_start_pause, children_atom::value);
-          });
+          [self](caf::error&) { start_children_later(self); });
 }
 
 void perform(process_self self, const model::effect& fx) {
