@@ -3,7 +3,7 @@ PACKAGES := cmake ninja-build g++ pkg-config ccache \
   libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev \
   libcaf-dev libsimdjson-dev librocksdb-dev catch2 libssl-dev libsodium-dev \
   libhowardhinnant-date-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev \
-  tzdata
+  libjemalloc-dev tzdata
 # Only the tests need these: Quartz itself, to check cron against it, etcd members for the
 # cluster tests, and jsonschema to hold live answers to the OpenAPI document. (The OpenAPI
 # linter comes from npm, into the build folder: tools/openapi/lint.)
