@@ -96,6 +96,9 @@ struct engine_context {
   std::atomic<std::uint64_t> rehydrated{0};
   std::atomic<std::uint64_t> forwarded{0};  ///< commands sent to the owner of their partition
   std::atomic<std::uint64_t> passivated{0};
+  /// Idempotent starts answered with the answer of the key's first start: a client's retry, or
+  /// a parent starting its children again after a restart.
+  std::atomic<std::uint64_t> starts_replayed{0};
   std::atomic<bool> ready{false};
   std::shared_ptr<outbox_counters> callbacks = std::make_shared<outbox_counters>();
   std::shared_ptr<job_counters> jobs_counted = std::make_shared<job_counters>();

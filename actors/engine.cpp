@@ -693,6 +693,8 @@ void engine_impl::collect_metrics(std::string& out) const {
   out += "# TYPE baton_process_passivations_total counter\n";
   line("baton_process_passivations_total", "", c.passivated.load());
   line("baton_process_rehydrations_total", "", c.rehydrated.load());
+  out += "# TYPE baton_start_replays_total counter\n";
+  line("baton_start_replays_total", "", c.starts_replayed.load());
   if (c.cluster) {
     out += "# TYPE baton_cluster_commands_forwarded_total counter\n";
     line("baton_cluster_commands_forwarded_total", "", c.forwarded.load());

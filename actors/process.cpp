@@ -62,8 +62,12 @@ struct process_actor_state {
   /// An idempotent start not answered yet: its first answer goes to the scheduler too, for
   /// the duplicates that wait for it.
   bool report_start_answer = false;
-  bool calling = false;       ///< an http call is out
-  std::uint64_t handled = 0;  ///< messages handled from the scheduler
+  bool calling = false;  ///< an http call is out
+  /// Child starts asked of the scheduler and not answered yet. Until they are, the process
+  /// stays live: an answer that a start failed for a passing reason must find it to retry.
+  std::size_t starting_children = 0;
+  bool child_retry_due = false;  ///< a `children_atom` is on its way to retry failed starts
+  std::uint64_t handled = 0;     ///< messages handled from the scheduler
   std::uint64_t idle_generation = 0;
   bool passivating = false;
   std::string idempotency_key;
@@ -316,15 +320,24 @@ constexpr auto child_start_pause = std::chrono::seconds(1);
 /// Tries the children's starts again after a pause. Meanwhile the process is not idle: it
 /// must not passivate (and drop the retry) while a start owed to its step is undone.
 void start_children_later(process_self self) {
-  ++self->state.idle_generation;
+  auto& st = self->state;
+  if (st.child_retry_due) return;  // one retry starts every child still owed
+  st.child_retry_due = true;
   self->delayed_send(self, child_start_pause, children_atom::value);
+}
+
+/// A child start was answered: with nothing else in flight, the process may go idle.
+void child_start_answered(process_self self) {
+  if (--self->state.starting_children == 0) maybe_idle(self);
 }
 
 /// Starts a child process as its parent's effect says. A child that exists already (a
 /// restart re-issues the start) is not started again; when it has ended, its end is reported
-/// again, since the report it sent may have been lost with the crash.
+/// again, since the report it sent may have been lost with the crash. A child that ends in
+/// its first write reports its own end, so a fresh start's answer reports nothing.
 void start_child(process_self self, const model::fx_start_child& fx) {
   auto& st = self->state;
+  ++st.starting_children;
   start_request req;
   req.definition = fx.definition;
   req.version = fx.version;
@@ -357,15 +370,21 @@ void start_child(process_self self, const model::fx_start_child& fx) {
       .then(
           [self, ended](process_answer& a) {
             if (a.code == engine_errc::ok) {
-              if (a.process && model::is_terminal(a.status)) ended(a.status, a.process.get(), {});
-              return;
+              if (a.replayed && a.process && model::is_terminal(a.status))
+                ended(a.status, a.process.get(), {});
+            } else if (passing(a.code)) {
+              start_children_later(self);
+            } else {
+              // The child can never start (an unknown or retired definition, values its
+              // inputs refuse): it failed, and the step's retry policy decides what follows.
+              ended(model::process_status::failed, nullptr, "not started: " + a.message);
             }
-            if (passing(a.code)) return start_children_later(self);
-            // The child can never start (an unknown or retired definition, values its inputs
-            // refuse): it failed, and the step's retry policy decides what follows.
-            ended(model::process_status::failed, nullptr, "not started: " + a.message);
+            child_start_answered(self);
           },
-          [self](caf::error&) { start_children_later(self); });
+          [self](caf::error&) {
+            start_children_later(self);
+            child_start_answered(self);
+          });
 }
 
 void perform(process_self self, const model::effect& fx) {
@@ -429,7 +448,7 @@ void perform(process_self self, const model::effect& fx) {
 void maybe_idle(process_self self) {
   auto& st = self->state;
   if (st.writing || st.holding || !st.queue.empty() || !st.waiters.empty() || st.calling ||
-      st.passivating) {
+      st.starting_children > 0 || st.child_retry_due || st.passivating) {
     return;
   }
   auto generation = ++st.idle_generation;
@@ -536,7 +555,7 @@ process_actor::behavior_type process(process_self self, std::shared_ptr<engine_c
       [=](idle_atom, std::uint64_t generation) {
         auto& s = self->state;
         if (generation != s.idle_generation || s.writing || s.holding || !s.queue.empty() ||
-            s.calling || !s.waiters.empty()) {
+            s.calling || s.starting_children > 0 || s.child_retry_due || !s.waiters.empty()) {
           return;
         }
         s.passivating = true;
@@ -558,10 +577,13 @@ process_actor::behavior_type process(process_self self, std::shared_ptr<engine_c
       },
       [=](children_atom) {
         auto& s = self->state;
-        if (!s.def || model::is_terminal(s.state.status)) return;
-        for (const auto& fx : model::resume_effects(s.state, *s.def)) {
-          if (std::holds_alternative<model::fx_start_child>(fx)) perform(self, fx);
+        s.child_retry_due = false;
+        if (s.def && !model::is_terminal(s.state.status)) {
+          for (const auto& fx : model::resume_effects(s.state, *s.def)) {
+            if (std::holds_alternative<model::fx_start_child>(fx)) perform(self, fx);
+          }
         }
+        maybe_idle(self);
       },
       [=](wait_atom, std::uint64_t) {
         auto& s = self->state;

@@ -46,7 +46,8 @@ storage::status scan_recovery(storage::process_store& store,
             schedule_retry{std::string(id), std::move(need.step_id), need.due_ms});
         break;
       case model::recovery_kind::reissue:
-      case model::recovery_kind::job:  // loaded to tell the job board and arm its lease
+      case model::recovery_kind::children:  // loaded to start again the children it waits for
+      case model::recovery_kind::job:       // loaded to tell the job board and arm its lease
         out.work.reissue.emplace_back(id);
         break;
     }

@@ -177,7 +177,9 @@ live_process& rehydrate(scheduler_self self, model::process_state state, bool re
   // A command may reach a process before whatever owes it an actor: the recovery backlog
   // after a restart, or the launch of a batched schedule fire. Its call goes out and its
   // timer is armed now. An actor passivated at a timer gets the timer armed again, which is
-  // harmless: the second expiry finds the step no longer waiting.
+  // harmless: the second expiry finds the step no longer waiting. A parent waiting for its
+  // children owes nothing here: it passivated only once each child's start was answered, so
+  // only a restart or a takeover (through the backlog) starts them again.
   auto need = model::recovery_need_of(l.state).kind;
   bool owes_work = need == model::recovery_kind::reissue || need == model::recovery_kind::timer ||
                    need == model::recovery_kind::retry;
@@ -480,7 +482,10 @@ caf::result<process_answer> on_start(scheduler_self self, start_process& cmd) {
               return answer_start(self, answer, key,
                                   error_answer(errc_of(found.read), std::move(message)));
             }
-            if (found.answer) return answer_start(self, answer, key, std::move(*found.answer));
+            if (found.answer) {
+              ++self->state.ctx->starts_replayed;
+              return answer_start(self, answer, key, std::move(*found.answer));
+            }
             start_new(self, req, answer);
           },
           [=](caf::error&) mutable {
@@ -495,6 +500,7 @@ void on_start_answered(scheduler_self self, const start_answered& msg) {
   auto it = st.idempotent_in_flight.find(msg.idempotency_key);
   if (it == st.idempotent_in_flight.end()) return;
   for (auto& waiting : it->second) {
+    ++st.ctx->starts_replayed;
     auto a = msg.answer;
     a.replayed = true;
     waiting.deliver(std::move(a));

@@ -9,7 +9,7 @@ namespace baton::http {
 namespace {
 
 // Sorted by name (binary search).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 45> helps{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 46> helps{{
     {"baton_callbacks_delivered_total", "Process callbacks the outbox delivered."},
     {"baton_callbacks_given_up_total", "Process callbacks given up after their last retry."},
     {"baton_cluster_commands_forwarded_total",
@@ -51,6 +51,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 45> helps{{
     {"baton_processes_started_total", "Processes started."},
     {"baton_schedule_fire_lag_ms_max", "Longest delay of a schedule fire after its time."},
     {"baton_schedule_fires_total", "Schedule fire times that started a process."},
+    {"baton_start_replays_total",
+     "Idempotent starts answered with the first start's answer (a retry, or a restart)."},
     {"baton_store_batch_size", "Writes per group commit (one sync each)."},
     {"baton_store_commits_total", "Group commits written and synced."},
     {"baton_store_memtable_bytes", "Bytes in RocksDB's memtables (not yet flushed)."},

@@ -1031,8 +1031,10 @@ recovery_need recovery_need_of(const process_state& state) {
     out.kind = exec->retry_pending ? recovery_kind::retry : recovery_kind::timer;
     out.due_ms = exec->due_ms;
     out.step_id = exec->id;
-  } else if (exec->kind == step_kind::http || waits_for_children(exec->kind)) {
+  } else if (exec->kind == step_kind::http) {
     out.kind = recovery_kind::reissue;
+  } else if (waits_for_children(exec->kind)) {
+    out.kind = recovery_kind::children;
   }
   return out;
 }

@@ -342,6 +342,10 @@ enum class recovery_kind : std::uint8_t {
   retry,    ///< a retry backoff: ev_due at `due_ms`, through the retry actor
   reissue,  ///< an http call may have been in flight: load the process and call again
   job,      ///< a job step: load the process, offer the job again and arm its lease and deadline
+  /// a step waiting for child processes: after a restart or a takeover, load the process and
+  /// start again the children it waits for (each start is idempotent). Not on every load: a
+  /// parent that passivated had all its children's starts answered first.
+  children,
 };
 struct recovery_need {
   recovery_kind kind = recovery_kind::none;

@@ -692,7 +692,7 @@ std::optional<model::value> value_at_pointer(std::string_view json, std::string_
 
 namespace {
 
-constexpr std::string_view recovery_kind_chars = "nqtrhj";  // in recovery_kind order
+constexpr std::string_view recovery_kind_chars = "nqtrhjc";  // in recovery_kind order
 
 }  // namespace
 

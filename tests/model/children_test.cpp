@@ -78,7 +78,7 @@ TEST_CASE("a sub-process starts a child with its values and maps the child's out
   CHECK(starts[0].vals.at("applicant") == value::of_string("Ada"));
   REQUIRE(h.state.children.size() == 1);
   CHECK(h.state.children[0].status == process_status::running);
-  CHECK(recovery_need_of(h.state).kind == recovery_kind::reissue);
+  CHECK(recovery_need_of(h.state).kind == recovery_kind::children);
   CHECK(resume_effects(h.state, h.def) == std::vector<effect>{starts[0]});
 
   h.send(ended(starts[0], process_status::succeeded,

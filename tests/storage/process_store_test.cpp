@@ -702,6 +702,15 @@ TEST_CASE("the active marker keeps what a process needs after a restart", "[stor
   CHECK(seen[2].first == legacy.id);  // from its snapshot
   CHECK(seen[2].second == model::recovery_need{model::recovery_kind::reissue, 0, {}, "s"});
 
+  // Every kind reads back as written; "children" came last and takes the next letter.
+  for (auto kind :
+       {model::recovery_kind::none, model::recovery_kind::queued, model::recovery_kind::timer,
+        model::recovery_kind::retry, model::recovery_kind::reissue, model::recovery_kind::job,
+        model::recovery_kind::children}) {
+    model::recovery_need need{kind, 42, "p-1", "s"};
+    CHECK(storage::decode_recovery_need(storage::encode_recovery_need(need)) == need);
+  }
+
   CHECK_FALSE(storage::decode_recovery_need(""));
   CHECK_FALSE(storage::decode_recovery_need("\x01z0||"));
   CHECK_FALSE(storage::decode_recovery_need("\x01t12"));
