@@ -10,19 +10,30 @@ storage::status scan_recovery(storage::process_store& store,
                               recovery_scan& out) {
   // The index is in id order, and a child's id is its parent's and ".<n>": a process comes
   // right before its descendants. `line` holds the active process and its active ancestors
-  // last seen, so a child whose parent is not there has a parent that ended.
-  std::vector<std::string> line;
+  // last seen, each with whether it waits for children now. A child is an orphan when its
+  // parent is not there (it ended), or when its parent no longer waits for children: a crash
+  // came between the parent's end, or the join of an `any` or `atLeast` step, and the cancel
+  // it sent. ("reissue" counts as waiting: a release before the `children` kind stored it
+  // for parents too.)
+  struct ancestor {
+    std::string id;
+    bool waits_for_children;
+  };
+  std::vector<ancestor> line;
   return store.for_each_recovery_need([&](std::string_view id, model::recovery_need need) {
     if (!keep(id)) return;
     ++out.active;
-    auto descends = [&](const std::string& ancestor) {
-      return id.size() > ancestor.size() && id.starts_with(ancestor) && id[ancestor.size()] == '.';
+    auto descends = [&](const ancestor& a) {
+      return id.size() > a.id.size() && id.starts_with(a.id) && id[a.id.size()] == '.';
     };
     while (!line.empty() && !descends(line.back())) line.pop_back();
     if (auto dot = id.rfind('.'); dot != std::string_view::npos) {
-      if (line.empty() || line.back().size() != dot) out.work.orphans.emplace_back(id);
+      bool parent_waits =
+          !line.empty() && line.back().id.size() == dot && line.back().waits_for_children;
+      if (!parent_waits) out.work.orphans.emplace_back(id);
     }
-    line.emplace_back(id);
+    line.push_back({std::string(id), need.kind == model::recovery_kind::children ||
+                                         need.kind == model::recovery_kind::reissue});
     if (!need.scope.empty()) {
       // Scope queues come back in id (= creation) order: the index is scanned in that order.
       auto it = out.scopes.find(need.scope);

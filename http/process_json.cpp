@@ -113,8 +113,9 @@ void append_process_json(std::string& out, const model::process_state& p) {
 
 std::string process_json(const model::process_state& p) {
   std::string out;
-  // About 250 bytes a process and 250 a step: one allocation for the usual answer.
-  out.reserve(256 + 256 * p.steps.size());
+  // About 230 bytes a process and 290 a step (with their RFC 3339 twins): one allocation for
+  // the usual answer, where 256 a piece made a one-step process grow (and copy) once.
+  out.reserve(320 + 320 * p.steps.size());
   append_process_json(out, p);
   return out;
 }
