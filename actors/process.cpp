@@ -445,12 +445,16 @@ void perform(process_self self, const model::effect& fx) {
 }
 
 /// Nothing queued, nothing in flight: after a while (at once when finished) ask to leave.
+/// Something is under way that an idle process would drop: a write, a command, a waiter, an
+/// http call, a child's start or its retry.
+bool busy(const process_actor_state& st) {
+  return st.writing || st.holding || !st.queue.empty() || !st.waiters.empty() || st.calling ||
+         st.starting_children > 0 || st.child_retry_due;
+}
+
 void maybe_idle(process_self self) {
   auto& st = self->state;
-  if (st.writing || st.holding || !st.queue.empty() || !st.waiters.empty() || st.calling ||
-      st.starting_children > 0 || st.child_retry_due || st.passivating) {
-    return;
-  }
+  if (busy(st) || st.passivating) return;
   auto generation = ++st.idle_generation;
   if (model::is_terminal(st.state.status)) {
     st.passivating = true;
@@ -554,10 +558,7 @@ process_actor::behavior_type process(process_self self, std::shared_ptr<engine_c
       [=](http_result& msg) { on_http_result(self, msg); },
       [=](idle_atom, std::uint64_t generation) {
         auto& s = self->state;
-        if (generation != s.idle_generation || s.writing || s.holding || !s.queue.empty() ||
-            s.calling || s.starting_children > 0 || s.child_retry_due || !s.waiters.empty()) {
-          return;
-        }
+        if (generation != s.idle_generation || busy(s)) return;
         s.passivating = true;
         self->send(s.ctx->scheduler, passivate_request{s.state.id, s.handled});
       },
