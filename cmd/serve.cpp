@@ -296,13 +296,16 @@ int serve(const std::optional<std::string>& config_file,
   auth::client_directory clients(*store, settings.auth.password_checks_at_once, clock, agree);
   auth::grant_store grants(*store, clients.secret(), settings.auth.token_ttl,
                            settings.auth.session_ttl, clock);
-  // Clients, tokens and sessions changed on other nodes reach this one through the log.
+  // Clients, tokens and sessions changed on other nodes reach this one through the log. The
+  // hook forgets them before `clients` and `grants` go; it holds the log's owner, not the log,
+  // because `shut_down` may have destroyed the log already (a raw pointer here was read after
+  // its free on every cluster node's stop: found by ASan).
   struct auth_hook {
-    actors::cluster_log* log;
+    std::unique_ptr<actors::cluster_log>& log;
     ~auth_hook() {
       if (log) log->on_applied(storage::cf::auth, nullptr);
     }
-  } learn_auth{log.get()};
+  } learn_auth{log};
   if (log) {
     log->on_applied(storage::cf::auth, [&clients, &grants] {
       for (auto read : {clients.reload(), grants.reload()})

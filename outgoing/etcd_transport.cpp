@@ -39,10 +39,12 @@ struct transport::core {
   std::thread thread;
   bool closing = false;       ///< io thread only
   std::size_t preferred = 0;  ///< the endpoint that answered last; io thread only
-  std::unordered_map<std::size_t, std::vector<std::unique_ptr<connection>>> idle;
+  /// Shared: an operation in flight on a connection holds it too, since Beast's composed
+  /// operations touch their stream until their handler has run, also after a close.
+  std::unordered_map<std::size_t, std::vector<std::shared_ptr<connection>>> idle;
   std::unordered_map<const exchange*, std::weak_ptr<exchange>> live;
 
-  std::unique_ptr<connection> take(std::size_t endpoint) {
+  std::shared_ptr<connection> take(std::size_t endpoint) {
     auto& list = idle[endpoint];
     while (!list.empty()) {
       auto c = std::move(list.back());
@@ -53,7 +55,7 @@ struct transport::core {
     return nullptr;
   }
 
-  void give_back(std::size_t endpoint, std::unique_ptr<connection> c) {
+  void give_back(std::size_t endpoint, std::shared_ptr<connection> c) {
     auto& list = idle[endpoint];
     if (list.size() < pool_size && !closing)
       list.push_back(std::move(c));
@@ -198,20 +200,20 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
   void on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
     if (finished_) return;
     if (ec) return on_failure("resolve: " + ec.message(), false);
-    conn_ = std::make_unique<connection>(core_.ioc.get_executor(), nullptr);
-    conn_->async_connect(results,
-                         [self = shared_from_this(), gen = generation_](beast::error_code ec) {
-                           if (self->stale(gen)) return;
-                           if (ec) return self->on_failure("connect: " + ec.message(), false);
-                           beast::error_code ignored;
-                           self->conn_->lowest().socket().set_option(tcp::no_delay(true), ignored);
-                           self->do_write();
-                         });
+    conn_ = std::make_shared<connection>(core_.ioc.get_executor(), nullptr);
+    conn_->async_connect(results, [self = shared_from_this(), gen = generation_,
+                                   conn = conn_](beast::error_code ec) {
+      if (self->stale(gen)) return;
+      if (ec) return self->on_failure("connect: " + ec.message(), false);
+      beast::error_code ignored;
+      self->conn_->lowest().socket().set_option(tcp::no_delay(true), ignored);
+      self->do_write();
+    });
   }
 
   void do_write() {
     auto at = at_;
-    conn_->async_write(at->req, [self = shared_from_this(), gen = generation_, at](
+    conn_->async_write(at->req, [self = shared_from_this(), gen = generation_, at, conn = conn_](
                                     beast::error_code ec, std::size_t) {
       if (self->stale(gen)) return;
       if (ec) return self->on_failure("write: " + ec.message(), false);
@@ -222,7 +224,7 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
         self->try_deadline_.cancel();
       }
       self->conn_->async_read(at->buffer, at->parser,
-                              [self, gen, at](beast::error_code ec, std::size_t) {
+                              [self, gen, at, conn](beast::error_code ec, std::size_t) {
                                 if (!self->stale(gen)) self->on_read(ec);
                               });
     });
@@ -301,7 +303,7 @@ class exchange : public exchange_handle, public std::enable_shared_from_this<exc
   tcp::resolver resolver_;
   net::steady_timer deadline_;
   net::steady_timer try_deadline_;
-  std::unique_ptr<connection> conn_;
+  std::shared_ptr<connection> conn_;  ///< shared with the operations in flight on it
   std::shared_ptr<attempt> at_;
   json::object_splitter splitter_;
   std::function<std::uint64_t(std::uint64_t, beast::string_view, beast::error_code&)> chunk_body_;
