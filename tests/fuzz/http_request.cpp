@@ -167,9 +167,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (auto length = whole.content_lengths[i]) {
       require(req.body().size() == *length, "a body matches its Content-Length", stream);
     }
-    auto again = read_stream(serialise(req), 4096, limits);
-    require(again.requests.size() == 1 && same(again.requests[0], req),
-            "a request Beast writes frames back to itself", stream);
+    // A TRACE must not carry a body (RFC 9110 9.3.8), so Beast will not write one that does;
+    // the server still frames and answers it, which the checks above and below hold.
+    bool writable = !(req.method() == bhttp::verb::trace && !req.body().empty());
+    if (writable) {
+      auto again = read_stream(serialise(req), 4096, limits);
+      require(again.requests.size() == 1 && same(again.requests[0], req),
+              "a request Beast writes frames back to itself", stream);
+    }
     check_route(req, stream);
   }
   return 0;
