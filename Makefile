@@ -52,9 +52,11 @@ ifeq ($(SANITIZE),1)
 BUILD := build-asan
 CMAKE_EXTRA := -DBATON_SANITIZE=ON
 TEST_TIMEOUT := 600
-# Left out under SANITIZE, to fit CI's time on 2 cores: cluster (etcd members, minutes of
-# elections and takeovers), chaos (runs as a normal build in `make test`), ui and docs.
-SANITIZE_SKIP ?= ^(cluster|chaos|ui|docs)$$
+# Left out under SANITIZE: cluster. Under ASan one of its tests ("serves on when one of three
+# etcd members dies") sometimes waits out its 20 s for a start after the etcd member dies; the
+# rest of the label passes (`make test SANITIZE=1 SANITIZE_SKIP=` runs it all: 608 tests, about
+# 13 minutes on 2 cores after a 28-minute build).
+SANITIZE_SKIP ?= ^cluster$$
 CTEST_ARGS := $(if $(SANITIZE_SKIP),-LE '$(SANITIZE_SKIP)')
 export ASAN_OPTIONS = halt_on_error=1:detect_leaks=1:log_path=$(SANITIZE_REPORTS)/asan
 export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/sanitize/lsan.supp:print_suppressions=0

@@ -229,10 +229,13 @@ def a_refused_completion_says_why(c):
     p = c.server.api("POST", "/api/v1/processes",
                      {"definition": "LoanApproval", "values": {"applicant": "Bo", "amount": 1}})
     c.open(f"#/process/{p['id']}")
+    # The form is on the page first: a loaded machine may render the page only after the
+    # cancel below, and then there is no form to submit.
+    submit = c.find("#complete button[type=submit]")
     # Cancelled meanwhile (by someone else): the form's completion is refused, and the page
     # says why instead of failing silently.
     c.server.api("POST", f"/api/v1/processes/{p['id']}/cancel", {"reason": "test"})
-    c.find("#complete button[type=submit]").click()
+    submit.click()
     c.text_appears("#complete .error", "409")
     c.text_appears("#complete .error", "not waiting")
     c.driver.refresh()
