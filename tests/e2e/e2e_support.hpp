@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "tests/support/baton_server.hpp"
@@ -74,6 +75,17 @@ json::array history(std::uint16_t port, const std::string& id);
 json::object wait_until(std::uint16_t port, const std::string& id,
                         const std::function<bool(const json::object&)>& done,
                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
+/// Polls `done` every 20 ms until it holds or `timeout` passes; @returns whether it held.
+template <class Condition>
+bool eventually(Condition done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
 /// `wait_until` the process status is `status`.
 json::object wait_for_status(std::uint16_t port, const std::string& id, std::string_view status,
                              std::chrono::milliseconds timeout = std::chrono::seconds(10));

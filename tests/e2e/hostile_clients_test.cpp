@@ -34,17 +34,6 @@ double metric(std::uint16_t port, const std::string& series) {
   return sample(r.body, series);
 }
 
-/// Polls `done` every 20 ms until it holds or `timeout` passes; @returns whether it held.
-template <class Condition>
-bool eventually(Condition done, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
-}
-
 }  // namespace
 
 TEST_CASE("hostile: 50 clients that pipeline big lists and never read are cut in seconds",

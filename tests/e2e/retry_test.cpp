@@ -130,11 +130,18 @@ TEST_CASE("a FAILED process of a scope is retried only with a free slot there", 
 
   REQUIRE(http_call(q.port(), "POST", "/api/v1/processes/" + holder + "/steps/wait/complete", "{}")
               .status == 200);
+  // The completion acknowledges the step; the holder ends and frees its slot just after.
+  auto slot_free = [&] {
+    auto scope = http_call(q.port(), "GET", "/api/v1/scopes/desk");
+    return scope.status == 200 && object_of(scope).at("running").as_array().empty();
+  };
+  REQUIRE(eventually(slot_free));
   auto r = q.retry(failing, R"({"values":{"sku":"good"}})");
   INFO(r.body);
   REQUIRE(r.status == 200);
   CHECK(text(wait_for_status(q.port(), failing, "SUCCEEDED"), "status") == "SUCCEEDED");
   // The slot is free again: a new process of the scope runs at once.
+  REQUIRE(eventually(slot_free));
   auto next = start(q.port(), R"({"definition":"Hold","scope":"desk"})");
   CHECK(text(get_process(q.port(), next), "status") == "RUNNING");
 }
