@@ -13,6 +13,7 @@
 #include "http/problem.hpp"
 #include "http/process_access.hpp"
 #include "http/process_json.hpp"
+#include "http/rendered_processes.hpp"
 #include "http/router.hpp"
 #include "http/typed_params.hpp"
 #include "model/time.hpp"
@@ -194,11 +195,25 @@ void start_process(actors::engine& engine, request_context ctx, const auth::clie
 }
 
 void get_process(actors::engine& engine, request_context ctx, const auth::client& who,
-                 responder respond) {
-  // Queries read committed state straight from RocksDB: no actor hop.
-  with_process_access(
-      engine, who, ctx.param("id"), respond, native_format,
-      [&](const model::process_state& p) { respond(json_response(status::ok, process_json(p))); });
+                 responder respond, rendered_processes& rendered) {
+  // Queries read committed state straight from RocksDB: no actor hop. A state answered
+  // before is answered as it was rendered then (what a polling client asks for most).
+  auto id = ctx.param("id");
+  auto stored = engine.store().process_raw(id);
+  if (!stored.ok()) return respond(storage_problem(stored.error(), "reading a process"));
+  const auto& snapshot = stored.value();
+  auto answer = snapshot ? rendered.find(id, *snapshot) : std::nullopt;
+  if (snapshot && !answer) {
+    auto p = storage::process_store::decode_snapshot(id, *snapshot);
+    if (!p.ok()) return respond(storage_problem(p.error(), "reading a process"));
+    answer = rendered_processes::answer{p.value().definition, process_json(p.value())};
+    rendered.keep(id, *snapshot, *answer);
+  }
+  // As with_process_access: a process outside the client's globs answers as an unknown one.
+  if (!answer || !may_touch(who, answer->definition)) {
+    return respond(native_format(status::not_found, "unknown process \"" + std::string(id) + "\""));
+  }
+  respond(json_response(status::ok, std::move(answer->json)));
 }
 
 void list_processes(actors::engine& engine, request_context ctx, const auth::client& who,
@@ -564,7 +579,11 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
           start_process(e, std::move(ctx), who, std::move(respond), *callback_hosts);
         });
   route(verb::get, "/api/v1/processes", role::runner, list_processes);
-  route(verb::get, "/api/v1/processes/{id}", role::runner, get_process);
+  route(verb::get, "/api/v1/processes/{id}", role::runner,
+        [rendered = std::make_shared<rendered_processes>()](
+            actors::engine& e, request_context ctx, const auth::client& who, responder respond) {
+          get_process(e, std::move(ctx), who, std::move(respond), *rendered);
+        });
   route(verb::get, "/api/v1/processes/{id}/history", role::runner, process_history);
   route(verb::post, "/api/v1/processes/{id}/cancel", role::operator_, cancel_process,
         "process_cancelled");

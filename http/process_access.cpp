@@ -8,8 +8,12 @@ bool may_touch_any(const auth::client& who) {
   return std::ranges::find(who.definitions, "*") != who.definitions.end();
 }
 
+bool may_touch(const auth::client& who, std::string_view definition) {
+  return may_touch_any(who) || who.may_use(definition);
+}
+
 bool may_touch(const auth::client& who, const model::process_state& p) {
-  return may_touch_any(who) || who.may_use(p.definition);
+  return may_touch(who, p.definition);
 }
 
 const model::step_execution* named_execution(const model::process_state& p, std::string_view step) {

@@ -16,6 +16,8 @@ namespace baton::http {
 /// bare `*`. (Matching the text "*" against its globs would also let `?` pass.)
 bool may_touch_any(const auth::client& who);
 
+/// Whether `who` may touch a process of definition `definition`.
+bool may_touch(const auth::client& who, std::string_view definition);
 /// Whether `who` may touch process `p` (by its definition's name).
 bool may_touch(const auth::client& who, const model::process_state& p);
 

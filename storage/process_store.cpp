@@ -184,17 +184,24 @@ void process_store::put_history(batch& b, std::string_view process_id,
 }
 
 result<std::optional<std::string>> process_store::process_raw(std::string_view id) const {
+  if (faults_) faults_->wait_while_reads_stalled();
   return db_->get(cf::processes, id);
 }
 
+result<model::process_state> process_store::decode_snapshot(std::string_view id,
+                                                            std::string_view stored) {
+  auto p = decode_process(stored);
+  if (!p) return undecodable("process", id);
+  return std::move(*p);
+}
+
 result<std::optional<model::process_state>> process_store::load_process(std::string_view id) const {
-  if (faults_) faults_->wait_while_reads_stalled();
   auto raw = process_raw(id);
   if (!raw.ok()) return raw.error();
   if (!raw.value()) return std::optional<model::process_state>();
-  auto p = decode_process(*raw.value());
-  if (!p) return undecodable("process", id);
-  return p;
+  auto p = decode_snapshot(id, *raw.value());
+  if (!p.ok()) return p.error();
+  return std::optional<model::process_state>(std::move(p.value()));
 }
 
 result<std::vector<model::history_entry>> process_store::history(std::string_view id) const {

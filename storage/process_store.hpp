@@ -89,6 +89,9 @@ class process_store {
                    const std::vector<model::history_entry>& entries) const;
   /// The snapshot's stored bytes, as `baton db dump` and tests see them.
   result<std::optional<std::string>> process_raw(std::string_view id) const;
+  /// The process that snapshot bytes `stored` of process `id` hold; failed (naming `id`)
+  /// when they do not decode.
+  static result<model::process_state> decode_snapshot(std::string_view id, std::string_view stored);
   result<std::optional<model::process_state>> load_process(std::string_view id) const;
   /// The process' history, oldest first. A record that does not decode fails the read.
   result<std::vector<model::history_entry>> history(std::string_view id) const;

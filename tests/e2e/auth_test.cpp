@@ -194,7 +194,10 @@ TEST_CASE("roles and definition globs: 403 for another client's definition and f
   // A process of another definition, started by the admin.
   REQUIRE(deploy(port, "Waiting", waiting_definition, key_header(admin)).status / 100 == 2);
   auto other = start(port, R"({"definition":"Waiting"})", key_header(admin));
-  // A foreign process answers as an unknown one: its existence is not revealed.
+  // A foreign process answers as an unknown one: its existence is not revealed, also when
+  // the admin's read of it left its answer rendered and kept.
+  REQUIRE(http_call(port, "GET", "/api/v1/processes/" + other, {}, key_header(admin)).status ==
+          200);
   expect_problem(http_call(port, "GET", "/api/v1/processes/" + other, {}, as_runner), 404);
   auto foreign_step = complete_step(port, other + "-1", "{}", as_runner);
   INFO(foreign_step.body);
