@@ -20,6 +20,26 @@
 
 namespace baton::actors {
 
+/// The handle of a long-lived actor that the scheduler replaces when it fails. Read from
+/// every thread, hence the lock: a handle copy is a reference count, and reading one while it
+/// is replaced is a race.
+template <class Handle>
+class replaceable_handle {
+ public:
+  Handle get() const {
+    std::lock_guard lock(mutex_);
+    return handle_;
+  }
+  void set(Handle h) {
+    std::lock_guard lock(mutex_);
+    handle_ = std::move(h);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  Handle handle_;
+};
+
 /// What every actor of one engine shares: settings, storage, definitions, the outside
 /// world, the long-lived actors, and counters for /metrics.
 struct engine_context {
@@ -32,19 +52,19 @@ struct engine_context {
   /// The one entry point: it hands schedules, deploys and retries on to the system actors it
   /// supervises.
   scheduler_actor scheduler;
-  /// Where process actors report durable outbox entries (`callback_due`).
-  outbox_actor outbox;
-  /// Where process actors report their job steps (`job_changed`) and workers poll for them.
-  /// Read from every thread and replaced when the scheduler restarts a failed board, hence
-  /// the lock (a handle copy is a reference count: reading while it is replaced is a race).
-  job_board_actor job_board() const {
-    std::lock_guard lock(job_board_mutex_);
-    return job_board_;
-  }
-  void set_job_board(job_board_actor board) {
-    std::lock_guard lock(job_board_mutex_);
-    job_board_ = std::move(board);
-  }
+  /// Where process actors report durable outbox entries (`callback_due`); replaced when
+  /// the scheduler restarts a failed outbox (`start_outbox`).
+  outbox_actor outbox() const { return outbox_.get(); }
+  /// Spawns an outbox, makes it the one `outbox()` names, then lets it scan the store: an
+  /// entry signalled to the one before (which may have failed) was durable before this
+  /// scan, and every later signal reaches the new one. Set by the engine before the first
+  /// process runs.
+  std::function<outbox_actor()> start_outbox{};
+  void set_outbox(outbox_actor a) { outbox_.set(std::move(a)); }
+  /// Where process actors report their job steps (`job_changed`) and workers poll for them;
+  /// replaced when the scheduler restarts a failed board.
+  job_board_actor job_board() const { return job_board_.get(); }
+  void set_job_board(job_board_actor board) { job_board_.set(std::move(board)); }
   /// Store readers get a thread each (see `store_readers`); not on the test coordinator.
   bool detached_readers = true;
   /// This node's partitions in a cluster; null on a single node.
@@ -109,9 +129,9 @@ struct engine_context {
 
   std::chrono::milliseconds passivate_after() const { return settings.engine.passivate_after; }
 
-  // Behind `job_board()`/`set_job_board()` only (public: the context is an aggregate).
-  mutable std::mutex job_board_mutex_{};
-  job_board_actor job_board_{};
+  // Behind their accessors only (public: the context is an aggregate).
+  replaceable_handle<outbox_actor> outbox_{};
+  replaceable_handle<job_board_actor> job_board_{};
 };
 
 }  // namespace baton::actors

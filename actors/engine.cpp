@@ -251,7 +251,15 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
       &store,         &delegates, &ctx_->definitions, settings.outgoing, std::move(formats),
       ctx_->callbacks};
   deps.scope_of = [c = ctx_.get()](std::string_view id) { return c->process_scope(id, 0); };
-  ctx_->outbox = system_->spawn(outbox, std::move(deps));
+  ctx_->start_outbox = [sys = system_.get(), c = ctx_.get(), deps = std::move(deps)] {
+    // Lazily: its scan of the store waits for its first message, sent once processes
+    // signal this one (see engine_context::start_outbox).
+    auto box = sys->spawn<caf::lazy_init>(outbox, deps);
+    c->set_outbox(box);
+    caf::anon_send(box, callback_erased{});  // nothing to forget: its arrival runs the scan
+    return box;
+  };
+  ctx_->start_outbox();
   ctx_->set_job_board(spawn_job_board(*system_, ctx_));
   ctx_->scheduler = spawn_scheduler(*system_, ctx_);
   replies_ = std::make_unique<reply_desk>(*system_);
@@ -299,7 +307,7 @@ void engine_impl::shutdown() {
   ctx_->ready = false;
   if (ctx_->cluster) ctx_->cluster->watch_ownership(nullptr);
   caf::anon_send_exit(ctx_->scheduler, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(ctx_->outbox, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(ctx_->outbox(), caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_->job_board(), caf::exit_reason::user_shutdown);
   if (reply_watch_) caf::anon_send_exit(reply_watch_, caf::exit_reason::user_shutdown);
   // The test coordinator has no threads: unless the exit messages run here, nothing waits

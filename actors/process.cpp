@@ -199,7 +199,7 @@ void on_persisted(process_self self, const write_done& msg) {
     st.callback.reset();
   }
   if (!st.in_flight_outbox_key.empty()) {
-    self->send(st.ctx->outbox, callback_due{std::move(st.in_flight_outbox_key)});
+    self->send(st.ctx->outbox(), callback_due{std::move(st.in_flight_outbox_key)});
   }
   if (const auto& was = st.state.lease;
       was.held() && (was.token != st.in_flight.state.lease.token ||

@@ -118,6 +118,7 @@ struct system_actors {
   trigger_actor trigger;
   deployer_actor deployer;
   job_board_actor jobs;  ///< spawned by the engine (workers reach it without the scheduler)
+  outbox_actor outbox;   ///< spawned by the engine (processes signal it from their first write)
 };
 
 struct scheduler_state {
@@ -513,6 +514,7 @@ const auto retry_name = caf::atom("retry");
 const auto trigger_name = caf::atom("trigger");
 const auto jobs_name = caf::atom("jobs");
 const auto deployer_name = caf::atom("deployer");
+const auto outbox_name = caf::atom("outbox");
 
 template <class Handle>
 void name(scheduler_self self, caf::atom_value key, const Handle& h) {
@@ -678,6 +680,11 @@ void spawn_system_actors(scheduler_self self) {
     self->monitor(st.sys.jobs);
     name(self, jobs_name, st.sys.jobs);
   }
+  st.sys.outbox = st.ctx->outbox();
+  if (st.sys.outbox) {
+    self->monitor(st.sys.outbox);
+    name(self, outbox_name, st.sys.outbox);
+  }
 }
 
 /// A restarted job board knows no job: every process of this node at a job step tells it
@@ -704,6 +711,12 @@ void reannounce_jobs(scheduler_self self) {
           [](caf::error&) {});  // the reader goes only with the scheduler
 }
 
+/// Whether an actor the engine spawned went down because the engine ends it as it stops
+/// (maybe before the scheduler): not a failure.
+bool ended_by_engine(const caf::down_msg& msg) {
+  return msg.reason == caf::exit_reason::user_shutdown || msg.reason == caf::exit_reason::kill;
+}
+
 /// A system actor went down. Unless the engine is stopping, it failed: a new one takes its
 /// place, from what is stored. Work it held in memory is lost: a deploy or schedule change
 /// in flight gets no answer (its client hears 503 at the request timeout), a retry it was
@@ -727,10 +740,16 @@ bool on_system_down(scheduler_self self, const caf::down_msg& msg) {
     failed("deployer");
     st.sys.deployer = spawn_deployer(self, st.ctx);
     name(self, deployer_name, st.sys.deployer);
+  } else if (st.sys.outbox && msg.source == st.sys.outbox.address()) {
+    if (ended_by_engine(msg)) return true;
+    failed("outbox");
+    // The new outbox finds every entry still owed in the store. A callback that was out
+    // goes again (at least once: receivers see its Idempotency-Key twice).
+    st.sys.outbox = st.ctx->start_outbox();
+    self->monitor(st.sys.outbox);
+    name(self, outbox_name, st.sys.outbox);
   } else if (st.sys.jobs && msg.source == st.sys.jobs.address()) {
-    // The engine ends the board as it stops, maybe before the scheduler: not a failure.
-    if (msg.reason == caf::exit_reason::user_shutdown || msg.reason == caf::exit_reason::kill)
-      return true;
+    if (ended_by_engine(msg)) return true;
     failed("job board");
     // Parked long polls went with it: their workers hear 503 at the request timeout, or
     // an error at once, and poll again.

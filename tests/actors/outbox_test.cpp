@@ -3,6 +3,8 @@
 
 #include "actors/outbox.hpp"
 
+#include <caf/actor_registry.hpp>
+#include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
 #include <catch2/catch.hpp>
 #include <set>
@@ -147,11 +149,11 @@ TEST_CASE("callbacks signalled and found at start are each sent once", "[actors]
   auto early = owe(fx.store(), "p1", {model::process_status::succeeded});
   fx.restart_unsettled();
   // Signalled and in the outbox as the outbox starts: one call.
-  caf::anon_send(fx.context().outbox, actors::callback_due{early[0]});
+  caf::anon_send(fx.context().outbox(), actors::callback_due{early[0]});
   fx.settle();
   auto late = owe(fx.store(), "p2", {model::process_status::cancelled});
-  caf::anon_send(fx.context().outbox, actors::callback_due{late[0]});
-  caf::anon_send(fx.context().outbox, actors::callback_due{late[0]});
+  caf::anon_send(fx.context().outbox(), actors::callback_due{late[0]});
+  caf::anon_send(fx.context().outbox(), actors::callback_due{late[0]});
   fx.settle();
   auto& calls = fx.delegates();
   REQUIRE(calls.count() == 2);
@@ -159,7 +161,7 @@ TEST_CASE("callbacks signalled and found at start are each sent once", "[actors]
   calls.answer(1, 200);
   fx.settle();
   // A signal that comes late, after the delivery, sends nothing again.
-  caf::anon_send(fx.context().outbox, actors::callback_due{early[0]});
+  caf::anon_send(fx.context().outbox(), actors::callback_due{early[0]});
   fx.advance(1s);
   CHECK(calls.count() == 2);
   CHECK(delivered(fx) == 2);
@@ -181,6 +183,41 @@ TEST_CASE("a stopped outbox leaves what it did not deliver for the next start",
   fx.delegates().answer(1, 200);
   fx.settle();
   CHECK(outbox_size(fx.store()) == 0);
+}
+
+TEST_CASE("a failed outbox is restarted, finds what it owed and hears new signals",
+          "[actors][outbox][supervision]") {
+  outbox_fixture fx(quick(1000));
+  owe(fx.store(), "p1", {model::process_status::succeeded});
+  restart_outbox(fx);
+  auto& calls = fx.delegates();
+  REQUIRE(calls.count() == 1);
+  // Ended as CAF ends an actor whose handler let an exception escape.
+  auto& registry = fx.engine().system().registry();
+  auto before = registry.get(caf::atom("outbox"));
+  REQUIRE(before);
+  REQUIRE(caf::actor_cast<caf::actor_addr>(before) == fx.context().outbox().address());
+  caf::anon_send_exit(before, caf::exit_reason::unhandled_exception);
+  fx.settle();
+  auto after = registry.get(caf::atom("outbox"));
+  REQUIRE(after);
+  CHECK(after != before);
+  CHECK(caf::actor_cast<caf::actor_addr>(after) == fx.context().outbox().address());
+  // The callback that was out when it failed goes again; the first answer reaches no one.
+  REQUIRE(calls.count() == 2);
+  calls.answer(0, 200);
+  calls.answer(1, 200);
+  fx.settle();
+  CHECK(outbox_size(fx.store()) == 0);
+  // Processes signal the new outbox.
+  auto late = owe(fx.store(), "p2", {model::process_status::cancelled});
+  caf::anon_send(fx.context().outbox(), actors::callback_due{late[0]});
+  fx.settle();
+  REQUIRE(calls.count() == 3);
+  calls.answer(2, 200);
+  fx.settle();
+  CHECK(outbox_size(fx.store()) == 0);
+  CHECK(delivered(fx) == 2);
 }
 
 TEST_CASE("no more callbacks are out at once than callback_max_in_flight", "[actors][outbox]") {
