@@ -55,17 +55,19 @@ struct engine_context {
   /// Where process actors report durable outbox entries (`callback_due`); replaced when
   /// the scheduler restarts a failed outbox (`start_outbox`).
   outbox_actor outbox() const { return outbox_.get(); }
-  /// Spawns an outbox, makes it the one `outbox()` names, then lets it scan the store: an
-  /// entry signalled to the one before (which may have failed) was durable before this
-  /// scan, and every later signal reaches the new one. Set by the engine before the first
-  /// process runs.
+  /// Spawns an outbox, makes it the one `outbox()` names, then tells it to scan the store
+  /// (`outbox_scan`): an entry signalled to the one before (which may have failed) was
+  /// durable before this scan, and every later signal reaches the new one. Set by the
+  /// engine before the first process runs.
   std::function<outbox_actor()> start_outbox{};
   void set_outbox(outbox_actor a) { outbox_.set(std::move(a)); }
   /// Where process actors report their job steps (`job_changed`) and workers poll for them;
   /// replaced when the scheduler restarts a failed board.
   job_board_actor job_board() const { return job_board_.get(); }
   void set_job_board(job_board_actor board) { job_board_.set(std::move(board)); }
-  /// Store readers get a thread each (see `store_readers`); not on the test coordinator.
+  /// Actors that read the disk (store readers, the trigger, the outbox) get a thread each, so
+  /// that a slow read never holds a thread the scheduler and the processes share; not on the
+  /// test coordinator, whose virtual time needs every actor on its one thread.
   bool detached_readers = true;
   /// This node's partitions in a cluster; null on a single node.
   partition_owner* cluster = nullptr;

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <caf/actor_cast.hpp>
+#include <caf/actor_registry.hpp>
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
 #include <caf/exit_reason.hpp>
@@ -252,11 +253,11 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
       ctx_->callbacks};
   deps.scope_of = [c = ctx_.get()](std::string_view id) { return c->process_scope(id, 0); };
   ctx_->start_outbox = [sys = system_.get(), c = ctx_.get(), deps = std::move(deps)] {
-    // Lazily: its scan of the store waits for its first message, sent once processes
-    // signal this one (see engine_context::start_outbox).
-    auto box = sys->spawn<caf::lazy_init>(outbox, deps);
+    // Its reads of the store (each callback's snapshot and target) wait on its own thread.
+    auto box =
+        c->detached_readers ? sys->spawn<caf::detached>(outbox, deps) : sys->spawn(outbox, deps);
     c->set_outbox(box);
-    caf::anon_send(box, callback_erased{});  // nothing to forget: its arrival runs the scan
+    caf::anon_send(box, outbox_scan{});  // now that processes signal this one
     return box;
   };
   ctx_->start_outbox();
@@ -298,6 +299,13 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
 engine_impl::~engine_impl() {
   shutdown();
   replies_.reset();
+  // The system waits for each detached actor's thread, which ends only once nothing holds
+  // the actor: the context (which outlives the system) and the registry of names (which
+  // the system clears only after that wait) let go of those they name.
+  ctx_->set_outbox({});
+  ctx_->set_job_board({});
+  auto& registry = system_->registry();
+  for (const auto& named : registry.named_actors()) registry.erase(named.first);
   system_.reset();
 }
 

@@ -183,6 +183,17 @@ struct load_scope {
   std::string scope;
 };
 
+/// Read a scope's stored settings (answered with `scope_settings_loaded`): a scope queue's,
+/// as it starts and as it is restored, so that no queue waits on the disk in its mailbox.
+struct load_scope_settings {
+  std::string scope;
+};
+struct scope_settings_loaded {
+  storage::status read;
+  bool found = false;
+  std::string stored;  ///< the settings record as stored, when found
+};
+
 /// Read which of this node's processes are at a job step (answered with `job_steps_loaded`):
 /// a restarted job board's.
 struct load_job_steps {};
@@ -316,6 +327,10 @@ struct callback_retry {
   std::string process_id;
   std::string outbox_key;
 };
+
+/// Engine or scheduler → a new outbox, once it is the one processes signal: read the whole
+/// outbox from the store and queue what is owed. Signals that came before are found by it.
+struct outbox_scan {};
 
 /// Group committer → outbox: the erase of `outbox_key` was written (or failed: then it is
 /// sent again after a restart, which at-least-once allows). A late `callback_due` of it is
@@ -533,6 +548,16 @@ typename Inspector::result_type inspect(Inspector& f, load_scope& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, load_scope_settings& x) {
+  return f(caf::meta::type_name("baton::actors::load_scope_settings"), x.scope);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scope_settings_loaded& x) {
+  return f(caf::meta::type_name("baton::actors::scope_settings_loaded"), x.read, x.found, x.stored);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, load_job_steps&) {
   return f(caf::meta::type_name("baton::actors::load_job_steps"));
 }
@@ -694,6 +719,11 @@ typename Inspector::result_type inspect(Inspector& f, callback_retry& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, outbox_scan&) {
+  return f(caf::meta::type_name("baton::actors::outbox_scan"));
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, callback_erased& x) {
   return f(caf::meta::type_name("baton::actors::callback_erased"), x.outbox_key);
 }
@@ -802,6 +832,9 @@ CAF_ADD_TYPE_ID(baton, (baton::actors::cancel_activation))
 CAF_ADD_TYPE_ID(baton, (baton::actors::retry_in_scope))
 CAF_ADD_TYPE_ID(baton, (baton::actors::retire_definition))
 CAF_ADD_TYPE_ID(baton, (baton::actors::retire_answer))
+CAF_ADD_TYPE_ID(baton, (baton::actors::load_scope_settings))
+CAF_ADD_TYPE_ID(baton, (baton::actors::scope_settings_loaded))
+CAF_ADD_TYPE_ID(baton, (baton::actors::outbox_scan))
 CAF_END_TYPE_ID_BLOCK(baton)
 
 namespace caf {

@@ -169,12 +169,11 @@ void settle(outbox_self self, const std::string& process_id, const std::string& 
   self->delayed_send(self, delay, callback_retry{process_id, key});
 }
 
-}  // namespace
-
-outbox_actor::behavior_type outbox(outbox_self self, outbox_deps deps) {
-  self->state.deps = std::move(deps);
-  // Before any message: a signal handled ahead of this scan could put a newer entry of a
-  // process before an older one.
+/// Queues every entry the store holds, in order. Signals before it are dropped: one handled
+/// ahead of this scan could put a newer entry of a process before an older one.
+void scan(outbox_self self) {
+  if (self->state.scanned) return;
+  self->state.scanned = true;
   std::vector<std::string> pending;
   auto scanned = self->state.deps.store->for_each_outbox(
       [&](std::string_view key, std::string_view) { pending.emplace_back(key); });
@@ -183,8 +182,17 @@ outbox_actor::behavior_type outbox(outbox_self self, outbox_deps deps) {
                   scanned.describe());
   }
   for (auto& key : pending) enqueue(self, std::move(key));
+}
+
+}  // namespace
+
+outbox_actor::behavior_type outbox(outbox_self self, outbox_deps deps) {
+  self->state.deps = std::move(deps);
   return {
-      [self](const callback_due& due) { enqueue(self, due.outbox_key); },
+      [self](const outbox_scan&) { scan(self); },
+      [self](const callback_due& due) {
+        if (self->state.scanned) enqueue(self, due.outbox_key);
+      },
       [self](const callback_answered& a) {
         settle(self, a.process_id, a.outbox_key, a.attempt, a.status, a.error);
         release_slot(self);

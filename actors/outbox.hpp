@@ -75,6 +75,8 @@ struct outbox_state {
   std::deque<std::string> waiting_for_slot;
   std::size_t in_flight = 0;
   std::minstd_rand jitter{std::random_device{}()};
+  /// Whether `outbox_scan` came: a signal before it is dropped (the scan finds its entry).
+  bool scanned = false;
 };
 
 /// Delivers process callbacks from the store's outbox: POSTs each to its target's URL with
@@ -85,7 +87,7 @@ struct outbox_state {
 /// "parked". At most `callback_max_in_flight` are out at once. At least once: a callback
 /// answered but not yet erased when the server stops is sent again after the restart.
 ///
-///   spawn ─► scan the outbox ─► queue each key ─┐
+///   outbox_scan ─► scan the outbox ─► queue each key ─┐
 ///   callback_due ─► queue (unless known) ───────┤
 ///                                               ▼
 ///        first of its process and a slot free? ─► call ─► callback_answered
@@ -94,11 +96,13 @@ struct outbox_state {
 ///                                                             │     callback_retry ─► call
 ///                                                             └ failed, no tries left ─► erase
 using outbox_actor =
-    caf::typed_actor<caf::reacts_to<callback_due>, caf::reacts_to<callback_answered>,
-                     caf::reacts_to<callback_retry>, caf::reacts_to<callback_erased>>;
+    caf::typed_actor<caf::reacts_to<outbox_scan>, caf::reacts_to<callback_due>,
+                     caf::reacts_to<callback_answered>, caf::reacts_to<callback_retry>,
+                     caf::reacts_to<callback_erased>>;
 
-/// The outbox actor. It scans the outbox when it starts, before any message, so an entry
-/// signalled while it was not running is found in its order; signals are idempotent.
+/// The outbox actor. It scans the outbox when told (`outbox_scan`: once it is the outbox
+/// processes signal) and drops signals until then, so an entry signalled while it was not
+/// running, or before the scan, is found in its order; signals are idempotent.
 outbox_actor::behavior_type outbox(outbox_actor::stateful_pointer<outbox_state> self,
                                    outbox_deps deps);
 

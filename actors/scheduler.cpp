@@ -281,7 +281,8 @@ scope_queue_actor scope_queue_of(scheduler_self self, const std::string& scope) 
   auto& st = self->state;
   auto it = st.scopes.find(scope);
   if (it != st.scopes.end()) return it->second;
-  auto q = spawn_scope_queue(self, st.ctx, scope, /*restoring=*/in_resuming_partition(st, scope));
+  auto q = spawn_scope_queue(self, st.ctx, scope, st.readers.next(),
+                             /*restoring=*/in_resuming_partition(st, scope));
   st.scopes.emplace(scope, q);
   return q;
 }
@@ -568,7 +569,7 @@ bool on_scope_queue_down(scheduler_self self, const caf::exit_msg& msg) {
   if (it == st.scopes.end()) return false;
   spdlog::error("the queue of scope {} failed ({}); restarting it", it->first,
                 caf::to_string(msg.reason));
-  it->second = spawn_scope_queue(self, st.ctx, it->first, /*restoring=*/true);
+  it->second = spawn_scope_queue(self, st.ctx, it->first, st.readers.next(), /*restoring=*/true);
   reload_scope(self, it->first);
   return true;
 }

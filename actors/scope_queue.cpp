@@ -12,6 +12,7 @@
 
 #include "actors/context.hpp"
 #include "actors/durable_write.hpp"
+#include "actors/store_reader.hpp"
 #include "storage/json_codec.hpp"
 
 namespace baton::actors {
@@ -34,10 +35,18 @@ struct scope_queue_state {
   };
   std::map<std::uint64_t, storing> writing;
   std::uint64_t token = 0;
+  /// Reads the scope's settings, so that this mailbox never waits on the disk. One reader
+  /// for the queue's life: its answers come in the order they were asked for.
+  store_reader_actor reader;
   /// A queue restarted after a failure knows nothing of its processes until the scheduler
-  /// sends what is stored (`scope_restore`): what comes meanwhile waits here, in order.
+  /// sends what is stored (`scope_restore`).
   bool restoring = false;
+  /// Settings reads not answered yet: until they are in, the queue does not know its limit.
+  int settings_reads = 0;
+  /// What comes while the queue is `holding()` waits here, in order.
   std::vector<std::function<void()>> stashed;
+
+  bool holding() const { return restoring || settings_reads > 0; }
 };
 
 using scope_self = scope_queue_actor::stateful_pointer<scope_queue_state>;
@@ -66,17 +75,16 @@ std::string encode_settings(const scope_info& info) {
          ",\"paused\":" + (info.paused ? "true" : "false") + "}";
 }
 
-/// The scope's stored settings. A scope whose settings cannot be read keeps the defaults
-/// and says so in the log: refusing every start of the scope would be worse, and a later
-/// change stores them whole again.
-void load_settings(scope_queue_state& st) {
-  auto raw = st.ctx->store.database().get(storage::cf::scopes, st.info.name);
-  if (!raw.ok()) {
-    (void)storage_message(raw.error(), "reading the settings of scope " + st.info.name);
+/// The scope's stored settings, as a reader read them. A scope whose settings cannot be read
+/// keeps the defaults and says so in the log: refusing every start of the scope would be
+/// worse, and a later change stores them whole again.
+void apply_settings(scope_queue_state& st, const scope_settings_loaded& loaded) {
+  if (!loaded.read.ok()) {
+    (void)storage_message(loaded.read, "reading the settings of scope " + st.info.name);
     return;
   }
-  if (!raw.value()) return;
-  auto json = storage::json_of(*raw.value());
+  if (!loaded.found) return;
+  auto json = storage::json_of(loaded.stored);
   if (auto v = storage::value_at_pointer(json, "/limit")) st.info.limit = v->integer;
   if (auto v = storage::value_at_pointer(json, "/rejectWhenBusy"))
     st.info.reject_when_busy = v->boolean;
@@ -105,56 +113,81 @@ void release(scope_self self, const std::string& id) {
   admit_waiting(self);
 }
 
-void restore(scope_self self, const scope_restore& msg) {
+/// Once the queue knows its settings and its processes: admits what it may, then does what
+/// waited, in order.
+void go_on(scope_self self) {
   auto& st = self->state;
-  if (st.restoring) {
-    // Read again: in a cluster, a queue that came up as its partition was taken read its
-    // settings before this node had caught up with the previous owner's writes.
-    load_settings(st);
-    st.configured = st.info;
-  }
-  st.running.insert(msg.running.begin(), msg.running.end());
-  for (const auto& id : msg.queued) st.queued.push_back(id);
+  if (st.holding()) return;
   admit_waiting(self);
-  if (!st.restoring) return;
-  st.restoring = false;
   auto stashed = std::move(st.stashed);
   st.stashed.clear();
   for (auto& work : stashed) work();
+}
+
+/// Asks the reader for the scope's stored settings; the queue holds its work until they are in.
+void read_settings(scope_self self) {
+  ++self->state.settings_reads;
+  self->request(self->state.reader, caf::infinite, load_scope_settings{self->state.info.name})
+      .then(
+          [self](scope_settings_loaded& loaded) {
+            auto& st = self->state;
+            apply_settings(st, loaded);
+            st.configured = st.info;
+            --st.settings_reads;
+            go_on(self);
+          },
+          [self](caf::error&) {  // the reader went: the engine is stopping
+            --self->state.settings_reads;
+            go_on(self);
+          });
+}
+
+void restore(scope_self self, const scope_restore& msg) {
+  auto& st = self->state;
+  st.running.insert(msg.running.begin(), msg.running.end());
+  for (const auto& id : msg.queued) st.queued.push_back(id);
+  if (st.restoring) {
+    st.restoring = false;
+    // Read again: in a cluster, a queue that came up as its partition was taken read its
+    // settings before this node had caught up with the previous owner's writes.
+    read_settings(self);
+  }
+  go_on(self);
 }
 
 void configure(scope_self self, const scope_configure& c,
                caf::typed_response_promise<scope_answer> answer);
 
 scope_queue_actor::behavior_type scope_queue(scope_self self, std::shared_ptr<engine_context> ctx,
-                                             std::string name, bool restoring) {
+                                             std::string name, store_reader_actor reader,
+                                             bool restoring) {
   self->state.ctx = std::move(ctx);
   self->state.info.name = std::move(name);
+  self->state.reader = std::move(reader);
   self->state.restoring = restoring;
-  load_settings(self->state);
-  self->state.configured = self->state.info;
+  read_settings(self);
   return {
       [=](reserve_atom, const std::string& id, bool reject_if_busy) -> caf::result<admission> {
-        if (!self->state.restoring) return reserve(self, id, reject_if_busy);
+        if (!self->state.holding()) return reserve(self, id, reject_if_busy);
         auto answer = self->make_response_promise<admission>();
         self->state.stashed.push_back(
             [=]() mutable { answer.deliver(reserve(self, id, reject_if_busy)); });
         return answer;
       },
       [=](release_atom, const std::string& id) {
-        if (!self->state.restoring) return release(self, id);
+        if (!self->state.holding()) return release(self, id);
         self->state.stashed.push_back([=] { release(self, id); });
       },
       [=](const scope_restore& msg) { restore(self, msg); },
       [=](const scope_query&) -> caf::result<scope_info> {
-        if (!self->state.restoring) return snapshot(self->state);
+        if (!self->state.holding()) return snapshot(self->state);
         auto answer = self->make_response_promise<scope_info>();
         self->state.stashed.push_back([=]() mutable { answer.deliver(snapshot(self->state)); });
         return answer;
       },
       [=](scope_configure& c) -> caf::result<scope_answer> {
         auto answer = self->make_response_promise<scope_answer>();
-        if (!self->state.restoring) {
+        if (!self->state.holding()) {
           configure(self, c, answer);
         } else {
           self->state.stashed.push_back([=]() mutable { configure(self, c, answer); });
@@ -207,8 +240,9 @@ void configure(scope_self self, const scope_configure& c,
 
 scope_queue_actor spawn_scope_queue(scheduler_actor::pointer parent,
                                     std::shared_ptr<engine_context> ctx, std::string name,
-                                    bool restoring) {
-  return parent->spawn<caf::linked>(scope_queue, std::move(ctx), std::move(name), restoring);
+                                    store_reader_actor reader, bool restoring) {
+  return parent->spawn<caf::linked>(scope_queue, std::move(ctx), std::move(name), std::move(reader),
+                                    restoring);
 }
 
 }  // namespace baton::actors

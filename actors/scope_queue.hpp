@@ -8,6 +8,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/scheduler.hpp"
+#include "actors/store_reader.hpp"
 
 namespace baton::actors {
 
@@ -27,11 +28,12 @@ using scope_queue_actor =
                      caf::replies_to<scope_configure>::with<scope_answer>,
                      caf::reacts_to<write_done>>;
 
-/// Spawns the queue linked to `parent` (the scheduler), so a shutdown takes it along.
-/// @param restoring a queue that replaces one that failed: it holds every request until it
-///        gets its processes as stored (`scope_restore`)
+/// Spawns the queue linked to `parent` (the scheduler), so a shutdown takes it along. It
+/// holds every request until `reader` has read its stored settings.
+/// @param restoring a queue that replaces one that failed: it also holds every request until
+///        it gets its processes as stored (`scope_restore`)
 scope_queue_actor spawn_scope_queue(scheduler_actor::pointer parent,
                                     std::shared_ptr<engine_context> ctx, std::string name,
-                                    bool restoring = false);
+                                    store_reader_actor reader, bool restoring = false);
 
 }  // namespace baton::actors

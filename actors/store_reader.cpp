@@ -86,6 +86,17 @@ store_reader_actor::behavior_type store_reader(store_reader_actor::pointer self,
             });
         return out;
       },
+      [ctx](const load_scope_settings& q) {
+        scope_settings_loaded out;
+        auto raw = ctx->store.scope_settings_raw(q.scope);
+        if (!raw.ok()) {
+          out.read = raw.error();
+        } else if (raw.value()) {
+          out.found = true;
+          out.stored = std::move(*raw.value());
+        }
+        return out;
+      },
       [ctx](const load_job_steps&) {
         job_steps_loaded out;
         out.read = ctx->store.for_each_recovery_need(

@@ -12,13 +12,14 @@ namespace baton::actors {
 
 struct engine_context;
 
-/// Reads what the scheduler needs from RocksDB, on a thread of its own, so that a slow read
-/// (a cold block, a busy disk) holds up the one command that needs it and nothing else.
+/// Reads what the scheduler (and a scope queue) needs from RocksDB, on a thread of its own, so that
+/// a slow read (a cold block, a busy disk) holds up the one command that needs it and nothing else.
 using store_reader_actor =
     caf::typed_actor<caf::replies_to<load_process>::with<loaded_process>,
                      caf::replies_to<find_start>::with<found_start>,
                      caf::replies_to<load_schedules>::with<schedules_loaded>,
                      caf::replies_to<load_scope>::with<scope_loaded>,
+                     caf::replies_to<load_scope_settings>::with<scope_settings_loaded>,
                      caf::replies_to<load_job_steps>::with<job_steps_loaded>,
                      caf::replies_to<load_partition>::with<partition_loaded>>;
 

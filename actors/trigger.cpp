@@ -582,6 +582,10 @@ trigger_actor::behavior_type trigger(trigger_self self, std::shared_ptr<engine_c
 }  // namespace
 
 trigger_actor spawn_trigger(scheduler_actor::pointer parent, std::shared_ptr<engine_context> ctx) {
+  // On a thread of its own: the reads a fire batch makes (a restored fire's idempotency key,
+  // a schedule's stored runs) wait there, never on a thread the scheduler and the processes
+  // share.
+  if (ctx->detached_readers) return parent->spawn<caf::monitored + caf::detached>(trigger, ctx);
   return parent->spawn<caf::monitored>(trigger, std::move(ctx));
 }
 

@@ -20,7 +20,8 @@ struct fault_switch {
   std::atomic<std::uint64_t> failed{0};
 
   /// A disk that answers slowly: from `stall_reads` until `release_reads`, every read of a
-  /// process snapshot waits. For tests that no shared actor waits on such a read.
+  /// process snapshot or of a scope's settings waits. For tests that no shared actor waits on such
+  /// a read.
   void stall_reads() {
     std::lock_guard lock(mutex_);
     reads_stalled_ = true;

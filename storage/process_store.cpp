@@ -188,6 +188,11 @@ result<std::optional<std::string>> process_store::process_raw(std::string_view i
   return db_->get(cf::processes, id);
 }
 
+result<std::optional<std::string>> process_store::scope_settings_raw(std::string_view scope) const {
+  if (faults_) faults_->wait_while_reads_stalled();
+  return db_->get(cf::scopes, scope);
+}
+
 result<model::process_state> process_store::decode_snapshot(std::string_view id,
                                                             std::string_view stored) {
   auto p = decode_process(stored);

@@ -89,6 +89,8 @@ class process_store {
                    const std::vector<model::history_entry>& entries) const;
   /// The snapshot's stored bytes, as `baton db dump` and tests see them.
   result<std::optional<std::string>> process_raw(std::string_view id) const;
+  /// A scope's settings record as stored (the scope queue reads it, through a reader).
+  result<std::optional<std::string>> scope_settings_raw(std::string_view scope) const;
   /// The process that snapshot bytes `stored` of process `id` hold; failed (naming `id`)
   /// when they do not decode.
   static result<model::process_state> decode_snapshot(std::string_view id, std::string_view stored);

@@ -49,10 +49,16 @@ struct live_engine {
   /// Starts a process of "Wait" and returns the engine's answer.
   actors::process_answer start_wait() {
     testing::answers<actors::process_answer> started;
+    start_wait_in("", started);
+    return wait_for(started);
+  }
+
+  /// Starts a process of "Wait" in `scope` (none: "") without waiting for the answer.
+  void start_wait_in(const std::string& scope, testing::answers<actors::process_answer>& started) {
     actors::start_request r;
     r.definition = "Wait";
+    r.scope = scope;
     engine->start(r, started.callback());
-    return wait_for(started);
   }
 
   template <class T>
@@ -114,6 +120,31 @@ TEST_CASE("a stalled snapshot read does not delay an unrelated start", "[actors]
   CHECK(done.status == model::process_status::succeeded);
   CHECK(second.wait_for(cancelled).code == engine_errc::conflict);  // already finished
   CHECK(faults->stalled.load() == 1);                               // one read served both
+}
+
+TEST_CASE("stalled reads of new scopes' settings do not delay an unrelated start",
+          "[actors][reads]") {
+  temp_dir dir;
+  auto faults = std::make_shared<storage::fault_switch>();
+  store_waiting_process(dir, faults);
+  live_engine engine(dir, faults);
+  faults->stall_reads();
+  // Two new scopes: each new queue has its settings read, and both reads stall. The engine's
+  // actors share two threads: were the queues to read in their own mailboxes, both threads
+  // would wait on the disk and nothing else would run.
+  testing::answers<actors::process_answer> in_a, in_b;
+  engine.start_wait_in("a", in_a);
+  engine.start_wait_in("b", in_b);
+  REQUIRE(eventually([&] { return faults->stalled.load() == 2; }));
+
+  auto started = engine.start_wait();
+  CHECK(started.code == engine_errc::ok);
+  CHECK(in_a.count() == 0);  // each waits for its scope's settings
+  CHECK(in_b.count() == 0);
+
+  faults->release_reads();
+  CHECK(engine.wait_for(in_a).status == model::process_status::running);
+  CHECK(engine.wait_for(in_b).status == model::process_status::running);
 }
 
 TEST_CASE("a command the engine does not answer in time hears so, and nothing after",
