@@ -49,7 +49,7 @@ void clean_up_on_signal() {
     sigwait(&stop, &signal);
     std::lock_guard lock{live_servers().mutex};
     for (auto* s : live_servers().servers) {
-      if (s->pid() > 0) ::kill(s->pid(), SIGKILL);
+      if (s->pid() > 0) ::kill(-s->pid(), SIGKILL);
       std::error_code ec;
       std::filesystem::remove_all(s->folder(), ec);
     }
@@ -126,8 +126,11 @@ std::chrono::nanoseconds server_process::start(std::chrono::seconds limit) {
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
-    // Should the tool die without cleaning up, the server goes with it.
+    // Should the tool die without cleaning up, the server goes with it. Its own process
+    // group: a `--server-prefix` command (perf, timeout) may run the server as its child,
+    // and the signals below go to the whole group.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ::setpgid(0, 0);
     sigset_t none;
     sigemptyset(&none);
     pthread_sigmask(SIG_SETMASK, &none, nullptr);  // the tool blocks SIGTERM; the server must not
@@ -141,6 +144,7 @@ std::chrono::nanoseconds server_process::start(std::chrono::seconds limit) {
     ::execvp(argv[0], argv.data());
     ::_exit(127);
   }
+  ::setpgid(pid_, pid_);  // as the child does: whichever runs first, the group is there
   auto deadline = t0 + limit;
   while (std::chrono::steady_clock::now() < deadline) {
     auto text = read_file(log).substr(offset);
@@ -166,7 +170,7 @@ std::chrono::nanoseconds server_process::start(std::chrono::seconds limit) {
 
 void server_process::stop() {
   if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
+  ::kill(-pid_, SIGTERM);
   int status = 0;
   for (int i = 0; i < 400; ++i) {
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -180,7 +184,7 @@ void server_process::stop() {
 
 void server_process::kill9() {
   if (pid_ <= 0) return;
-  ::kill(pid_, SIGKILL);
+  ::kill(-pid_, SIGKILL);
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;

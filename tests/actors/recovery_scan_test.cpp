@@ -31,9 +31,7 @@ void put_waiting_parent(storage::process_store& store, const std::string& id) {
   fork.kind = model::step_kind::parallel;
   fork.status = model::step_status::started;
   p.steps.push_back(fork);
-  storage::batch b;
-  store.put_process(b, p, std::nullopt);
-  REQUIRE(testing::commit(store, std::move(b)).empty());
+  testing::put_process(store, p);
 }
 
 }  // namespace

@@ -35,15 +35,21 @@ inline std::string commit(storage::process_store& store, storage::batch b) {
 
 /// Stores a process `id` of definition "Work" (SUCCEEDED unless said) and waits until it is
 /// durable.
+/// Stores `p` as a new process (snapshot and indexes), durably.
+inline void put_process(storage::process_store& store, const model::process_state& p) {
+  storage::batch b;
+  store.put_process(b, p, std::nullopt);
+  REQUIRE(commit(store, std::move(b)).empty());
+}
+
+/// Stores a process of definition "Work" with no steps, in `status`.
 inline void put_process(storage::process_store& store, const std::string& id,
                         model::process_status status = model::process_status::succeeded) {
   model::process_state p;
   p.id = id;
   p.definition = "Work";
   p.status = status;
-  storage::batch b;
-  store.put_process(b, p, std::nullopt);
-  REQUIRE(commit(store, std::move(b)).empty());
+  put_process(store, p);
 }
 
 }  // namespace baton::testing
