@@ -211,7 +211,7 @@ void get_process(actors::engine& engine, request_context ctx, const auth::client
   }
   // As with_process_access: a process outside the client's globs answers as an unknown one.
   if (!answer || !may_touch(who, answer->definition)) {
-    return respond(native_format(status::not_found, "unknown process \"" + std::string(id) + "\""));
+    return respond(unknown_process(native_format, id));
   }
   respond(json_response(status::ok, std::move(answer->json)));
 }

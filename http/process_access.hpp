@@ -32,6 +32,13 @@ response forbidden_definition(std::string_view name);
 /// The native API's 404 (or 403) for a process id, naming the `id` parameter.
 response native_format(beast_http::status s, std::string message);
 
+/// The 404 for process `id`, in `format`: unknown, or outside the client's globs (the two
+/// answer alike, so that ids cannot be probed for existence).
+template <class Format>
+response unknown_process(Format format, std::string_view id) {
+  return format(beast_http::status::not_found, "unknown process \"" + std::string(id) + "\"");
+}
+
 /// Runs `next(process_state)` when `who` may touch process `id`; 404 otherwise, in `format`.
 /// A process of a definition outside the client's globs answers exactly as an unknown one,
 /// so that ids cannot be probed for existence.
@@ -41,10 +48,7 @@ void with_process_access(actors::engine& engine, const auth::client& who, std::s
   auto stored = engine.store().load_process(id);
   if (!stored.ok()) return respond(storage_problem(stored.error(), "reading a process"));
   auto& p = stored.value();
-  if (!p || !may_touch(who, *p)) {
-    return respond(
-        format(beast_http::status::not_found, "unknown process \"" + std::string(id) + "\""));
-  }
+  if (!p || !may_touch(who, *p)) return respond(unknown_process(format, id));
   next(std::move(*p));
 }
 
