@@ -197,17 +197,23 @@ void start_process(actors::engine& engine, request_context ctx, const auth::clie
 void get_process(actors::engine& engine, request_context ctx, const auth::client& who,
                  responder respond, rendered_processes& rendered) {
   // Queries read committed state straight from RocksDB: no actor hop. A state answered
-  // before is answered as it was rendered then (what a polling client asks for most).
+  // before is answered as it was rendered then (what a polling client asks for most), without
+  // even a read when no write of the snapshot has begun since it was read.
   auto id = ctx.param("id");
-  auto stored = engine.store().process_raw(id);
-  if (!stored.ok()) return respond(storage_problem(stored.error(), "reading a process"));
-  const auto& snapshot = stored.value();
-  auto answer = snapshot ? rendered.find(id, *snapshot) : std::nullopt;
-  if (snapshot && !answer) {
-    auto p = storage::process_store::decode_snapshot(id, *snapshot);
-    if (!p.ok()) return respond(storage_problem(p.error(), "reading a process"));
-    answer = rendered_processes::answer{p.value().definition, process_json(p.value())};
-    rendered.keep(id, *snapshot, *answer);
+  const auto& store = engine.store();
+  auto mark = store.snapshot_mark(id);
+  auto answer = mark ? rendered.find(id, *mark) : std::nullopt;
+  if (!answer) {
+    auto stored = store.process_raw(id);
+    if (!stored.ok()) return respond(storage_problem(stored.error(), "reading a process"));
+    const auto& snapshot = stored.value();
+    if (snapshot) answer = rendered.find(id, *snapshot, mark);
+    if (snapshot && !answer) {
+      auto p = storage::process_store::decode_snapshot(id, *snapshot);
+      if (!p.ok()) return respond(storage_problem(p.error(), "reading a process"));
+      answer = rendered_processes::answer{p.value().definition, process_json(p.value())};
+      rendered.keep(id, *snapshot, mark, *answer);
+    }
   }
   // As with_process_access: a process outside the client's globs answers as an unknown one.
   if (!answer || !may_touch(who, answer->definition)) {

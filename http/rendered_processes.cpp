@@ -11,20 +11,32 @@ rendered_processes::set& rendered_processes::set_of(std::string_view id) const {
   return sets_[std::hash<std::string_view>{}(id) % sets];
 }
 
-std::optional<rendered_processes::answer> rendered_processes::find(
-    std::string_view id, std::string_view snapshot) const {
+std::optional<rendered_processes::answer> rendered_processes::find(std::string_view id,
+                                                                   std::uint64_t mark) const {
   auto& s = set_of(id);
   std::lock_guard guard(s.lock);
   for (const auto& e : s.entries) {
+    if (e.id == id) return e.mark == mark ? std::optional(e.kept) : std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<rendered_processes::answer> rendered_processes::find(
+    std::string_view id, std::string_view snapshot, std::optional<std::uint64_t> mark) {
+  auto& s = set_of(id);
+  std::lock_guard guard(s.lock);
+  for (auto& e : s.entries) {
     if (e.id == id) {
-      if (e.snapshot == snapshot) return e.kept;
-      return std::nullopt;  // the process changed since: the caller renders and keeps anew
+      if (e.snapshot != snapshot) return std::nullopt;  // changed since: rendered anew
+      e.mark = mark;
+      return e.kept;
     }
   }
   return std::nullopt;
 }
 
-void rendered_processes::keep(std::string_view id, std::string_view snapshot, answer a) {
+void rendered_processes::keep(std::string_view id, std::string_view snapshot,
+                              std::optional<std::uint64_t> mark, answer a) {
   std::size_t size = id.size() + snapshot.size() + a.definition.size() + a.json.size();
   if (size > max_entry_bytes) return;
   auto& s = set_of(id);
@@ -48,6 +60,7 @@ void rendered_processes::keep(std::string_view id, std::string_view snapshot, an
   }
   slot->id.assign(id);
   slot->snapshot.assign(snapshot);
+  slot->mark = mark;
   slot->kept = std::move(a);
   bytes_.fetch_add(size, std::memory_order_relaxed);
   bytes_.fetch_sub(freed, std::memory_order_relaxed);

@@ -3,6 +3,7 @@
 #include <array>
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -12,10 +13,10 @@
 /// The native JSON of processes read lately, kept beside the stored snapshot it was rendered
 /// from. A client that follows a process by polling asks again and again for a state that has
 /// not changed; decoding the snapshot and rendering the answer cost ~11k of the ~39k
-/// instructions of such a GET (bench/results/protocol.md), the RocksDB read ~9k. The key is
-/// the snapshot's bytes, compared whole: an entry can never answer for a state it was not
-/// rendered from, whoever wrote the snapshot (this node's actors, the cluster's log, a
-/// restore).
+/// instructions of such a GET (bench/results/protocol.md), the RocksDB read ~9k. Two ways find
+/// an entry, and neither can answer for a state it was not rendered from, whoever wrote the
+/// snapshot (this node's actors, the cluster's log): the write mark taken before its snapshot
+/// was read, unchanged (no read at all), or the snapshot's bytes, compared whole.
 namespace baton::http {
 
 class rendered_processes {
@@ -29,11 +30,18 @@ class rendered_processes {
   /// @param budget_bytes the most the entries may hold together (snapshots and answers)
   explicit rendered_processes(std::size_t budget_bytes = default_budget);
 
-  /// The answer rendered from exactly `snapshot` of process `id`, when one is kept.
-  std::optional<answer> find(std::string_view id, std::string_view snapshot) const;
-  /// Keeps `a`, rendered from `snapshot`, in place of the oldest entry of its set. An entry
-  /// over `max_entry_bytes`, or one the budget has no room for, is not kept.
-  void keep(std::string_view id, std::string_view snapshot, answer a);
+  /// The answer kept for process `id` under `mark` (storage::process_store::snapshot_mark):
+  /// the same mark as when its snapshot was read says no write of it has begun since.
+  std::optional<answer> find(std::string_view id, std::uint64_t mark) const;
+  /// The answer rendered from exactly `snapshot` of process `id`, when one is kept. It takes
+  /// `mark`, the mark taken before `snapshot` was read (none: it keeps none).
+  std::optional<answer> find(std::string_view id, std::string_view snapshot,
+                             std::optional<std::uint64_t> mark);
+  /// Keeps `a`, rendered from `snapshot` (read after taking `mark`), in place of the oldest
+  /// entry of its set. An entry over `max_entry_bytes`, or one the budget has no room for, is
+  /// not kept.
+  void keep(std::string_view id, std::string_view snapshot, std::optional<std::uint64_t> mark,
+            answer a);
 
   /// Bytes the entries hold now.
   std::size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
@@ -51,6 +59,7 @@ class rendered_processes {
   struct entry {
     std::string id;
     std::string snapshot;
+    std::optional<std::uint64_t> mark;  ///< taken before `snapshot` was read
     answer kept;
     std::size_t size() const {
       return id.size() + snapshot.size() + kept.definition.size() + kept.json.size();

@@ -16,6 +16,8 @@
 #include <optional>
 #include <vector>
 
+#include "storage/write_marks.hpp"
+
 namespace baton::storage {
 
 namespace {
@@ -297,6 +299,7 @@ struct db::impl {
   std::unique_ptr<rocksdb::Env> env;  ///< a test's faulty file system; outlives the DB below
   std::unique_ptr<rocksdb::DB> rdb;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  write_marks process_marks;  ///< the writes of `processes` keys, counted by `write_all`
   rocksdb::ColumnFamilyHandle* handle(cf c) const { return handles[static_cast<std::size_t>(c)]; }
   ~impl() {
     for (auto* h : handles) rdb->DestroyColumnFamilyHandle(h);
@@ -395,6 +398,10 @@ result<std::optional<std::string>> db::get(cf family, std::string_view key) cons
   return std::optional<std::string>(std::move(out));
 }
 
+std::optional<std::uint64_t> db::write_mark(std::string_view process_id) const {
+  return impl_->process_marks.mark(process_id);
+}
+
 status db::scan(cf family, std::string_view prefix, std::string_view start,
                 const visitor& visit) const {
   skip_perf_counts();
@@ -459,7 +466,19 @@ status db::write_all(const std::vector<const batch*>& batches, bool sync) {
   }
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  return status_of(impl_->rdb->Write(wo, &wb));
+  // Every snapshot written is counted before and after, failed or not (see write_marks).
+  auto each_snapshot = [&](auto count) {
+    for (const auto* b : batches) {
+      for (const auto& op : b->impl_->ops) {
+        if (op.family == cf::processes) count(b->impl_->key(op).ToStringView());
+      }
+    }
+  };
+  auto& marks = impl_->process_marks;
+  each_snapshot([&](std::string_view id) { marks.writing(id); });
+  auto written = impl_->rdb->Write(wo, &wb);
+  each_snapshot([&](std::string_view id) { marks.written(id); });
+  return status_of(written);
 }
 
 std::uint64_t db::memtable_bytes() const {

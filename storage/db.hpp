@@ -103,6 +103,11 @@ class db {
   /// read is a failed result, never "none".
   result<std::optional<std::string>> get(cf family, std::string_view key) const;
 
+  /// A mark of the writes of a process snapshot (family `processes`, see `write_marks`):
+  /// a snapshot read after taking a mark is the stored one still while the mark taken anew
+  /// is the same. None while a write of it may be under way.
+  std::optional<std::uint64_t> write_mark(std::string_view process_id) const;
+
   using visitor = std::function<bool(std::string_view key, std::string_view value)>;
   /// Calls `visit` for each key with `prefix`, in key order, starting at `start` (or the
   /// prefix itself when empty), until `visit` returns false.

@@ -188,6 +188,10 @@ result<std::optional<std::string>> process_store::process_raw(std::string_view i
   return db_->get(cf::processes, id);
 }
 
+std::optional<std::uint64_t> process_store::snapshot_mark(std::string_view id) const {
+  return db_->write_mark(id);
+}
+
 result<std::optional<std::string>> process_store::scope_settings_raw(std::string_view scope) const {
   if (faults_) faults_->wait_while_reads_stalled();
   return db_->get(cf::scopes, scope);

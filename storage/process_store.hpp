@@ -89,6 +89,9 @@ class process_store {
                    const std::vector<model::history_entry>& entries) const;
   /// The snapshot's stored bytes, as `baton db dump` and tests see them.
   result<std::optional<std::string>> process_raw(std::string_view id) const;
+  /// A mark to take before `process_raw`: while the mark taken anew is the same, the bytes
+  /// read are the snapshot still and need not be read again (db::write_mark).
+  std::optional<std::uint64_t> snapshot_mark(std::string_view id) const;
   /// A scope's settings record as stored (the scope queue reads it, through a reader).
   result<std::optional<std::string>> scope_settings_raw(std::string_view scope) const;
   /// The process that snapshot bytes `stored` of process `id` hold; failed (naming `id`)
