@@ -5,6 +5,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <limits>
 #include <sstream>
 
 #include "model/cron.hpp"
@@ -122,40 +124,48 @@ void append_iso_instant(std::string& out, std::int64_t ms) {
   // Civil date from days since 1970 (H. Hinnant's civil_from_days), digits by hand: no
   // snprintf (a few hundred ns each, and a process shows several times).
   auto floor_div = [](std::int64_t a, std::int64_t b) { return a / b - ((a % b) < 0 ? 1 : 0); };
+  auto put = [](char* at, std::int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) at[i] = static_cast<char>('0' + v % 10);
+  };
   std::int64_t days = floor_div(ms, 86'400'000);
   std::int64_t in_day = ms - days * 86'400'000;
-  std::int64_t z = days + 719'468;
-  std::int64_t era = floor_div(z, 146'097);
-  std::int64_t doe = z - era * 146'097;
-  std::int64_t yoe = (doe - doe / 1460 + doe / 36'524 - doe / 146'096) / 365;
-  std::int64_t y = yoe + era * 400;
-  std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  std::int64_t mp = (5 * doy + 2) / 153;
-  std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-  if (y < 0 || y > 9999) {  // outside RFC 3339's four digits: as date.h writes it
-    auto tp = date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds(ms)};
-    out += date::format("%FT%TZ", tp);
-    return;
+  // The date of the last day this thread wrote: the times of one process (created, modified,
+  // due) mostly fall on one day, and the date is most of the work.
+  thread_local std::int64_t dated_day = std::numeric_limits<std::int64_t>::min();
+  thread_local char date_text[10];
+  if (days != dated_day) {
+    std::int64_t z = days + 719'468;
+    std::int64_t era = floor_div(z, 146'097);
+    std::int64_t doe = z - era * 146'097;
+    std::int64_t yoe = (doe - doe / 1460 + doe / 36'524 - doe / 146'096) / 365;
+    std::int64_t y = yoe + era * 400;
+    std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    std::int64_t mp = (5 * doy + 2) / 153;
+    std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2) ++y;
+    if (y < 0 || y > 9999) {  // outside RFC 3339's four digits: as date.h writes it
+      auto tp = date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds(ms)};
+      out += date::format("%FT%TZ", tp);
+      return;
+    }
+    put(date_text, y, 4);
+    date_text[4] = '-';
+    put(date_text + 5, m, 2);
+    date_text[7] = '-';
+    put(date_text + 8, d, 2);
+    dated_day = days;
   }
   char buf[24];
-  auto put = [&buf](int at, std::int64_t v, int width) {
-    for (int i = width - 1; i >= 0; --i, v /= 10) buf[at + i] = static_cast<char>('0' + v % 10);
-  };
-  put(0, y, 4);
-  buf[4] = '-';
-  put(5, m, 2);
-  buf[7] = '-';
-  put(8, d, 2);
+  std::memcpy(buf, date_text, sizeof date_text);
   buf[10] = 'T';
-  put(11, in_day / 3'600'000, 2);
+  put(buf + 11, in_day / 3'600'000, 2);
   buf[13] = ':';
-  put(14, in_day / 60'000 % 60, 2);
+  put(buf + 14, in_day / 60'000 % 60, 2);
   buf[16] = ':';
-  put(17, in_day / 1000 % 60, 2);
+  put(buf + 17, in_day / 1000 % 60, 2);
   buf[19] = '.';
-  put(20, in_day % 1000, 3);
+  put(buf + 20, in_day % 1000, 3);
   buf[23] = 'Z';
   out.append(buf, sizeof buf);
 }

@@ -115,6 +115,19 @@ TEST_CASE("format_iso_instant agrees with date.h across years 1 to 9999", "[mode
     INFO(ms);
     REQUIRE(format_iso_instant(ms) == expected);
   }
+  // Times close together, as a process' are: the same day written again and again, midnight
+  // crossed both ways, and a jump far away and back.
+  auto base = std::int64_t{1'780'000'000'000};
+  for (std::int64_t step : {std::int64_t{1}, std::int64_t{997}, std::int64_t{3'599'999},
+                            std::int64_t{-86'399'999}, std::int64_t{86'400'000} * 400}) {
+    auto ms = base;
+    for (int i = 0; i < 500; ++i, ms += (i % 7 == 0 ? -step : step)) {
+      auto expected = date::format(
+          "%FT%TZ", date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds(ms)});
+      INFO(ms);
+      REQUIRE(format_iso_instant(ms) == expected);
+    }
+  }
   std::string out = "at ";
   baton::model::append_iso_instant(out, 0);
   CHECK(out == "at 1970-01-01T00:00:00.000Z");
