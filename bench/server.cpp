@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -122,6 +123,22 @@ std::chrono::nanoseconds server_process::start(std::chrono::seconds limit) {
   }
   auto log = log_path();
   auto offset = std::filesystem::exists(log) ? std::filesystem::file_size(log) : 0;
+  // The child's argv and environment are built here: between fork and exec a child of this
+  // threaded tool may make only async-signal-safe calls (no setenv, no allocation), or it
+  // can wait forever on a lock another thread held at the fork.
+  std::vector<std::string> environment;
+  for (char** e = environ; *e; ++e) {
+    std::string_view entry(*e);
+    if (!opts_.environment.contains(std::string(entry.substr(0, entry.find('='))))) {
+      environment.emplace_back(entry);
+    }
+  }
+  for (const auto& [k, v] : opts_.environment) environment.push_back(k + "=" + v);
+  std::vector<char*> argv, envp;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
   auto t0 = std::chrono::steady_clock::now();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
@@ -134,13 +151,10 @@ std::chrono::nanoseconds server_process::start(std::chrono::seconds limit) {
     sigset_t none;
     sigemptyset(&none);
     pthread_sigmask(SIG_SETMASK, &none, nullptr);  // the tool blocks SIGTERM; the server must not
-    for (const auto& [k, v] : opts_.environment) ::setenv(k.c_str(), v.c_str(), 1);
     auto fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
+    environ = envp.data();  // a pointer store; execvp looks the program up in PATH
     ::execvp(argv[0], argv.data());
     ::_exit(127);
   }

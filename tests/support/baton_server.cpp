@@ -55,20 +55,17 @@ void baton_server::start() {
     args.push_back(opts_.definitions);
   }
   args.insert(args.end(), opts_.extra_args.begin(), opts_.extra_args.end());
+  // Tests that configure no auth get an open server (auth.required = false); a test that
+  // sets any BATON_AUTH__ variable gets the real, secure default.
+  auto environment = opts_.environment;
+  bool configures_auth = false;
+  for (const auto& [k, v] : environment) configures_auth |= k.rfind("BATON_AUTH__", 0) == 0;
+  if (!configures_auth) environment["BATON_AUTH__REQUIRED"] = "false";
+  child_program program(std::move(args), log_.string(), environment);
   auto offset = std::filesystem::exists(log_) ? std::filesystem::file_size(log_) : 0;
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    // Tests that configure no auth get an open server (auth.required = false); a test that
-    // sets any BATON_AUTH__ variable gets the real, secure default.
-    bool configures_auth = false;
-    for (const auto& [k, v] : opts_.environment) {
-      ::setenv(k.c_str(), v.c_str(), 1);
-      configures_auth |= k.rfind("BATON_AUTH__", 0) == 0;
-    }
-    if (!configures_auth) ::setenv("BATON_AUTH__REQUIRED", "false", 1);
-    exec_logged(log_.string(), args);
-  }
+  if (pid_ == 0) program.exec();
   // Wait for "baton listening on 127.0.0.1:PORT" in this run's part of the log.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -99,11 +99,10 @@ void etcd_cluster::start(int i) {
       "--initial-cluster-token", "baton-test",
       // Fast elections: tests kill members and wait for a leader.
       "--heartbeat-interval", "50", "--election-timeout", "500", "--log-level", "warn"};
+  child_program program(std::move(args), m.log.string());
   m.pid = ::fork();
   if (m.pid < 0) throw std::runtime_error("fork failed");
-  if (m.pid == 0) {
-    exec_logged(m.log.string(), args);
-  }
+  if (m.pid == 0) program.exec();
   m.started_before = true;
 }
 
