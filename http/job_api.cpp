@@ -356,14 +356,14 @@ void list(actors::engine& engine, request_context ctx, const auth::client& who, 
 
 void add_job_routes(router& routes, actors::engine& engine, auth::authenticator& auth) {
   using handler_fn =
-      std::function<void(actors::engine&, request_context, const auth::client&, responder)>;
+      std::function<void(actors::engine&, request_context&&, const auth::client&, responder)>;
   auto route = [&](verb method, const char* pattern, auth::role need, handler_fn fn) {
     routes.add(method, pattern,
-               auth::protect(
-                   auth, auth::native_schemes, need, auth::problem_format,
-                   [&engine, fn](request_context ctx, const auth::client& who, responder respond) {
-                     fn(engine, std::move(ctx), who, std::move(respond));
-                   }));
+               auth::protect(auth, auth::native_schemes, need, auth::problem_format,
+                             [&engine, fn](request_context&& ctx, const auth::client& who,
+                                           responder respond) {
+                               fn(engine, std::move(ctx), who, std::move(respond));
+                             }));
   };
   using auth::role;
   route(verb::post, "/api/v1/jobs/activate", role::runner, activate);

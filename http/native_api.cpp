@@ -194,7 +194,7 @@ void start_process(actors::engine& engine, request_context ctx, const auth::clie
   });
 }
 
-void get_process(actors::engine& engine, request_context ctx, const auth::client& who,
+void get_process(actors::engine& engine, const request_context& ctx, const auth::client& who,
                  responder respond, rendered_processes& rendered) {
   // Queries read committed state straight from RocksDB: no actor hop. A state answered
   // before is answered as it was rendered then (what a polling client asks for most), without
@@ -566,11 +566,11 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
                        std::shared_ptr<metrics> stats, const config::http_settings& http,
                        const config::outgoing_settings& outgoing) {
   using handler_fn =
-      std::function<void(actors::engine&, request_context, const auth::client&, responder)>;
+      std::function<void(actors::engine&, request_context&&, const auth::client&, responder)>;
   // `audited`: a successful answer is recorded in the audit log (definition changes, cancels).
   auto route = [&](verb method, const char* pattern, auth::role need, handler_fn fn,
                    const char* audited = nullptr) {
-    auth::guarded_handler h = [&engine, fn](request_context ctx, const auth::client& who,
+    auth::guarded_handler h = [&engine, fn](request_context&& ctx, const auth::client& who,
                                             responder respond) {
       fn(engine, std::move(ctx), who, std::move(respond));
     };
@@ -587,8 +587,8 @@ void add_native_routes(router& routes, actors::engine& engine, auth::authenticat
   route(verb::get, "/api/v1/processes", role::runner, list_processes);
   route(verb::get, "/api/v1/processes/{id}", role::runner,
         [rendered = std::make_shared<rendered_processes>()](
-            actors::engine& e, request_context ctx, const auth::client& who, responder respond) {
-          get_process(e, std::move(ctx), who, std::move(respond), *rendered);
+            actors::engine& e, request_context&& ctx, const auth::client& who, responder respond) {
+          get_process(e, ctx, who, std::move(respond), *rendered);
         });
   route(verb::get, "/api/v1/processes/{id}/history", role::runner, process_history);
   route(verb::post, "/api/v1/processes/{id}/cancel", role::operator_, cancel_process,

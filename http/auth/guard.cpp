@@ -18,7 +18,7 @@ response problem_format(status s, std::string_view message) {
 
 handler protect(authenticator& auth, unsigned schemes, role need, error_format format,
                 guarded_handler h) {
-  return [&auth, schemes, need, format = std::move(format), h = std::move(h)](request_context ctx,
+  return [&auth, schemes, need, format = std::move(format), h = std::move(h)](request_context&& ctx,
                                                                               responder respond) {
     auto o = auth.authenticate(ctx, schemes);
     switch (o.result) {
@@ -59,15 +59,15 @@ handler protect(authenticator& auth, unsigned schemes, role need, error_format f
 }
 
 guarded_handler audited(authenticator& auth, const char* event, guarded_handler h) {
-  return
-      [&auth, event, h = std::move(h)](request_context ctx, const client& who, responder respond) {
-        respond = [respond, &auth, event, name = who.name, source = ctx.remote_address,
-                   path = ctx.path](response r) {
-          if (r.result_int() < 300) auth.audit().record(event, name, source, path);
-          respond(std::move(r));
-        };
-        h(std::move(ctx), who, std::move(respond));
-      };
+  return [&auth, event, h = std::move(h)](request_context&& ctx, const client& who,
+                                          responder respond) {
+    respond = [respond, &auth, event, name = who.name, source = ctx.remote_address,
+               path = ctx.path](response r) {
+      if (r.result_int() < 300) auth.audit().record(event, name, source, path);
+      respond(std::move(r));
+    };
+    h(std::move(ctx), who, std::move(respond));
+  };
 }
 
 }  // namespace baton::http::auth

@@ -10,7 +10,7 @@ namespace baton::http::auth {
 
 /// Builds a route's own error body (problem+json, a vendor envelope, …) for 401/403/429.
 using error_format = std::function<response(beast_http::status, std::string_view message)>;
-using guarded_handler = std::function<void(request_context, const client&, responder)>;
+using guarded_handler = std::function<void(request_context&&, const client&, responder)>;
 
 /// Wraps `h`: authenticates with `schemes`, requires role `need`, and answers 401 (with
 /// `WWW-Authenticate`), 403 or 429 (with `Retry-After`) in the route's own format.
