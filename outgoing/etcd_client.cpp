@@ -74,6 +74,13 @@ class restarting_stream : public handle, public std::enable_shared_from_this<res
     check_later();
   }
 
+  /// Drops the stream and opens it again after the usual delay: etcd cancelled it.
+  void reopen() {
+    if (stream_) stream_->cancel();
+    stream_.reset();
+    reopen_later();
+  }
+
   void stop() {
     cancelled_ = true;
     timer_.cancel();
@@ -160,12 +167,20 @@ class watch_stream final : public restarting_stream {
   bool on_object(std::string_view object) override {
     auto w = json::decode_watch(object);
     if (!w) return true;  // an error object: the stream ends and reopens
-    if (w->compact_revision > 0) {
+    // etcd cancels a watch whose start revision it has compacted and names its oldest
+    // revision left. It cancels watches for other reasons too (seen when a member of three
+    // died) and may name that revision then as well: only one above where this watch goes
+    // on means events are gone. Any other cancelled watch opens again from there.
+    if (next_revision_ > 0 && w->compact_revision > next_revision_) {
       on_events_(
           etcd::error{errc::compacted,
                       "watch start revision " + std::to_string(next_revision_) + " is compacted",
                       w->compact_revision});
       return false;
+    }
+    if (w->canceled) {
+      reopen();
+      return true;
     }
     // A watch opened "from now" resumes after what etcd had when it was created.
     if (w->created && next_revision_ <= 0) next_revision_ = w->header_revision + 1;
