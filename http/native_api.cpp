@@ -209,9 +209,11 @@ void get_process(actors::engine& engine, const request_context& ctx, const auth:
     const auto& snapshot = stored.value();
     if (snapshot) answer = rendered.find(id, *snapshot, mark);
     if (snapshot && !answer) {
-      auto p = storage::process_store::decode_snapshot(id, *snapshot);
-      if (!p.ok()) return respond(storage_problem(p.error(), "reading a process"));
-      answer = rendered_processes::answer{p.value().definition, process_json(p.value())};
+      model::process_state p;
+      auto decoded = storage::process_store::decode_snapshot(id, *snapshot, p);
+      if (!decoded.ok()) return respond(storage_problem(decoded, "reading a process"));
+      auto json = process_json(p);
+      answer = rendered_processes::answer{std::move(p.definition), std::move(json)};
       rendered.keep(id, *snapshot, mark, *answer);
     }
   }

@@ -60,6 +60,7 @@ struct detail::client_core {
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   ssl::context tls{ssl::context::tls_client};
+  std::once_flag system_roots_loaded;
   std::vector<std::thread> threads;
 
   std::mutex mutex;  ///< guards `calls` and `idle`; held only for a lookup or an insert
@@ -103,6 +104,19 @@ struct detail::client_core {
     // Idle connections have no operation pending, so any thread may close them.
     for (auto& c : discard) c->close();
     return found;
+  }
+
+  /// The TLS context, with the system's trusted roots in it. They are read at the first TLS
+  /// connection, not at start: parsing the system bundle costs about 200M instructions (a
+  /// third of a restart's work with 5,000 stored processes), twice on a cluster node, for
+  /// servers and CLI commands that may never call an https address.
+  ssl::context& tls_with_roots() {
+    std::call_once(system_roots_loaded, [this] {
+      beast::error_code ec;
+      tls.set_default_verify_paths(ec);
+      if (ec) spdlog::warn("outgoing TLS: the system's trusted roots: {}", ec.message());
+    });
+    return tls;
   }
 
   void give_back(const std::string& key, std::unique_ptr<connection> c) {
@@ -194,7 +208,7 @@ class call_op : public std::enable_shared_from_this<call_op> {
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
     if (finished_) return;
     if (ec) return fail("resolve " + host_ + ": " + ec.message());
-    conn_ = std::make_unique<connection>(strand_, tls_ ? &client_->tls : nullptr);
+    conn_ = std::make_unique<connection>(strand_, tls_ ? &client_->tls_with_roots() : nullptr);
     conn_->async_connect(results,
                          beast::bind_front_handler(&call_op::on_connect, shared_from_this()));
   }
@@ -317,7 +331,8 @@ client::client(config::outgoing_settings settings, client_options options)
   impl_->tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                          ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                          ssl::context::no_tlsv1_1);
-  impl_->tls.set_default_verify_paths();
+  // The system's roots come at the first TLS connection (tls_with_roots); a CA file of the
+  // configuration is read now, so that a bad one stops the start.
   if (!impl_->options.ca_file.empty()) impl_->tls.load_verify_file(impl_->options.ca_file);
   impl_->tls.set_verify_mode(ssl::verify_peer);
 

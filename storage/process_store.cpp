@@ -197,20 +197,19 @@ result<std::optional<std::string>> process_store::scope_settings_raw(std::string
   return db_->get(cf::scopes, scope);
 }
 
-result<model::process_state> process_store::decode_snapshot(std::string_view id,
-                                                            std::string_view stored) {
-  auto p = decode_process(stored);
-  if (!p) return undecodable("process", id);
-  return std::move(*p);
+status process_store::decode_snapshot(std::string_view id, std::string_view stored,
+                                      model::process_state& out) {
+  if (!decode_process(stored, out)) return undecodable("process", id);
+  return {};
 }
 
 result<std::optional<model::process_state>> process_store::load_process(std::string_view id) const {
   auto raw = process_raw(id);
   if (!raw.ok()) return raw.error();
   if (!raw.value()) return std::optional<model::process_state>();
-  auto p = decode_snapshot(id, *raw.value());
-  if (!p.ok()) return p.error();
-  return std::optional<model::process_state>(std::move(p.value()));
+  std::optional<model::process_state> p{std::in_place};
+  if (auto decoded = decode_snapshot(id, *raw.value(), *p); !decoded.ok()) return decoded;
+  return p;
 }
 
 result<std::vector<model::history_entry>> process_store::history(std::string_view id) const {

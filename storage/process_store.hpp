@@ -94,9 +94,10 @@ class process_store {
   std::optional<std::uint64_t> snapshot_mark(std::string_view id) const;
   /// A scope's settings record as stored (the scope queue reads it, through a reader).
   result<std::optional<std::string>> scope_settings_raw(std::string_view scope) const;
-  /// The process that snapshot bytes `stored` of process `id` hold; failed (naming `id`)
-  /// when they do not decode.
-  static result<model::process_state> decode_snapshot(std::string_view id, std::string_view stored);
+  /// Decodes into `out` (a fresh process_state) the process that snapshot bytes `stored` of
+  /// process `id` hold; failed (naming `id`) when they do not decode.
+  static status decode_snapshot(std::string_view id, std::string_view stored,
+                                model::process_state& out);
   result<std::optional<model::process_state>> load_process(std::string_view id) const;
   /// The process' history, oldest first. A record that does not decode fails the read.
   result<std::vector<model::history_entry>> history(std::string_view id) const;

@@ -57,9 +57,16 @@ std::string encode_process(const model::process_state& p) {
 
 std::optional<model::process_state> decode_process(std::string_view stored) {
   if (is_legacy_record(stored)) return legacy::read_process(stored);
-  model::process_state p;
-  if (!decode(stored, p)) return std::nullopt;
+  std::optional<model::process_state> p{std::in_place};
+  if (!decode(stored, *p)) return std::nullopt;
   return p;
+}
+
+bool decode_process(std::string_view stored, model::process_state& out) {
+  if (!is_legacy_record(stored)) return decode(stored, out);
+  auto legacy = legacy::read_process(stored);
+  if (legacy) out = std::move(*legacy);
+  return legacy.has_value();
 }
 
 std::string encode_history_run(const std::vector<const model::history_entry*>& entries) {
