@@ -362,11 +362,24 @@ result<std::unique_ptr<db>> db::open(const std::string& path, bool sync, bool pr
   options.create_missing_column_families = true;
   auto families = family_descriptors(options);
   auto i = std::make_unique<impl>();
+  i->env = std::move(faulty_env);
   rocksdb::DB* raw = nullptr;
+  std::vector<std::string> existing;
+  if (!rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(options), path, &existing).ok()) {
+    // A new store. Opened with all its families, RocksDB would create them one at a time and
+    // rewrite its OPTIONS file after each: 74M instructions for nine, some 20 ms of every
+    // first start (every test's). CreateColumnFamilies writes it once.
+    auto status = rocksdb::DB::Open(options, path, &raw);
+    if (!status.ok()) return status_of(status);
+    i->rdb.reset(raw);
+    families.pop_back();  // the default family: Open made it
+    status = raw->CreateColumnFamilies(families, &i->handles);
+    if (!status.ok()) return status_of(status);
+    return std::unique_ptr<db>(new db(std::move(i), sync));
+  }
   auto status = rocksdb::DB::Open(rocksdb::DBOptions(options), path, families, &i->handles, &raw);
   if (!status.ok()) return status_of(status);
   i->rdb.reset(raw);
-  i->env = std::move(faulty_env);
   // The default family is opened because RocksDB requires it; nothing lives there.
   raw->DestroyColumnFamilyHandle(i->handles.back());
   i->handles.pop_back();
