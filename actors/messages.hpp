@@ -235,7 +235,9 @@ struct recovered_work {
   std::vector<std::string> admit;  ///< WAITING without a scope
   std::vector<arm_timer> timers;   ///< timer steps and external deadlines
   std::vector<schedule_retry> retries;
-  std::vector<std::string> reissue;  ///< http calls that may have been in flight
+  /// Processes loaded to go on: http calls that may have been in flight, parents waiting for
+  /// their children, job steps the job board must hear of (recovery_scan).
+  std::vector<std::string> reissue;
   /// Children whose parent has ended: a crash came between the parent's end and the cancel
   /// it sent them. Nobody waits for them any more; they are cancelled.
   std::vector<std::string> orphans;
