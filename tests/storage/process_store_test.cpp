@@ -162,6 +162,32 @@ TEST_CASE("a snapshot encodes and decodes every field and value kind", "[storage
   CHECK_FALSE(storage::decode_process(stored + "x"));
 }
 
+TEST_CASE("decoding in place gives what decoding to a new value gives in both formats",
+          "[storage]") {
+  auto p = rich_process("0000000003e8000100000001");
+  auto binary = storage::encode_process(p);
+  model::process_state in_place;
+  REQUIRE(storage::decode_process(binary, in_place));
+  CHECK(in_place == p);
+
+  // A record of the JSON release: the in-place form reads it through the same reader.
+  std::string legacy = std::string(1, storage::format_v1) +
+                       R"({"id":"0000000003e8000100000002","definition":"Pay","version":3,)"
+                       R"("status":"WAITING","values":{},"outputs":{},"steps":[],)"
+                       R"("createdMs":1000,"updatedMs":2000,"historySeq":4})";
+  auto fresh = storage::decode_process(legacy);
+  REQUIRE(fresh);
+  model::process_state legacy_in_place;
+  REQUIRE(storage::decode_process(legacy, legacy_in_place));
+  CHECK(legacy_in_place == *fresh);
+  CHECK(legacy_in_place.definition == "Pay");
+
+  model::process_state refused;
+  CHECK_FALSE(storage::decode_process(std::string(1, storage::format_v1) + "{not json", refused));
+  CHECK_FALSE(storage::decode_process(binary + "x", refused));
+  CHECK_FALSE(storage::decode_process("", refused));
+}
+
 TEST_CASE("decode_process refuses unknown formats and garbage", "[storage]") {
   CHECK_FALSE(storage::decode_process(""));
   CHECK_FALSE(storage::decode_process("{\"id\":\"x\"}"));  // no format byte
