@@ -199,7 +199,7 @@ result<std::optional<std::string>> process_store::scope_settings_raw(std::string
 
 status process_store::decode_snapshot(std::string_view id, std::string_view stored,
                                       model::process_state& out) {
-  if (!decode_process(stored, out)) return undecodable("process", id);
+  if (!decode_process_into(stored, out)) return undecodable("process", id);
   return {};
 }
 

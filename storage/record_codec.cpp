@@ -62,7 +62,7 @@ std::optional<model::process_state> decode_process(std::string_view stored) {
   return p;
 }
 
-bool decode_process(std::string_view stored, model::process_state& out) {
+bool decode_process_into(std::string_view stored, model::process_state& out) {
   if (!is_legacy_record(stored)) return decode(stored, out);
   auto legacy = legacy::read_process(stored);
   if (legacy) out = std::move(*legacy);

@@ -167,7 +167,7 @@ TEST_CASE("decoding in place gives what decoding to a new value gives in both fo
   auto p = rich_process("0000000003e8000100000001");
   auto binary = storage::encode_process(p);
   model::process_state in_place;
-  REQUIRE(storage::decode_process(binary, in_place));
+  REQUIRE(storage::decode_process_into(binary, in_place));
   CHECK(in_place == p);
 
   // A record of the JSON release: the in-place form reads it through the same reader.
@@ -178,14 +178,15 @@ TEST_CASE("decoding in place gives what decoding to a new value gives in both fo
   auto fresh = storage::decode_process(legacy);
   REQUIRE(fresh);
   model::process_state legacy_in_place;
-  REQUIRE(storage::decode_process(legacy, legacy_in_place));
+  REQUIRE(storage::decode_process_into(legacy, legacy_in_place));
   CHECK(legacy_in_place == *fresh);
   CHECK(legacy_in_place.definition == "Pay");
 
   model::process_state refused;
-  CHECK_FALSE(storage::decode_process(std::string(1, storage::format_v1) + "{not json", refused));
-  CHECK_FALSE(storage::decode_process(binary + "x", refused));
-  CHECK_FALSE(storage::decode_process("", refused));
+  CHECK_FALSE(
+      storage::decode_process_into(std::string(1, storage::format_v1) + "{not json", refused));
+  CHECK_FALSE(storage::decode_process_into(binary + "x", refused));
+  CHECK_FALSE(storage::decode_process_into("", refused));
 }
 
 TEST_CASE("decode_process refuses unknown formats and garbage", "[storage]") {
