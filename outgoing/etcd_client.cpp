@@ -74,7 +74,8 @@ class restarting_stream : public handle, public std::enable_shared_from_this<res
     check_later();
   }
 
-  /// Drops the stream and opens it again after the usual delay: etcd cancelled it.
+  /// Drops the stream and opens it again after the usual delay (etcd cancelled it, or its
+  /// member stopped answering).
   void reopen() {
     if (stream_) stream_->cancel();
     stream_.reset();
@@ -119,9 +120,7 @@ class restarting_stream : public handle, public std::enable_shared_from_this<res
                if (r) return self->check_later();
                // The probe moved the client off that member: reopen elsewhere, where the
                // watch resumes after the last event it delivered.
-               probed->cancel();
-               self->stream_.reset();
-               self->reopen_later();
+               self->reopen();
              });
   }
 

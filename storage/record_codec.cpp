@@ -56,9 +56,8 @@ std::string encode_process(const model::process_state& p) {
 }
 
 std::optional<model::process_state> decode_process(std::string_view stored) {
-  if (is_legacy_record(stored)) return legacy::read_process(stored);
   std::optional<model::process_state> p{std::in_place};
-  if (!decode(stored, *p)) return std::nullopt;
+  if (!decode_process_into(stored, *p)) return std::nullopt;
   return p;
 }
 
