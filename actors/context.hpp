@@ -9,6 +9,7 @@
 
 #include "actors/definition_registry.hpp"
 #include "actors/engine.hpp"
+#include "actors/idle_watch.hpp"
 #include "actors/job_board.hpp"
 #include "actors/outbox.hpp"
 #include "actors/partition_owner.hpp"
@@ -130,6 +131,10 @@ struct engine_context {
   std::function<void(const std::string& name, const std::string& correlation)> message_awaited{};
 
   std::chrono::milliseconds passivate_after() const { return settings.engine.passivate_after; }
+  /// Where idle process actors wait out `passivate_after`, and the actor that tells them when
+  /// it passed (`maybe_idle` in process.cpp); the watch is set before the first process runs.
+  std::shared_ptr<idle_line> idle = std::make_shared<idle_line>();
+  idle_watch_actor idle_watch{};
 
   // Behind their accessors only (public: the context is an aggregate).
   replaceable_handle<outbox_actor> outbox_{};

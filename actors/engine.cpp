@@ -246,6 +246,7 @@ engine_impl::engine_impl(const config::settings& settings, storage::process_stor
                          {},
                          {}});
   ctx_->detached_readers = !testing;
+  ctx_->idle_watch = spawn_idle_watch(*system_, ctx_);
   ctx_->cluster = cluster;
   // Before the scheduler: process actors signal the outbox from their first write on.
   outbox_deps deps{
@@ -304,6 +305,7 @@ engine_impl::~engine_impl() {
   // the system clears only after that wait) let go of those they name.
   ctx_->set_outbox({});
   ctx_->set_job_board({});
+  ctx_->idle_watch = idle_watch_actor{};
   auto& registry = system_->registry();
   for (const auto& named : registry.named_actors()) registry.erase(named.first);
   system_.reset();
@@ -318,6 +320,7 @@ void engine_impl::shutdown() {
   caf::anon_send_exit(ctx_->outbox(), caf::exit_reason::user_shutdown);
   caf::anon_send_exit(ctx_->job_board(), caf::exit_reason::user_shutdown);
   if (reply_watch_) caf::anon_send_exit(reply_watch_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(ctx_->idle_watch, caf::exit_reason::user_shutdown);
   // The test coordinator has no threads: unless the exit messages run here, nothing waits
   // for actors that nobody runs.
   if (auto* sched = dynamic_cast<caf::scheduler::test_coordinator*>(&system_->scheduler())) {

@@ -128,6 +128,20 @@ struct passivate_request {
   std::uint64_t handled = 0;
 };
 
+/// A process actor that went idle, as the idle line holds it (`actors/idle_watch.hpp`).
+struct idle_process {
+  std::string process_id;
+  std::uint64_t actor = 0;       ///< its actor's id: a later actor of the same process is not it
+  std::uint64_t generation = 0;  ///< its idle generation when it went idle
+};
+
+/// Idle watch → scheduler: processes idle for `passivate_after`. Each one whose actor still
+/// runs gets `idle_atom` with its generation (not counted in the passivation handshake: the
+/// process does not count it either), and asks to leave if it stayed idle since.
+struct idle_due {
+  std::vector<idle_process> processes;
+};
+
 /// Process → scheduler: the first answer to an idempotent start; duplicates that waited for
 /// it get the same.
 struct start_answered {
@@ -721,6 +735,17 @@ typename Inspector::result_type inspect(Inspector& f, callback_retry& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, idle_process& x) {
+  return f(caf::meta::type_name("baton::actors::idle_process"), x.process_id, x.actor,
+           x.generation);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, idle_due& x) {
+  return f(caf::meta::type_name("baton::actors::idle_due"), x.processes);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outbox_scan&) {
   return f(caf::meta::type_name("baton::actors::outbox_scan"));
 }
@@ -837,6 +862,8 @@ CAF_ADD_TYPE_ID(baton, (baton::actors::retire_answer))
 CAF_ADD_TYPE_ID(baton, (baton::actors::load_scope_settings))
 CAF_ADD_TYPE_ID(baton, (baton::actors::scope_settings_loaded))
 CAF_ADD_TYPE_ID(baton, (baton::actors::outbox_scan))
+CAF_ADD_TYPE_ID(baton, (baton::actors::idle_process))
+CAF_ADD_TYPE_ID(baton, (baton::actors::idle_due))
 CAF_END_TYPE_ID_BLOCK(baton)
 
 namespace caf {

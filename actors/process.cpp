@@ -461,7 +461,11 @@ void maybe_idle(process_self self) {
     self->send(st.ctx->scheduler, passivate_request{st.state.id, st.handled});
     return;
   }
-  self->delayed_send(self, st.ctx->passivate_after(), idle_atom::value, generation);
+  auto after = st.ctx->passivate_after();
+  if (after.count() == 0) return self->send(self, idle_atom::value, generation);
+  // In the line of idle processes, not one CAF timer each (see idle_line).
+  if (st.ctx->idle->add({self->clock().now() + after, {st.state.id, self->id(), generation}}))
+    self->send(st.ctx->idle_watch, tick_atom::value);
 }
 
 void on_http_result(process_self self, http_result& msg) {

@@ -800,6 +800,16 @@ void on_passivate_request(scheduler_self self, const passivate_request& r) {
   self->send(handle, passivate_atom::value);
 }
 
+/// Tells each process of `due` whose actor still runs that its idle time passed.
+void on_idle_due(scheduler_self self, const idle_due& due) {
+  auto& st = self->state;
+  for (const auto& p : due.processes) {
+    auto it = st.live.find(p.process_id);
+    if (it == st.live.end() || it->second.handle.id() != p.actor) continue;
+    self->send(it->second.handle, idle_atom::value, p.generation);
+  }
+}
+
 /// Every scope's state, gathered from the queues.
 caf::result<std::vector<scope_info>> on_list_scopes(scheduler_self self) {
   auto& st = self->state;
@@ -890,6 +900,7 @@ scheduler_actor::behavior_type scheduler(scheduler_self self, std::shared_ptr<en
           self->send(scope_queue_of(self, f.scope), release_atom::value, f.process_id);
       },
       [=](const passivate_request& r) { on_passivate_request(self, r); },
+      [=](const idle_due& due) { on_idle_due(self, due); },
       [=](const restart_process& r) { restart(self, r.process_id); },
       [=](launch_stored& m) {
         // Only a command that found the process on disk first (between its batch becoming

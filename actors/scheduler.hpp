@@ -26,7 +26,7 @@ using scheduler_actor = caf::typed_actor<
     caf::replies_to<complete_step>::with<process_answer>, caf::reacts_to<engine_event>,
     caf::reacts_to<start_answered>, caf::reacts_to<admit_process>, caf::reacts_to<arm_timer>,
     caf::reacts_to<disarm_timer>, caf::reacts_to<tick_atom>, caf::reacts_to<process_finished>,
-    caf::reacts_to<passivate_request>, caf::reacts_to<restart_process>,
+    caf::reacts_to<passivate_request>, caf::reacts_to<idle_due>, caf::reacts_to<restart_process>,
     caf::reacts_to<launch_stored>, caf::reacts_to<recovered_work>, caf::reacts_to<resume_atom>,
     caf::reacts_to<scope_restore>, caf::replies_to<scope_query>::with<scope_info>,
     caf::replies_to<scope_list_query>::with<std::vector<scope_info>>,

@@ -11,6 +11,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -27,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/problem.hpp"
 #include "http/request_framing.hpp"
@@ -539,16 +541,45 @@ class http_session : public session_base {
     return n;
   }
 
+  /// Answers that are ready are written together: a client that pipelines gets the answers
+  /// its batch completed in one send, not one send (and one wake-up of its reader) each.
+  /// The write is started from a posted handler, so the answers other threads posted to
+  /// this connection meanwhile (a group commit acknowledges many at once) are already in
+  /// their slots when it gathers.
   void do_write() {
+    if (write_posted_ || writing_ || closing_ || queue_.empty() || !queue_.front().res) return;
+    write_posted_ = true;
+    net::post(derived().stream().get_executor(), [self = self()] {
+      self->write_posted_ = false;
+      self->write_ready();
+    });
+  }
+
+  static constexpr std::size_t max_answers_per_write = 16;
+
+  void write_ready() {
     if (writing_ || closing_ || queue_.empty() || !queue_.front().res) return;
     writing_ = true;
-    auto& s = queue_.front();
     header_.clear();
-    append_response_header(header_, *s.res, s.request_id, s.content_length);
+    header_ends_.clear();
+    // Gather the ready answers at the front, up to and including one that closes.
+    for (auto& s : queue_) {
+      if (!s.res || header_ends_.size() == max_answers_per_write) break;
+      append_response_header(header_, *s.res, s.request_id, s.content_length);
+      header_ends_.push_back(header_.size());
+      if (s.close_after) break;
+    }
+    write_buffers_.clear();
+    std::size_t begin = 0;
+    for (std::size_t i = 0; i < header_ends_.size(); ++i) {
+      write_buffers_.push_back(net::buffer(header_.data() + begin, header_ends_[i] - begin));
+      const auto& body = queue_[i].res->body();
+      if (!body.empty()) write_buffers_.push_back(net::buffer(body));
+      begin = header_ends_[i];
+    }
     // A client that stops reading its answers is cut off (see write_allowance).
     write_deadline(write_allowance());
-    std::array<net::const_buffer, 2> buffers{net::buffer(header_), net::buffer(s.res->body())};
-    net::async_write(derived().stream(), buffers,
+    net::async_write(derived().stream(), write_buffers_,
                      beast::bind_front_handler(&http_session::on_write, self()));
   }
 
@@ -556,10 +587,13 @@ class http_session : public session_base {
     writing_ = false;
     write_deadline_ = never;
     if (ec) return close_now();
-    bool close = queue_.front().close_after;
-    uncount_buffered(queue_.front());
-    queue_.pop_front();
-    ++front_seq_;
+    bool close = false;
+    for (std::size_t i = 0; i < header_ends_.size(); ++i) {
+      close = queue_.front().close_after;
+      uncount_buffered(queue_.front());
+      queue_.pop_front();
+      ++front_seq_;
+    }
     if (close) return do_close();
     if (read_paused_ && may_read_more()) {
       read_paused_ = false;
@@ -634,7 +668,9 @@ class http_session : public session_base {
   std::uint64_t session_id_;
   std::uint64_t request_count_ = 0;
   beast::flat_buffer buffer_;
-  std::string header_;  ///< the answer being written's header; reused, so it rarely allocates
+  std::string header_;                    ///< the headers of the answers being written; reused
+  std::vector<std::size_t> header_ends_;  ///< where each answer's header ends in header_
+  std::vector<net::const_buffer> write_buffers_;  ///< header, body, header, body, ...
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   std::deque<slot> queue_;
   std::uint64_t front_seq_ = 0;  ///< request number of queue_.front()
@@ -654,6 +690,7 @@ class http_session : public session_base {
   bool body_late_ = false;  ///< the body deadline passed; the read was cancelled
   bool read_stopped_ = false;
   bool writing_ = false;
+  bool write_posted_ = false;  ///< a write_ready is posted and has not run yet
   bool stopping_ = false;
   bool closing_ = false;
   bool closed_ = false;
