@@ -1,8 +1,8 @@
 #include "actors/idle_watch.hpp"
 
+#include <algorithm>
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
-#include <algorithm>
 #include <utility>
 
 #include "actors/context.hpp"
@@ -40,8 +40,8 @@ namespace {
 
 idle_watch_actor::behavior_type idle_watch(idle_watch_actor::pointer self,
                                            std::shared_ptr<engine_context> ctx) {
-  auto early = std::min<std::chrono::milliseconds>(ctx->passivate_after() / 8,
-                                                   std::chrono::seconds(1));
+  auto early =
+      std::min<std::chrono::milliseconds>(ctx->passivate_after() / 8, std::chrono::seconds(1));
   return {
       [=](tick_atom) {
         auto now = self->clock().now();

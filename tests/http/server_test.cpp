@@ -343,6 +343,39 @@ TEST_CASE("server stops reading at the pipeline limit", "[http][server]") {
   for (int i = 0; i < 5; ++i) CHECK(c.read_response().body == "done");
 }
 
+TEST_CASE("server writes answers that are ready together in order and stops at one that closes",
+          "[http][server]") {
+  // The held answers come in at once from this thread: the server gathers them with the
+  // ones already waiting behind them (more than fit in one write) and writes them in order.
+  held_answers held;
+  auto routes = test_routes();
+  routes->add(verb::get, "/held/{n}",
+              [&held](request_context, responder r) { held.hold(std::move(r)); });
+  config::http_settings settings;
+  settings.pipeline_limit = 32;
+  scoped_server srv{routes, settings};
+  raw_connection c{srv.port()};
+  auto p = srv.port();
+  std::string burst;
+  for (int i = 0; i < 20; ++i) burst += get(p, "/held/" + std::to_string(i));
+  burst += get(p, "/empty") + get(p, "/items/3") + get(p, "/close") + get(p, "/hello");
+  c.send(burst);
+  REQUIRE(held.wait_for(20));
+  held.answer_all("done");
+  for (int i = 0; i < 20; ++i) CHECK(c.read_response().body == "done");
+  auto empty = c.read_response();
+  CHECK(empty.status == 204);
+  CHECK(empty.body.empty());
+  CHECK(c.read_response().body.rfind("item=3", 0) == 0);
+  auto bye = c.read_response();
+  CHECK(bye.body == "bye");
+  CHECK(bye.header("connection") == "close");
+  // Nothing after the answer that closes, though its request was read and answered.
+  bool closed = false;
+  CHECK(c.read_until_closed(5s, &closed).empty());
+  CHECK(closed);
+}
+
 TEST_CASE("server rejects oversized bodies with 413", "[http][server][limits]") {
   config::http_settings settings;
   settings.body_limit = 1000;
