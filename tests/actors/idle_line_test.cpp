@@ -15,8 +15,9 @@ idle_line::entry at(idle_line::time_point due, const char* id, std::uint64_t gen
 
 }  // namespace
 
-TEST_CASE("the idle line hands out what is due in order and asks for a watch only when none is armed",
-          "[actors][idle]") {
+TEST_CASE(
+    "the idle line hands out what is due in order and asks for a watch only when none is armed",
+    "[actors][idle]") {
   idle_line line;
   idle_line::time_point t0{};
   std::optional<idle_line::time_point> next;
