@@ -49,6 +49,12 @@ class held_answers {
     return held_.size();
   }
 
+  /// Adds `GET /held/{n}`, whose requests this holds until answered.
+  void route_on(router& routes) {
+    routes.add(verb::get, "/held/{n}",
+               [this](request_context, responder r) { hold(std::move(r)); });
+  }
+
   void answer_all(std::string_view body) {
     std::vector<responder> now;
     {
@@ -324,8 +330,7 @@ TEST_CASE("server reads bodies larger than its read buffer", "[http][server]") {
 TEST_CASE("server stops reading at the pipeline limit", "[http][server]") {
   held_answers held;
   auto routes = std::make_shared<router>();
-  routes->add(verb::get, "/held/{n}",
-              [&held](request_context, responder r) { held.hold(std::move(r)); });
+  held.route_on(*routes);
   config::http_settings settings;
   settings.pipeline_limit = 2;
   scoped_server srv{routes, settings};
@@ -349,8 +354,7 @@ TEST_CASE("server writes answers that are ready together in order and stops at o
   // ones already waiting behind them (more than fit in one write) and writes them in order.
   held_answers held;
   auto routes = test_routes();
-  routes->add(verb::get, "/held/{n}",
-              [&held](request_context, responder r) { held.hold(std::move(r)); });
+  held.route_on(*routes);
   config::http_settings settings;
   settings.pipeline_limit = 32;
   scoped_server srv{routes, settings};
